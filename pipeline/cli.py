@@ -1,0 +1,106 @@
+"""The `postmortem` command line. Commands are thin: they parse flags and call the domain
+module, importing it (and its heavy dependencies) only when the command runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from storage import Database, default_db_path
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database (default: $POSTMORTEM_DB or data/postmortem.db).",
+)
+
+
+def open_db(db_path: Path | None) -> Database:
+    return Database(db_path or default_db_path())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="postmortem")
+def main() -> None:
+    """postmortem: learn your incident post-mortems, answer on-call questions from them.
+
+    \b
+    Typical flow:
+      postmortem extract --source dir --path ./postmortems
+      postmortem train
+      postmortem eval
+      postmortem ask "what fixed the last payments-db outage?"
+    """
+
+
+@main.command()
+@click.option(
+    "--source",
+    type=click.Choice(["dir", "github", "notion", "confluence"]),
+    help="Where the post-mortems live.",
+)
+@click.option("--path", "path", help="dir: the folder. github: only files under this path.")
+@click.option("--repo", help="github: owner/name. Token from $GITHUB_TOKEN.")
+@click.option("--ref", default=None, help="github: branch, tag or sha (default: the default branch).")
+@click.option("--name", help="dir: the source name stored with each record (default: folder name).")
+@db_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def extract(source, path, repo, ref, name, db_path, quiet):
+    """Fetch post-mortems from a source, structure them and store them.
+
+    \b
+    Examples:
+      postmortem extract --source dir --path samples/acme-pay
+      postmortem extract --source github --repo org/runbooks --path postmortems/
+    """
+    from pipeline.extractors.factory import build_extractor, ExtractorConfigError
+    from pipeline.ingest import ingest
+
+    try:
+        extractor = build_extractor(source, path=path, repo=repo, ref=ref, name=name)
+    except ExtractorConfigError as exc:
+        raise click.UsageError(str(exc))
+    db = open_db(db_path)
+    try:
+        summary = ingest(db, extractor, progress=not quiet)
+    except Exception as exc:  # connector failures: a clear line, stored data untouched
+        from pipeline.extractors.factory import user_facing_error
+
+        message = user_facing_error(exc)
+        if message is None:
+            raise
+        raise click.ClickException(message)
+    click.echo(summary.line())
+
+
+@main.command()
+@db_option
+@click.option("--excluded", is_flag=True, help="Write the excluded documents and their reasons instead.")
+@click.option("-o", "--output", type=click.File("w"), default="-", help="Output file (default: stdout).")
+def export(db_path, excluded, output):
+    """Write stored incidents as JSON lines (IncidentRecord fields)."""
+    from pipeline.record import FIELDS
+
+    db = open_db(db_path)
+    if excluded:
+        for row in db.excluded():
+            output.write(json.dumps({k: row[k] for k in ("source", "source_id", "reason", "detail")}) + "\n")
+        return
+    for row in db.incidents():
+        output.write(json.dumps({k: row.get(k) for k in FIELDS}) + "\n")
+
+
+@main.command()
+@db_option
+def stats(db_path):
+    """Corpus statistics: incidents per source and category, exclusions."""
+    click.echo(json.dumps(open_db(db_path).stats(), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

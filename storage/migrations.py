@@ -1,0 +1,163 @@
+"""Numbered schema migrations. Append new ones; never edit one that has shipped."""
+
+import sqlite_utils
+
+
+def m001_incidents(db: sqlite_utils.Database) -> None:
+    db["incidents"].create(
+        {
+            "id": int,
+            "source": str,
+            "source_id": str,
+            "url": str,
+            "incident_title": str,
+            "date": str,
+            "services_affected": str,  # JSON list
+            "timeline": str,
+            "root_cause": str,
+            "fix": str,
+            "action_items": str,  # JSON list
+            "root_cause_category": str,
+            "content_hash": str,
+            "version": str,  # upstream version (blob sha, last_edited_time, page version)
+            "deleted": int,
+            "first_seen": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"source", "source_id"},
+        defaults={"deleted": 0},
+    )
+    db["incidents"].create_index(["source", "source_id"], unique=True)
+    # FTS5 over the text fields; triggers keep it in step with upserts.
+    db["incidents"].enable_fts(
+        ["incident_title", "services_affected", "timeline", "root_cause", "fix", "action_items"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="porter",
+    )
+    db["excluded"].create(
+        {
+            "source": str,
+            "source_id": str,
+            "url": str,
+            "reason": str,
+            "detail": str,
+            "content_hash": str,
+            "version": str,
+            "seen_at": str,
+        },
+        pk=("source", "source_id"),
+    )
+    db["syncs"].create(
+        {
+            "id": int,
+            "source": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running / succeeded / failed
+            "seen": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "excluded": int,
+            "deleted": int,
+            "errors": int,
+            "redactions": str,  # JSON {kind: count}
+            "error": str,
+        },
+        pk="id",
+    )
+    db["sync_errors"].create(
+        {"id": int, "sync_id": int, "source_id": str, "error": str, "at": str}, pk="id"
+    )
+
+
+def m002_jobs(db: sqlite_utils.Database) -> None:
+    db["jobs"].create(
+        {
+            "id": int,
+            "kind": str,  # sync / retrain
+            "args": str,  # JSON
+            "status": str,  # queued / running / succeeded / failed / cancelled
+            "pid": int,
+            "step": int,
+            "total": int,
+            "message": str,
+            "log_tail": str,
+            "result": str,  # JSON summary
+            "requested_by": str,
+            "channel": str,
+            "message_ts": str,
+            "response_url": str,
+            "created_at": str,
+            "started_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+    )
+
+
+def m003_models_evals_feedback(db: sqlite_utils.Database) -> None:
+    db["models"].create(
+        {
+            "id": int,
+            "name": str,
+            "base_model": str,
+            "adapter_path": str,
+            "gguf_adapter_path": str,
+            "status": str,  # candidate / current / retired / rejected
+            "trained_at": str,
+            "promoted_at": str,
+            "eval_run_id": int,
+            "report": str,  # JSON training report
+        },
+        pk="id",
+    )
+    db["eval_runs"].create(
+        {
+            "id": int,
+            "model_id": int,
+            "created_at": str,
+            "n_incidents": int,
+            "results": str,  # JSON {system: {metric: value}}
+        },
+        pk="id",
+    )
+    db["feedback"].create(
+        {
+            "id": int,
+            "user": str,
+            "channel": str,
+            "message_ts": str,
+            "question": str,
+            "answer": str,
+            "vote": str,  # up / down
+            "created_at": str,
+        },
+        pk="id",
+    )
+
+
+MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations in order; return the names applied."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for fn in MIGRATIONS:
+        if fn.__name__ in done:
+            continue
+        with db.conn:
+            fn(db)
+            db["_migrations"].insert({"name": fn.__name__, "applied_at": _now()})
+        applied.append(fn.__name__)
+    return applied
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
