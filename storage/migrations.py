@@ -139,7 +139,16 @@ def m003_models_evals_feedback(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback]
+def m004_splits(db: sqlite_utils.Database) -> None:
+    # Train/held-out side of each incident, fixed the first time a dataset is built, so that
+    # evaluation never scores an incident a model was trained on.
+    db["splits"].create(
+        {"source": str, "source_id": str, "split": str},  # split: train / heldout
+        pk=("source", "source_id"),
+    )
+
+
+MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback, m004_splits]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
