@@ -148,7 +148,33 @@ def m004_splits(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback, m004_splits]
+def m005_answers(db: sqlite_utils.Database) -> None:
+    # Every answer the Slack bot posted: its 👍/👎 buttons carry the row id, so a vote is
+    # stored with the question and answer it judges, and a user can change their vote.
+    db["answers"].create(
+        {
+            "id": int,
+            "user": str,
+            "channel": str,
+            "thread_ts": str,
+            "message_ts": str,
+            "question": str,
+            "answer": str,
+            "root_cause_category": str,
+            "confidence": float,
+            "sources": str,  # JSON list
+            "model": str,
+            "error_id": str,  # set when answering failed
+            "latency_ms": int,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db["feedback"].add_column("answer_id", int)
+    db["feedback"].create_index(["answer_id", "user"], unique=True)
+
+
+MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback, m004_splits, m005_answers]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
