@@ -1,0 +1,544 @@
+"""Markdown post-mortem -> structured fields.
+
+Real post-mortems come in many shapes: fixed templates with tables, YAML front matter over
+bold-label bullets, `### HH:MM` timelines, Google-SRE headings, free prose. The parser reads
+them in three passes, most explicit first:
+
+1. front matter (YAML) and structured properties a connector passes in `meta`;
+2. blocks: markdown sections (by heading) and bold-label bullets (`- **Resolution**: ...`),
+   mapped onto fields by heading synonyms;
+3. prose heuristics for what is still missing: cause and fix sentences found in the summary,
+   the other sections and the last timeline entries ("caused by", "rolled back", ...).
+
+A document that still has no root cause or no fix is excluded, with a reason code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import yaml
+from markdown_it import MarkdownIt
+
+_md = MarkdownIt("commonmark").enable("table")
+
+# -- heading / label synonyms ------------------------------------------------------------------
+
+FIELD_LABELS: dict[str, re.Pattern] = {
+    "root_cause": re.compile(
+        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|contributing\s+factors?(?:\s*\(.*\))?"
+        r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
+        r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
+        r"|what\s+went\s+wrong\s+technically)$",
+        re.I,
+    ),
+    "fix": re.compile(
+        r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair"
+        r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved)(?:\s+it)?|fix(?:es)?|the\s+fix|resolution\s+steps"
+        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did\s+to\s+fix\s+it)$",
+        re.I,
+    ),
+    "timeline": re.compile(
+        r"^(?:detailed\s+)?(?:timeline|context|key\s+events|chronology|sequence\s+of\s+events|incident\s+timeline|events)$",
+        re.I,
+    ),
+    "action_items": re.compile(
+        r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+actions)?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
+        r"|preventative\s+actions|remediation\s+items|todos?|actions?)$",
+        re.I,
+    ),
+    "impact": re.compile(r"^(?:customer\s+|user\s+|business\s+)?impact$", re.I),
+    "summary": re.compile(
+        r"^(?:incident\s+|executive\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr)$", re.I
+    ),
+    "services": re.compile(
+        r"^(?:services?(?:\s+affected)?|affected\s+(?:services|systems|components)|components?(?:\s+affected)?|systems?\s+affected)$",
+        re.I,
+    ),
+    "date": re.compile(r"^(?:date|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
+    "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
+}
+
+# -- prose heuristics --------------------------------------------------------------------------
+
+CAUSE_CUES = re.compile(
+    r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
+    r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
+    r"|identified\s+that|found\s+that|turned\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:issue|problem)\s+was"
+    r"|culprit|the\s+reason|led\s+to|which\s+meant)\b",
+    re.I,
+)
+STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
+FIX_CUES = re.compile(
+    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
+    r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
+    r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|rotated|renewed|re-?enabled"
+    r"|disabled|removed|replaced|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
+    r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored)\b",
+    re.I,
+)
+STRONG_FIX = re.compile(
+    r"\b(?:rolled\s+back|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
+    re.I,
+)
+
+PLACEHOLDER = re.compile(
+    r"<[^>\n]{0,80}>|\{\{[^}]*\}\}|\[(?:fill\s+in|todo|tbd)[^\]]*\]|\b(?:TBD|TODO|N/?A|to\s+be\s+(?:determined|confirmed))\b"
+    r"|\b(?:unknown|under\s+investigation|still\s+investigating|not\s+yet\s+(?:known|identified|determined))\b|_{3,}|\.{3,}",
+    re.I,
+)
+UNKNOWN_CAUSE = re.compile(
+    r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
+    r"|(?:still|currently)\s+(?:under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified))\b",
+    re.I,
+)
+
+DATE_RE = re.compile(r"\b(20\d\d|19\d\d)[-/.](0[1-9]|1[0-2])[-/.](0[1-9]|[12]\d|3[01])\b")
+FILE_DATE = re.compile(r"(20\d\d|19\d\d)-(\d\d)-(\d\d)")
+PM_YEAR = re.compile(r"^PM(20\d\d)-\d+", re.I)
+BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s*(.*)$")
+LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
+TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
+
+# Names of infrastructure pieces that post-mortems mention as affected.
+KNOWN_COMPONENTS = (
+    "kubernetes", "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
+    "envoy", "istio", "linkerd", "kafka", "zookeeper", "rabbitmq", "redis", "memcached", "postgres", "postgresql",
+    "mysql", "mongodb", "cassandra", "elasticsearch", "opensearch", "kibana", "prometheus", "grafana", "alertmanager",
+    "thanos", "loki", "fluentd", "fluent-bit", "logstash", "etcd", "cert-manager", "external-dns", "vault", "consul",
+    "jenkins", "concourse", "argocd", "flux", "helm", "terraform", "prow", "tide", "jupyterhub", "binderhub",
+    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "dns", "s3", "rds", "ec2", "eks",
+    "gke", "cloudfront", "cloudwatch", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery", "pubsub",
+    "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
+)
+SERVICE_TOKEN = re.compile(
+    r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:api|db|service|svc|worker|workers|gateway|proxy|queue"
+    r"|cache|cluster|server|web|app|edge|store|scheduler|controller|exporter|operator|ingest|pipeline|frontend|backend|auth|router|runner))\b",
+    re.I,
+)
+SERVICE_META_KEYS = (
+    "services", "services_affected", "affected_services", "service", "affected", "components", "component",
+    "systems", "product",
+)
+
+
+@dataclass
+class Parsed:
+    fields: dict = field(default_factory=dict)
+    reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class Block:
+    label: str
+    text: str
+    kind: str  # "section" or "label"
+    field_name: str | None = None
+
+
+def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed:
+    meta = dict(meta or {})
+    try:
+        front, body = split_front_matter(text)
+    except ValueError as exc:
+        return Parsed(reason="bad-front-matter", detail=str(exc))
+    props = {**{str(k).lower(): v for k, v in front.items()}, **{k.lower(): v for k, v in meta.items() if v}}
+
+    blocks, preamble, h1 = read_blocks(body)
+    by_field: dict[str, list[Block]] = {}
+    for b in blocks:
+        if b.field_name:
+            by_field.setdefault(b.field_name, []).append(b)
+
+    def joined(name: str) -> str:
+        return "\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip()).strip()
+
+    summary = joined("summary")
+    impact = joined("impact")
+    timeline_raw = joined("timeline")
+    unlabeled = "\n\n".join(
+        [preamble] + [b.text for b in blocks if b.field_name is None and b.kind == "section"]
+    ).strip()
+    prose_pool = [summary, impact, unlabeled, str(props.get("summary") or "")]
+
+    root_cause = clean_field(joined("root_cause"))
+    fix = clean_field(joined("fix"))
+    if not root_cause:
+        root_cause = find_sentences(CAUSE_CUES, STRONG_CAUSE, [*prose_pool, fix, timeline_raw])
+    if not fix:
+        fix = find_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, last_entries(timeline_raw)])
+        if not fix:
+            fix = find_sentences(FIX_CUES, STRONG_FIX, [timeline_raw])
+
+    unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble]))
+    if unknown and (not root_cause or UNKNOWN_CAUSE.search(root_cause)):
+        root_cause = ""
+    missing = [name for name, value in (("root-cause", root_cause), ("fix", fix)) if not value]
+    if missing:
+        reason = "no-" + "-and-".join(missing)
+        detail = {
+            "no-root-cause": "no root cause found in headings, labels or prose",
+            "no-fix": "no fix or resolution found in headings, labels, prose or timeline",
+            "no-root-cause-and-fix": "neither a root cause nor a fix was found",
+        }[reason]
+        if unknown:
+            detail += " (the document says the cause is still unknown)"
+        return Parsed(reason=reason, detail=detail)
+
+    title = pick_title(props, h1, source_id)
+    timeline = render_timeline(timeline_raw) or condense(summary or unlabeled or str(props.get("summary") or ""), 1200)
+    return Parsed(
+        fields={
+            "incident_title": title,
+            "date": pick_date(props, by_field, source_id, title, body),
+            "services_affected": pick_services(props, by_field, title, impact, summary),
+            "timeline": timeline,
+            "root_cause": condense(root_cause, 2000),
+            "fix": condense(fix, 2000),
+            "action_items": list_items(joined("action_items")),
+            "category_hint": category_hints(props, by_field),
+        }
+    )
+
+
+# -- structure ---------------------------------------------------------------------------------
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    text = text.lstrip("\ufeff")
+    if not text.startswith("---"):
+        return {}, text
+    m = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", text, re.S)
+    if not m:
+        raise ValueError("front matter opened with '---' but never closed")
+    try:
+        data = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""
+        raise ValueError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+    if not isinstance(data, dict):
+        raise ValueError("front matter is not a YAML mapping")
+    return data, text[m.end():]
+
+
+def read_blocks(body: str) -> tuple[list[Block], str, str]:
+    """Sections by heading plus bold-label blocks. Returns (blocks, preamble, first H1 text)."""
+    lines = body.splitlines()
+    tokens = _md.parse(body)
+    headings = []  # (line, level, text)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map:
+            headings.append((tok.map[0], int(tok.tag[1]), tokens[i + 1].content.strip(), tok.map[1]))
+    # Code fences hide label-looking lines (chat logs, config dumps) from the label scan.
+    code_lines: set[int] = set()
+    for tok in tokens:
+        if tok.type in ("fence", "code_block") and tok.map:
+            code_lines.update(range(tok.map[0], tok.map[1]))
+
+    blocks: list[Block] = []
+    h1 = ""
+    first_heading = headings[0][0] if headings else len(lines)
+    for idx, (line, level, text, body_start) in enumerate(headings):
+        if level == 1 and not h1 and idx == 0:
+            h1 = text
+        end = len(lines)
+        for line2, level2, _, _ in headings[idx + 1:]:
+            # `### 14:05` timeline entries and other sub-headings stay inside their section.
+            if level2 <= level:
+                end = line2
+                break
+        name = classify_label(text)
+        section_text = "\n".join(lines[body_start:end]).strip()
+        if level == 1 and idx == 0 and name is None:
+            continue  # the title; its own text becomes the preamble below
+        blocks.append(Block(text, section_text, "section", name))
+    preamble = "\n".join(lines[:first_heading]).strip()
+    if h1 and headings and headings[0][1] == 1:
+        # Text right under the H1 (before the next heading) is the document's own preamble.
+        nxt = headings[1][0] if len(headings) > 1 else len(lines)
+        preamble = (preamble + "\n" + "\n".join(lines[headings[0][3]:nxt])).strip()
+    blocks.extend(label_blocks(lines, code_lines))
+    return blocks, preamble, h1
+
+
+def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
+    out = []
+    for i, line in enumerate(lines):
+        if i in code_lines:
+            continue
+        m = BOLD_LABEL.match(line)
+        if not m:
+            continue
+        indent, label, rest = len(m.group(1)), m.group(2).strip(), m.group(3).strip()
+        name = classify_label(label)
+        if name is None:
+            continue
+        is_bullet = bool(re.match(r"^\s*[-*+]\s", line))
+        body = [rest] if rest else []
+        j = i + 1
+        while j < len(lines):
+            nxt = lines[j]
+            if not nxt.strip():
+                # A blank line ends a plain label paragraph unless an indented continuation follows.
+                k = j + 1
+                while k < len(lines) and not lines[k].strip():
+                    k += 1
+                if k < len(lines) and _indent(lines[k]) > indent and (is_bullet or LIST_ITEM.match(lines[k])):
+                    body.append("")
+                    j += 1
+                    continue
+                break
+            if nxt.lstrip().startswith("#"):
+                break
+            if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or LIST_ITEM.match(nxt) and is_bullet):
+                break
+            body.append(nxt)
+            j += 1
+        text = dedent("\n".join(body))
+        out.append(Block(label, text.strip(), "label", name))
+    return out
+
+
+def classify_label(label: str) -> str | None:
+    text = re.sub(r"^[\d.)\s]+", "", label)  # "3. Root cause"
+    text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
+    for name, pattern in FIELD_LABELS.items():
+        if pattern.match(text):
+            return name
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def dedent(text: str) -> str:
+    rows = text.splitlines()
+    widths = [_indent(r) for r in rows if r.strip()]
+    cut = min(widths) if widths else 0
+    return "\n".join(r[cut:] if len(r) >= cut else r.strip() for r in rows)
+
+
+# -- field values ------------------------------------------------------------------------------
+
+
+def clean_field(text: str) -> str:
+    """A section's text, or '' when it is only template placeholders."""
+    if not text:
+        return ""
+    stripped = PLACEHOLDER.sub(" ", strip_markdown(text))
+    words = re.findall(r"[A-Za-z]{3,}", stripped)
+    if len(words) < 4:
+        return ""
+    if UNKNOWN_CAUSE.search(text) and len(words) < 25:
+        return ""
+    return text.strip()
+
+
+def strip_markdown(text: str) -> str:
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"[*_`>]+", "", text)
+    text = re.sub(r"^\s*(?:[-+]|\d+[.)])\s+", "", text, flags=re.M)
+    text = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", "", text, flags=re.M)
+    return text
+
+
+def sentences(text: str) -> list[str]:
+    plain = strip_markdown(text)
+    out = []
+    for para in re.split(r"\n\s*\n|\n(?=\s*\S)", plain):
+        para = " ".join(para.split())
+        if not para or para.startswith("|"):
+            continue
+        out.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'])", para) if s.strip())
+    return out
+
+
+def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 2) -> str:
+    """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
+    candidates = []
+    for rank, pool in enumerate(pools):
+        for pos, s in enumerate(sentences(pool or "")):
+            if len(s) < 20 or len(s) > 600 or not cues.search(s) or PLACEHOLDER.fullmatch(s):
+                continue
+            score = (0 if strong.search(s) else 1, rank, pos)
+            candidates.append((score, s))
+    if not candidates:
+        return ""
+    candidates.sort(key=lambda c: c[0])
+    picked = []
+    for _, s in candidates:
+        if s not in picked:
+            picked.append(s)
+        if len(picked) == limit:
+            break
+    return " ".join(picked)
+
+
+def last_entries(timeline: str, n: int = 4) -> str:
+    """The last few timeline entries, where the fix usually is."""
+    rows = [r for r in render_timeline(timeline).splitlines() if r.strip()]
+    return "\n".join(rows[-n:])
+
+
+def render_timeline(text: str) -> str:
+    """Timeline as plain lines: table rows become `time — event`, `### HH:MM` headings join
+    their paragraph."""
+    if not text:
+        return ""
+    out: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if not line:
+            continue
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c) or [c.lower() for c in cells[:2]] in (
+                ["time", "event"], ["time", "description"], ["date", "event"], ["timestamp", "event"],
+            ):
+                continue
+            out.append(" — ".join(strip_markdown(c).strip() for c in cells if c.strip()))
+            continue
+        m = re.match(r"^#{1,6}\s+(.*)$", line)
+        if m:
+            head = m.group(1).strip()
+            para = []
+            while i < len(lines) and lines[i].strip() and not lines[i].lstrip().startswith("#"):
+                para.append(lines[i].strip())
+                i += 1
+            if TIME_HEADING.match(head) or para:
+                out.append(f"{head} — {' '.join(strip_markdown(' '.join(para)).split())}".rstrip(" —"))
+            continue
+        if line.startswith("```"):
+            while i < len(lines) and not lines[i].strip().startswith("```"):
+                i += 1
+            i += 1
+            continue
+        item = LIST_ITEM.match(lines[i - 1])
+        out.append(" ".join(strip_markdown(item.group(2) if item else line).split()))
+    return "\n".join(o for o in out if o)
+
+
+def list_items(text: str) -> list[str]:
+    if not text:
+        return []
+    items = []
+    for line in text.splitlines():
+        if line.strip().startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            first = strip_markdown(cells[0]).strip() if cells else ""
+            if not first or re.fullmatch(r":?-{2,}:?", cells[0]) or first.lower() in ("action item", "action", "item", "task"):
+                continue
+            items.append(" ".join(first.split()))
+            continue
+        m = LIST_ITEM.match(line)
+        if m and _indent(line) <= 2:
+            item = " ".join(strip_markdown(m.group(2)).split())
+            item = re.sub(r"^\[[ xX]\]\s*", "", item)
+            if item and not PLACEHOLDER.fullmatch(item):
+                items.append(item)
+    return items[:30]
+
+
+def condense(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def pick_title(props: dict, h1: str, source_id: str) -> str:
+    title = str(props.get("title") or h1 or "").strip()
+    if not title:
+        stem = PurePosixPath(source_id).name
+        stem = re.sub(r"(\.html)?\.(md|markdown)(\.erb)?$", "", stem, flags=re.I)
+        title = stem.replace("_", " ")
+    title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
+    title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
+    title = re.sub(r"^(?:post[\s-]?mortem|incident(?:\s+report)?)\s*[-–:]\s*", "", title, flags=re.I)
+    return " ".join(strip_markdown(title).split())[:200] or source_id
+
+
+def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str) -> str:
+    for key in ("date", "start_time", "started_at", "incident_date", "created", "source_published_at"):
+        value = props.get(key)
+        if value:
+            m = DATE_RE.search(str(value))
+            if m:
+                return "-".join(m.groups())
+    for b in by_field.get("date", []):
+        m = DATE_RE.search(b.text)
+        if m:
+            return "-".join(m.groups())
+    for text in (PurePosixPath(source_id).name, title, body[:3000]):
+        m = DATE_RE.search(text)
+        if m:
+            return "-".join(m.groups())
+    m = PM_YEAR.match(PurePosixPath(source_id).name)
+    return m.group(1) if m else ""
+
+
+def pick_services(props: dict, by_field: dict, title: str, impact: str, summary: str) -> list[str]:
+    for key in SERVICE_META_KEYS:
+        value = props.get(key)
+        if value:
+            values = value if isinstance(value, list) else re.split(r"[,;]\s*", str(value))
+            found = [norm_service(v) for v in values if str(v).strip()]
+            if found:
+                return dedupe(found)
+    labelled = "\n".join(b.text for b in by_field.get("services", []))
+    if labelled:
+        items = list_items(labelled) or re.split(r"[,;]\s*", strip_markdown(labelled))
+        found = [norm_service(i) for i in items if i.strip() and len(i) < 60]
+        if found:
+            return dedupe(found)
+    found = []
+    for text in (title, impact, summary):
+        found.extend(services_in(text))
+    return dedupe(found)[:8]
+
+
+def services_in(text: str) -> list[str]:
+    out = []
+    for m in SERVICE_TOKEN.finditer(text or ""):
+        out.append(norm_service(m.group(1) or m.group(2)))
+    lowered = (text or "").lower()
+    for name in KNOWN_COMPONENTS:
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
+            out.append(name)
+    return out
+
+
+def norm_service(value) -> str:
+    return " ".join(re.sub(r"[`*_]", "", str(value)).strip().lower().split())
+
+
+def dedupe(items: list[str]) -> list[str]:
+    seen, out = set(), []
+    for item in items:
+        if item and item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def category_hints(props: dict, by_field: dict) -> list[str]:
+    hints = []
+    for key in ("root_cause_category", "category", "categories", "cause_category"):
+        value = props.get(key)
+        if isinstance(value, list):
+            # Multi-label lists (e.g. ["cloud", "automation"]) only decide when unambiguous.
+            if len(value) == 1:
+                hints.append(str(value[0]))
+        elif value:
+            hints.append(str(value))
+    for b in by_field.get("category", []):
+        hints.append(strip_markdown(b.text).strip().split("\n")[0])
+    return hints
