@@ -46,7 +46,9 @@ def quality(corpus: Path, labels_file: Path) -> dict:
                 continue
             kept += 1
             f = parsed.fields
-            category = taxonomy.classify(f["root_cause"], hint=f.get("category_hint"))
+            category = taxonomy.classify_incident(
+                f["incident_title"], f["root_cause"], f["fix"], hint=f.get("category_hint")
+            )
             cat_n += 1
             cat_ok += category == gold["root_cause_category"]
             if category != gold["root_cause_category"]:

@@ -153,7 +153,9 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
         root_cause=fields["root_cause"],
         fix=fields["fix"],
         action_items=fields["action_items"],
-        root_cause_category=taxonomy.classify(fields["root_cause"], hint=fields.get("category_hint")),
+        root_cause_category=taxonomy.classify_incident(
+            fields["incident_title"], fields["root_cause"], fields["fix"], hint=fields.get("category_hint")
+        ),
         content_hash=digest,
     )
     outcome = db.upsert_incident({**record.to_dict(), "version": doc.version})

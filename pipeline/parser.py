@@ -59,6 +59,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "date": re.compile(r"^(?:date|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
     "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
+    "detection": re.compile(r"^(?:identified|detection|how\s+(?:it\s+was|we)\s+(?:detected|noticed)|discovered)$", re.I),
 }
 
 # -- prose heuristics --------------------------------------------------------------------------
@@ -67,7 +68,9 @@ CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
     r"|identified\s+that|found\s+that|turned\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:issue|problem)\s+was"
-    r"|culprit|the\s+reason|led\s+to|which\s+meant)\b",
+    r"|culprit|the\s+reason|led\s+to|which\s+meant|caused|causing"
+    r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
+    r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout))\b",
     re.I,
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
@@ -76,7 +79,8 @@ FIX_CUES = re.compile(
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|rotated|renewed|re-?enabled"
     r"|disabled|removed|replaced|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
-    r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored)\b",
+    r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
+    r"|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
 )
 STRONG_FIX = re.compile(
@@ -167,7 +171,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     root_cause = clean_field(joined("root_cause"))
     fix = clean_field(joined("fix"))
     if not root_cause:
-        root_cause = find_sentences(CAUSE_CUES, STRONG_CAUSE, [*prose_pool, fix, timeline_raw])
+        root_cause = find_sentences(
+            CAUSE_CUES, STRONG_CAUSE, [*prose_pool, fix, joined("detection"), timeline_raw, h1 or str(props.get("title") or "")]
+        )
     if not fix:
         fix = find_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, last_entries(timeline_raw)])
         if not fix:

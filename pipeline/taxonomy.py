@@ -25,57 +25,61 @@ DEFAULT_CATEGORIES: dict[str, str] = {
 DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "deployment": [
         (r"deploy(ed|ment|ing|s)?", 2.0), (r"releas(e|ed|ing)", 2.0), (r"roll ?out|rolled out", 2.0),
-        (r"upgrad(e|ed|ing)", 2.5), (r"new version|version \d", 1.5), (r"migrat(ion|ed|ing)", 1.5),
-        (r"pull request|merged|\bPR\b|commit", 1.0), (r"rolled back|rollback|revert", 0.8),
-        (r"image|AMI|helm chart|bump(ed)?", 1.0), (r"regression", 1.5),
+        (r"upgrad(e|ed|ing)", 2.5), (r"new version|version (bump|update|upgrade)|v?\d+\.\d+(\.\d+)?", 1.5),
+        (r"migrat(ion|ed|ing)", 1.5), (r"bump(ed|s)?", 2.5), (r"helm chart", 1.5),
+        (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),
+        (r"image|AMI|canary", 1.0), (r"regression|introduced", 1.5),
     ],
     "configuration": [
-        (r"config(uration)?( change| file|map)?|misconfigur\w*", 2.5), (r"feature flag", 2.5),
-        (r"terraform|IaC|infrastructure.as.code|manifest|helm values", 2.0),
-        (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL", 2.0),
-        (r"DNS record|CNAME|TTL", 1.5), (r"setting|parameter|environment variable|typo", 1.5),
-        (r"(manual|accidental(ly)?|wrong|incorrect) (change|command|value)", 2.0),
-        (r"applied|changed|removed|deleted", 0.7), (r"cron ?job|schedule", 0.8),
+        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag", 2.5),
+        (r"terraform|IaC|infrastructure.as.code|manifests?|helm values|kubectl apply|cloudformation", 2.5),
+        (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
+        (r"DNS records?|CNAME|TTL", 2.0), (r"settings?|parameters?|environment variables?|annotations?|labels?|typo", 1.5),
+        (r"(manual(ly)?|accidental(ly)?|wrong|incorrect|unintended|mistaken(ly)?) \w*", 1.5),
+        (r"applied|apply|changed|change|removed|deleted|overwr(o|i)te\w*", 1.0), (r"cron ?job|schedule|script|pipeline", 0.8),
+        (r"limitranges?|quota (change|set)|instance (type|group)|node group|min ?size", 1.5),
     ],
     "database": [
-        (r"database|\bdb\b|datastore", 2.0), (r"postgres(ql)?|mysql|mongo(db)?|redis|cassandra|elasticsearch|etcd|dynamodb|rds", 2.0),
-        (r"replica(tion|s)?|replication lag|failover|primary|standby", 2.0), (r"lock(s|ed|ing)?|deadlock", 2.0),
-        (r"slow quer(y|ies)|query plan|index(es)?|vacuum|autovacuum", 2.0), (r"corrupt(ion|ed)?", 1.5),
-        (r"schema|table|transaction", 1.0),
+        (r"database|datastore", 2.5), (r"\bdb\b", 1.5),
+        (r"postgres(ql)?|mysql|mongo(db)?|redis|cassandra|dynamodb|rds|aurora|clickhouse", 2.0),
+        (r"replica(tion)? lag|replication|failover|standby|read replica", 2.0), (r"lock(s|ed|ing)?|deadlock", 1.5),
+        (r"slow quer(y|ies)|query plan|vacuum|autovacuum|table bloat", 2.0), (r"corrupt(ion|ed)?", 1.5),
+        (r"schema|transaction", 0.5),
     ],
     "network": [
-        (r"DNS( resolution| lookups?)?|coredns|kube-dns|resolver", 2.5), (r"load.?balancer|\bELB\b|\bALB\b|\bNLB\b", 2.0),
-        (r"ingress|nginx|envoy|proxy", 1.5), (r"BGP|rout(e|es|ing)|peering", 2.0),
-        (r"packet loss|latency|network(ing)?|connectivity|partition", 1.5), (r"TCP|TLS handshake|MTU|conntrack|VPN|NAT", 1.5),
+        (r"DNS( resolution| lookups?)?|coredns|kube-dns|resolver", 2.0), (r"load.?balancer|\bELB\b|\bALB\b|\bNLB\b", 1.0),
+        (r"ingress|nginx|envoy|proxy|traefik", 0.6), (r"BGP|routing|route table|peering", 2.0),
+        (r"packet loss|network(ing)?|connectivity|partition", 1.5), (r"TCP|MTU|conntrack|VPN|NAT|subnet|CNI", 1.2),
     ],
     "dependency": [
-        (r"third.party|upstream|vendor|provider|SaaS|external (service|api)", 2.5),
-        (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker Hub|quay|npm registry|PyPI|Stripe|Twilio|Fastly|Akamai", 1.5),
-        (r"(provider|vendor|upstream|regional) (outage|incident|issue)|outage (at|of|in) ", 2.5),
-        (r"status page|their side|on their end", 2.0), (r"api rate.?limit(ed)? by|quota (from|at) the provider", 1.5),
+        (r"third.party|upstream|vendor|provider|SaaS|external (service|api)", 2.0),
+        (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
+        (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident|issue|degradation)|outage (at|of|in)", 3.0),
+        (r"status page|their side|on their end|availability zone", 2.0),
     ],
     "capacity": [
-        (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*", 3.0),
-        (r"disk (full|space)|ENOSPC|inodes?|quota|limit(s)? (reached|hit)|too many", 2.5),
-        (r"traffic (spike|surge)|spike|surge|load|overload(ed)?|saturat(ed|ion)", 2.0),
-        (r"memory|CPU|throttl(ed|ing)|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
-        (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)", 1.0),
+        (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*|starv(ed|ation)", 3.0),
+        (r"disk (full|space)|ENOSPC|no space left|inodes?|inotify|quota|limit(s)? (reached|hit|exceeded)|too many", 2.5),
+        (r"traffic (spike|surge)|spike|surge|load|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
+        (r"memory|CPU|throttl(ed|ing)|connection pool|max_connections|file descriptors|IP address(es)?|resources?", 1.5),
+        (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
+        (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
     ],
     "hardware": [
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan|kernel panic", 2.0),
-        (r"(instance|node|VM) (retired|degraded)|hypervisor", 1.5),
+        (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
     ],
     "software-bug": [
-        (r"bug|defect|race condition|memory leak|leak(ed|ing)?|edge case|corner case", 3.0),
-        (r"leap (year|second)|time ?zone|clock|overflow|off.by.one|null pointer|nil|panic|exception|deadlock", 2.0),
-        (r"infinite loop|retry storm|thundering herd|unhandled|latent|regex", 2.0), (r"code path|logic", 1.0),
+        (r"bugs?|defect|race condition|memory leak|leak(ed|ing)?|edge case|corner case", 3.0),
+        (r"leap (year|second)|time ?zone|clock|overflow|off.by.one|null pointer|nil|panic|exception", 2.0),
+        (r"infinite loop|retry storm|thundering herd|unhandled|latent|regex|misbehaving code", 2.0), (r"code path|logic", 1.0),
     ],
     "security": [
-        (r"attack(er|ed|s)?|DDoS|malicious|abuse|phishing|malware|exploit|vulnerab\w+|breach", 3.0),
-        (r"compromised|leaked (key|token|credential)s?|stolen|unauthori[sz]ed", 3.0),
-        (r"(certificate|cert|TLS cert|x509|SSL)s? (had )?expir\w+|expired (certificate|cert|token|credential|key)s?|x509", 3.0),
-        (r"credential|secret|token|API key|password|rotation|rotat(ed|e)", 1.2), (r"supply.chain|crypto ?min(ing|er)", 3.0),
+        (r"attack(er|ed|s)?|DDoS|malicious|abuse|phishing|malware|exploit(ed)?|vulnerab\w+|breach|CVE-\d+|hijack\w*|protestware", 3.0),
+        (r"compromised|leak(ed)? (key|token|credential|secret)s?|(keys|tokens|credentials|secrets) (were )?(leaked|exposed)|stolen|unauthori[sz]ed|exfiltrat\w+", 3.0),
+        (r"(certificate|cert|TLS cert|x509|SSL)s?( chain)? (had )?expir\w+|expired (certificate|cert|token|credential|key)s?|x509", 3.0),
+        (r"credentials?|secrets?|tokens?|API keys?|passwords?|certificates?", 1.0), (r"supply.chain|crypto ?min(ing|er)", 3.0),
     ],
 }
 
@@ -139,6 +143,21 @@ class Taxonomy:
                     score += weight * (2.0 - m.start() / n)
             out[cat] = score
         return out
+
+    def classify_incident(self, title: str, root_cause: str, fix: str = "", hint=None) -> str:
+        """Category of a whole incident: the title often names the trigger ("... after Flux
+        version bump"), the root cause explains it, and the fix ("rolled back the release")
+        corroborates; scores are summed with those weights."""
+        for h in hint if isinstance(hint, list) else [hint]:
+            mapped = self.normalize(h)
+            if mapped:
+                return mapped
+        total: dict[str, float] = {}
+        for text, weight in ((title, 1.5), (root_cause, 1.0), (fix, 0.4)):
+            for cat, score in self.scores(text).items():
+                total[cat] = total.get(cat, 0.0) + weight * score
+        best = max(total, key=total.get, default=None)
+        return best if best and total[best] > 0 else self.fallback
 
     def classify(self, text: str, hint: str | list | None = None) -> str:
         hints = hint if isinstance(hint, list) else [hint]
