@@ -174,7 +174,13 @@ def m005_answers(db: sqlite_utils.Database) -> None:
     db["feedback"].create_index(["answer_id", "user"], unique=True)
 
 
-MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback, m004_splits, m005_answers]
+def m006_eval_run_details(db: sqlite_utils.Database) -> None:
+    # What an eval run needs besides its metric table: the confidence calibration fitted on
+    # it, the systems' settings and the held-out ids, as JSON.
+    db["eval_runs"].add_column("details", str)
+
+
+MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback, m004_splits, m005_answers, m006_eval_run_details]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

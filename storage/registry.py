@@ -70,13 +70,16 @@ class ModelStore:
 
     # -- eval runs ---------------------------------------------------------------------------
 
-    def add_eval_run(self, *, model_id: int | None, n_incidents: int, results: dict) -> int:
+    def add_eval_run(
+        self, *, model_id: int | None, n_incidents: int, results: dict, details: dict | None = None
+    ) -> int:
         run_id = self.db["eval_runs"].insert(
             {
                 "model_id": model_id,
                 "created_at": now(),
                 "n_incidents": n_incidents,
                 "results": json.dumps(results),
+                "details": json.dumps(details or {}),
             }
         ).last_pk
         if model_id is not None:
@@ -85,11 +88,19 @@ class ModelStore:
 
     def eval_runs(self, limit: int = 20) -> list[dict]:
         rows = self.db["eval_runs"].rows_where(order_by="id desc", limit=limit)
-        return [{**r, "results": json.loads(r["results"])} for r in rows]
+        return [_decode_run(r) for r in rows]
 
     def eval_run(self, run_id: int) -> dict | None:
         rows = list(self.db["eval_runs"].rows_where("id = ?", [run_id]))
-        return {**rows[0], "results": json.loads(rows[0]["results"])} if rows else None
+        return _decode_run(rows[0]) if rows else None
+
+
+def _decode_run(row: dict) -> dict:
+    return {
+        **row,
+        "results": json.loads(row["results"]),
+        "details": json.loads(row["details"]) if row.get("details") else {},
+    }
 
 
 def _decode(row: dict) -> dict:
