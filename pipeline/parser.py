@@ -336,7 +336,7 @@ def clean_field(text: str) -> str:
     """A section's text, or '' when it is only template placeholders."""
     if not text:
         return ""
-    stripped = PLACEHOLDER.sub(" ", strip_markdown(text))
+    stripped = strip_markdown(PLACEHOLDER.sub(" ", text))
     words = re.findall(r"[A-Za-z]{3,}", stripped)
     if len(words) < 4:
         return ""
@@ -349,7 +349,8 @@ def strip_markdown(text: str) -> str:
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[*_`>]+", "", text)
+    text = re.sub(r"[*_`]+", "", text)
+    text = re.sub(r"^\s*>+\s?", "", text, flags=re.M)
     text = re.sub(r"^\s*(?:[-+]|\d+[.)])\s+", "", text, flags=re.M)
     text = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", "", text, flags=re.M)
     return text
