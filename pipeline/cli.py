@@ -102,5 +102,20 @@ def stats(db_path):
     click.echo(json.dumps(open_db(db_path).stats(), indent=2))
 
 
+@main.command()
+@db_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="data/dataset",
+              show_default=True, help="Folder for train.jsonl and heldout.jsonl.")
+def dataset(db_path, out_dir):
+    """Write the Q&A training set (three questions per incident) as train/held-out JSONL."""
+    from pipeline.dataset import write_dataset
+
+    db = open_db(db_path)
+    if not db.incidents():
+        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    counts = write_dataset(db, out_dir)
+    click.echo(f"{counts['train']} train and {counts['heldout']} held-out examples written to {out_dir}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
