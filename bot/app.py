@@ -1,0 +1,114 @@
+"""The one Bolt app: small listeners over the answering, command and job services."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot import blocks
+from bot.commands import Commands
+from bot.home import home_view
+from bot.jobs import JobRunner, Ticker, model_watch
+from bot.mentions import Answering
+from bot.scheduler import retrain_when_enough_new, start_scheduler
+from bot.settings import Settings
+from pipeline.jobs import reap_interrupted
+from storage import Database
+from storage.jobs import AnswerStore, JobStore
+from storage.registry import ModelStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotConfig:
+    """What the bot takes from the sources config file (pipeline.config)."""
+
+    admins: frozenset[str] = frozenset()
+    sources: list[str] = field(default_factory=list)
+    schedule: str | None = None  # crontab line; None: nightly
+    retrain_threshold: int | None = None  # new incidents that trigger a retrain; None: never
+
+
+def web_client(settings: Settings) -> WebClient:
+    """Bolt reads no base-URL variable, so the client pointed at SLACK_API_URL is built here
+    and handed to the App (and through it to the Socket Mode handler)."""
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url)
+    # Final answers and job results must land even when Slack asks us to slow down.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+@dataclass
+class Bot:
+    app: App
+    answering: Answering
+    runner: JobRunner
+    ticker: Ticker
+    schedule: str | None
+    scheduler: object = None
+
+    def start_background(self, with_scheduler: bool = True) -> None:
+        self.ticker.start()
+        if with_scheduler:
+            self.scheduler = start_scheduler(self.runner, self.schedule)
+
+    def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        self.ticker.stop()
+        self.answering.close()
+
+
+def build_bot(settings: Settings, client: WebClient, answerer, db: Database, config: BotConfig | None = None) -> Bot:
+    """Wire the listeners. Jobs whose process died with a previous run of the app are marked
+    failed here, before anything new starts."""
+    config = config or BotConfig()
+    app = App(client=client, logger=logging.getLogger("slack_bolt"))
+    jobs = JobStore(db)
+    for job_id in reap_interrupted(jobs):
+        log.warning("job #%d was interrupted (its process is gone): marked failed", job_id)
+
+    answering = Answering(answerer, AnswerStore(db), settings.stream_interval)
+    runner = JobRunner(db.path, jobs, client, interval=settings.job_poll_interval)
+    runner.on_finished.append(retrain_when_enough_new(runner, db, config.retrain_threshold))
+    admins = settings.admins | config.admins
+    commands = Commands(runner, db, admins=lambda: admins, source_names=lambda: list(config.sources))
+    ticker = Ticker(settings.job_poll_interval, runner.tick, model_watch(ModelStore(db), answering.reload_model))
+
+    @app.event("app_mention")
+    def on_mention(client, event, body):
+        answering.on_mention(client, event, body.get("event_id"))
+
+    @app.event("app_home_opened")
+    def on_home(client, event):
+        if event.get("tab", "home") == "home":
+            client.views_publish(user_id=event["user"], view=home_view(db))
+
+    def vote(kind: str):
+        def on_vote(ack, body, action, respond):
+            ack()
+            AnswerStore(db).vote(int(action["value"]), body["user"]["id"], kind)
+            respond(
+                text="Thanks, noted." if kind == "up" else "Thanks, noted: this helps us improve the answers.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+        return on_vote
+
+    app.action(blocks.VOTE_UP)(vote("up"))
+    app.action(blocks.VOTE_DOWN)(vote("down"))
+    app.command("/postmortem-sync")(commands.sync)
+    app.command("/postmortem-retrain")(commands.retrain)
+    app.command("/postmortem-status")(commands.status)
+
+    @app.error
+    def on_error(error, body):
+        log.error("unhandled error in a listener: %s", error, exc_info=error)
+
+    return Bot(app=app, answering=answering, runner=runner, ticker=ticker, schedule=config.schedule)

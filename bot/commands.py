@@ -1,0 +1,108 @@
+"""Slash commands. Each one acknowledges within Slack's 3 seconds; the work itself runs in a
+job process (see bot.jobs), never in the app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from bot import blocks
+from bot.jobs import JobRunner
+from storage import Database
+from storage.jobs import JobBusy, JobStore
+from storage.registry import ModelStore
+
+log = logging.getLogger(__name__)
+
+
+class Commands:
+    def __init__(
+        self,
+        runner: JobRunner,
+        db: Database,
+        admins: Callable[[], frozenset[str]],
+        source_names: Callable[[], list[str]],
+    ):
+        self.runner = runner
+        self.db = db
+        self.jobs = JobStore(db)
+        self.models = ModelStore(db)
+        self.admins = admins
+        self.source_names = source_names
+
+    def sync(self, ack, command: dict) -> None:
+        if not self._admin(ack, command, "sync"):
+            return
+        target = (command.get("text") or "").strip() or "all"
+        names = self.source_names()
+        if target != "all" and target not in names:
+            listed = ", ".join(f"`{n}`" for n in names) or "none configured"
+            ack(f"I don't know a source called `{blocks.escape(target)}`. Sources: {listed}, or `all`.")
+            return
+        if not names:
+            ack("No sources are configured: add them to postmortem.toml (see the README).")
+            return
+        self._start(ack, command, "sync", {"source": target})
+
+    def retrain(self, ack, command: dict) -> None:
+        if not self._admin(ack, command, "retrain"):
+            return
+        self._start(ack, command, "retrain", {})
+
+    def status(self, ack, command: dict) -> None:
+        ack(text="postmortem status", blocks=self.status_blocks())
+
+    def status_blocks(self) -> list[dict]:
+        current = self.models.current()
+        model = (
+            f"*Model:* {blocks.escape(current['name'])} (trained {current['trained_at']}, "
+            f"promoted {current['promoted_at']})"
+            if current
+            else "*Model:* the embedded base model (no fine-tuned model promoted yet)"
+        )
+        last = self.db.last_sync(status=None)
+        sync = (
+            f"*Last sync:* {blocks.escape(last['source'])} {last['status']} at "
+            f"{last['finished_at'] or last['started_at']}: {last['new'] or 0} new, "
+            f"{last['updated'] or 0} updated, {last['excluded'] or 0} excluded, {last['errors'] or 0} errors"
+            if last
+            else "*Last sync:* never"
+        )
+        out = [blocks.section(model), blocks.section(sync)]
+        active = self.jobs.active()
+        if active:
+            out.append(blocks.section("*Running jobs:*"))
+            for job in active[:10]:
+                out += blocks.job_message(job)[1]
+        else:
+            out.append(blocks.section("*Running jobs:* none"))
+        return out
+
+    def _admin(self, ack, command: dict, what: str) -> bool:
+        if command.get("user_id") in self.admins():
+            return True
+        ack(
+            f"Sorry, only postmortem admins can run a {what}. "
+            "Ask one of them, or see `/postmortem-status` for what is running."
+        )
+        log.info("refused /postmortem-%s for %s", what, command.get("user_id"))
+        return False
+
+    def _start(self, ack, command: dict, kind: str, args: dict) -> None:
+        try:
+            job = self.runner.start(
+                kind,
+                args,
+                requested_by=command.get("user_id", ""),
+                channel=command.get("channel_id", ""),
+                response_url=command.get("response_url", ""),
+            )
+        except JobBusy as busy:
+            ack(
+                text=f"A {kind} is already running; one at a time.",
+                blocks=[blocks.section(f"A {kind} is already running; one at a time.")]
+                + blocks.job_message(busy.job)[1],
+            )
+            return
+        ack(f"Started {kind} job #{job['id']}. I'll keep its progress up to date here.")
+        self.runner.post_message(job, command.get("channel_id", ""))
