@@ -1,0 +1,228 @@
+"""The `postmortem.toml` config: sources to sync, schedule, admins, taxonomy, retrain threshold.
+
+Path: `--config`, else $POSTMORTEM_CONFIG, else ./postmortem.toml (a missing default file means
+defaults and no sources; a missing file that was asked for is an error). Secrets never live
+here: tokens come from the environment only (GITHUB_TOKEN, NOTION_TOKEN, CONFLUENCE_TOKEN,
+...), and a key that looks like one is refused rather than silently read."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PATH = Path("postmortem.toml")
+DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, 03:00
+DEFAULT_RETRAIN_THRESHOLD = 10
+
+# Per source type, the keys it takes: exactly the keyword arguments of build_extractor.
+SOURCE_KEYS = {
+    "dir": {"path", "name"},
+    "github": {"repo", "path", "ref", "name"},
+    "notion": {"database", "tag", "tag_property", "name"},
+    "confluence": {"space", "cql", "label", "cloud", "name"},
+}
+REQUIRED_KEYS = {"dir": ("path",), "github": ("repo",), "notion": ("database",), "confluence": ()}
+TOP_KEYS = {"sources", "schedule", "admins", "taxonomy", "retrain_threshold", "retrain"}
+SECRET_KEY = re.compile(r"token|secret|password|passwd|api_?key|credential|private_?key", re.I)
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(ValueError):
+    """The config file can't be used as written; the message says where and why."""
+
+
+@dataclass
+class SourceConfig:
+    type: str  # dir | github | notion | confluence
+    options: dict = field(default_factory=dict)  # build_extractor keyword arguments
+
+    @property
+    def name(self) -> str:
+        """What `/postmortem-sync NAME` and the summaries call it: `name = ...` if given."""
+        if self.options.get("name"):
+            return self.options["name"]
+        main = {"dir": "path", "github": "repo", "notion": "database", "confluence": "space"}[self.type]
+        value = self.options.get(main) or self.options.get("cql") or ""
+        extra = self.options.get("path") if self.type == "github" else None
+        return f"{self.type}:{value}" + (f"/{extra.strip('/')}" if extra else "")
+
+    def extractor(self):
+        """The connector (raises ExtractorConfigError when, say, its token is not set)."""
+        from pipeline.extractors.factory import build_extractor
+
+        return build_extractor(self.type, **self.options)
+
+
+@dataclass
+class Config:
+    path: Path | None = None  # the file read, None when defaults were used
+    sources: list[SourceConfig] = field(default_factory=list)
+    schedule: str = DEFAULT_SCHEDULE  # cron, 5 fields, for the scheduled sync
+    admins: list[str] = field(default_factory=list)  # Slack user ids allowed admin commands
+    taxonomy: dict = field(default_factory=dict)  # [taxonomy] override: categories/rules/aliases/fallback
+    retrain_threshold: int = DEFAULT_RETRAIN_THRESHOLD  # retrain after this many new incidents
+    retrain: dict = field(default_factory=dict)  # [retrain] defaults (pipeline.jobs.RETRAIN_OPTIONS)
+
+    def build_taxonomy(self):
+        """The default taxonomy with this file's overrides applied."""
+        from pipeline.taxonomy import Taxonomy
+
+        base = Taxonomy.default()
+        t = self.taxonomy
+        categories = {**base.categories, **t.get("categories", {})}
+        rules = {**base.rules, **{k: [tuple(r) for r in v] for k, v in t.get("rules", {}).items()}}
+        aliases = {**base.aliases, **t.get("aliases", {})}
+        return Taxonomy(categories, rules, aliases, fallback=t.get("fallback", base.fallback))
+
+
+def config_path(path: str | os.PathLike | None = None) -> tuple[Path, bool]:
+    """(path, explicitly asked for)."""
+    if path:
+        return Path(path), True
+    env = os.environ.get("POSTMORTEM_CONFIG")
+    if env:
+        return Path(env), True
+    return DEFAULT_PATH, False
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    file, explicit = config_path(path)
+    if not file.exists():
+        if explicit:
+            raise ConfigError(f"config file not found: {file}")
+        return Config()
+    try:
+        data = tomllib.loads(file.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from None
+    return parse_config(data, file)
+
+
+def parse_config(data: dict, file: Path | None = None) -> Config:
+    where = str(file or "config")
+    _refuse_secrets(data, where)
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(TOP_KEYS)})")
+    config = Config(path=file)
+    config.sources = [_source(s, i, where) for i, s in enumerate(_list(data, "sources", where, dict))]
+    names = [s.name for s in config.sources]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"{where}: two sources are called {twice}: give them distinct `name`s")
+    config.schedule = _schedule(data.get("schedule", DEFAULT_SCHEDULE), where)
+    config.admins = [str(a) for a in _list(data, "admins", where, str)]
+    bad = [a for a in config.admins if not SLACK_USER.match(a)]
+    if bad:
+        raise ConfigError(f"{where}: admins must be Slack user ids like U012AB3CD, not {bad}")
+    threshold = data.get("retrain_threshold", DEFAULT_RETRAIN_THRESHOLD)
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+        raise ConfigError(f"{where}: retrain_threshold must be a whole number >= 1, not {threshold!r}")
+    config.retrain_threshold = threshold
+    config.taxonomy = _taxonomy(data.get("taxonomy", {}), where)
+    config.retrain = _retrain(data.get("retrain", {}), where)
+    return config
+
+
+def _refuse_secrets(data: dict, where: str) -> None:
+    # The taxonomy table is vocabulary ("credentials" is an alias), not settings: not checked.
+    keys = [str(k) for k in data if k != "taxonomy"]
+    sources = data.get("sources")
+    if isinstance(sources, list):
+        keys += [f"sources[{i}].{k}" for i, s in enumerate(sources) if isinstance(s, dict) for k in s]
+    for key in keys:
+        if SECRET_KEY.search(key.rsplit(".", 1)[-1]):
+            # Say where, never echo the value.
+            raise ConfigError(
+                f"{where}: `{key}` looks like a secret. Secrets are read only from the "
+                "environment (GITHUB_TOKEN, NOTION_TOKEN, CONFLUENCE_USER/CONFLUENCE_TOKEN, "
+                "SLACK_BOT_TOKEN, ...), never from the config file: remove it."
+            )
+
+
+def _list(data: dict, key: str, where: str, kind: type) -> list:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
+        shape = "[[sources]] tables" if kind is dict else "a list of strings"
+        raise ConfigError(f"{where}: `{key}` must be {shape}")
+    return value
+
+
+def _source(raw: dict, i: int, where: str) -> SourceConfig:
+    kind = raw.get("type")
+    name = f"{where}: sources[{i}]"
+    if kind not in SOURCE_KEYS:
+        raise ConfigError(f"{name}: `type` must be one of {sorted(SOURCE_KEYS)}, not {kind!r}")
+    options = {k: v for k, v in raw.items() if k != "type"}
+    unknown = set(options) - SOURCE_KEYS[kind]
+    if unknown:
+        raise ConfigError(f"{name} ({kind}): unknown keys {sorted(unknown)} (known: {sorted(SOURCE_KEYS[kind])})")
+    missing = [k for k in REQUIRED_KEYS[kind] if not options.get(k)]
+    if kind == "confluence" and not (options.get("space") or options.get("cql")):
+        missing.append("space or cql")
+    if missing:
+        raise ConfigError(f"{name} ({kind}): missing {', '.join(missing)}")
+    for key, value in options.items():
+        expected = bool if key == "cloud" else str
+        if not isinstance(value, expected):
+            raise ConfigError(f"{name} ({kind}): `{key}` must be a {expected.__name__}")
+    return SourceConfig(kind, options)
+
+
+def _schedule(value, where: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: `schedule` must be a cron string like {DEFAULT_SCHEDULE!r}")
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: `schedule` {value!r} is not a valid cron expression: {exc}") from None
+    return value
+
+
+def _taxonomy(raw, where: str) -> dict:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [taxonomy] must be a table")
+    unknown = set(raw) - {"categories", "rules", "aliases", "fallback"}
+    if unknown:
+        raise ConfigError(f"{where}: [taxonomy] unknown keys {sorted(unknown)}")
+    from pipeline.taxonomy import DEFAULT_CATEGORIES
+
+    names = set(DEFAULT_CATEGORIES) | set(raw.get("categories", {}))
+    for cat, rules in raw.get("rules", {}).items():
+        if cat not in names:
+            raise ConfigError(f"{where}: [taxonomy.rules] {cat!r} is not a category")
+        for rule in rules:
+            if not (isinstance(rule, list) and len(rule) == 2 and isinstance(rule[0], str) and isinstance(rule[1], (int, float))):
+                raise ConfigError(f"{where}: [taxonomy.rules] {cat}: each rule is [\"regex\", weight], not {rule!r}")
+            try:
+                re.compile(rule[0])
+            except re.error as exc:
+                raise ConfigError(f"{where}: [taxonomy.rules] {cat}: bad regex {rule[0]!r}: {exc}") from None
+    for alias, target in raw.get("aliases", {}).items():
+        if target not in names:
+            raise ConfigError(f"{where}: [taxonomy.aliases] {alias!r} -> {target!r}: no such category")
+    if "fallback" in raw and raw["fallback"] not in names:
+        raise ConfigError(f"{where}: [taxonomy] fallback {raw['fallback']!r} is not a category")
+    return raw
+
+
+def _retrain(raw, where: str) -> dict:
+    from pipeline.jobs import RETRAIN_OPTIONS
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [retrain] must be a table")
+    for key, value in raw.items():
+        kind = RETRAIN_OPTIONS.get(key)
+        if kind is None:
+            raise ConfigError(f"{where}: [retrain] unknown option {key!r} (known: {sorted(RETRAIN_OPTIONS)})")
+        # TOML integers are fine where a float is wanted; nothing else converts silently.
+        if not (isinstance(value, kind) or (kind is float and isinstance(value, int))) or isinstance(value, bool):
+            raise ConfigError(f"{where}: [retrain] {key} must be {kind.__name__}, not {value!r}")
+    return dict(raw)

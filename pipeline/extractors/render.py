@@ -1,0 +1,426 @@
+"""Rich documents -> markdown, so Notion and Confluence pages meet the same parser as files.
+
+Notion: a page's block tree (each block carrying its fetched `children`) -> markdown.
+Confluence: storage-format XHTML (macros, panels, tables, task lists, layouts) -> markdown,
+read with BeautifulSoup, plus the key/value rows of any Page Properties ("details") macro,
+which is where Confluence post-mortem templates keep date, severity and services."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, CData, Comment, NavigableString, Tag
+
+# Page property names (Notion properties, Confluence Page Properties rows) -> RawDocument.meta
+# keys. Lower-cased, punctuation-free names as people write them in templates.
+FIELD_NAMES = {
+    "date": ("date", "incident date", "date of incident", "started", "start date", "occurred", "when"),
+    "services": (
+        "services", "service", "services affected", "affected services", "service affected",
+        "components", "affected components", "systems", "affected systems",
+    ),
+    "severity": ("severity", "sev", "incident severity", "priority", "impact level"),
+    "category": ("category", "root cause category", "cause category", "incident category", "cause type"),
+}
+_FIELD_BY_NAME = {alias: key for key, aliases in FIELD_NAMES.items() for alias in aliases}
+
+
+def property_field(name: str) -> str | None:
+    """The meta key a page property feeds ('Services affected' -> 'services'), or None."""
+    return _FIELD_BY_NAME.get(re.sub(r"[^a-z0-9]+", " ", name.lower()).strip())
+
+
+def split_list(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"[,;\n]", text) if s.strip()]
+
+
+# -- Notion ------------------------------------------------------------------------------------
+
+
+def notion_rich_text(items: list[dict]) -> str:
+    out = []
+    for item in items or []:
+        kind = item.get("type")
+        if kind == "equation":
+            out.append(f"${item.get('equation', {}).get('expression', item.get('plain_text', ''))}$")
+            continue
+        text = item.get("plain_text")
+        if text is None:
+            text = item.get("text", {}).get("content", "")
+        if not text:
+            continue
+        ann = item.get("annotations") or {}
+        href = item.get("href") or ((item.get("text") or {}).get("link") or {}).get("url")
+        # Markers must hug the text: keep surrounding spaces outside them.
+        lead, core, trail = _split_space(text)
+        if core:
+            if ann.get("code"):
+                core = f"`{core}`"
+            if ann.get("bold"):
+                core = f"**{core}**"
+            if ann.get("italic"):
+                core = f"*{core}*"
+            if ann.get("strikethrough"):
+                core = f"~~{core}~~"
+            if href:
+                core = f"[{core}]({href})"
+        out.append(lead + core + trail)
+    return "".join(out)
+
+
+def _split_space(text: str) -> tuple[str, str, str]:
+    core = text.strip()
+    if not core:
+        return text, "", ""
+    start = text.index(core)
+    return text[:start], core, text[start + len(core) :]
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+
+
+def notion_blocks_to_markdown(blocks: list[dict]) -> str:
+    """Blocks (with nested `children` lists filled in by the connector) -> markdown."""
+    parts: list[tuple[str, str]] = []  # (kind, markdown) so list items stay tight
+    number = 0
+    for block in blocks:
+        kind = block.get("type", "")
+        number = number + 1 if kind == "numbered_list_item" else 0
+        text = _notion_block(block, number)
+        if text:
+            parts.append((kind, text))
+    out = []
+    for i, (kind, text) in enumerate(parts):
+        if i:
+            tight = kind in _LIST_KINDS and parts[i - 1][0] in _LIST_KINDS
+            out.append("\n" if tight else "\n\n")
+        out.append(text)
+    return "".join(out)
+
+
+_LIST_KINDS = {"bulleted_list_item", "numbered_list_item", "to_do"}
+
+
+def _notion_block(block: dict, number: int) -> str:
+    kind = block.get("type", "")
+    data = block.get(kind) or {}
+    text = notion_rich_text(data.get("rich_text", []))
+    children = notion_blocks_to_markdown(block.get("children") or [])
+
+    if kind == "paragraph":
+        return "\n\n".join(p for p in (text, children) if p)
+    if kind.startswith("heading_"):
+        level = int(kind[-1]) if kind[-1].isdigit() else 3
+        return "\n\n".join(p for p in ("#" * level + " " + text if text else "", children) if p)
+    if kind in _LIST_KINDS:
+        if kind == "to_do":
+            marker = "- [x] " if data.get("checked") else "- [ ] "
+        elif kind == "numbered_list_item":
+            marker = f"{number}. "
+        else:
+            marker = "- "
+        head = marker + text
+        return head + ("\n" + _indent(children, " " * len(marker)) if children else "")
+    if kind == "toggle":
+        return "\n\n".join(p for p in (f"**{text}**" if text else "", children) if p)
+    if kind in ("quote", "callout"):
+        icon = (data.get("icon") or {}).get("emoji", "") if kind == "callout" else ""
+        body = "\n\n".join(p for p in ((f"{icon} " if icon else "") + text, children) if p.strip())
+        return _quote(body)
+    if kind == "code":
+        lang = data.get("language", "")
+        lang = "" if lang == "plain text" else lang
+        code = "".join(t.get("plain_text", "") for t in data.get("rich_text", []))
+        fence = "````" if "```" in code else "```"
+        return f"{fence}{lang}\n{code}\n{fence}"
+    if kind == "table":
+        return _notion_table(block, data)
+    if kind == "divider":
+        return "---"
+    if kind == "equation":
+        return f"$$\n{data.get('expression', '')}\n$$"
+    if kind in ("child_page", "child_database"):
+        return f"*{data.get('title', '')}*" if data.get("title") else ""
+    if kind in ("bookmark", "embed", "link_preview"):
+        caption = notion_rich_text(data.get("caption", []))
+        return f"[{caption or data.get('url', '')}]({data.get('url', '')})" if data.get("url") else ""
+    if kind in ("image", "file", "pdf", "video", "audio"):
+        caption = notion_rich_text(data.get("caption", []))
+        return caption
+    # Containers (synced blocks, columns) and anything newer: keep their text and children.
+    return "\n\n".join(p for p in (text, children) if p)
+
+
+def _notion_table(block: dict, data: dict) -> str:
+    rows = [
+        [_cell(notion_rich_text(cell)) for cell in row.get("table_row", {}).get("cells", [])]
+        for row in block.get("children") or []
+        if row.get("type") == "table_row"
+    ]
+    return _markdown_table(rows, header=bool(data.get("has_column_header", True)))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _markdown_table(rows: list[list[str]], header: bool = True) -> str:
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    if not header:
+        rows = [[""] * width] + rows
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(lines)
+
+
+# -- Confluence storage format --------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre", "blockquote", "hr",
+    "div", "section", "ac:structured-macro", "ac:macro", "ac:task-list", "ac:layout",
+    "ac:layout-section", "ac:layout-cell", "ac:rich-text-body", "dl",
+}
+# Macros that sit inside a line of text rather than forming a block.
+_INLINE_MACROS = {"status", "jira", "anchor", "emoticon", "mention", "footnote"}
+_PANELS = {"info": "Info", "note": "Note", "warning": "Warning", "tip": "Tip", "panel": None, "error": "Error", "success": "Success"}
+# Navigation and decoration: no content of the document itself.
+# Expand titles that are only a UI hint ("Click here to expand...") carry no content.
+_UI_LABEL = re.compile(r"^\s*(click|show|expand|see|view|hide|open)\b", re.I)
+_SKIPPED_MACROS = {"toc", "children", "pagetree", "recently-updated", "contentbylabel", "livesearch", "attachments", "gallery", "excerpt-include", "include"}
+
+
+def confluence_to_markdown(storage: str) -> tuple[str, dict[str, str]]:
+    """Storage-format XHTML -> (markdown, Page Properties as {key: value text})."""
+    soup = BeautifulSoup(storage or "", "html.parser")
+    props: dict[str, str] = {}
+    blocks = _Storage(props).blocks(soup)
+    return "\n\n".join(b for b in blocks if b.strip()), props
+
+
+class _Storage:
+    def __init__(self, props: dict[str, str]):
+        self.props = props
+
+    # Block level: a node's children -> markdown blocks. Inline runs between blocks become
+    # paragraphs, so mixed content (text then a list inside <li> or <td>) keeps both.
+    def blocks(self, node) -> list[str]:
+        out: list[str] = []
+        run: list[str] = []
+
+        def flush():
+            text = re.sub(r"[ \t]+\n", "\n", "".join(run)).strip()
+            if text:
+                out.append(text)
+            run.clear()
+
+        for child in node.children:
+            if isinstance(child, Tag) and self._is_block(child):
+                flush()
+                block = self.block(child)
+                if block and block.strip():
+                    out.append(block)
+            else:
+                run.append(self.inline(child))
+        flush()
+        return out
+
+    def _is_block(self, tag: Tag) -> bool:
+        if tag.name in ("ac:structured-macro", "ac:macro"):
+            return tag.get("ac:name") not in _INLINE_MACROS
+        return tag.name in _BLOCK_TAGS
+
+    def block(self, tag: Tag) -> str:
+        name = tag.name
+        if name == "p":
+            return self.inline_children(tag).strip()
+        if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            text = self.inline_children(tag).strip()
+            return f"{'#' * int(name[1])} {text}" if text else ""
+        if name in ("ul", "ol"):
+            return self.list(tag, ordered=name == "ol")
+        if name == "ac:task-list":
+            return self.task_list(tag)
+        if name == "table":
+            return self.table(tag)
+        if name == "pre":
+            return _fence(tag.get_text(), "")
+        if name == "blockquote":
+            return _quote("\n\n".join(self.blocks(tag)))
+        if name == "hr":
+            return "---"
+        if name == "dl":
+            return "\n".join(
+                f"- **{self.inline_children(dt).strip()}**: {self.inline_children(dd).strip()}"
+                for dt, dd in zip(tag.find_all("dt"), tag.find_all("dd"))
+            )
+        if name in ("ac:structured-macro", "ac:macro"):
+            return self.macro(tag)
+        return "\n\n".join(self.blocks(tag))  # div, section, layouts, rich-text bodies
+
+    def macro(self, tag: Tag) -> str:
+        name = (tag.get("ac:name") or "").lower()
+        params = {
+            p.get("ac:name", ""): p.get_text().strip()
+            for p in tag.find_all("ac:parameter", recursive=False)
+        }
+        body = tag.find("ac:rich-text-body", recursive=False)
+        if name in ("code", "noformat"):
+            plain = tag.find("ac:plain-text-body", recursive=False)
+            return _fence(plain.get_text() if plain else "", params.get("language", ""))
+        if name in _SKIPPED_MACROS:
+            return ""
+        inner = "\n\n".join(self.blocks(body)) if body else ""
+        if name in _PANELS:
+            label = params.get("title") or _PANELS[name]
+            text = "\n\n".join(p for p in (f"**{label}:**" if label else "", inner) if p)
+            return _quote(text)
+        if name == "expand":
+            title = params.get("title", "")
+            title = "" if _UI_LABEL.match(title) else title
+            return "\n\n".join(p for p in (f"**{title}**" if title else "", inner) if p)
+        if name == "details":
+            return self.properties(body)
+        plain = tag.find("ac:plain-text-body", recursive=False)
+        return inner or (plain.get_text().strip() if plain else "")
+
+    def properties(self, body: Tag | None) -> str:
+        """Collect a Page Properties table into self.props. Rows that name a record field
+        reach the parser as meta; the others stay in the text as `- **Key**: value`."""
+        if body is None:
+            return ""
+        rest = []
+        for row in body.find_all("tr"):
+            cells = row.find_all(["th", "td"], recursive=False)
+            if len(cells) != 2:
+                continue
+            key = self.inline_children(cells[0]).strip().strip(":*").strip()
+            value = "; ".join(_cell_lines(self.blocks(cells[1])))
+            if key and value:
+                self.props.setdefault(key, value)
+                if property_field(key) is None:
+                    rest.append(f"- **{key}**: {value}")
+        return "\n".join(rest)
+
+    def list(self, tag: Tag, ordered: bool) -> str:
+        lines = []
+        for i, li in enumerate(tag.find_all("li", recursive=False), 1):
+            marker = f"{i}. " if ordered else "- "
+            lines.append(_item(marker, self.blocks(li)))
+        return "\n".join(lines)
+
+    def task_list(self, tag: Tag) -> str:
+        lines = []
+        for task in tag.find_all("ac:task", recursive=False):
+            status = task.find("ac:task-status")
+            done = status is not None and status.get_text().strip() == "complete"
+            body = task.find("ac:task-body")
+            lines.append(_item("- [x] " if done else "- [ ] ", self.blocks(body) if body else []))
+        return "\n".join(lines)
+
+    def table(self, tag: Tag) -> str:
+        rows = []
+        for tr in tag.find_all("tr"):
+            if tr.find_parent("table") is not tag:
+                continue  # a nested table renders inside its cell
+            cells = tr.find_all(["th", "td"], recursive=False)
+            rows.append([_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells])
+        # Markdown tables need a header row; Confluence's first row is one in practice.
+        return _markdown_table(rows)
+
+    # Inline level.
+    def inline_children(self, tag: Tag) -> str:
+        return "".join(self.inline(c) for c in tag.children)
+
+    def inline(self, node) -> str:
+        if isinstance(node, Comment):
+            return ""
+        if isinstance(node, CData):
+            return str(node)
+        if isinstance(node, NavigableString):
+            return re.sub(r"\s+", " ", str(node))
+        if not isinstance(node, Tag):
+            return ""
+        name = node.name
+        if name == "br":
+            return "\n"
+        if name in ("ac:placeholder", "ac:parameter", "ac:image", "script", "style"):
+            return ""
+        if name == "time":
+            return node.get("datetime", node.get_text())
+        if name == "ac:emoticon":
+            return node.get("ac:emoji-fallback", "")
+        if name == "ac:link":
+            return self.link(node)
+        if name in ("ac:structured-macro", "ac:macro"):
+            return self.inline_macro(node)
+        if self._is_block(node):
+            return " ".join(self.blocks(node))
+        inner = self.inline_children(node)
+        lead, core, trail = _split_space(inner)
+        if not core:
+            return inner
+        if name in ("strong", "b"):
+            core = f"**{core}**"
+        elif name in ("em", "i"):
+            core = f"*{core}*"
+        elif name in ("s", "del", "strike"):
+            core = f"~~{core}~~"
+        elif name == "code":
+            core = f"`{core}`"
+        elif name == "a" and node.get("href"):
+            core = f"[{core}]({node['href']})"
+        return lead + core + trail
+
+    def link(self, node: Tag) -> str:
+        body = node.find(["ac:link-body", "ac:plain-text-link-body"])
+        if body is not None and body.get_text().strip():
+            return body.get_text()
+        target = node.find(["ri:page", "ri:blog-post", "ri:attachment", "ri:space", "ri:user", "ri:url"])
+        if target is None:
+            return ""
+        for attr in ("ri:content-title", "ri:filename", "ri:space-key", "ri:value", "ri:account-id", "ri:userkey"):
+            if target.get(attr):
+                return target[attr]
+        return ""
+
+    def inline_macro(self, node: Tag) -> str:
+        name = (node.get("ac:name") or "").lower()
+        params = {p.get("ac:name", ""): p.get_text().strip() for p in node.find_all("ac:parameter")}
+        if name == "status":
+            return f"[{params.get('title', '').upper()}]" if params.get("title") else ""
+        if name == "jira":
+            return params.get("key", "")
+        return ""
+
+
+def _item(marker: str, blocks: list[str]) -> str:
+    text = "\n".join(blocks)
+    if not text:
+        return marker.rstrip()
+    first, _, rest = text.partition("\n")
+    return marker + first + ("\n" + _indent(rest, " " * len(marker)) if rest else "")
+
+
+def _cell_lines(blocks: list[str]) -> list[str]:
+    """A table cell holds one line in markdown: its paragraphs and list items, joined."""
+    lines = []
+    for block in blocks:
+        for line in block.splitlines():
+            line = re.sub(r"^\s*(?:[-*]|\d+\.)\s+(?=\S)", "", line).strip()
+            if line and line not in ("---",):
+                lines.append(line)
+    return lines
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.splitlines()) if text else ""
+
+
+def _fence(code: str, lang: str) -> str:
+    code = code.strip("\n")
+    fence = "````" if "```" in code else "```"
+    return f"{fence}{lang}\n{code}\n{fence}"
