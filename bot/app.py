@@ -32,6 +32,8 @@ class BotConfig:
     sources: list[str] = field(default_factory=list)
     schedule: str | None = None  # crontab line; None: nightly
     retrain_threshold: int | None = None  # new incidents that trigger a retrain; None: never
+    retrain: dict = field(default_factory=dict)  # retrain options (pipeline.jobs.RETRAIN_OPTIONS)
+    path: str | None = None  # the config file, handed to sync jobs
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -49,13 +51,13 @@ class Bot:
     answering: Answering
     runner: JobRunner
     ticker: Ticker
-    schedule: str | None
+    config: BotConfig
     scheduler: object = None
 
     def start_background(self, with_scheduler: bool = True) -> None:
         self.ticker.start()
         if with_scheduler:
-            self.scheduler = start_scheduler(self.runner, self.schedule)
+            self.scheduler = start_scheduler(self.runner, self.config.schedule, self.config.path)
 
     def close(self) -> None:
         if self.scheduler is not None:
@@ -75,9 +77,16 @@ def build_bot(settings: Settings, client: WebClient, answerer, db: Database, con
 
     answering = Answering(answerer, AnswerStore(db), settings.stream_interval)
     runner = JobRunner(db.path, jobs, client, interval=settings.job_poll_interval)
-    runner.on_finished.append(retrain_when_enough_new(runner, db, config.retrain_threshold))
+    runner.on_finished.append(retrain_when_enough_new(runner, db, config.retrain_threshold, config.retrain))
     admins = settings.admins | config.admins
-    commands = Commands(runner, db, admins=lambda: admins, source_names=lambda: list(config.sources))
+    commands = Commands(
+        runner,
+        db,
+        admins=lambda: admins,
+        source_names=lambda: list(config.sources),
+        retrain_defaults=config.retrain,
+        config_path=config.path,
+    )
     ticker = Ticker(settings.job_poll_interval, runner.tick, model_watch(ModelStore(db), answering.reload_model))
 
     @app.event("app_mention")
@@ -111,4 +120,4 @@ def build_bot(settings: Settings, client: WebClient, answerer, db: Database, con
     def on_error(error, body):
         log.error("unhandled error in a listener: %s", error, exc_info=error)
 
-    return Bot(app=app, answering=answering, runner=runner, ticker=ticker, schedule=config.schedule)
+    return Bot(app=app, answering=answering, runner=runner, ticker=ticker, config=config)

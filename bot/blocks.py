@@ -198,7 +198,8 @@ def job_message(job: dict) -> tuple[str, list[dict]]:
         "cancelled": ":no_entry_sign:",
     }[status]
     title = f"{icon} *{job['kind']}* job #{job['id']} — {status}"
-    args = job.get("args") or {}
+    # The config path is plumbing, not something the channel needs to read.
+    args = {k: v for k, v in (job.get("args") or {}).items() if k != "config" and v is not None}
     if args:
         title += "  (" + ", ".join(f"{k}: {v}" for k, v in args.items()) + ")"
     blocks = [section(escape_keep_emoji(title))]

@@ -8,6 +8,7 @@ from typing import Callable
 
 from bot import blocks
 from bot.jobs import JobRunner
+from pipeline.jobs import parse_options
 from storage import Database
 from storage.jobs import JobBusy, JobStore
 from storage.registry import ModelStore
@@ -22,6 +23,8 @@ class Commands:
         db: Database,
         admins: Callable[[], frozenset[str]],
         source_names: Callable[[], list[str]],
+        retrain_defaults: dict | None = None,
+        config_path: str | None = None,
     ):
         self.runner = runner
         self.db = db
@@ -29,6 +32,8 @@ class Commands:
         self.models = ModelStore(db)
         self.admins = admins
         self.source_names = source_names
+        self.retrain_defaults = retrain_defaults or {}
+        self.config_path = config_path
 
     def sync(self, ack, command: dict) -> None:
         if not self._admin(ack, command, "sync"):
@@ -42,12 +47,19 @@ class Commands:
         if not names:
             ack("No sources are configured: add them to postmortem.toml (see the README).")
             return
-        self._start(ack, command, "sync", {"source": target})
+        self._start(ack, command, "sync", {"source": target, "config": self.config_path})
 
     def retrain(self, ack, command: dict) -> None:
+        """`/postmortem-retrain [max_steps=N epochs=X ...]`: the options override the config
+        file's retrain settings for this run."""
         if not self._admin(ack, command, "retrain"):
             return
-        self._start(ack, command, "retrain", {})
+        try:
+            options = parse_options(command.get("text") or "")
+        except ValueError as exc:
+            ack(f"{exc}")
+            return
+        self._start(ack, command, "retrain", {**self.retrain_defaults, **options})
 
     def status(self, ack, command: dict) -> None:
         ack(text="postmortem status", blocks=self.status_blocks())

@@ -17,7 +17,7 @@ DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, 03:00 server time
 SCHEDULER_USER = "scheduler"
 
 
-def start_scheduler(runner: JobRunner, schedule: str | None = None):
+def start_scheduler(runner: JobRunner, schedule: str | None = None, config_path: str | None = None):
     """A running BackgroundScheduler with the sync job; `schedule` is a crontab line."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -26,7 +26,7 @@ def start_scheduler(runner: JobRunner, schedule: str | None = None):
     scheduler.add_job(
         scheduled_sync,
         CronTrigger.from_crontab(schedule or DEFAULT_SCHEDULE),
-        args=[runner],
+        args=[runner, config_path],
         id="sync",
         coalesce=True,  # after downtime, one catch-up run, not one per missed night
         max_instances=1,
@@ -35,9 +35,9 @@ def start_scheduler(runner: JobRunner, schedule: str | None = None):
     return scheduler
 
 
-def scheduled_sync(runner: JobRunner) -> int | None:
+def scheduled_sync(runner: JobRunner, config_path: str | None = None) -> int | None:
     try:
-        job = runner.start("sync", {"source": "all"}, requested_by=SCHEDULER_USER)
+        job = runner.start("sync", {"source": "all", "config": config_path}, requested_by=SCHEDULER_USER)
     except JobBusy as busy:
         log.info("scheduled sync skipped: job #%d is still %s", busy.job["id"], busy.job["status"])
         return None
@@ -56,7 +56,7 @@ def new_incidents_since_last_training(db: Database) -> int:
     ).fetchone()[0]
 
 
-def retrain_when_enough_new(runner: JobRunner, db: Database, threshold: int | None):
+def retrain_when_enough_new(runner: JobRunner, db: Database, threshold: int | None, options: dict | None = None):
     """An on_finished hook: after a successful sync, start a retrain if at least
     `threshold` new incidents arrived since the last one (None or 0: never)."""
 
@@ -67,7 +67,9 @@ def retrain_when_enough_new(runner: JobRunner, db: Database, threshold: int | No
         if fresh < threshold:
             return
         try:
-            started = runner.start("retrain", {"reason": f"{fresh} new incidents"}, requested_by=SCHEDULER_USER)
+            started = runner.start(
+                "retrain", {**(options or {}), "reason": f"{fresh} new incidents"}, requested_by=SCHEDULER_USER
+            )
             log.info("%d new incidents >= %d: retrain job #%d", fresh, threshold, started["id"])
         except JobBusy:
             log.info("%d new incidents, but a retrain is already running", fresh)

@@ -134,13 +134,9 @@ def run(db_path: str | os.PathLike, job_id: int) -> int:
     log.info("%s job #%d started (pid %d)", job["kind"], job_id, os.getpid())
     try:
         if job["kind"] == "sync":
-            from pipeline.sync_job import run_sync
-
             result = run_sync(db, job["args"], progress)
         elif job["kind"] == "retrain":
-            from pipeline.retrain_job import run_retrain
-
-            result = run_retrain(db, job["args"], progress)
+            result = run_retrain(db, job_id, job["args"], progress)
         else:
             raise ValueError(f"unknown job kind {job['kind']!r}")
     except BaseException as exc:
@@ -152,6 +148,134 @@ def run(db_path: str | os.PathLike, job_id: int) -> int:
     store.finish(job_id, status, result=result, message=result.get("message", status))
     log.info("job #%d %s", job_id, status)
     return 0 if status == "succeeded" else 1
+
+
+# -- what the jobs do ------------------------------------------------------------------------
+
+# What `/postmortem-retrain key=value ...` (or the config file) may set: TrainConfig fields
+# plus how many held-out incidents the promotion gate evaluates.
+RETRAIN_OPTIONS = {
+    "max_steps": int,
+    "epochs": float,
+    "batch_size": int,
+    "learning_rate": float,
+    "max_length": int,
+    "base_model": str,
+    "eval_limit": int,
+}
+
+
+def parse_options(text: str, allowed: dict[str, type] = RETRAIN_OPTIONS) -> dict:
+    """`key=value` pairs, typed; ValueError with a readable message on anything else."""
+    out = {}
+    for pair in text.split():
+        key, sep, value = pair.partition("=")
+        if not sep or key not in allowed:
+            raise ValueError(f"unknown option {pair!r}; allowed: " + ", ".join(f"{k}=…" for k in allowed))
+        try:
+            out[key] = allowed[key](value)
+        except ValueError:
+            raise ValueError(f"{key} must be {allowed[key].__name__}, got {value!r}") from None
+    return out
+
+
+def run_sync(db: Database, args: dict, progress: Progress) -> dict:
+    """Ingest the requested configured source(s), then rebuild the search index. A source
+    that fails is reported and the others still sync."""
+    from pipeline.config import load_config
+    from pipeline.extractors.factory import user_facing_error
+    from pipeline.index import rebuild_index
+    from pipeline.ingest import ingest
+
+    config = load_config(args.get("config"))
+    wanted = args.get("source") or "all"
+    sources = [s for s in config.sources if wanted in ("all", s.name)]
+    if not sources:
+        raise ValueError(f"no configured source named {wanted!r}")
+    results = []
+    for n, source in enumerate(sources, 1):
+        label = f"[{n}/{len(sources)}] {source.name}"
+        progress(0, 0, f"{label}: listing")
+        log.info("%s: syncing", label)
+
+        def on_document(i: int, total: int | None, label=label) -> None:
+            progress(i, total or 0, f"{label}: {i}/{total or '?'} documents")
+
+        try:
+            summary = ingest(db, source.extractor(), on_document=on_document)
+        except Exception as exc:
+            message = user_facing_error(exc) or f"{type(exc).__name__}: {exc}"
+            log.error("%s failed: %s", label, message)
+            results.append({"source": source.name, "failed": message})
+            continue
+        log.info("%s", summary.line())
+        results.append({**summary.to_dict(), "source": source.name})
+    progress(0, 0, "rebuilding the search index")
+    rebuild_index(db)
+    failed = [r["source"] for r in results if r.get("failed")]
+    return {
+        "sources": results,
+        "indexed": len(db.incidents()),
+        "failed": bool(failed) and len(failed) == len(results),
+        "message": f"{len(results) - len(failed)}/{len(results)} sources synced",
+    }
+
+
+def run_retrain(db: Database, job_id: int, args: dict, progress: Progress) -> dict:
+    """Train a candidate adapter into a folder of its own, evaluate it against the serving
+    model and promote it only if it is better. Until the promotion (one SQLite update at the
+    very end) the current model and its files are untouched, so a retrain killed at any
+    point leaves the bot answering as before."""
+    from dataclasses import fields
+
+    from pipeline.evaluate import EvalConfig
+    from pipeline.registry import GateConfig, gate
+    from pipeline.train import TrainConfig, train
+
+    train_fields = {f.name for f in fields(TrainConfig)}
+    config = TrainConfig(
+        db=str(db.path),
+        output_dir=str(db.path.resolve().parent / "models" / f"job-{job_id}"),
+        **{k: v for k, v in args.items() if k in train_fields},
+    )
+    progress(0, 0, "loading the base model")
+
+    def on_step(step: int, total: int, loss: float, eta_s: float) -> None:
+        progress(step, total, f"training: loss {loss:.3f}, about {eta_s:.0f} s left")
+
+    report = train(config, on_progress=on_step)
+    log.info("trained candidate model #%s in %.0f s", report["model_id"], report.get("wall_time_s", 0))
+
+    def on_eval(done: int, total: int) -> None:
+        progress(done, total, f"evaluating on held-out incidents: {done}/{total}")
+
+    progress(0, 0, "evaluating")
+    verdict = gate(
+        db,
+        report["model_id"],
+        GateConfig.from_env(),
+        eval_config=EvalConfig(db=str(db.path), limit=args.get("eval_limit")),
+        progress=on_eval,
+    )
+    log.info("gate: %s", verdict.gate_reason)
+    eval_run = _eval_results(db, verdict.eval_run_id)
+    return {
+        **verdict.to_dict(),
+        "eval": eval_run,
+        "train": {
+            "steps": report.get("steps"),
+            "wall_time_s": report.get("wall_time_s"),
+            "final_loss": (report.get("loss") or [{}])[-1].get("loss") if report.get("loss") else None,
+        },
+        "message": ("promoted " if verdict.promoted else "not promoted: ") + verdict.gate_reason,
+    }
+
+
+def _eval_results(db: Database, run_id: int) -> dict:
+    from storage.registry import ModelStore
+
+    run = ModelStore(db).eval_run(run_id)
+    return {system: {k: v for k, v in row.items() if k != "n"} for system, row in run["results"].items()}
 
 
 def main(argv: list[str] | None = None) -> int:

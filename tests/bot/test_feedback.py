@@ -1,0 +1,31 @@
+"""👍/👎 on an answer: acked, stored with the question and answer, one vote per user."""
+
+from bot import blocks
+from storage import Database
+from tests.bot.helpers import answered
+
+
+def test_feedback_click_is_stored(bot, slack, db_path):
+    sent = slack.mention("card tokenizer certificate expired, what did we do?")
+    reply = answered(slack, sent)
+
+    click = slack.click(reply, blocks.VOTE_UP, user="U2")
+    slack.wait_ack(click["envelope_id"])
+    thanks = slack.wait_for(lambda: slack.responses.get(click["response_key"]), 5)
+    assert thanks[0]["response_type"] == "ephemeral" and thanks[0]["replace_original"] is False
+
+    db = Database(db_path)
+    votes = slack.wait_for(lambda: list(db.db["feedback"].rows), 5)
+    assert len(votes) == 1
+    vote = votes[0]
+    assert vote["vote"] == "up" and vote["user"] == "U2" and vote["message_ts"] == reply.ts
+    assert vote["question"] == "card tokenizer certificate expired, what did we do?"
+    answer = next(db.db["answers"].rows)
+    assert vote["answer"] == answer["answer"] and vote["answer_id"] == answer["id"]
+
+    # Changing one's mind replaces the vote; someone else's vote is another row.
+    slack.wait_ack(slack.click(reply, blocks.VOTE_DOWN, user="U2")["envelope_id"])
+    slack.wait_ack(slack.click(reply, blocks.VOTE_DOWN, user="U3")["envelope_id"])
+    slack.wait_for(lambda: db.db["feedback"].count == 2 and
+                   {r["vote"] for r in db.db["feedback"].rows} == {"down"}, 5)
+    assert not slack.errors
