@@ -21,7 +21,7 @@ def fake_github(monkeypatch):
 
     from tests.fakes.github import FakeGitHub
 
-    with FakeGitHub() as server:
+    with FakeGitHub(token="ghp_fake_token") as server:  # other tokens get 401, as on GitHub
         # `acme/runbooks` serves the Acme Pay sample repository until a test replaces it.
         server.add_repo("acme/runbooks", folder=Path(__file__).resolve().parents[1] / "samples" / "acme-pay")
         monkeypatch.setenv("GITHUB_API_URL", server.url)
