@@ -18,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.decode import decode
-from pipeline.metrics_text import rouge_l_recall, set_f1
+from pipeline.metrics import services_f1
+from pipeline.metrics_text import rouge_l_recall
 from pipeline.parser import parse
 from pipeline.scrub import scrub
 from pipeline.taxonomy import Taxonomy
@@ -53,11 +54,9 @@ def quality(corpus: Path, labels_file: Path) -> dict:
             cat_ok += category == gold["root_cause_category"]
             if category != gold["root_cause_category"]:
                 confusion[(gold["root_cause_category"], category)] += 1
-            f1s.append(set_f1(f["services_affected"], gold["services_affected"]))
-            context = " ".join([f["root_cause"], f["fix"], f["timeline"]])
+            f1s.append(services_f1(f["services_affected"], gold["services_affected"]))
             rc_rec.append(rouge_l_recall(gold["root_cause"], f["root_cause"]))
             fix_rec.append(rouge_l_recall(gold["fix"], f["fix"]))
-            del context
         else:
             n_unparse += 1
             excl += bool(reason)
