@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlencode
@@ -51,6 +52,7 @@ class FakeConfluence(FakeServer):
         self.token = token
         self.page_size = page_size
         self.pages: dict[str, Page] = {}
+        self.reads: Counter = Counter()  # page id -> times its body was served
         self._next_id = 100001
         for sample in pages:
             self.add_page(sample)
@@ -168,6 +170,7 @@ class FakeConfluence(FakeServer):
         if page is None:
             return web.json_response({"errors": [{"status": 404, "code": "NOT_FOUND", "title": "Not Found"}]}, status=404)
         body = {}
+        self.reads[page.id] += 1
         if request.query.get("body-format") == "storage":
             body = {"storage": {"value": self.storage(page), "representation": "storage"}}
         return web.json_response(
@@ -187,6 +190,7 @@ class FakeConfluence(FakeServer):
         if page is None:
             return self.error(404, f"No content found with id : ContentId{{id={request.match_info['id']}}}")
         expand = set(request.query.get("expand", "").split(","))
+        self.reads[page.id] += 1
         return web.json_response(self._content(page, expand, storage="body.storage" in expand))
 
 

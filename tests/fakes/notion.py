@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -64,6 +65,7 @@ class FakeNotion(FakeServer):
         self.pages: dict[str, Page] = {}
         self.blocks: dict[str, dict] = {}
         self.children: dict[str, list[str]] = {}
+        self.reads: Counter = Counter()  # page id -> times its content was read (served)
         for sample in pages:
             self.add_page(sample)
 
@@ -251,6 +253,8 @@ class FakeNotion(FakeServer):
             return self.error(404, f"Could not find block with ID: {bid}.")
         results = [self.blocks[c] for c in self.children[bid]]
         q = request.query
+        if bid in self.pages and not q.get("start_cursor"):
+            self.reads[bid] += 1
         return self._paged(request, q.get("start_cursor"), q.get("page_size"), results, self.block_page_size, "block")
 
     def _paged(self, request, cursor, size, results, cap, kind):
