@@ -48,26 +48,52 @@ def main() -> None:
 @click.option("--repo", help="github: owner/name. Token from $GITHUB_TOKEN.")
 @click.option("--ref", default=None, help="github: branch, tag or sha (default: the default branch).")
 @click.option("--name", help="dir: the source name stored with each record (default: folder name).")
+@click.option("--database", help="notion: the database id or URL. Token from $NOTION_TOKEN.")
+@click.option("--tag", default="postmortem", show_default=True, help="notion: the select/multi-select option marking post-mortems.")
+@click.option("--space", help="confluence: space key ($CONFLUENCE_URL, $CONFLUENCE_USER, $CONFLUENCE_TOKEN).")
+@click.option("--cql", help="confluence: CQL query (default: label = postmortem in --space).")
+@click.option("--all", "all_sources", is_flag=True, help="Every source in the config file, one after the other.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $POSTMORTEM_CONFIG or ./postmortem.toml).",
+)
 @db_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def extract(source, path, repo, ref, name, db_path, quiet):
+def extract(source, path, repo, ref, name, database, tag, space, cql, all_sources, config_path, db_path, quiet):
     """Fetch post-mortems from a source, structure them and store them.
 
     \b
     Examples:
       postmortem extract --source dir --path samples/acme-pay
       postmortem extract --source github --repo org/runbooks --path postmortems/
+      postmortem extract --source notion --database 1c2b3a4d5e6f47a8b9c0d1e2f3a4b5c6
+      postmortem extract --source confluence --space OPS
+      postmortem extract --all --config postmortem.toml
     """
+    from pipeline.config import ConfigError, load_config
     from pipeline.extractors.factory import build_extractor, ExtractorConfigError
     from pipeline.ingest import ingest
 
+    if all_sources and source:
+        raise click.UsageError("use either --all (the config's sources) or --source")
     try:
-        extractor = build_extractor(source, path=path, repo=repo, ref=ref, name=name)
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc))
+    if all_sources:
+        return _extract_all(config, open_db(db_path), quiet)
+    try:
+        extractor = build_extractor(
+            source, path=path, repo=repo, ref=ref, name=name, database=database, tag=tag, space=space, cql=cql
+        )
     except ExtractorConfigError as exc:
         raise click.UsageError(str(exc))
     db = open_db(db_path)
     try:
-        summary = ingest(db, extractor, progress=not quiet)
+        summary = ingest(db, extractor, taxonomy=config.build_taxonomy(), progress=not quiet)
     except Exception as exc:  # connector failures: a clear line, stored data untouched
         from pipeline.extractors.factory import user_facing_error
 
@@ -76,6 +102,31 @@ def extract(source, path, repo, ref, name, db_path, quiet):
             raise
         raise click.ClickException(message)
     click.echo(summary.line())
+
+
+def _extract_all(config, db, quiet: bool) -> None:
+    """`extract --all`: each configured source in turn; one failing source (a missing token,
+    an unreachable server) is reported and the others still sync."""
+    from pipeline.extractors.factory import user_facing_error
+    from pipeline.ingest import ingest
+
+    if not config.sources:
+        raise click.ClickException(
+            f"no sources in {config.path or 'postmortem.toml'}: add [[sources]] (see postmortem.example.toml)"
+        )
+    taxonomy = config.build_taxonomy()
+    failed = 0
+    for source in config.sources:
+        try:
+            summary = ingest(db, source.extractor(), taxonomy=taxonomy, progress=not quiet)
+        except Exception as exc:
+            failed += 1
+            message = user_facing_error(exc)
+            click.echo(f"{source.name}: failed: {message or f'{type(exc).__name__}: {exc}'}", err=True)
+            continue
+        click.echo(summary.line())
+    if failed:
+        raise click.ClickException(f"{failed} of {len(config.sources)} sources failed")
 
 
 @main.command()

@@ -82,6 +82,11 @@ def ingest(
     summary = SyncSummary(source=source)
     summary.sync_id = sync_id = db.start_sync(source)
     try:
+        if hasattr(extractor, "since"):
+            # Connectors whose upstream versions are coarse (Notion's minute-truncated
+            # last_edited_time) re-read what was edited around the last successful sync.
+            last = db.last_sync(source)
+            extractor.since = last["started_at"] if last else None
         listing = extractor.listing(db.known_versions(source))
         docs = listing.documents
         if progress:
