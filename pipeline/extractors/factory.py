@@ -17,6 +17,8 @@ def build_extractor(source: str | None, *, path=None, repo=None, ref=None, name=
             return LocalFolder(path, name=name)
         except FileNotFoundError as exc:
             raise ExtractorConfigError(str(exc))
+    if source == "github":
+        return _github(repo=repo, path=path, ref=ref)
     if source == "notion":
         return _notion(**kw)
     if source == "confluence":
@@ -27,16 +29,36 @@ def build_extractor(source: str | None, *, path=None, repo=None, ref=None, name=
 def user_facing_error(exc: Exception) -> str | None:
     """A one-line message for a known connector failure, or None to let it propagate."""
     from pipeline.extractors.confluence import describe_error as confluence_error
+    from pipeline.extractors.github import describe_error as github_error
     from pipeline.extractors.notion import describe_error as notion_error
     from pipeline.extractors.retry import describe_error as retry_error
 
     if isinstance(exc, ExtractorConfigError):  # raised mid-sync too (a Notion tag not found)
         return str(exc)
-    for describe in (notion_error, confluence_error, retry_error):
+    for describe in (github_error, notion_error, confluence_error, retry_error):
         message = describe(exc)
         if message:
             return message
     return None
+
+
+def _github(repo, path, ref):
+    import os
+    import re
+
+    from pipeline.extractors.github import DEFAULT_API_URL, GitHubConfig, GitHubRepo
+
+    if not repo or not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+        raise ExtractorConfigError(f"--source github needs --repo OWNER/NAME (got {repo!r})")
+    return GitHubRepo(
+        GitHubConfig(
+            repo=repo,
+            path=path,
+            ref=ref,
+            token=os.environ.get("GITHUB_TOKEN") or None,
+            api_url=os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        )
+    )
 
 
 def _notion(database=None, tag="postmortem", tag_property=None, **_):
