@@ -67,10 +67,13 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
-    r"|identified\s+that|found\s+that|turned\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:issue|problem)\s+was"
+    r"|identified\s+that|found\s+that|turned\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:issue|problem)\s+was\s+(?:that|caused|due|with|in)"
     r"|culprit|the\s+reason|led\s+to|which\s+meant|caused|causing"
     r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
-    r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout))\b",
+    r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
+    # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
+    r"|exhaust(?:ed|ing)|ran\s+out\s+of|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
+    r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed))\b",
     re.I,
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
@@ -99,6 +102,13 @@ UNKNOWN_CAUSE = re.compile(
     re.I,
 )
 
+HEDGED = re.compile(
+    r"\b(?:we\s+suspect|suspected|it\s+appear(?:s|ed)|possibly|might\s+have|may\s+have|not\s+sure|unclear"
+    r"|trying\s+to\s+identify|we\s+(?:think|believe)|likely)\b",
+    re.I,
+)
+# Key-event lines ("Resolved: 2025-01-14 16:53") carry fix words but say nothing about the fix.
+KEY_EVENT = re.compile(r"^(?:first\s+detected|incident\s+declared|repaired|resolved|time\s+to\s+\w+)\b[\s:]*\d", re.I)
 DATE_RE = re.compile(r"\b(20\d\d|19\d\d)[-/.](0[1-9]|1[0-2])[-/.](0[1-9]|[12]\d|3[01])\b")
 FILE_DATE = re.compile(r"(20\d\d|19\d\d)-(\d\d)-(\d\d)")
 PM_YEAR = re.compile(r"^PM(20\d\d)-\d+", re.I)
@@ -179,6 +189,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         if not fix:
             fix = find_sentences(FIX_CUES, STRONG_FIX, [timeline_raw])
 
+    if fix == root_cause or (fix and not FIX_CUES.search(fix) and HEDGED.search(fix)):
+        # A "Resolution" that only restates a (suspected) cause says nothing about the fix.
+        fix = find_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, last_entries(timeline_raw)], exclude=root_cause)
+    if root_cause and all(HEDGED.search(s) for s in sentences(root_cause)) and len(root_cause.split()) < 40:
+        root_cause = ""  # only a suspicion: not an established cause
     unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble]))
     if unknown and (not root_cause or UNKNOWN_CAUSE.search(root_cause)):
         root_cause = ""
@@ -288,6 +303,11 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         j = i + 1
         while j < len(lines):
             nxt = lines[j]
+            if not nxt.strip() and not any(b.strip() for b in body):
+                # `- **Impact**:` with its text as the next paragraph(s), not indented.
+                body.append("")
+                j += 1
+                continue
             if not nxt.strip():
                 # A blank line ends a plain label paragraph unless an indented continuation follows.
                 k = j + 1
@@ -367,12 +387,12 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 2) -> str:
+def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 2, exclude: str = "") -> str:
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
     for rank, pool in enumerate(pools):
         for pos, s in enumerate(sentences(pool or "")):
-            if len(s) < 20 or len(s) > 600 or not cues.search(s) or PLACEHOLDER.fullmatch(s):
+            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(s) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
             score = (0 if strong.search(s) else 1, rank, pos)
             candidates.append((score, s))
