@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import blocks
 from bot.commands import Commands
+from bot.config import BotConfig
 from bot.home import home_view
 from bot.jobs import JobRunner, Ticker, model_watch
 from bot.mentions import Answering
@@ -22,18 +23,6 @@ from storage.jobs import AnswerStore, JobStore
 from storage.registry import ModelStore
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class BotConfig:
-    """What the bot takes from the sources config file (pipeline.config)."""
-
-    admins: frozenset[str] = frozenset()
-    sources: list[str] = field(default_factory=list)
-    schedule: str | None = None  # crontab line; None: nightly
-    retrain_threshold: int | None = None  # new incidents that trigger a retrain; None: never
-    retrain: dict = field(default_factory=dict)  # retrain options (pipeline.jobs.RETRAIN_OPTIONS)
-    path: str | None = None  # the config file, handed to sync jobs
 
 
 def web_client(settings: Settings) -> WebClient:

@@ -188,6 +188,7 @@ def run_sync(db: Database, args: dict, progress: Progress) -> dict:
     from pipeline.ingest import ingest
 
     config = load_config(args.get("config"))
+    taxonomy = config.build_taxonomy()
     wanted = args.get("source") or "all"
     sources = [s for s in config.sources if wanted in ("all", s.name)]
     if not sources:
@@ -202,7 +203,7 @@ def run_sync(db: Database, args: dict, progress: Progress) -> dict:
             progress(i, total or 0, f"{label}: {i}/{total or '?'} documents")
 
         try:
-            summary = ingest(db, source.extractor(), on_document=on_document)
+            summary = ingest(db, source.extractor(), taxonomy=taxonomy, on_document=on_document)
         except Exception as exc:
             message = user_facing_error(exc) or f"{type(exc).__name__}: {exc}"
             log.error("%s failed: %s", label, message)

@@ -63,7 +63,8 @@ def make_bot(slack, db_path):
     """Build and connect the app; returns (bot, handler). Everything is closed after the test."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import BotConfig, build_bot, web_client
+    from bot.app import build_bot, web_client
+    from bot.config import BotConfig
     from bot.settings import Settings
     from pipeline.answer import Answerer
     from storage import Database
