@@ -168,5 +168,32 @@ def dataset(db_path, out_dir):
     click.echo(f"{counts['train']} train and {counts['heldout']} held-out examples written to {out_dir}")
 
 
+@main.command()
+@db_option
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $POSTMORTEM_CONFIG or ./postmortem.toml).",
+)
+def serve(db_path, config_path):
+    """Run the Slack app (Socket Mode), as `python app.py` does.
+
+    \b
+    Needs SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); optional SLACK_API_URL,
+    POSTMORTEM_ADMINS (comma-separated Slack user ids). See README "Slack app".
+    """
+    import os
+
+    if db_path:
+        os.environ["POSTMORTEM_DB"] = str(db_path)
+    if config_path:
+        os.environ["POSTMORTEM_CONFIG"] = str(config_path)
+    # pipeline/ never imports bot/: this process becomes the app (`python -m bot`) instead,
+    # the way the app starts pipeline jobs as `python -m pipeline.jobs`.
+    os.execv(sys.executable, [sys.executable, "-m", "bot"])
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
