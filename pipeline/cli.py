@@ -168,6 +168,222 @@ def dataset(db_path, out_dir):
     click.echo(f"{counts['train']} train and {counts['heldout']} held-out examples written to {out_dir}")
 
 
+def _fail_cleanly(exc: Exception) -> click.ClickException:
+    """Our domain errors as one clear line; anything else is a bug and keeps its traceback."""
+    from pipeline.backends import BackendError
+    from pipeline.eval_retrieval import QueryFileError
+    from pipeline.evaluate import EvalError
+    from pipeline.models import ModelNotFound
+
+    if isinstance(exc, (BackendError, EvalError, ModelNotFound, QueryFileError)):
+        return click.ClickException(str(exc))
+    raise exc
+
+
+@main.command()
+@db_option
+@click.option("--embedder", default=None, help="sentence-transformers model name or folder (default: the one the index was built with, else all-MiniLM-L6-v2).")
+def index(db_path, embedder):
+    """Rebuild the similarity index (FAISS, beside the database) from the stored incidents."""
+    from pipeline.embed import get_embedder
+    from pipeline.index import rebuild_index
+
+    db = open_db(db_path)
+    try:
+        path = rebuild_index(db, get_embedder(embedder) if embedder else None)
+    except Exception as exc:
+        raise _fail_cleanly(exc)
+    click.echo(f"Indexed {len(db.incidents())} incidents -> {path}")
+
+
+@main.command()
+@click.argument("query")
+@db_option
+@click.option("-k", "top_k", default=3, show_default=True, help="How many incidents.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def similar(query, db_path, top_k, as_json):
+    """The past incidents most similar to QUERY (meaning + keywords), with scores.
+
+    \b
+    Example:
+      postmortem similar "pods crash-looping after upgrade, DNS failing"
+    """
+    from pipeline.retrieve import Retriever
+
+    db = open_db(db_path)
+    if not db.incidents():
+        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    try:
+        hits = Retriever(db).search(query, k=top_k)
+    except Exception as exc:
+        raise _fail_cleanly(exc)
+    if as_json:
+        click.echo(json.dumps([h.summary() for h in hits], indent=2))
+        return
+    for i, hit in enumerate(hits, start=1):
+        s = hit.summary()
+        click.echo(f"[{i}] {s['incident_title']}  ({s['date'] or 'no date'})  score {s['score']:.2f}")
+        if s["url"]:
+            click.echo(f"    {s['url']}")
+
+
+@main.command()
+@click.argument("question")
+@db_option
+@click.option("--backend", type=click.Choice(["llamacpp", "transformers", "openai"]), default=None,
+              help="How to generate (default: $POSTMORTEM_BACKEND or llamacpp).")
+@click.option("--endpoint", default=None, help="openai: base URL of an OpenAI-compatible server, e.g. http://vllm:8000/v1")
+@click.option("--model-name", default=None, help="openai: the served model name.")
+@click.option("--json", "as_json", is_flag=True, help="Print {answer, root_cause_category, confidence, sources}.")
+def ask(question, db_path, backend, endpoint, model_name, as_json):
+    """Answer an on-call question from similar past incidents, citing them.
+
+    \b
+    Example:
+      postmortem ask "what fixed the last payments-db outage?"
+    """
+    from pipeline.answer import Answerer
+    from pipeline.backends import BackendConfig
+
+    db = open_db(db_path)
+    if not db.incidents():
+        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    config = BackendConfig.from_env()
+    config.backend = backend or config.backend
+    config.endpoint = endpoint or config.endpoint
+    config.model_name = model_name or config.model_name
+    try:
+        answerer = Answerer(db, config=config)
+        stream = None if as_json else (lambda piece: click.echo(piece, nl=False))
+        answer = answerer.ask(question, on_token=stream)
+    except Exception as exc:
+        raise _fail_cleanly(exc)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2))
+        return
+    click.echo(f"\n\nRoot cause category: {answer.root_cause_category or 'unknown'}  (confidence {answer.confidence:.2f}, model {answer.model})")
+    for i, s in enumerate(answer.sources, start=1):
+        click.echo(f"[{i}] {s['incident_title']}  ({s['date'] or 'no date'})  score {s['score']:.2f}  {s['url']}")
+        click.echo(f"    Cause: {s['root_cause'] or '-'}")
+        click.echo(f"    Fix:   {s['fix'] or '-'}")
+
+
+@main.command("eval")
+@db_option
+@click.option("--model", "model_id", type=int, default=None, help="Model id to evaluate (default: the current model).")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where the JSON and PNG go (default: <db folder>/eval).")
+@click.option("--max-tokens", type=int, default=48, show_default=True, help="Answer length per question.")
+@click.option("--limit", type=int, default=None, help="Evaluate only the first N held-out incidents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def eval_command(db_path, model_id, output_dir, max_tokens, limit, as_json):
+    """Base vs fine-tuned vs fine-tuned + retrieval vs retrieval only, on the held-out split."""
+    from pipeline.evaluate import EvalConfig, evaluate
+
+    db = open_db(db_path)
+    config = EvalConfig(db=str(db.path), model=model_id, output_dir=output_dir, max_tokens=max_tokens, limit=limit, json=as_json)
+    try:
+        report = evaluate(db, config)
+    except Exception as exc:
+        raise _fail_cleanly(exc)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    click.echo(report.table())
+    click.echo(f"JSON: {report.json_path}\nChart: {report.chart_path}")
+
+
+@main.command("eval-retrieval")
+@db_option
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False), required=True,
+              help='JSONL of {"query", "expected_source_id"} (e.g. samples/queries.jsonl).')
+@click.option("--json", "as_json", is_flag=True, help="Print recall@1, recall@3, mrr, n as JSON.")
+def eval_retrieval(db_path, queries, as_json):
+    """Recall@1, recall@3 and MRR of similar-incident search on a query set."""
+    from pipeline.eval_retrieval import evaluate_retrieval, read_queries
+
+    db = open_db(db_path)
+    if not db.incidents():
+        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    try:
+        result = evaluate_retrieval(db, read_queries(queries))
+    except Exception as exc:
+        raise _fail_cleanly(exc)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"recall@1 {result['recall@1']:.3f}  recall@3 {result['recall@3']:.3f}  MRR {result['mrr']:.3f}  (n={result['n']})")
+    if result["skipped"]:
+        click.echo(f"skipped {len(result['skipped'])} queries whose incident is not stored")
+
+
+@main.group()
+def models():
+    """The model registry: candidates, the current model, rollback."""
+
+
+@models.command("list")
+@db_option
+@click.option("--json", "as_json", is_flag=True)
+def models_list(db_path, as_json):
+    """Every trained model with its status and evaluation."""
+    from storage.registry import ModelStore
+
+    store = ModelStore(open_db(db_path))
+    rows = store.list()
+    if as_json:
+        click.echo(json.dumps([{k: v for k, v in r.items() if k != "report"} for r in rows], indent=2))
+        return
+    if not rows:
+        click.echo("No trained models; answering with the base model.")
+    for r in rows:
+        run = store.eval_run(r["eval_run_id"]) if r["eval_run_id"] else None
+        score = f"  eval mean {run['results']['fine-tuned']['mean']:.3f}" if run and "fine-tuned" in run["results"] else ""
+        click.echo(f"#{r['id']:<4}{r['status']:<10}{r['name']}  trained {r['trained_at']}{score}")
+
+
+@models.command("promote")
+@click.argument("model_id", type=int)
+@db_option
+def models_promote(model_id, db_path):
+    """Make MODEL_ID the current model now (no gate; the previous one can be rolled back)."""
+    from storage.registry import ModelStore
+
+    store = ModelStore(open_db(db_path))
+    model = store.get(model_id)
+    if model is None:
+        raise click.ClickException(f"no model #{model_id} (see `postmortem models list`)")
+    store.promote(model_id)
+    click.echo(f"#{model_id} {model['name']} is now the current model")
+
+
+@models.command("rollback")
+@db_option
+def models_rollback(db_path):
+    """Retire the current model and bring back the previous one."""
+    from storage.registry import ModelStore
+
+    previous = ModelStore(open_db(db_path)).rollback()
+    if previous is None:
+        raise click.ClickException("no previous model to roll back to")
+    click.echo(f"#{previous['id']} {previous['name']} is the current model again")
+
+
+@models.command("gate")
+@click.argument("model_id", type=int)
+@db_option
+@click.option("--metric", default="mean", show_default=True, help="category_em, fix_rougeL, services_f1 or mean.")
+@click.option("--margin", type=float, default=0.0, show_default=True, help="How much the candidate must beat the current model by.")
+def models_gate(model_id, db_path, metric, margin):
+    """Evaluate candidate MODEL_ID; promote it only if it beats the current model."""
+    from pipeline.registry import GateConfig, gate
+
+    try:
+        result = gate(open_db(db_path), model_id, GateConfig(metric=metric, margin=margin))
+    except Exception as exc:
+        raise _fail_cleanly(exc)
+    click.echo(("Promoted: " if result.promoted else "Rejected: ") + result.gate_reason)
+
+
 @main.command()
 @db_option
 @click.option(
