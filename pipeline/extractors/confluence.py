@@ -128,16 +128,13 @@ class ConfluencePages:
             try:
                 page = self._read(cid, hit.get("type", "page"))
                 storage = page["body"]["storage"]["value"]
-            except requests.HTTPError as exc:
-                if exc.response is not None and exc.response.status_code == 404:
-                    # Deleted between the search and this read.
+            except Exception as exc:  # one bad page is an error; the sync goes on
+                response = getattr(exc, "response", None)
+                if isinstance(exc, requests.HTTPError) and response is not None and response.status_code == 404:
+                    # Deleted (or its permission changed) between the search and this read.
                     present.discard(cid)
                     deleted.add(cid)
                     continue
-                streak.failed(exc, transient(exc) is not None)
-                yield FetchError(cid, describe(exc))
-                continue
-            except Exception as exc:  # one bad page is an error; the sync goes on
                 streak.failed(exc, transient(exc) is not None)
                 yield FetchError(cid, describe(exc))
                 continue

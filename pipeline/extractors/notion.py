@@ -55,7 +55,6 @@ class NotionDatabase:
         base_url: str | None = None,
         policy: RetryPolicy = RetryPolicy(),
         timeout: float = 30.0,
-        since: str | None = None,
     ):
         database_id = extract_database_id(database)
         if not database_id:
@@ -66,7 +65,7 @@ class NotionDatabase:
         self.tag_property = tag_property
         self.policy = policy
         # Set by the ingest loop: start of the last successful sync of this source.
-        self.since = since
+        self.since: str | None = None
         options = dict(auth=token, retry=False, timeout_ms=int(timeout * 1000), log_level=logging.ERROR)
         if base_url:
             options["base_url"] = base_url.rstrip("/")
@@ -166,16 +165,14 @@ class NotionDatabase:
             pid = page["id"]
             try:
                 blocks = self._children(pid, depth=0)
-            except HTTPResponseError as exc:
-                if exc.code == APIErrorCode.ObjectNotFound:
-                    # Deleted (or unshared) between the listing and this read.
+            except Exception as exc:  # one bad page is an error; the sync goes on
+                if isinstance(exc, HTTPResponseError) and exc.code == APIErrorCode.ObjectNotFound:
+                    # Deleted (or unshared) between the listing and this read. Were it only a
+                    # nested block removed mid-read, the page is listed again next sync and,
+                    # no longer stored as live, read again.
                     present.discard(pid)
                     deleted.add(pid)
                     continue
-                streak.failed(exc, transient(exc) is not None)
-                yield FetchError(pid, describe(exc))
-                continue
-            except Exception as exc:  # one bad page is an error; the sync goes on
                 streak.failed(exc, transient(exc) is not None)
                 yield FetchError(pid, describe(exc))
                 continue
