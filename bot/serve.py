@@ -23,7 +23,7 @@ def main() -> int:
         return 2
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
-    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
 
     from bot.app import build_bot, web_client
     from bot.config import bot_config, ConfigError
@@ -35,6 +35,15 @@ def main() -> int:
     except ConfigError as exc:
         print(f"postmortem: {exc}", file=sys.stderr)
         return 2
+    client = web_client(settings)
+    try:  # before the model loads: a revoked token should fail in a second, not after one
+        client.auth_test()
+    except SlackApiError as exc:
+        print(f"postmortem: Slack refused the bot token ({exc.response.get('error')}); check SLACK_BOT_TOKEN", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"postmortem: cannot reach Slack at {settings.api_url} ({exc}); check SLACK_API_URL", file=sys.stderr)
+        return 2
     db = Database(settings.db_path)
     log.info("loading the model and the index (once)…")
     try:
@@ -42,11 +51,7 @@ def main() -> int:
     except Exception as exc:
         print(f"postmortem: cannot load the model or index: {exc}", file=sys.stderr)
         return 1
-    try:
-        bot = build_bot(settings, web_client(settings), answerer, db, config)
-    except BoltError as exc:  # auth.test refused the bot token
-        print(f"postmortem: Slack refused the bot token ({exc}); check SLACK_BOT_TOKEN", file=sys.stderr)
-        return 2
+    bot = build_bot(settings, client, answerer, db, config)
     handler = SocketModeHandler(bot.app, settings.app_token)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
