@@ -17,6 +17,7 @@ from bot.jobs import JobRunner, Ticker, model_watch
 from bot.mentions import Answering
 from bot.scheduler import retrain_when_enough_new, start_scheduler
 from bot.settings import Settings
+from bot.streaming import UpdateBudget
 from pipeline.jobs import reap_interrupted
 from storage import Database
 from storage.jobs import AnswerStore, JobStore
@@ -64,8 +65,9 @@ def build_bot(settings: Settings, client: WebClient, answerer, db: Database, con
     for job_id in reap_interrupted(jobs):
         log.warning("job #%d was interrupted (its process is gone): marked failed", job_id)
 
-    answering = Answering(answerer, AnswerStore(db), settings.stream_interval)
-    runner = JobRunner(db.path, jobs, client, interval=settings.job_poll_interval)
+    budget = UpdateBudget()  # one chat.update budget per channel, shared by every edit
+    answering = Answering(answerer, AnswerStore(db), budget, settings.stream_interval)
+    runner = JobRunner(db.path, jobs, client, budget, interval=settings.job_poll_interval)
     runner.on_finished.append(retrain_when_enough_new(runner, db, config.retrain_threshold, config.retrain))
     admins = settings.admins | config.admins
     commands = Commands(

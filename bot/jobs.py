@@ -17,6 +17,7 @@ from typing import Callable
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
+from bot.streaming import UpdateBudget
 from pipeline.jobs import launch, pid_alive, reap_interrupted
 from storage.jobs import JobStore
 
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 
 
 class JobRunner:
-    def __init__(self, db_path, store: JobStore, client, interval: float = 2.0):
+    def __init__(self, db_path, store: JobStore, client, budget: UpdateBudget, interval: float = 2.0):
         self.db_path = db_path
+        self.budget = budget
         self.store = store
         self.client = client
         self.interval = interval
@@ -91,6 +93,8 @@ class JobRunner:
                 return
             if not finished and now - self._posted_at.get(job["id"], 0) < self.interval:
                 return
+        if not finished and job.get("message_ts") and not self.budget.try_take(job["channel"]):
+            return
         try:
             self._post(job, finished)
         except Exception:
@@ -111,6 +115,8 @@ class JobRunner:
     def _post(self, job: dict, finished: bool) -> None:
         text, body = blocks.job_message(job)
         if job.get("message_ts"):
+            if finished:
+                self.budget.take(job["channel"])
             self.client.chat_update(channel=job["channel"], ts=job["message_ts"], text=text, blocks=body)
         elif finished and job.get("response_url"):
             WebhookClient(job["response_url"], proxy=self.client.proxy).send(

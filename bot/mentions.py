@@ -17,7 +17,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot import blocks
-from bot.streaming import StreamingReply
+from bot.streaming import StreamingReply, UpdateBudget
 from storage.jobs import AnswerStore
 
 log = logging.getLogger(__name__)
@@ -57,9 +57,10 @@ class SeenEvents:
 
 
 class Answering:
-    def __init__(self, answerer, answers: AnswerStore, stream_interval: float = 1.5):
+    def __init__(self, answerer, answers: AnswerStore, budget: UpdateBudget, stream_interval: float = 1.5):
         self.answerer = answerer
         self.answers = answers
+        self.budget = budget
         self.stream_interval = stream_interval
         self.seen = SeenEvents()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
@@ -95,7 +96,7 @@ class Answering:
     def _answer(self, client, user: str, channel: str, thread_ts: str, reply_ts: str, question: str) -> None:
         started = time.perf_counter()
         try:
-            with StreamingReply(client, channel, reply_ts, self.stream_interval) as stream:
+            with StreamingReply(client, channel, reply_ts, self.budget, self.stream_interval) as stream:
                 answer = self.answerer.ask(question, on_token=stream.on_token).to_dict()
             answer.setdefault("model", getattr(self.answerer, "model_name", ""))
             answer_id = self.answers.add(
@@ -113,6 +114,7 @@ class Answering:
             )
             messages = blocks.answer_messages(answer, answer_id)
             text, body = messages[0]
+            self.budget.take(channel)
             client.chat_update(channel=channel, ts=reply_ts, text=text, blocks=body)
             for text, body in messages[1:]:
                 # The buttons sit in the last message: that is the one votes point at.
@@ -124,6 +126,7 @@ class Answering:
             log.exception("answering failed (error id %s) for %r", error_id, question)
             text, body = blocks.error_message(error_id)
             try:
+                self.budget.take(channel)
                 client.chat_update(channel=channel, ts=reply_ts, text=text, blocks=body)
                 self.answers.add(
                     user=user, channel=channel, thread_ts=thread_ts, message_ts=reply_ts, question=question,

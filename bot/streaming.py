@@ -1,14 +1,20 @@
-"""Stream a generated answer into one threaded Slack message.
+"""Stream a generated answer into one threaded Slack message, within Slack's edit budget.
 
 Tokens arrive far faster than Slack accepts edits (chat.update is limited to about 50 a
 minute per channel), so the generator only appends to a buffer and a ticker thread pushes
 the text at most once per `interval` seconds, and only when it changed. A slow or refused
-update never slows generation down."""
+update never slows generation down.
+
+Every edit the bot makes in a channel (streamed text, final answers, job progress) draws on
+one per-channel budget: interim edits are skipped when it runs low, so final answers, which
+wait for a slot, always have room."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
 
 from slack_sdk.errors import SlackApiError
 
@@ -16,14 +22,54 @@ from bot import blocks
 
 log = logging.getLogger(__name__)
 
-DEFAULT_INTERVAL = 1.5  # seconds between edits: 40/minute, under Slack's ~50/minute
+DEFAULT_INTERVAL = 1.5  # seconds between edits of one message
+PER_MINUTE = 45  # edits per channel per minute, under Slack's ~50
+RESERVE = 15  # of those, kept for final versions (interim edits stop at 30/minute)
+
+
+class UpdateBudget:
+    """chat.update calls per channel over the last minute."""
+
+    def __init__(self, per_minute: int = PER_MINUTE, reserve: int = RESERVE):
+        self.per_minute = per_minute
+        self.reserve = reserve
+        self._times: dict[str, deque] = {}
+        self._cond = threading.Condition()
+
+    def _used(self, channel: str, now: float) -> deque:
+        times = self._times.setdefault(channel, deque())
+        while times and now - times[0] >= 60:
+            times.popleft()
+        return times
+
+    def try_take(self, channel: str) -> bool:
+        """An interim edit: True if there is room beyond the reserve (and counts it)."""
+        with self._cond:
+            now = time.monotonic()
+            times = self._used(channel, now)
+            if len(times) >= self.per_minute - self.reserve:
+                return False
+            times.append(now)
+            return True
+
+    def take(self, channel: str) -> None:
+        """A final edit: waits for a slot (at most a minute)."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                times = self._used(channel, now)
+                if len(times) < self.per_minute:
+                    times.append(now)
+                    return
+                self._cond.wait(max(0.05, 60 - (now - times[0])))
 
 
 class StreamingReply:
-    def __init__(self, client, channel: str, ts: str, interval: float = DEFAULT_INTERVAL):
+    def __init__(self, client, channel: str, ts: str, budget: UpdateBudget, interval: float = DEFAULT_INTERVAL):
         self.client = client
         self.channel = channel
         self.ts = ts
+        self.budget = budget
         self.interval = interval
         self.updates = 0
         self._parts: list[str] = []
@@ -51,7 +97,7 @@ class StreamingReply:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             text = self.text()
-            if text.strip() == self._shown.strip():
+            if text.strip() == self._shown.strip() or not self.budget.try_take(self.channel):
                 continue
             fallback, body = blocks.streaming_message(text)
             try:
