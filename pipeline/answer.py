@@ -71,7 +71,8 @@ _INJECTION = re.compile(
     r"guidelines|context|messages?|everything|above|previous)\b"
     r"|\byou are (?:now|no longer)\b|\bnew instructions?\b|\bsystem prompt\b"
     r"|\b(?:act|behave|pretend) as\b|\b(?:respond|reply|answer) (?:only )?with\b"
-    r"|^\s*(?:system|assistant|user)\s*:",
+    r"|^\s*(?:system|assistant|user)\s*:"
+    r"|^\W*(?:say|repeat|reply|respond)\b",  # a sentence that gives an order
     re.I | re.M,
 )
 _MARKUP = re.compile(r"#{2,}|</?\s*incident[^>]*>|<\|[^|>]*\|>", re.I)
@@ -220,6 +221,10 @@ class Answerer:
         from storage import default_db_path
 
         return cls(Database(db_path or default_db_path()), config=config)
+
+    @property
+    def model_name(self) -> str:
+        return self.backend.name
 
     def _current_backend(self) -> tuple[Backend, int | None]:
         current = self.store.current()

@@ -73,3 +73,12 @@ def tiny_adapter(tmp_path_factory):
     )
     config = {"model_type": "llama", "num_attention_heads": heads, "num_key_value_heads": kv_heads}
     return folder, export_lora_gguf(folder, folder / "adapter.gguf", config)
+
+
+@pytest.fixture
+def fake_openai():
+    """A fake OpenAI-compatible completions server on loopback."""
+    from tests.fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
