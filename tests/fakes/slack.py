@@ -37,7 +37,7 @@ class Message:
     thread_ts: str | None = None
     user: str = BOT_USER
     updates: list[float] = field(default_factory=list)  # times of chat.update calls
-    history: list[dict] = field(default_factory=list)  # every version, oldest first
+    history: list[dict] = field(default_factory=list)  # every version {text, blocks, at}, oldest first
 
 
 class FakeSlack:
@@ -159,7 +159,7 @@ class FakeSlack:
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         msg = Message(channel=channel, ts=ts, text=args.get("text", ""), blocks=args.get("blocks") or [],
                       thread_ts=args.get("thread_ts"))
-        msg.history.append({"text": msg.text, "blocks": msg.blocks})
+        msg.history.append({"text": msg.text, "blocks": msg.blocks, "at": time.monotonic()})
         with self._cond:
             self.messages[ts] = msg
             self._cond.notify_all()
@@ -181,7 +181,7 @@ class FakeSlack:
             msg.text = args.get("text", msg.text)
             msg.blocks = args.get("blocks") or []
             msg.updates.append(now)
-            msg.history.append({"text": msg.text, "blocks": msg.blocks})
+            msg.history.append({"text": msg.text, "blocks": msg.blocks, "at": now})
             self._cond.notify_all()
         return self._ok(channel=msg.channel, ts=msg.ts, text=msg.text)
 
