@@ -93,7 +93,9 @@ def ingest(
             from tqdm import tqdm
 
             docs = tqdm(docs, total=listing.total, desc=f"extract {source}", unit="doc")
+        seen: set[str] = set()
         for i, doc in enumerate(docs, 1):
+            seen.add(doc.source_id)
             if isinstance(doc, FetchError):
                 summary.errors += 1
                 summary.error_details.append((doc.source_id, doc.error))
@@ -103,6 +105,7 @@ def ingest(
             if on_document:
                 on_document(i, listing.total)
         if listing.present is not None:
+            _count_skipped(db, source, listing.present - seen, summary)
             summary.deleted += db.mark_missing_deleted(source, listing.present)
         if listing.deleted:
             summary.deleted += db.mark_deleted(source, listing.deleted)
@@ -165,6 +168,20 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
     )
     outcome = db.upsert_incident({**record.to_dict(), "version": doc.version})
     setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+def _count_skipped(db: Database, source: str, skipped: set[str], summary: SyncSummary) -> None:
+    """Documents the connector didn't fetch because their upstream version is unchanged
+    still count in the summary, as unchanged incidents or as the exclusions they were."""
+    for source_id in skipped:
+        stored = db.stored_version(source, source_id)
+        if stored is None:
+            continue
+        if stored["table"] == "incidents":
+            summary.unchanged += 1
+        else:
+            summary.excluded += 1
+            summary.reasons[db_reason(db, source, source_id)] += 1
 
 
 def db_reason(db: Database, source: str, source_id: str) -> str:
