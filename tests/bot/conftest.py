@@ -5,11 +5,16 @@ session and copied for each test; llama.cpp and the embedder load once per proce
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
+from storage import Database
+from storage.jobs import JobStore
 from tests.fakes.slack import FakeSlack
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -30,7 +35,6 @@ def seeded_corpus(tmp_path_factory) -> Path:
     from pipeline.extractors.local import LocalFolder
     from pipeline.index import rebuild_index
     from pipeline.ingest import ingest
-    from storage import Database
 
     path = tmp_path_factory.mktemp("corpus") / "postmortem.db"
     db = Database(path)
@@ -67,7 +71,6 @@ def make_bot(slack, db_path):
     from bot.config import BotConfig
     from bot.settings import Settings
     from pipeline.answer import Answerer
-    from storage import Database
 
     started = []
 
@@ -94,6 +97,11 @@ def make_bot(slack, db_path):
     for bot, handler in started:
         handler.close()
         bot.close()
+    # Job processes outlive the app by design; a test must not leave one behind.
+    for job in JobStore(Database(db_path)).active():
+        if job["pid"]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(job["pid"], signal.SIGKILL)
 
 
 @pytest.fixture
