@@ -66,15 +66,15 @@ def build_bot(settings: Settings, client: WebClient, answerer, db: Database, con
         log.warning("job #%d was interrupted (its process is gone): marked failed", job_id)
 
     budget = UpdateBudget()  # one chat.update budget per channel, shared by every edit
-    answering = Answering(answerer, AnswerStore(db), budget, settings.stream_interval)
+    answers = AnswerStore(db)
+    answering = Answering(answerer, answers, budget, settings.stream_interval)
     runner = JobRunner(db.path, jobs, client, budget, interval=settings.job_poll_interval)
     runner.on_finished.append(retrain_when_enough_new(runner, db, config.retrain_threshold, config.retrain))
-    admins = settings.admins | config.admins
     commands = Commands(
         runner,
         db,
-        admins=lambda: admins,
-        source_names=lambda: list(config.sources),
+        admins=settings.admins | config.admins,
+        source_names=list(config.sources),
         retrain_defaults=config.retrain,
         config_path=config.path,
     )
@@ -92,12 +92,12 @@ def build_bot(settings: Settings, client: WebClient, answerer, db: Database, con
     def vote(kind: str):
         def on_vote(ack, body, action, respond):
             ack()
-            AnswerStore(db).vote(int(action["value"]), body["user"]["id"], kind)
-            respond(
-                text="Thanks, noted." if kind == "up" else "Thanks, noted: this helps us improve the answers.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            try:
+                answers.vote(int(action["value"]), body["user"]["id"], kind)
+                text = "Thanks, noted." if kind == "up" else "Thanks, noted: this helps us improve the answers."
+            except KeyError:  # a button from before the database was reset
+                text = "Sorry, I no longer have that answer on record, so the vote was not stored."
+            respond(text=text, response_type="ephemeral", replace_original=False)
 
         return on_vote
 

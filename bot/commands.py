@@ -4,8 +4,6 @@ job process (see bot.jobs), never in the app."""
 from __future__ import annotations
 
 import logging
-from typing import Callable
-
 from bot import blocks
 from bot.jobs import JobRunner
 from pipeline.jobs import parse_options
@@ -21,8 +19,8 @@ class Commands:
         self,
         runner: JobRunner,
         db: Database,
-        admins: Callable[[], frozenset[str]],
-        source_names: Callable[[], list[str]],
+        admins: frozenset[str],
+        source_names: list[str],
         retrain_defaults: dict | None = None,
         config_path: str | None = None,
     ):
@@ -39,7 +37,7 @@ class Commands:
         if not self._admin(ack, command, "sync"):
             return
         target = (command.get("text") or "").strip() or "all"
-        names = self.source_names()
+        names = self.source_names
         if target != "all" and target not in names:
             listed = ", ".join(f"`{n}`" for n in names) or "none configured"
             ack(f"I don't know a source called `{blocks.escape(target)}`. Sources: {listed}, or `all`.")
@@ -91,7 +89,7 @@ class Commands:
         return out
 
     def _admin(self, ack, command: dict, what: str) -> bool:
-        if command.get("user_id") in self.admins():
+        if command.get("user_id") in self.admins:
             return True
         ack(
             f"Sorry, only postmortem admins can run a {what}. "

@@ -1,11 +1,16 @@
 """Background jobs (sync, retrain), the answers the bot gave, and the votes on them.
 
 The app process and the job processes share these tables through SQLite (WAL), so every
-write here is one short transaction."""
+write here is one short transaction. Within the app, several threads (Slack listeners, the
+answer worker, the job watcher) share one connection, and a sqlite3 connection has a single
+transaction state: writes here hold one lock so that one thread's commit never lands in the
+middle of another's transaction."""
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from collections import Counter
 
 from storage.db import Database, now
@@ -13,6 +18,16 @@ from storage.db import Database, now
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled")
 LOG_TAIL_LINES = 20
+_WRITE_LOCK = threading.RLock()
+
+
+def _serialized(method):
+    @functools.wraps(method)
+    def locked(*args, **kwargs):
+        with _WRITE_LOCK:
+            return method(*args, **kwargs)
+
+    return locked
 
 
 class JobBusy(Exception):
@@ -27,6 +42,7 @@ class JobStore:
     def __init__(self, database: Database):
         self.db = database.db
 
+    @_serialized
     def create(
         self,
         kind: str,
@@ -91,6 +107,7 @@ class JobStore:
     def progress(self, job_id: int, step: int, total: int, message: str) -> None:
         self._update(job_id, step=step, total=total, message=message)
 
+    @_serialized
     def log(self, job_id: int, line: str) -> None:
         """Append a line to the job's log tail (only the last LOG_TAIL_LINES are kept)."""
         with self.db.conn:
@@ -105,6 +122,7 @@ class JobStore:
         """The Slack message that shows this job's progress."""
         self._update(job_id, channel=channel, message_ts=message_ts)
 
+    @_serialized
     def finish(self, job_id: int, status: str, *, result: dict | None = None, message: str = "") -> bool:
         """Close a job once. Returns False when it was already finished (a job process and the
         app's watcher may both try: the first one wins)."""
@@ -117,6 +135,7 @@ class JobStore:
             )
         return cur.rowcount == 1
 
+    @_serialized
     def _update(self, job_id: int, **fields) -> None:
         with self.db.conn:
             self.db["jobs"].update(job_id, fields)
@@ -128,6 +147,7 @@ class AnswerStore:
     def __init__(self, database: Database):
         self.db = database.db
 
+    @_serialized
     def add(
         self,
         *,
@@ -163,6 +183,7 @@ class AnswerStore:
                 }
             ).last_pk
 
+    @_serialized
     def set_message_ts(self, answer_id: int, message_ts: str) -> None:
         with self.db.conn:
             self.db["answers"].update(answer_id, {"message_ts": message_ts})
@@ -171,6 +192,7 @@ class AnswerStore:
         rows = list(self.db["answers"].rows_where("id = ?", [answer_id]))
         return {**rows[0], "sources": json.loads(rows[0]["sources"] or "[]")} if rows else None
 
+    @_serialized
     def vote(self, answer_id: int, user: str, vote: str) -> dict:
         """Store a 👍/👎 with the question and answer it is about. A user who clicks again
         changes their vote rather than adding one."""
