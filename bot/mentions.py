@@ -98,7 +98,6 @@ class Answering:
         try:
             with StreamingReply(client, channel, reply_ts, self.budget, self.stream_interval) as stream:
                 answer = self.answerer.ask(question, on_token=stream.on_token).to_dict()
-            answer.setdefault("model", getattr(self.answerer, "model_name", ""))
             answer_id = self.answers.add(
                 user=user,
                 channel=channel,

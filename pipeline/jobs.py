@@ -19,12 +19,12 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
+import click
+
 from storage import Database
 from storage.jobs import JobStore
 
 log = logging.getLogger("pipeline.jobs")
-
-KINDS = ("sync", "retrain")
 
 
 # -- the app side: start a job process, notice when one is gone --------------------------------
@@ -140,9 +140,13 @@ def run(db_path: str | os.PathLike, job_id: int) -> int:
         else:
             raise ValueError(f"unknown job kind {job['kind']!r}")
     except BaseException as exc:
-        store.log(job_id, "".join(traceback.format_exception(exc)[-6:]))
-        store.finish(job_id, "failed", message=f"{type(exc).__name__}: {exc}")
-        log.error("job #%d failed: %s", job_id, exc)
+        if isinstance(exc, click.ClickException):  # a user-facing refusal (no incidents, ...)
+            message = exc.format_message()
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+            store.log(job_id, "".join(traceback.format_exception(exc)[-6:]))
+        store.finish(job_id, "failed", message=message)
+        log.error("job #%d failed: %s", job_id, message)
         return 1
     status = "failed" if result.get("failed") else "succeeded"
     store.finish(job_id, status, result=result, message=result.get("message", status))
