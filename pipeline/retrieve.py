@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
+
 from pipeline.embed import Embedder, get_embedder
 from pipeline.index import VectorIndex, load_index
 from storage import Database
@@ -84,10 +86,14 @@ class Retriever:
         self.index = load_index(self.db)
         return True
 
-    def search(self, query: str, k: int = 3, exclude_ids: Iterable[int] = ()) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 3, exclude_ids: Iterable[int] = (), query_vector: np.ndarray | None = None
+    ) -> list[Hit]:
+        """Top-k incidents for `query`. `query_vector`: its embedding, when already computed."""
         exclude = set(exclude_ids)
         want = self.candidates + len(exclude)
-        query_vector = self.embedder.encode([query])[0]
+        if query_vector is None:
+            query_vector = self.embedder.encode([query])[0]
         vector_hits = self.index.search(query_vector, want)
         keyword_hits = self.db.keyword_search(keyword_query(query), limit=want)
 
@@ -107,14 +113,9 @@ class Retriever:
                     similarity[incident_id] = value
 
         best = sorted(fused, key=lambda i: -fused[i])
-        # The index can lag the database by one sync: drop what was deleted since.
-        rows = self.db.incidents_by_ids(best)
         top = 2.0 / (RRF_K + 1)
         hits = []
-        for incident_id in best:
-            row = rows.get(incident_id)
-            if row is None or row.get("deleted"):
-                continue
+        for incident_id, row in self._live_rows(best, k):
             hits.append(
                 Hit(
                     incident=row,
@@ -129,3 +130,14 @@ class Retriever:
             if len(hits) == k:
                 break
         return hits
+
+    def _live_rows(self, ranked: list[int], k: int):
+        """(id, row) in rank order, fetched a few at a time. The index can lag the database
+        by one sync, so incidents deleted since are skipped."""
+        for start in range(0, len(ranked), 2 * k):
+            chunk = ranked[start : start + 2 * k]
+            rows = self.db.incidents_by_ids(chunk)
+            for incident_id in chunk:
+                row = rows.get(incident_id)
+                if row is not None and not row.get("deleted"):
+                    yield incident_id, row
