@@ -2,7 +2,7 @@
 
     python -m bench.slack [--questions 10] [--burst 20]
 
-Baseline (same run, same questions, each right before its Slack run): `Answerer.ask` called
+Baseline (same run, same questions, interleaved with the Slack runs): `Answerer.ask` called
 directly, no Slack. Then, through
 a Socket Mode connection to tests/fakes/slack.py (real sockets, real Bolt, real slack_sdk):
 mention -> acknowledgement in the thread (the "looking…" reply) and mention -> final answer
@@ -90,13 +90,17 @@ def main() -> None:
         bot.start_background(with_scheduler=False)
         try:
             direct, acks, finals, streamed = [], [], [], []
-            for i, q in enumerate(questions):
-                # Baseline and Slack run back to back per question, so that load from other
-                # processes on the machine hits both alike.
-                t = time.perf_counter()
-                answerer.ask(q)
-                direct.append(time.perf_counter() - t)
-                channel = f"C{i}"  # a channel each: each answer gets the full edit budget
+            # Baseline and Slack runs are interleaved so that load from other processes on the
+            # machine hits both alike, offset by one question: llama.cpp reuses the KV cache of
+            # an identical previous prompt, which would flatter whichever run came second.
+            for i in range(len(questions) + 1):
+                if i < len(questions):
+                    t = time.perf_counter()
+                    answerer.ask(questions[i])
+                    direct.append(time.perf_counter() - t)
+                if i == 0:
+                    continue
+                q, channel = questions[i - 1], f"C{i}"  # a channel each: each gets the full edit budget
                 sent_at = time.monotonic()
                 sent = slack.mention(q, channel=channel)
                 reply = slack.wait_for(lambda: (slack.thread(channel, sent["ts"]) or [None])[0], 30)
