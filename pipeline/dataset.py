@@ -27,7 +27,7 @@ PROMPT_TEMPLATE = (
 # and the resolution, short enough that the answer dominates the tokens trained on.
 TIMELINE_BUDGET = 96
 # One event never takes more than this, so a single wordy line can't crowd out the others.
-EVENT_BUDGET = 28
+EVENT_BUDGET = 36
 
 HELDOUT_SHARE = 15  # percent of incidents never trained on
 
@@ -41,6 +41,8 @@ _SALIENT = re.compile(
 _TOKEN = re.compile(r"\d|[A-Za-z]+|[^\sA-Za-z\d]")
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]+(\d{1,2}:\d{2}(?::\d{2})?)\s*(?:UTC|Z)?\s*")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+_BARE_TIME = re.compile(r"^[\d\-/T: ]*\d{1,2}:\d{2}(:\d{2})?\s*(UTC|Z)?$")
+_CELL_SEP = re.compile(r"\s*\|\s*|\s+[—–]\s+")
 # Words of a timeline table's header row ("Date and Time in CET | Event").
 _HEADER_WORDS = {"time", "date", "event", "events", "description", "action", "what", "in", "and",
                  "of", "utc", "cet", "pst", "est"}
@@ -90,26 +92,41 @@ def _events(text: str) -> list[str]:
         line = raw.strip()
         if not line or _TABLE_RULE.match(line):
             continue
+        cells = [c.strip() for c in _CELL_SEP.split(line.strip("|"))]
+        cells = [c for c in cells if c]
+        if not cells or all(_is_header_cell(c) for c in cells):
+            continue  # "Time (UTC) | Event", "Time — Event"
         if "|" in line:
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            cells = [c for c in cells if c]
-            if not cells or all(_is_header_cell(c) for c in cells):
-                continue
             line = " ".join(cells)
         line = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)  # list markers
-        line = re.sub(r"[*_`]{1,2}([^*_`]+)[*_`]{1,2}", r"\1", line)  # emphasis, code
+        # Bold and code marks cost tokens and say nothing; underscores stay (pg_stat_activity).
+        line = line.replace("**", "").replace("`", "")
         line = re.sub(r"\s+", " ", line).strip()
         if line:
             lines.append(line)
+    lines = _join_bare_times(lines)
     if len(lines) <= 2 and sum(len(l) for l in lines) > 300:
         # Prose, not a list of events: sentences are the events.
         lines = [s for l in lines for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", l) if s]
     return lines
 
 
+def _join_bare_times(lines: list[str]) -> list[str]:
+    """A timestamp alone on its line (definition-list timelines) belongs to the next line."""
+    out: list[str] = []
+    pending = None
+    for line in lines:
+        if _BARE_TIME.match(line):
+            pending = line  # two stamps in a row: the first one had no event
+            continue
+        out.append(f"{pending} {line}" if pending else line)
+        pending = None
+    return out
+
+
 def _is_header_cell(cell: str) -> bool:
     words = re.findall(r"[a-z]+", cell.lower())
-    return bool(words) and all(w in _HEADER_WORDS for w in words)
+    return bool(words) and not re.search(r"\d", cell) and all(w in _HEADER_WORDS for w in words)
 
 
 def _compact_dates(events: list[str]) -> list[str]:

@@ -75,6 +75,15 @@ def tiny_adapter(tmp_path_factory):
     return folder, export_lora_gguf(folder, folder / "adapter.gguf", config)
 
 
+@pytest.fixture(scope="session")
+def embedded_base():
+    """The embedded SmolLM2 as a plain transformers folder. De-quantizing the GGUF costs ~25 s
+    the first time; it is cached on disk (.cache/postmortem or $POSTMORTEM_CACHE) after that."""
+    from pipeline.base_model import resolve
+
+    return resolve(None)
+
+
 @pytest.fixture
 def fake_openai():
     """A fake OpenAI-compatible completions server on loopback."""

@@ -130,3 +130,10 @@ def test_cli_dataset_without_incidents_is_a_clear_error(tmp_path):
     assert result.exit_code != 0
     assert "no incidents" in result.output.lower()
     assert "Traceback" not in result.output
+
+
+def test_timeline_shapes_the_parser_produces():
+    dashed = "Time (UTC) — Event\n2024-11-04 09:12 — flag enforce_mfa_v2 set to 100%\n2024-11-04 10:05 — **recovered**"
+    assert timeline_summary(dashed) == "2024-11-04 09:12 flag enforce_mfa_v2 set to 100%\n10:05 recovered"
+    stacked = "13:00\nDeploy starts.\n13:02\n13:04\nPaged.\n2024-01-01 14:00 UTC\nRolled back."
+    assert timeline_summary(stacked) == "13:00 Deploy starts.\n13:04 Paged.\n2024-01-01 14:00 Rolled back."
