@@ -273,7 +273,7 @@ def retrain_summary_blocks(result: dict) -> list[dict]:
     if train:
         blocks.append(
             context(
-                f"{train.get('steps', '?')} steps in {train.get('wall_time_s', 0):.0f} s"
+                f"{train.get('steps', '?')} training steps in {train.get('wall_s', 0):.0f} s"
                 + (f", final loss {train['final_loss']:.3f}" if train.get("final_loss") is not None else "")
             )
         )

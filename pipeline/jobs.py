@@ -249,7 +249,7 @@ def run_retrain(db: Database, job_id: int, args: dict, progress: Progress) -> di
         progress(step, total, f"training: loss {loss:.3f}, about {eta_s:.0f} s left")
 
     report = train(config, on_progress=on_step)
-    log.info("trained candidate model #%s in %.0f s", report["model_id"], report.get("wall_time_s", 0))
+    log.info("trained candidate model #%s in %.0f s", report["model_id"], report["wall_s"])
 
     def on_eval(done: int, total: int) -> None:
         progress(done, total, f"evaluating on held-out incidents: {done}/{total}")
@@ -268,9 +268,9 @@ def run_retrain(db: Database, job_id: int, args: dict, progress: Progress) -> di
         **verdict.to_dict(),
         "eval": eval_run,
         "train": {
-            "steps": report.get("steps"),
-            "wall_time_s": report.get("wall_time_s"),
-            "final_loss": (report.get("loss") or [{}])[-1].get("loss") if report.get("loss") else None,
+            "steps": report["steps"],
+            "wall_s": report["wall_s"],
+            "final_loss": report["loss"][-1] if report["loss"] else None,
         },
         "message": ("promoted " if verdict.promoted else "not promoted: ") + verdict.gate_reason,
     }

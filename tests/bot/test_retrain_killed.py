@@ -3,7 +3,6 @@ in service, untouched."""
 
 import os
 import signal
-from pathlib import Path
 
 from bot.config import BotConfig
 from pipeline.models import EMBEDDED_LLM
@@ -17,8 +16,11 @@ from tests.bot.helpers import answered, section_text
 def test_killed_retrain_is_failed_and_model_unchanged(make_bot, slack, db_path, tmp_path):
     db = Database(db_path)
     models = ModelStore(db)
+    folder = tmp_path / "model-in-service"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text("{}")
     in_service = models.add_candidate(name="model-in-service", base_model=EMBEDDED_LLM,
-                                      adapter_path=str(tmp_path), gguf_adapter_path=None, report={})
+                                      adapter_path=str(folder), gguf_adapter_path=None, report={})
     models.promote(in_service)
     before = models.list()
     bot, _ = make_bot(BotConfig(retrain={"max_steps": 500, "batch_size": 1, "max_length": 128}))
@@ -38,7 +40,7 @@ def test_killed_retrain_is_failed_and_model_unchanged(make_bot, slack, db_path, 
 
     # The registry is exactly as before: same current model, no half-made candidate.
     assert models.list() == before and models.current()["id"] == in_service
-    assert not any(Path(tmp_path).iterdir())  # its folder untouched
+    assert [p.name for p in folder.iterdir()] == ["adapter_config.json"]  # its files untouched
     reply = answered(slack, slack.mention("webhook dispatcher memory leak", channel="C2"), channel="C2")
     meta = [b for b in reply.blocks if b["type"] == "context"][0]["elements"][0]["text"]
     assert "Model: model-in-service" in meta
