@@ -183,3 +183,18 @@ def test_ask_cli(incident_db):
 
     bad = CliRunner().invoke(main, ["ask", "x", "--db", str(incident_db.path), "--backend", "openai"])
     assert bad.exit_code == 1 and "needs --endpoint and --model-name" in bad.output
+
+
+def test_transformers_backend_with_a_peft_adapter(tiny_adapter):
+    """The GPU path (run here on the CPU): transformers + peft, streamed, cut at the stop
+    strings like the other backends."""
+    from pipeline.backends import TransformersBackend
+
+    folder, _ = tiny_adapter
+    backend = TransformersBackend(None, str(folder), device="cpu")
+    assert type(backend.model).__name__.startswith("Peft")
+    pieces = []
+    text = backend.complete("### Question:\nWhat is DNS?\n\n### Answer:\n", max_tokens=12, on_token=pieces.append)
+    assert text and "".join(pieces) == text and "###" not in text
+    with pytest.raises(BackendError, match="adapter folder not found"):
+        TransformersBackend(None, "/nonexistent")
