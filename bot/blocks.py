@@ -209,6 +209,8 @@ def job_message(job: dict) -> tuple[str, list[dict]]:
         blocks += summary_blocks(job)
     else:
         blocks.append(section(escape(_truncate(job.get("message") or "no details", 1500))))
+        if job.get("result"):  # a sync whose every source failed still says how each did
+            blocks += summary_blocks(job)
         if job.get("log_tail"):
             blocks.append(section("```" + escape(job["log_tail"][-1500:]) + "```"))
     return fallback(f"{job['kind']} job #{job['id']}: {status}"), blocks[:MESSAGE_BLOCKS_MAX]
@@ -283,7 +285,7 @@ def retrain_summary_blocks(result: dict) -> list[dict]:
 def eval_table(results: dict) -> str:
     """{system: {metric: value}} as a monospace table inside a code block."""
     systems = list(results)
-    metrics = sorted({m for s in systems for m in results[s] if isinstance(results[s][m], (int, float))})
+    metrics = list(dict.fromkeys(m for s in systems for m, v in results[s].items() if isinstance(v, (int, float))))
     if not systems or not metrics:
         return "_no evaluation numbers_"
     width = max(len(s) for s in systems) + 2
