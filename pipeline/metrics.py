@@ -42,6 +42,13 @@ def split_services(text: str) -> list[str]:
     """Service names from a generated answer: a comma/semicolon/newline/'and' separated list,
     with bullets and a leading 'Services affected:'-style label removed."""
     text = re.sub(r"(?im)^\s*(?:services?(?: affected)?|affected services?)\s*[:\-]\s*", "", text)
+    # A sentence instead of a list: "The services that were affected are X and Y."
+    text = re.sub(
+        r"(?i)\b(?:the )?(?:affected )?(?:services?|systems?|components?)(?: that)? (?:(?:was|were) )?"
+        r"(?:affected )?(?:is|are|was|were|included?)\b:?\s*(?:the )?",
+        "",
+        text,
+    )
     parts = re.split(r"[,;\n]|\band\b", text)
     out = []
     for part in parts:

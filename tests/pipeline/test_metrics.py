@@ -31,6 +31,10 @@ def test_services_f1_hand_computed():
 def test_split_services_reads_a_generated_list():
     text = "Services affected: payments-api, `ledger-db` and kafka.\n- webhook-dispatcher"
     assert metrics.split_services(text) == ["payments-api", "ledger-db", "kafka", "webhook-dispatcher"]
+    # A sentence rather than a list, as a base model writes it.
+    sentence = "The services that were affected were payments-api and the ledger-db service."
+    assert metrics.split_services(sentence) == ["payments-api", "the ledger-db service"]
+    assert metrics.services_f1(metrics.split_services(sentence), ["payments-api", "ledger-db"]) == 1.0
 
 
 def test_category_match():
