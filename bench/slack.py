@@ -3,13 +3,12 @@
     python -m bench.slack [--questions 10] [--burst 20]
 
 Baseline (same run, same questions, interleaved with the Slack runs): `Answerer.ask` called
-directly, no Slack. Then, through
-a Socket Mode connection to tests/fakes/slack.py (real sockets, real Bolt, real slack_sdk):
-mention -> acknowledgement in the thread (the "looking…" reply) and mention -> final answer
-with sources, one question at a time, p50/p95 and the ratio to the direct baseline (what
-Slack, streaming edits and storage add). Finally a burst of N mentions at once: every one
-must be acknowledged and answered exactly once, none lost, no apologies, and no edit refused
-for exceeding Slack's per-channel rate."""
+directly, no Slack. Then, through a Socket Mode connection to tests/fakes/slack.py (real
+sockets, real Bolt, real slack_sdk), one question at a time: mention -> the "looking…" reply
+in the thread, -> the first streamed words, -> the final answer with sources; p50/p95 and
+the ratio to the direct baseline (what Slack, streaming edits and storage add). Finally a
+burst of N mentions at once: every one must be acknowledged and answered exactly once, none
+lost, no apologies, and no edit refused for exceeding Slack's per-channel rate."""
 
 from __future__ import annotations
 
@@ -89,7 +88,7 @@ def main() -> None:
         handler.connect()
         bot.start_background(with_scheduler=False)
         try:
-            direct, acks, finals, streamed = [], [], [], []
+            direct, acks, firsts, finals, streamed = [], [], [], [], []
             # Baseline and Slack runs are interleaved so that load from other processes on the
             # machine hits both alike, offset by one question: llama.cpp reuses the KV cache of
             # an identical previous prompt, which would flatter whichever run came second.
@@ -106,6 +105,7 @@ def main() -> None:
                 reply = slack.wait_for(lambda: (slack.thread(channel, sent["ts"]) or [None])[0], 30)
                 slack.wait_for(lambda: final_at(reply), 300)
                 acks.append(reply.history[0]["at"] - sent_at)
+                firsts.append(reply.history[1]["at"] - sent_at)  # first words, or the final answer
                 finals.append(final_at(reply) - sent_at)
                 streamed.append(len(reply.history) - 2)  # edits between placeholder and final
 
@@ -141,6 +141,7 @@ def main() -> None:
     rows = [
         ("direct Answerer.ask (baseline)", direct),
         ("mention -> 'looking…' reply in thread", acks),
+        ("mention -> first words of the answer shown", firsts),
         ("mention -> final answer with sources", finals),
         (f"burst of {args.burst}: mention -> 'looking…'", b_acks),
         (f"burst of {args.burst}: mention -> final answer", b_finals),

@@ -2,8 +2,8 @@
 
 Tokens arrive far faster than Slack accepts edits (chat.update is limited to about 50 a
 minute per channel), so the generator only appends to a buffer and a ticker thread pushes
-the text at most once per `interval` seconds, and only when it changed. A slow or refused
-update never slows generation down.
+the first words at once and then the text at most once per `interval` seconds, and only
+when it changed. A slow or refused update never slows generation down.
 
 Every edit the bot makes in a channel (streamed text, final answers, job progress) draws on
 one per-channel budget: interim edits are skipped when it runs low, so final answers, which
@@ -23,6 +23,7 @@ from bot import blocks
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 1.5  # seconds between edits of one message
+POLL = 0.1  # how often the ticker looks for new text
 PER_MINUTE = 45  # edits per channel per minute, under Slack's ~50
 RESERVE = 15  # of those, kept for final versions (interim edits stop at 30/minute)
 
@@ -95,11 +96,16 @@ class StreamingReply:
             return "".join(self._parts)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        # The first words go out as soon as they exist; later edits at most once per interval.
+        last_edit = None
+        while not self._stop.wait(POLL):
+            if last_edit is not None and time.monotonic() - last_edit < self.interval:
+                continue
             text = self.text()
             if text.strip() == self._shown.strip() or not self.budget.try_take(self.channel):
                 continue
             fallback, body = blocks.streaming_message(text)
+            last_edit = time.monotonic()
             try:
                 self.client.chat_update(channel=self.channel, ts=self.ts, text=fallback, blocks=body)
                 self._shown = text
