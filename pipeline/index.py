@@ -7,10 +7,16 @@ rebuild after a sync only embeds what is new or changed.
 
 A rebuild writes both files under temporary names and renames them into place, so a reader
 never sees a half-written index. A crash between the two renames leaves a new index with the
-old hashes, which only makes the next rebuild re-embed a few unchanged incidents."""
+old hashes, which only makes the next rebuild re-embed a few unchanged incidents.
+
+The sidecar also records a fingerprint of the live incidents (ids and content hashes). An
+index whose fingerprint no longer matches the database (an `extract` run from the command
+line, a sync that died before its rebuild) is brought up to date when it is loaded or
+refreshed, embedding only what changed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -36,6 +42,7 @@ class VectorIndex:
     embedder_name: str
     path: Path
     mtime: float
+    fingerprint: str = ""
 
     @property
     def size(self) -> int:
@@ -47,6 +54,10 @@ class VectorIndex:
             return []
         scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), min(k, self.index.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def matches(self, db: Database) -> bool:
+        """Whether the index holds exactly the database's live incidents as they are now."""
+        return self.fingerprint == fingerprint(db)
 
     def similarity(self, vector: np.ndarray, incident_id: int) -> float | None:
         try:
@@ -62,14 +73,25 @@ class VectorIndex:
             return True
 
 
+def fingerprint(db: Database) -> str:
+    """A digest of the live incidents' ids and content hashes (a few ms for 10k incidents)."""
+    digest = hashlib.sha1()
+    for incident_id, content_hash in db.db.execute(
+        "select id, content_hash from incidents where deleted = 0 order by id"
+    ):
+        digest.update(f"{incident_id}:{content_hash}\n".encode())
+    return digest.hexdigest()
+
+
 def rebuild_index(db: Database, embedder: Embedder | None = None) -> Path:
     """Rebuild the index from the live incidents (deleted ones leave it) and atomically
     replace the old one. Vectors of unchanged incidents embedded by the same model are
     reused. Returns the index path."""
     import faiss
 
-    embedder = embedder or get_embedder(_recorded_embedder(index_path(db)))
+    embedder = embedder or get_embedder(_recorded(index_path(db), "embedder"))
     path = index_path(db)
+    state = fingerprint(db)
     incidents = db.incidents()
     reusable = _reusable_vectors(path, embedder.name)
 
@@ -93,6 +115,7 @@ def rebuild_index(db: Database, embedder: Embedder | None = None) -> Path:
         "dim": embedder.dim,
         "hashes": {str(r["id"]): r.get("content_hash") for r in incidents},
         "embedded": len(to_embed),
+        "fingerprint": state,
     }
     tmp_index = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     tmp_meta = _meta_path(path).with_name(f"{_meta_path(path).name}.tmp-{os.getpid()}")
@@ -104,22 +127,29 @@ def rebuild_index(db: Database, embedder: Embedder | None = None) -> Path:
 
 
 def load_index(db: Database, build_if_missing: bool = True) -> VectorIndex:
-    """Load the persisted index, building it first when there is none yet."""
+    """Load the persisted index. By default a missing index is built, and one that no longer
+    matches the database is brought up to date first; build_if_missing=False loads the file
+    as it is (and raises if there is none)."""
     import faiss
 
     path = index_path(db)
-    if not path.exists():
+    if not path.exists() or (build_if_missing and _recorded(path, "fingerprint") != fingerprint(db)):
         if not build_if_missing:
             raise FileNotFoundError(f"no index at {path}: run `postmortem index`")
         rebuild_index(db)
     mtime = path.stat().st_mtime
-    index = faiss.read_index(str(path))
-    return VectorIndex(index=index, embedder_name=_recorded_embedder(path), path=path, mtime=mtime)
+    return VectorIndex(
+        index=faiss.read_index(str(path)),
+        embedder_name=_recorded(path, "embedder"),
+        path=path,
+        mtime=mtime,
+        fingerprint=_recorded(path, "fingerprint") or "",
+    )
 
 
-def _recorded_embedder(path: Path) -> str | None:
+def _recorded(path: Path, key: str):
     try:
-        return json.loads(_meta_path(path).read_text())["embedder"]
+        return json.loads(_meta_path(path).read_text())[key]
     except (FileNotFoundError, KeyError, json.JSONDecodeError):
         return None
 

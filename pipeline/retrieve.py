@@ -80,8 +80,9 @@ class Retriever:
         self.candidates = candidates
 
     def refresh(self) -> bool:
-        """Pick up an index another process (a sync job) rebuilt. True if reloaded."""
-        if not self.index.is_stale():
+        """Pick up an index another process (a sync job) rebuilt, or bring it up to date
+        with incidents stored since without one. True if reloaded."""
+        if not self.index.is_stale() and self.index.matches(self.db):
             return False
         self.index = load_index(self.db)
         return True

@@ -73,6 +73,26 @@ def test_missing_index_is_built_on_load_and_empty_database_gives_empty_index(tmp
     index = load_index(db)
     assert index.size == 0 and index.search(embedder.encode(["anything"])[0], 3) == []
     seed(db, INCIDENTS[:2])
-    assert load_index(db).size == 0  # loading never rebuilds an existing index
+    assert load_index(db, build_if_missing=False).size == 0
     rebuild_index(db, embedder)
-    assert load_index(db).size == 2
+    assert load_index(db, build_if_missing=False).size == 2
+
+
+def test_an_index_behind_the_database_catches_up_on_load_and_refresh(incident_db, embedder):
+    """Incidents stored without a rebuild (a command-line extract, a sync that died first)
+    are found after the next load, and by a running retriever's refresh."""
+    from pipeline.retrieve import Retriever
+
+    retriever = Retriever(incident_db)
+    assert retriever.index.matches(incident_db) and not retriever.refresh()
+    incident_db.upsert_incident(
+        record(source_id="late", incident_title="Elasticsearch cluster went red after shard allocation stalled",
+               root_cause="Shard allocation stalled.", fix="Rerouted shards.")
+    )
+    assert not retriever.index.matches(incident_db)
+    assert load_index(incident_db, build_if_missing=False).size == len(INCIDENTS)  # as it is on disk
+    assert retriever.refresh()
+    assert retriever.index.size == len(INCIDENTS) + 1
+    assert retriever.search("elasticsearch cluster red", k=1)[0].incident["source_id"] == "late"
+    meta = json.loads(index_path(incident_db).with_name(index_path(incident_db).name + ".json").read_text())
+    assert meta["embedded"] == 1  # only the new incident was embedded
