@@ -9,14 +9,13 @@ A rebuild writes both files under temporary names and renames them into place, s
 never sees a half-written index. A crash between the two renames leaves a new index with the
 old hashes, which only makes the next rebuild re-embed a few unchanged incidents.
 
-The sidecar also records a fingerprint of the live incidents (ids and content hashes). An
-index whose fingerprint no longer matches the database (an `extract` run from the command
-line, a sync that died before its rebuild) is brought up to date when it is loaded or
-refreshed, embedding only what changed."""
+The sidecar also records the state of the database it was built from (live incidents, their
+ids, the build time). An index the database has moved past (an `extract` run from the
+command line, a sync that died before its rebuild) is brought up to date when it is loaded
+or refreshed, embedding only what changed."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 
 from pipeline.embed import Embedder, get_embedder, incident_text
 from storage import Database
+from storage.db import now
 
 
 def index_path(db: Database) -> Path:
@@ -42,7 +42,7 @@ class VectorIndex:
     embedder_name: str
     path: Path
     mtime: float
-    fingerprint: str = ""
+    meta: dict | None = None  # the sidecar: embedder, build time, database state
 
     @property
     def size(self) -> int:
@@ -56,8 +56,8 @@ class VectorIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def matches(self, db: Database) -> bool:
-        """Whether the index holds exactly the database's live incidents as they are now."""
-        return self.fingerprint == fingerprint(db)
+        """Whether the index holds the database's live incidents as they are now."""
+        return is_current(db, self.meta)
 
     def similarity(self, vector: np.ndarray, incident_id: int) -> float | None:
         try:
@@ -73,14 +73,24 @@ class VectorIndex:
             return True
 
 
-def fingerprint(db: Database) -> str:
-    """A digest of the live incidents' ids and content hashes (a few ms for 10k incidents)."""
-    digest = hashlib.sha1()
-    for incident_id, content_hash in db.db.execute(
-        "select id, content_hash from incidents where deleted = 0 order by id"
-    ):
-        digest.update(f"{incident_id}:{content_hash}\n".encode())
-    return digest.hexdigest()
+def db_state(db: Database) -> list:
+    """[live incidents, sum of their ids, latest update]: a few ms for 10k incidents."""
+    row = db.db.execute(
+        "select count(*), total(id), coalesce(max(updated_at), '') from incidents where deleted = 0"
+    ).fetchone()
+    return [row[0], row[1], row[2]]
+
+
+def is_current(db: Database, recorded: dict | None) -> bool:
+    """Whether an index built with this sidecar metadata still matches the database: same
+    live incidents, none updated since the build started. An update in the very second the
+    build started counts as newer (timestamps have whole seconds), which at worst costs one
+    rebuild that embeds nothing."""
+    if not recorded or "state" not in recorded:
+        return False
+    count, id_total, latest = db_state(db)
+    built_count, built_total, _ = recorded["state"]
+    return count == built_count and id_total == built_total and latest < recorded["built_at"]
 
 
 def rebuild_index(db: Database, embedder: Embedder | None = None) -> Path:
@@ -89,9 +99,9 @@ def rebuild_index(db: Database, embedder: Embedder | None = None) -> Path:
     reused. Returns the index path."""
     import faiss
 
-    embedder = embedder or get_embedder(_recorded(index_path(db), "embedder"))
+    embedder = embedder or get_embedder((_read_meta(index_path(db)) or {}).get("embedder"))
     path = index_path(db)
-    state = fingerprint(db)
+    built_at, state = now(), db_state(db)  # before reading: a write during the build is "newer"
     incidents = db.incidents()
     reusable = _reusable_vectors(path, embedder.name)
 
@@ -115,7 +125,8 @@ def rebuild_index(db: Database, embedder: Embedder | None = None) -> Path:
         "dim": embedder.dim,
         "hashes": {str(r["id"]): r.get("content_hash") for r in incidents},
         "embedded": len(to_embed),
-        "fingerprint": state,
+        "built_at": built_at,
+        "state": state,
     }
     tmp_index = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     tmp_meta = _meta_path(path).with_name(f"{_meta_path(path).name}.tmp-{os.getpid()}")
@@ -133,24 +144,21 @@ def load_index(db: Database, build_if_missing: bool = True) -> VectorIndex:
     import faiss
 
     path = index_path(db)
-    if not path.exists() or (build_if_missing and _recorded(path, "fingerprint") != fingerprint(db)):
+    if not path.exists() or (build_if_missing and not is_current(db, _read_meta(path))):
         if not build_if_missing:
             raise FileNotFoundError(f"no index at {path}: run `postmortem index`")
         rebuild_index(db)
     mtime = path.stat().st_mtime
+    meta = _read_meta(path) or {}
     return VectorIndex(
-        index=faiss.read_index(str(path)),
-        embedder_name=_recorded(path, "embedder"),
-        path=path,
-        mtime=mtime,
-        fingerprint=_recorded(path, "fingerprint") or "",
+        index=faiss.read_index(str(path)), embedder_name=meta.get("embedder"), path=path, mtime=mtime, meta=meta
     )
 
 
-def _recorded(path: Path, key: str):
+def _read_meta(path: Path) -> dict | None:
     try:
-        return json.loads(_meta_path(path).read_text())[key]
-    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return json.loads(_meta_path(path).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
         return None
 
 
