@@ -48,9 +48,10 @@ log = logging.getLogger(__name__)
 
 TOP_K = 3
 MAX_TOKENS = 96
-# Per field of a retrieved incident in the prompt: about 25 tokens each, so three incidents
-# cost ~200 prompt tokens (~1 s on 2 cores).
-FIELD_CHARS = 100
+# Per field of a retrieved incident in the prompt: about 20 tokens. Measured on the sample
+# queries, a whole prompt is 310-350 tokens, the first ~60 (instructions) reused from
+# llama.cpp's cache: ~1.2-1.4 s to the first token on one busy core.
+FIELD_CHARS = 80
 SOURCE_FIELD_CHARS = 500
 # Retrieved incidents vote for their category with weight 1/rank (shares 0.55, 0.27, 0.18
 # when all differ). The model's reading of its own answer adds this much: enough to break a
