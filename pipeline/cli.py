@@ -210,6 +210,8 @@ def similar(query, db_path, top_k, as_json):
     """
     from pipeline.retrieve import Retriever
 
+    if not query.strip():
+        raise click.UsageError("the query is empty")
     db = open_db(db_path)
     if not db.incidents():
         raise click.ClickException("no incidents stored: run `postmortem extract` first")
@@ -245,6 +247,8 @@ def ask(question, db_path, backend, endpoint, model_name, as_json):
     from pipeline.answer import Answerer
     from pipeline.backends import BackendConfig
 
+    if not question.strip():
+        raise click.UsageError("the question is empty")
     db = open_db(db_path)
     if not db.incidents():
         raise click.ClickException("no incidents stored: run `postmortem extract` first")

@@ -70,3 +70,11 @@ def test_similar_cli_json(incident_db):
 def test_keyword_query_drops_function_words():
     assert keyword_query("what fixed it last time? QX9-77B again") == "fixed QX9-77B"
     assert keyword_query("what is it") == "what is it"  # nothing else left: keep the words
+
+
+def test_empty_query_is_a_usage_error(incident_db):
+    from pipeline.cli import main
+
+    for command in ("similar", "ask"):
+        result = CliRunner().invoke(main, [command, "  ", "--db", str(incident_db.path)])
+        assert result.exit_code == 2 and "is empty" in result.output
