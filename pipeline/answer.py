@@ -53,6 +53,7 @@ MAX_TOKENS = 96
 # llama.cpp's cache: ~1.2-1.4 s to the first token on one busy core.
 FIELD_CHARS = 80
 SOURCE_FIELD_CHARS = 500
+QUESTION_CHARS = 600
 # Retrieved incidents vote for their category with weight 1/rank (shares 0.55, 0.27, 0.18
 # when all differ). The model's reading of its own answer adds this much: enough to break a
 # near-tie, never enough to lift a category only the third incident has, or none has.
@@ -144,7 +145,8 @@ def build_prompt(question: str, hits: list[Hit]) -> str:
     """The answer prompt: fixed instructions first (llama.cpp reuses their cached prefix),
     then the shared Q&A format with the fenced incidents as context."""
     context = "\n".join(condense(i, h.incident) for i, h in enumerate(hits, start=1))
-    question = re.sub(r"#{2,}", " ", question).strip()
+    # Retrieval reads all of a pasted log; the prompt gets its start (context and latency).
+    question = _clip(re.sub(r"#{2,}", " ", question), QUESTION_CHARS)
     return INSTRUCTIONS + PROMPT_TEMPLATE.format(
         title="Similar past incidents:", timeline=context, question=question
     )

@@ -198,3 +198,11 @@ def test_transformers_backend_with_a_peft_adapter(tiny_adapter):
     assert text and "".join(pieces) == text and "###" not in text
     with pytest.raises(BackendError, match="adapter folder not found"):
         TransformersBackend(None, "/nonexistent")
+
+
+def test_a_pasted_log_as_question_is_clipped_in_the_prompt(incident_db, base_backend):
+    question = "coredns timeouts again, log follows: " + "E0101 dial udp 10.0.0.10:53: i/o timeout " * 400
+    prompt = build_prompt(question, Retriever(incident_db).search(question))
+    assert len(prompt) < 2500 and base_backend.count_tokens(prompt) < 1024
+    answer = Answerer(incident_db, backend=base_backend).ask(question)
+    assert answer.sources[0]["source_id"] == "dns-timeouts"
