@@ -168,6 +168,44 @@ def dataset(db_path, out_dir):
     click.echo(f"{counts['train']} train and {counts['heldout']} held-out examples written to {out_dir}")
 
 
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), help="SQLite database (default: $POSTMORTEM_DB or data/postmortem.db).")
+@click.option("--base_model", help="Default: the embedded SmolLM2-135M-Instruct. Or a .gguf file, a local "
+              "folder, or a hub id (e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU).")
+@click.option("--output_dir", help="Checkpoints, and the result in OUTPUT_DIR/final (default: ./checkpoints).")
+@click.option("--epochs", type=float, help="Passes over the training split (default: 2).")
+@click.option("--max_steps", type=int, help="Stop after this many steps; overrides --epochs.")
+@click.option("--batch_size", type=int, help="Examples per step (default: 8).")
+@click.option("--learning_rate", type=float, help="Peak learning rate, cosine decay (default: 2e-4).")
+@click.option("--max_length", type=int, help="Longer examples are cut to this many tokens (default: 384).")
+@click.option("--seed", type=int, help="Seed for initialisation and batch order (default: 42).")
+@click.option("--resume", is_flag=True, default=None, help="Continue from the last checkpoint in --output_dir.")
+@click.option("--require_gpu", is_flag=True, default=None, help="Fail unless a CUDA GPU is available.")
+@click.option("--source", type=click.Choice(["dir", "github", "notion", "confluence"]),
+              help="Extract from this source first, as `postmortem extract` does.")
+@click.option("--repo", help="github: owner/name.")
+@click.option("--path", help="dir: the folder. github: only files under this path.")
+def train(**flags):
+    """Fine-tune a LoRA adapter on the stored incidents and register it as a candidate.
+
+    \b
+    Examples:
+      postmortem train --max_steps 60
+      postmortem train --source github --repo org/runbooks --require_gpu \\
+          --base_model mistralai/Mistral-7B-Instruct-v0.3
+    """
+    from pipeline.train import TrainConfig, train as run_training
+
+    config = TrainConfig(**{k: v for k, v in flags.items() if v is not None})
+    report = run_training(config)
+    loss = f", final loss {report['loss'][-1]:.3f}" if report["loss"] else ""
+    click.echo(
+        f"model #{report['model_id']} (candidate): {report['steps']} steps on {report['train_examples']} "
+        f"examples in {report['wall_s'] / 60:.1f} min, {report['tokens_per_s']:.0f} tokens/s{loss} "
+        f"-> {report['final_dir']}"
+    )
+
+
 def _fail_cleanly(exc: Exception) -> click.ClickException:
     """Our domain errors as one clear line; anything else is a bug and keeps its traceback."""
     from pipeline.backends import BackendError
