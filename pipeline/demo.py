@@ -3,7 +3,7 @@
 extract (3 fictional organizations) -> train a LoRA adapter -> evaluate and gate it ->
 index -> answer a few on-call questions. Runs offline on a 2-core CPU in minutes.
 
-    python -m pipeline.demo [--db data/demo.db] [--max_steps 60] [--keep]
+    python -m pipeline.demo [--db data/demo.db] [--max_steps 12] [--keep]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", default="data/demo.db")
     ap.add_argument("--output_dir", default="checkpoints/demo")
-    ap.add_argument("--max_steps", type=int, default=60)
+    ap.add_argument("--max_steps", type=int, default=12, help="LoRA steps (batch 8): about 1 epoch of the samples.")
     ap.add_argument("--keep", action="store_true", help="Reuse an existing demo database.")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
