@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     from pipeline.train import TrainConfig, train
 
     report = train(TrainConfig(db=str(db_path), output_dir=args.output_dir, max_steps=args.max_steps))
-    losses = [round(x["loss"], 3) for x in report.get("loss", []) if "loss" in x]
+    losses = [round(x, 3) for x in report["loss"]]
     print(
         f"candidate model #{report['model_id']}: {report.get('train_examples', '?')} examples, "
         f"loss {losses[0] if losses else '?'} -> {losses[-1] if losses else '?'}, "
