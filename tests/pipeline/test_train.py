@@ -128,6 +128,7 @@ def test_clear_errors(tmp_path, train_db):
     if not torch.cuda.is_available():
         assert "--require_gpu" in run("--db", str(train_db), "--require_gpu")
     assert "no such GGUF file" in run("--db", str(train_db), "--base_model", str(tmp_path / "none.gguf"))
+    assert "could not be loaded" in run("--db", str(train_db), "--base_model", "no-such-org/no-such-model")
     assert "no checkpoint" in run("--db", str(train_db), "--output_dir", str(tmp_path / "x"), "--resume")
     with pytest.raises(TrainError, match="--source dir needs --path"):
         train(TrainConfig(db=str(train_db), source="dir"))
