@@ -176,7 +176,8 @@ def dataset(db_path, out_dir):
 @click.option("--epochs", type=float, help="Passes over the training split (default: 2).")
 @click.option("--max_steps", type=int, help="Stop after this many steps; overrides --epochs.")
 @click.option("--batch_size", type=int, help="Examples per step (default: 8).")
-@click.option("--learning_rate", type=float, help="Peak learning rate, cosine decay (default: 2e-4).")
+@click.option("--learning_rate", type=float, help="Peak learning rate, cosine decay (default: 1e-3 for the "
+              "embedded model, 2e-4 for others).")
 @click.option("--max_length", type=int, help="Longer examples are cut to this many tokens (default: 384).")
 @click.option("--seed", type=int, help="Seed for initialisation and batch order (default: 42).")
 @click.option("--resume", is_flag=True, default=None, help="Continue from the last checkpoint in --output_dir.")

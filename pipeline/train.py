@@ -49,7 +49,7 @@ class TrainConfig:
     epochs: float = 2.0
     max_steps: int = -1  # > 0 overrides epochs
     batch_size: int = 8
-    learning_rate: float = 2e-4
+    learning_rate: float | None = None  # None: default_learning_rate(base_model)
     max_length: int = 384
     seed: int = 42
     resume: bool = False
@@ -57,6 +57,15 @@ class TrainConfig:
     source: str | None = None
     repo: str | None = None
     path: str | None = None
+
+
+def default_learning_rate(base_model: str | None) -> float:
+    """1e-3 for the embedded 135M model: on the sample corpus, 30 steps brought the held-out
+    answer loss from 4.14 (base) to 3.82 at 2e-4, 3.64 at 1e-3 and 3.62 at 2e-3. 2e-4, the
+    QLoRA recipe's, for 7B-class models."""
+    from pipeline.base_model import is_embedded
+
+    return 1e-3 if is_embedded(base_model) else 2e-4
 
 
 def prefer_passive_omp_waits() -> bool:
@@ -124,6 +133,7 @@ def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: st
     history = [(h["step"], h["loss"]) for h in run.trainer.state.log_history if "loss" in h]
     report = {
         "settings": {**asdict(config), "device": device, "quantized_base": run.quantized,
+                     "learning_rate": run.trainer.args.learning_rate,
                      "lora": {**LORA, "target_modules": LORA_TARGETS},
                      "threads": torch.get_num_threads(),
                      "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default")},
@@ -243,7 +253,7 @@ def prepare(config: TrainConfig, examples: list[dict], *, device: str, on_progre
         num_train_epochs=config.epochs,
         max_steps=config.max_steps if config.max_steps and config.max_steps > 0 else -1,
         per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
+        learning_rate=config.learning_rate or default_learning_rate(config.base_model),
         lr_scheduler_type="cosine",
         warmup_steps=0.05,
         max_length=config.max_length,
