@@ -146,6 +146,17 @@ def build(examples: list[dict], batch_size: int, out: str, **recipe):
     return run, timer, epoch_padded
 
 
+def grouped_order(dataset, batch_size: int, seed: int) -> list[int]:
+    """A length-grouped order of the examples, as the trainer's sampler draws one, but from a
+    generator of our own: recipes built on different models then see the same batches."""
+    import torch
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    lengths = [len(ids) for ids in dataset["input_ids"]]
+    generator = torch.Generator().manual_seed(seed)
+    return list(LengthGroupedSampler(batch_size, lengths=lengths, generator=generator))
+
+
 def _step_timer(log):
     """Per-step wall and process CPU time, with the step's token counts from the StepLog."""
     from transformers import TrainerCallback
@@ -218,13 +229,16 @@ def main() -> None:
         load = []
         # Interleaved rounds, in alternating order: a change in the machine's load (it is
         # shared) hits every recipe alike.
+        datasets_ = {name: run.trainer.train_dataset for name, (run, _, _) in built.items()}
         for r in range(args.rounds):
             for name, (run, _, _) in list(built.items())[:: 1 if r % 2 == 0 else -1]:
                 # the baseline's steps are all alike (8 x 384) and slow: half as many
                 timed = args.steps if name != "baseline" else max(1, args.steps // 2)
                 run.trainer.args.max_steps = timed + (r == 0)  # + the warm-up step
-                # a new batch order each round, so that rounds time different batches
-                run.trainer.args.seed = run.trainer.args.data_seed = r
+                if name != "baseline":
+                    # The same length-grouped batches for every recipe, new ones each round.
+                    run.trainer.train_dataset = datasets_[name].select(grouped_order(datasets_[name], batch, r))
+                    run.trainer.args.train_sampling_strategy = "sequential"
                 run.trainer.train()
                 load.append(os.getloadavg()[0])
         peak = max(peak, matmul_rate())

@@ -26,9 +26,9 @@ LORA = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
 # NF4 re-quantizes weights that are already Q4_1, so it trains against a different model
 # from the one llama.cpp serves (top-1 agreement with llama.cpp over 12 sample prompts: 68%
 # for NF4, 95% for the fp32 de-quantized base; last-position logit correlation 0.963 vs
-# 0.9996). Speed does not make up for it: interleaved 8x192-token steps took 8.8 s fp32 vs
-# 9.7 s NF4 (median, 2 threads), and `bench.train` has seen NF4 up to 7% ahead: the same,
-# within this machine's noise. CUDA always uses NF4 (QLoRA), for 7B models.
+# 0.9996). Speed does not make up for it: the same within this machine's noise (identical
+# 8x192-token steps: 8.8 s fp32 vs 9.7 s NF4, median, 2 threads; `bench.train` on the same
+# batches: 142 vs 148 tokens/s). CUDA always uses NF4 (QLoRA), for 7B models.
 CPU_NF4 = False
 
 ProgressFn = Callable[[int, int, float, float], None]  # (step, total, loss, eta_s)
