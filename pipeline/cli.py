@@ -24,6 +24,15 @@ def open_db(db_path: Path | None) -> Database:
     return Database(db_path or default_db_path())
 
 
+def open_db_with_incidents(db_path: Path | None) -> Database:
+    """The database, or a clear error when nothing has been extracted into it yet. Counts
+    rather than loading every incident just to see whether there is one."""
+    db = open_db(db_path)
+    if not db.stats()["incidents"]:
+        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    return db
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="postmortem")
 def main() -> None:
@@ -161,9 +170,7 @@ def dataset(db_path, out_dir):
     """Write the Q&A training set (three questions per incident) as train/held-out JSONL."""
     from pipeline.dataset import write_dataset
 
-    db = open_db(db_path)
-    if not db.incidents():
-        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    db = open_db_with_incidents(db_path)
     counts = write_dataset(db, out_dir)
     click.echo(f"{counts['train']} train and {counts['heldout']} held-out examples written to {out_dir}")
 
@@ -251,9 +258,7 @@ def similar(query, db_path, top_k, as_json):
 
     if not query.strip():
         raise click.UsageError("the query is empty")
-    db = open_db(db_path)
-    if not db.incidents():
-        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    db = open_db_with_incidents(db_path)
     try:
         hits = Retriever(db).search(query, k=top_k)
     except Exception as exc:
@@ -288,9 +293,7 @@ def ask(question, db_path, backend, endpoint, model_name, as_json):
 
     if not question.strip():
         raise click.UsageError("the question is empty")
-    db = open_db(db_path)
-    if not db.incidents():
-        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    db = open_db_with_incidents(db_path)
     config = BackendConfig.from_env()
     config.backend = backend or config.backend
     config.endpoint = endpoint or config.endpoint
@@ -344,9 +347,7 @@ def eval_retrieval(db_path, queries, as_json):
     """Recall@1, recall@3 and MRR of similar-incident search on a query set."""
     from pipeline.eval_retrieval import evaluate_retrieval, read_queries
 
-    db = open_db(db_path)
-    if not db.incidents():
-        raise click.ClickException("no incidents stored: run `postmortem extract` first")
+    db = open_db_with_incidents(db_path)
     try:
         result = evaluate_retrieval(db, read_queries(queries))
     except Exception as exc:
