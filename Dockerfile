@@ -46,7 +46,7 @@ ENV POSTMORTEM_DB=/app/data/postmortem.db \
     PYTHONUNBUFFERED=1
 # Bake the models in: the de-quantized SmolLM2 for retraining (~25 s, once, here rather than
 # at the first /postmortem-retrain), and check that both embedded models load offline.
-RUN python -c "from pipeline.base_model import resolve; from pipeline.embed import get_embedder; \
-from pipeline.models import embedded_gguf_path; print(resolve(None), embedded_gguf_path(), get_embedder().dim)"
+RUN python -c "from pipeline.learn.base_model import resolve; from pipeline.serve.embed import get_embedder; \
+from pipeline.embedded import embedded_gguf_path; print(resolve(None), embedded_gguf_path(), get_embedder().dim)"
 VOLUME ["/app/data"]
 CMD ["python", "app.py"]

@@ -2,7 +2,7 @@
 
     python -m bench.answer [--questions 8] [--adapter PATH/adapter.gguf]
 
-Ours: `pipeline.answer.Answerer` on llama.cpp (the embedded SmolLM2 GGUF, plus a LoRA GGUF
+Ours: `pipeline.serve.answer.Answerer` on llama.cpp (the embedded SmolLM2 GGUF, plus a LoRA GGUF
 with --adapter), timed from the question to the first streamed token and to the end.
 Baseline, in the same run on the same prompts: plain transformers `generate` (fp32 on the
 CPU, greedy, streamed with TextIteratorStreamer), after the same retrieval. The questions
@@ -54,9 +54,9 @@ def main() -> None:
     parser.add_argument("--adapter", default=None, help="A llama.cpp LoRA GGUF to serve on top of the base model.")
     args = parser.parse_args()
 
-    from pipeline.answer import MAX_TOKENS, Answerer, build_prompt
-    from pipeline.backends import LlamaCppBackend, TransformersBackend
-    from pipeline.eval_retrieval import read_queries
+    from pipeline.serve.answer import MAX_TOKENS, Answerer, build_prompt
+    from pipeline.serve.backends import LlamaCppBackend, TransformersBackend
+    from pipeline.evaluate.retrieval import read_queries
 
     questions = [q["query"] for q in read_queries(SAMPLES / "queries.jsonl")]
     # Spread over the three orgs rather than the first org's queries only.

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.extractors.confluence import ConfluencePages
-from pipeline.extractors.notion import NotionDatabase
-from pipeline.ingest import ingest
+from pipeline.ingest.extractors.confluence import ConfluencePages
+from pipeline.ingest.extractors.notion import NotionDatabase
+from pipeline.ingest.sync import ingest
 from storage import Database
 from tests.fakes.confluence import FakeConfluence
 from tests.fakes.notion import FakeNotion

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.extractors.base import looks_like_postmortem
-from pipeline.extractors.github import GitHubConfig, GitHubRepo
-from pipeline.ingest import ingest
+from pipeline.ingest.extractors.base import looks_like_postmortem
+from pipeline.ingest.extractors.github import GitHubConfig, GitHubRepo
+from pipeline.ingest.sync import ingest
 from storage import Database
 from tests.fakes.github import FakeGitHub
 

@@ -17,12 +17,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pipeline.decode import decode
-from pipeline.metrics import services_f1
-from pipeline.metrics_text import rouge_l_recall
-from pipeline.parser import parse
-from pipeline.scrub import scrub
-from pipeline.taxonomy import Taxonomy
+from pipeline.ingest.decode import decode
+from pipeline.evaluate.metrics import services_f1
+from pipeline.evaluate.rouge import rouge_l_recall
+from pipeline.ingest.parser import parse
+from pipeline.ingest.scrub import scrub
+from pipeline.ingest.taxonomy import Taxonomy
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -75,8 +75,8 @@ def quality(corpus: Path, labels_file: Path) -> dict:
 
 
 def throughput(folder: Path) -> dict:
-    from pipeline.extractors.local import LocalFolder
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.ingest.sync import ingest
     from storage import Database
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,9 +25,9 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 def sample_db(folder: Path):
     """The three sample orgs ingested into a fresh database, with its index."""
-    from pipeline.extractors.local import LocalFolder
-    from pipeline.index import rebuild_index
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.serve.index import rebuild_index
+    from pipeline.ingest.sync import ingest
     from storage import Database
 
     db = Database(folder / "samples.db")
@@ -38,9 +38,9 @@ def sample_db(folder: Path):
 
 
 def quality(db, queries) -> dict:
-    from pipeline import metrics
-    from pipeline.eval_retrieval import evaluate_retrieval
-    from pipeline.retrieve import Retriever, keyword_query
+    from pipeline.evaluate import metrics
+    from pipeline.evaluate.retrieval import evaluate_retrieval
+    from pipeline.serve.retrieve import Retriever, keyword_query
 
     retriever = Retriever(db)
     out = {"hybrid": evaluate_retrieval(db, queries, retriever)}
@@ -65,7 +65,7 @@ def replicate(db, size: int):
     them built from the originals' vectors."""
     import faiss
 
-    from pipeline.index import VectorIndex, load_index
+    from pipeline.serve.index import VectorIndex, load_index
 
     base = db.incidents()
     original = load_index(db)
@@ -92,12 +92,12 @@ def replicate(db, size: int):
         ids.append(incident_id)
         vecs.append(vectors[root])
     index.add_with_ids(np.array(vecs, dtype=np.float32), np.array(ids, dtype=np.int64))
-    return VectorIndex(index=index, embedder_name=original.embedder_name, path=original.path, mtime=original.mtime)
+    return VectorIndex(index=index, embedder_name=original.embedder_name, path=original.path, meta=original.meta)
 
 
 def baseline_search(db, matrix, ids, vector, query: str, k: int = 3):
     """No indexes: cosine over every vector with NumPy, LIKE over every row's text, RRF."""
-    from pipeline.retrieve import RRF_K, keyword_query
+    from pipeline.serve.retrieve import RRF_K, keyword_query
 
     scores = matrix @ vector
     vector_rank = [ids[i] for i in np.argsort(-scores)[:50]]
@@ -128,8 +128,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from pipeline.eval_retrieval import read_queries
-    from pipeline.retrieve import Retriever
+    from pipeline.evaluate.retrieval import read_queries
+    from pipeline.serve.retrieve import Retriever
 
     queries = read_queries(SAMPLES / "queries.jsonl")
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,9 +32,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def build_corpus(folder: Path) -> Path:
-    from pipeline.extractors.local import LocalFolder
-    from pipeline.index import rebuild_index
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.serve.index import rebuild_index
+    from pipeline.ingest.sync import ingest
     from storage import Database
 
     path = folder / "postmortem.db"
@@ -66,7 +66,7 @@ def main() -> None:
 
     from bot.app import build_bot, web_client
     from bot.settings import Settings
-    from pipeline.answer import Answerer
+    from pipeline.serve.answer import Answerer
     from storage import Database
     from tests.fakes.slack import FakeSlack
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.dataset import examples_for
+from pipeline.learn.dataset import examples_for
 
 N_EXAMPLES = 600
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -37,8 +37,8 @@ def examples_600() -> tuple[list[dict], str]:
 
 
 def _sample_incidents() -> list[dict]:
-    from pipeline.extractors.local import LocalFolder
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.ingest.sync import ingest
     from storage import Database
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,7 +134,7 @@ def build(examples: list[dict], batch_size: int, out: str, **recipe):
     epoch's batches (same sampler and collator as a real run)."""
     from transformers.trainer_callback import ProgressCallback
 
-    from pipeline.train import TrainConfig, prepare
+    from pipeline.learn.train import TrainConfig, prepare
 
     config = TrainConfig(output_dir=out, batch_size=batch_size, seed=0)
     run = prepare(config, examples, device="cpu", **recipe)
@@ -208,7 +208,7 @@ def main() -> None:
 
     import os
 
-    from pipeline.train import CPU_NF4, TrainConfig, prefer_passive_omp_waits
+    from pipeline.learn.train import CPU_NF4, TrainConfig, prefer_passive_omp_waits
 
     passive = prefer_passive_omp_waits()
     import datasets

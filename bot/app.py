@@ -13,7 +13,7 @@ from bot import blocks
 from bot.commands import Commands
 from bot.config import BotConfig
 from bot.home import home_view
-from bot.jobs import JobRunner, Ticker, model_watch
+from bot.job_runner import JobRunner, Ticker, model_watch
 from bot.mentions import Answering
 from bot.scheduler import retrain_when_enough_new, start_scheduler
 from bot.settings import Settings
@@ -21,7 +21,7 @@ from bot.streaming import UpdateBudget
 from pipeline.jobs import reap_interrupted
 from storage import Database
 from storage.jobs import AnswerStore, JobStore
-from storage.registry import ModelStore
+from storage.models import ModelStore
 
 log = logging.getLogger(__name__)
 

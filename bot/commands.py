@@ -1,15 +1,15 @@
 """Slash commands. Each one acknowledges within Slack's 3 seconds; the work itself runs in a
-job process (see bot.jobs), never in the app."""
+job process (see bot.job_runner), never in the app."""
 
 from __future__ import annotations
 
 import logging
 from bot import blocks
-from bot.jobs import JobRunner
+from bot.job_runner import JobRunner
 from pipeline.jobs import parse_options
 from storage import Database
 from storage.jobs import JobBusy, JobStore
-from storage.registry import ModelStore
+from storage.models import ModelStore
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot import blocks
 from storage import Database
 from storage.jobs import AnswerStore, JobStore
-from storage.registry import ModelStore
+from storage.models import ModelStore
 
 SPARK = "▁▂▃▄▅▆▇█"
 TREND_RUNS = 10

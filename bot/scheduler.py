@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.jobs import JobRunner
+from bot.job_runner import JobRunner
 from storage import Database
 from storage.jobs import JobBusy, JobStore
-from storage.registry import ModelStore
+from storage.models import ModelStore
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ def main() -> int:
 
     from bot.app import build_bot, web_client
     from bot.config import bot_config, ConfigError
-    from pipeline.answer import Answerer
+    from pipeline.serve.answer import Answerer
     from storage import Database
 
     try:

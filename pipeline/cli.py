@@ -4,6 +4,7 @@ module, importing it (and its heavy dependencies) only when the command runs."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -83,8 +84,8 @@ def extract(source, path, repo, ref, name, database, tag, space, cql, all_source
       postmortem extract --all --config postmortem.toml
     """
     from pipeline.config import ConfigError, load_config
-    from pipeline.extractors.factory import build_extractor, ExtractorConfigError
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.factory import build_extractor, ExtractorConfigError
+    from pipeline.ingest.sync import ingest
 
     if all_sources and source:
         raise click.UsageError("use either --all (the config's sources) or --source")
@@ -104,7 +105,7 @@ def extract(source, path, repo, ref, name, database, tag, space, cql, all_source
     try:
         summary = ingest(db, extractor, taxonomy=config.build_taxonomy(), progress=not quiet)
     except Exception as exc:  # connector failures: a clear line, stored data untouched
-        from pipeline.extractors.factory import user_facing_error
+        from pipeline.ingest.extractors.factory import user_facing_error
 
         message = user_facing_error(exc)
         if message is None:
@@ -116,8 +117,8 @@ def extract(source, path, repo, ref, name, database, tag, space, cql, all_source
 def _extract_all(config, db, quiet: bool) -> None:
     """`extract --all`: each configured source in turn; one failing source (a missing token,
     an unreachable server) is reported and the others still sync."""
-    from pipeline.extractors.factory import user_facing_error
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.factory import user_facing_error
+    from pipeline.ingest.sync import ingest
 
     if not config.sources:
         raise click.ClickException(
@@ -144,7 +145,7 @@ def _extract_all(config, db, quiet: bool) -> None:
 @click.option("-o", "--output", type=click.File("w"), default="-", help="Output file (default: stdout).")
 def export(db_path, excluded, output):
     """Write stored incidents as JSON lines (IncidentRecord fields)."""
-    from pipeline.record import FIELDS
+    from pipeline.ingest.record import FIELDS
 
     db = open_db(db_path)
     if excluded:
@@ -152,7 +153,44 @@ def export(db_path, excluded, output):
             output.write(json.dumps({k: row[k] for k in ("source", "source_id", "reason", "detail")}) + "\n")
         return
     for row in db.incidents():
-        output.write(json.dumps({k: row.get(k) for k in FIELDS}) + "\n")
+        # `human_label`: a person corrected this record (provenance says which fields).
+        fields = {k: row.get(k) for k in FIELDS}
+        output.write(json.dumps({**fields, "human_label": "human" in (row.get("provenance") or {}).values()}) + "\n")
+
+
+@main.command()
+@db_option
+@click.argument("source_id")
+@click.option("--source", help="The source, where the same id is stored from several (e.g. dir:runbooks).")
+@click.option("--category", help="The right root-cause category.")
+@click.option("--root-cause", "root_cause", help="The right root cause, in a sentence or two.")
+@click.option("--fix", help="What really fixed it.")
+@click.option("--author", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="postmortem.toml (for its taxonomy).")
+def label(db_path, source_id, source, category, root_cause, fix, author, config_path):
+    """Correct a stored incident. The correction wins over the parser on every later sync and
+    goes into the next training set."""
+    from pipeline.config import ConfigError, load_config
+
+    if not (category or root_cause or fix):
+        raise click.UsageError("give at least one of --category, --root-cause, --fix")
+    db = open_db(db_path)
+    if category:
+        try:
+            taxonomy = load_config(config_path).build_taxonomy()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc))
+        if category not in taxonomy.names:
+            raise click.BadParameter(f"{category!r} is not a category ({', '.join(taxonomy.names)})", param_hint="--category")
+    matches = db.find_incidents(source_id, source)
+    if not matches:
+        raise click.ClickException(f"no stored incident with id {source_id!r}" + (f" in {source}" if source else ""))
+    sources = sorted({m["source"] for m in matches})
+    if len(sources) > 1:
+        raise click.ClickException(f"{source_id!r} is stored from several sources ({', '.join(sources)}): add --source")
+    db.add_label(sources[0], source_id, author=author, origin="cli",
+                 root_cause_category=category, root_cause=root_cause, fix=fix)
+    click.echo(f"Labelled {sources[0]} {source_id}: it wins over the parser from now on.")
 
 
 @main.command()
@@ -168,7 +206,7 @@ def stats(db_path):
               show_default=True, help="Folder for train.jsonl and heldout.jsonl.")
 def dataset(db_path, out_dir):
     """Write the Q&A training set (three questions per incident) as train/held-out JSONL."""
-    from pipeline.dataset import write_dataset
+    from pipeline.learn.dataset import write_dataset
 
     db = open_db_with_incidents(db_path)
     counts = write_dataset(db, out_dir)
@@ -202,7 +240,7 @@ def train(**flags):
       postmortem train --source github --repo org/runbooks --require_gpu \\
           --base_model mistralai/Mistral-7B-Instruct-v0.3
     """
-    from pipeline.train import TrainConfig, train as run_training
+    from pipeline.learn.train import TrainConfig, train as run_training
 
     config = TrainConfig(**{k: v for k, v in flags.items() if v is not None})
     report = run_training(config)
@@ -216,10 +254,10 @@ def train(**flags):
 
 def _fail_cleanly(exc: Exception) -> click.ClickException:
     """Our domain errors as one clear line; anything else is a bug and keeps its traceback."""
-    from pipeline.backends import BackendError
-    from pipeline.eval_retrieval import QueryFileError
-    from pipeline.evaluate import EvalError
-    from pipeline.models import ModelNotFound
+    from pipeline.serve.backends import BackendError
+    from pipeline.evaluate.retrieval import QueryFileError
+    from pipeline.evaluate.harness import EvalError
+    from pipeline.embedded import ModelNotFound
 
     if isinstance(exc, (BackendError, EvalError, ModelNotFound, QueryFileError)):
         return click.ClickException(str(exc))
@@ -231,8 +269,8 @@ def _fail_cleanly(exc: Exception) -> click.ClickException:
 @click.option("--embedder", default=None, help="sentence-transformers model name or folder (default: the one the index was built with, else all-MiniLM-L6-v2).")
 def index(db_path, embedder):
     """Rebuild the similarity index (FAISS, beside the database) from the stored incidents."""
-    from pipeline.embed import get_embedder
-    from pipeline.index import rebuild_index
+    from pipeline.serve.embed import get_embedder
+    from pipeline.serve.index import rebuild_index
 
     db = open_db(db_path)
     try:
@@ -254,7 +292,7 @@ def similar(query, db_path, top_k, as_json):
     Example:
       postmortem similar "pods crash-looping after upgrade, DNS failing"
     """
-    from pipeline.retrieve import Retriever
+    from pipeline.serve.retrieve import Retriever
 
     if not query.strip():
         raise click.UsageError("the query is empty")
@@ -288,8 +326,8 @@ def ask(question, db_path, backend, endpoint, model_name, as_json):
     Example:
       postmortem ask "what fixed the last payments-db outage?"
     """
-    from pipeline.answer import Answerer
-    from pipeline.backends import BackendConfig
+    from pipeline.serve.answer import Answerer
+    from pipeline.serve.backends import BackendConfig
 
     if not question.strip():
         raise click.UsageError("the question is empty")
@@ -323,7 +361,7 @@ def ask(question, db_path, backend, endpoint, model_name, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def eval_command(db_path, model_id, output_dir, max_tokens, limit, as_json):
     """Base vs fine-tuned vs fine-tuned + retrieval vs retrieval only, on the held-out split."""
-    from pipeline.evaluate import EvalConfig, evaluate
+    from pipeline.evaluate.harness import EvalConfig, evaluate
 
     db = open_db(db_path)
     config = EvalConfig(db=str(db.path), model=model_id, output_dir=output_dir, max_tokens=max_tokens, limit=limit, json=as_json)
@@ -345,7 +383,7 @@ def eval_command(db_path, model_id, output_dir, max_tokens, limit, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print recall@1, recall@3, mrr, n as JSON.")
 def eval_retrieval(db_path, queries, as_json):
     """Recall@1, recall@3 and MRR of similar-incident search on a query set."""
-    from pipeline.eval_retrieval import evaluate_retrieval, read_queries
+    from pipeline.evaluate.retrieval import evaluate_retrieval, read_queries
 
     db = open_db_with_incidents(db_path)
     try:
@@ -370,7 +408,7 @@ def models():
 @click.option("--json", "as_json", is_flag=True)
 def models_list(db_path, as_json):
     """Every trained model with its status and evaluation."""
-    from storage.registry import ModelStore
+    from storage.models import ModelStore
 
     store = ModelStore(open_db(db_path))
     rows = store.list()
@@ -390,7 +428,7 @@ def models_list(db_path, as_json):
 @db_option
 def models_promote(model_id, db_path):
     """Make MODEL_ID the current model now (no gate; the previous one can be rolled back)."""
-    from storage.registry import ModelStore
+    from storage.models import ModelStore
 
     store = ModelStore(open_db(db_path))
     model = store.get(model_id)
@@ -404,7 +442,7 @@ def models_promote(model_id, db_path):
 @db_option
 def models_rollback(db_path):
     """Retire the current model and bring back the previous one."""
-    from storage.registry import ModelStore
+    from storage.models import ModelStore
 
     previous = ModelStore(open_db(db_path)).rollback()
     if previous is None:
@@ -419,7 +457,7 @@ def models_rollback(db_path):
 @click.option("--margin", type=float, default=0.0, show_default=True, help="How much the candidate must beat the current model by.")
 def models_gate(model_id, db_path, metric, margin):
     """Evaluate candidate MODEL_ID; promote it only if it beats the current model."""
-    from pipeline.registry import GateConfig, gate
+    from pipeline.evaluate.gate import GateConfig, gate
 
     try:
         result = gate(open_db(db_path), model_id, GateConfig(metric=metric, margin=margin))

@@ -51,7 +51,7 @@ class SourceConfig:
 
     def extractor(self):
         """The connector (raises ExtractorConfigError when, say, its token is not set)."""
-        from pipeline.extractors.factory import build_extractor
+        from pipeline.ingest.extractors.factory import build_extractor
 
         return build_extractor(self.type, **self.options)
 
@@ -68,7 +68,7 @@ class Config:
 
     def build_taxonomy(self):
         """The default taxonomy with this file's overrides applied."""
-        from pipeline.taxonomy import Taxonomy
+        from pipeline.ingest.taxonomy import Taxonomy
 
         base = Taxonomy.default()
         t = self.taxonomy
@@ -192,7 +192,7 @@ def _taxonomy(raw, where: str) -> dict:
     unknown = set(raw) - {"categories", "rules", "aliases", "fallback"}
     if unknown:
         raise ConfigError(f"{where}: [taxonomy] unknown keys {sorted(unknown)}")
-    from pipeline.taxonomy import DEFAULT_CATEGORIES
+    from pipeline.ingest.taxonomy import DEFAULT_CATEGORIES
 
     names = set(DEFAULT_CATEGORIES) | set(raw.get("categories", {}))
     for cat, rules in raw.get("rules", {}).items():

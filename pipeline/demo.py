@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    from pipeline.extractors.local import LocalFolder
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.ingest.sync import ingest
     from storage import Database
 
     started = time.perf_counter()
@@ -56,12 +56,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"({time.perf_counter() - t:.1f} s)")
 
     t = step("2. index")
-    from pipeline.index import rebuild_index
+    from pipeline.serve.index import rebuild_index
 
     print(f"FAISS index written to {rebuild_index(db)} ({time.perf_counter() - t:.1f} s)")
 
     t = step(f"3. train (LoRA on the embedded SmolLM2-135M, {args.max_steps} steps)")
-    from pipeline.train import TrainConfig, train
+    from pipeline.learn.train import TrainConfig, train
 
     report = train(TrainConfig(db=str(db_path), output_dir=args.output_dir, max_steps=args.max_steps))
     losses = [round(x, 3) for x in report["loss"]]
@@ -73,12 +73,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"({time.perf_counter() - t:.1f} s)")
 
     t = step("4. evaluate on the held-out 15% and gate")
-    from pipeline.registry import gate
+    from pipeline.evaluate.gate import gate
 
     result = gate(db, report["model_id"])
-    from storage.registry import ModelStore
+    from storage.models import ModelStore
 
-    from pipeline.evaluate import EvalReport
+    from pipeline.evaluate.harness import EvalReport
 
     run = ModelStore(db).eval_run(result.eval_run_id)
     print(EvalReport(run["id"], run["model_id"], run["n_incidents"], run["results"], {}).table())
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"({time.perf_counter() - t:.1f} s)")
 
     t = step("5. answer")
-    from pipeline.answer import Answerer
+    from pipeline.serve.answer import Answerer
 
     answerer = Answerer.from_db(db_path)
     for q in QUESTIONS:

@@ -187,9 +187,9 @@ def run_sync(db: Database, args: dict, progress: Progress) -> dict:
     """Ingest the requested configured source(s), then rebuild the search index. A source
     that fails is reported and the others still sync."""
     from pipeline.config import load_config
-    from pipeline.extractors.factory import user_facing_error
-    from pipeline.index import rebuild_index
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.factory import user_facing_error
+    from pipeline.serve.index import rebuild_index
+    from pipeline.ingest.sync import ingest
 
     config = load_config(args.get("config"))
     taxonomy = config.build_taxonomy()
@@ -233,9 +233,9 @@ def run_retrain(db: Database, job_id: int, args: dict, progress: Progress) -> di
     point leaves the bot answering as before."""
     from dataclasses import fields
 
-    from pipeline.evaluate import EvalConfig
-    from pipeline.registry import GateConfig, gate
-    from pipeline.train import TrainConfig, train
+    from pipeline.evaluate.harness import EvalConfig
+    from pipeline.evaluate.gate import GateConfig, gate
+    from pipeline.learn.train import TrainConfig, train
 
     train_fields = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(
@@ -277,7 +277,7 @@ def run_retrain(db: Database, job_id: int, args: dict, progress: Progress) -> di
 
 
 def _eval_results(db: Database, run_id: int) -> dict:
-    from storage.registry import ModelStore
+    from storage.models import ModelStore
 
     run = ModelStore(db).eval_run(run_id)
     return {system: {k: v for k, v in row.items() if k != "n"} for system, row in run["results"].items()}

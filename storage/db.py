@@ -14,6 +14,8 @@ import sqlite_utils
 from storage.migrations import migrate
 
 LIST_FIELDS = ("services_affected", "action_items")
+JSON_FIELDS = ("provenance",)
+LABEL_FIELDS = ("root_cause_category", "root_cause", "fix")
 TEXT_FIELDS = ("incident_title", "timeline", "root_cause", "fix")
 
 
@@ -68,6 +70,15 @@ class Database:
             for r in self.db[table].rows_where(where, [source], select="source_id, version"):
                 out[r["source_id"]] = r["version"] or ""
         return out
+
+    def incidents_state(self) -> list:
+        """[live incidents, sum of their ids, change counter]: equal lists mean nothing was
+        written to `incidents` in between. A few ms for 10k incidents."""
+        row = self.db.execute(
+            "select count(*), total(id), (select value from counters where name = 'incidents') "
+            "from incidents where deleted = 0"
+        ).fetchone()
+        return [row[0], row[1], row[2]]
 
     def upsert_incident(self, record: dict[str, Any]) -> str:
         """Insert or update by (source, source_id). Returns 'new', 'updated' or 'unchanged'."""
@@ -198,6 +209,70 @@ class Database:
             ),
         }
 
+    # -- human labels ------------------------------------------------------------------------
+
+    def find_incidents(self, source_id: str, source: str | None = None) -> list[dict]:
+        """Live incidents whose source id is `source_id` (in `source` when given)."""
+        where, args = "source_id = ? and deleted = 0", [source_id]
+        if source:
+            where, args = where + " and source = ?", args + [source]
+        return [_decode(r) for r in self.db["incidents"].rows_where(where, args, order_by="id")]
+
+    def add_label(
+        self,
+        source: str,
+        source_id: str,
+        *,
+        author: str,
+        origin: str,
+        what_was_wrong: str | None = None,
+        answer_id: int | None = None,
+        **fields: str | None,
+    ) -> int:
+        """Store a person's correction and apply it to the stored incident at once. `fields`
+        are among LABEL_FIELDS; None or empty leaves that field as parsed."""
+        unknown = set(fields) - set(LABEL_FIELDS)
+        if unknown:
+            raise ValueError(f"not a label field: {', '.join(sorted(unknown))}")
+        values = {k: v for k, v in fields.items() if v}
+        with self.db.conn:
+            label_id = self.db["labels"].insert(
+                {
+                    "source": source,
+                    "source_id": source_id,
+                    "author": author,
+                    "origin": origin,
+                    "what_was_wrong": what_was_wrong,
+                    "answer_id": answer_id,
+                    "created_at": now(),
+                    **values,
+                }
+            ).last_pk
+            for row in self.db["incidents"].rows_where(
+                "source = ? and source_id = ?", [source, source_id], select="id, provenance"
+            ):
+                provenance = json.loads(row["provenance"] or "{}")
+                provenance.update({k: "human" for k in values})
+                self.db["incidents"].update(
+                    row["id"], {**values, "provenance": json.dumps(provenance), "updated_at": now()}
+                )
+        return label_id
+
+    def label_for(self, source: str, source_id: str) -> dict[str, str]:
+        """The latest human value of each corrected field of one document ({} if none)."""
+        out: dict[str, str] = {}
+        for row in self.db["labels"].rows_where(
+            "source = ? and source_id = ?", [source, source_id], order_by="id"
+        ):
+            out.update({k: row[k] for k in LABEL_FIELDS if row[k]})
+        return out
+
+    def labels(self, since: str | None = None) -> list[dict]:
+        """Every correction (newer than `since`, an ISO time, when given), oldest first."""
+        if since:
+            return list(self.db["labels"].rows_where("created_at > ?", [since], order_by="id"))
+        return list(self.db["labels"].rows_where(order_by="id"))
+
     # -- syncs -------------------------------------------------------------------------------
 
     def start_sync(self, source: str) -> int:
@@ -241,6 +316,9 @@ def _encode(record: dict) -> dict:
     for f in LIST_FIELDS:
         if f in row and not isinstance(row[f], str):
             row[f] = json.dumps(list(row[f] or []))
+    for f in JSON_FIELDS:
+        if f in row and not isinstance(row[f], str):
+            row[f] = json.dumps(row[f] or {})
     return row
 
 
@@ -249,6 +327,9 @@ def _decode(row: dict) -> dict:
     for f in LIST_FIELDS:
         if isinstance(row.get(f), str):
             row[f] = json.loads(row[f])
+    for f in JSON_FIELDS:
+        if f in row:
+            row[f] = json.loads(row[f]) if isinstance(row[f], str) else {}
     return row
 
 

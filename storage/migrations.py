@@ -180,7 +180,54 @@ def m006_eval_run_details(db: sqlite_utils.Database) -> None:
     db["eval_runs"].add_column("details", str)
 
 
-MIGRATIONS = [m001_incidents, m002_jobs, m003_models_evals_feedback, m004_splits, m005_answers, m006_eval_run_details]
+def m007_incident_changes(db: sqlite_utils.Database) -> None:
+    # A counter that every write to `incidents` bumps, from any process. Readers that cache
+    # something derived from the incidents (the vector index) compare it instead of
+    # timestamps, which tie within a second.
+    db["counters"].create({"name": str, "value": int}, pk="name")
+    db["counters"].insert({"name": "incidents", "value": 0})
+    for event in ("insert", "update", "delete"):
+        db.execute(
+            f"create trigger incidents_changes_{event} after {event} on incidents begin "
+            "update counters set value = value + 1 where name = 'incidents'; end"
+        )
+
+
+def m008_labels_provenance(db: sqlite_utils.Database) -> None:
+    # A person's correction of an incident (`postmortem label`, the Slack 👎 modal). Kept apart
+    # from the parsed row so it survives every re-parse and wins over the parser; the latest
+    # value of each field counts. `provenance` on an incident says where each field came from.
+    db["labels"].create(
+        {
+            "id": int,
+            "source": str,
+            "source_id": str,
+            "root_cause_category": str,
+            "root_cause": str,
+            "fix": str,
+            "what_was_wrong": str,
+            "author": str,
+            "origin": str,  # cli / slack
+            "answer_id": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"source", "source_id"},
+    )
+    db["labels"].create_index(["source", "source_id"])
+    db["incidents"].add_column("provenance", str)  # JSON {field: heading/label/table/.../human}
+
+
+MIGRATIONS = [
+    m001_incidents,
+    m002_jobs,
+    m003_models_evals_feedback,
+    m004_splits,
+    m005_answers,
+    m006_eval_run_details,
+    m007_incident_changes,
+    m008_labels_provenance,
+]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

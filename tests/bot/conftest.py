@@ -16,8 +16,8 @@ import pytest
 from storage import Database
 from storage.jobs import JobStore
 from tests.fakes.slack import FakeSlack
+from tests.paths import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ADMIN = "UADMIN"
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
@@ -32,9 +32,9 @@ def no_proxy(monkeypatch):
 @pytest.fixture(scope="session")
 def seeded_corpus(tmp_path_factory) -> Path:
     """A database with the acme-pay sample post-mortems and its FAISS index."""
-    from pipeline.extractors.local import LocalFolder
-    from pipeline.index import rebuild_index
-    from pipeline.ingest import ingest
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.serve.index import rebuild_index
+    from pipeline.ingest.sync import ingest
 
     path = tmp_path_factory.mktemp("corpus") / "postmortem.db"
     db = Database(path)
@@ -70,7 +70,7 @@ def make_bot(slack, db_path):
     from bot.app import build_bot, web_client
     from bot.config import BotConfig
     from bot.settings import Settings
-    from pipeline.answer import Answerer
+    from pipeline.serve.answer import Answerer
 
     started = []
 

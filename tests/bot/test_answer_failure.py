@@ -4,7 +4,7 @@ in the log under that id."""
 import logging
 import re
 
-from pipeline.index import index_path
+from pipeline.serve.index import index_path
 from storage import Database
 from tests.bot.helpers import section_text
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from tests.bot.helpers import answered
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_app(env: dict, **kw) -> subprocess.Popen:

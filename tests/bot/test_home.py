@@ -2,7 +2,7 @@
 
 from storage import Database
 from storage.jobs import JobStore
-from storage.registry import ModelStore
+from storage.models import ModelStore
 from tests.bot.helpers import section_text
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 # Web API method or event -> the bot scope it needs (None: none needed).
 SCOPE_OF = {
     "auth.test": None,

@@ -4,7 +4,7 @@ answers with the new model without a restart."""
 
 from bot.config import BotConfig
 from storage import Database
-from storage.registry import ModelStore
+from storage.models import ModelStore
 from tests.bot.conftest import ADMIN
 from tests.bot.helpers import answered, section_text
 

@@ -5,10 +5,10 @@ import os
 import signal
 
 from bot.config import BotConfig
-from pipeline.models import EMBEDDED_LLM
+from pipeline.embedded import EMBEDDED_LLM
 from storage import Database
 from storage.jobs import JobStore
-from storage.registry import ModelStore
+from storage.models import ModelStore
 from tests.bot.conftest import ADMIN
 from tests.bot.helpers import answered, section_text
 

@@ -49,7 +49,7 @@ def test_sync_job_end_to_end(make_bot, slack, fake_github, db_path, tmp_path):
     assert fake_github.count("/git/blobs/") > 0
 
     # The running app answers from the rebuilt index without a restart.
-    from pipeline.index import load_index
+    from pipeline.serve.index import load_index
 
     assert load_index(db, build_if_missing=False).size == 30
 

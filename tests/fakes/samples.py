@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 
-from pipeline.extractors.base import looks_like_postmortem
+from pipeline.ingest.extractors.base import looks_like_postmortem
+from tests.paths import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @dataclass

@@ -13,14 +13,14 @@ from tests.pipeline.incidents import seed
 
 @pytest.fixture(scope="session")
 def embedder():
-    from pipeline.embed import get_embedder
+    from pipeline.serve.embed import get_embedder
 
     return get_embedder()
 
 
 @pytest.fixture(scope="session")
 def base_backend():
-    from pipeline.backends import LlamaCppBackend
+    from pipeline.serve.backends import LlamaCppBackend
 
     return LlamaCppBackend()
 
@@ -28,7 +28,7 @@ def base_backend():
 @pytest.fixture
 def incident_db(tmp_path, embedder):
     """A database with the hand-written incidents and its index."""
-    from pipeline.index import rebuild_index
+    from pipeline.serve.index import rebuild_index
 
     db = Database(tmp_path / "pm.db")
     seed(db)
@@ -46,8 +46,8 @@ def tiny_adapter(tmp_path_factory):
     import numpy as np
     from safetensors.numpy import save_file
 
-    from pipeline.gguf_export import export_lora_gguf
-    from pipeline.models import embedded_gguf_path
+    from pipeline.learn.gguf_export import export_lora_gguf
+    from pipeline.embedded import embedded_gguf_path
 
     reader = gguf.GGUFReader(str(embedded_gguf_path()))
 
@@ -79,7 +79,7 @@ def tiny_adapter(tmp_path_factory):
 def embedded_base():
     """The embedded SmolLM2 as a plain transformers folder. De-quantizing the GGUF costs ~25 s
     the first time; it is cached on disk (.cache/postmortem or $POSTMORTEM_CACHE) after that."""
-    from pipeline.base_model import resolve
+    from pipeline.learn.base_model import resolve
 
     return resolve(None)
 

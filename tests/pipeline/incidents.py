@@ -3,7 +3,7 @@ the real `Database.upsert_incident`."""
 
 from __future__ import annotations
 
-from pipeline.record import IncidentRecord, content_hash
+from pipeline.ingest.record import IncidentRecord, content_hash
 
 INCIDENTS = [
     dict(

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import DEFAULT_SCHEDULE, ConfigError, load_config
-from pipeline.extractors.factory import ExtractorConfigError
+from pipeline.ingest.extractors.factory import ExtractorConfigError
+from tests.paths import ROOT
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "postmortem.example.toml"
+EXAMPLE = ROOT / "postmortem.example.toml"
 
 
 def write(tmp_path, text):

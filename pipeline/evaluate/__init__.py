@@ -1,0 +1,1 @@
+"""Evaluate: metrics, the held-out harness, retrieval evaluation and the promotion gate."""

@@ -1,1 +1,0 @@
-"""Connectors. Each yields RawDocuments; pipeline.ingest turns them into IncidentRecords."""

@@ -1,0 +1,1 @@
+"""Ingest: connectors read documents, the parser structures them, sync stores them."""

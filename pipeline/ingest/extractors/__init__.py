@@ -1,0 +1,1 @@
+"""Connectors. Each yields RawDocuments; pipeline.ingest.sync turns them into IncidentRecords."""

@@ -1,0 +1,286 @@
+"""A GitHub (or GitHub Enterprise) repository of post-mortems.
+
+One recursive git-tree call lists the whole repository at `ref`; only the files that look like
+post-mortems, and whose blob sha differs from the one stored, are fetched, one blob request
+each. An unchanged re-sync therefore costs two requests (repository + tree), whatever the
+repository's size.
+
+Requests go out one at a time, as GitHub asks of API clients (concurrent requests trip the
+secondary rate limit). PyGithub's own retries and throttling are off, so this module alone
+decides: an exhausted rate limit waits for its reset when that is near (`max_wait`) and
+otherwise stops the sync with a clear message; 5xx answers and timeouts are retried with
+exponential backoff a bounded number of times. The ingest loop stores each document as it
+arrives, so stopping half way loses nothing, and the next sync skips what was stored."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import time
+import urllib.parse
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterator, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+from github.GithubException import RateLimitExceededException
+
+from pipeline.ingest.extractors.base import FetchError, Listing, RawDocument, looks_like_postmortem
+
+DEFAULT_API_URL = "https://api.github.com"
+SYMLINK_MODE = "120000"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class GitHubConfig:
+    repo: str  # --repo owner/name
+    path: str | None = None  # --path: only files under this folder (any markdown there)
+    ref: str | None = None  # --ref: branch, tag or sha; None = the default branch
+    token: str | None = None  # $GITHUB_TOKEN; optional for public repositories
+    api_url: str = DEFAULT_API_URL  # $GITHUB_API_URL (GitHub Enterprise: https://HOST/api/v3)
+    max_wait: float = 60.0  # longest total rate-limit wait per request before stopping
+    retries: int = 3  # extra tries for a 5xx / timeout / dropped connection
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    timeout: int = 15  # per request, seconds (PyGithub takes whole seconds)
+    max_failures_in_a_row: int = 5  # blobs failing back to back: the service is down, stop
+
+
+class GitHubSyncError(RuntimeError):
+    """A GitHub failure the user can act on; str() is the one line to show."""
+
+
+class RateLimitExhausted(GitHubSyncError):
+    pass
+
+
+class GitHubRepo:
+    def __init__(self, config: GitHubConfig):
+        self.config = config
+        self.source = f"github:{config.repo}"
+        self.fetched = 0  # documents handed to the ingest loop in the current sync
+
+    def listing(self, known_versions: dict[str, str]) -> Listing:
+        cfg = self.config
+        self.fetched = 0
+        gh = Github(
+            auth=Auth.Token(cfg.token) if cfg.token else None,
+            base_url=cfg.api_url.rstrip("/"),
+            timeout=cfg.timeout,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+        try:
+            repo = self._call(gh, lambda: gh.get_repo(cfg.repo), cfg.repo, not_found=self._no_repo())
+            ref = cfg.ref or repo.default_branch
+            files, pruned = self._walk(gh, repo, ref)
+        except (GithubException, requests.RequestException) as exc:
+            gh.close()
+            raise GitHubSyncError(
+                f"{self.source}: listing the repository at {cfg.api_url} failed ({_describe(exc)})"
+            ) from exc
+        except BaseException:
+            gh.close()
+            raise
+        prefix = cfg.path.strip("/") if cfg.path and cfg.path.strip("/") else None
+        wanted = [(p, sha) for p, sha in files if looks_like_postmortem(p, prefix=prefix)]
+        todo = [(p, sha) for p, sha in wanted if known_versions.get(p) != sha]
+        present = {p for p, _ in files}
+        if pruned:
+            # Only the --path subtree was walked: what we stored from elsewhere is unknown,
+            # not gone.
+            present |= {sid for sid in known_versions if not sid.startswith(prefix + "/")}
+        base = f"{repo.html_url}/blob/{urllib.parse.quote(ref, safe='/')}/"
+        return Listing(
+            source=self.source,
+            documents=self._documents(gh, repo, todo, base),
+            present=present,
+            total=len(todo),
+        )
+
+    # -- listing ------------------------------------------------------------------------------
+
+    def _walk(self, gh: Github, repo, ref: str) -> tuple[list[tuple[str, str]], bool]:
+        """(path, blob sha) of every file at `ref`, and whether only --path was walked."""
+        tree = self._call(
+            gh,
+            lambda: repo.get_git_tree(ref, recursive=True),
+            f"tree {ref}",
+            not_found=f"{self.source}: ref {ref!r} not found (give a branch, tag or commit sha)",
+        )
+        if not tree.truncated:
+            return _blobs(tree.tree, ""), False
+        # Too big for one listing: GitHub's advice is to walk the subtrees one at a time.
+        # With --path only the folders on the way to it are opened.
+        prefix = (self.config.path or "").strip("/")
+        prefix = prefix + "/" if prefix else ""
+        log.info("%s: tree listing truncated, walking %s folder by folder", self.source, ref)
+        files, pending = [], [("", tree.sha)]
+        while pending:
+            folder, sha = pending.pop()
+            sub = self._call(gh, lambda: repo.get_git_tree(sha), f"tree {folder or '/'}")
+            if sub.truncated:
+                raise GitHubSyncError(
+                    f"{self.source}: folder {folder or '/'} has more entries than GitHub lists; "
+                    "nothing was marked deleted"
+                )
+            files += _blobs(sub.tree, folder)
+            for e in sub.tree:
+                path = folder + e.path + "/"
+                if e.type == "tree" and (path.startswith(prefix) or prefix.startswith(path)):
+                    pending.append((path, e.sha))
+        return files, bool(prefix)
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def _documents(self, gh: Github, repo, todo, base: str) -> Iterator[RawDocument | FetchError]:
+        failures = 0
+        try:
+            for path, sha in todo:
+                try:
+                    blob = self._call(gh, lambda: repo.get_git_blob(sha), path)
+                    body = _decode_blob(blob.content, blob.encoding)
+                except (GithubException, requests.RequestException, ValueError) as exc:
+                    failures += 1
+                    if failures >= self.config.max_failures_in_a_row:
+                        raise GitHubSyncError(
+                            f"{self.source}: {failures} files in a row failed after retries "
+                            f"(last: {path}: {_describe(exc)}); {self.fetched} documents stored "
+                            "so far are kept"
+                        ) from exc
+                    yield FetchError(path, _describe(exc))
+                    continue
+                failures = 0
+                self.fetched += 1
+                yield RawDocument(
+                    source_id=path,
+                    url=base + urllib.parse.quote(path, safe="/"),
+                    body=body,
+                    version=sha,
+                )
+        finally:
+            gh.close()
+
+    # -- one request ------------------------------------------------------------------------
+
+    def _call(self, gh: Github, fn: Callable[[], T], what: str, not_found: str | None = None) -> T:
+        """One API call under the rate-limit and retry policy. Raises GitHubSyncError for what
+        stops the whole sync (limit exhausted, bad token, `not_found` when given); other errors
+        (a 5xx after the retries, a 404 on one blob) propagate for the caller to judge."""
+        cfg = self.config
+        attempt, waited = 0, 0.0
+        while True:
+            # Don't spend a request we know will be refused.
+            remaining, _ = gh.requester.rate_limiting
+            reset = gh.requester.rate_limiting_resettime
+            if remaining == 0 and time.time() < reset:
+                waited += self._wait(reset - time.time() + 1, reset, waited)
+            try:
+                return fn()
+            except GithubException as exc:
+                if _is_rate_limit(exc):
+                    delay, reset_at = _rate_limit_delay(exc)
+                    waited += self._wait(delay, reset_at, waited)
+                    continue
+                if exc.status == 401:
+                    raise GitHubSyncError(
+                        f"GitHub rejected the token at {cfg.api_url} ({_describe(exc)}): check GITHUB_TOKEN"
+                    ) from exc
+                if exc.status == 404 and not_found:
+                    raise GitHubSyncError(not_found) from exc
+                if exc.status < 500 or attempt >= cfg.retries:
+                    raise
+                error: Exception = exc
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                if attempt >= cfg.retries:
+                    raise
+                error = exc
+            attempt += 1
+            delay = cfg.backoff * 2 ** (attempt - 1)
+            log.warning(
+                "%s: %s: %s; retry %d/%d in %.1fs",
+                self.source, what, _describe(error), attempt, cfg.retries, delay,
+            )
+            time.sleep(delay)
+
+    def _wait(self, delay: float, reset_at: float, waited: float) -> float:
+        if waited + delay > self.config.max_wait:
+            at = datetime.fromtimestamp(reset_at, timezone.utc).strftime("%H:%M")
+            raise RateLimitExhausted(
+                f"GitHub rate limit exhausted; resets at {at} UTC; {self.fetched} documents "
+                f"stored so far are kept (sync {self.source} again after the reset: stored files "
+                "are not fetched again)"
+            )
+        log.warning("%s: GitHub rate limit, waiting %.0fs", self.source, delay)
+        time.sleep(max(delay, 0))
+        return max(delay, 0)
+
+    def _no_repo(self) -> str:
+        cfg = self.config
+        hint = "" if cfg.token else " (set GITHUB_TOKEN if it is private)"
+        return f"GitHub repository {cfg.repo} not found at {cfg.api_url}{hint}"
+
+
+def _blobs(entries, folder: str) -> list[tuple[str, str]]:
+    # Submodules (type "commit") and symlinks have no post-mortem text of their own.
+    return [(folder + e.path, e.sha) for e in entries if e.type == "blob" and e.mode != SYMLINK_MODE]
+
+
+def _decode_blob(content: str, encoding: str) -> bytes:
+    if encoding == "base64":
+        try:
+            return base64.b64decode(content)  # ignores GitHub's line breaks
+        except binascii.Error as exc:
+            raise ValueError(f"blob content is not valid base64: {exc}") from exc
+    if encoding in ("utf-8", "utf8"):
+        return content.encode("utf-8")
+    raise ValueError(f"unknown blob encoding {encoding!r}")
+
+
+def _is_rate_limit(exc: GithubException) -> bool:
+    # GitHub signals both limits with 403 or 429: primary ones with X-RateLimit-Remaining: 0,
+    # secondary ones with Retry-After or their message.
+    headers = exc.headers or {}
+    return exc.status in (403, 429) and (
+        exc.status == 429
+        or isinstance(exc, RateLimitExceededException)
+        or headers.get("x-ratelimit-remaining") == "0"
+        or "retry-after" in headers
+    )
+
+
+def _rate_limit_delay(exc: GithubException) -> tuple[float, float]:
+    """Seconds to wait, and the epoch time the limit lifts."""
+    headers, now = exc.headers or {}, time.time()
+    if headers.get("retry-after", "").strip().isdigit():
+        delay = float(headers["retry-after"])
+        return delay, now + delay
+    if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+        reset = float(headers["x-ratelimit-reset"])
+        # The reset is whole seconds: one more keeps us from knocking a second early.
+        return max(reset - now, 0) + 1, reset
+    # A secondary limit without headers: GitHub says to wait at least a minute.
+    return 60.0, now + 60
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, GithubException):
+        message = exc.message or (exc.data.get("message") if isinstance(exc.data, dict) else None)
+        return f"HTTP {exc.status}" + (f": {message}" if message else "")
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+        return "ConnectionError: could not connect"  # urllib3's text is a paragraph
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str | None:
+    """The CLI's one line for a GitHub failure that escaped a sync, or None if not ours."""
+    if isinstance(exc, GitHubSyncError):
+        return str(exc)
+    if isinstance(exc, GithubException):
+        return f"GitHub API error: {_describe(exc)}"
+    return None

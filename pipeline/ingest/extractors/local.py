@@ -1,0 +1,30 @@
+"""A local folder of markdown post-mortems (a checkout, an export)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.ingest.extractors.base import Listing, RawDocument, looks_like_postmortem
+
+
+class LocalFolder:
+    def __init__(self, path: str | Path, name: str | None = None):
+        self.root = Path(path)
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"not a folder: {self.root}")
+        self.source = f"dir:{name or self.root.resolve().name}"
+
+    def listing(self, known_versions: dict[str, str]) -> Listing:
+        files = sorted(
+            p
+            for p in self.root.rglob("*")
+            if p.is_file() and looks_like_postmortem(p.relative_to(self.root).as_posix(), prefix="")
+        )
+        ids = [p.relative_to(self.root).as_posix() for p in files]
+
+        def documents():
+            for path, sid in zip(files, ids):
+                # Files carry no upstream version; the content hash decides what changed.
+                yield RawDocument(source_id=sid, url=path.resolve().as_uri(), body=path.read_bytes())
+
+        return Listing(source=self.source, documents=documents(), present=set(ids), total=len(ids))

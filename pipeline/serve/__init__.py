@@ -1,0 +1,1 @@
+"""Serve: embeddings, the similarity index, retrieval, backends and grounded answers."""

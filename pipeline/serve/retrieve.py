@@ -1,0 +1,144 @@
+"""Hybrid retrieval: FAISS cosine similarity and SQLite FTS5 keyword search, fused by
+reciprocal rank (RRF).
+
+Embeddings find incidents that mean the same thing in other words; FTS5 finds the exact
+tokens embeddings blur: error codes, service and host names. RRF adds 1/(K + rank) from each
+list, so an incident near the top of both wins, and one found by only one list still ranks.
+`score` is the fused value scaled so that first in both lists = 1.0; `similarity` keeps the
+cosine similarity, which says how close the best match really is (the answer confidence
+uses it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from pipeline.serve.embed import Embedder, get_embedder
+from pipeline.serve.index import VectorIndex, load_index
+from storage import Database
+
+# The usual RRF constant: damps the difference between neighbouring ranks, so neither list
+# dominates on a small corpus.
+RRF_K = 60
+CANDIDATES = 50
+
+# Function words carry no evidence for keyword search but match nearly every document
+# ("what fixed it last time?"); BM25 on short documents would still rank by them.
+STOPWORDS = frozenset(
+    """a about after again all am an and any are as at be been before being but by can could
+    did do does doing down during each few for from had has have having he her here how i if
+    in into is it its just last me more most my no not now of off on once only or other our
+    out over same she should so some such than that the their them then there these they this
+    those time to too under until up very was we were what when where which while who why will
+    with would you your again seeing see saw getting got happened happening anyone know""".split()
+)
+
+
+def keyword_query(query: str) -> str:
+    """The query without function words, for FTS5."""
+    import re
+
+    words = re.findall(r"[\w][\w.\-]*", query)
+    kept = [w for w in words if w.lower() not in STOPWORDS]
+    return " ".join(kept or words)
+
+
+@dataclass
+class Hit:
+    incident: dict
+    score: float
+    similarity: float | None
+    vector_rank: int | None
+    keyword_rank: int | None
+
+    def summary(self) -> dict:
+        """The `similar --json` shape."""
+        row = self.incident
+        return {
+            "source_id": row["source_id"],
+            "incident_title": row.get("incident_title") or "",
+            "date": row.get("date") or "",
+            "url": row.get("url") or "",
+            "score": round(self.score, 4),
+        }
+
+
+class Retriever:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        embedder: Embedder | None = None,
+        index: VectorIndex | None = None,
+        candidates: int = CANDIDATES,
+    ):
+        self.db = db
+        self.index = index or load_index(db)
+        self.embedder = embedder or get_embedder(self.index.embedder_name)
+        self.candidates = candidates
+
+    def refresh(self) -> bool:
+        """Pick up an index another process (a sync job) rebuilt, or bring it up to date
+        with incidents stored since without one. True if reloaded."""
+        if not self.index.is_stale() and self.index.matches(self.db):
+            return False
+        self.index = load_index(self.db)
+        return True
+
+    def search(
+        self, query: str, k: int = 3, exclude_ids: Iterable[int] = (), query_vector: np.ndarray | None = None
+    ) -> list[Hit]:
+        """Top-k incidents for `query`. `query_vector`: its embedding, when already computed."""
+        exclude = set(exclude_ids)
+        want = self.candidates + len(exclude)
+        if query_vector is None:
+            query_vector = self.embedder.encode([query])[0]
+        vector_hits = self.index.search(query_vector, want)
+        keyword_hits = self.db.keyword_search(keyword_query(query), limit=want)
+
+        fused: dict[int, float] = {}
+        similarity: dict[int, float] = {}
+        vector_rank: dict[int, int] = {}
+        keyword_rank: dict[int, int] = {}
+        for ranks, hits in ((vector_rank, vector_hits), (keyword_rank, keyword_hits)):
+            rank = 0
+            for incident_id, value in hits:
+                if incident_id in exclude:
+                    continue
+                rank += 1
+                ranks[incident_id] = rank
+                fused[incident_id] = fused.get(incident_id, 0.0) + 1.0 / (RRF_K + rank)
+                if ranks is vector_rank:
+                    similarity[incident_id] = value
+
+        best = sorted(fused, key=lambda i: -fused[i])
+        top = 2.0 / (RRF_K + 1)
+        hits = []
+        for incident_id, row in self._live_rows(best, k):
+            hits.append(
+                Hit(
+                    incident=row,
+                    score=fused[incident_id] / top,
+                    similarity=similarity.get(incident_id)
+                    # found by keywords only: still say how close it is in meaning
+                    or self.index.similarity(query_vector, incident_id),
+                    vector_rank=vector_rank.get(incident_id),
+                    keyword_rank=keyword_rank.get(incident_id),
+                )
+            )
+            if len(hits) == k:
+                break
+        return hits
+
+    def _live_rows(self, ranked: list[int], k: int):
+        """(id, row) in rank order, fetched a few at a time. The index can lag the database
+        by one sync, so incidents deleted since are skipped."""
+        for start in range(0, len(ranked), 2 * k):
+            chunk = ranked[start : start + 2 * k]
+            rows = self.db.incidents_by_ids(chunk)
+            for incident_id in chunk:
+                row = rows.get(incident_id)
+                if row is not None and not row.get("deleted"):
+                    yield incident_id, row

@@ -1,0 +1,144 @@
+"""`postmortem eval` on hand-made incidents with a stored held-out split, and
+`postmortem eval-retrieval` on a query file and on the sample corpus's query set."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.evaluate.retrieval import QueryFileError, evaluate_retrieval, read_queries
+from pipeline.evaluate.harness import EvalConfig, EvalError, evaluate, with_context
+from pipeline.serve.index import rebuild_index
+from storage import Database
+from storage.models import ModelStore
+from tests.pipeline.incidents import INCIDENTS, record
+from tests.paths import SAMPLES
+
+HELDOUT = ("kafka-disk", "cert-expiry")
+
+
+@pytest.fixture
+def eval_db(incident_db, embedder):
+    """The hand incidents plus a twin of kafka-disk (same fix, services and category), with
+    kafka-disk and cert-expiry stored as the held-out split."""
+    twin = dict(INCIDENTS[1], source_id="kafka-disk-2", incident_title="Kafka disks full again at quarter end", date="2024-04-01")
+    incident_db.upsert_incident(record(**twin))
+    rebuild_index(incident_db, embedder)
+    incident_db.db["splits"].insert_all(
+        [{"source": r["source"], "source_id": r["source_id"], "split": "heldout" if r["source_id"] in HELDOUT else "train"}
+         for r in incident_db.incidents()]
+    )
+    return incident_db
+
+
+def test_eval_run_on_the_base_model(eval_db, tmp_path):
+    report = evaluate(eval_db, EvalConfig(max_tokens=12, output_dir=str(tmp_path / "out")))
+
+    assert report.n_incidents == 2 and report.model_id is None
+    assert list(report.results) == ["base", "base+retrieval", "retrieval-only"]
+    for row in report.results.values():
+        assert set(row) == {"category_em", "fix_rougeL", "services_f1", "mean", "n"}
+        assert all(0.0 <= row[m] <= 1.0 for m in ("category_em", "fix_rougeL", "services_f1", "mean"))
+    # Retrieval-only answers with the nearest *other* incident: kafka-disk gets its twin's
+    # identical fields (1.0), cert-expiry, the only security incident, can't get its category.
+    # Had the incident itself been retrieved, category EM would be 1.0.
+    baseline = report.results["retrieval-only"]
+    assert baseline["category_em"] == 0.5
+    assert baseline["n"] == {"category_em": 2, "fix_rougeL": 2, "services_f1": 2}
+
+    stored = ModelStore(eval_db).eval_run(report.run_id)
+    assert stored["results"] == report.results and stored["n_incidents"] == 2
+    assert stored["details"]["calibration"]["n"] == 2
+    assert sorted(sid for _, sid in stored["details"]["heldout"]) == sorted(HELDOUT)
+    assert json.loads(Path(report.json_path).read_text())["results"] == report.results
+    assert Path(report.chart_path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "retrieval-only" in report.table() and "category EM" in report.table()
+
+
+def test_eval_run_on_a_fine_tuned_candidate(eval_db, tmp_path, tiny_adapter):
+    folder, gguf_path = tiny_adapter
+    store = ModelStore(eval_db)
+    model_id = store.add_candidate(name="tiny", base_model="embedded", adapter_path=str(folder),
+                                   gguf_adapter_path=str(gguf_path), report={})
+    report = evaluate(eval_db, EvalConfig(model=model_id, max_tokens=8, limit=1, output_dir=str(tmp_path)))
+    assert list(report.results) == ["base", "fine-tuned", "fine-tuned+retrieval", "retrieval-only"]
+    assert report.model_id == model_id and store.get(model_id)["eval_run_id"] == report.run_id
+    # The Answerer of this model now uses the calibration fitted in this run.
+    from pipeline.serve.answer import load_calibration
+
+    assert load_calibration(store, model_id).n == 1
+
+
+def test_with_context_adds_retrieved_incidents_to_the_training_prompt():
+    from pipeline.learn.dataset import build_prompt
+
+    prompt = build_prompt(dict(INCIDENTS[0]), "fix")
+    out = with_context(prompt, "<incident>\n[1] X\n</incident>")
+    assert out.startswith(prompt.split("\n\n### Question:")[0])
+    assert "Similar past incidents:\n<incident>\n[1] X\n</incident>\n\n### Question:\nHow was it fixed?" in out
+    assert out.endswith("### Answer:\n")
+
+
+def test_eval_errors_are_clear(tmp_path, eval_db):
+    with pytest.raises(EvalError, match="extract post-mortems first"):
+        evaluate(Database(tmp_path / "empty.db"), EvalConfig())
+    with pytest.raises(EvalError, match="no model #99"):
+        evaluate(eval_db, EvalConfig(model=99))
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["eval", "--db", str(tmp_path / "empty.db")])
+    assert result.exit_code == 1 and "Error: no held-out incidents" in result.output
+
+
+def test_eval_cli_json(eval_db, tmp_path):
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["eval", "--db", str(eval_db.path), "--json", "--max-tokens", "8",
+                                       "--limit", "1", "--output-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["n_incidents"] == 1 and "retrieval-only" in payload["results"]
+
+
+def test_eval_retrieval_on_a_query_file(incident_db, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        "\n".join(json.dumps(q) for q in [
+            {"query": "brokers out of disk at month end", "expected_source_id": "kafka-disk"},
+            {"query": "stale balances, replica way behind", "expected_source_id": "hand/replica-lag"},
+            {"query": "pods can't resolve service names", "expected_source_id": "dns-timeouts"},
+            {"query": "something else entirely", "expected_source_id": "not-stored"},
+        ]) + "\n"
+    )
+    result = evaluate_retrieval(incident_db, read_queries(queries))
+    assert result["n"] == 3 and result["skipped"] == ["not-stored"]
+    assert result["recall@3"] == 1.0 and result["recall@1"] <= result["recall@3"]
+    assert 0 < result["mrr"] <= 1.0
+
+    from pipeline.cli import main
+
+    out = CliRunner().invoke(main, ["eval-retrieval", "--db", str(incident_db.path), "--queries", str(queries), "--json"])
+    assert out.exit_code == 0, out.output
+    assert {"recall@1", "recall@3", "mrr", "n"} <= set(json.loads(out.output))
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"query": "x"}\n')
+    with pytest.raises(QueryFileError, match="bad.jsonl:1"):
+        read_queries(bad)
+    out = CliRunner().invoke(main, ["eval-retrieval", "--db", str(incident_db.path), "--queries", str(bad)])
+    assert out.exit_code == 1 and 'needs "query" and "expected_source_id"' in out.output
+
+
+@pytest.mark.skipif(not (SAMPLES / "queries.jsonl").exists(), reason="sample corpus not present")
+def test_sample_query_set_recall(tmp_path, embedder):
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.ingest.sync import ingest
+
+    db = Database(tmp_path / "samples.db")
+    for org in sorted(p for p in SAMPLES.iterdir() if p.is_dir()):
+        ingest(db, LocalFolder(org, name=org.name))
+    rebuild_index(db, embedder)
+    result = evaluate_retrieval(db, read_queries(SAMPLES / "queries.jsonl"))
+    assert result["n"] >= 30 and not result["skipped"]
+    assert result["recall@3"] >= 0.9

@@ -1,0 +1,80 @@
+"""Hybrid retrieval: FAISS + FTS5 fused by reciprocal rank."""
+
+import json
+
+from click.testing import CliRunner
+
+from pipeline.serve.index import rebuild_index
+from pipeline.serve.retrieve import Retriever, keyword_query
+from tests.pipeline.incidents import record
+
+
+def test_top_k_with_scores_and_the_similar_shape(incident_db):
+    hits = Retriever(incident_db).search("kafka broker ran out of disk space", k=3)
+    assert len(hits) == 3
+    assert hits[0].incident["source_id"] == "kafka-disk"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(0 < h.score <= 1 for h in hits)
+    assert set(hits[0].summary()) == {"source_id", "incident_title", "date", "url", "score"}
+    assert hits[0].similarity > 0.5
+
+
+def test_an_error_code_only_keywords_see_still_ranks_first(incident_db, embedder):
+    """The code sits deep in a long timeline, past what the embedder reads, and the query's
+    words are about something else: FTS5 finds it, fusion puts it first."""
+    filler = "\n".join(f"0{h}:00 batch step {h} finished normally" for h in range(1, 9)) * 3
+    incident_db.upsert_incident(
+        record(
+            source_id="search-indexer",
+            incident_title="Search indexer stopped",
+            timeline=filler + "\n09:10 indexer exited with status QX9-77B",
+            root_cause="A schema change left the indexer unable to read new documents.",
+            fix="Reverted the schema change.",
+            root_cause_category="configuration",
+        )
+    )
+    rebuild_index(incident_db, embedder)
+    retriever = Retriever(incident_db)
+    query = "seeing QX9-77B again, what is it?"
+    target = [r["id"] for r in incident_db.incidents() if r["source_id"] == "search-indexer"][0]
+
+    vector_only = [i for i, _ in retriever.index.search(embedder.encode([query])[0], 10)]
+    assert vector_only.index(target) >= 2  # the embeddings disagree
+    assert incident_db.keyword_search(keyword_query(query))[0][0] == target
+    best = retriever.search(query, k=3)[0]
+    assert best.incident["id"] == target and best.keyword_rank == 1 and best.vector_rank > 1
+
+
+def test_exclusions_and_deletions(incident_db):
+    retriever = Retriever(incident_db)
+    first = retriever.search("DNS lookups timing out", k=1)[0].incident
+    assert first["source_id"] == "dns-timeouts"
+    assert all(h.incident["id"] != first["id"] for h in retriever.search("DNS lookups timing out", exclude_ids={first["id"]}))
+    # Deleted since the last index rebuild: the index still has it, results don't.
+    incident_db.mark_deleted("hand", ["dns-timeouts"])
+    assert all(h.incident["source_id"] != "dns-timeouts" for h in retriever.search("DNS lookups timing out", k=5))
+
+
+def test_similar_cli_json(incident_db):
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["similar", "certificate expired on the tokenizer", "--db", str(incident_db.path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert len(rows) == 3 and rows[0]["source_id"] == "cert-expiry"
+    assert set(rows[0]) == {"source_id", "incident_title", "date", "url", "score"}
+    text = CliRunner().invoke(main, ["similar", "certificate expired", "--db", str(incident_db.path)])
+    assert "[1] Card tokenizer certificate expired  (2023-11-27)  score" in text.output
+
+
+def test_keyword_query_drops_function_words():
+    assert keyword_query("what fixed it last time? QX9-77B again") == "fixed QX9-77B"
+    assert keyword_query("what is it") == "what is it"  # nothing else left: keep the words
+
+
+def test_empty_query_is_a_usage_error(incident_db):
+    from pipeline.cli import main
+
+    for command in ("similar", "ask"):
+        result = CliRunner().invoke(main, [command, "  ", "--db", str(incident_db.path)])
+        assert result.exit_code == 2 and "is empty" in result.output
