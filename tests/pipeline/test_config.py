@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import DEFAULT_SCHEDULE, ConfigError, load_config
-from pipeline.ingest.extractors.factory import ExtractorConfigError
+from pipeline.ingest.extractors.base import ExtractorConfigError
 from tests.paths import ROOT
 
 EXAMPLE = ROOT / "postmortem.example.toml"
@@ -128,7 +128,8 @@ tag = "pm"
         )
     )
     local, notion = config.sources
-    assert local.extractor().source == "dir:local"
+    # The name is a label: the identity is the folder read.
+    assert local.name == "local" and local.extractor().source == f"dir:{folder.resolve().as_posix()}"
     monkeypatch.delenv("NOTION_TOKEN", raising=False)
     with pytest.raises(ExtractorConfigError, match="NOTION_TOKEN"):
         notion.extractor()

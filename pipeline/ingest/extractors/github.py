@@ -186,6 +186,7 @@ class GitHubRepo:
                 policy=self.config.policy,
                 source=self.source,
                 fatal=(GitHubSyncError,),
+                explain=_describe,
             )
         finally:
             gh.close()

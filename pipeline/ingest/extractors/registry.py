@@ -9,6 +9,7 @@ the one-line error messages all read this registry, so adding a source is adding
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +32,8 @@ COMMON_OPTIONS = (
     Option("name", "a display label for the source (its identity is what it reads)"),
     Option("max_delete_share", "largest share of live incidents one sync may delete (default 0.2)", float, cli=False),
 )
+
+COMMON_KEYS = {o.key for o in COMMON_OPTIONS}
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,10 @@ def build_extractor(source: str | None, **options: Any) -> Extractor:
     if missing:
         flags = ", ".join("--" + m.replace("_", "-").replace(" or ", " or --") for m in missing)
         raise ExtractorConfigError(f"--source {source} needs {flags}")
-    options.pop("max_delete_share", None)
-    return connector.build(**options)
+    # The common options are the sync's, except `name` for a connector whose earlier versions
+    # keyed its source by it (build takes `name` to adopt those rows).
+    takes = inspect.signature(connector.build).parameters
+    return connector.build(**{k: v for k, v in options.items() if k not in COMMON_KEYS or k in takes})
 
 
 def cli_options() -> list[tuple[str, str, type]]:

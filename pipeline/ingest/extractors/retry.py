@@ -126,12 +126,13 @@ def fetch_each(
     present: set[str] | None = None,
     deleted: set[str] | None = None,
     fatal: tuple[type[BaseException], ...] = (),
+    explain: Callable[[BaseException], str] | None = None,
 ) -> Iterator["T | FetchError"]:
     """The per-document loop every API connector runs: `read(item)` (its calls already under
     the retry policy) becomes a document; a document gone since the listing (`not_found`) is
     moved from `present` to `deleted`; any other failure is a FetchError naming the document
     and the sync goes on, until `policy.max_consecutive_failures` transient failures in a row
-    say the service is down (SourceUnavailable). `fatal` exceptions end the sync at once."""
+    say the service is down (SourceUnavailable). `fatal` exceptions end the sync at once; `explain` words a failure (default: describe)."""
     from pipeline.ingest.extractors.base import FetchError
 
     streak = FailureStreak(policy, source)
@@ -147,7 +148,7 @@ def fetch_each(
                 deleted.add(sid)
                 continue
             streak.failed(exc, classified(classify, exc) is not None)
-            yield FetchError(sid, describe(exc))
+            yield FetchError(sid, (explain or describe)(exc))
             continue
         streak.ok()
         yield document
