@@ -40,7 +40,8 @@ class MassDeleteRefused(SyncError):
 
 @dataclass
 class SyncSummary:
-    source: str
+    source: str  # the source's identity (what it reads)
+    label: str = ""  # what it is called (a configured name, a folder's base name)
     sync_id: int = 0
     new: int = 0
     updated: int = 0
@@ -62,7 +63,7 @@ class SyncSummary:
         text = f"Extracted {self.kept} post-mortems ({self.excluded} excluded" + (
             f": {reasons})" if reasons else ")"
         )
-        text += f" from {self.source}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+        text += f" from {self.label or self.source}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
         if self.deleted:
             text += f", {self.deleted} deleted upstream"
         if self.errors:
@@ -82,6 +83,7 @@ class SyncSummary:
     def to_dict(self) -> dict:
         return {
             "source": self.source,
+            "label": self.label or self.source,
             "sync_id": self.sync_id,
             "kept": self.kept,
             "new": self.new,
@@ -163,7 +165,7 @@ def ingest(
     incidents, or all of them; None allows any deletion."""
     taxonomy = taxonomy or Taxonomy.default()
     source = extractor.source
-    summary = SyncSummary(source=source)
+    summary = SyncSummary(source=source, label=getattr(extractor, "label", source))
     summary.sync_id = sync_id = db.start_sync(source)
     try:
         if hasattr(extractor, "since"):

@@ -9,6 +9,7 @@ from storage.jobs import JobStore
 from tests.bot.conftest import ADMIN
 from tests.bot.helpers import section_text
 from tests.fakes.slack import NOT_IN_CHANNEL
+from tests.paths import SAMPLES
 
 CONFIG = """
 admins = ["UOTHERADMIN"]
@@ -45,7 +46,8 @@ def test_sync_job_end_to_end(make_bot, slack, fake_github, db_path, tmp_path):
     job = JobStore(db).get(1)
     assert job["status"] == "succeeded" and job["pid"] != os.getpid()  # ran in its own process
     assert job["requested_by"] == ADMIN and job["message_ts"] == progress.ts
-    assert db.stats()["by_source"] == {"dir:acme-pay": 15, "github:acme/runbooks": 15}
+    folder = f"dir:{(SAMPLES / 'acme-pay').resolve().as_posix()}"  # sources are keyed by what they read
+    assert db.stats()["by_source"] == {folder: 15, "github:acme/runbooks": 15}
     assert fake_github.count("/git/blobs/") > 0
 
     # The running app answers from the rebuilt index without a restart.

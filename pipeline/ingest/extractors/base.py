@@ -52,6 +52,8 @@ class Extractor(Protocol):
     source: str
     # Identities earlier versions stored this source under; the sync adopts their rows.
     legacy_sources: tuple[str, ...]
+    # What summaries call it (a configured name, a folder's base name); may repeat across sources.
+    label: str
 
     def listing(self, known_versions: dict[str, str]) -> Listing:
         """List the source. `known_versions` maps source_id -> stored upstream version, so a

@@ -65,6 +65,7 @@ class ConfluencePages:
         self.source = f"confluence:{site.netloc}{site.path}/{what}"
         # Earlier versions keyed a source by its name, else its space, else the CQL digest.
         self.legacy_sources = tuple(dict.fromkeys(f"confluence:{i}" for i in (name, space or digest) if i))
+        self.label = f"confluence:{name or space or digest}"
         self.policy = policy
         auth = {"username": user, "password": token} if user else {"token": token}
         # The library's own 429 handling is off so one retry policy (ours) decides.

@@ -79,6 +79,7 @@ class GitHubRepo:
         self.source = f"github:{config.repo}" + (f"/{prefix}" if prefix else "") + (f"@{config.ref}" if config.ref else "")
         # Earlier versions keyed every --path of a repository by the repository alone.
         self.legacy_sources = (f"github:{config.repo}",) if prefix and not config.ref else ()
+        self.label = self.source
         self.fetched = 0  # documents handed to the ingest loop in the current sync
 
     def listing(self, known_versions: dict[str, str]) -> Listing:

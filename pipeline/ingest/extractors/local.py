@@ -18,6 +18,7 @@ class LocalFolder:
         # source. Earlier versions keyed it by its name, else the folder's base name.
         self.source = f"dir:{folder.as_posix()}"
         self.legacy_sources = tuple(dict.fromkeys(f"dir:{n}" for n in (name, folder.name) if n))
+        self.label = f"dir:{name or folder.name}"
 
     def listing(self, known_versions: dict[str, str]) -> Listing:
         files = sorted(

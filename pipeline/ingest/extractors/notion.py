@@ -62,6 +62,7 @@ class NotionDatabase:
         self.database_id = database_id
         self.source = f"notion:{database_id}"
         self.legacy_sources: tuple[str, ...] = ()
+        self.label = self.source
         self.tag = tag or None
         self.tag_property = tag_property
         self.policy = policy
