@@ -134,34 +134,48 @@ class GitHubRepo:
     def _walk(self, gh, repo, ref: str) -> list[tuple[str, str]]:
         """(path, blob sha) of every file at `ref` (under --path, when the tree is too big for
         one listing)."""
-        tree = self._call(
+        tree = self._tree(
             gh,
-            lambda: repo.get_git_tree(ref, recursive=True),
-            f"tree {ref}",
+            repo,
+            ref,
+            recursive=True,
             not_found=f"{self.source}: ref {ref!r} not found (give a branch, tag or commit sha)",
         )
-        if not tree.truncated:
-            return _blobs(tree.tree, "")
+        if not tree.get("truncated"):
+            return _blobs(tree["tree"], "")
         # Too big for one listing: GitHub's advice is to walk the subtrees one at a time.
         # With --path only the folders on the way to it are opened.
         prefix = (self.config.path or "").strip("/")
         prefix = prefix + "/" if prefix else ""
         log.info("%s: tree listing truncated, walking %s folder by folder", self.source, ref)
-        files, pending = [], [("", tree.sha)]
+        files, pending = [], [("", tree["sha"])]
         while pending:
             folder, sha = pending.pop()
-            sub = self._call(gh, lambda: repo.get_git_tree(sha), f"tree {folder or '/'}")
-            if sub.truncated:
+            sub = self._tree(gh, repo, sha, what=f"tree {folder or '/'}")
+            if sub.get("truncated"):
                 raise GitHubSyncError(
                     f"{self.source}: folder {folder or '/'} has more entries than GitHub lists; "
                     "nothing was marked deleted"
                 )
-            files += _blobs(sub.tree, folder)
-            for e in sub.tree:
-                path = folder + e.path + "/"
-                if e.type == "tree" and (path.startswith(prefix) or prefix.startswith(path)):
-                    pending.append((path, e.sha))
+            files += _blobs(sub["tree"], folder)
+            for e in sub["tree"]:
+                path = folder + e["path"] + "/"
+                if e["type"] == "tree" and (path.startswith(prefix) or prefix.startswith(path)):
+                    pending.append((path, e["sha"]))
         return files
+
+    def _tree(self, gh, repo, sha: str, recursive: bool = False, what: str = "", not_found: str | None = None) -> dict:
+        """A git tree as GitHub's JSON. Not PyGithub's objects: building one per entry took
+        most of an unchanged re-sync of a 100k-file repository, for four fields we read."""
+        url = f"{repo.url}/git/trees/{urllib.parse.quote(sha, safe='')}"
+
+        def get() -> dict:
+            _, data = gh.requester.requestJsonAndCheck("GET", url, parameters={"recursive": 1} if recursive else None)
+            if not isinstance(data, dict) or not isinstance(data.get("tree"), list):
+                raise MalformedResponse(f"GitHub {what or 'tree ' + sha}: response is not a git tree")
+            return data
+
+        return self._call(gh, get, what or f"tree {sha}", not_found=not_found)
 
     # -- documents ----------------------------------------------------------------------------
 
@@ -251,7 +265,7 @@ class GitHubRepo:
 
 def _blobs(entries, folder: str) -> list[tuple[str, str]]:
     # Submodules (type "commit") and symlinks have no post-mortem text of their own.
-    return [(folder + e.path, e.sha) for e in entries if e.type == "blob" and e.mode != SYMLINK_MODE]
+    return [(folder + e["path"], e["sha"]) for e in entries if e.get("type") == "blob" and e.get("mode") != SYMLINK_MODE]
 
 
 def _decode_blob(content: str, encoding: str) -> bytes:
