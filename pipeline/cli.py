@@ -113,10 +113,11 @@ def extract(source, all_sources, config_path, db_path, quiet, strict, allow_mass
     else:
         sources = [SourceConfig(source, {k: v for k, v in options.items() if v is not None})]
     taxonomy = config.build_taxonomy()
+    db = open_db(db_path)
     failed = incomplete = 0
     for spec in sources:
         try:
-            summary = _sync(open_db(db_path), spec, taxonomy, quiet, allow_mass_delete)
+            summary = _sync(db, spec, taxonomy, quiet, allow_mass_delete)
         except click.ClickException as exc:
             if not all_sources:
                 raise

@@ -95,7 +95,8 @@ class SyncSummary:
             "reasons": dict(self.reasons),
             "redactions": dict(self.redactions),
             "error_details": self.error_details[:20],
-            "skipped": self.skipped,
+            "skipped": len(self.skipped),
+            "skipped_details": self.skipped[:20],
         }
 
 
@@ -179,7 +180,7 @@ def ingest(
         if progress:
             from tqdm import tqdm
 
-            docs = tqdm(docs, total=listing.total, desc=f"extract {source}", unit="doc")
+            docs = tqdm(docs, total=listing.total, desc=f"extract {summary.label}", unit="doc")
         seen: set[str] = set()
         for i, doc in enumerate(docs, 1):
             seen.add(doc.source_id)

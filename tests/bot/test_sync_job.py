@@ -67,6 +67,16 @@ def test_sync_result_goes_to_response_url_where_bot_cannot_post(make_bot, slack,
     assert JobStore(Database(db_path)).get(1)["status"] == "succeeded"
 
 
+def test_sync_job_passes_the_mass_delete_confirmation(make_bot, slack, fake_github, tmp_path, db_path):
+    make_bot(write_config(tmp_path))
+    sent = slack.slash("/postmortem-sync", "runbooks allow_mass_delete", user=ADMIN, channel="C1")
+    assert "Started sync job #1" in slack.wait_ack(sent["envelope_id"], 3)["payload"]["text"]
+    jobs = JobStore(Database(db_path))
+    assert jobs.get(1)["args"]["allow_mass_delete"] is True and jobs.get(1)["args"]["source"] == "runbooks"
+    slack.wait_for(lambda: jobs.get(1)["status"] in ("succeeded", "failed"), 90)
+    assert jobs.get(1)["status"] == "succeeded"
+
+
 def test_unknown_source_is_refused(make_bot, slack, tmp_path, db_path):
     make_bot(write_config(tmp_path))
     sent = slack.slash("/postmortem-sync", "jira", user=ADMIN)
