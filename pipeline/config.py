@@ -49,12 +49,6 @@ class SourceConfig:
 
         return registry.get(self.type).label(self.options)
 
-    def extractor(self):
-        """The connector (raises ExtractorConfigError when, say, its token is not set)."""
-        from pipeline.ingest.extractors import registry
-
-        return registry.build_extractor(self.type, **self.options)
-
 
 @dataclass
 class Config:
