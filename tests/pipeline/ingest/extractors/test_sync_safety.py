@@ -160,3 +160,12 @@ def test_the_cli_and_the_config_read_the_connector_registry():
             assert (f"--{option.key.replace('_', '-')}" in help_text) == option.cli
     train_help = CliRunner().invoke(main, ["train", "--help"]).output
     assert "--source [" + "|".join(sorted(names)) + "]" in " ".join(train_help.split())
+
+
+def test_a_listing_larger_than_sqlites_variable_limit_marks_deletions(db):
+    for sid in ("keep.md", "gone.md"):
+        db.upsert_incident({"source": "dir:/big", "source_id": sid, "incident_title": sid, "content_hash": sid})
+    db.record_excluded({"source": "dir:/big", "source_id": "old-draft.md", "reason": "no-fix", "content_hash": "x"})
+    present = {f"file-{i}.md" for i in range(40_000)} | {"keep.md"}  # past SQLite's 32,766
+    assert db.mark_missing_deleted("dir:/big", present) == 1
+    assert live(db, "dir:/big") == {"keep.md"} and not db.excluded("dir:/big")
