@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.ingest.extractors.base import Listing, RawDocument, looks_like_postmortem
+from pipeline.ingest.extractors import registry
+from pipeline.ingest.extractors.base import ExtractorConfigError, Listing, RawDocument, looks_like_postmortem
 
 
 class LocalFolder:
@@ -12,7 +13,12 @@ class LocalFolder:
         self.root = Path(path)
         if not self.root.is_dir():
             raise FileNotFoundError(f"not a folder: {self.root}")
-        self.source = f"dir:{name or self.root.resolve().name}"
+        folder = self.root.resolve()
+        # Identity: the folder read, so a config entry and `--path` of the same folder are one
+        # source. Earlier versions keyed it by its name, else the folder's base name.
+        self.source = f"dir:{folder.as_posix()}"
+        self.legacy_sources = tuple(dict.fromkeys(f"dir:{n}" for n in (name, folder.name) if n))
+        self.label = f"dir:{name or folder.name}"
 
     def listing(self, known_versions: dict[str, str]) -> Listing:
         files = sorted(
@@ -28,3 +34,18 @@ class LocalFolder:
                 yield RawDocument(source_id=sid, url=path.resolve().as_uri(), body=path.read_bytes())
 
         return Listing(source=self.source, documents=documents(), present=set(ids), total=len(ids))
+
+
+def build(path: str, name: str | None = None) -> LocalFolder:
+    try:
+        return LocalFolder(path, name=name)
+    except FileNotFoundError as exc:
+        raise ExtractorConfigError(str(exc)) from None
+
+
+CONNECTOR = registry.Connector(
+    name="dir",
+    options=(registry.Option("path", "the folder", required=True),),
+    build=build,
+    label_keys=("path",),
+)
