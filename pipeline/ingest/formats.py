@@ -21,10 +21,6 @@ from bs4 import BeautifulSoup
 from pipeline.ingest.decode import MAX_BYTES, decode
 from pipeline.ingest.extractors.render import html_to_markdown
 
-# Extensions of the documents we read; the folder and repository connectors list these.
-DOCUMENT_EXTENSIONS = (
-    ".md", ".markdown", ".md.erb", ".html", ".htm", ".xhtml", ".docx", ".pdf", ".txt", ".text", ".rst", ".rest",
-)
 _MARKDOWN_NAME = re.compile(r"\.(?:md|markdown)(?:\.erb)?$", re.I)
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html)\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
@@ -34,12 +30,6 @@ _RST_DIRECTIVE = re.compile(r"^\.\. [a-z-]+::", re.M)
 # Magic numbers of files people leave next to write-ups (screenshots, spreadsheets).
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .doc/.xls/.ppt
-
-
-def document_name(path: str) -> bool:
-    """Whether a file name has one of the extensions we read (or none at all)."""
-    name = PurePosixPath(path).name.lower()
-    return name.endswith(DOCUMENT_EXTENSIONS) or "." not in name
 
 
 def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | None, str | None]:
@@ -229,4 +219,4 @@ def _is_heading_line(line: str) -> bool:
     return len(line.split()) <= 8
 
 
-__all__ = ["to_markdown", "sniff", "text_kind", "document_name", "DOCUMENT_EXTENSIONS"]
+__all__ = ["to_markdown", "sniff", "text_kind"]
