@@ -213,15 +213,16 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     def joined(name: str) -> str:
         return "\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip()).strip()
 
-    draft = draft_detail(props, by_field)
-    if draft:
-        return Parsed(reason="draft", detail=draft)
-
     summary = joined("summary")
     timeline_raw = joined("timeline")
     unlabeled = "\n\n".join(
         [preamble] + [b.text for b in blocks if b.field_name is None and b.kind == "section"]
     ).strip()
+    # A template (placeholders everywhere) is not a draft: a draft tells some of the story.
+    has_story = any(clean_field(t) for t in (summary, timeline_raw, unlabeled, joined("impact")))
+    draft = draft_detail(props, by_field, has_story)
+    if draft:
+        return Parsed(reason="draft", detail=draft)
     # Impact lists, detection stories, lessons learned and follow-ups have roles of their own:
     # they are never searched for the cause or the fix.
     prose_pool = [("prose: summary", summary), ("prose", unlabeled), ("front-matter: summary", str(props.get("summary") or ""))]
@@ -339,7 +340,7 @@ def causes_in_detection(text: str) -> str:
 # -- drafts ------------------------------------------------------------------------------------
 
 
-def draft_detail(props: dict, by_field: dict) -> str | None:
+def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
     """Why the write-up is an unfinished draft, or None. A status that says so (front matter,
     page property, a `Status:` label or table row), or a cause or fix field that holds only a
     placeholder for an answer nobody has yet."""
@@ -351,6 +352,8 @@ def draft_detail(props: dict, by_field: dict) -> str | None:
         if DRAFT_STATUS.match(first):
             return f"its {b.label.strip('*: ')} is '{first[:60]}'"
     for name, what in (("root_cause", "root cause"), ("fix", "resolution")):
+        if not has_story:
+            break
         texts = [b.text for b in by_field.get(name, []) if b.text.strip()]
         texts += [str(props[k]) for k in FIELD_PROPS[name] if props.get(k)]
         if texts and any(is_draft_value(t) for t in texts) and all(is_draft_value(t) or not clean_field(t) for t in texts):

@@ -85,8 +85,9 @@ def test_export_jsonl(tmp_path):
     assert len(rows) == 1
     assert set(rows[0]) == {
         "source", "source_id", "url", "incident_title", "date", "services_affected", "timeline",
-        "root_cause", "fix", "action_items", "root_cause_category", "content_hash",
+        "root_cause", "fix", "action_items", "root_cause_category", "content_hash", "provenance", "human_label",
     }
+    assert rows[0]["provenance"]["root_cause"].startswith("heading: ") and rows[0]["human_label"] is False
     assert rows[0]["root_cause_category"] == "capacity"
     assert rows[0]["source"] == "dir:pm"
     excluded = runner.invoke(main, ["export", "--db", str(db_path), "--excluded"]).output

@@ -132,7 +132,7 @@ def test_template_is_excluded_with_reason():
 def test_still_investigating_is_excluded():
     text = "# API slow\n\n## Summary\nLatency doubled. The root cause is still unknown; we are still investigating.\n"
     p = parse(text, source_id="x.md")
-    assert p.reason and p.reason.startswith("no-root-cause")
+    assert p.reason == "draft" and "not known yet" in p.detail
     assert "still unknown" in p.detail
 
 

@@ -41,8 +41,8 @@ def test_notion_block_types():
     ]
     md = notion_blocks_to_markdown(blocks)
     assert md.splitlines()[0] == "# Checkout outage"
-    assert "> 🔥 Customer impact: **high**" in md
-    assert "**Root cause**\n\nThe `pgbouncer` pool was full." in md
+    assert "> Customer impact: **high**" in md  # the callout's icon is decoration
+    assert "- **Root cause**\n\n  The `pgbouncer` pool was full." in md
     assert "- [x] Raise the pool limit\n- [ ] Alert on waiting clients\n1. first\n2. second\n   - detail" in md
     assert "> Never again" in md and "\n---\n" in md
     assert "```sql\nSHOW POOLS;\n```" in md
