@@ -21,6 +21,9 @@ from bs4 import BeautifulSoup
 from pipeline.ingest.decode import MAX_BYTES, decode
 from pipeline.ingest.extractors.render import html_to_markdown
 
+# Text formats by name; a file with no extension is sniffed. Any other extension (source code,
+# data files, images) is not a write-up.
+_TEXT_NAME = re.compile(r"\.(?:md|markdown|md\.erb|html?|xhtml|txt|text|rst|rest)$", re.I)
 _MARKDOWN_NAME = re.compile(r"\.(?:md|markdown)(?:\.erb)?$", re.I)
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html)\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
@@ -89,8 +92,8 @@ def sniff(data: bytes, name: str) -> str:
         return f"unsupported:a legacy Office file ({ext or 'no extension'}); save it as DOCX or PDF"
     if data.lstrip()[:5] == b"{\\rtf":
         return "unsupported:RTF; save it as DOCX or PDF"
-    if ext in _BINARY_EXTENSIONS:
-        return f"unsupported:{ext} files are not a format we read"
+    if not _TEXT_NAME.search(name) and re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
+        return f"unsupported:{ext} files are not a post-mortem format we read"
     return "text"
 
 
@@ -98,11 +101,6 @@ _ZIP_KINDS = {
     "a spreadsheet": "xl/workbook.xml",
     "a presentation": "ppt/presentation.xml",
     "an OpenDocument file": "mimetype",
-}
-_BINARY_EXTENSIONS = {
-    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".xlsx", ".xls", ".pptx",
-    ".ppt", ".doc", ".odt", ".zip", ".gz", ".tar", ".mp4", ".mov", ".css", ".js", ".json", ".jsonl", ".yaml", ".yml",
-    ".csv", ".xml", ".woff", ".woff2", ".ttf", ".eot", ".drawio", ".pages", ".key", ".numbers",
 }
 
 
@@ -146,7 +144,9 @@ def _rst_headings(text: str) -> int:
 def docx_to_markdown(data: bytes) -> str:
     import mammoth
 
-    result = mammoth.convert_to_html(io.BytesIO(data))
+    # Word's Title and List Bullet paragraph styles carry structure mammoth leaves out by default.
+    style_map = "p[style-name='Title'] => h1:fresh\np[style-name='List Bullet'] => ul > li:fresh"
+    result = mammoth.convert_to_html(io.BytesIO(data), style_map=style_map)
     return html_to_markdown(result.value)
 
 
@@ -187,6 +187,7 @@ def pdf_text(data: bytes) -> str:
 # Plain text (and PDF text) has no markup: a short line on its own, or one ending in a colon,
 # is a heading; `•` bullets are list items. "Label: value" lines are left to the parser.
 _BULLET = re.compile(r"^(\s*)[•◦▪‣●○■□–]\s+")
+_KEY_VALUE = re.compile(r"^[A-Za-z][\w /&-]{1,40}:\s+\S")
 _LIST_OR_TIME = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\d{1,2}[:.]\d{2}\b|\d{4}-\d{2}-\d{2}\b)")
 
 
@@ -196,7 +197,9 @@ def text_to_markdown(text: str) -> str:
     first = True
     for i, line in enumerate(lines):
         stripped = line.strip()
-        prev_ends = i == 0 or not lines[i - 1].strip() or lines[i - 1].rstrip().endswith((".", "!", "?", ":"))
+        prev = lines[i - 1].strip() if i else ""
+        # PDF text has no blank lines: a heading follows a finished sentence or a `Key: value` line.
+        prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev))
         nxt = next((n.strip() for n in lines[i + 1 :] if n.strip()), "")
         if stripped and prev_ends and nxt and _is_heading_line(stripped) and not _RST_UNDERLINE.match(nxt):
             if first:

@@ -460,6 +460,8 @@ def html_to_markdown(html: str) -> str:
         classes = set(tag.get("class") or [])
         if "title" in classes and tag.name == "p":  # Google Docs' Title paragraph style
             tag.name = "h1"
+        elif "pagetitle" in classes:  # Confluence's page heading repeats "Space : Page"
+            tag.string = tag.get_text(" ", strip=True).split(" : ", 1)[-1]
         elif "expand-container" in classes:
             _as_expand(soup, tag, tag.find(class_="expand-control-text"), tag.find(class_="expand-content"))
         elif "confluence-information-macro" in classes:
