@@ -155,7 +155,7 @@ def rst_to_markdown(text: str) -> str:
 
     parts = publish_parts(
         text,
-        writer_name="html5",
+        writer="html5",
         # Untrusted input: no file inclusion or raw HTML, and no error text inside the document.
         settings_overrides={
             "file_insertion_enabled": False,

@@ -268,7 +268,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     timeline, timeline_origin = render_timeline(timeline_raw), blocks_origin(by_field, "timeline")
     if not timeline:
         timeline = condense(summary or unlabeled or str(props.get("summary") or ""), 1200)
-        timeline_origin = "prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")
+        timeline_origin = ("prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")) if timeline else ""
     date, date_origin = pick_date(props, by_field, source_id, title, body, prop_origin)
     services, services_origin = pick_services(props, by_field, title, joined("impact"), summary, prop_origin)
     hints, hint_origin = category_hints(props, by_field, prop_origin)
@@ -363,10 +363,10 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
 
 
 def is_draft_value(text: str) -> bool:
-    """A cause or fix that only says it is not known yet: the cue sits in its first sentence
-    and the text is short (a long analysis that mentions an open question is not a draft)."""
+    """A cause or fix that only says it is not known yet: the cue opens it (its first clause)
+    and the text is short. A cause stated first, with an open question after it, is no draft."""
     plain = " ".join(strip_markdown(text).split())
-    first = (sentences(text) or [plain])[0]
+    first = re.split(r"[;:—–]|\s-\s", (sentences(text) or [plain])[0], maxsplit=1)[0]
     return bool(DRAFT_VALUE.search(first)) and len(plain.split()) < 60
 
 

@@ -110,3 +110,23 @@ def test_secrets_never_reach_the_database(tmp_path):
     assert "secrets redacted: url-password 1" in out
     raw = (db_path).read_bytes()
     assert b"s3cretpw" not in raw
+
+
+def test_a_draft_is_stored_once_finished_and_dropped_if_reopened(tmp_path):
+    folder, db_path = tmp_path / "pm", tmp_path / "pm.db"
+    draft = GOOD.format(n=7).replace(
+        "The primary ran out of disk space because WAL archiving to S3 was stalled (incident 7).", "TBD"
+    )
+    write(folder, "postmortems/ledger.md", draft)
+    assert "(1 excluded: draft: 1)" in extract(folder, db_path)
+    assert "(1 excluded: draft: 1)" in extract(folder, db_path)  # unchanged: still a draft
+    write(folder, "postmortems/ledger.md", GOOD.format(n=7))
+    assert "Extracted 1 post-mortems (0 excluded) from dir:pm: 1 new" in extract(folder, db_path)
+    db = Database(db_path)
+    assert [r["source_id"] for r in db.incidents()] == ["postmortems/ledger.md"] and not list(db.excluded())
+    db.close()
+    write(folder, "postmortems/ledger.md", "---\nstatus: draft\n---\n" + GOOD.format(n=7))
+    assert "draft: 1" in extract(folder, db_path)
+    db = Database(db_path)
+    assert db.incidents() == [] and [r["reason"] for r in db.excluded()] == ["draft"]
+    db.close()
