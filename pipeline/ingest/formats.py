@@ -30,8 +30,11 @@ _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^
 # reStructuredText: a title underlined (or over- and underlined) with punctuation, or directives.
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:.])\1{2,}[ \t]*$", re.M)
 _RST_DIRECTIVE = re.compile(r"^\.\. [a-z-]+::", re.M)
+# docutils reads a few thousand lines a second: a write-up is a few KB, and anything much larger
+# is read as plain text instead so one crafted file can't hold a sync for minutes.
+RST_MAX_CHARS = 200_000
 # Magic numbers of files people leave next to write-ups (screenshots, spreadsheets).
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .doc/.xls/.ppt
 
 
@@ -49,19 +52,23 @@ def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | No
             return _finish(text_to_markdown(pdf_text(body)), "PDF")
         if kind == "docx":
             return _finish(docx_to_markdown(body), "DOCX")
+        text, reason, detail = decode(body)
+        if text is None:
+            return text, reason, detail
+        kind = text_kind(text, name)
+        if kind == "html":
+            return _finish(html_to_markdown(text), "HTML")
+        if kind == "rst" and len(text) <= RST_MAX_CHARS:
+            return _finish(rst_to_markdown(text), "reStructuredText")
     except Exception as exc:  # noqa: BLE001 - any library error on one bad file becomes its reason
-        return None, "unreadable", f"{kind.upper()} could not be read: {type(exc).__name__}: {str(exc)[:160]}"
-    text, reason, detail = decode(body)
-    if text is None:
-        return text, reason, detail
-    kind = text_kind(text, name)
-    if kind == "html":
-        return _finish(html_to_markdown(text), "HTML")
-    if kind == "rst":
-        return _finish(rst_to_markdown(text), "reStructuredText")
-    if kind == "text":
+        why = " ".join(str(exc).split())[:160]
+        return None, "unreadable", f"{_NAMES.get(kind, kind)} could not be read: {type(exc).__name__}: {why}"
+    if kind in ("rst", "text"):
         return text_to_markdown(text), None, None
     return text, None, None
+
+
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "html": "HTML", "rst": "reStructuredText"}
 
 
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:

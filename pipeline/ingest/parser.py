@@ -128,7 +128,7 @@ DRAFT_VALUE = re.compile(
     r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know|no\s+(?:fix|resolution|root\s+cause|rca)\s+(?:yet|so\s+far)|none\s+(?:yet|so\s+far)"
     r"|options\s+(?:are\s+)?(?:under|being)\s+(?:discussion|discussed|considered)"
     r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own)\b"
-    r"|^\W*(?:unknown|n/?a|none|\?+)\W*$",
+    r"|^\W*(?:unknown|n/?a|none)\W*$",
     re.I,
 )
 # How an incident was noticed: a detection story, never a cause however causal its wording
@@ -366,6 +366,8 @@ def is_draft_value(text: str) -> bool:
     """A cause or fix that only says it is not known yet: the cue opens it (its first clause)
     and the text is short. A cause stated first, with an open question after it, is no draft."""
     plain = " ".join(strip_markdown(text).split())
+    if plain and not re.search(r"\w", plain):
+        return True  # "?", "-", "…": a placeholder for an answer
     first = re.split(r"[;:—–]|\s-\s", (sentences(text) or [plain])[0], maxsplit=1)[0]
     return bool(DRAFT_VALUE.search(first)) and len(plain.split()) < 60
 

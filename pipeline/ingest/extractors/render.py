@@ -446,7 +446,7 @@ def html_to_markdown(html: str) -> str:
     """A whole HTML document (Confluence "export to HTML", Google Docs "web page", the HTML
     that mammoth and docutils produce) -> markdown, through the same reader as storage format.
     The page title becomes the H1 when the body has none."""
-    soup = BeautifulSoup(html or "", "html.parser")
+    soup = BeautifulSoup(_defuse(html or ""), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     # Confluence exports title pages "Space : Page"; the page is what names the incident.
     title = title.split(" : ", 1)[-1].strip()
@@ -474,6 +474,17 @@ def html_to_markdown(html: str) -> str:
     if title and not re.match(r"#\s", md):
         md = f"# {title}\n\n{md}"
     return md
+
+
+# Python's html.parser rescans to the end of the text for every `<` that never closes, which
+# is quadratic on hostile input ("<p <p <p ..."). Inline data URIs (the one legitimate kind of
+# very long tag) are cut first; a `<` with no `>` in the next 2,000 characters is then text.
+_DATA_URI = re.compile(r"data:[^\"'\s>]{64,}")
+_UNCLOSED_TAG = re.compile(r"<(?=[^>]{2000})")
+
+
+def _defuse(html: str) -> str:
+    return _UNCLOSED_TAG.sub("&lt;", _DATA_URI.sub("data:", html))
 
 
 def _as_expand(soup: BeautifulSoup, tag: Tag, title_tag: Tag | None, body: Tag | None) -> None:
