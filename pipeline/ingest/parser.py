@@ -28,12 +28,14 @@ _md = MarkdownIt("commonmark").enable("table")
 
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
-        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|contributing\s+factors?(?:\s*\(.*\))?"
+        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
         r"|what\s+went\s+wrong\s+technically)$",
         re.I,
     ),
+    # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
+    "contributing": re.compile(r"^(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?$", re.I),
     "fix": re.compile(
         r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved)(?:\s+it)?|fix(?:es)?|the\s+fix|resolution\s+steps"
@@ -237,6 +239,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             [*prose_pool, ("prose: fix", fix), (blocks_origin(by_field, "detection"), causes_in_detection(joined("detection"))),
              ("timeline", timeline_raw), ("title", title_text)],
         )
+        contributing = clean_field(joined("contributing"))
+        if contributing:
+            # The trigger the prose names, then the factors listed under their own heading.
+            root_cause = "\n\n".join(p for p in (root_cause, contributing) if p)
+            rc_origin = "; ".join(o for o in (rc_origin, blocks_origin(by_field, "contributing")) if o)
     if not fix:
         fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, ("timeline", last_entries(timeline_raw))])
         if not fix:
