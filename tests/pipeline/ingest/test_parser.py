@@ -305,3 +305,16 @@ def test_provenance_names_front_matter_and_properties():
         "incident_title": "front-matter: title", "date": "front-matter: date", "services_affected": "properties: services",
         "root_cause": "front-matter: root_cause", "fix": "heading: Fix",
     }
+
+
+def test_contributing_factors_follow_the_trigger_named_in_the_summary():
+    doc = (
+        "# DNS outage\n\n## Summary\nPods could not resolve names for 20 minutes.\n"
+        "The outage was caused by a CoreDNS upgrade that dropped the vendor's config patch.\n\n"
+        "## Contributing factors\n- Vendor release notes differed from upstream ones.\n- No direct health check on CoreDNS.\n\n"
+        "## Resolution\nRolled CoreDNS back to the previous version.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"].startswith("The outage was caused by a CoreDNS upgrade")
+    assert "No direct health check on CoreDNS" in p.fields["root_cause"]
+    assert p.provenance["root_cause"] == "prose: summary; heading: Contributing factors"
