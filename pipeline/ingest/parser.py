@@ -191,7 +191,7 @@ class Block:
     text: str
     kind: str  # "section", "label" or "table"
     field_name: str | None = None
-    span: tuple[int, int] = (0, 0)  # body lines [start, end) it was read from
+    span: tuple[int, int] = (0, 0)  # a label block's body lines [start, end)
 
 
 def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed:
@@ -436,22 +436,23 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         end = ends[idx]
         if level == 1 and idx == 0 and names[idx] is None:
             continue  # the title; its own text becomes the preamble below
-        skip = set(covered)
+        own_role: set[int] = set()  # lines of sub-sections that have a role of their own
         for sub in range(idx + 1, len(headings)):
             if headings[sub][0] >= end:
                 break
             if names[sub]:
-                skip.update(range(headings[sub][0], ends[sub]))
-        section_text = "\n".join(lines[i] for i in range(body_start, end) if i not in skip).strip()
-        blocks.append(Block(text, section_text, "section", names[idx], (line, end)))
-    preamble_end = first_heading
-    preamble_start = 0
+                own_role.update(range(headings[sub][0], ends[sub]))
+        section_text = "\n".join(
+            lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
+        ).strip()
+        blocks.append(Block(text, section_text, "section", names[idx]))
+    preamble_end, title_lines = first_heading, range(0)
     if h1 and headings and headings[0][1] == 1:
         # Text right under the H1 (before the next heading) is the document's own preamble.
         preamble_end = headings[1][0] if len(headings) > 1 else len(lines)
+        title_lines = range(headings[0][0], headings[0][3])
     preamble = "\n".join(
-        lines[i] for i in range(preamble_start, preamble_end)
-        if i not in covered and not (headings and headings[0][1] == 1 and i == headings[0][0])
+        lines[i] for i in range(preamble_end) if i not in covered and i not in title_lines
     ).strip()
     blocks.extend(labels)
     return blocks, preamble, h1
