@@ -134,3 +134,13 @@ def test_folder_sync_reads_every_format_and_lists_the_rest(tmp_path):
     row = next(r for r in db.incidents() if r["source_id"] == "checkout-pool-timeouts.docx")
     assert row["provenance"]["root_cause"] == "heading: Root cause"
     assert row["provenance"]["incident_title"] == "heading: title"
+
+
+def test_repository_paths_include_every_document_format():
+    from pipeline.ingest.extractors.base import looks_like_postmortem
+
+    for path in ("docs/postmortems/checkout.docx", "incidents/2025-01-02-dns.pdf", "ops/2025-01-02-dns.html",
+                 "post-mortems/cdn.txt", "incident-reports/mail.rst", "postmortems/2024-db.md"):
+        assert looks_like_postmortem(path), path
+    for path in ("postmortems/diagram.png", "postmortems/README.md", "src/2025-01-02-tool.py", "docs/guide.html"):
+        assert not looks_like_postmortem(path), path
