@@ -17,9 +17,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pipeline.ingest.decode import decode
 from pipeline.evaluate.metrics import services_f1
 from pipeline.evaluate.rouge import rouge_l_recall
+from pipeline.ingest.formats import to_markdown
 from pipeline.ingest.parser import parse
 from pipeline.ingest.scrub import scrub
 from pipeline.ingest.taxonomy import Taxonomy
@@ -35,7 +35,7 @@ def quality(corpus: Path, labels_file: Path) -> dict:
     f1s, rc_rec, fix_rec = [], [], []
     confusion: Counter = Counter()
     for gold in labels:
-        text, reason, _ = decode((corpus / gold["path"]).read_bytes())
+        text, reason, _ = to_markdown((corpus / gold["path"]).read_bytes(), gold["path"])
         parsed = None
         if text is not None:
             text, _ = scrub(text)

@@ -1,4 +1,4 @@
-"""The ingest loop: a connector's documents -> decode -> scrub -> parse -> storage.
+"""The ingest loop: a connector's documents -> formats (decode, convert) -> scrub -> parse -> storage.
 
 Each document is stored in its own transaction as soon as it is parsed, so a sync that dies
 half way keeps what it stored, and the next one skips it by content hash.
@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.ingest.decode import decode
 from pipeline.ingest.extractors.base import Extractor, ExtractorConfigError, FetchError, not_an_incident
+from pipeline.ingest.formats import to_markdown
 from pipeline.ingest.parser import parse
 from pipeline.ingest.record import IncidentRecord, content_hash
 from pipeline.ingest.scrub import scrub
@@ -236,7 +236,7 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
             summary.reasons[db.excluded_reason(source, doc.source_id)] += 1
         return
 
-    text, reason, detail = decode(doc.body)
+    text, reason, detail = to_markdown(doc.body, doc.source_id)
     if text is not None:
         text, found = scrub(text)
         summary.redactions.update(found)
@@ -262,6 +262,11 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
         )
         return
     fields = parsed.fields
+    hint = fields.get("category_hint")
+    provenance = {k: v for k, v in parsed.provenance.items() if k != "category_hint"}
+    # The category is the document's own when one of its hints names a taxonomy category.
+    hinted = any(taxonomy.normalize(h) for h in (hint if isinstance(hint, list) else [hint]))
+    provenance["root_cause_category"] = parsed.provenance.get("category_hint", "") if hinted else "keywords"
     record = IncidentRecord(
         source=source,
         source_id=doc.source_id,
@@ -274,9 +279,10 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
         fix=fields["fix"],
         action_items=fields["action_items"],
         root_cause_category=taxonomy.classify_incident(
-            fields["incident_title"], fields["root_cause"], fields["fix"], hint=fields.get("category_hint")
+            fields["incident_title"], fields["root_cause"], fields["fix"], hint=hint
         ),
         content_hash=digest,
+        provenance=provenance,
     )
     record.apply_label(db.label_for(source, doc.source_id))
     outcome = db.upsert_incident({**record.to_dict(), "version": doc.version})

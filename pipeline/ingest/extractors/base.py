@@ -63,16 +63,19 @@ class Extractor(Protocol):
 
 # Which files in a repository or folder look like post-mortems.
 POSTMORTEM_DIRS = ("postmortems/", "post-mortems/", "runbooks/incidents/", "incidents/", "incident-reports/")
-DATED_FILE = re.compile(r"(^|/)\d{4}-\d{2}-\d{2}[-_][^/]*\.(md|markdown)(\.erb)?$", re.I)
-MARKDOWN = re.compile(r"\.(md|markdown|md\.erb)$", re.I)
+# The formats pipeline.ingest.formats reads: markdown, HTML, DOCX, PDF, plain text, reST.
+_DOC_EXT = r"\.(?:md|markdown|md\.erb|html?|xhtml|docx|pdf|txt|text|rst|rest)"
+DATED_FILE = re.compile(r"(^|/)\d{4}-\d{2}-\d{2}[-_][^/]*" + _DOC_EXT + "$", re.I)
+DOCUMENT = re.compile(_DOC_EXT + "$", re.I)
 # Whole file names (any extension) that are never a post-mortem: `index.md` is skipped,
 # `indexer-lag.md` is not.
 NOT_INCIDENTS = re.compile(r"(^|/)(readme|index|toc|_index|changelog|contributing|license)(\.[^/]*)?$", re.I)
 
 
 def looks_like_postmortem(path: str, prefix: str | None = None) -> bool:
-    """The path patterns we ingest: anything markdown under a post-mortem folder (or under
-    `prefix` when the user names one), and dated `YYYY-MM-DD-*.md` files anywhere."""
+    """The path patterns we ingest: any document under a post-mortem folder (or under
+    `prefix` when the user names one), and dated `YYYY-MM-DD-*.md` (or .html, .docx, ...)
+    files anywhere."""
     return _candidate(path, prefix) and not NOT_INCIDENTS.search(path.lstrip("./"))
 
 
@@ -87,11 +90,11 @@ def _candidate(path: str, prefix: str | None) -> bool:
     p = path.lstrip("./")
     if prefix is not None:
         prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        return p.startswith(prefix) and bool(MARKDOWN.search(p) or "." not in p.rsplit("/", 1)[-1])
+        return p.startswith(prefix) and bool(DOCUMENT.search(p) or "." not in p.rsplit("/", 1)[-1])
     if DATED_FILE.search(p):
         return True
     lowered = "/" + p.lower()
-    return bool(MARKDOWN.search(p)) and any("/" + d in lowered for d in POSTMORTEM_DIRS)
+    return bool(DOCUMENT.search(p)) and any("/" + d in lowered for d in POSTMORTEM_DIRS)
 
 
 # Content checks for documents that parse but are not incidents. Conservative: each needs

@@ -1,11 +1,11 @@
-"""A local folder of markdown post-mortems (a checkout, an export)."""
+"""A local folder of post-mortems (a checkout, an export): markdown, HTML, DOCX, PDF, text, reST."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pipeline.ingest.extractors import registry
-from pipeline.ingest.extractors.base import ExtractorConfigError, Listing, RawDocument, looks_like_postmortem
+from pipeline.ingest.extractors.base import NOT_INCIDENTS, ExtractorConfigError, Listing, RawDocument
 
 
 class LocalFolder:
@@ -21,10 +21,15 @@ class LocalFolder:
         self.label = f"dir:{name or folder.name}"
 
     def listing(self, known_versions: dict[str, str]) -> Listing:
+        # Every file is a candidate except hidden ones (.git, .DS_Store) and a folder's own
+        # README/index/licence pages: the ingest loop reads each format or lists the file as
+        # excluded (`unsupported-format` for images, spreadsheets, ...), never skips it unseen.
         files = sorted(
             p
             for p in self.root.rglob("*")
-            if p.is_file() and looks_like_postmortem(p.relative_to(self.root).as_posix(), prefix="")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(self.root).parts)
+            and not NOT_INCIDENTS.search(p.relative_to(self.root).as_posix())
         )
         ids = [p.relative_to(self.root).as_posix() for p in files]
 

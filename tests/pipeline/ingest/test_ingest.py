@@ -91,6 +91,7 @@ def test_export_jsonl(tmp_path):
         "source", "source_id", "url", "incident_title", "date", "services_affected", "timeline",
         "root_cause", "fix", "action_items", "root_cause_category", "content_hash", "provenance", "human_label",
     }
+    assert rows[0]["provenance"]["root_cause"].startswith("heading: ") and rows[0]["human_label"] is False
     assert rows[0]["root_cause_category"] == "capacity"
     source = f"dir:{folder.resolve().as_posix()}"  # the folder read, not its name
     assert rows[0]["source"] == source
@@ -114,3 +115,23 @@ def test_secrets_never_reach_the_database(tmp_path):
     assert "secrets redacted: url-password 1" in out
     raw = (db_path).read_bytes()
     assert b"s3cretpw" not in raw
+
+
+def test_a_draft_is_stored_once_finished_and_dropped_if_reopened(tmp_path):
+    folder, db_path = tmp_path / "pm", tmp_path / "pm.db"
+    draft = GOOD.format(n=7).replace(
+        "The primary ran out of disk space because WAL archiving to S3 was stalled (incident 7).", "TBD"
+    )
+    write(folder, "postmortems/ledger.md", draft)
+    assert "(1 excluded: draft: 1)" in extract(folder, db_path)
+    assert "(1 excluded: draft: 1)" in extract(folder, db_path)  # unchanged: still a draft
+    write(folder, "postmortems/ledger.md", GOOD.format(n=7))
+    assert "Extracted 1 post-mortems (0 excluded) from dir:pm: 1 new" in extract(folder, db_path)
+    db = Database(db_path)
+    assert [r["source_id"] for r in db.incidents()] == ["postmortems/ledger.md"] and not list(db.excluded())
+    db.close()
+    write(folder, "postmortems/ledger.md", "---\nstatus: draft\n---\n" + GOOD.format(n=7))
+    assert "draft: 1" in extract(folder, db_path)
+    db = Database(db_path)
+    assert db.incidents() == [] and [r["reason"] for r in db.excluded()] == ["draft"]
+    db.close()

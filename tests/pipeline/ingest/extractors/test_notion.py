@@ -221,3 +221,35 @@ def test_cli_needs_a_database_and_a_token(db, monkeypatch):
     assert out.exit_code == 2 and "NOTION_TOKEN" in out.output
     out = CliRunner().invoke(main, ["extract", "--source", "notion", "--db", str(db.path)])
     assert out.exit_code == 2 and "--database" in out.output
+
+
+def test_toggle_keeps_every_child_and_callout_icon_is_not_part_of_the_label(db, fast):
+    """A "Root cause" toggle holding two paragraphs and a list gives all three; a callout
+    with a 🔥 icon whose text starts "Resolution:" is read as the resolution label."""
+    from tests.fakes.notion import rich_text_plain
+
+    def blk(kind, text="", children=(), **data):
+        return {"type": kind, kind: {"rich_text": rich_text_plain(text) if text else [], "color": "default", **data},
+                "children": list(children)}
+
+    blocks = [
+        blk("heading_2", "Summary", is_toggleable=False),
+        blk("paragraph", "Uploads failed for 20 minutes."),
+        blk("toggle", "Root cause", children=[
+            blk("paragraph", "The upload-api disk filled with temporary chunks."),
+            blk("paragraph", "A cleanup cron had been disabled during the March migration."),
+            blk("bulleted_list_item", "Nobody re-enabled it afterwards."),
+        ]),
+        blk("callout", "Resolution: we deleted the stale chunks and re-enabled the cleanup cron.",
+            icon={"type": "emoji", "emoji": "🔥"}),
+    ]
+    with FakeNotion() as fake:
+        fake.add_block_page("Upload failures", blocks, {"date": "2025-03-30"})
+        summary = ingest(db, notion(fake, fast))
+    assert summary.new == 1, summary.line()
+    row = db.incidents()[0]
+    assert "temporary chunks" in row["root_cause"] and "disabled during the March migration" in row["root_cause"]
+    assert "Nobody re-enabled it" in row["root_cause"]
+    assert row["fix"].startswith("we deleted the stale chunks")
+    assert row["provenance"]["root_cause"] == "label: Root cause"
+    assert row["provenance"]["fix"] == "label: Resolution"
