@@ -76,6 +76,7 @@ CAUSE_CUES = re.compile(
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed))\b",
     re.I,
 )
+CONTRIBUTING = re.compile(r"^\W*(?:\d+[.)]\s*)?contributing\s+factors?", re.I)
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
@@ -180,6 +181,13 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
     root_cause = clean_field(joined("root_cause"))
     fix = clean_field(joined("fix"))
+    rc_blocks = by_field.get("root_cause", [])
+    if root_cause and all(CONTRIBUTING.match(b.label) for b in rc_blocks):
+        # "Contributing factors" lists what made it worse; the trigger itself is usually told
+        # in the summary, so its cause sentence leads.
+        lead = find_sentences(CAUSE_CUES, STRONG_CAUSE, [summary, preamble, str(props.get("summary") or "")], limit=1)
+        if lead and lead not in root_cause:
+            root_cause = f"{lead}\n\n{root_cause}"
     if not root_cause:
         root_cause = find_sentences(
             CAUSE_CUES, STRONG_CAUSE, [*prose_pool, fix, joined("detection"), timeline_raw, h1 or str(props.get("title") or "")]
