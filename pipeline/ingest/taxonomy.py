@@ -100,6 +100,30 @@ DEFAULT_ALIASES: dict[str, str] = {
 }
 
 
+# Where a sentence names its trigger: the clause after "due to / caused by / after ..." and the
+# subject before "caused / led to ...". Words there say what started the chain; words elsewhere
+# are as often the symptoms ("the ALB returned 503s").
+TRIGGER_AFTER = re.compile(
+    r"\b(?:due\s+to|caused\s+by|because(?:\s+of)?|triggered\s+by|(?:the\s+)?result\s+of|following|after|root\s+cause\s+(?:was|is)"
+    r"|stemmed\s+from|resulted\s+from|traced\s+(?:back\s+)?to)\b",
+    re.I,
+)
+TRIGGER_BEFORE = re.compile(r"\b(?:caused|causing|led\s+to|resulted\s+in|triggered|broke|meant\s+that)\b", re.I)
+CLAUSE_END = re.compile(r"[.;:!?\n]|,\s+(?:so|which|and|but|causing|leading)\b")
+TRIGGER_BOOST = 2.0
+
+
+def trigger_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in TRIGGER_AFTER.finditer(text):
+        end = CLAUSE_END.search(text, m.end())
+        spans.append((m.end(), end.start() if end else len(text)))
+    for m in TRIGGER_BEFORE.finditer(text):
+        start = max((c.end() for c in CLAUSE_END.finditer(text, 0, m.start())), default=0)
+        spans.append((start, m.start()))
+    return spans
+
+
 @dataclass
 class Taxonomy:
     categories: dict[str, str]
@@ -134,13 +158,17 @@ class Taxonomy:
     def scores(self, text: str) -> dict[str, float]:
         text = text or ""
         n = max(1, len(text))
+        spans = trigger_spans(text)
         out = {}
         for cat, pats in self._compiled.items():
             score = 0.0
             for pattern, weight in pats:
                 for m in pattern.finditer(text):
                     # 2x at the very start fading to 1x at the end: the trigger comes first.
-                    score += weight * (2.0 - m.start() / n)
+                    w = weight * (2.0 - m.start() / n)
+                    if any(a <= m.start() < b for a, b in spans):
+                        w *= TRIGGER_BOOST
+                    score += w
             out[cat] = score
         return out
 
