@@ -405,7 +405,9 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
         for pos, s in enumerate(sentences(pool or "")):
             if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(s) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
-            score = (0 if strong.search(s) else 1, rank, pos)
+            # A weak cue in the first pool (the summary) ties with a strong cue further on: the
+            # summary tells the cause, a timeline's "due to" is as often about a symptom.
+            score = ((0 if strong.search(s) else 1) + (0 if rank == 0 else 1), rank, pos)
             candidates.append((score, s))
     if not candidates:
         return ""
