@@ -117,17 +117,33 @@ BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
 
-# Names of infrastructure pieces that post-mortems mention as affected.
+# Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
+# (terraform, helm) and the platform as a whole ("kubernetes") are where things happen, not
+# what was affected, so they are not listed.
 KNOWN_COMPONENTS = (
-    "kubernetes", "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
+    "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
     "envoy", "istio", "linkerd", "kafka", "zookeeper", "rabbitmq", "redis", "memcached", "postgres", "postgresql",
     "mysql", "mongodb", "cassandra", "elasticsearch", "opensearch", "kibana", "prometheus", "grafana", "alertmanager",
     "thanos", "loki", "fluentd", "fluent-bit", "logstash", "etcd", "cert-manager", "external-dns", "vault", "consul",
-    "jenkins", "concourse", "argocd", "flux", "helm", "terraform", "prow", "tide", "jupyterhub", "binderhub",
-    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "dns", "s3", "rds", "ec2", "eks",
-    "gke", "cloudfront", "cloudwatch", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery", "pubsub",
-    "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
+    "jenkins", "concourse", "argocd", "flux", "prow", "tide", "jupyterhub", "binderhub",
+    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "s3", "rds", "ec2", "eks",
+    "gke", "cloudfront", "cloudwatch", "cloudwatch logs", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery",
+    "pubsub", "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
+    # Kubernetes components and add-ons.
+    "kubelet", "kube-proxy", "kube-state-metrics", "kube-apiserver", "kubernetes api", "api server", "calico",
+    "cilium", "vpc cni", "aws-node", "descheduler", "cluster autoscaler", "kyverno", "gatekeeper",
+    "open policy agent", "metrics-server", "kubespawner", "container runtime", "containerd", "dockerd",
+    # Hosted build and identity services teams name as what broke.
+    "circleci", "travis ci", "dockerhub", "docker hub", "okta", "adfs", "active directory", "ldap",
 )
+# Nodes named by role ("worker nodes", "EKS nodes"): what failed, in the words the writers use.
+NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
+# "the KIAM service", "Feature Flags service": a name the document itself calls a service.
+NAMED_SERVICE = re.compile(r"\b((?:[A-Z][\w-]*|[a-z][a-z0-9]*-[\w-]+)(?:\s+[A-Z][\w-]*){0,2})\s+[Ss]ervices?\b")
+NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
+              "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
+# Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
+HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:internal|local|compute)\b")
 SERVICE_TOKEN = re.compile(
     r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:api|db|service|svc|worker|workers|gateway|proxy|queue"
     r"|cache|cluster|server|web|app|edge|store|scheduler|controller|exporter|operator|ingest|pipeline|frontend|backend|auth|router|runner))\b",
@@ -549,11 +565,18 @@ def services_in(text: str) -> list[str]:
     out = []
     for m in SERVICE_TOKEN.finditer(text or ""):
         out.append(norm_service(m.group(1) or m.group(2)))
+    for m in NAMED_SERVICE.finditer(text or ""):
+        words = m.group(1).split()
+        while words and words[0].lower() in NOT_A_NAME:
+            words = words[1:]
+        if words:
+            out.append(norm_service(" ".join(words)))
+    out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text or ""))
     lowered = (text or "").lower()
     for name in KNOWN_COMPONENTS:
         if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
             out.append(name)
-    return out
+    return [s for s in out if not HOST_NAME.search(s)]
 
 
 def norm_service(value) -> str:
