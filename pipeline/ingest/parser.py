@@ -239,7 +239,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         fields={
             "incident_title": title,
             "date": pick_date(props, by_field, source_id, title, body),
-            "services_affected": pick_services(props, by_field, title, impact, summary),
+            "services_affected": pick_services(props, by_field, title, impact, summary, root_cause),
             "timeline": timeline,
             "root_cause": condense(root_cause, 2000),
             "fix": condense(fix, 2000),
@@ -541,7 +541,7 @@ def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str
     return m.group(1) if m else ""
 
 
-def pick_services(props: dict, by_field: dict, title: str, impact: str, summary: str) -> list[str]:
+def pick_services(props: dict, by_field: dict, title: str, impact: str, summary: str, cause: str = "") -> list[str]:
     for key in SERVICE_META_KEYS:
         value = props.get(key)
         if value:
@@ -556,7 +556,7 @@ def pick_services(props: dict, by_field: dict, title: str, impact: str, summary:
         if found:
             return dedupe(found)
     found = []
-    for text in (title, impact, summary):
+    for text in (title, impact, summary, cause):
         found.extend(services_in(text))
     return dedupe(found)[:8]
 
