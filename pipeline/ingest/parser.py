@@ -126,8 +126,8 @@ KNOWN_COMPONENTS = (
     "mysql", "mongodb", "cassandra", "elasticsearch", "opensearch", "kibana", "prometheus", "grafana", "alertmanager",
     "thanos", "loki", "fluentd", "fluent-bit", "logstash", "etcd", "cert-manager", "external-dns", "vault", "consul",
     "jenkins", "concourse", "argocd", "flux", "prow", "tide", "jupyterhub", "binderhub",
-    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "s3", "rds", "ec2", "eks",
-    "gke", "cloudfront", "cloudwatch", "cloudwatch logs", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery",
+    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "s3", "rds", "ec2",
+    "cloudfront", "cloudwatch", "cloudwatch logs", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery",
     "pubsub", "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
     # Kubernetes components and add-ons.
     "kubelet", "kube-proxy", "kube-state-metrics", "kube-apiserver", "kubernetes api", "api server", "calico",
@@ -558,7 +558,30 @@ def pick_services(props: dict, by_field: dict, title: str, impact: str, summary:
     found = []
     for text in (title, impact, summary, cause):
         found.extend(services_in(text))
-    return dedupe(found)[:8]
+    return most_specific(dedupe(found))[:8]
+
+
+def most_specific(names: list[str]) -> list[str]:
+    """Drop a name a known component found beside it spells out ("cloudwatch" beside
+    "cloudwatch logs") and the singular of a singular/plural pair. Only known names:
+    "payments-api-mtls" is a secret of the payments-api, not a more precise payments-api."""
+    words = {n: re.findall(r"[a-z0-9]+", n) for n in names}
+    out = []
+    for n in names:
+        w = words[n]
+        longer = any(
+            o != n and o in KNOWN_COMPONENTS and len(words[o]) > len(w)
+            and any(words[o][i:i + len(w)] == w for i in range(len(words[o])))
+            for o in names
+        )
+        if longer:
+            continue
+        twin = next((i for i, o in enumerate(out) if o.rstrip("s") == n.rstrip("s")), None)
+        if twin is None:
+            out.append(n)
+        elif len(n) > len(out[twin]):
+            out[twin] = n  # the plural: what was affected is usually the group ("worker nodes")
+    return out
 
 
 def services_in(text: str) -> list[str]:
@@ -567,6 +590,8 @@ def services_in(text: str) -> list[str]:
         out.append(norm_service(m.group(1) or m.group(2)))
     for m in NAMED_SERVICE.finditer(text or ""):
         words = m.group(1).split()
+        if len(words) == 1 and re.search(r"(?:^|[.!?:]\s+|\n\s*)$", text[: m.start()]):
+            continue  # a capital at a sentence start ("Total service disruption") is no name
         while words and words[0].lower() in NOT_A_NAME:
             words = words[1:]
         if words:

@@ -3,7 +3,7 @@ the text. Every document here is written for the test."""
 
 import pytest
 
-from pipeline.ingest.parser import parse, sentences
+from pipeline.ingest.parser import most_specific, parse, sentences
 from pipeline.ingest.taxonomy import Taxonomy, trigger_spans
 
 CONTRIBUTING_ONLY = """# Checkout outage
@@ -112,3 +112,10 @@ We restored the disk size and restarted the exporter.
     assert "kube-state-metrics" in services
     assert not {"kubernetes", "terraform", "helm"} & set(services)
     assert not any("compute.internal" in s or s.startswith("ip-") for s in services)
+
+
+def test_most_specific_service_names():
+    assert most_specific(["cloudwatch", "fluentd", "cloudwatch logs"]) == ["fluentd", "cloudwatch logs"]
+    assert most_specific(["master node", "etcd", "master nodes"]) == ["master nodes", "etcd"]
+    # Unknown longer names are identifiers of their own, not a more precise spelling.
+    assert most_specific(["payments-api", "payments-api-mtls"]) == ["payments-api", "payments-api-mtls"]
