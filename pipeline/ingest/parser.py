@@ -72,9 +72,18 @@ CAUSE_CUES = re.compile(
     r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
-    r"|exhaust(?:ed|ing)|ran\s+out\s+of|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
+    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed))\b",
     re.I,
+)
+# "noticed because someone looked at a dashboard": how it was found, not why it happened.
+DETECTION_STORY = re.compile(
+    r"\b(?:noticed|detected|spotted|discovered|alerted|paged|caught|flagged|reported)\s+(?:\w+\s+){0,3}?"
+    r"(?:because|when|after|by|via|through|thanks\s+to)\b",
+    re.I,
+)
+EFFECT_OF_PREVIOUS = re.compile(
+    r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b", re.I
 )
 CONTRIBUTING = re.compile(r"^\W*(?:\d+[.)]\s*)?contributing\s+factors?", re.I)
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
@@ -82,7 +91,7 @@ FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|rotated|renewed|re-?enabled"
-    r"|disabled|removed|replaced|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
+    r"|re-[a-z]+ed|disabled|removed|replaced|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
     r"|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
@@ -418,9 +427,13 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
     for rank, pool in enumerate(pools):
-        for pos, s in enumerate(sentences(pool or "")):
-            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(s) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
+        found = sentences(pool or "")
+        for pos, s in enumerate(found):
+            probe = DETECTION_STORY.sub(" ", s)
+            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
+            if pos and EFFECT_OF_PREVIOUS.match(s):
+                s = f"{found[pos - 1]} {s}"  # "This caused ..." names its cause one sentence back
             # A weak cue in the first pool (the summary) ties with a strong cue further on: the
             # summary tells the cause, a timeline's "due to" is as often about a symptom.
             score = ((0 if strong.search(s) else 1) + (0 if rank == 0 else 1), rank, pos)

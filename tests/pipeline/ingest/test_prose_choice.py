@@ -119,3 +119,30 @@ def test_most_specific_service_names():
     assert most_specific(["master node", "etcd", "master nodes"]) == ["master nodes", "etcd"]
     # Unknown longer names are identifiers of their own, not a more precise spelling.
     assert most_specific(["payments-api", "payments-api-mtls"]) == ["payments-api", "payments-api-mtls"]
+
+
+def test_how_it_was_noticed_is_not_the_cause():
+    doc = """# Upload queue stalled
+
+## Summary
+
+Uploads stalled for an hour on Friday evening. This was noticed because Priya happened to open
+the queue dashboard. One worker host had run out of memory, which broke the upload consumer.
+We restarted the consumer on a fresh host and uploads resumed.
+"""
+    fields = parse(doc, source_id="uploads.md").fields
+    assert fields["root_cause"].startswith("One worker host had run out of memory, which broke the upload consumer.")
+    assert "noticed" not in fields["root_cause"]
+
+
+def test_an_effect_sentence_brings_its_cause_along():
+    doc = """# Report builder outage
+
+## Summary
+
+For two days the report builders were flaky. On Tuesday morning the shared scratch volume was
+detached from the build host. This caused every report job to fail until the volume came back.
+We re-attached the volume and re-queued the failed jobs.
+"""
+    cause = parse(doc, source_id="reports.md").fields["root_cause"]
+    assert cause.startswith("On Tuesday morning the shared scratch volume was detached from the build host. This caused")
