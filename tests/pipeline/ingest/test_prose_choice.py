@@ -75,6 +75,11 @@ def test_summary_cause_leads_before_a_timeline_due_to():
          "configuration"),
         ("Ingress errors for all tenants", "TLS handshakes at the ingress failed because the wildcard certificate had expired.",
          "security"),
+        # DNS and the load balancer are where it showed; the hand edit is what changed.
+        ("Internal DNS lookups failing behind the load balancer",
+         "The resolver on every node stopped answering after an engineer edited its forwarding settings by hand.",
+         "configuration"),
+        ("Packet loss between zones", "The link between the two zones dropped packets for all cross-zone traffic.", "network"),
         ("Search slow for an hour", "A reindex job with no memory limit caused the search nodes to run out of memory.",
          "capacity"),
     ],
