@@ -145,6 +145,10 @@ KNOWN_COMPONENTS = (
     # Hosted build and identity services teams name as what broke.
     "circleci", "travis ci", "dockerhub", "docker hub", "okta", "adfs", "active directory", "ldap",
 )
+# One pass for all of them; longer names first, so "cloudwatch logs" is found whole.
+KNOWN_NAME = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(KNOWN_COMPONENTS, key=len, reverse=True)) + r")(?![\w-])"
+)
 # Nodes named by role ("worker nodes", "EKS nodes"): what failed, in the words the writers use.
 NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
 # "the KIAM service", "Feature Flags service": a name the document itself calls a service.
@@ -610,10 +614,7 @@ def services_in(text: str) -> list[str]:
         if words:
             out.append(norm_service(" ".join(words)))
     out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text or ""))
-    lowered = (text or "").lower()
-    for name in KNOWN_COMPONENTS:
-        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
-            out.append(name)
+    out.extend(m.group(1) for m in KNOWN_NAME.finditer((text or "").lower()))
     return [s for s in out if not HOST_NAME.search(s)]
 
 
