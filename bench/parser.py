@@ -126,8 +126,9 @@ def quality(corpus: Path, labels_file: Path, held_out: str | None = None) -> dic
     out["confusion_tuned" if held_out else "confusion"] = confusion_table(tuned)
     if held_out:
         out["confusion_held_out"] = confusion_table([r for r in rows if r["org"] == held_out])
-    out["category_errors"] = [
-        f'{r["path"]}: {r["gold_category"]} -> {r["category"]}' for r in rows if r.get("category", r.get("gold_category")) != r.get("gold_category")
+    # Only the tuned part's mistakes are listed: reading the held-out ones is how it stops being held out.
+    out["category_errors" + ("_tuned" if held_out else "")] = [
+        f'{r["path"]}: {r["gold_category"]} -> {r["category"]}' for r in tuned if r.get("category", r.get("gold_category")) != r.get("gold_category")
     ]
     return out
 
