@@ -127,15 +127,15 @@ LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
 
 # Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
-# (terraform, helm) and the platform as a whole ("kubernetes") are where things happen, not
-# what was affected, so they are not listed.
+# (terraform, helm) and the platform as a whole (kubernetes, eks, gke) are where things happen,
+# not what was affected, so they are not listed.
 KNOWN_COMPONENTS = (
     "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
     "envoy", "istio", "linkerd", "kafka", "zookeeper", "rabbitmq", "redis", "memcached", "postgres", "postgresql",
     "mysql", "mongodb", "cassandra", "elasticsearch", "opensearch", "kibana", "prometheus", "grafana", "alertmanager",
     "thanos", "loki", "fluentd", "fluent-bit", "logstash", "etcd", "cert-manager", "external-dns", "vault", "consul",
     "jenkins", "concourse", "argocd", "flux", "prow", "tide", "jupyterhub", "binderhub",
-    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "s3", "rds", "ec2",
+    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "dns", "s3", "rds", "ec2",
     "cloudfront", "cloudwatch", "cloudwatch logs", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery",
     "pubsub", "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
     # Kubernetes components and add-ons.
