@@ -28,7 +28,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"upgrad(e|ed|ing)", 2.5), (r"new version|version (bump|update|upgrade)|v?\d+\.\d+(\.\d+)?", 1.5),
         (r"migrat(ion|ed|ing)", 1.5), (r"bump(ed|s)?", 2.5), (r"helm chart", 1.5),
         (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),
-        (r"image|AMI|canary", 1.0), (r"regression|introduced", 1.5),
+        (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
     ],
     "configuration": [
         (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag", 2.5),
@@ -61,7 +61,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*|starv(ed|ation)", 3.0),
         (r"disk (full|space)|ENOSPC|no space left|inodes?|inotify|quota|limit(s)? (reached|hit|exceeded)|too many", 2.5),
         (r"traffic (spike|surge)|spike|surge|load|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
-        (r"memory|CPU|throttl(ed|ing)|connection pool|max_connections|file descriptors|IP address(es)?|resources?", 1.5),
+        (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?|resources?", 1.5),
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
     ],
