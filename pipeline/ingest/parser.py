@@ -81,20 +81,30 @@ CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
     r"|identified\s+that|found\s+that|turned\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:issue|problem)\s+was\s+(?:that|caused|due|with|in)"
-    r"|culprit|the\s+reason|led\s+to|which\s+meant|caused|causing"
+    r"|culprit|the\s+reason|led\s+to|leading\s+to|result(?:ed|ing)\s+in|which\s+meant|caused|causing"
     r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
-    r"|exhaust(?:ed|ing)|ran\s+out\s+of|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
+    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed))\b",
     re.I,
+)
+# "noticed because someone looked at a dashboard": the words that tell how it was found, so
+# their "because" is not read as a cause cue.
+DETECTION_PHRASE = re.compile(
+    r"\b(?:noticed|detected|spotted|discovered|alerted|paged|caught|flagged|reported)\s+(?:\w+\s+){0,3}?"
+    r"(?:because|when|after|by|via|through|thanks\s+to)\b",
+    re.I,
+)
+EFFECT_OF_PREVIOUS = re.compile(
+    r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b", re.I
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
-    r"|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
+    r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
     r"|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
@@ -155,17 +165,37 @@ BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
 
-# Names of infrastructure pieces that post-mortems mention as affected.
+# Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
+# (terraform, helm) and the platform as a whole (kubernetes, eks, gke) are where things happen,
+# not what was affected, so they are not listed.
 KNOWN_COMPONENTS = (
-    "kubernetes", "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
+    "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
     "envoy", "istio", "linkerd", "kafka", "zookeeper", "rabbitmq", "redis", "memcached", "postgres", "postgresql",
     "mysql", "mongodb", "cassandra", "elasticsearch", "opensearch", "kibana", "prometheus", "grafana", "alertmanager",
     "thanos", "loki", "fluentd", "fluent-bit", "logstash", "etcd", "cert-manager", "external-dns", "vault", "consul",
-    "jenkins", "concourse", "argocd", "flux", "helm", "terraform", "prow", "tide", "jupyterhub", "binderhub",
-    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "dns", "s3", "rds", "ec2", "eks",
-    "gke", "cloudfront", "cloudwatch", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery", "pubsub",
-    "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
+    "jenkins", "concourse", "argocd", "flux", "prow", "tide", "jupyterhub", "binderhub",
+    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "dns", "s3", "rds", "ec2",
+    "cloudfront", "cloudwatch", "cloudwatch logs", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery",
+    "pubsub", "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
+    # Kubernetes components and add-ons.
+    "kubelet", "kube-proxy", "kube-state-metrics", "kube-apiserver", "kubernetes api", "api server", "calico",
+    "cilium", "vpc cni", "aws-node", "descheduler", "cluster autoscaler", "kyverno", "gatekeeper",
+    "open policy agent", "metrics-server", "kubespawner", "container runtime", "containerd", "dockerd",
+    # Hosted build and identity services teams name as what broke.
+    "circleci", "travis ci", "dockerhub", "docker hub", "okta", "adfs", "active directory", "ldap",
 )
+# One pass for all of them; longer names first, so "cloudwatch logs" is found whole.
+KNOWN_NAME = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(KNOWN_COMPONENTS, key=len, reverse=True)) + r")(?![\w-])"
+)
+# Nodes named by role ("worker nodes", "EKS nodes"): what failed, in the words the writers use.
+NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
+# "the KIAM service", "Feature Flags service": a name the document itself calls a service.
+NAMED_SERVICE = re.compile(r"\b((?:[A-Z][\w-]*|[a-z][a-z0-9]*-[\w-]+)(?:\s+[A-Z][\w-]*){0,2})\s+[Ss]ervices?\b")
+NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
+              "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
+# Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
+HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:internal|local|compute)\b")
 SERVICE_TOKEN = re.compile(
     r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:api|db|service|svc|worker|workers|gateway|proxy|queue"
     r"|cache|cluster|server|web|app|edge|store|scheduler|controller|exporter|operator|ingest|pipeline|frontend|backend|auth|router|runner))\b",
@@ -277,7 +307,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         timeline = condense(summary or unlabeled or str(props.get("summary") or ""), 1200)
         timeline_origin = ("prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")) if timeline else ""
     date, date_origin = pick_date(props, by_field, source_id, title, body, prop_origin)
-    services, services_origin = pick_services(props, by_field, title, joined("impact"), summary, prop_origin)
+    services, services_origin = pick_services(props, by_field, title, joined("impact"), summary, prop_origin, root_cause)
     hints, hint_origin = category_hints(props, by_field, prop_origin)
     provenance = {
         "incident_title": title_origin,
@@ -587,6 +617,9 @@ def strip_markdown(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
+    # One clause per line ("semantic line breaks"): a line that goes on in lower case, not as a
+    # list item, continues the sentence above it.
+    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(])", " ", text or "")
     plain = strip_markdown(text)
     out = []
     for para in re.split(r"\n\s*\n|\n(?=\s*\S)", plain):
@@ -601,10 +634,16 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
     for rank, pool in enumerate(pools):
-        for pos, s in enumerate(sentences(pool or "")):
-            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(s) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
+        found = sentences(pool or "")
+        for pos, s in enumerate(found):
+            probe = DETECTION_PHRASE.sub(" ", s)
+            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
-            score = (0 if strong.search(s) else 1, rank, pos)
+            if pos and EFFECT_OF_PREVIOUS.match(s):
+                s = f"{found[pos - 1]} {s}"  # "This caused ..." names its cause one sentence back
+            # A weak cue in the first pool (the summary) ties with a strong cue further on: the
+            # summary tells the cause, a timeline's "due to" is as often about a symptom.
+            score = ((0 if strong.search(s) else 1) + (0 if rank == 0 else 1), rank, pos)
             candidates.append((score, s))
     if not candidates:
         return ""
@@ -724,7 +763,7 @@ def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str
 
 
 def pick_services(
-    props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin
+    props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin, cause: str = ""
 ) -> tuple[list[str], str]:
     for key in SERVICE_META_KEYS:
         value = props.get(key)
@@ -740,20 +779,49 @@ def pick_services(
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
     found = []
-    for text in (title, impact, summary):
+    for text in (title, impact, summary, cause):
         found.extend(services_in(text))
-    return dedupe(found)[:8], "prose" if found else ""
+    return most_specific(dedupe(found))[:8], "prose" if found else ""
+
+
+def most_specific(names: list[str]) -> list[str]:
+    """Drop a name a known component found beside it spells out ("cloudwatch" beside
+    "cloudwatch logs") and the singular of a singular/plural pair. Only known names:
+    "payments-api-mtls" is a secret of the payments-api, not a more precise payments-api."""
+    words = {n: re.findall(r"[a-z0-9]+", n) for n in names}
+    out = []
+    for n in names:
+        w = words[n]
+        longer = any(
+            o != n and o in KNOWN_COMPONENTS and len(words[o]) > len(w)
+            and any(words[o][i:i + len(w)] == w for i in range(len(words[o])))
+            for o in names
+        )
+        if longer:
+            continue
+        twin = next((i for i, o in enumerate(out) if o.rstrip("s") == n.rstrip("s")), None)
+        if twin is None:
+            out.append(n)
+        elif len(n) > len(out[twin]):
+            out[twin] = n  # the plural: what was affected is usually the group ("worker nodes")
+    return out
 
 
 def services_in(text: str) -> list[str]:
     out = []
     for m in SERVICE_TOKEN.finditer(text or ""):
         out.append(norm_service(m.group(1) or m.group(2)))
-    lowered = (text or "").lower()
-    for name in KNOWN_COMPONENTS:
-        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
-            out.append(name)
-    return out
+    for m in NAMED_SERVICE.finditer(text or ""):
+        words = m.group(1).split()
+        if len(words) == 1 and re.search(r"(?:^|[.!?:]\s+|\n\s*)$", text[: m.start()]):
+            continue  # a capital at a sentence start ("Total service disruption") is no name
+        while words and words[0].lower() in NOT_A_NAME:
+            words = words[1:]
+        if words:
+            out.append(norm_service(" ".join(words)))
+    out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text or ""))
+    out.extend(m.group(1) for m in KNOWN_NAME.finditer((text or "").lower()))
+    return [s for s in out if not HOST_NAME.search(s)]
 
 
 def norm_service(value) -> str:
