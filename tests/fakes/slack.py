@@ -308,7 +308,7 @@ class FakeSlack:
     # -- building payloads as Slack does -------------------------------------------------------
 
     def mention(self, text: str, *, user: str = "U1", channel: str = "C1", event_id: str | None = None,
-                ts: str | None = None) -> dict:
+                ts: str | None = None, thread_ts: str | None = None) -> dict:
         """Post a user's message mentioning the bot and deliver its app_mention event.
         Returns {event_id, ts, envelope_id}."""
         ts = ts or f"{int(time.time())}.{next(self._ts):06d}"
@@ -320,6 +320,8 @@ class FakeSlack:
             "event": {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}".strip(), "ts": ts,
                       "channel": channel, "event_ts": ts, "team": TEAM},
         }
+        if thread_ts:
+            payload["event"]["thread_ts"] = thread_ts
         return {"event_id": event_id, "ts": ts, "envelope_id": self.send("events_api", payload), "payload": payload}
 
     def message(self, text: str, *, user: str = "U1", channel: str = "C1", thread_ts: str | None = None,
