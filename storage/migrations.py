@@ -235,6 +235,8 @@ def m0xx_retrieval_examples(db: sqlite_utils.Database) -> None:
         not_null={"question", "source", "source_id"},
     )
     db["retrieval_examples"].create_index(["answer_id", "user"], unique=True)
+    # A thread reply is a follow-up only where the bot answered: looked up on every reply.
+    db["answers"].create_index(["channel", "thread_ts"])
 
 
 MIGRATIONS = [
