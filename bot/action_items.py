@@ -4,7 +4,8 @@ open.
 An item links an issue by URL (https://github.com/org/repo/issues/12, or the GitHub
 Enterprise host of GITHUB_API_URL) or as org/repo#12. Statuses come from the GitHub API
 with GITHUB_TOKEN (PyGithub, one request per issue, no retries: an answer never waits on a
-struggling GitHub), cached for `ttl` seconds. No token, no status: the items are still shown."""
+struggling GitHub), cached for `ttl` seconds, failures too (a GitHub that is down costs
+one request per issue per `ttl`, not one per answer). No token, no status: the items are still shown."""
 
 from __future__ import annotations
 
@@ -76,9 +77,10 @@ class IssueStatus:
         from github import Auth, Github, GithubException
 
         if self._client is None:
-            self._client = Github(auth=Auth.Token(self.token), base_url=self.api_url, retry=None, timeout=5)
+            # lazy: the issue is one request, without fetching its repository first.
+            self._client = Github(auth=Auth.Token(self.token), base_url=self.api_url, retry=None, timeout=5, lazy=True)
         try:
-            return self._client.get_repo(repo, lazy=True).get_issue(number).state
+            return self._client.get_repo(repo).get_issue(number).state
         except (GithubException, OSError) as exc:
             log.warning("status of %s#%d unavailable: %s", repo, number, exc)
             return None
