@@ -46,6 +46,7 @@ THANKS_UP = "Thanks, noted."
 THANKS_DOWN = "Thanks, noted: this helps us improve the answers."
 ANSWER_GONE = "Sorry, I no longer have that answer on record, so the vote was not stored."
 PRIVATE_LOOKING = "Looking through past incidents… (only you can see this answer)"
+CORRECTION_NEEDS_WHAT = "Pick what was wrong."
 SOURCES_NONE = "No sources are configured: add them to postmortem.toml (see the README)."
 
 

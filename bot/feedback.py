@@ -51,7 +51,7 @@ class Feedback:
     def submitted(self, ack, body: dict, view: dict) -> None:
         values = blocks.correction_values(view)
         if not values["what"]:
-            ack(response_action="errors", errors={"what": "Pick what was wrong."})
+            ack(response_action="errors", errors={"what": blocks.CORRECTION_NEEDS_WHAT})
             return
         ack()
         answer_id, user = int(view["private_metadata"]), body["user"]["id"]
