@@ -58,10 +58,14 @@ class Feedback:
         answer = self.answers.get(answer_id)
         sources = (answer or {}).get("sources") or []
         index = values["incident"] or 0
-        if index >= len(sources) or not sources[index].get("source"):
+        source = sources[index] if index < len(sources) else {}
+        if source.get("source_id") and not source.get("source"):
+            # Answers stored before sources carried their source name: unambiguous ids only.
+            found = self.answers.database.find_incidents(source["source_id"])
+            source = {**source, "source": found[0]["source"]} if len(found) == 1 else {}
+        if not source.get("source"):
             log.info("correction by %s on answer #%s names no stored incident: vote kept only", user, answer_id)
             return
-        source = sources[index]
         label_id = self.answers.correct(
             answer_id,
             user,
