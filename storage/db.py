@@ -257,7 +257,9 @@ class Database:
         if unknown:
             raise ValueError(f"not a label field: {', '.join(sorted(unknown))}")
         values = {k: v for k, v in fields.items() if v}
-        with self.db.conn:
+        # atomic(), not `with conn`: sqlite-utils' insert commits on its own when no transaction
+        # is open yet, which let a reader see the label before the incident changed.
+        with self.db.atomic():
             label_id = self.db["labels"].insert(
                 {
                     "source": source,
