@@ -6,8 +6,11 @@ Baseline (same run, same questions, interleaved with the Slack runs): `Answerer.
 directly, no Slack. Then, through a Socket Mode connection to tests/fakes/slack.py (real
 sockets, real Bolt, real slack_sdk), one question at a time: mention -> the "looking…" reply
 in the thread, -> the first streamed words, -> the final answer with sources; p50/p95 and
-the ratio to the direct baseline (what Slack, streaming edits and storage add). Finally a
-burst of N mentions at once: every one must be acknowledged and answered exactly once, none
+the ratio to the direct baseline (what Slack, streaming edits and storage add). After each
+answer, a follow-up in its thread without a mention ("and how did we detect it?": answered
+with the thread's question as context) and a question in a direct message (one of the last
+queries, so no prompt repeats one llama.cpp has cached): message -> 'looking…' and -> final
+answer. Finally a burst of N mentions at once: every one must be acknowledged and answered exactly once, none
 lost, no apologies, and no edit refused for exceeding Slack's per-channel rate."""
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+
+
+FOLLOW_UP = "and how did we detect it?"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -89,6 +95,7 @@ def main() -> None:
         bot.start_background(with_scheduler=False)
         try:
             direct, acks, firsts, finals, streamed = [], [], [], [], []
+            follow_acks, follow_finals, dm_acks, dm_finals = [], [], [], []
             # Baseline and Slack runs are interleaved so that load from other processes on the
             # machine hits both alike, offset by one question: llama.cpp reuses the KV cache of
             # an identical previous prompt, which would flatter whichever run came second.
@@ -108,6 +115,20 @@ def main() -> None:
                 firsts.append(reply.history[1]["at"] - sent_at)  # first words, or the final answer
                 finals.append(final_at(reply) - sent_at)
                 streamed.append(len(reply.history) - 2)  # edits between placeholder and final
+
+                sent_at = time.monotonic()
+                slack.message(FOLLOW_UP, channel=channel, thread_ts=sent["ts"])
+                follow = slack.wait_for(lambda: (slack.thread(channel, sent["ts"])[1:] or [None])[0], 30)
+                slack.wait_for(lambda: final_at(follow), 300)
+                follow_acks.append(follow.history[0]["at"] - sent_at)
+                follow_finals.append(final_at(follow) - sent_at)
+
+                dm_channel, sent_at = f"D{i}", time.monotonic()
+                dm = slack.message(queries[-i], channel=dm_channel)
+                dm_reply = slack.wait_for(lambda: (slack.thread(dm_channel, dm["ts"]) or [None])[0], 30)
+                slack.wait_for(lambda: final_at(dm_reply), 300)
+                dm_acks.append(dm_reply.history[0]["at"] - sent_at)
+                dm_finals.append(final_at(dm_reply) - sent_at)
 
             burst_questions = [queries[i % len(queries)] for i in range(args.burst)]
             burst_started = time.monotonic()
@@ -143,6 +164,10 @@ def main() -> None:
         ("mention -> 'looking…' reply in thread", acks),
         ("mention -> first words of the answer shown", firsts),
         ("mention -> final answer with sources", finals),
+        ("follow-up in thread -> 'looking…'", follow_acks),
+        ("follow-up in thread -> final answer", follow_finals),
+        ("DM -> 'looking…' reply", dm_acks),
+        ("DM -> final answer", dm_finals),
         (f"burst of {args.burst}: mention -> 'looking…'", b_acks),
         (f"burst of {args.burst}: mention -> final answer", b_finals),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -10,11 +11,15 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import blocks
+from bot.action_items import IssueStatus
 from bot.commands import Commands
 from bot.config import BotConfig
+from bot.conversations import Conversations
+from bot.feedback import Feedback
 from bot.home import home_view
 from bot.job_runner import JobRunner, Ticker, model_watch
 from bot.mentions import Answering
+from bot.private import PrivateAnswers
 from bot.scheduler import retrain_when_enough_new, start_scheduler
 from bot.settings import Settings
 from bot.streaming import UpdateBudget
@@ -56,10 +61,19 @@ class Bot:
         self.answering.close()
 
 
-def build_bot(settings: Settings, client: WebClient, answerer, db: Database, config: BotConfig | None = None) -> Bot:
+def build_bot(
+    settings: Settings,
+    client: WebClient,
+    answerer,
+    db: Database,
+    config: BotConfig | None = None,
+    issues: IssueStatus | None = None,
+) -> Bot:
     """Wire the listeners. Jobs whose process died with a previous run of the app are marked
-    failed here, before anything new starts."""
+    failed here, before anything new starts. `issues`: GitHub issue statuses for action
+    items (default: from GITHUB_TOKEN / GITHUB_API_URL)."""
     config = config or BotConfig()
+    issues = issues or IssueStatus.from_env(os.environ)
     app = App(client=client, logger=logging.getLogger("slack_bolt"))
     jobs = JobStore(db)
     for job_id in reap_interrupted(jobs):
@@ -67,7 +81,17 @@ def build_bot(settings: Settings, client: WebClient, answerer, db: Database, con
 
     budget = UpdateBudget()  # one chat.update budget per channel, shared by every edit
     answers = AnswerStore(db)
-    answering = Answering(answerer, answers, budget, settings.stream_interval)
+    answering = Answering(
+        answerer,
+        answers,
+        budget,
+        settings.stream_interval,
+        sources_for=lambda channel: config.sources_for(db, channel),
+        enrich=issues.enrich,
+    )
+    conversations = Conversations(answering, answers)
+    private = PrivateAnswers(answering, answers)
+    feedback = Feedback(answers, config.categories)
     runner = JobRunner(db.path, jobs, client, budget, interval=settings.job_poll_interval)
     runner.on_finished.append(retrain_when_enough_new(runner, db, config.retrain_threshold, config.retrain))
     commands = Commands(
@@ -84,25 +108,20 @@ def build_bot(settings: Settings, client: WebClient, answerer, db: Database, con
     def on_mention(client, event, body):
         answering.on_mention(client, event, body.get("event_id"))
 
+    @app.event("message")
+    def on_message(client, event, context):
+        conversations.on_message(client, event, context.bot_user_id)
+
     @app.event("app_home_opened")
     def on_home(client, event):
         if event.get("tab", "home") == "home":
             client.views_publish(user_id=event["user"], view=home_view(db))
 
-    def vote(kind: str):
-        def on_vote(ack, body, action, respond):
-            ack()
-            try:
-                answers.vote(int(action["value"]), body["user"]["id"], kind)
-                text = "Thanks, noted." if kind == "up" else "Thanks, noted: this helps us improve the answers."
-            except KeyError:  # a button from before the database was reset
-                text = "Sorry, I no longer have that answer on record, so the vote was not stored."
-            respond(text=text, response_type="ephemeral", replace_original=False)
-
-        return on_vote
-
-    app.action(blocks.VOTE_UP)(vote("up"))
-    app.action(blocks.VOTE_DOWN)(vote("down"))
+    app.action(blocks.VOTE_UP)(feedback.up)
+    app.action(blocks.VOTE_DOWN)(feedback.down)
+    app.view(blocks.CORRECTION)(feedback.submitted)
+    app.action(blocks.SHARE)(private.share)
+    app.command("/postmortem")(private.command)
     app.command("/postmortem-sync")(commands.sync)
     app.command("/postmortem-retrain")(commands.retrain)
     app.command("/postmortem-status")(commands.status)

@@ -16,14 +16,58 @@ FALLBACK_TEXT_MAX = 3000  # the notification text; Slack allows 40k but nobody r
 # and its own listener (Bolt never acks an action nobody listens to).
 VOTE_UP = "feedback_up"
 VOTE_DOWN = "feedback_down"
+SHARE = "share_answer"  # on a private (/postmortem) answer: post it to the channel
+CORRECTION = "correction"  # the 👎 modal's callback_id
+MODAL_TITLE_MAX = 24
+OPTION_TEXT_MAX = 75
+CAUSE_MAX = 500  # a corrected root cause: a sentence or two, like the parser's
+
+# What a 👎 can say was wrong (value, label).
+WRONG = (
+    ("wrong-incident", "It cited the wrong incident"),
+    ("wrong-cause", "The root cause is wrong"),
+    ("wrong-category", "The category is wrong"),
+    ("not-helpful", "Not helpful"),
+)
 
 USAGE = (
     "Ask me about past incidents, for example:\n"
     "• `@postmortem payments API returning 502s after a deploy, what fixed it last time?`\n"
     "• `@postmortem kafka consumer lag on the ledger writer`\n"
     "I answer in the thread with the most similar post-mortems and how they were fixed.\n"
+    "Ask `/postmortem <question>` for an answer only you see, or send me a direct message. "
+    "In a thread I answered, reply with a follow-up question (\"and how did we detect it?\") "
+    "without mentioning me.\n"
     "Admins: `/postmortem-sync [source|all] [allow_mass_delete]`, `/postmortem-retrain`; everyone: `/postmortem-status`."
 )
+
+# Replies to slash commands and clicks (ephemeral).
+THANKS_UP = "Thanks, noted."
+THANKS_DOWN = "Thanks, noted: this helps us improve the answers."
+ANSWER_GONE = "Sorry, I no longer have that answer on record, so the vote was not stored."
+PRIVATE_LOOKING = "Looking through past incidents… (only you can see this answer)"
+CORRECTION_NEEDS_WHAT = "Pick what was wrong."
+SOURCES_NONE = "No sources are configured: add them to postmortem.toml (see the README)."
+
+
+def unknown_source(target: str, names: list[str]) -> str:
+    listed = ", ".join(f"`{n}`" for n in names) or "none configured"
+    return f"I don't know a source called `{escape(target)}`. Sources: {listed}, or `all`."
+
+
+def admins_only(what: str) -> str:
+    return (
+        f"Sorry, only postmortem admins can run a {what}. "
+        "Ask one of them, or see `/postmortem-status` for what is running."
+    )
+
+
+def job_busy(kind: str) -> str:
+    return f"A {kind} is already running; one at a time."
+
+
+def job_started(kind: str, job_id: int) -> str:
+    return f"Started {kind} job #{job_id}. I'll keep its progress up to date here."
 
 
 def escape(text: str) -> str:
@@ -102,21 +146,22 @@ def looking_message() -> tuple[str, list[dict]]:
     return streaming_message("")
 
 
-def answer_messages(answer: dict, answer_id: int) -> list[tuple[str, list[dict]]]:
+def answer_messages(
+    answer: dict, answer_id: int, *, private: bool = False, shared_by: str | None = None
+) -> list[tuple[str, list[dict]]]:
     """The final answer as one or more messages (text, blocks). The first message replaces the
-    streamed reply; the sources and the 👍/👎 buttons go at the end of the last one."""
+    streamed reply; the sources and the 👍/👎 buttons go at the end of the last one.
+    `private`: an ephemeral answer, with a button that shares it; `shared_by`: the user who
+    shared it to the channel."""
     body = sections(escape(answer.get("answer") or "_(the model gave no text; see the sources below)_"))
     meta = [context(_meta_line(answer))]
-    tail = _source_blocks(answer.get("sources") or []) + [
-        {
-            "type": "actions",
-            "block_id": f"feedback:{answer_id}",
-            "elements": [
-                button("👍 Helpful", VOTE_UP, str(answer_id)),
-                button("👎 Not helpful", VOTE_DOWN, str(answer_id)),
-            ],
-        }
-    ]
+    buttons = [button("👍 Helpful", VOTE_UP, str(answer_id)), button("👎 Not helpful", VOTE_DOWN, str(answer_id))]
+    if private:
+        buttons.append(button("Share to channel", SHARE, str(answer_id), style="primary"))
+    tail = _source_blocks(answer.get("sources") or []) + _action_item_blocks(answer.get("action_items") or [])
+    tail += [{"type": "actions", "block_id": f"feedback:{answer_id}", "elements": buttons}]
+    if shared_by:
+        tail.append(context(f"Shared by <@{shared_by}> from an answer only they could see."))
     blocks = body + meta + tail
     messages = []
     # Pack into messages of at most 50 blocks; the tail (sources + buttons) stays together.
@@ -159,6 +204,28 @@ def _source_blocks(sources: list[dict]) -> list[dict]:
     return blocks
 
 
+def _action_item_blocks(items: list[dict]) -> list[dict]:
+    """The first incident's action items; those that link a GitHub issue say whether it is
+    still open (when a token lets the bot ask)."""
+    if not items:
+        return []
+    known = [i for i in items if i.get("state")]
+    head = "*Action items of [1]*"
+    if known:
+        still = sum(i["state"] == "open" for i in known)
+        head += f"  ·  {still} of {len(known)} tracked in GitHub still open"
+    lines = [head]
+    for item in items[:10]:
+        mark = {"open": ":large_green_circle: open", "closed": ":white_check_mark: closed"}.get(item.get("state"), "•")
+        line = f"{mark} {escape(_clip(item['text'], 280))}"
+        if item.get("issue"):
+            line += f"  ({escape(item['issue'])})"
+        lines.append(line)
+    if len(items) > 10:
+        lines.append(f"_…and {len(items) - 10} more_")
+    return [section(_truncate("\n".join(lines), SECTION_MAX))]
+
+
 def _score(score) -> str:
     return f"score {score:.2f}" if isinstance(score, (int, float)) else ""
 
@@ -182,6 +249,30 @@ def error_message(error_id: str) -> tuple[str, list[dict]]:
         f"The error id is `{error_id}` if you want to report it to the bot's admins."
     )
     return "Sorry, something went wrong", [section(text)]
+
+
+def status(current: dict | None, last: dict | None, active: list[dict]) -> list[dict]:
+    """`/postmortem-status`: the model in service, the last sync, running jobs."""
+    model = (
+        f"*Model:* {escape(current['name'])} (trained {current['trained_at']}, promoted {current['promoted_at']})"
+        if current
+        else "*Model:* the embedded base model (no fine-tuned model promoted yet)"
+    )
+    sync = (
+        f"*Last sync:* {escape(last['source'])} {last['status']} at "
+        f"{last['finished_at'] or last['started_at']}: {last['new'] or 0} new, "
+        f"{last['updated'] or 0} updated, {last['excluded'] or 0} excluded, {last['errors'] or 0} errors"
+        if last
+        else "*Last sync:* never"
+    )
+    out = [section(model), section(sync)]
+    if active:
+        out.append(section("*Running jobs:*"))
+        for job in active[:10]:
+            out += job_message(job)[1]
+    else:
+        out.append(section("*Running jobs:* none"))
+    return out
 
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -304,3 +395,211 @@ def _clip_block(text: str) -> str:
     if len(text) <= SECTION_MAX:
         return text
     return text[: SECTION_MAX - 4] + "…```"
+
+
+# -- corrections (the 👎 modal) ---------------------------------------------------------------
+
+
+def correction_modal(answer: dict, answer_id: int, categories: list[str]) -> dict:
+    """What was wrong, which incident, and optionally the right category or cause. The
+    answer id travels in private_metadata; option values index the answer's sources."""
+    sources = answer.get("sources") or []
+    out = []
+    if sources:
+        options = [
+            _option(f"[{i}] {src.get('incident_title') or src.get('source_id') or 'untitled'}", str(i - 1))
+            for i, src in enumerate(sources[:3], 1)
+        ]
+        out.append(_input("incident", "Which incident is it about?", {
+            "type": "static_select", "action_id": "value", "options": options, "initial_option": options[0],
+        }))
+    out.append(_input("what", "What was wrong?", {
+        "type": "radio_buttons", "action_id": "value", "options": [_option(label, value) for value, label in WRONG],
+    }))
+    out.append(_input("category", "The right category (optional)", {
+        "type": "static_select", "action_id": "value", "options": [_option(c, c) for c in categories[:100]],
+    }, optional=True))
+    out.append(_input("cause", "The right root cause (optional)", {
+        "type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": CAUSE_MAX,
+    }, optional=True))
+    out.append(context("A correction is stored on the incident at once and used by the next retrain."))
+    return {
+        "type": "modal",
+        "callback_id": CORRECTION,
+        "private_metadata": str(answer_id),
+        "title": {"type": "plain_text", "text": "What was wrong?"[:MODAL_TITLE_MAX]},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": out,
+    }
+
+
+def correction_values(view: dict) -> dict:
+    """The submitted modal as {incident (index), what, category, cause}: None where empty."""
+    state = (view.get("state") or {}).get("values") or {}
+
+    def value(block: str):
+        element = (state.get(block) or {}).get("value") or {}
+        option = element.get("selected_option")
+        return option["value"] if option else (element.get("value") or "").strip() or None
+
+    incident = value("incident")
+    return {
+        "incident": int(incident) if incident is not None else None,
+        "what": value("what"),
+        "category": value("category"),
+        "cause": value("cause"),
+    }
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": {"type": "plain_text", "text": _truncate(text, OPTION_TEXT_MAX)}, "value": value}
+
+
+def _input(block_id: str, label: str, element: dict, optional: bool = False) -> dict:
+    return {"type": "input", "block_id": block_id, "optional": optional,
+            "label": {"type": "plain_text", "text": label}, "element": element}
+
+
+# -- App Home --------------------------------------------------------------------------------
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def home_model(current: dict | None) -> list[dict]:
+    if not current:
+        return [section("*Model:* the embedded base model; no fine-tuned model has been promoted yet.")]
+    return [
+        section(
+            f"*Model:* {escape(current['name'])}\n"
+            f"Base: {escape(current.get('base_model') or '?')}  ·  trained {current['trained_at']}"
+            f"  ·  in service since {current['promoted_at']}"
+        )
+    ]
+
+
+def home_figures(figures: dict) -> list[dict]:
+    """The served model's live figures: {label: value} from its latest eval run."""
+    if not figures:
+        return [context("No evaluation of the model in service yet: its figures appear after `postmortem eval`.")]
+    return [section("*The model in service*  ·  " + "  ·  ".join(f"{label}: *{v:.0%}*" for label, v in figures.items()))]
+
+
+def home_eval(runs: list[dict]) -> list[dict]:
+    if not runs:
+        return [section("*Evaluation:* no evaluation run yet (`postmortem eval` or `/postmortem-retrain`).")]
+    latest = runs[0]
+    out = [
+        section(
+            f"*Latest evaluation* (run #{latest['id']}, {latest['created_at']}, "
+            f"{latest['n_incidents']} held-out incidents)"
+        ),
+        section(eval_table(latest["results"])),
+    ]
+    trend = trend_table(list(reversed(runs)))
+    if trend:
+        out += [section(f"*Trend over the last {len(runs)} runs*"), section(trend)]
+    return out
+
+
+def trend_table(runs: list[dict]) -> str:
+    """One line per (system, metric): a sparkline over the runs, oldest first, and the
+    first and latest values."""
+    if len(runs) < 2:
+        return ""
+    series: dict[tuple[str, str], list[float | None]] = {}
+    for i, run in enumerate(runs):
+        for system, metrics in run["results"].items():
+            for metric, value in metrics.items():
+                if isinstance(value, (int, float)):
+                    series.setdefault((system, metric), [None] * len(runs))[i] = float(value)
+    if not series:
+        return ""
+    width = max(len(f"{s} {m}") for s, m in series) + 2
+    lines = []
+    for (system, metric), values in sorted(series.items()):
+        known = [v for v in values if v is not None]
+        line = f"{system} {metric}".ljust(width) + sparkline(values)
+        line += f"  {known[0]:.3f} → {known[-1]:.3f}"
+        lines.append(line)
+    return _clip_block("```" + escape("\n".join(lines)) + "```")
+
+
+def sparkline(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    lo, hi = min(known), max(known)
+    out = ""
+    for v in values:
+        if v is None:
+            out += " "
+        elif hi == lo:
+            out += SPARK[len(SPARK) // 2]
+        else:
+            out += SPARK[round((v - lo) / (hi - lo) * (len(SPARK) - 1))]
+    return out
+
+
+def home_corpus(stats: dict) -> list[dict]:
+    def listing(counts: dict) -> str:
+        return ", ".join(f"{escape(str(k or '?'))}: {v}" for k, v in counts.items()) or "none"
+
+    return [
+        section(
+            f"*Corpus:* {stats['incidents']} incidents\n"
+            f"By source: {listing(stats['by_source'])}\n"
+            f"By category: {listing(stats['by_category'])}\n"
+            f"Excluded: {sum(stats['excluded'].values())} ({listing(stats['excluded'])})"
+        )
+    ]
+
+
+def home_jobs(recent: list[dict]) -> list[dict]:
+    if not recent:
+        return [section("*Recent jobs:* none yet")]
+    lines = []
+    for job in recent:
+        when = job["finished_at"] or job["started_at"] or job["created_at"]
+        line = f"#{job['id']} {job['kind']} — {job['status']} ({when})"
+        if job["status"] in ("queued", "running") and job.get("total"):
+            line += f" step {job['step']}/{job['total']}"
+        elif job.get("message") and job["status"] == "failed":
+            line += f": {job['message'][:200]}"
+        lines.append("• " + escape(line))
+    return [section("*Recent jobs*\n" + "\n".join(lines))]
+
+
+def home_feedback(counts: dict, by_day: list[tuple[str, int, int]]) -> list[dict]:
+    """Vote counts, and the trend as a text sparkline of the daily share of 👍 (a Home view
+    can only show an image from a URL or an uploaded file; see the README)."""
+    out = [
+        section(
+            f"*Feedback:* 👍 {counts['up']}  ·  👎 {counts['down']}  ·  "
+            f"{counts['answers']} answers given, {counts['failures']} failed"
+        )
+    ]
+    if len(by_day) >= 2:
+        shares = [up / (up + down) for _, up, down in by_day]
+        out.append(
+            context(
+                f"Share of 👍 by day, {by_day[0][0]} → {by_day[-1][0]}: `{sparkline(shares)}`  "
+                f"{shares[0]:.0%} → {shares[-1]:.0%}"
+            )
+        )
+    return out
+
+
+def home_corrections(pending: list[dict], applied: int) -> list[dict]:
+    """Corrections made since the model in service was trained (the next retrain learns
+    them) and those it already learned from."""
+    head = f"*Corrections:* {len(pending)} pending for the next retrain  ·  {applied} applied"
+    lines = [head]
+    for label in pending[-5:]:
+        fields = ", ".join(
+            f"{k.replace('_', ' ')} → {_clip(label[k], 80)}" for k in ("root_cause_category", "root_cause") if label.get(k)
+        )
+        lines.append(
+            f"• {escape(label['source_id'])}: {escape(label.get('what_was_wrong') or 'corrected')}"
+            + (f" ({escape(fields)})" if fields else "")
+            + (f" — <@{label['author']}>" if label.get("origin") == "slack" else "")
+        )
+    return [section(_truncate("\n".join(lines), SECTION_MAX))]

@@ -44,11 +44,10 @@ class Commands:
         target = words[0] if words else "all"
         names = self.source_names
         if target != "all" and target not in names:
-            listed = ", ".join(f"`{n}`" for n in names) or "none configured"
-            ack(f"I don't know a source called `{blocks.escape(target)}`. Sources: {listed}, or `all`.")
+            ack(blocks.unknown_source(target, names))
             return
         if not names:
-            ack("No sources are configured: add them to postmortem.toml (see the README).")
+            ack(blocks.SOURCES_NONE)
             return
         args = {"source": target, "config": self.config_path}
         self._start(ack, command, "sync", {**args, "allow_mass_delete": True} if allow else args)
@@ -69,38 +68,12 @@ class Commands:
         ack(text="postmortem status", blocks=self.status_blocks())
 
     def status_blocks(self) -> list[dict]:
-        current = self.models.current()
-        model = (
-            f"*Model:* {blocks.escape(current['name'])} (trained {current['trained_at']}, "
-            f"promoted {current['promoted_at']})"
-            if current
-            else "*Model:* the embedded base model (no fine-tuned model promoted yet)"
-        )
-        last = self.db.last_sync(status=None)
-        sync = (
-            f"*Last sync:* {blocks.escape(last['source'])} {last['status']} at "
-            f"{last['finished_at'] or last['started_at']}: {last['new'] or 0} new, "
-            f"{last['updated'] or 0} updated, {last['excluded'] or 0} excluded, {last['errors'] or 0} errors"
-            if last
-            else "*Last sync:* never"
-        )
-        out = [blocks.section(model), blocks.section(sync)]
-        active = self.jobs.active()
-        if active:
-            out.append(blocks.section("*Running jobs:*"))
-            for job in active[:10]:
-                out += blocks.job_message(job)[1]
-        else:
-            out.append(blocks.section("*Running jobs:* none"))
-        return out
+        return blocks.status(self.models.current(), self.db.last_sync(status=None), self.jobs.active())
 
     def _admin(self, ack, command: dict, what: str) -> bool:
         if command.get("user_id") in self.admins:
             return True
-        ack(
-            f"Sorry, only postmortem admins can run a {what}. "
-            "Ask one of them, or see `/postmortem-status` for what is running."
-        )
+        ack(blocks.admins_only(what))
         log.info("refused /postmortem-%s for %s", what, command.get("user_id"))
         return False
 
@@ -114,11 +87,7 @@ class Commands:
                 response_url=command.get("response_url", ""),
             )
         except JobBusy as busy:
-            ack(
-                text=f"A {kind} is already running; one at a time.",
-                blocks=[blocks.section(f"A {kind} is already running; one at a time.")]
-                + blocks.job_message(busy.job)[1],
-            )
+            ack(text=blocks.job_busy(kind), blocks=[blocks.section(blocks.job_busy(kind))] + blocks.job_message(busy.job)[1])
             return
-        ack(f"Started {kind} job #{job['id']}. I'll keep its progress up to date here.")
+        ack(blocks.job_started(kind, job["id"]))
         self.runner.post_message(job, command.get("channel_id", ""))

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable
 
 from bot import blocks
 from bot.streaming import StreamingReply, UpdateBudget
@@ -57,17 +58,35 @@ class SeenEvents:
 
 
 class Answering:
-    def __init__(self, answerer, answers: AnswerStore, budget: UpdateBudget, stream_interval: float = 1.5):
+    def __init__(
+        self,
+        answerer,
+        answers: AnswerStore,
+        budget: UpdateBudget,
+        stream_interval: float = 1.5,
+        sources_for: Callable[[str], list[str] | None] = lambda channel: None,
+        enrich: Callable[[dict], dict] = lambda answer: answer,
+    ):
         self.answerer = answerer
         self.answers = answers
         self.budget = budget
         self.stream_interval = stream_interval
+        self.sources_for = sources_for  # channel -> the sources it may cite (None: all)
+        self.enrich = enrich  # adds what the answer shows besides the model's text
         self.seen = SeenEvents()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
 
     def on_mention(self, client, event: dict, event_id: str | None) -> Future | None:
         if not self.seen.first_time(event_id):
             log.info("event %s delivered again; already answered", event_id)
+            return None
+        return self.answer_message(client, event)
+
+    def answer_message(self, client, event: dict) -> Future | None:
+        """Answer a user's message in its thread, with the thread's earlier answers as
+        context. A message is answered once, whichever events (app_mention, message.im)
+        bring it."""
+        if not self.seen.first_time(f"{event['channel']}:{event['ts']}"):
             return None
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event["ts"]
@@ -93,24 +112,34 @@ class Answering:
     def close(self) -> None:
         self.worker.shutdown(wait=True, cancel_futures=True)
 
+    def ask(self, user: str, channel: str, thread_ts: str, reply_ts: str, question: str, on_token=None) -> tuple[dict, int]:
+        """Answer within what `channel` may cite, with the thread's earlier turns; store it.
+        Runs on the worker thread. Returns (answer, answer id)."""
+        started = time.perf_counter()
+        earlier = self.answers.thread(channel, thread_ts) if thread_ts else []
+        answer = self.answerer.ask(
+            question, on_token=on_token, sources=self.sources_for(channel), earlier=earlier
+        ).to_dict()
+        answer_id = self.answers.add(
+            user=user,
+            channel=channel,
+            thread_ts=thread_ts,
+            message_ts=reply_ts,
+            question=question,
+            answer=answer.get("answer") or "",
+            category=answer.get("root_cause_category") or "",
+            confidence=answer.get("confidence"),
+            sources=answer.get("sources"),
+            model=answer.get("model") or "",
+            latency_ms=round(1000 * (time.perf_counter() - started)),
+        )
+        return self.enrich(answer), answer_id
+
     def _answer(self, client, user: str, channel: str, thread_ts: str, reply_ts: str, question: str) -> None:
         started = time.perf_counter()
         try:
             with StreamingReply(client, channel, reply_ts, self.budget, self.stream_interval) as stream:
-                answer = self.answerer.ask(question, on_token=stream.on_token).to_dict()
-            answer_id = self.answers.add(
-                user=user,
-                channel=channel,
-                thread_ts=thread_ts,
-                message_ts=reply_ts,
-                question=question,
-                answer=answer.get("answer") or "",
-                category=answer.get("root_cause_category") or "",
-                confidence=answer.get("confidence"),
-                sources=answer.get("sources"),
-                model=answer.get("model") or "",
-                latency_ms=round(1000 * (time.perf_counter() - started)),
-            )
+                answer, answer_id = self.ask(user, channel, thread_ts, reply_ts, question, on_token=stream.on_token)
             messages = blocks.answer_messages(answer, answer_id)
             text, body = messages[0]
             self.budget.take(channel)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 
 from bot.job_runner import JobRunner
+from pipeline.config import DEFAULT_SCHEDULE
 from storage import Database
 from storage.jobs import JobBusy, JobStore
 from storage.models import ModelStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, 03:00 server time
 SCHEDULER_USER = "scheduler"
 
 

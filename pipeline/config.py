@@ -31,6 +31,11 @@ RETRAIN_OPTIONS = {
 TOP_KEYS = {"sources", "schedule", "admins", "taxonomy", "retrain_threshold", "retrain"}
 SECRET_KEY = re.compile(r"token|secret|password|passwd|api_?key|credential|private_?key", re.I)
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Where a source's incidents may be cited: Slack channel ids (C…/G…), and "dm" for direct
+# messages; `channels = "dm-only"` is the same as ["dm"]. Absent: everywhere.
+SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
+DM = "dm"
+DM_ONLY = "dm-only"
 
 
 class ConfigError(ValueError):
@@ -41,6 +46,7 @@ class ConfigError(ValueError):
 class SourceConfig:
     type: str  # a registered connector: dir | github | notion | confluence | ...
     options: dict = field(default_factory=dict)  # its options (registry.Connector.keys)
+    channels: frozenset[str] | None = None  # where its incidents may be cited; None: everywhere
 
     @property
     def name(self) -> str:
@@ -48,6 +54,12 @@ class SourceConfig:
         from pipeline.ingest.extractors import registry
 
         return registry.get(self.type).label(self.options)
+
+    def cited_in(self, channel: str) -> bool:
+        """May this source's incidents be cited in `channel` (a Slack channel id; D… is a DM)?"""
+        if self.channels is None:
+            return True
+        return (DM if channel.startswith("D") else channel) in self.channels
 
 
 @dataclass
@@ -57,7 +69,7 @@ class Config:
     schedule: str = DEFAULT_SCHEDULE  # cron, 5 fields, for the scheduled sync
     admins: list[str] = field(default_factory=list)  # Slack user ids allowed admin commands
     taxonomy: dict = field(default_factory=dict)  # [taxonomy] override: categories/rules/aliases/fallback
-    retrain_threshold: int = DEFAULT_RETRAIN_THRESHOLD  # retrain after this many new incidents
+    retrain_threshold: int | None = DEFAULT_RETRAIN_THRESHOLD  # after this many new incidents; None: never
     retrain: dict = field(default_factory=dict)  # [retrain] defaults (RETRAIN_OPTIONS)
 
     def build_taxonomy(self):
@@ -115,9 +127,10 @@ def parse_config(data: dict, file: Path | None = None) -> Config:
     if bad:
         raise ConfigError(f"{where}: admins must be Slack user ids like U012AB3CD, not {bad}")
     threshold = data.get("retrain_threshold", DEFAULT_RETRAIN_THRESHOLD)
-    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-        raise ConfigError(f"{where}: retrain_threshold must be a whole number >= 1, not {threshold!r}")
-    config.retrain_threshold = threshold
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
+        raise ConfigError(f"{where}: retrain_threshold must be a whole number >= 1, or 0 for never, not {threshold!r}")
+    # TOML has no null: 0 is how the file says "never retrain on new incidents".
+    config.retrain_threshold = threshold or None
     config.taxonomy = _taxonomy(data.get("taxonomy", {}), where)
     config.retrain = _retrain(data.get("retrain", {}), where)
     return config
@@ -155,7 +168,7 @@ def _source(raw: dict, i: int, where: str) -> SourceConfig:
     if kind not in connectors():
         raise ConfigError(f"{name}: `type` must be one of {sorted(connectors())}, not {kind!r}")
     connector = connectors()[kind]
-    options = {k: v for k, v in raw.items() if k != "type"}
+    options = {k: v for k, v in raw.items() if k not in ("type", "channels")}
     unknown = set(options) - connector.keys
     if unknown:
         raise ConfigError(f"{name} ({kind}): unknown keys {sorted(unknown)} (known: {sorted(connector.keys)})")
@@ -171,7 +184,21 @@ def _source(raw: dict, i: int, where: str) -> SourceConfig:
     share = options.get("max_delete_share")
     if share is not None and not 0 <= share <= 1:
         raise ConfigError(f"{name} ({kind}): `max_delete_share` must be between 0 and 1, not {share!r}")
-    return SourceConfig(kind, options)
+    return SourceConfig(kind, options, _channels(raw.get("channels"), name))
+
+
+def _channels(value, name: str) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if value == DM_ONLY:
+        return frozenset({DM})
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
+        raise ConfigError(f'{name}: `channels` must be "{DM_ONLY}" or a list of channel ids like ["C012AB3CD", "dm"]')
+    bad = [c for c in value if c != DM and not SLACK_CHANNEL.match(c)]
+    if bad:
+        # Names change and need another scope to resolve; ids are what events carry.
+        raise ConfigError(f'{name}: `channels` takes Slack channel ids (C…/G…) or "dm", not {bad}')
+    return frozenset(value)
 
 
 def _schedule(value, where: str) -> str:

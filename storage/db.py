@@ -175,19 +175,41 @@ class Database:
         rows = self.db["incidents"].rows_where(f"id in ({marks})", list(ids))
         return {r["id"]: _decode(r) for r in rows}
 
-    def keyword_search(self, query: str, limit: int = 20) -> list[tuple[int, float]]:
-        """FTS5 search over live incidents: [(incident id, bm25 rank)], best first.
-        The query is turned into an OR of quoted terms so user text can't break FTS syntax."""
+    def incident_ids(self, sources: Iterable[str]) -> list[int]:
+        """Ids of the live incidents of these sources."""
+        sources = sorted(set(sources))
+        if not sources:
+            return []
+        marks = ",".join("?" * len(sources))
+        sql = f"select id from incidents where deleted = 0 and source in ({marks})"
+        return [r[0] for r in self.db.execute(sql, sources).fetchall()]
+
+    def sources(self) -> list[str]:
+        """Every source with live incidents."""
+        return [r[0] for r in self.db.execute("select distinct source from incidents where deleted = 0")]
+
+    def keyword_search(
+        self, query: str, limit: int = 20, sources: Iterable[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """FTS5 search over live incidents (of `sources` only, when given): [(incident id,
+        bm25 rank)], best first. The query is turned into an OR of quoted terms so user text
+        can't break FTS syntax."""
         terms = [t for t in _fts_terms(query)]
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
+        where, args = "", []
+        if sources is not None:
+            args = sorted(set(sources))
+            if not args:
+                return []
+            where = f" and incidents.source in ({','.join('?' * len(args))})"
         sql = (
             "select incidents.id, bm25(incidents_fts) as rank from incidents_fts "
             "join incidents on incidents.rowid = incidents_fts.rowid "
-            "where incidents_fts match ? and incidents.deleted = 0 order by rank limit ?"
+            f"where incidents_fts match ? and incidents.deleted = 0{where} order by rank limit ?"
         )
-        return [(r[0], r[1]) for r in self.db.execute(sql, [match, limit]).fetchall()]
+        return [(r[0], r[1]) for r in self.db.execute(sql, [match, *args, limit]).fetchall()]
 
     def excluded(self, source: str | None = None) -> list[dict]:
         if source:
@@ -238,7 +260,9 @@ class Database:
         if unknown:
             raise ValueError(f"not a label field: {', '.join(sorted(unknown))}")
         values = {k: v for k, v in fields.items() if v}
-        with self.db.conn:
+        # atomic(), not `with conn`: sqlite-utils' insert commits on its own when no transaction
+        # is open yet, which let a reader see the label before the incident changed.
+        with self.db.atomic():
             label_id = self.db["labels"].insert(
                 {
                     "source": source,

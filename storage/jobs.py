@@ -145,6 +145,7 @@ class AnswerStore:
     """Every answer the bot posted (the 👍/👎 buttons point at a row), and the votes."""
 
     def __init__(self, database: Database):
+        self.database = database
         self.db = database.db
 
     @_serialized
@@ -219,6 +220,66 @@ class AnswerStore:
             else:
                 self.db["feedback"].insert(row)
         return row
+
+    @_serialized
+    def correct(
+        self, answer_id: int, user: str, *, source: str, source_id: str, what_was_wrong: str, **fields: str | None
+    ) -> int:
+        """A 👎 with a correction: the vote, and a human label on the incident it names
+        (Database.add_label: applied at once, wins over the parser). Returns the label id."""
+        self.vote(answer_id, user, "down")
+        return self.database.add_label(
+            source, source_id, author=user, origin="slack", what_was_wrong=what_was_wrong,
+            answer_id=answer_id, **fields,
+        )
+
+    @_serialized
+    def add_retrieval_example(self, answer_id: int, user: str) -> dict | None:
+        """👍: (question, the answer's first incident) as a positive retrieval example.
+        None when the answer cited no incident."""
+        answer = self.get(answer_id)
+        if answer is None:
+            raise KeyError(f"no answer #{answer_id}")
+        top = next((s for s in answer["sources"] if s.get("source") and s.get("source_id")), None)
+        if top is None:
+            return None
+        row = {
+            "answer_id": answer_id,
+            "user": user,
+            "question": answer["question"],
+            "source": top["source"],
+            "source_id": top["source_id"],
+            "created_at": now(),
+        }
+        with self.db.conn:
+            self.db.execute("delete from retrieval_examples where answer_id = ? and user = ?", [answer_id, user])
+            self.db["retrieval_examples"].insert(row)
+        return row
+
+    @_serialized
+    def drop_retrieval_example(self, answer_id: int, user: str) -> None:
+        with self.db.conn:
+            self.db.execute("delete from retrieval_examples where answer_id = ? and user = ?", [answer_id, user])
+
+    def retrieval_examples(self) -> list[dict]:
+        """Positive (question, incident) pairs from 👍, oldest first."""
+        return list(self.db["retrieval_examples"].rows_where(order_by="id"))
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict]:
+        """The answers the bot gave in one thread, oldest first (failed ones left out)."""
+        rows = self.db["answers"].rows_where(
+            "channel = ? and thread_ts = ? and error_id = ''", [channel, thread_ts], order_by="id"
+        )
+        return [{**r, "sources": json.loads(r["sources"] or "[]")} for r in rows]
+
+    def votes_by_day(self, days: int = 14) -> list[tuple[str, int, int]]:
+        """[(YYYY-MM-DD, 👍, 👎)] for the days with votes among the last `days`, oldest first."""
+        rows = self.db.execute(
+            "select substr(created_at, 1, 10) as day, sum(vote = 'up'), sum(vote = 'down') from feedback "
+            "group by day order by day desc limit ?",
+            [days],
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in reversed(rows)]
 
     def feedback(self) -> list[dict]:
         return list(self.db["feedback"].rows_where(order_by="id"))

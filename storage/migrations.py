@@ -218,6 +218,27 @@ def m008_labels_provenance(db: sqlite_utils.Database) -> None:
     db["incidents"].add_column("provenance", str)  # JSON {field: heading/label/table/.../human}
 
 
+def m009_retrieval_examples(db: sqlite_utils.Database) -> None:
+    # 👍 on an answer: the question and the incident it was answered from, a positive example
+    # for the retrieval evaluation. One per (answer, user), gone when the vote changes.
+    db["retrieval_examples"].create(
+        {
+            "id": int,
+            "answer_id": int,
+            "user": str,
+            "question": str,
+            "source": str,
+            "source_id": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"question", "source", "source_id"},
+    )
+    db["retrieval_examples"].create_index(["answer_id", "user"], unique=True)
+    # A thread reply is a follow-up only where the bot answered: looked up on every reply.
+    db["answers"].create_index(["channel", "thread_ts"])
+
+
 MIGRATIONS = [
     m001_incidents,
     m002_jobs,
@@ -227,6 +248,7 @@ MIGRATIONS = [
     m006_eval_run_details,
     m007_incident_changes,
     m008_labels_provenance,
+    m009_retrieval_examples,
 ]
 
 

@@ -33,7 +33,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 from pipeline.serve.backends import Backend, BackendConfig, build_backend
 from pipeline.learn.dataset import PROMPT_TEMPLATE, category_of
@@ -187,6 +187,8 @@ def source_of(hit: Hit) -> dict:
     row = hit.incident
     return {
         **hit.summary(),
+        "source": row.get("source") or "",
+        "action_items": [scrub(_clip(item, SOURCE_FIELD_CHARS))[0] for item in row.get("action_items") or []],
         "root_cause": scrub(_clip(row.get("root_cause") or "", SOURCE_FIELD_CHARS))[0],
         "fix": scrub(_clip(row.get("fix") or "", SOURCE_FIELD_CHARS))[0],
         "root_cause_category": row.get("root_cause_category") or "",
@@ -251,15 +253,24 @@ class Answerer:
         self.calibration = load_calibration(self.store, self.model_id)
         return changed
 
-    def ask(self, question: str, on_token: Callable[[str], None] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        on_token: Callable[[str], None] | None = None,
+        *,
+        sources: Collection[str] | None = None,
+        earlier: list[dict] | None = None,
+    ) -> Answer:
+        """`sources`: cite only incidents of these sources (None: all). `earlier`: the
+        conversation so far, [{question, answer, sources}] oldest first, for a follow-up."""
         question = question.strip()
         if not question:
             raise ValueError("empty question")
         self.retriever.refresh()
-        hits = self.retriever.search(question, k=TOP_K)
+        hits = self.retriever.search(follow_up_query(question, earlier or []), k=TOP_K, sources=sources)
         if not hits:
             return Answer(NO_EVIDENCE, "", 0.0, [], self.backend.name)
-        prompt = build_prompt(question, hits)
+        prompt = build_prompt(with_earlier(question, earlier or []), hits)
         # Streamed pieces pass through the scrubber too; a secret split across two pieces is
         # caught in the final text, which is what gets stored and posted.
         generated = self.backend.complete(
@@ -276,6 +287,30 @@ class Answerer:
             sources=[source_of(h) for h in hits],
             model=self.backend.name,
         )
+
+
+def follow_up_query(question: str, earlier: list[dict]) -> str:
+    """What a follow-up retrieves with: "and how did we detect it?" says nothing by itself,
+    so the earlier questions come first, and "[2]" names the earlier answer's second source."""
+    if not earlier:
+        return question
+    parts = [turn["question"] for turn in earlier[-2:]]
+    cited = earlier[-1].get("sources") or []
+    for number in re.findall(r"\[(\d)\]", question):
+        if 0 < int(number) <= len(cited):
+            parts.append(cited[int(number) - 1].get("incident_title") or "")
+    return " ".join(parts + [question])
+
+
+def with_earlier(question: str, earlier: list[dict]) -> str:
+    """The question as the model reads it: the previous turn, clipped, then the follow-up."""
+    if not earlier:
+        return question
+    last = earlier[-1]
+    return (
+        f"(Earlier: {_clip(last['question'], 200)} Answer: {_clip(last.get('answer') or '', 200)}) "
+        f"Follow-up: {question}"
+    )
 
 
 def load_calibration(store: ModelStore, model_id: int | None) -> Calibration:

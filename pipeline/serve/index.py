@@ -21,6 +21,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -49,11 +50,22 @@ class VectorIndex:
     def size(self) -> int:
         return self.index.ntotal
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """[(incident id, cosine similarity)] best first."""
+    def search(self, vector: np.ndarray, k: int, only_ids: Iterable[int] | None = None) -> list[tuple[int, float]]:
+        """[(incident id, cosine similarity)] best first; `only_ids`: among these incidents
+        alone (FAISS skips the others while it scans, so k hits still come back)."""
         if self.index.ntotal == 0 or k <= 0:
             return []
-        scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), min(k, self.index.ntotal))
+        params = None
+        if only_ids is not None:
+            import faiss
+
+            allowed = np.fromiter(only_ids, dtype=np.int64)
+            if allowed.size == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        scores, ids = self.index.search(
+            vector.reshape(1, -1).astype(np.float32), min(k, self.index.ntotal), params=params
+        )
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def matches(self, db: Database) -> bool:

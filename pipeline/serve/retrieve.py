@@ -11,7 +11,7 @@ uses it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Collection, Iterable
 
 import numpy as np
 
@@ -88,15 +88,23 @@ class Retriever:
         return True
 
     def search(
-        self, query: str, k: int = 3, exclude_ids: Iterable[int] = (), query_vector: np.ndarray | None = None
+        self,
+        query: str,
+        k: int = 3,
+        exclude_ids: Iterable[int] = (),
+        query_vector: np.ndarray | None = None,
+        sources: Collection[str] | None = None,
     ) -> list[Hit]:
-        """Top-k incidents for `query`. `query_vector`: its embedding, when already computed."""
+        """Top-k incidents for `query`. `query_vector`: its embedding, when already computed.
+        `sources`: only incidents of these sources are candidates (None: all). Both lists are
+        restricted before ranking, so an incident the asker may not see never takes a slot."""
         exclude = set(exclude_ids)
         want = self.candidates + len(exclude)
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
-        vector_hits = self.index.search(query_vector, want)
-        keyword_hits = self.db.keyword_search(keyword_query(query), limit=want)
+        only_ids = None if sources is None else self.db.incident_ids(sources)
+        vector_hits = self.index.search(query_vector, want, only_ids=only_ids)
+        keyword_hits = self.db.keyword_search(keyword_query(query), limit=want, sources=sources)
 
         fused: dict[int, float] = {}
         similarity: dict[int, float] = {}
@@ -117,6 +125,8 @@ class Retriever:
         top = 2.0 / (RRF_K + 1)
         hits = []
         for incident_id, row in self._live_rows(best, k):
+            if sources is not None and row["source"] not in sources:
+                continue  # stored after the id list was read: still not the asker's to see
             hits.append(
                 Hit(
                     incident=row,

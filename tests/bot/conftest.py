@@ -74,7 +74,7 @@ def make_bot(slack, db_path):
 
     started = []
 
-    def make(config: BotConfig | None = None, **settings_overrides):
+    def make(config: BotConfig | None = None, issues=None, **settings_overrides):
         settings = Settings(
             bot_token=slack.bot_token,
             app_token=slack.app_token,
@@ -86,7 +86,7 @@ def make_bot(slack, db_path):
             **settings_overrides,
         )
         db = Database(db_path)
-        bot = build_bot(settings, web_client(settings), Answerer.from_db(db_path), db, config)
+        bot = build_bot(settings, web_client(settings), Answerer.from_db(db_path), db, config, issues)
         handler = SocketModeHandler(bot.app, settings.app_token)
         handler.connect()
         bot.start_background(with_scheduler=False)

@@ -1,7 +1,9 @@
-"""👍/👎 on an answer: acked, stored with the question and answer, one vote per user."""
+"""👍/👎 on an answer: acked, stored with the question and answer, one vote per user; 👍 is
+also a positive (question, incident) retrieval example."""
 
 from bot import blocks
 from storage import Database
+from storage.jobs import AnswerStore
 from tests.bot.helpers import answered
 
 
@@ -22,10 +24,16 @@ def test_feedback_click_is_stored(bot, slack, db_path):
     assert vote["question"] == "card tokenizer certificate expired, what did we do?"
     answer = next(db.db["answers"].rows)
     assert vote["answer"] == answer["answer"] and vote["answer_id"] == answer["id"]
+    answers = AnswerStore(db)
+    example = answers.retrieval_examples()[0]
+    top = answers.get(answer["id"])["sources"][0]
+    assert (example["question"], example["source"], example["source_id"], example["user"]) == (
+        vote["question"], top["source"], top["source_id"], "U2")
 
     # Changing one's mind replaces the vote; someone else's vote is another row.
     slack.wait_ack(slack.click(reply, blocks.VOTE_DOWN, user="U2")["envelope_id"])
     slack.wait_ack(slack.click(reply, blocks.VOTE_DOWN, user="U3")["envelope_id"])
     slack.wait_for(lambda: db.db["feedback"].count == 2 and
                    {r["vote"] for r in db.db["feedback"].rows} == {"down"}, 5)
+    assert answers.retrieval_examples() == []  # no longer a positive example
     assert not slack.errors

@@ -16,8 +16,12 @@ SCOPE_OF = {
     "chat.update": "chat:write",
     "reactions.add": "reactions:write",
     "views.publish": None,
+    "views.open": None,
     "event:app_mention": "app_mentions:read",
     "event:app_home_opened": None,
+    "event:message.channels": "channels:history",
+    "event:message.groups": "groups:history",
+    "event:message.im": "im:history",
     "slash commands": "commands",
 }
 
@@ -27,10 +31,11 @@ def test_manifest_matches_the_running_app(bot, slack):
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
     events = settings["event_subscriptions"]["bot_events"]
-    assert sorted(events) == ["app_home_opened", "app_mention"]
+    assert sorted(events) == ["app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"]
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True  # DMs to the bot
 
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
-    assert sorted(commands) == ["/postmortem-retrain", "/postmortem-status", "/postmortem-sync"]
+    assert sorted(commands) == ["/postmortem", "/postmortem-retrain", "/postmortem-status", "/postmortem-sync"]
     for command in commands:
         slack.wait_ack(slack.slash(command, user="UNOBODY")["envelope_id"], 3)
     with pytest.raises(TimeoutError):  # what the app doesn't handle is never acked
@@ -38,6 +43,9 @@ def test_manifest_matches_the_running_app(bot, slack):
 
     slack.wait_ack(slack.home_opened("U1"))
     slack.wait_ack(slack.mention("")["envelope_id"])
+    # Message events are acked too, and a channel message that is no follow-up gets no reply.
+    slack.wait_ack(slack.message("lunch anyone?", channel="C1")["envelope_id"])
+    slack.wait_ack(slack.message("", channel="D1")["envelope_id"])  # an empty DM: how to ask
     slack.wait_for(lambda: slack.views and slack.calls_of("chat.postMessage"), 10)
 
     used = {method for method, _, _ in slack.calls} | {f"event:{e}" for e in events} | {"slash commands"}

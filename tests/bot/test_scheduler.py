@@ -5,7 +5,7 @@ import os
 import signal
 
 from bot.config import bot_config
-from bot.scheduler import SCHEDULER_USER, scheduled_sync, start_scheduler
+from bot.scheduler import SCHEDULER_USER, retrain_when_enough_new, scheduled_sync, start_scheduler
 from storage import Database
 from storage.jobs import JobStore
 from tests.bot.conftest import SAMPLES
@@ -56,3 +56,15 @@ name = "kelpcloud"
     slack.wait_for(lambda: jobs.get(again)["status"] == "succeeded", 120)
     assert jobs.get(again)["result"]["sources"][0]["new"] == 0
     assert [j["id"] for j in jobs.recent() if j["kind"] == "retrain"] == [retrain["id"]]
+
+
+def test_retrain_threshold_zero_turns_the_automatic_retrain_off(tmp_path, db_path):
+    path = tmp_path / "postmortem.toml"
+    path.write_text("retrain_threshold = 0\n")
+    config = bot_config(str(path))
+    assert config.retrain_threshold is None
+    # The corpus has 15 incidents newer than any training; with no threshold the hook never
+    # reaches the runner (None here: starting a job would raise).
+    hook = retrain_when_enough_new(None, Database(db_path), config.retrain_threshold)
+    hook({"kind": "sync", "status": "succeeded", "id": 1})
+    assert JobStore(Database(db_path)).last("retrain") is None

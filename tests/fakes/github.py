@@ -6,7 +6,7 @@ unmodified. Every `url` field carries the fake's own host, because PyGithub foll
 
 Endpoints: GET /repos/{o}/{r}, /repos/{o}/{r}/branches/{b}, /repos/{o}/{r}/git/trees/{sha}
 (`?recursive=1`; `sha` may be a branch name or a tree sha), /repos/{o}/{r}/git/blobs/{sha},
-/rate_limit.
+/repos/{o}/{r}/issues/{n} (issues added with repo.add_issue), /rate_limit.
 
 Faults, for the rate-limit and retry paths (on top of tests/fakes/server.py's):
   fake.exhaust_rate_limit(after=3, reset_in=1)    primary limit: X-RateLimit-Remaining counts
@@ -69,6 +69,7 @@ class FakeRepo:
         self.files: dict[str, bytes] = {}
         self.blobs: dict[str, bytes] = {}
         self.trees: dict[str, _Tree] = {}
+        self.issues: dict[int, dict] = {}  # number -> {"title", "state"}
         # Recursive tree listings with more entries than this come back `truncated`
         # (GitHub's limit is 100,000 entries / 7 MB).
         self.truncate_after: int | None = None
@@ -84,6 +85,9 @@ class FakeRepo:
             self.files[path.strip("/")] = data
             self._root = None
         return git_blob_sha(data)
+
+    def add_issue(self, number: int, title: str, state: str = "open") -> None:
+        self.issues[number] = {"title": title, "state": state}
 
     def blob_sha(self, path: str) -> str:
         return git_blob_sha(self.files[path.strip("/")])
@@ -200,6 +204,7 @@ class FakeGitHub(FakeServer):
             web.get("/repos/{owner}/{name}/branches/{branch:.+}", self._branch),
             web.get("/repos/{owner}/{name}/git/trees/{sha:.+}", self._tree),
             web.get("/repos/{owner}/{name}/git/blobs/{sha}", self._blob),
+            web.get("/repos/{owner}/{name}/issues/{number:\\d+}", self._issue),
         ]
 
     def error(self, status: int, message: str) -> web.Response:
@@ -341,6 +346,20 @@ class FakeGitHub(FakeServer):
             yield item
             if recursive and e["type"] == "tree":
                 yield from self._entries(repo, e["sha"], prefix + e["name"] + "/", True)
+
+    async def _issue(self, request: web.Request) -> web.Response:
+        repo = self._find(request)
+        number = int(request.match_info["number"])
+        issue = repo.issues.get(number)
+        if issue is None:
+            raise web.HTTPNotFound()
+        url = f"{self._repo_url(repo)}/issues/{number}"
+        return self._json({
+            "id": number, "node_id": f"I_fake{number}", "number": number, "title": issue["title"],
+            "state": issue["state"], "url": url, "html_url": f"{HTML_BASE}/{repo.full_name}/issues/{number}",
+            "repository_url": self._repo_url(repo), "labels": [], "assignees": [], "comments": 0,
+            "user": {"login": "someone", "id": 2}, "body": "",
+        })
 
     async def _blob(self, request: web.Request) -> web.Response:
         repo = self._find(request)

@@ -49,6 +49,7 @@ class FakeSlack:
         self.messages: dict[str, Message] = {}
         self.reactions: list[dict] = []
         self.views: list[dict] = []
+        self.modals: list[dict] = []  # views.open calls accepted
         self.acks: dict[str, dict] = {}
         self.responses: dict[str, list[dict]] = {}
         self.connections = 0
@@ -206,6 +207,24 @@ class FakeSlack:
             self._cond.notify_all()
         return self._ok(view={"id": "V" + uuid.uuid4().hex[:8], **view})
 
+    def _m_views_open(self, args) -> web.Response:
+        view = args.get("view") or {}
+        title = (view.get("title") or {}).get("text", "")
+        problem = blocks_problem(view.get("blocks") or [], max_blocks=100)
+        if not args.get("trigger_id"):
+            problem = "a trigger_id is required"
+        elif view.get("type") != "modal" or not 0 < len(title) <= 24:
+            problem = problem or "a modal with a title of 1-24 characters is required"
+        elif len(str(view.get("private_metadata", ""))) > 3000:
+            problem = "private_metadata over 3000 characters"
+        if problem:
+            return self._refuse("views.open", f"invalid_arguments: {problem}")
+        view_id = "V" + uuid.uuid4().hex[:8]
+        with self._cond:
+            self.modals.append({**args, "view": {**view, "id": view_id}})
+            self._cond.notify_all()
+        return self._ok(view={"id": view_id, **view})
+
     # -- response_url ------------------------------------------------------------------------
 
     async def _response(self, request: web.Request) -> web.Response:
@@ -289,7 +308,7 @@ class FakeSlack:
     # -- building payloads as Slack does -------------------------------------------------------
 
     def mention(self, text: str, *, user: str = "U1", channel: str = "C1", event_id: str | None = None,
-                ts: str | None = None) -> dict:
+                ts: str | None = None, thread_ts: str | None = None) -> dict:
         """Post a user's message mentioning the bot and deliver its app_mention event.
         Returns {event_id, ts, envelope_id}."""
         ts = ts or f"{int(time.time())}.{next(self._ts):06d}"
@@ -301,7 +320,56 @@ class FakeSlack:
             "event": {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}".strip(), "ts": ts,
                       "channel": channel, "event_ts": ts, "team": TEAM},
         }
+        if thread_ts:
+            payload["event"]["thread_ts"] = thread_ts
         return {"event_id": event_id, "ts": ts, "envelope_id": self.send("events_api", payload), "payload": payload}
+
+    def message(self, text: str, *, user: str = "U1", channel: str = "C1", thread_ts: str | None = None,
+                ts: str | None = None, bot_id: str | None = None, subtype: str | None = None) -> dict:
+        """Deliver a `message` event: a channel message or thread reply (message.channels), or
+        a direct message to the bot when `channel` starts with D (message.im). Returns
+        {event_id, ts, envelope_id, payload}."""
+        ts = ts or f"{int(time.time())}.{next(self._ts):06d}"
+        event_id = "Ev" + uuid.uuid4().hex[:10].upper()
+        event = {"type": "message", "user": user, "text": text, "ts": ts, "channel": channel, "event_ts": ts,
+                 "team": TEAM, "channel_type": "im" if channel.startswith("D") else "channel"}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        if bot_id:
+            event["bot_id"] = bot_id
+        if subtype:
+            event["subtype"] = subtype
+        payload = {
+            "token": "verification", "team_id": TEAM, "api_app_id": APP_ID, "type": "event_callback",
+            "event_id": event_id, "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+            "event": event,
+        }
+        return {"event_id": event_id, "ts": ts, "envelope_id": self.send("events_api", payload), "payload": payload}
+
+    def submit(self, modal: dict, values: dict, *, user: str = "U1") -> str:
+        """Submit a modal the bot opened (an entry of `modals`) with {block_id: value}: a
+        string for a text input, an option value for a select or radio buttons. Returns the
+        envelope_id; the ack carries any response_action."""
+        view = modal["view"]
+        state = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input" or block["block_id"] not in values:
+                continue
+            element = block["element"]
+            value = values[block["block_id"]]
+            if element["type"] == "plain_text_input":
+                state[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": value}}
+            else:
+                option = next(o for o in element["options"] if o["value"] == value)
+                state[block["block_id"]] = {element["action_id"]: {"type": element["type"], "selected_option": option}}
+        payload = {
+            "type": "view_submission", "team": {"id": TEAM, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM}, "api_app_id": APP_ID,
+            "token": "verification", "trigger_id": uuid.uuid4().hex,
+            "view": {**view, "state": {"values": state}, "team_id": TEAM, "app_id": APP_ID, "bot_id": "B0001"},
+        }
+        return self.send("interactive", payload, accepts_response_payload=True)
 
     def redeliver(self, payload: dict) -> str:
         """Deliver the same event again, as Slack does when it thinks an ack was lost."""
@@ -329,7 +397,7 @@ class FakeSlack:
         return {"envelope_id": self.send("slash_commands", payload, accepts_response_payload=True),
                 "response_key": key}
 
-    def click(self, message: Message, action_id: str, *, user: str = "U1") -> dict:
+    def click(self, message: Message, action_id: str, *, user: str = "U1", ephemeral: bool = False) -> dict:
         """Click the button `action_id` in `message`. Returns {envelope_id, response_key}."""
         for block in message.blocks:
             for element in block.get("elements", []):
@@ -345,7 +413,7 @@ class FakeSlack:
             "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": TEAM},
             "api_app_id": APP_ID, "token": "verification",
             "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
-                          "is_ephemeral": False},
+                          "is_ephemeral": ephemeral},
             "trigger_id": uuid.uuid4().hex, "team": {"id": TEAM, "domain": "fake"},
             "channel": {"id": message.channel, "name": "ops"},
             "message": {"type": "message", "ts": message.ts, "text": message.text, "blocks": message.blocks},
@@ -400,6 +468,19 @@ def blocks_problem(blocks: list, max_blocks: int) -> str | None:
                     return "button text must be plain_text of at most 75 characters"
                 if len(str(e.get("value", ""))) > 2000:
                     return "button value over 2000 characters"
+        elif kind == "input":
+            label = block.get("label") or {}
+            element = block.get("element") or {}
+            if label.get("type") != "plain_text" or not 0 < len(label.get("text", "")) <= 2000:
+                return "input label must be plain_text of 1-2000 characters"
+            if not element.get("type") or not element.get("action_id"):
+                return "input needs an element with an action_id"
+            options = element.get("options")
+            if options is not None and not 0 < len(options) <= 100:
+                return "a select needs 1-100 options"
+            for option in options or []:
+                if len((option.get("text") or {}).get("text", "")) > 75:
+                    return "option text over 75 characters"
         elif kind not in ("divider", "image", "rich_text"):
             return f"unknown block type {kind!r}"
     return None

@@ -64,7 +64,9 @@ def test_secrets_in_the_file_are_refused_without_echoing_them(tmp_path, text):
     [
         ("schedule = 'every night'", "not a valid cron"),
         ("admins = ['alice']", "Slack user ids"),
-        ("retrain_threshold = 0", "retrain_threshold"),
+        ("retrain_threshold = -1", "retrain_threshold"),
+        ("[[sources]]\ntype = 'dir'\npath = 'a'\nchannels = '#ops'", "`channels` must be"),
+        ("[[sources]]\ntype = 'dir'\npath = 'a'\nchannels = ['ops']", "channel ids"),
         ("colour = 'blue'", "unknown keys"),
         ("[[sources]]\ntype = 'svn'", "`type` must be one of"),
         ("[[sources]]\ntype = 'github'\nrepo = 'a/b'\nbranch = 'main'", "unknown keys ['branch']"),
@@ -137,3 +139,34 @@ tag = "pm"
     monkeypatch.setenv("NOTION_TOKEN", "secret_from_env")
     extractor = build_extractor(notion.type, **notion.options)
     assert extractor.source == "notion:1c2b3a4d-5e6f-47a8-b9c0-d1e2f3a4b5c6" and extractor.tag == "pm"
+
+
+def test_retrain_threshold_zero_means_never(tmp_path):
+    assert load_config(write(tmp_path, "retrain_threshold = 0")).retrain_threshold is None
+    assert load_config(write(tmp_path, "retrain_threshold = 3")).retrain_threshold == 3
+
+
+def test_source_channels_say_where_its_incidents_may_be_cited(tmp_path):
+    config = load_config(write(tmp_path, """
+[[sources]]
+type = "dir"
+path = "a"
+name = "security"
+channels = ["C0SEC", "dm"]
+
+[[sources]]
+type = "dir"
+path = "b"
+name = "hr"
+channels = "dm-only"
+
+[[sources]]
+type = "dir"
+path = "c"
+name = "public"
+"""))
+    security, hr, public = config.sources
+    assert security.options == {"path": "a", "name": "security"}  # not a connector option
+    assert security.cited_in("C0SEC") and security.cited_in("D123") and not security.cited_in("C0OPS")
+    assert hr.cited_in("D123") and not hr.cited_in("C0SEC")
+    assert public.channels is None and public.cited_in("C0OPS") and public.cited_in("D123")

@@ -6,7 +6,15 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from pipeline.serve.answer import REMOVED, Answerer, build_prompt, decide_category, neutralize
+from pipeline.serve.answer import (
+    REMOVED,
+    Answerer,
+    build_prompt,
+    decide_category,
+    follow_up_query,
+    neutralize,
+    with_earlier,
+)
 from pipeline.serve.backends import BackendError, OpenAIBackend
 from pipeline.serve.retrieve import Hit, Retriever
 from pipeline.ingest.taxonomy import Taxonomy
@@ -206,3 +214,15 @@ def test_a_pasted_log_as_question_is_clipped_in_the_prompt(incident_db, base_bac
     assert len(prompt) < 2500 and base_backend.count_tokens(prompt) < 1024
     answer = Answerer(incident_db, backend=base_backend).ask(question)
     assert answer.sources[0]["source_id"] == "dns-timeouts"
+
+
+def test_a_follow_up_retrieves_with_the_conversation_and_names_cited_sources():
+    earlier = [{"question": "kafka broker disk full, what fixed it?", "answer": "Grew the volumes [1].",
+                "sources": [{"incident_title": "Kafka broker disk full"}, {"incident_title": "Ledger replica lag"}]}]
+    assert follow_up_query("how did we detect it?", []) == "how did we detect it?"
+    assert follow_up_query("how did we detect it?", earlier) == "kafka broker disk full, what fixed it? how did we detect it?"
+    assert "Ledger replica lag" in follow_up_query("show me the timeline of [2]", earlier)
+    assert "[9]" in follow_up_query("and [9]?", earlier)  # no such source: nothing added
+    prompt_question = with_earlier("how did we detect it?", earlier)
+    assert prompt_question.startswith("(Earlier: kafka broker disk full") and prompt_question.endswith(
+        "Follow-up: how did we detect it?")

@@ -78,3 +78,32 @@ def test_empty_query_is_a_usage_error(incident_db):
     for command in ("similar", "ask"):
         result = CliRunner().invoke(main, [command, "  ", "--db", str(incident_db.path)])
         assert result.exit_code == 2 and "is empty" in result.output
+
+
+def test_sources_restrict_both_lists_before_ranking(incident_db, embedder):
+    """An incident of a source the asker may not see is never a candidate, in the vector list
+    or the keyword list, and the allowed ones still fill k."""
+    incident_db.upsert_incident(
+        record(
+            source="dir:security",
+            source_id="kafka-disk-secret",
+            incident_title="Kafka broker disk full during month-end (security copy)",
+            timeline="17:12 kafka-2 hit ENOSPC and shut down",
+            root_cause="Month-end traffic filled the broker disks.",
+            fix="Grew the EBS volumes.",
+            root_cause_category="capacity",
+        )
+    )
+    rebuild_index(incident_db, embedder)
+    retriever = Retriever(incident_db)
+    query = "kafka broker ENOSPC disk full month-end"
+    everywhere = [h.incident["source"] for h in retriever.search(query, k=3)]
+    assert "dir:security" in everywhere
+
+    public = [s for s in incident_db.sources() if s != "dir:security"]
+    hits = retriever.search(query, k=3, sources=public)
+    assert len(hits) == 3 and {h.incident["source"] for h in hits} <= set(public)
+    assert hits[0].incident["source_id"] == "kafka-disk"
+    assert retriever.search(query, k=3, sources=[]) == []
+    secret_only = retriever.search(query, k=3, sources=["dir:security"])
+    assert [h.incident["source_id"] for h in secret_only] == ["kafka-disk-secret"]
