@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bot import blocks
 from storage import Database
-from storage.jobs import AnswerStore, JobStore
+from storage.answers import AnswerStore
+from storage.jobs import JobStore
 from storage.models import ModelStore
 
 SPARK = "▁▂▃▄▅▆▇█"

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot import blocks
 from bot.streaming import StreamingReply, UpdateBudget
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ def open_db_with_incidents(db_path: Path | None) -> Database:
     """The database, or a clear error when nothing has been extracted into it yet. Counts
     rather than loading every incident just to see whether there is one."""
     db = open_db(db_path)
-    if not db.stats()["incidents"]:
+    if not db.count_incidents():
         raise click.ClickException("no incidents stored: run `postmortem extract` first")
     return db
 
@@ -217,7 +217,7 @@ def dataset(db_path, out_dir):
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite database (default: $POSTMORTEM_DB or data/postmortem.db).")
 @click.option("--base_model", help="Default: the embedded SmolLM2-135M-Instruct. Or a .gguf file, a local "
               "folder, or a hub id (e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU).")
-@click.option("--output_dir", help="Checkpoints, and the result in OUTPUT_DIR/final (default: ./checkpoints).")
+@click.option("--output_dir", help="Checkpoints, and the result in OUTPUT_DIR/final (default: a new folder per run, <db folder>/models/<model name>).")
 @click.option("--epochs", type=float, help="Passes over the training split (default: 2).")
 @click.option("--max_steps", type=int, help="Stop after this many steps; overrides --epochs.")
 @click.option("--batch_size", type=int, help="Examples per step (default: 8).")
@@ -277,7 +277,7 @@ def index(db_path, embedder):
         path = rebuild_index(db, get_embedder(embedder) if embedder else None)
     except Exception as exc:
         raise _fail_cleanly(exc)
-    click.echo(f"Indexed {len(db.incidents())} incidents -> {path}")
+    click.echo(f"Indexed {db.count_incidents()} incidents -> {path}")
 
 
 @main.command()

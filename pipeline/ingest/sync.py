@@ -5,6 +5,8 @@ half way keeps what it stored, and the next one skips it by content hash."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -80,7 +82,8 @@ def ingest(
     taxonomy = taxonomy or Taxonomy.default()
     source = extractor.source
     summary = SyncSummary(source=source)
-    summary.sync_id = sync_id = db.start_sync(source)
+    summary.sync_id = sync_id = db.begin_sync(source)  # SyncBusy while another one runs
+    restore_sigterm = _sigterm_interrupts()
     try:
         if hasattr(extractor, "since"):
             # Connectors whose upstream versions are coarse (Notion's minute-truncated
@@ -109,9 +112,14 @@ def ingest(
             summary.deleted += db.mark_missing_deleted(source, listing.present)
         if listing.deleted:
             summary.deleted += db.mark_deleted(source, listing.deleted)
+    except KeyboardInterrupt as exc:
+        db.finish_sync(sync_id, "interrupted", _counts(summary), error=f"interrupted: {exc or 'Ctrl-C'}")
+        raise
     except BaseException as exc:
         db.finish_sync(sync_id, "failed", _counts(summary), error=f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        restore_sigterm()
     db.finish_sync(sync_id, "succeeded", _counts(summary))
     return summary
 
@@ -124,7 +132,7 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
             summary.unchanged += 1
         else:
             summary.excluded += 1
-            summary.reasons[db_reason(db, source, doc.source_id)] += 1
+            summary.reasons[db.excluded_reason(source, doc.source_id)] += 1
         return
 
     text, reason, detail = decode(doc.body)
@@ -182,12 +190,22 @@ def _count_skipped(db: Database, source: str, skipped: set[str], summary: SyncSu
             summary.unchanged += 1
         else:
             summary.excluded += 1
-            summary.reasons[db_reason(db, source, source_id)] += 1
+            summary.reasons[db.excluded_reason(source, source_id)] += 1
 
 
-def db_reason(db: Database, source: str, source_id: str) -> str:
-    rows = db.db["excluded"].rows_where("source = ? and source_id = ?", [source, source_id], select="reason")
-    return next(iter(rows), {"reason": "unknown"})["reason"]
+def _sigterm_interrupts() -> Callable[[], None]:
+    """Make SIGTERM (a `kill`, a container stop) raise KeyboardInterrupt like Ctrl-C, so the
+    sync is closed as interrupted rather than left `running`; returns what puts the previous
+    handler back. Signals reach only the main thread: elsewhere nothing changes (begin_sync
+    and reap_syncs close a sync whose process is gone)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _counts(s: SyncSummary) -> dict:
