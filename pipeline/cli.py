@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
-from storage import Database, default_db_path
+from storage import Database, StorageError, default_db_path
+from storage.db import describe_error
 
 db_option = click.option(
     "--db",
@@ -22,7 +24,25 @@ db_option = click.option(
 
 
 def open_db(db_path: Path | None) -> Database:
-    return Database(db_path or default_db_path())
+    """The database, checked page by page first (PRAGMA quick_check, ~1 ms per MB): a damaged
+    file is refused before a command reads half of it or writes into it."""
+    db = Database(db_path or default_db_path())
+    db.check_integrity()
+    return db
+
+
+class _Commands(click.Group):
+    """Whatever the command, a database it can't use (not a database, read-only, damaged,
+    newer than this version, a sync of the same source already running) is one line and
+    exit status 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(describe_error("the database", exc)) from None
 
 
 def open_db_with_incidents(db_path: Path | None) -> Database:
@@ -34,7 +54,7 @@ def open_db_with_incidents(db_path: Path | None) -> Database:
     return db
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="postmortem")
 def main() -> None:
     """postmortem: learn your incident post-mortems, answer on-call questions from them.

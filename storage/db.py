@@ -74,6 +74,9 @@ class Database:
             if str(self.path) != ":memory:":
                 if self.path.is_dir():
                     raise StorageError(f"{self.path} is a folder, not a database file")
+                if self.path.exists() and not os.access(self.path, os.W_OK):
+                    # Refused up front: SQLite would open it and fail at the first write.
+                    raise StorageError(describe_error(self.path, sqlite3.OperationalError("readonly")))
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         except OSError as exc:
@@ -416,7 +419,9 @@ class Database:
         """Record a running sync of `source` by this process; SyncBusy if a live process is
         already syncing it. Syncs left `running` by a process that is gone are first closed as
         interrupted. The check and the insert share one write transaction, so of two syncs
-        starting together exactly one gets in."""
+        starting together exactly one gets in. A damaged file is refused before anything
+        is written into it."""
+        self.check_integrity()
         with self.write():
             for row in self.db["syncs"].rows_where("status = 'running' and source = ?", [source], order_by="id"):
                 if is_alive(row["pid"]):
