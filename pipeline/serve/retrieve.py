@@ -10,14 +10,18 @@ uses it)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 
 from pipeline.serve.embed import Embedder, get_embedder
-from pipeline.serve.index import VectorIndex, load_index
+from pipeline.serve.index import VectorIndex, load_index, rebuild_index
 from storage import Database
+
+log = logging.getLogger(__name__)
 
 # The usual RRF constant: damps the difference between neighbouring ranks, so neither list
 # dominates on a small corpus.
@@ -43,6 +47,9 @@ def keyword_query(query: str) -> str:
     words = re.findall(r"[\w][\w.\-]*", query)
     kept = [w for w in words if w.lower() not in STOPWORDS]
     return " ".join(kept or words)
+
+
+_CATCH_UP_LOCK = threading.Lock()
 
 
 @dataclass
@@ -78,14 +85,38 @@ class Retriever:
         self.index = index or load_index(db)
         self.embedder = embedder or get_embedder(self.index.embedder_name)
         self.candidates = candidates
+        self._catching_up: threading.Thread | None = None
 
     def refresh(self) -> bool:
-        """Pick up an index another process (a sync job) rebuilt, or bring it up to date
-        with incidents stored since without one. True if reloaded."""
-        if not self.index.is_stale() and self.index.matches(self.db):
-            return False
-        self.index = load_index(self.db)
-        return True
+        """Pick up an index another process (a sync job) rebuilt: True if reloaded. An index
+        behind the database (incidents stored without a rebuild) is brought up to date in a
+        background thread, never in the caller's: answering goes on with the index it has,
+        and keyword search (FTS5, always current) finds the incidents stored since."""
+        if self.index.is_stale():
+            self.index = load_index(self.db)
+            return True
+        if not self.index.matches(self.db):
+            self.catch_up()
+        return False
+
+    def catch_up(self) -> threading.Thread:
+        """Start (or return the running) background rebuild of the index; the next refresh()
+        after it ends loads the result."""
+        with _CATCH_UP_LOCK:
+            if self._catching_up is None or not self._catching_up.is_alive():
+                self._catching_up = threading.Thread(
+                    target=self._rebuild, name="index-catch-up", daemon=True
+                )
+                self._catching_up.start()
+            return self._catching_up
+
+    def _rebuild(self) -> None:
+        # Its own connection: the caller's goes on serving (and writing) meanwhile.
+        try:
+            with Database(self.db.path) as db:
+                rebuild_index(db, self.embedder)
+        except Exception:  # the next refresh tries again; answers go on meanwhile
+            log.exception("index catch-up failed")
 
     def search(
         self, query: str, k: int = 3, exclude_ids: Iterable[int] = (), query_vector: np.ndarray | None = None

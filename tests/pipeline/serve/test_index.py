@@ -72,21 +72,49 @@ def test_missing_index_is_built_on_load_and_empty_database_gives_empty_index(tmp
     assert load_index(db, build_if_missing=False).size == 2
 
 
-def test_an_index_behind_the_database_catches_up_on_load_and_refresh(incident_db, embedder):
+class CountingEmbedder:
+    """The real embedder, counting the texts each thread asks it to embed."""
+
+    def __init__(self, embedder):
+        import threading
+
+        self.inner, self.name, self.dim = embedder, embedder.name, embedder.dim
+        self.by_thread: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, texts):
+        import threading
+
+        with self._lock:
+            name = threading.current_thread().name
+            self.by_thread[name] = self.by_thread.get(name, 0) + len(texts)
+        return self.inner.encode(texts)
+
+
+def test_an_index_behind_the_database_catches_up_in_the_background(incident_db, embedder):
     """Incidents stored without a rebuild (a command-line extract, a sync that died first)
-    are found after the next load, and by a running retriever's refresh."""
+    are found by keywords at once and by meaning once the background catch-up is done; the
+    answering thread never embeds anything but its question."""
     from pipeline.serve.retrieve import Retriever
 
-    retriever = Retriever(incident_db)
+    counting = CountingEmbedder(embedder)
+    retriever = Retriever(incident_db, embedder=counting)
     assert retriever.index.matches(incident_db) and not retriever.refresh()
     incident_db.upsert_incident(
         record(source_id="late", incident_title="Elasticsearch cluster went red after shard allocation stalled",
                root_cause="Shard allocation stalled.", fix="Rerouted shards.")
     )
     assert not retriever.index.matches(incident_db)
-    assert load_index(incident_db, build_if_missing=False).size == len(INCIDENTS)  # as it is on disk
-    assert retriever.refresh()
-    assert retriever.index.size == len(INCIDENTS) + 1
-    assert retriever.search("elasticsearch cluster red", k=1)[0].incident["source_id"] == "late"
-    meta = json.loads(index_path(incident_db).with_name(index_path(incident_db).name + ".json").read_text())
-    assert meta["embedded"] == 1  # only the new incident was embedded
+    assert load_index(incident_db).size == len(INCIDENTS)  # loading never embeds: as it is on disk
+
+    assert not retriever.refresh()  # the caller goes on with the index it has...
+    hits = {h.incident["source_id"]: h for h in retriever.search("elasticsearch shard allocation", k=3)}
+    assert hits["late"].vector_rank is None and hits["late"].keyword_rank == 1  # ...found by FTS
+    retriever.catch_up().join(timeout=600)
+    assert counting.by_thread.pop("index-catch-up") == 1  # only the new incident was embedded
+    assert set(counting.by_thread) == {"MainThread"} and counting.by_thread["MainThread"] == 1  # the query
+
+    assert retriever.refresh() and retriever.index.size == len(INCIDENTS) + 1
+    assert retriever.index.matches(incident_db)
+    hit = retriever.search("elasticsearch cluster red", k=1)[0]
+    assert hit.incident["source_id"] == "late" and hit.vector_rank == 1
