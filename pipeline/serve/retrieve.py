@@ -10,18 +10,19 @@ uses it)."""
 
 from __future__ import annotations
 
-import logging
-import threading
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 
 from pipeline.serve.embed import Embedder, get_embedder
-from pipeline.serve.index import VectorIndex, load_index, rebuild_index
+from pipeline.serve.index import VectorIndex, load_index
 from storage import Database
 
-log = logging.getLogger(__name__)
+# The background catch-up: the index rebuild, niced below the answering process.
+CATCH_UP = "import os, sys; os.nice(10); from pipeline.cli import main; main(['index', '--db', sys.argv[1]])"
 
 # The usual RRF constant: damps the difference between neighbouring ranks, so neither list
 # dominates on a small corpus.
@@ -49,7 +50,6 @@ def keyword_query(query: str) -> str:
     return " ".join(kept or words)
 
 
-_CATCH_UP_LOCK = threading.Lock()
 
 
 @dataclass
@@ -85,13 +85,14 @@ class Retriever:
         self.index = index or load_index(db)
         self.embedder = embedder or get_embedder(self.index.embedder_name)
         self.candidates = candidates
-        self._catching_up: threading.Thread | None = None
+        self._catching_up: subprocess.Popen | None = None
 
     def refresh(self) -> bool:
-        """Pick up an index another process (a sync job) rebuilt: True if reloaded. An index
-        behind the database (incidents stored without a rebuild) is brought up to date in a
-        background thread, never in the caller's: answering goes on with the index it has,
-        and keyword search (FTS5, always current) finds the incidents stored since."""
+        """Pick up an index another process (a sync job, a catch-up) rebuilt: True if
+        reloaded. An index behind the database (incidents stored without a rebuild) is
+        brought up to date by a background process, never in the caller's: answering goes on
+        with the index it has, and keyword search (FTS5, always current) finds the incidents
+        stored since."""
         if self.index.is_stale():
             self.index = load_index(self.db)
             return True
@@ -99,24 +100,19 @@ class Retriever:
             self.catch_up()
         return False
 
-    def catch_up(self) -> threading.Thread:
-        """Start (or return the running) background rebuild of the index; the next refresh()
-        after it ends loads the result."""
-        with _CATCH_UP_LOCK:
-            if self._catching_up is None or not self._catching_up.is_alive():
-                self._catching_up = threading.Thread(
-                    target=self._rebuild, name="index-catch-up", daemon=True
-                )
-                self._catching_up.start()
-            return self._catching_up
-
-    def _rebuild(self) -> None:
-        # Its own connection: the caller's goes on serving (and writing) meanwhile.
-        try:
-            with Database(self.db.path) as db:
-                rebuild_index(db, self.embedder)
-        except Exception:  # the next refresh tries again; answers go on meanwhile
-            log.exception("index catch-up failed")
+    def catch_up(self) -> subprocess.Popen:
+        """Start (or return the running) `postmortem index` for this database, at low CPU
+        priority: measured while a 300-document extract ran, embedding in a thread of the
+        answering process made a question's own embedding wait up to 28 s."""
+        if self._catching_up is None or self._catching_up.poll() is not None:
+            self._catching_up = subprocess.Popen(
+                [sys.executable, "-c", CATCH_UP, str(self.db.path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # outlives a one-shot `ask`, so the next one finds it done
+            )
+        return self._catching_up
 
     def search(
         self, query: str, k: int = 3, exclude_ids: Iterable[int] = (), query_vector: np.ndarray | None = None
