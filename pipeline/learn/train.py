@@ -130,13 +130,15 @@ def _model_name(config: TrainConfig) -> str:
 
 def _output_dir(config: TrainConfig, db, name: str) -> str:
     """The run's folder, absolute: the one asked for, unless a registered model's files are
-    in it; by default a new one beside the database, `models/<name>` (`-2`, `-3`... when
+    in it (--resume may continue a run that registered a candidate); by default a new one beside the database, `models/<name>` (`-2`, `-3`... when
     two runs start in the same second)."""
     from storage.models import ModelStore
 
     if config.output_dir:
         folder = Path(config.output_dir).expanduser().resolve()
         taken = ModelStore(db).using_path(folder)
+        if config.resume:  # continuing a run may replace its own candidate, never a served model
+            taken = [m for m in taken if m["status"] != "candidate"]
         if taken:
             raise TrainError(
                 f"{folder} holds the files of model #{taken[0]['id']} ({taken[0]['status']}): "

@@ -29,3 +29,15 @@ def test_a_folder_holding_the_model_in_service_is_refused(tmp_path, monkeypatch)
     with pytest.raises(TrainError, match=rf"{tmp_path / 'checkpoints'} holds the files of model #{serving} \(current\)"):
         _output_dir(TrainConfig(output_dir="./checkpoints"), db, "x")
     assert _output_dir(TrainConfig(output_dir="elsewhere"), db, "x") == str(tmp_path / "elsewhere")
+
+
+def test_resume_may_replace_its_own_candidate_but_not_a_served_model(tmp_path):
+    db = Database(tmp_path / "pm.db")
+    store = ModelStore(db)
+    run = tmp_path / "run"
+    candidate = store.add_candidate(name="m", base_model="b", adapter_path=str(run / "final"),
+                                    gguf_adapter_path=None, report={})
+    assert _output_dir(TrainConfig(output_dir=str(run), resume=True), db, "x") == str(run)
+    store.promote(candidate)
+    with pytest.raises(TrainError, match="holds the files of model"):
+        _output_dir(TrainConfig(output_dir=str(run), resume=True), db, "x")
