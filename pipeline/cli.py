@@ -23,10 +23,11 @@ db_option = click.option(
 )
 
 
-def open_db(db_path: Path | None) -> Database:
+def open_db(db_path: Path | None, read_only: bool = False) -> Database:
     """The database, checked page by page first (PRAGMA quick_check, ~1 ms per MB): a damaged
-    file is refused before a command reads half of it or writes into it."""
-    db = Database(db_path or default_db_path())
+    file is refused before a command reads half of it or writes into it. `read_only`: for
+    commands that only read, so a read-only file still works."""
+    db = Database(db_path or default_db_path(), read_only=read_only)
     db.check_integrity()
     return db
 
@@ -167,7 +168,7 @@ def export(db_path, excluded, output):
     """Write stored incidents as JSON lines (IncidentRecord fields)."""
     from pipeline.ingest.record import FIELDS
 
-    db = open_db(db_path)
+    db = open_db(db_path, read_only=True)
     if excluded:
         for row in db.excluded():
             output.write(json.dumps({k: row[k] for k in ("source", "source_id", "reason", "detail")}) + "\n")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from storage.migrations import NewerSchema, check_version, migrate
+from storage.migrations import NewerSchema, check_version, migrate, needs_migration
 from storage.processes import pid_alive
 
 LIST_FIELDS = ("services_affected", "action_items")
@@ -67,18 +67,27 @@ class Database:
     may share a Database; a sqlite3 connection has a single transaction state, so writes go
     through `write()`, which holds this connection's lock for the whole transaction."""
 
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
+        """`read_only`: open an existing database for reading only (what `export` needs), so
+        a read-only file can still be read; nothing is migrated."""
         self.path = Path(path) if path is not None else default_db_path()
         self._lock = threading.RLock()
         try:
             if str(self.path) != ":memory:":
                 if self.path.is_dir():
                     raise StorageError(f"{self.path} is a folder, not a database file")
-                if self.path.exists() and not os.access(self.path, os.W_OK):
+                if read_only and not self.path.is_file():
+                    raise StorageError(f"no database at {self.path}: run `postmortem extract` first")
+                if not read_only and self.path.exists() and not os.access(self.path, os.W_OK):
                     # Refused up front: SQLite would open it and fail at the first write.
                     raise StorageError(describe_error(self.path, sqlite3.OperationalError("readonly")))
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+                if not read_only:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+            if read_only:
+                target, uri = f"{self.path.resolve().as_uri()}?mode=ro", True
+            else:
+                target, uri = str(self.path), False
+            conn = sqlite3.connect(target, timeout=30, check_same_thread=False, uri=uri)
         except OSError as exc:
             raise StorageError(f"cannot create the database {self.path}: {exc.strerror or exc}") from None
         except sqlite3.Error as exc:
@@ -87,10 +96,19 @@ class Database:
         try:
             # Before anything writes: a newer version's database is left as it is.
             check_version(self.db)
-            # WAL: the Slack app reads while a sync job (another process) writes.
-            self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA busy_timeout=30000")
-            migrate(self.db)
+            if read_only:
+                if needs_migration(self.db):
+                    raise StorageError(
+                        f"{self.path} was made by an older postmortem: open it once with write access to upgrade it"
+                    )
+            else:
+                # WAL: the Slack app reads while a sync job (another process) writes.
+                self.db.execute("PRAGMA journal_mode=WAL")
+                migrate(self.db)
+        except StorageError:
+            conn.close()
+            raise
         except NewerSchema as exc:
             conn.close()
             raise StorageError(f"{self.path} was written by a newer postmortem: {exc}") from None

@@ -280,7 +280,7 @@ def check_version(db: sqlite_utils.Database) -> None:
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order; return the names applied. Nothing is written when
     none are pending, so an up-to-date database opens without a write."""
-    if not _pending(db):
+    if not needs_migration(db):
         return []
     # One write lock for the whole run: two processes opening a new database at once can't
     # both create its tables.
@@ -298,7 +298,8 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
-def _pending(db: sqlite_utils.Database) -> bool:
+def needs_migration(db: sqlite_utils.Database) -> bool:
+    """Whether opening for writing would migrate (read-only: nothing is written)."""
     return (
         db[LEGACY_TABLE].exists()
         or bool(migrations.pending(db))

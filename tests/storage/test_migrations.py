@@ -32,8 +32,14 @@ def test_a_database_from_before_the_migration_set_keeps_its_data_and_is_brought_
     raw.conn.commit()
     raw.conn.close()
 
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="made by an older postmortem: open it once with write access"):
+        Database(path, read_only=True)  # reading never migrates
+    assert path.read_bytes() == before
+
     db = Database(path)
     assert [r["source_id"] for r in db.incidents()] == ["old"]
+    assert [r["source_id"] for r in Database(path, read_only=True).incidents()] == ["old"]
     assert not db.db["_migrations"].exists()
     assert [r["name"] for r in db.db["_sqlite_migrations"].rows_where(order_by="id")] == [fn.__name__ for fn in MIGRATIONS]
     assert "pid" in db.db["syncs"].columns_dict and "job_id" in db.db["models"].columns_dict
