@@ -56,7 +56,7 @@ def describe_error(path: Path | str, exc: sqlite3.Error) -> str:
         return f"cannot open or create the database {path}: its folder is missing or not writable"
     if "malformed" in text or "corrupt" in text or "disk image" in text:
         return f"{path} is damaged ({text}): restore it from a backup or extract into a new database"
-    return f"database {path}: {text}"
+    return f"{path}: {text}"
 
 
 class Database:
@@ -138,10 +138,10 @@ class Database:
             self.db.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
+                self.db.conn.execute("COMMIT")
             except BaseException:
                 self.db.rollback()
                 raise
-            self.db.conn.execute("COMMIT")
 
     def check_integrity(self) -> None:
         """Raise StorageError if SQLite finds the file damaged (PRAGMA quick_check: reads
@@ -452,10 +452,11 @@ class Database:
     def reap_syncs(self, is_alive: Callable[[int | None], bool] = pid_alive) -> list[int]:
         """Close as `interrupted` every running sync whose process is gone (killed, or the
         machine restarted under it). Returns their ids."""
-        with self.write():
-            gone = [r["id"] for r in self.db["syncs"].rows_where("status = 'running'") if not is_alive(r["pid"])]
-            for sync_id in gone:
-                self._interrupt(sync_id)
+        gone = [r["id"] for r in self.db["syncs"].rows_where("status = 'running'") if not is_alive(r["pid"])]
+        if gone:  # the app's watcher calls this every few seconds: no write when nothing to do
+            with self.write():
+                for sync_id in gone:
+                    self._interrupt(sync_id)
         return gone
 
     def _interrupt(self, sync_id: int) -> None:
