@@ -24,9 +24,9 @@ def _store_all(path: str, offset: int, out) -> None:
 
 def test_processes_storing_the_same_documents_at_once_never_fail(tmp_path):
     """What two `extract` runs (or the app's sync job beside a CLI extract) do: before,
-    one of them died with `IntegrityError: UNIQUE constraint failed` or `database is locked`."""
+    one of them died with `IntegrityError: UNIQUE constraint failed` or `database is locked`.
+    The database does not exist yet: they also race to create it and apply the migrations."""
     path = str(tmp_path / "pm.db")
-    Database(path).close()
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     workers = [ctx.Process(target=_store_all, args=(path, k * 7, out)) for k in range(3)]
