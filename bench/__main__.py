@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, one after another, each printing its own table and ratios
 against a baseline measured in the same run.
 
-    python -m bench [NAME ...]     (names: parser github connectors train retrieval answer slack)
+    python -m bench [NAME ...]     (names: parser github connectors train retrieval under_writes answer slack)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-ORDER = ("parser", "github", "connectors", "retrieval", "answer", "train", "slack")
+ORDER = ("parser", "github", "connectors", "retrieval", "under_writes", "answer", "train", "slack")
 
 
 def main(argv: list[str]) -> int:

@@ -79,11 +79,8 @@ def replicate(db, size: int):
             row = {k: v for k, v in r.items() if k != "id"}
             row.update(source=f"{r['source']}-copy{copy}", source_id=r["source_id"], content_hash=f"{r['content_hash']}-{copy}")
             rows.append((r["id"], row))
-    from storage.db import _encode
-
-    with db.db.conn:
-        db.db["incidents"].insert_all([_encode(row) for _, row in rows], batch_size=500)
-    all_rows = db.db.execute("select id, source, source_id from incidents where deleted = 0").fetchall()
+    db.insert_incidents(row for _, row in rows)
+    all_rows = db.live_incident_keys()
     origin = {(r["source"], r["source_id"]): r["id"] for r in base}
     index = faiss.IndexIDMap2(faiss.IndexFlatIP(original.index.d))
     ids, vecs = [], []
@@ -102,15 +99,8 @@ def baseline_search(db, matrix, ids, vector, query: str, k: int = 3):
 
     scores = matrix @ vector
     vector_rank = [ids[i] for i in np.argsort(-scores)[:50]]
-    terms = keyword_query(query).split()[:8]
     # Ranked like FTS5 would be, but by a full scan: rows by how many query terms they contain.
-    matched = " + ".join(["(text like ?)"] * len(terms)) or "0"
-    keyword = [r[0] for r in db.db.execute(
-        f"select id, {matched} as hits from (select id, coalesce(incident_title, '') || ' ' || "
-        "coalesce(root_cause, '') || ' ' || coalesce(fix, '') || ' ' || coalesce(timeline, '') as text "
-        "from incidents where deleted = 0) where hits > 0 order by hits desc limit 50",
-        [f"%{t}%" for t in terms],
-    ).fetchall()]
+    keyword = db.scan_search(keyword_query(query).split()[:8], limit=50)
     fused = {}
     for ranking in (vector_rank, keyword):
         for rank, incident_id in enumerate(ranking, start=1):
@@ -136,7 +126,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         db = sample_db(Path(tmp))
-        n_base = len(db.incidents())
+        n_base = db.count_incidents()
         print(f"sample corpus: {n_base} incidents ingested and indexed in {time.perf_counter() - started:.1f} s")
 
         print(f"\nQuality on samples/queries.jsonl ({len(queries)} queries, {n_base} incidents)")

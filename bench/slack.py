@@ -74,6 +74,7 @@ def main() -> None:
     from bot.settings import Settings
     from pipeline.serve.answer import Answerer
     from storage import Database
+    from storage.answers import AnswerStore
     from tests.fakes.slack import FakeSlack
 
     queries = [json.loads(line)["query"] for line in (SAMPLES / "queries.jsonl").read_text().splitlines() if line.strip()]
@@ -81,7 +82,7 @@ def main() -> None:
         t0 = time.perf_counter()
         db_path = build_corpus(Path(tmp))
         answerer = Answerer.from_db(db_path)
-        n_incidents = len(Database(db_path).incidents())
+        n_incidents = Database(db_path).count_incidents()
         print(f"corpus: {n_incidents} incidents, model {answerer.backend.name}; setup {time.perf_counter() - t0:.0f} s")
         answerer.ask("warm-up: ledger replica lag")  # first-call costs out of the figures
 
@@ -149,7 +150,7 @@ def main() -> None:
             threads = [slack.thread("CBURST", s["ts"]) for s, _ in sent_burst]
             duplicates = sum(len(t) > 1 for t in threads)
             apologies = sum("something went wrong" in str(m.blocks) for t in threads for m in t)
-            stored = Database(db_path).db.execute("select count(*) from answers where channel = 'CBURST'").fetchone()[0]
+            stored = AnswerStore(Database(db_path)).count(channel="CBURST")
             updates = sorted(t for m in slack.messages.values() if m.channel == "CBURST" for t in m.updates)
             busiest = max((sum(1 for u in updates if t <= u < t + 60) for t in updates), default=0)
         finally:

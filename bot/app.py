@@ -25,7 +25,8 @@ from bot.settings import Settings
 from bot.streaming import UpdateBudget
 from pipeline.jobs import reap_interrupted
 from storage import Database
-from storage.jobs import AnswerStore, JobStore
+from storage.answers import AnswerStore
+from storage.jobs import JobStore
 from storage.models import ModelStore
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from bot.mentions import MENTION, Answering, question_text
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 
 QUESTION_START = re.compile(
     r"^(?:and|but|so|also|ok|okay)?[\s,]*"

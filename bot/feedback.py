@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from bot import blocks
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from bot import blocks
 from storage import Database
-from storage.jobs import AnswerStore, JobStore
+from storage.answers import AnswerStore
+from storage.jobs import JobStore
 from storage.models import ModelStore
 
 TREND_RUNS = 10

@@ -18,8 +18,9 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
 from bot.streaming import UpdateBudget
-from pipeline.jobs import launch, pid_alive, reap_interrupted
+from pipeline.jobs import launch, reap_interrupted
 from storage.jobs import JobStore
+from storage.processes import pid_alive
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Callable
 
 from bot import blocks
 from bot.streaming import StreamingReply, UpdateBudget
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 
 log = logging.getLogger(__name__)
 

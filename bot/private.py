@@ -14,7 +14,7 @@ import uuid
 
 from bot import blocks
 from bot.mentions import Answering, question_text
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 
 log = logging.getLogger(__name__)
 

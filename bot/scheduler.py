@@ -51,9 +51,7 @@ def new_incidents_since_last_training(db: Database) -> int:
     last = JobStore(db).last("retrain")
     current = ModelStore(db).current()
     since = (last or {}).get("created_at") or (current or {}).get("trained_at") or ""
-    return db.db.execute(
-        "select count(*) from incidents where deleted = 0 and first_seen > ?", [since]
-    ).fetchone()[0]
+    return db.count_incidents(first_seen_after=since)
 
 
 def retrain_when_enough_new(runner: JobRunner, db: Database, threshold: int | None, options: dict | None = None):

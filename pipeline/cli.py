@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from pipeline.serve.backends import BACKENDS  # light: the libraries load when one is built
-from storage import Database, default_db_path
+from storage import Database, StorageError, default_db_path
+from storage.db import describe_error
 
 db_option = click.option(
     "--db",
@@ -22,20 +24,39 @@ db_option = click.option(
 )
 
 
-def open_db(db_path: Path | None) -> Database:
-    return Database(db_path or default_db_path())
+def open_db(db_path: Path | None, read_only: bool = False) -> Database:
+    """The database, checked page by page first (PRAGMA quick_check, ~1 ms per MB): a damaged
+    file is refused before a command reads half of it or writes into it. `read_only`: for
+    commands that only read, so a read-only file still works."""
+    db = Database(db_path or default_db_path(), read_only=read_only)
+    db.check_integrity()
+    return db
+
+
+class _Commands(click.Group):
+    """Whatever the command, a database it can't use (not a database, read-only, damaged,
+    newer than this version, a sync of the same source already running) is one line and
+    exit status 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(describe_error("the database", exc)) from None
 
 
 def open_db_with_incidents(db_path: Path | None) -> Database:
     """The database, or a clear error when nothing has been extracted into it yet. Counts
     rather than loading every incident just to see whether there is one."""
     db = open_db(db_path)
-    if not db.stats()["incidents"]:
+    if not db.count_incidents():
         raise click.ClickException("no incidents stored: run `postmortem extract` first")
     return db
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="postmortem")
 def main() -> None:
     """postmortem: learn your incident post-mortems, answer on-call questions from them.
@@ -156,7 +177,7 @@ def export(db_path, excluded, output):
     """Write stored incidents as JSON lines (IncidentRecord fields)."""
     from pipeline.ingest.record import FIELDS
 
-    db = open_db(db_path)
+    db = open_db(db_path, read_only=True)
     if excluded:
         for row in db.excluded():
             output.write(json.dumps({k: row[k] for k in ("source", "source_id", "reason", "detail")}) + "\n")
@@ -226,7 +247,7 @@ def dataset(db_path, out_dir):
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite database (default: $POSTMORTEM_DB or data/postmortem.db).")
 @click.option("--base_model", help="Default: the embedded SmolLM2-135M-Instruct. Or a .gguf file, a local "
               "folder, or a hub id (e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU).")
-@click.option("--output_dir", help="Checkpoints, and the result in OUTPUT_DIR/final (default: ./checkpoints).")
+@click.option("--output_dir", help="Checkpoints, and the result in OUTPUT_DIR/final (default: a new folder per run, <db folder>/models/<model name>).")
 @click.option("--epochs", type=float, help="Passes over the training split (default: 2).")
 @click.option("--max_steps", type=int, help="Stop after this many steps; overrides --epochs.")
 @click.option("--batch_size", type=int, help="Examples per step (default: 8).")
@@ -296,7 +317,7 @@ def index(db_path, embedder):
         path = rebuild_index(db, get_embedder(embedder) if embedder else None)
     except Exception as exc:
         raise _fail_cleanly(exc)
-    click.echo(f"Indexed {len(db.incidents())} incidents -> {path}")
+    click.echo(f"Indexed {db.count_incidents()} incidents -> {path}")
 
 
 @main.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +25,8 @@ import click
 from pipeline.config import RETRAIN_OPTIONS
 from storage import Database
 from storage.jobs import JobStore
+from storage.models import ModelStore
+from storage.processes import pid_alive
 
 log = logging.getLogger("pipeline.jobs")
 
@@ -45,39 +48,37 @@ def launch(db_path: str | os.PathLike, job_id: int) -> subprocess.Popen:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    JobStore(Database(db_path)).set_pid(job_id, proc.pid)
+    with Database(db_path) as db:
+        JobStore(db).set_pid(job_id, proc.pid)
     return proc
-
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process with this pid is running (a zombie, exited but not yet reaped by
-    its parent, counts as gone)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process with a recycled pid: not our job
-        return False
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return True  # no /proc (macOS): kill(0) is all we know
-    return state not in ("Z", "X")
 
 
 def reap_interrupted(store: JobStore, is_alive: Callable[[int | None], bool] = pid_alive) -> list[int]:
     """Mark failed every active job whose process is gone (the app or the machine restarted
-    under it, or it was killed). Returns their ids."""
+    under it, or it was killed), with what it left behind: the candidate model of a retrain
+    killed before its gate fails and its files go, and a sync it ran is closed as
+    interrupted. Returns the jobs' ids."""
     reaped = []
     for job in store.active():
         if not is_alive(job["pid"]) and store.finish(
             job["id"], "failed", message="interrupted: the job process is gone"
         ):
             store.log(job["id"], "interrupted: the job process is gone")
+            if job["kind"] == "retrain":
+                _fail_candidates(store.database, job["id"])
             reaped.append(job["id"])
+    store.database.reap_syncs()
     return reaped
+
+
+def _fail_candidates(db: Database, job_id: int) -> None:
+    """A retrain that died after training but before its gate leaves a candidate nobody will
+    gate: mark it failed and remove its folder (the job's own, under <db dir>/models)."""
+    models = ModelStore(db)
+    for model in models.candidates_of_job(job_id):
+        models.set_status(model["id"], "failed")
+        shutil.rmtree(Path(model["adapter_path"]).parent, ignore_errors=True)
+        log.info("job #%d: candidate model #%d failed (never gated), files removed", job_id, model["id"])
 
 
 # -- the job process ------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def run_sync(db: Database, args: dict, progress: Progress) -> dict:
     failed = [r["source"] for r in results if r.get("failed")]
     return {
         "sources": results,
-        "indexed": len(db.incidents()),
+        "indexed": db.count_incidents(),
         "failed": bool(failed) and len(failed) == len(results),
         "message": f"{len(results) - len(failed)}/{len(results)} sources synced",
     }
@@ -243,7 +244,7 @@ def run_retrain(db: Database, job_id: int, args: dict, progress: Progress) -> di
     def on_step(step: int, total: int, loss: float, eta_s: float) -> None:
         progress(step, total, f"training: loss {loss:.3f}, about {eta_s:.0f} s left")
 
-    report = train(config, on_progress=on_step)
+    report = train(config, on_progress=on_step, job_id=job_id)
     log.info("trained candidate model #%s in %.0f s", report["model_id"], report["wall_s"])
 
     def on_eval(done: int, total: int) -> None:
@@ -272,8 +273,6 @@ def run_retrain(db: Database, job_id: int, args: dict, progress: Progress) -> di
 
 
 def _eval_results(db: Database, run_id: int) -> dict:
-    from storage.models import ModelStore
-
     run = ModelStore(db).eval_run(run_id)
     return {system: {k: v for k, v in row.items() if k != "n"} for system, row in run["results"].items()}
 

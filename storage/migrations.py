@@ -1,6 +1,13 @@
-"""Numbered schema migrations. Append new ones; never edit one that has shipped."""
+"""Numbered schema migrations. Append new ones; never edit one that has shipped.
+
+They run as a sqlite-utils migration set (`sqlite_utils.Migrations`, recorded in
+`_sqlite_migrations`); `PRAGMA user_version` holds how many have been applied, so a database
+written by a newer version of postmortem is refused rather than silently modified."""
+
+import sqlite3
 
 import sqlite_utils
+from sqlite_utils import Migrations
 
 
 def m001_incidents(db: sqlite_utils.Database) -> None:
@@ -239,6 +246,14 @@ def m009_retrieval_examples(db: sqlite_utils.Database) -> None:
     db["answers"].create_index(["channel", "thread_ts"])
 
 
+def m010_sync_pid_model_job(db: sqlite_utils.Database) -> None:
+    # The process running a sync, so a killed one can be told from a live one (and reaped),
+    # and the retrain job that trained a candidate, so a job killed before its gate leaves
+    # no candidate behind.
+    db["syncs"].add_column("pid", int)
+    db["models"].add_column("job_id", int)
+
+
 MIGRATIONS = [
     m001_incidents,
     m002_jobs,
@@ -249,25 +264,89 @@ MIGRATIONS = [
     m007_incident_changes,
     m008_labels_provenance,
     m009_retrieval_examples,
+    m010_sync_pid_model_job,
 ]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+migrations = Migrations("postmortem")
+for _fn in MIGRATIONS:
+    migrations()(_fn)
+
+# Where databases made before the migration set was adopted recorded their migrations.
+LEGACY_TABLE = "_migrations"
+
+
+class NewerSchema(Exception):
+    """The database was migrated by a newer postmortem than this one."""
+
+
+def check_version(db: sqlite_utils.Database) -> None:
+    """Raise NewerSchema when the database knows migrations this code does not."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    known = {fn.__name__ for fn in MIGRATIONS}
+    unknown = sorted(
+        name
+        for table in (Migrations.migrations_table, LEGACY_TABLE)
+        if db[table].exists()
+        for name in _applied_names(db, table)
+        if name not in known
+    )
+    if version > SCHEMA_VERSION or unknown:
+        raise NewerSchema(
+            f"its schema version is {max(version, SCHEMA_VERSION + 1)}"
+            + (f" ({', '.join(unknown)})" if unknown else "")
+            + f"; this postmortem knows {SCHEMA_VERSION}: upgrade postmortem to use it"
+        )
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply pending migrations in order; return the names applied."""
-    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
-    applied = []
-    for fn in MIGRATIONS:
-        if fn.__name__ in done:
-            continue
-        with db.conn:
-            fn(db)
-            db["_migrations"].insert({"name": fn.__name__, "applied_at": _now()})
-        applied.append(fn.__name__)
+    """Apply pending migrations in order; return the names applied. Nothing is written when
+    none are pending, so an up-to-date database opens without a write."""
+    if not needs_migration(db):
+        return []
+    # One write lock for the whole run: two processes opening a new database at once can't
+    # both create its tables.
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        _adopt_legacy_records(db)
+        applied = [m.name for m in migrations.pending(db)]
+        migrations.apply(db)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
     return applied
 
 
-def _now() -> str:
-    from datetime import datetime, timezone
+def needs_migration(db: sqlite_utils.Database) -> bool:
+    """Whether opening for writing would migrate (read-only: nothing is written)."""
+    return (
+        db[LEGACY_TABLE].exists()
+        or bool(migrations.pending(db))
+        or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION
+    )
 
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+def _adopt_legacy_records(db: sqlite_utils.Database) -> None:
+    """Databases from before the migration set recorded applied migrations in `_migrations`:
+    carry them over so they are not applied twice."""
+    if not db[LEGACY_TABLE].exists():
+        return
+    migrations.ensure_migrations_table(db)
+    for row in db[LEGACY_TABLE].rows_where(order_by="rowid"):
+        db[Migrations.migrations_table].insert(
+            {"migration_set": migrations.name, "name": row["name"], "applied_at": row["applied_at"]},
+            ignore=True,
+        )
+    db[LEGACY_TABLE].drop()
+
+
+def _applied_names(db: sqlite_utils.Database, table: str) -> list[str]:
+    where = "migration_set = ?" if table == Migrations.migrations_table else None
+    args = [migrations.name] if where else []
+    try:
+        return [r["name"] for r in db[table].rows_where(where, args)]
+    except sqlite3.OperationalError:  # a table of that name with another shape: not ours
+        return []

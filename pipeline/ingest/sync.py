@@ -10,6 +10,8 @@ suddenly lists nothing (an account that lost access, a wrong --path) is refused,
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -167,7 +169,8 @@ def ingest(
     taxonomy = taxonomy or Taxonomy.default()
     source = extractor.source
     summary = SyncSummary(source=source, label=getattr(extractor, "label", source))
-    summary.sync_id = sync_id = db.start_sync(source)
+    summary.sync_id = sync_id = db.begin_sync(source)  # SyncBusy while another one runs
+    restore_sigterm = _sigterm_interrupts()
     try:
         if hasattr(extractor, "since"):
             # Connectors whose upstream versions are coarse (Notion's minute-truncated
@@ -200,10 +203,15 @@ def ingest(
             summary.deleted += db.mark_missing_deleted(source, listing.present)
         if listing.deleted:
             summary.deleted += db.mark_deleted(source, listing.deleted)
+    except KeyboardInterrupt as exc:
+        db.finish_sync(sync_id, "interrupted", _counts(summary), error=f"interrupted: {exc or 'Ctrl-C'}")
+        raise
     except BaseException as exc:
         error = str(exc) if isinstance(exc, SyncError) else f"{type(exc).__name__}: {exc}"
         db.finish_sync(sync_id, "failed", _counts(summary), error=_scrubbed(error))
         raise
+    finally:
+        restore_sigterm()
     db.finish_sync(sync_id, "succeeded", _counts(summary))
     return summary
 
@@ -299,6 +307,21 @@ def _count_unfetched(inventory: dict, unfetched: set[str], summary: SyncSummary)
         else:
             summary.excluded += 1
             summary.reasons[reason] += 1
+
+
+def _sigterm_interrupts() -> Callable[[], None]:
+    """Make SIGTERM (a `kill`, a container stop) raise KeyboardInterrupt like Ctrl-C, so the
+    sync is closed as interrupted rather than left `running`; returns what puts the previous
+    handler back. Signals reach only the main thread: elsewhere nothing changes (begin_sync
+    and reap_syncs close a sync whose process is gone)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _counts(s: SyncSummary) -> dict:

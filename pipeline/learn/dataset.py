@@ -222,16 +222,14 @@ def assign_splits(db, incidents: list[dict]) -> dict[tuple[str, str], str]:
     """The stored split of each incident, storing split_of() for incidents seen for the
     first time. Once stored, an incident never changes sides (even if the rule changes), so
     evaluation never scores an incident some earlier model was trained on."""
-    table = db.db["splits"]
-    stored = {(r["source"], r["source_id"]): r["split"] for r in table.rows}
+    stored = db.splits()
     new = [
         {"source": i["source"], "source_id": i["source_id"], "split": split_of(i["source"], i["source_id"])}
         for i in incidents
         if (i["source"], i["source_id"]) not in stored
     ]
     if new:
-        with db.db.conn:
-            table.insert_all(new, ignore=True)
+        db.add_splits(new)
         stored.update({(r["source"], r["source_id"]): r["split"] for r in new})
     return {(i["source"], i["source_id"]): stored[(i["source"], i["source_id"])] for i in incidents}
 

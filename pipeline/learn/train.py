@@ -3,7 +3,9 @@ CUDA, LoRA on the fp32 de-quantized base on the CPU (see CPU_NF4).
 
 `train(config, on_progress)` is what the CLI, the job runner and Slack's retrain call: it
 writes the adapter, report.json, loss.png and adapter.gguf to `output_dir/final`, registers
-the adapter as a candidate model and returns the report."""
+the adapter as a candidate model and returns the report. Each run gets a folder of its own
+(by default `<db folder>/models/<model name>`): a run never writes over the files of a
+registered model, the one in service included."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -45,7 +47,7 @@ class TrainConfig:
 
     db: str | None = None
     base_model: str = EMBEDDED_LLM
-    output_dir: str = "./checkpoints"
+    output_dir: str | None = None  # default: <db folder>/models/<model name>
     epochs: float = 2.0
     max_steps: int = -1  # > 0 overrides epochs
     batch_size: int = 8
@@ -81,10 +83,10 @@ def prefer_passive_omp_waits() -> bool:
     return os.environ["OMP_WAIT_POLICY"].upper() == "PASSIVE"
 
 
-def train(config: TrainConfig, on_progress: ProgressFn | None = None) -> dict:
+def train(config: TrainConfig, on_progress: ProgressFn | None = None, *, job_id: int | None = None) -> dict:
     """Train, export and register one adapter; return the report (with `model_id` and
-    `final_dir`). Raises TrainError for a run that cannot start. Give each run its own
-    output_dir when older candidates must keep their files: `final` is overwritten."""
+    `final_dir`). Raises TrainError for a run that cannot start. `job_id`: the retrain job
+    this run belongs to (recorded with the candidate, so the job's death can be cleaned up)."""
     prefer_passive_omp_waits()
     import torch
 
@@ -94,26 +96,60 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None) -> dict:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if config.require_gpu and device != "cuda":
         raise TrainError("--require_gpu was given but no CUDA GPU is available")
+    if config.resume and not config.output_dir:
+        raise TrainError("--resume needs the --output_dir of the run to continue")
     checkpoint = _resume_point(config.output_dir) if config.resume else None
     db = Database(config.db or default_db_path())
     try:
+        name = _model_name(config)
+        config = replace(config, output_dir=_output_dir(config, db, name))
         data = build_dataset(db)
         if not data["train"]:
             raise TrainError(
                 "no incidents to train on: run `postmortem extract` first (or give `train` a --source)"
-                if not db.incidents()
+                if not db.count_incidents()
                 else "every stored incident is in the held-out split: extract more post-mortems"
             )
         run = prepare(config, data["train"], device=device, on_progress=on_progress)
         started = time.perf_counter()
         run.trainer.train(resume_from_checkpoint=checkpoint)
         wall = time.perf_counter() - started
-        return _finish(config, run, data, wall, device, db)
+        return _finish(config, run, data, wall, device, db, name=name, job_id=job_id)
     finally:
         db.close()
 
 
-def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: str, db) -> dict:
+def _model_name(config: TrainConfig) -> str:
+    return f"{Path(config.base_model).name.removesuffix('.gguf')}-lora-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _output_dir(config: TrainConfig, db, name: str) -> str:
+    """The run's folder, absolute: the one asked for, unless a registered model's files are
+    in it (--resume may continue a run that registered a candidate); by default a new one beside the database, `models/<name>` (`-2`, `-3`... when
+    two runs start in the same second)."""
+    from storage.models import ModelStore
+
+    if config.output_dir:
+        folder = Path(config.output_dir).expanduser().resolve()
+        taken = ModelStore(db).using_path(folder)
+        if config.resume:  # continuing a run may replace its own candidate, never a served model
+            taken = [m for m in taken if m["status"] != "candidate"]
+        if taken:
+            raise TrainError(
+                f"{folder} holds the files of model #{taken[0]['id']} ({taken[0]['status']}): "
+                "pass another --output_dir (or none: each run then gets its own folder)"
+            )
+        return str(folder)
+    base = db.path.resolve().parent / "models" / name
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{name}-{n}")
+    return str(folder)
+
+
+def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: str, db, *,
+            name: str, job_id: int | None) -> dict:
     import torch
 
     from pipeline.learn.gguf_export import ExportError, export_lora_gguf
@@ -151,11 +187,12 @@ def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: st
         report["adapter_gguf"] = None
         report["adapter_gguf_skipped"] = str(exc)
     report["model_id"] = ModelStore(db).add_candidate(
-        name=f"{Path(config.base_model).name.removesuffix('.gguf')}-lora-{time.strftime('%Y%m%d-%H%M%S')}",
+        name=name,
         base_model=config.base_model,
         adapter_path=str(final),
         gguf_adapter_path=report["adapter_gguf"],
         report=report,
+        job_id=job_id,
     )
     (final / "report.json").write_text(json.dumps(report, indent=2))
     return report

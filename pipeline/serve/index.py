@@ -10,9 +10,10 @@ never sees a half-written index. A crash between the two renames leaves a new in
 old hashes, which only makes the next rebuild re-embed a few unchanged incidents.
 
 The sidecar also records the state of the database it was built from (live incidents, their
-ids, the incidents' change counter) and a build id. An index the database has moved past (an `extract` run from the
-command line, a sync that died before its rebuild) is brought up to date when it is loaded
-or refreshed, embedding only what changed."""
+ids, the incidents' change counter) and a build id. Loading never embeds anything but a
+missing index: an index the database has moved past (an `extract` run from the command line,
+a sync that died before its rebuild) is loaded as it is, and the retriever brings it up to
+date in the background (see `Retriever.refresh`), embedding only what changed."""
 
 from __future__ import annotations
 
@@ -142,13 +143,13 @@ def rebuild_index(db: Database, embedder: Embedder | None = None) -> Path:
 
 
 def load_index(db: Database, build_if_missing: bool = True) -> VectorIndex:
-    """Load the persisted index. By default a missing index is built, and one that no longer
-    matches the database is brought up to date first; build_if_missing=False loads the file
-    as it is (and raises if there is none)."""
+    """Load the persisted index as it is, even behind the database (answering must never wait
+    for the corpus to be embedded). A missing one is built first, or with
+    build_if_missing=False, FileNotFoundError."""
     import faiss
 
     path = index_path(db)
-    if not path.exists() or (build_if_missing and not is_current(db, _read_meta(path))):
+    if not path.exists():
         if not build_if_missing:
             raise FileNotFoundError(f"no index at {path}: run `postmortem index`")
         rebuild_index(db)

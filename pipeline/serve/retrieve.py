@@ -10,6 +10,8 @@ uses it)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Collection, Iterable
 
@@ -18,6 +20,9 @@ import numpy as np
 from pipeline.serve.embed import Embedder, get_embedder
 from pipeline.serve.index import VectorIndex, load_index
 from storage import Database
+
+# The background catch-up: the index rebuild, niced below the answering process.
+CATCH_UP = "import os, sys; os.nice(10); from pipeline.cli import main; main(['index', '--db', sys.argv[1]])"
 
 # The usual RRF constant: damps the difference between neighbouring ranks, so neither list
 # dominates on a small corpus.
@@ -43,6 +48,8 @@ def keyword_query(query: str) -> str:
     words = re.findall(r"[\w][\w.\-]*", query)
     kept = [w for w in words if w.lower() not in STOPWORDS]
     return " ".join(kept or words)
+
+
 
 
 @dataclass
@@ -78,14 +85,34 @@ class Retriever:
         self.index = index or load_index(db)
         self.embedder = embedder or get_embedder(self.index.embedder_name)
         self.candidates = candidates
+        self._catching_up: subprocess.Popen | None = None
 
     def refresh(self) -> bool:
-        """Pick up an index another process (a sync job) rebuilt, or bring it up to date
-        with incidents stored since without one. True if reloaded."""
-        if not self.index.is_stale() and self.index.matches(self.db):
-            return False
-        self.index = load_index(self.db)
-        return True
+        """Pick up an index another process (a sync job, a catch-up) rebuilt: True if
+        reloaded. An index behind the database (incidents stored without a rebuild) is
+        brought up to date by a background process, never in the caller's: answering goes on
+        with the index it has, and keyword search (FTS5, always current) finds the incidents
+        stored since."""
+        if self.index.is_stale():
+            self.index = load_index(self.db)
+            return True
+        if not self.index.matches(self.db):
+            self.catch_up()
+        return False
+
+    def catch_up(self) -> subprocess.Popen:
+        """Start (or return the running) `postmortem index` for this database, at low CPU
+        priority: measured while a 300-document extract ran, embedding in a thread of the
+        answering process made a question's own embedding wait up to 28 s."""
+        if self._catching_up is None or self._catching_up.poll() is not None:
+            self._catching_up = subprocess.Popen(
+                [sys.executable, "-c", CATCH_UP, str(self.db.path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # outlives a one-shot `ask`, so the next one finds it done
+            )
+        return self._catching_up
 
     def search(
         self,

@@ -7,7 +7,7 @@ from pipeline.ingest.extractors.local import LocalFolder
 from pipeline.ingest.sync import ingest
 from pipeline.learn.dataset import build_dataset
 from storage import Database
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 from tests.bot.helpers import answered, section_text
 from tests.paths import SAMPLES
 

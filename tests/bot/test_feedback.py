@@ -3,7 +3,7 @@ also a positive (question, incident) retrieval example."""
 
 from bot import blocks
 from storage import Database
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 from tests.bot.helpers import answered
 
 

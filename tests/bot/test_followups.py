@@ -2,7 +2,7 @@
 bots and the bot itself are left alone."""
 
 from storage import Database
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 from tests.bot.helpers import answered
 from tests.fakes.slack import BOT_USER
 

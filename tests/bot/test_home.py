@@ -1,7 +1,8 @@
 """App Home: model, latest eval table with its trend, corpus stats, jobs, feedback."""
 
 from storage import Database
-from storage.jobs import AnswerStore, JobStore
+from storage.answers import AnswerStore
+from storage.jobs import JobStore
 from storage.models import ModelStore
 from tests.bot.helpers import section_text
 from tests.paths import SAMPLES

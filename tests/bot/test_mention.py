@@ -2,7 +2,7 @@
 
 from bot import blocks
 from storage import Database
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 
 
 def test_mention_gets_threaded_answer_with_sources(bot, slack, db_path):

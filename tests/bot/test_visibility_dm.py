@@ -3,7 +3,7 @@ retrieved for an answer in a channel, and is cited in a DM."""
 
 from bot.config import bot_config
 from storage import Database
-from storage.jobs import AnswerStore
+from storage.answers import AnswerStore
 from tests.bot.helpers import answered, section_text
 from tests.fakes.slack import BOT_USER
 from tests.paths import SAMPLES

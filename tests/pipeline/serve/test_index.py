@@ -72,21 +72,41 @@ def test_missing_index_is_built_on_load_and_empty_database_gives_empty_index(tmp
     assert load_index(db, build_if_missing=False).size == 2
 
 
-def test_an_index_behind_the_database_catches_up_on_load_and_refresh(incident_db, embedder):
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder):
+        self.inner, self.name, self.dim = embedder, embedder.name, embedder.dim
+        self.texts = 0
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+
+def test_an_index_behind_the_database_catches_up_in_the_background(incident_db, embedder):
     """Incidents stored without a rebuild (a command-line extract, a sync that died first)
-    are found after the next load, and by a running retriever's refresh."""
+    are found by keywords at once and by meaning once the background catch-up is done; the
+    answering process never embeds anything but its question."""
     from pipeline.serve.retrieve import Retriever
 
-    retriever = Retriever(incident_db)
+    counting = CountingEmbedder(embedder)
+    retriever = Retriever(incident_db, embedder=counting)
     assert retriever.index.matches(incident_db) and not retriever.refresh()
     incident_db.upsert_incident(
         record(source_id="late", incident_title="Elasticsearch cluster went red after shard allocation stalled",
                root_cause="Shard allocation stalled.", fix="Rerouted shards.")
     )
     assert not retriever.index.matches(incident_db)
-    assert load_index(incident_db, build_if_missing=False).size == len(INCIDENTS)  # as it is on disk
-    assert retriever.refresh()
-    assert retriever.index.size == len(INCIDENTS) + 1
-    assert retriever.search("elasticsearch cluster red", k=1)[0].incident["source_id"] == "late"
-    meta = json.loads(index_path(incident_db).with_name(index_path(incident_db).name + ".json").read_text())
-    assert meta["embedded"] == 1  # only the new incident was embedded
+    assert load_index(incident_db).size == len(INCIDENTS)  # loading never embeds: as it is on disk
+
+    assert not retriever.refresh()  # the caller goes on with the index it has...
+    hits = {h.incident["source_id"]: h for h in retriever.search("elasticsearch shard allocation", k=3)}
+    assert hits["late"].vector_rank is None and hits["late"].keyword_rank == 1  # ...found by FTS
+    assert counting.texts == 1  # the question, nothing else
+    assert retriever.catch_up().wait(timeout=600) == 0
+
+    assert retriever.refresh() and retriever.index.size == len(INCIDENTS) + 1
+    assert retriever.index.matches(incident_db) and retriever.index.meta["embedded"] == 1  # only the new one
+    hit = retriever.search("elasticsearch cluster red", k=1)[0]
+    assert hit.incident["source_id"] == "late" and hit.vector_rank == 1
