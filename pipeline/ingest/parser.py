@@ -92,7 +92,7 @@ STRONG_FIX = re.compile(
 )
 
 PLACEHOLDER = re.compile(
-    r"<[^>\n]{0,80}>|\{\{[^}]*\}\}|\[(?:fill\s+in|todo|tbd)[^\]]*\]|\b(?:TBD|TODO|N/?A|to\s+be\s+(?:determined|confirmed))\b"
+    r"<[^>\n]{0,80}>|\{\{[^}\n]{0,200}\}\}|\[(?:fill\s+in|todo|tbd)[^\]\n]{0,200}\]|\b(?:TBD|TODO|N/?A|to\s+be\s+(?:determined|confirmed))\b"
     r"|\b(?:unknown|under\s+investigation|still\s+investigating|not\s+yet\s+(?:known|identified|determined))\b|_{3,}|\.{3,}",
     re.I,
 )
@@ -127,10 +127,15 @@ KNOWN_COMPONENTS = (
     "gke", "cloudfront", "cloudwatch", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery", "pubsub",
     "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
 )
-SERVICE_TOKEN = re.compile(
-    r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:api|db|service|svc|worker|workers|gateway|proxy|queue"
-    r"|cache|cluster|server|web|app|edge|store|scheduler|controller|exporter|operator|ingest|pipeline|frontend|backend|auth|router|runner))\b",
-    re.I,
+# `cart-api` in backticks, or a bare hyphenated name whose last part says it is a service
+# (`ledger-db`, `payments-api-gateway`). A bare name is found as a whole hyphen chain and its
+# suffix checked in Python: a pattern that backtracks over the chain to find the suffix is
+# quadratic in its length (`a-a-a-...` once took a minute).
+QUOTED_SERVICE = re.compile(r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`", re.I)
+HYPHEN_CHAIN = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+", re.I)
+SERVICE_SUFFIXES = frozenset(
+    "api db service svc worker workers gateway proxy queue cache cluster server web app edge store scheduler"
+    " controller exporter operator ingest pipeline frontend backend auth router runner".split()
 )
 SERVICE_META_KEYS = (
     "services", "services_affected", "affected_services", "service", "affected", "components", "component",
@@ -235,8 +240,10 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     m = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", text, re.S)
     if not m:
         raise ValueError("front matter opened with '---' but never closed")
+    if len(m.group(1)) > MAX_FRONT_MATTER:
+        raise ValueError(f"front matter is over {MAX_FRONT_MATTER:,} characters")
     try:
-        data = yaml.safe_load(m.group(1)) or {}
+        data = yaml.load(m.group(1), Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -244,6 +251,30 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not isinstance(data, dict):
         raise ValueError("front matter is not a YAML mapping")
     return data, text[m.end():]
+
+
+# Front matter holds a few fields; anything bigger or deeper is not a post-mortem's header.
+MAX_FRONT_MATTER = 20_000
+MAX_YAML_DEPTH = 20
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """safe_load that refuses aliases and deep nesting before building anything: an alias
+    bomb of a few hundred bytes expands to gigabytes when its value is printed, and deep
+    nesting overflows the composer's recursion."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("front matter uses a YAML alias (*name); aliases are not supported")
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise yaml.YAMLError(f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def read_blocks(body: str) -> tuple[list[Block], str, str]:
@@ -288,6 +319,10 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
 
 def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     out = []
+    # Per field, the line where its last block ended: a label nested inside a block of the
+    # same field is already part of that block's text. Scanning it again would repeat the
+    # text and, for a staircase of nested labels, take time quadratic in the lines.
+    covered: dict[str, int] = {}
     for i, line in enumerate(lines):
         if i in code_lines:
             continue
@@ -296,14 +331,15 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             continue
         indent, label, rest = len(m.group(1)), m.group(2).strip(), m.group(3).strip()
         name = classify_label(label)
-        if name is None:
+        if name is None or i < covered.get(name, 0):
             continue
         is_bullet = bool(re.match(r"^\s*[-*+]\s", line))
         body = [rest] if rest else []
+        has_text = bool(rest.strip())
         j = i + 1
         while j < len(lines):
             nxt = lines[j]
-            if not nxt.strip() and not any(b.strip() for b in body):
+            if not nxt.strip() and not has_text:
                 # `- **Impact**:` with its text as the next paragraph(s), not indented.
                 body.append("")
                 j += 1
@@ -314,8 +350,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                 while k < len(lines) and not lines[k].strip():
                     k += 1
                 if k < len(lines) and _indent(lines[k]) > indent and (is_bullet or LIST_ITEM.match(lines[k])):
-                    body.append("")
-                    j += 1
+                    body.extend([""] * (k - j))  # the whole blank run at once, not line by line
+                    j = k
                     continue
                 break
             if nxt.lstrip().startswith("#"):
@@ -323,7 +359,9 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or LIST_ITEM.match(nxt) and is_bullet):
                 break
             body.append(nxt)
+            has_text = True
             j += 1
+        covered[name] = j
         text = dedent("\n".join(body))
         out.append(Block(label, text.strip(), "label", name))
     return out
@@ -365,14 +403,25 @@ def clean_field(text: str) -> str:
     return text.strip()
 
 
+# Patterns over untrusted text are written to run in linear time: no quantified class that
+# can also match what follows it, and no line-start `\s*` that runs on across blank lines.
+# Link text excludes `[` and a target excludes `(`, so an unclosed `[`, `![` or `](` is given
+# up at the next one instead of scanning to the end of the text from each of them.
+IMAGE_LINK = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
+TEXT_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+QUOTE_MARK = re.compile(r"^[ \t]*>+[ \t]?", re.M)
+LIST_MARK = re.compile(r"^[ \t]*(?:[-+]|\d+[.)])\s+", re.M)
+TABLE_RULE_LINE = re.compile(r"^[-:| \t\r\f\v]+$", re.M)
+
+
 def strip_markdown(text: str) -> str:
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = IMAGE_LINK.sub(" ", text)
+    text = TEXT_LINK.sub(r"\1", text)
     text = re.sub(r"[*_`]+", "", text)
-    text = re.sub(r"^\s*>+\s?", "", text, flags=re.M)
-    text = re.sub(r"^\s*(?:[-+]|\d+[.)])\s+", "", text, flags=re.M)
-    text = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", "", text, flags=re.M)
+    text = QUOTE_MARK.sub("", text)
+    text = LIST_MARK.sub("", text)
+    text = TABLE_RULE_LINE.sub("", text)
     return text
 
 
@@ -533,14 +582,32 @@ def pick_services(props: dict, by_field: dict, title: str, impact: str, summary:
 
 
 def services_in(text: str) -> list[str]:
-    out = []
-    for m in SERVICE_TOKEN.finditer(text or ""):
-        out.append(norm_service(m.group(1) or m.group(2)))
-    lowered = (text or "").lower()
+    text = text or ""
+    found = [(m.start(), m.group(1)) for m in QUOTED_SERVICE.finditer(text)]
+    # Quoted names are blanked out (same length, so positions keep their order) so that
+    # `foo.bar-api` is not found again as `bar-api`.
+    bare = QUOTED_SERVICE.sub(lambda m: " " * len(m.group(0)), text)
+    for m in HYPHEN_CHAIN.finditer(bare):
+        name = _service_prefix(m.group(0), bare[m.end():m.end() + 1])
+        if name:
+            found.append((m.start(), name))
+    out = [norm_service(name) for _, name in sorted(found)]
+    lowered = text.lower()
     for name in KNOWN_COMPONENTS:
         if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
             out.append(name)
     return out
+
+
+def _service_prefix(chain: str, after: str) -> str:
+    """The longest leading part of `a-b-c` that ends in a service suffix, or ''. The whole
+    chain counts only when a word character doesn't follow it (`cart-api_v2` is no name)."""
+    parts = chain.split("-")
+    last = len(parts) - 1 if not re.match(r"\w", after) else len(parts) - 2
+    for j in range(last, 0, -1):
+        if parts[j].lower() in SERVICE_SUFFIXES:
+            return "-".join(parts[: j + 1])
+    return ""
 
 
 def norm_service(value) -> str:

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.ingest.decode import decode
+from pipeline.ingest.decode import clean_text, decode
 from pipeline.ingest.extractors.base import Extractor, FetchError
 from pipeline.ingest.parser import parse
 from pipeline.ingest.record import IncidentRecord, content_hash
@@ -117,6 +117,9 @@ def ingest(
 
 
 def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary) -> None:
+    if doc.problem:
+        _store_problem(db, source, doc, summary)
+        return
     digest = content_hash(doc.body)
     stored = db.stored_version(source, doc.source_id)
     if stored and stored["content_hash"] == digest:
@@ -127,28 +130,29 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
             summary.reasons[db_reason(db, source, doc.source_id)] += 1
         return
 
-    text, reason, detail = decode(doc.body)
-    if text is not None:
-        text, found = scrub(text)
-        summary.redactions.update(found)
-        meta = {k: scrub(v)[0] if isinstance(v, str) else v for k, v in doc.meta.items()}
-        parsed = parse(text, source_id=doc.source_id, meta=meta)
-        reason, detail = parsed.reason, parsed.detail
-    if reason:
-        summary.excluded += 1
-        summary.reasons[reason] += 1
-        db.record_excluded(
-            {
-                "source": source,
-                "source_id": doc.source_id,
-                "url": doc.url,
-                "reason": reason,
-                "detail": detail,
-                "content_hash": digest,
-                "version": doc.version,
-            }
-        )
+    try:
+        record, reason, detail = _read_one(source, doc, taxonomy, summary, digest)
+    except Exception as exc:  # noqa: BLE001 - one document's failure must never stop a sync
+        record, reason, detail = None, "parse-error", f"{type(exc).__name__}: {exc}"[:300]
+    if record is None:
+        _exclude(db, source, doc, summary, reason, detail, digest)
         return
+    record.apply_label(db.label_for(source, doc.source_id))
+    outcome = db.upsert_incident({**record.to_dict(), "version": doc.version})
+    setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest: str):
+    """decode -> scrub -> parse -> record. Returns (record, None, None) or (None, reason, detail)."""
+    text, reason, detail = decode(doc.body)
+    if text is None:
+        return None, reason, detail
+    text, found = scrub(text)
+    summary.redactions.update(found)
+    meta = {k: scrub(v)[0] if isinstance(v, str) else v for k, v in clean_text(doc.meta).items()}
+    parsed = parse(text, source_id=doc.source_id, meta=meta)
+    if parsed.reason:
+        return None, parsed.reason, parsed.detail
     fields = parsed.fields
     record = IncidentRecord(
         source=source,
@@ -166,9 +170,38 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
         ),
         content_hash=digest,
     )
-    record.apply_label(db.label_for(source, doc.source_id))
-    outcome = db.upsert_incident({**record.to_dict(), "version": doc.version})
-    setattr(summary, outcome, getattr(summary, outcome) + 1)
+    return record, None, None
+
+
+def _store_problem(db: Database, source: str, doc, summary: SyncSummary) -> None:
+    """A document the connector could not read (too large, unreadable)."""
+    reason, detail = doc.problem
+    stored = db.stored_version(source, doc.source_id)
+    if reason == "unreadable" and stored and stored["table"] == "incidents":
+        # A file that was readable before (a permission flip, a file being replaced) keeps its
+        # incident: a transient fault must not delete what is stored.
+        summary.errors += 1
+        summary.error_details.append((doc.source_id, detail))
+        db.add_sync_error(summary.sync_id, doc.source_id, f"{reason}: {detail}")
+        return
+    # No content hash: the next sync reads it again, in case it was fixed.
+    _exclude(db, source, doc, summary, reason, detail, "")
+
+
+def _exclude(db: Database, source: str, doc, summary: SyncSummary, reason: str, detail: str | None, digest: str) -> None:
+    summary.excluded += 1
+    summary.reasons[reason] += 1
+    db.record_excluded(
+        {
+            "source": source,
+            "source_id": doc.source_id,
+            "url": doc.url,
+            "reason": reason,
+            "detail": detail,
+            "content_hash": digest,
+            "version": doc.version,
+        }
+    )
 
 
 def _count_skipped(db: Database, source: str, skipped: set[str], summary: SyncSummary) -> None:
