@@ -22,7 +22,10 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark").enable("table")
+# Block structure only (headings, fences, tables): the parser reads an inline token's raw
+# `content`, never its children, and inline parsing is where markdown-it is slow on hostile
+# text (20,000 unclosed `![` took seconds in its link-label scan).
+_md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 # -- heading / label synonyms ------------------------------------------------------------------
 
