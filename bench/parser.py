@@ -34,13 +34,16 @@ def quality(corpus: Path, labels_file: Path) -> dict:
     kept = excl = n_parse = n_unparse = cat_ok = cat_n = 0
     f1s, rc_rec, fix_rec = [], [], []
     confusion: Counter = Counter()
+    slowest = (0.0, "")
     for gold in labels:
+        started = time.perf_counter()
         text, reason, _ = decode((corpus / gold["path"]).read_bytes())
         parsed = None
         if text is not None:
             text, _ = scrub(text)
             parsed = parse(text, source_id=gold["path"])
             reason = parsed.reason
+        slowest = max(slowest, (time.perf_counter() - started, gold["path"]))
         if gold["parseable"]:
             n_parse += 1
             if reason:
@@ -71,6 +74,9 @@ def quality(corpus: Path, labels_file: Path) -> dict:
         "root_cause_rougeL_recall": mean(rc_rec),
         "fix_rougeL_recall": mean(fix_rec),
         "top_confusions": [f"{g}->{p}: {n}" for (g, p), n in confusion.most_common(6)],
+        # decode + scrub + parse of the one document that took longest (a regression in a
+        # pattern's complexity shows here first)
+        "slowest_document": {"path": slowest[1], "seconds": round(slowest[0], 4)},
     }
 
 
