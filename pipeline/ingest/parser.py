@@ -294,18 +294,23 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         if tok.type in ("fence", "code_block") and tok.map:
             code_lines.update(range(tok.map[0], tok.map[1]))
 
+    # A section runs to the next heading of its level or above: `### 14:05` timeline entries
+    # and other sub-headings stay inside it. One pass with a stack of open sections (a scan
+    # ahead from each heading is quadratic in a document of thousands of headings).
+    ends = [len(lines)] * len(headings)
+    open_sections: list[int] = []
+    for idx, (line, level, _, _) in enumerate(headings):
+        while open_sections and headings[open_sections[-1]][1] >= level:
+            ends[open_sections.pop()] = line
+        open_sections.append(idx)
+
     blocks: list[Block] = []
     h1 = ""
     first_heading = headings[0][0] if headings else len(lines)
     for idx, (line, level, text, body_start) in enumerate(headings):
         if level == 1 and not h1 and idx == 0:
             h1 = text
-        end = len(lines)
-        for line2, level2, _, _ in headings[idx + 1:]:
-            # `### 14:05` timeline entries and other sub-headings stay inside their section.
-            if level2 <= level:
-                end = line2
-                break
+        end = ends[idx]
         name = classify_label(text)
         section_text = "\n".join(lines[body_start:end]).strip()
         if level == 1 and idx == 0 and name is None:
