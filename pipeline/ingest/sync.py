@@ -11,9 +11,8 @@ from typing import Callable
 
 from pipeline.ingest.decode import clean_text, decode
 from pipeline.ingest.extractors.base import Extractor, FetchError
-from pipeline.ingest.parser import parse
+from pipeline.ingest.isolate import PARSE_BUDGET_S, Reader, TooSlow
 from pipeline.ingest.record import IncidentRecord, content_hash
-from pipeline.ingest.scrub import scrub
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
 
@@ -76,11 +75,13 @@ def ingest(
     taxonomy: Taxonomy | None = None,
     progress: bool = False,
     on_document: Callable[[int, int | None], None] | None = None,
+    parse_budget_s: float = PARSE_BUDGET_S,
 ) -> SyncSummary:
     taxonomy = taxonomy or Taxonomy.default()
     source = extractor.source
     summary = SyncSummary(source=source)
     summary.sync_id = sync_id = db.start_sync(source)
+    reader = Reader(parse_budget_s)
     try:
         if hasattr(extractor, "since"):
             # Connectors whose upstream versions are coarse (Notion's minute-truncated
@@ -101,7 +102,7 @@ def ingest(
                 summary.error_details.append((doc.source_id, doc.error))
                 db.add_sync_error(sync_id, doc.source_id, doc.error)
             else:
-                _store_one(db, source, doc, taxonomy, summary)
+                _store_one(db, source, doc, taxonomy, summary, reader)
             if on_document:
                 on_document(i, listing.total)
         if listing.present is not None:
@@ -112,11 +113,13 @@ def ingest(
     except BaseException as exc:
         db.finish_sync(sync_id, "failed", _counts(summary), error=f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        reader.close()
     db.finish_sync(sync_id, "succeeded", _counts(summary))
     return summary
 
 
-def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary) -> None:
+def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, reader: Reader) -> None:
     if doc.problem:
         _store_problem(db, source, doc, summary)
         return
@@ -131,7 +134,9 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
         return
 
     try:
-        record, reason, detail = _read_one(source, doc, taxonomy, summary, digest)
+        record, reason, detail = _read_one(source, doc, taxonomy, summary, digest, reader)
+    except TooSlow as exc:
+        record, reason, detail = None, "too-slow", str(exc)
     except Exception as exc:  # noqa: BLE001 - one document's failure must never stop a sync
         record, reason, detail = None, "parse-error", f"{type(exc).__name__}: {exc}"[:300]
     if record is None:
@@ -142,15 +147,13 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
     setattr(summary, outcome, getattr(summary, outcome) + 1)
 
 
-def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest: str):
+def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest: str, reader: Reader):
     """decode -> scrub -> parse -> record. Returns (record, None, None) or (None, reason, detail)."""
     text, reason, detail = decode(doc.body)
     if text is None:
         return None, reason, detail
-    text, found = scrub(text)
+    found, parsed = reader.read(text, doc.source_id, clean_text(doc.meta))
     summary.redactions.update(found)
-    meta = {k: scrub(v)[0] if isinstance(v, str) else v for k, v in clean_text(doc.meta).items()}
-    parsed = parse(text, source_id=doc.source_id, meta=meta)
     if parsed.reason:
         return None, parsed.reason, parsed.detail
     fields = parsed.fields

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline.ingest.decode import MAX_BYTES, decode
 from pipeline.ingest.extractors.local import LocalFolder
+from pipeline.ingest.isolate import ISOLATE_OVER_CHARS, scrub_and_parse
 from pipeline.ingest.parser import MAX_FRONT_MATTER, parse, services_in, strip_markdown
 from pipeline.ingest.sync import ingest
 from storage import Database
@@ -174,3 +175,35 @@ def test_fuzzed_documents_never_escape_the_ingest_loop(batch):
     outcome = stored_or_excluded(db, "dir:hostile")
     assert set(outcome) == {d.source_id for d in docs}
     assert summary.kept + summary.excluded == len(docs) and summary.errors == 0
+
+
+# -- time budget -------------------------------------------------------------------------------
+
+
+def large_document(secret: str = "") -> str:
+    """A real post-mortem padded past the in-process size with a long timeline."""
+    rows = "".join(f"- 10:{i % 60:02d} checked shard {i}, still degraded\n" for i in range(ISOLATE_OVER_CHARS // 30))
+    return BASE.replace("## Timeline\n", "## Timeline\n" + rows) + secret
+
+
+def test_a_large_document_is_read_in_the_worker_like_any_other(tmp_path):
+    body = large_document("\npassword=Sup3rS3cretValue\n")
+    assert len(body) > ISOLATE_OVER_CHARS
+    db = Database(tmp_path / "pm.db")
+    summary = ingest(db, ListExtractor([raw("large", body), raw("small", BASE)]))
+    assert summary.new == 2 and summary.redactions == {"password": 1}
+    stored = {r["source_id"]: r for r in db.db["incidents"].rows}
+    expected = scrub_and_parse(body, "large.md", {})[1].fields
+    assert stored["large.md"]["root_cause"] == expected["root_cause"]
+    assert "Sup3rS3cret" not in stored["large.md"]["timeline"]
+
+
+def test_a_document_over_the_time_budget_is_excluded_as_too_slow_and_the_sync_goes_on(tmp_path):
+    db = Database(tmp_path / "pm.db")
+    # A budget no machine can meet for a large document; the small one is read in-process.
+    docs = [raw("large", large_document()), raw("small", BASE), raw("large-2", large_document() + "x")]
+    summary = ingest(db, ListExtractor(docs), parse_budget_s=0.0001)
+    assert stored_or_excluded(db, "dir:hostile") == {"large.md": "too-slow", "small.md": "stored", "large-2.md": "too-slow"}
+    assert summary.reasons == {"too-slow": 2}
+    detail = next(db.db["excluded"].rows_where("source_id = 'large.md'"))["detail"]
+    assert detail == "reading it took over 0.0001 s"
