@@ -8,8 +8,12 @@ whole sync; only a separate process can be stopped part way, so those go to a wo
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import subprocess
+import sys
 from collections import Counter
+from multiprocessing.connection import Connection
+from pathlib import Path
 
 from pipeline.ingest.parser import Parsed, parse
 from pipeline.ingest.scrub import scrub
@@ -33,50 +37,64 @@ class TooSlow(Exception):
 
 class Reader:
     """Reads documents within a time budget. Start one per sync and close it at the end; the
-    worker process is started on the first large document only."""
+    worker process is started on the first large document only.
+
+    The worker is a fresh interpreter (`python -m pipeline.ingest.isolate`) talking over its
+    stdin and stdout, not a multiprocessing child: fork is unsafe in the threaded Slack app,
+    and spawn re-runs the caller's main script, which a script without a main guard can't take."""
 
     def __init__(self, budget_s: float = PARSE_BUDGET_S):
         self.budget_s = budget_s
-        self._proc = None
-        self._conn = None
+        self._proc: subprocess.Popen | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
 
     def read(self, text: str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
         """Raises TooSlow past the budget, RuntimeError if the document made the worker fail."""
         if len(text) <= ISOLATE_OVER_CHARS:
             return scrub_and_parse(text, source_id, meta)
-        conn = self._worker()
-        conn.send((text, source_id, meta))
-        if not conn.poll(self.budget_s):
-            self.close()  # the worker is busy with it: kill it; the next large document starts another
-            raise TooSlow(f"reading it took over {self.budget_s:g} s")
+        self._start()
         try:
-            status, found, result = conn.recv()
-        except EOFError:  # the worker died (out of memory, a crash in C code)
+            self._send.send((text, source_id, meta))
+            if not self._recv.poll(self.budget_s):
+                self.close()  # the worker is busy with it: kill it; the next large document starts another
+                raise TooSlow(f"reading it took over {self.budget_s:g} s")
+            status, found, result = self._recv.recv()
+        except (EOFError, OSError):  # the worker died (out of memory, a crash in C code)
             self.close()
             raise RuntimeError("the parser process died on this document") from None
         if status != "ok":
             raise RuntimeError(result)
         return found, result
 
-    def _worker(self):
-        if self._proc is None or not self._proc.is_alive():
+    def _start(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self.close()
+        # The worker imports this package from where the caller did, whatever its cwd.
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.ingest.isolate"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        self._send = Connection(os.dup(self._proc.stdin.fileno()), readable=False)
+        self._recv = Connection(os.dup(self._proc.stdout.fileno()), writable=False)
+        self._proc.stdin.close()
+        self._proc.stdout.close()
+        try:
+            self._recv.recv()  # "ready": imports done, so start-up is not charged to the budget
+        except EOFError:
             self.close()
-            # spawn, not fork: the Slack app syncs from a thread, and forking a threaded
-            # process can deadlock the child on a lock another thread held.
-            ctx = multiprocessing.get_context("spawn")
-            self._conn, child = ctx.Pipe()
-            self._proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="postmortem-parse")
-            self._proc.start()
-            child.close()
-            self._conn.recv()  # "ready": imports done, so start-up is not charged to the budget
-        return self._conn
+            raise RuntimeError("the parser process did not start (see its error above)") from None
 
     def close(self) -> None:
+        for conn in (self._send, self._recv):
+            if conn is not None:
+                conn.close()
         if self._proc is not None:
             self._proc.kill()
-            self._proc.join()
-            self._conn.close()
-        self._proc = self._conn = None
+            self._proc.wait()
+        self._proc = self._send = self._recv = None
 
     def __enter__(self) -> "Reader":
         return self
@@ -85,15 +103,24 @@ class Reader:
         self.close()
 
 
-def _serve(conn) -> None:
-    conn.send("ready")
+def _serve() -> None:
+    # Replies go out on a private copy of stdout; fd 1 becomes stderr, so that anything a
+    # library prints can't corrupt them.
+    recv = Connection(os.dup(0), writable=False)
+    send = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    send.send("ready")
     while True:
         try:
-            text, source_id, meta = conn.recv()
+            text, source_id, meta = recv.recv()
         except EOFError:
             return
         try:
             found, parsed = scrub_and_parse(text, source_id, meta)
-            conn.send(("ok", found, parsed))
+            send.send(("ok", found, parsed))
         except Exception as exc:  # noqa: BLE001 - reported to the sync as this document's failure
-            conn.send(("error", None, f"{type(exc).__name__}: {exc}"[:300]))
+            send.send(("error", None, f"{type(exc).__name__}: {exc}"[:300]))
+
+
+if __name__ == "__main__":
+    _serve()
