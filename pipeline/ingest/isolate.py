@@ -22,6 +22,9 @@ from pipeline.ingest.scrub import scrub
 # takes well under a second even on a loaded machine.
 ISOLATE_OVER_CHARS = 64_000
 PARSE_BUDGET_S = 30.0
+# The worker's address space: 2 MB of empty headings is a million markdown tokens, which took
+# 1.25 GB before the time budget stopped it.
+MEMORY_BUDGET_BYTES = 1 << 30
 
 
 def scrub_and_parse(text: str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
@@ -31,8 +34,12 @@ def scrub_and_parse(text: str, source_id: str, meta: dict) -> tuple[Counter, Par
     return found, parse(text, source_id=source_id, meta=meta)
 
 
-class TooSlow(Exception):
-    pass
+class OverBudget(Exception):
+    """A document that needs more time or memory than one document may take."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason  # `too-slow` or `too-large`, the exclusion reason
 
 
 class Reader:
@@ -50,7 +57,7 @@ class Reader:
         self._recv: Connection | None = None
 
     def read(self, text: str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
-        """Raises TooSlow past the budget, RuntimeError if the document made the worker fail."""
+        """Raises OverBudget past the time or memory budget, RuntimeError if the worker failed."""
         if len(text) <= ISOLATE_OVER_CHARS:
             return scrub_and_parse(text, source_id, meta)
         self._start()
@@ -58,11 +65,13 @@ class Reader:
             self._send.send((text, source_id, meta))
             if not self._recv.poll(self.budget_s):
                 self.close()  # the worker is busy with it: kill it; the next large document starts another
-                raise TooSlow(f"reading it took over {self.budget_s:g} s")
+                raise OverBudget("too-slow", f"reading it took over {self.budget_s:g} s")
             status, found, result = self._recv.recv()
         except (EOFError, OSError):  # the worker died (out of memory, a crash in C code)
             self.close()
             raise RuntimeError("the parser process died on this document") from None
+        if status == "memory":
+            raise OverBudget("too-large", f"reading it needed over {MEMORY_BUDGET_BYTES >> 20:,} MB of memory")
         if status != "ok":
             raise RuntimeError(result)
         return found, result
@@ -109,6 +118,9 @@ def _serve() -> None:
     recv = Connection(os.dup(0), writable=False)
     send = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BUDGET_BYTES, MEMORY_BUDGET_BYTES))
     send.send("ready")
     while True:
         try:
@@ -118,6 +130,8 @@ def _serve() -> None:
         try:
             found, parsed = scrub_and_parse(text, source_id, meta)
             send.send(("ok", found, parsed))
+        except MemoryError:  # what it built is freed with the frame; the worker goes on
+            send.send(("memory", None, None))
         except Exception as exc:  # noqa: BLE001 - reported to the sync as this document's failure
             send.send(("error", None, f"{type(exc).__name__}: {exc}"[:300]))
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 from pipeline.ingest.decode import clean_text, decode
 from pipeline.ingest.extractors.base import Extractor, FetchError
-from pipeline.ingest.isolate import PARSE_BUDGET_S, Reader, TooSlow
+from pipeline.ingest.isolate import PARSE_BUDGET_S, OverBudget, Reader
 from pipeline.ingest.record import IncidentRecord, content_hash
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
@@ -135,8 +135,8 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
 
     try:
         record, reason, detail = _read_one(source, doc, taxonomy, summary, digest, reader)
-    except TooSlow as exc:
-        record, reason, detail = None, "too-slow", str(exc)
+    except OverBudget as exc:
+        record, reason, detail = None, exc.reason, str(exc)
     except Exception as exc:  # noqa: BLE001 - one document's failure must never stop a sync
         record, reason, detail = None, "parse-error", f"{type(exc).__name__}: {exc}"[:300]
     if record is None:
