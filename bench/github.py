@@ -1,12 +1,14 @@
 """GitHub connector sync speed against the fake GitHub API (tests/fakes/github.py).
 
-    python -m bench.github [--copies 4] [--latency 0 0.05]
+    python -m bench.github [--copies 4] [--latency 0 0.05] [--other-files 100000]
 
 A repository holding the sample post-mortems of all three orgs (`--copies` times each, under
 distinct folders), synced through PyGithub over loopback into a fresh SQLite database:
 the first sync, an unchanged re-sync (the baseline it is compared against is the first sync of
 the same run), and a re-sync after one file changed. `--latency` adds a per-request delay to
-the fake, as a rough stand-in for the round trip to api.github.com."""
+the fake, as a rough stand-in for the round trip to api.github.com. `--other-files` adds that
+many source files beside the post-mortems (a monorepo): an unchanged re-sync should cost only
+the listing, not a lookup per file."""
 
 from __future__ import annotations
 
@@ -25,8 +27,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 REPO = "bench/postmortems"
 
 
-def repository_files(copies: int) -> dict[str, bytes]:
-    files = {}
+def repository_files(copies: int, other_files: int = 0) -> dict[str, bytes]:
+    files = {f"src/pkg{i // 500}/module_{i}.py": b"VALUE = 1\n" for i in range(other_files)}
     for org in sorted(p for p in SAMPLES.iterdir() if p.is_dir()):
         for path in sorted(org.rglob("*")):
             rel = path.relative_to(org).as_posix()
@@ -37,10 +39,10 @@ def repository_files(copies: int) -> dict[str, bytes]:
     return files
 
 
-def run(copies: int, latency: float) -> list[dict]:
+def run(copies: int, latency: float, other_files: int = 0) -> list[dict]:
     rows = []
     with FakeGitHub() as fake, tempfile.TemporaryDirectory() as tmp:
-        repo = fake.add_repo(REPO, files=repository_files(copies))
+        repo = fake.add_repo(REPO, files=repository_files(copies, other_files))
         if latency:
             fake.fault("slow", "", times=None, delay=latency)
         extractor = GitHubRepo(GitHubConfig(repo=REPO, api_url=fake.url))
@@ -65,7 +67,7 @@ def run(copies: int, latency: float) -> list[dict]:
 
         rows.append(sync("first"))
         rows.append(sync("unchanged"))
-        changed = next(p for p in repo.files if p != "README.md")
+        changed = next(p for p in repo.files if looks_like_postmortem(p))
         repo.write(changed, repo.files[changed] + b"\nEdited after review.\n")
         rows.append(sync("one changed"))
     return rows
@@ -75,10 +77,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=4, help="copies of each sample post-mortem")
     ap.add_argument("--latency", type=float, nargs="+", default=[0.0, 0.05], help="seconds per request")
+    ap.add_argument("--other-files", type=int, default=0, help="non-post-mortem files beside them (a monorepo)")
     args = ap.parse_args()
     print(f"{'latency':>8} {'sync':<12} {'docs':>5} {'fetched':>7} {'requests':>8} {'seconds':>8} {'docs/s':>8} {'vs first':>9}")
     for latency in args.latency:
-        rows = run(args.copies, latency)
+        rows = run(args.copies, latency, args.other_files)
         first = rows[0]["seconds"]
         for r in rows:
             print(

@@ -92,7 +92,8 @@ def replicate(db, size: int):
         ids.append(incident_id)
         vecs.append(vectors[root])
     index.add_with_ids(np.array(vecs, dtype=np.float32), np.array(ids, dtype=np.int64))
-    return VectorIndex(index=index, embedder_name=original.embedder_name, path=original.path, meta=original.meta)
+    return VectorIndex(index=index, embedder_name=original.embedder_name, path=original.path, meta=original.meta,
+                       file_identity=original.file_identity)
 
 
 def baseline_search(db, matrix, ids, vector, query: str, k: int = 3):

@@ -22,7 +22,7 @@ USAGE = (
     "• `@postmortem payments API returning 502s after a deploy, what fixed it last time?`\n"
     "• `@postmortem kafka consumer lag on the ledger writer`\n"
     "I answer in the thread with the most similar post-mortems and how they were fixed.\n"
-    "Admins: `/postmortem-sync [source|all]`, `/postmortem-retrain`; everyone: `/postmortem-status`."
+    "Admins: `/postmortem-sync [source|all] [allow_mass_delete]`, `/postmortem-retrain`; everyone: `/postmortem-status`."
 )
 
 

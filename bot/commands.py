@@ -36,7 +36,12 @@ class Commands:
     def sync(self, ack, command: dict) -> None:
         if not self._admin(ack, command, "sync"):
             return
-        target = (command.get("text") or "").strip() or "all"
+        # `/postmortem-sync [source|all] [allow_mass_delete]`: the word confirms a sync that
+        # deletes more than the guard allows (a source that really lost its pages).
+        words = (command.get("text") or "").split()
+        allow = "allow_mass_delete" in words
+        words = [w for w in words if w != "allow_mass_delete"]
+        target = words[0] if words else "all"
         names = self.source_names
         if target != "all" and target not in names:
             listed = ", ".join(f"`{n}`" for n in names) or "none configured"
@@ -45,7 +50,8 @@ class Commands:
         if not names:
             ack("No sources are configured: add them to postmortem.toml (see the README).")
             return
-        self._start(ack, command, "sync", {"source": target, "config": self.config_path})
+        args = {"source": target, "config": self.config_path}
+        self._start(ack, command, "sync", {**args, "allow_mass_delete": True} if allow else args)
 
     def retrain(self, ack, command: dict) -> None:
         """`/postmortem-retrain [max_steps=N epochs=X ...]`: the options override the config

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.serve.backends import BACKENDS  # light: the libraries load when one is built
 from storage import Database, default_db_path
 
 db_option = click.option(
@@ -48,20 +49,31 @@ def main() -> None:
     """
 
 
+def connector_options(command):
+    """`--source` and every connector's flags, from the connector registry."""
+    from pipeline.ingest.extractors import registry
+
+    for key, help_text, kind in reversed(registry.cli_options()):
+        command = click.option("--" + key.replace("_", "-"), key, type=kind, default=None, help=help_text)(command)
+    return click.option("--source", type=click.Choice(list(registry.connectors())), help="Where the post-mortems live.")(
+        command
+    )
+
+
+def sync_guard_options(command):
+    command = click.option(
+        "--strict", is_flag=True, help="Exit non-zero when any document could not be fetched."
+    )(command)
+    return click.option(
+        "--allow-mass-delete",
+        is_flag=True,
+        help="Let this sync delete more than the source's max_delete_share (default 20%) of its "
+        "stored incidents, or all of them (a source that really lost them).",
+    )(command)
+
+
 @main.command()
-@click.option(
-    "--source",
-    type=click.Choice(["dir", "github", "notion", "confluence"]),
-    help="Where the post-mortems live.",
-)
-@click.option("--path", "path", help="dir: the folder. github: only files under this path.")
-@click.option("--repo", help="github: owner/name. Token from $GITHUB_TOKEN.")
-@click.option("--ref", default=None, help="github: branch, tag or sha (default: the default branch).")
-@click.option("--name", help="dir: the source name stored with each record (default: folder name).")
-@click.option("--database", help="notion: the database id or URL. Token from $NOTION_TOKEN.")
-@click.option("--tag", default="postmortem", show_default=True, help="notion: the select/multi-select option marking post-mortems.")
-@click.option("--space", help="confluence: space key ($CONFLUENCE_URL, $CONFLUENCE_USER, $CONFLUENCE_TOKEN).")
-@click.option("--cql", help="confluence: CQL query (default: label = postmortem in --space).")
+@connector_options
 @click.option("--all", "all_sources", is_flag=True, help="Every source in the config file, one after the other.")
 @click.option(
     "--config",
@@ -72,7 +84,8 @@ def main() -> None:
 )
 @db_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def extract(source, path, repo, ref, name, database, tag, space, cql, all_sources, config_path, db_path, quiet):
+@sync_guard_options
+def extract(source, all_sources, config_path, db_path, quiet, strict, allow_mass_delete, **options):
     """Fetch post-mortems from a source, structure them and store them.
 
     \b
@@ -83,9 +96,7 @@ def extract(source, path, repo, ref, name, database, tag, space, cql, all_source
       postmortem extract --source confluence --space OPS
       postmortem extract --all --config postmortem.toml
     """
-    from pipeline.config import ConfigError, load_config
-    from pipeline.ingest.extractors.factory import build_extractor, ExtractorConfigError
-    from pipeline.ingest.sync import ingest
+    from pipeline.config import ConfigError, SourceConfig, load_config
 
     if all_sources and source:
         raise click.UsageError("use either --all (the config's sources) or --source")
@@ -94,49 +105,47 @@ def extract(source, path, repo, ref, name, database, tag, space, cql, all_source
     except ConfigError as exc:
         raise click.ClickException(str(exc))
     if all_sources:
-        return _extract_all(config, open_db(db_path), quiet)
-    try:
-        extractor = build_extractor(
-            source, path=path, repo=repo, ref=ref, name=name, database=database, tag=tag, space=space, cql=cql
-        )
-    except ExtractorConfigError as exc:
-        raise click.UsageError(str(exc))
-    db = open_db(db_path)
-    try:
-        summary = ingest(db, extractor, taxonomy=config.build_taxonomy(), progress=not quiet)
-    except Exception as exc:  # connector failures: a clear line, stored data untouched
-        from pipeline.ingest.extractors.factory import user_facing_error
-
-        message = user_facing_error(exc)
-        if message is None:
-            raise
-        raise click.ClickException(message)
-    click.echo(summary.line())
-
-
-def _extract_all(config, db, quiet: bool) -> None:
-    """`extract --all`: each configured source in turn; one failing source (a missing token,
-    an unreachable server) is reported and the others still sync."""
-    from pipeline.ingest.extractors.factory import user_facing_error
-    from pipeline.ingest.sync import ingest
-
-    if not config.sources:
-        raise click.ClickException(
-            f"no sources in {config.path or 'postmortem.toml'}: add [[sources]] (see postmortem.example.toml)"
-        )
+        sources = config.sources
+        if not sources:
+            raise click.ClickException(
+                f"no sources in {config.path or 'postmortem.toml'}: add [[sources]] (see postmortem.example.toml)"
+            )
+    else:
+        sources = [SourceConfig(source, {k: v for k, v in options.items() if v is not None})]
     taxonomy = config.build_taxonomy()
-    failed = 0
-    for source in config.sources:
+    db = open_db(db_path)
+    failed = incomplete = 0
+    for spec in sources:
         try:
-            summary = ingest(db, source.extractor(), taxonomy=taxonomy, progress=not quiet)
-        except Exception as exc:
+            summary = _sync(db, spec, taxonomy, quiet, allow_mass_delete)
+        except click.ClickException as exc:
+            if not all_sources:
+                raise
+            # `--all`: one failing source (a missing token, an unreachable server) is
+            # reported and the others still sync.
             failed += 1
-            message = user_facing_error(exc)
-            click.echo(f"{source.name}: failed: {message or f'{type(exc).__name__}: {exc}'}", err=True)
+            click.echo(f"{spec.name}: failed: {exc.format_message()}", err=True)
             continue
         click.echo(summary.line())
+        incomplete += bool(summary.errors)
     if failed:
-        raise click.ClickException(f"{failed} of {len(config.sources)} sources failed")
+        raise click.ClickException(f"{failed} of {len(sources)} sources failed")
+    if strict and incomplete:
+        raise click.ClickException("--strict: some documents could not be fetched (listed above)")
+
+
+def _sync(db, spec, taxonomy, quiet: bool, allow_mass_delete: bool):
+    """One source through pipeline.ingest.sync, its failure as one line."""
+    from pipeline.ingest.sync import SourceConfigError, SyncError, sync
+
+    try:
+        return sync(
+            db, spec.type, spec.options, taxonomy=taxonomy, progress=not quiet, allow_mass_delete=allow_mass_delete
+        )
+    except SourceConfigError as exc:
+        raise click.UsageError(str(exc))
+    except SyncError as exc:
+        raise click.ClickException(str(exc))
 
 
 @main.command()
@@ -227,12 +236,11 @@ def dataset(db_path, out_dir):
 @click.option("--seed", type=int, help="Seed for initialisation and batch order (default: 42).")
 @click.option("--resume", is_flag=True, default=None, help="Continue from the last checkpoint in --output_dir.")
 @click.option("--require_gpu", is_flag=True, default=None, help="Fail unless a CUDA GPU is available.")
-@click.option("--source", type=click.Choice(["dir", "github", "notion", "confluence"]),
-              help="Extract from this source first, as `postmortem extract` does.")
-@click.option("--repo", help="github: owner/name.")
-@click.option("--path", help="dir: the folder. github: only files under this path.")
-def train(**flags):
-    """Fine-tune a LoRA adapter on the stored incidents and register it as a candidate.
+@connector_options
+@sync_guard_options
+def train(source, strict, allow_mass_delete, **flags):
+    """Fine-tune a LoRA adapter on the stored incidents and register it as a candidate
+    (with --source, extract from that source first, as `postmortem extract` does).
 
     \b
     Examples:
@@ -240,9 +248,20 @@ def train(**flags):
       postmortem train --source github --repo org/runbooks --require_gpu \\
           --base_model mistralai/Mistral-7B-Instruct-v0.3
     """
+    from dataclasses import fields
+
     from pipeline.learn.train import TrainConfig, train as run_training
 
-    config = TrainConfig(**{k: v for k, v in flags.items() if v is not None})
+    train_keys = {f.name for f in fields(TrainConfig)}
+    if source:
+        from pipeline.config import SourceConfig
+
+        spec = SourceConfig(source, {k: v for k, v in flags.items() if v is not None and k not in train_keys})
+        summary = _sync(open_db(flags.get("db")), spec, None, True, allow_mass_delete)
+        click.echo(summary.line(), err=True)
+        if strict and summary.errors:
+            raise click.ClickException("--strict: some documents could not be fetched (listed above)")
+    config = TrainConfig(**{k: v for k, v in flags.items() if v is not None and k in train_keys})
     report = run_training(config)
     loss = f", final loss {report['loss'][-1]:.3f}" if report["loss"] else ""
     click.echo(
@@ -314,7 +333,7 @@ def similar(query, db_path, top_k, as_json):
 @main.command()
 @click.argument("question")
 @db_option
-@click.option("--backend", type=click.Choice(["llamacpp", "transformers", "openai"]), default=None,
+@click.option("--backend", type=click.Choice(list(BACKENDS)), default=None,
               help="How to generate (default: $POSTMORTEM_BACKEND or llamacpp).")
 @click.option("--endpoint", default=None, help="openai: base URL of an OpenAI-compatible server, e.g. http://vllm:8000/v1")
 @click.option("--model-name", default=None, help="openai: the served model name.")

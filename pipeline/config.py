@@ -17,14 +17,17 @@ DEFAULT_PATH = Path("postmortem.toml")
 DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, 03:00
 DEFAULT_RETRAIN_THRESHOLD = 10
 
-# Per source type, the keys it takes: exactly the keyword arguments of build_extractor.
-SOURCE_KEYS = {
-    "dir": {"path", "name"},
-    "github": {"repo", "path", "ref", "name"},
-    "notion": {"database", "tag", "tag_property", "name"},
-    "confluence": {"space", "cql", "label", "cloud", "name"},
+# What `/postmortem-retrain key=value ...` (or [retrain] here) may set: TrainConfig fields
+# plus how many held-out incidents the promotion gate evaluates.
+RETRAIN_OPTIONS = {
+    "max_steps": int,
+    "epochs": float,
+    "batch_size": int,
+    "learning_rate": float,
+    "max_length": int,
+    "base_model": str,
+    "eval_limit": int,
 }
-REQUIRED_KEYS = {"dir": ("path",), "github": ("repo",), "notion": ("database",), "confluence": ()}
 TOP_KEYS = {"sources", "schedule", "admins", "taxonomy", "retrain_threshold", "retrain"}
 SECRET_KEY = re.compile(r"token|secret|password|passwd|api_?key|credential|private_?key", re.I)
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -36,24 +39,15 @@ class ConfigError(ValueError):
 
 @dataclass
 class SourceConfig:
-    type: str  # dir | github | notion | confluence
-    options: dict = field(default_factory=dict)  # build_extractor keyword arguments
+    type: str  # a registered connector: dir | github | notion | confluence | ...
+    options: dict = field(default_factory=dict)  # its options (registry.Connector.keys)
 
     @property
     def name(self) -> str:
         """What `/postmortem-sync NAME` and the summaries call it: `name = ...` if given."""
-        if self.options.get("name"):
-            return self.options["name"]
-        main = {"dir": "path", "github": "repo", "notion": "database", "confluence": "space"}[self.type]
-        value = self.options.get(main) or self.options.get("cql") or ""
-        extra = self.options.get("path") if self.type == "github" else None
-        return f"{self.type}:{value}" + (f"/{extra.strip('/')}" if extra else "")
+        from pipeline.ingest.extractors import registry
 
-    def extractor(self):
-        """The connector (raises ExtractorConfigError when, say, its token is not set)."""
-        from pipeline.ingest.extractors.factory import build_extractor
-
-        return build_extractor(self.type, **self.options)
+        return registry.get(self.type).label(self.options)
 
 
 @dataclass
@@ -64,7 +58,7 @@ class Config:
     admins: list[str] = field(default_factory=list)  # Slack user ids allowed admin commands
     taxonomy: dict = field(default_factory=dict)  # [taxonomy] override: categories/rules/aliases/fallback
     retrain_threshold: int = DEFAULT_RETRAIN_THRESHOLD  # retrain after this many new incidents
-    retrain: dict = field(default_factory=dict)  # [retrain] defaults (pipeline.jobs.RETRAIN_OPTIONS)
+    retrain: dict = field(default_factory=dict)  # [retrain] defaults (RETRAIN_OPTIONS)
 
     def build_taxonomy(self):
         """The default taxonomy with this file's overrides applied."""
@@ -154,23 +148,29 @@ def _list(data: dict, key: str, where: str, kind: type) -> list:
 
 
 def _source(raw: dict, i: int, where: str) -> SourceConfig:
+    from pipeline.ingest.extractors.registry import COMMON_OPTIONS, connectors
+
     kind = raw.get("type")
     name = f"{where}: sources[{i}]"
-    if kind not in SOURCE_KEYS:
-        raise ConfigError(f"{name}: `type` must be one of {sorted(SOURCE_KEYS)}, not {kind!r}")
+    if kind not in connectors():
+        raise ConfigError(f"{name}: `type` must be one of {sorted(connectors())}, not {kind!r}")
+    connector = connectors()[kind]
     options = {k: v for k, v in raw.items() if k != "type"}
-    unknown = set(options) - SOURCE_KEYS[kind]
+    unknown = set(options) - connector.keys
     if unknown:
-        raise ConfigError(f"{name} ({kind}): unknown keys {sorted(unknown)} (known: {sorted(SOURCE_KEYS[kind])})")
-    missing = [k for k in REQUIRED_KEYS[kind] if not options.get(k)]
-    if kind == "confluence" and not (options.get("space") or options.get("cql")):
-        missing.append("space or cql")
+        raise ConfigError(f"{name} ({kind}): unknown keys {sorted(unknown)} (known: {sorted(connector.keys)})")
+    missing = connector.missing(options)
     if missing:
         raise ConfigError(f"{name} ({kind}): missing {', '.join(missing)}")
+    types = {o.key: o.type for o in connector.options + COMMON_OPTIONS}
     for key, value in options.items():
-        expected = bool if key == "cloud" else str
-        if not isinstance(value, expected):
+        expected = types[key]
+        ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if not ok or (expected is not bool and isinstance(value, bool)):
             raise ConfigError(f"{name} ({kind}): `{key}` must be a {expected.__name__}")
+    share = options.get("max_delete_share")
+    if share is not None and not 0 <= share <= 1:
+        raise ConfigError(f"{name} ({kind}): `max_delete_share` must be between 0 and 1, not {share!r}")
     return SourceConfig(kind, options)
 
 
@@ -214,8 +214,6 @@ def _taxonomy(raw, where: str) -> dict:
 
 
 def _retrain(raw, where: str) -> dict:
-    from pipeline.jobs import RETRAIN_OPTIONS
-
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: [retrain] must be a table")
     for key, value in raw.items():

@@ -21,6 +21,7 @@ from typing import Callable
 
 import click
 
+from pipeline.config import RETRAIN_OPTIONS
 from storage import Database
 from storage.jobs import JobStore
 
@@ -156,19 +157,6 @@ def run(db_path: str | os.PathLike, job_id: int) -> int:
 
 # -- what the jobs do ------------------------------------------------------------------------
 
-# What `/postmortem-retrain key=value ...` (or the config file) may set: TrainConfig fields
-# plus how many held-out incidents the promotion gate evaluates.
-RETRAIN_OPTIONS = {
-    "max_steps": int,
-    "epochs": float,
-    "batch_size": int,
-    "learning_rate": float,
-    "max_length": int,
-    "base_model": str,
-    "eval_limit": int,
-}
-
-
 def parse_options(text: str, allowed: dict[str, type] = RETRAIN_OPTIONS) -> dict:
     """`key=value` pairs, typed; ValueError with a readable message on anything else."""
     out = {}
@@ -185,11 +173,11 @@ def parse_options(text: str, allowed: dict[str, type] = RETRAIN_OPTIONS) -> dict
 
 def run_sync(db: Database, args: dict, progress: Progress) -> dict:
     """Ingest the requested configured source(s), then rebuild the search index. A source
-    that fails is reported and the others still sync."""
+    that fails is reported and the others still sync. `allow_mass_delete` in the job's args
+    lets a sync delete more than the guard's share of a source."""
     from pipeline.config import load_config
-    from pipeline.ingest.extractors.factory import user_facing_error
+    from pipeline.ingest.sync import SyncError, sync
     from pipeline.serve.index import rebuild_index
-    from pipeline.ingest.sync import ingest
 
     config = load_config(args.get("config"))
     taxonomy = config.build_taxonomy()
@@ -207,9 +195,16 @@ def run_sync(db: Database, args: dict, progress: Progress) -> dict:
             progress(i, total or 0, f"{label}: {i}/{total or '?'} documents")
 
         try:
-            summary = ingest(db, source.extractor(), taxonomy=taxonomy, on_document=on_document)
+            summary = sync(
+                db,
+                source.type,
+                source.options,
+                taxonomy=taxonomy,
+                on_document=on_document,
+                allow_mass_delete=bool(args.get("allow_mass_delete")),
+            )
         except Exception as exc:
-            message = user_facing_error(exc) or f"{type(exc).__name__}: {exc}"
+            message = str(exc) if isinstance(exc, SyncError) else f"{type(exc).__name__}: {exc}"
             log.error("%s failed: %s", label, message)
             results.append({"source": source.name, "failed": message})
             continue

@@ -116,7 +116,9 @@ class Database:
 
     def mark_missing_deleted(self, source: str, present: Iterable[str]) -> int:
         """Mark deleted every live incident of `source` whose id is not in `present`
-        (the full upstream listing of this sync). Returns how many."""
+        (the full upstream listing of this sync), and forget its exclusions no longer
+        listed. Returns how many incidents. Compared in Python, not with one SQL variable
+        per present id (a large repository passes SQLite's variable limit)."""
         present = set(present)
         gone = [
             r["id"]
@@ -125,15 +127,16 @@ class Database:
             )
             if r["source_id"] not in present
         ]
+        forgotten = [
+            r["source_id"]
+            for r in self.db["excluded"].rows_where("source = ?", [source], select="source_id")
+            if r["source_id"] not in present
+        ]
         with self.db.conn:
             for incident_id in gone:
                 self.db["incidents"].update(incident_id, {"deleted": 1, "updated_at": now()})
-            self.db["excluded"].delete_where(
-                "source = ? and source_id not in (%s)" % ",".join("?" * len(present))
-                if present
-                else "source = ?",
-                [source, *present],
-            )
+            for source_id in forgotten:
+                self.db["excluded"].delete((source, source_id))
         return len(gone)
 
     def mark_deleted(self, source: str, source_ids: Iterable[str]) -> int:
@@ -272,6 +275,45 @@ class Database:
         if since:
             return list(self.db["labels"].rows_where("created_at > ?", [since], order_by="id"))
         return list(self.db["labels"].rows_where(order_by="id"))
+
+    # -- source inventory and identity -------------------------------------------------------
+
+    def inventory(self, source: str) -> dict[str, str | None]:
+        """source_id -> None for each live incident of `source`, or the exclusion reason."""
+        out: dict[str, str | None] = {
+            r["source_id"]: r["reason"]
+            for r in self.db["excluded"].rows_where("source = ?", [source], select="source_id, reason")
+        }
+        for r in self.db["incidents"].rows_where("source = ? and deleted = 0", [source], select="source_id"):
+            out[r["source_id"]] = None
+        return out
+
+    def excluded_reason(self, source: str, source_id: str) -> str:
+        rows = self.db["excluded"].rows_where("source = ? and source_id = ?", [source, source_id], select="reason")
+        return next(iter(rows), {"reason": "unknown"})["reason"]
+
+    def has_source(self, source: str) -> bool:
+        return any(
+            self.db.execute(f"select 1 from {table} where source = ? limit 1", [source]).fetchone()
+            for table in ("incidents", "excluded")
+        )
+
+    def adopt_source(self, old: str, new: str) -> int:
+        """Move everything stored under the source key `old` to `new` (a source whose identity
+        changed). A document stored under both keeps the row under `new`. Returns how many
+        incidents moved."""
+        keyed = ("incidents", "excluded", "splits", "labels")
+        with self.db.conn:
+            moved = self.db.execute(
+                "update or ignore incidents set source = ? where source = ?", [new, old]
+            ).rowcount
+            for table in keyed[1:]:
+                self.db.execute(f"update or ignore {table} set source = ? where source = ?", [new, old])
+            # Rows left under `old` duplicate rows under `new`; labels are kept (they stack).
+            for table in ("incidents", "excluded", "splits"):
+                self.db.execute(f"delete from {table} where source = ?", [old])
+            self.db.execute("update syncs set source = ? where source = ?", [new, old])
+        return moved
 
     # -- syncs -------------------------------------------------------------------------------
 

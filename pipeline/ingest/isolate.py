@@ -1,5 +1,5 @@
-"""A time budget for reading one document: large documents are scrubbed and parsed in a
-child process that is killed when it runs over.
+"""A time budget for reading one document: large documents are converted, scrubbed and
+parsed in a child process that is killed when it runs over.
 
 Every pattern that scans untrusted text is linear and every document is size-capped, so a
 small document can't take long: those are read in-process (no cost on a normal sync). A large
@@ -15,23 +15,33 @@ from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from pipeline.ingest.extractors.base import not_an_incident
+from pipeline.ingest.formats import to_markdown
 from pipeline.ingest.parser import Parsed, parse
 from pipeline.ingest.scrub import scrub
 
-# The largest real post-mortem in the shared corpus is 24 KB; below this size a linear read
-# takes well under a second even on a loaded machine.
-ISOLATE_OVER_CHARS = 64_000
+# Characters or bytes. The largest real post-mortem in the shared corpus is 24 KB; below this
+# size a linear read takes well under a second even on a loaded machine.
+ISOLATE_OVER_SIZE = 64_000
 PARSE_BUDGET_S = 30.0
 # The worker's address space: 2 MB of empty headings is a million markdown tokens, which took
 # 1.25 GB before the time budget stopped it.
 MEMORY_BUDGET_BYTES = 1 << 30
 
 
-def scrub_and_parse(text: str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
-    """Secrets out first, then structure: the one read of a document, wherever it runs."""
+def read_document(body: bytes | str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
+    """Format to markdown, secrets out, then structure: the one read of a document, wherever
+    it runs. Returns the redactions made and the parse (with a reason when excluded)."""
+    text, reason, detail = to_markdown(body, source_id)
+    if text is None:
+        return Counter(), Parsed(reason=reason, detail=detail)
     text, found = scrub(text)
     meta = {k: scrub(v)[0] if isinstance(v, str) else v for k, v in meta.items()}
-    return found, parse(text, source_id=source_id, meta=meta)
+    parsed = parse(text, source_id=source_id, meta=meta)
+    why_not = not_an_incident(source_id, text, None if parsed.reason else parsed.fields)
+    if why_not:
+        return found, Parsed(reason="not-an-incident", detail=why_not)
+    return found, parsed
 
 
 class OverBudget(Exception):
@@ -56,13 +66,13 @@ class Reader:
         self._send: Connection | None = None
         self._recv: Connection | None = None
 
-    def read(self, text: str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
+    def read(self, body: bytes | str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
         """Raises OverBudget past the time or memory budget, RuntimeError if the worker failed."""
-        if len(text) <= ISOLATE_OVER_CHARS:
-            return scrub_and_parse(text, source_id, meta)
+        if len(body) <= ISOLATE_OVER_SIZE:
+            return read_document(body, source_id, meta)
         self._start()
         try:
-            self._send.send((text, source_id, meta))
+            self._send.send((body, source_id, meta))
             if not self._recv.poll(self.budget_s):
                 self.close()  # the worker is busy with it: kill it; the next large document starts another
                 raise OverBudget("too-slow", f"reading it took over {self.budget_s:g} s")
@@ -124,11 +134,11 @@ def _serve() -> None:
     send.send("ready")
     while True:
         try:
-            text, source_id, meta = recv.recv()
+            body, source_id, meta = recv.recv()
         except EOFError:
             return
         try:
-            found, parsed = scrub_and_parse(text, source_id, meta)
+            found, parsed = read_document(body, source_id, meta)
             send.send(("ok", found, parsed))
         except MemoryError:  # what it built is freed with the frame; the worker goes on
             send.send(("memory", None, None))

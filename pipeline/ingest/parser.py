@@ -31,12 +31,14 @@ _md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
-        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|contributing\s+factors?(?:\s*\(.*\))?"
+        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
         r"|what\s+went\s+wrong\s+technically)$",
         re.I,
     ),
+    # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
+    "contributing": re.compile(r"^(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?$", re.I),
     "fix": re.compile(
         r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved)(?:\s+it)?|fix(?:es)?|the\s+fix|resolution\s+steps"
@@ -48,7 +50,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "action_items": re.compile(
-        r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+actions)?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
+        r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
         r"|preventative\s+actions|remediation\s+items|todos?|actions?)$",
         re.I,
     ),
@@ -62,7 +64,18 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "date": re.compile(r"^(?:date|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
     "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
-    "detection": re.compile(r"^(?:identified|detection|how\s+(?:it\s+was|we)\s+(?:detected|noticed)|discovered)$", re.I),
+    "detection": re.compile(
+        r"^(?:identified|detection|discovery|how\s+(?:it\s+was|we|was\s+it)\s+(?:detected|noticed|discovered|found)"
+        r"|discovered|how\s+we\s+found\s+out)$",
+        re.I,
+    ),
+    # Roles that are never the cause or the fix, however causal their wording.
+    "lessons": re.compile(
+        r"^(?:lessons?\s+learn(?:ed|t)|learnings?|(?:key\s+)?takeaways?|what\s+(?:went|we\s+did)\s+(?:well|right)"
+        r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+)$",
+        re.I,
+    ),
+    "status": re.compile(r"^(?:(?:post[\s-]?mortem|incident|document|report|review|page|rca)\s+)?(?:status|state)$", re.I),
 }
 
 # -- prose heuristics --------------------------------------------------------------------------
@@ -71,20 +84,30 @@ CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
     r"|identified\s+that|found\s+that|turned\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:issue|problem)\s+was\s+(?:that|caused|due|with|in)"
-    r"|culprit|the\s+reason|led\s+to|which\s+meant|caused|causing"
+    r"|culprit|the\s+reason|led\s+to|leading\s+to|result(?:ed|ing)\s+in|which\s+meant|caused|causing"
     r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
-    r"|exhaust(?:ed|ing)|ran\s+out\s+of|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
+    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed))\b",
     re.I,
+)
+# "noticed because someone looked at a dashboard": the words that tell how it was found, so
+# their "because" is not read as a cause cue.
+DETECTION_PHRASE = re.compile(
+    r"\b(?:noticed|detected|spotted|discovered|alerted|paged|caught|flagged|reported)\s+(?:\w+\s+){0,3}?"
+    r"(?:because|when|after|by|via|through|thanks\s+to)\b",
+    re.I,
+)
+EFFECT_OF_PREVIOUS = re.compile(
+    r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b", re.I
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
-    r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|rotated|renewed|re-?enabled"
-    r"|disabled|removed|replaced|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
+    r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
+    r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
     r"|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
@@ -104,6 +127,32 @@ UNKNOWN_CAUSE = re.compile(
     r"|(?:still|currently)\s+(?:under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified))\b",
     re.I,
 )
+# Drafts: a write-up whose status says it is unfinished, or whose cause or fix field holds a
+# placeholder for an answer nobody has yet ("TBD", "not yet identified", "none yet").
+DRAFT_STATUS = re.compile(
+    r"^\W*(?:draft|wip|work[\s-]+in[\s-]+progress|in[\s-]+progress|ongoing|open|investigating|under\s+investigation"
+    r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary)\b",
+    re.I,
+)
+DRAFT_VALUE = re.compile(
+    r"\b(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|decided|identified|written|added|completed|investigated)"
+    r"|not\s+(?:yet\s+)?(?:known|identified|determined|established|understood|confirmed|clear|found|recovered|resolved|fixed|mitigated)"
+    r"|(?:still|currently|remains?|is|are)\s+(?:unknown|unclear|under\s+investigation|being\s+investigated|investigating|open)"
+    r"|cause\s+unknown|unknown\s+cause|under\s+investigation|still\s+investigating|investigation\s+(?:is\s+)?(?:ongoing|in\s+progress|continues|pending)"
+    r"|pending\s+(?:rca|investigation|analysis|review|root\s+cause)|rca\s+pending|trying\s+to\s+identify"
+    r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know|no\s+(?:fix|resolution|root\s+cause|rca)\s+(?:yet|so\s+far)|none\s+(?:yet|so\s+far)"
+    r"|options\s+(?:are\s+)?(?:under|being)\s+(?:discussion|discussed|considered)"
+    r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own)\b"
+    r"|^\W*(?:unknown|n/?a|none)\W*$",
+    re.I,
+)
+# How an incident was noticed: a detection story, never a cause however causal its wording
+# ("noticed because someone looked at a dashboard").
+DETECTION_STORY = re.compile(
+    r"\b(?:noticed|spotted|alerted|alerts?\s+(?:fired|triggered|went\s+off)|paged|pager|(?:was|were)\s+reported|reported\s+(?:by|that|in|to)"
+    r"|looked\s+at|dashboards?|pingdom|(?:first\s+)?detected|discovered\s+(?:by|when|that)|raised\s+(?:by|in|with)|saw\s+(?:a|an|the))\b",
+    re.I,
+)
 
 HEDGED = re.compile(
     r"\b(?:we\s+suspect|suspected|it\s+appear(?:s|ed)|possibly|might\s+have|may\s+have|not\s+sure|unclear"
@@ -119,17 +168,37 @@ BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
 
-# Names of infrastructure pieces that post-mortems mention as affected.
+# Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
+# (terraform, helm) and the platform as a whole (kubernetes, eks, gke) are where things happen,
+# not what was affected, so they are not listed.
 KNOWN_COMPONENTS = (
-    "kubernetes", "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
+    "coredns", "kube-dns", "kiam", "kube2iam", "ingress controller", "ingress-nginx", "nginx", "traefik",
     "envoy", "istio", "linkerd", "kafka", "zookeeper", "rabbitmq", "redis", "memcached", "postgres", "postgresql",
     "mysql", "mongodb", "cassandra", "elasticsearch", "opensearch", "kibana", "prometheus", "grafana", "alertmanager",
     "thanos", "loki", "fluentd", "fluent-bit", "logstash", "etcd", "cert-manager", "external-dns", "vault", "consul",
-    "jenkins", "concourse", "argocd", "flux", "helm", "terraform", "prow", "tide", "jupyterhub", "binderhub",
-    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "dns", "s3", "rds", "ec2", "eks",
-    "gke", "cloudfront", "cloudwatch", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery", "pubsub",
-    "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
+    "jenkins", "concourse", "argocd", "flux", "prow", "tide", "jupyterhub", "binderhub",
+    "repo2docker", "cdn", "load balancer", "alb", "elb", "nlb", "api gateway", "dns", "s3", "rds", "ec2",
+    "cloudfront", "cloudwatch", "cloudwatch logs", "route53", "sqs", "sns", "lambda", "dynamodb", "bigquery",
+    "pubsub", "github actions", "docker registry", "container registry", "clickhouse", "celery", "sentry", "pagerduty",
+    # Kubernetes components and add-ons.
+    "kubelet", "kube-proxy", "kube-state-metrics", "kube-apiserver", "kubernetes api", "api server", "calico",
+    "cilium", "vpc cni", "aws-node", "descheduler", "cluster autoscaler", "kyverno", "gatekeeper",
+    "open policy agent", "metrics-server", "kubespawner", "container runtime", "containerd", "dockerd",
+    # Hosted build and identity services teams name as what broke.
+    "circleci", "travis ci", "dockerhub", "docker hub", "okta", "adfs", "active directory", "ldap",
 )
+# One pass for all of them; longer names first, so "cloudwatch logs" is found whole.
+KNOWN_NAME = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(KNOWN_COMPONENTS, key=len, reverse=True)) + r")(?![\w-])"
+)
+# Nodes named by role ("worker nodes", "EKS nodes"): what failed, in the words the writers use.
+NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
+# "the KIAM service", "Feature Flags service": a name the document itself calls a service.
+NAMED_SERVICE = re.compile(r"\b((?:[A-Z][\w-]*|[a-z][a-z0-9]*-[\w-]+)(?:\s+[A-Z][\w-]*){0,2})\s+[Ss]ervices?\b")
+NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
+              "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
+# Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
+HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:internal|local|compute)\b")
 # `cart-api` in backticks, or a bare hyphenated name whose last part says it is a service
 # (`ledger-db`, `payments-api-gateway`). A bare name is found as a whole hyphen chain and its
 # suffix checked in Python: a pattern that backtracks over the chain to find the suffix is
@@ -149,6 +218,7 @@ SERVICE_META_KEYS = (
 @dataclass
 class Parsed:
     fields: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)  # field -> where it came from
     reason: str | None = None
     detail: str | None = None
 
@@ -157,8 +227,9 @@ class Parsed:
 class Block:
     label: str
     text: str
-    kind: str  # "section" or "label"
+    kind: str  # "section", "label" or "table"
     field_name: str | None = None
+    span: tuple[int, int] = (0, 0)  # a label block's body lines [start, end)
 
 
 def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed:
@@ -167,7 +238,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         front, body = split_front_matter(text)
     except ValueError as exc:
         return Parsed(reason="bad-front-matter", detail=str(exc))
+    meta_keys = {k.lower() for k, v in meta.items() if v}
     props = {**{str(k).lower(): v for k, v in front.items()}, **{k.lower(): v for k, v in meta.items() if v}}
+
+    def prop_origin(key: str) -> str:
+        return f"{'properties' if key in meta_keys else 'front-matter'}: {key}"
 
     blocks, preamble, h1 = read_blocks(body)
     by_field: dict[str, list[Block]] = {}
@@ -179,32 +254,51 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         return "\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip()).strip()
 
     summary = joined("summary")
-    impact = joined("impact")
     timeline_raw = joined("timeline")
     unlabeled = "\n\n".join(
         [preamble] + [b.text for b in blocks if b.field_name is None and b.kind == "section"]
     ).strip()
-    prose_pool = [summary, impact, unlabeled, str(props.get("summary") or "")]
+    # A template (placeholders everywhere) is not a draft: a draft tells some of the story.
+    has_story = any(clean_field(t) for t in (summary, timeline_raw, unlabeled, joined("impact")))
+    draft = draft_detail(props, by_field, has_story)
+    if draft:
+        return Parsed(reason="draft", detail=draft)
+    # Impact lists, detection stories, lessons learned and follow-ups have roles of their own:
+    # they are never searched for the cause or the fix.
+    prose_pool = [("prose: summary", summary), ("prose", unlabeled), ("front-matter: summary", str(props.get("summary") or ""))]
 
-    root_cause = clean_field(joined("root_cause"))
-    fix = clean_field(joined("fix"))
+    root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
+    fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
+    title_text = h1 or str(props.get("title") or "")
     if not root_cause:
-        root_cause = find_sentences(
-            CAUSE_CUES, STRONG_CAUSE, [*prose_pool, fix, joined("detection"), timeline_raw, h1 or str(props.get("title") or "")]
+        root_cause, rc_origin = pick_sentences(
+            CAUSE_CUES,
+            STRONG_CAUSE,
+            [*prose_pool, ("prose: fix", fix), (blocks_origin(by_field, "detection"), causes_in_detection(joined("detection"))),
+             ("timeline", timeline_raw), ("title", title_text)],
         )
+        contributing = clean_field(joined("contributing"))
+        if contributing:
+            # The trigger the prose names, then the factors listed under their own heading.
+            root_cause = "\n\n".join(p for p in (root_cause, contributing) if p)
+            rc_origin = "; ".join(o for o in (rc_origin, blocks_origin(by_field, "contributing")) if o)
     if not fix:
-        fix = find_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, last_entries(timeline_raw)])
+        fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, ("timeline", last_entries(timeline_raw))])
         if not fix:
-            fix = find_sentences(FIX_CUES, STRONG_FIX, [timeline_raw])
+            # Rendered, so timeline tables are read row by row like any other entries.
+            fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])
 
     if fix == root_cause or (fix and not FIX_CUES.search(fix) and HEDGED.search(fix)):
         # A "Resolution" that only restates a (suspected) cause says nothing about the fix.
-        fix = find_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, last_entries(timeline_raw)], exclude=root_cause)
+        fix, fix_origin = pick_sentences(
+            FIX_CUES, STRONG_FIX, [*prose_pool, ("timeline", last_entries(timeline_raw))], exclude=root_cause
+        )
     if root_cause and all(HEDGED.search(s) for s in sentences(root_cause)) and len(root_cause.split()) < 40:
         root_cause = ""  # only a suspicion: not an established cause
     unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble]))
     if unknown and (not root_cause or UNKNOWN_CAUSE.search(root_cause)):
-        root_cause = ""
+        # The write-up says the investigation has not found the cause yet: an unfinished draft.
+        return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
     missing = [name for name, value in (("root-cause", root_cause), ("fix", fix)) if not value]
     if missing:
         reason = "no-" + "-and-".join(missing)
@@ -213,24 +307,114 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             "no-fix": "no fix or resolution found in headings, labels, prose or timeline",
             "no-root-cause-and-fix": "neither a root cause nor a fix was found",
         }[reason]
-        if unknown:
-            detail += " (the document says the cause is still unknown)"
         return Parsed(reason=reason, detail=detail)
 
-    title = pick_title(props, h1, source_id)
-    timeline = render_timeline(timeline_raw) or condense(summary or unlabeled or str(props.get("summary") or ""), 1200)
+    title, title_origin = pick_title(props, h1, source_id, prop_origin)
+    timeline, timeline_origin = render_timeline(timeline_raw), blocks_origin(by_field, "timeline")
+    if not timeline:
+        timeline = condense(summary or unlabeled or str(props.get("summary") or ""), 1200)
+        timeline_origin = ("prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")) if timeline else ""
+    date, date_origin = pick_date(props, by_field, source_id, title, body, prop_origin)
+    services, services_origin = pick_services(props, by_field, title, joined("impact"), summary, prop_origin, root_cause)
+    hints, hint_origin = category_hints(props, by_field, prop_origin)
+    provenance = {
+        "incident_title": title_origin,
+        "date": date_origin,
+        "services_affected": services_origin,
+        "timeline": timeline_origin,
+        "root_cause": rc_origin,
+        "fix": fix_origin,
+        "action_items": blocks_origin(by_field, "action_items"),
+        "category_hint": hint_origin,
+    }
     return Parsed(
         fields={
             "incident_title": title,
-            "date": pick_date(props, by_field, source_id, title, body),
-            "services_affected": pick_services(props, by_field, title, impact, summary),
+            "date": date,
+            "services_affected": services,
             "timeline": timeline,
             "root_cause": condense(root_cause, 2000),
             "fix": condense(fix, 2000),
             "action_items": list_items(joined("action_items")),
-            "category_hint": category_hints(props, by_field),
-        }
+            "category_hint": hints,
+        },
+        provenance={k: v for k, v in provenance.items() if v},
     )
+
+
+# -- provenance --------------------------------------------------------------------------------
+
+BLOCK_ORIGIN = {"section": "heading", "label": "label", "table": "table"}
+# Front matter / page property keys that hold a field's value outright.
+FIELD_PROPS = {"root_cause": ("root_cause", "root cause", "cause"), "fix": ("fix", "resolution", "remediation")}
+
+
+def blocks_origin(by_field: dict, name: str) -> str:
+    """Where a field's joined blocks came from: the first one with text ("heading: Root cause")."""
+    b = next((b for b in by_field.get(name, []) if b.text.strip()), None)
+    return f"{BLOCK_ORIGIN[b.kind]}: {b.label}" if b else ""
+
+
+def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[str, str]:
+    """A cause or fix stated outright: front matter or page property first, then blocks."""
+    for key in FIELD_PROPS[name]:
+        value = clean_field(str(props.get(key) or ""))
+        if value:
+            return value, prop_origin(key)
+    value = clean_field("\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip()))
+    return (value, blocks_origin(by_field, name)) if value else ("", "")
+
+
+def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, str]], exclude: str = "") -> tuple[str, str]:
+    """find_sentences over named pools, with the name of the pool the first sentence came from."""
+    found = find_sentences(cues, strong, [text for _, text in pools], exclude=exclude)
+    if not found:
+        return "", ""
+    for name, text in pools:
+        if any(found.startswith(s) for s in sentences(text or "")):
+            return found, name
+    return found, "prose"
+
+
+def causes_in_detection(text: str) -> str:
+    """A detection section's sentences that are not the story of how it was noticed: some
+    templates ("Identified: ...") state the cause there."""
+    return "\n".join(s for s in sentences(text) if not DETECTION_STORY.search(s))
+
+
+# -- drafts ------------------------------------------------------------------------------------
+
+
+def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
+    """Why the write-up is an unfinished draft, or None. A status that says so (front matter,
+    page property, a `Status:` label or table row), or a cause or fix field that holds only a
+    placeholder for an answer nobody has yet."""
+    for key, value in props.items():
+        if (key == "state" or "status" in key) and isinstance(value, str) and DRAFT_STATUS.match(value):
+            return f"its {key} is '{value.strip()[:60]}'"
+    for b in by_field.get("status", []):
+        first = strip_markdown(b.text).strip().split("\n")[0]
+        if DRAFT_STATUS.match(first):
+            return f"its {b.label.strip('*: ')} is '{first[:60]}'"
+    for name, what in (("root_cause", "root cause"), ("fix", "resolution")):
+        if not has_story:
+            break
+        texts = [b.text for b in by_field.get(name, []) if b.text.strip()]
+        texts += [str(props[k]) for k in FIELD_PROPS[name] if props.get(k)]
+        if texts and any(is_draft_value(t) for t in texts) and all(is_draft_value(t) or not clean_field(t) for t in texts):
+            first = next(t for t in texts if is_draft_value(t))
+            return f"the {what} says '{' '.join(strip_markdown(first).split())[:80]}'"
+    return None
+
+
+def is_draft_value(text: str) -> bool:
+    """A cause or fix that only says it is not known yet: the cue opens it (its first clause)
+    and the text is short. A cause stated first, with an open question after it, is no draft."""
+    plain = " ".join(strip_markdown(text).split())
+    if plain and not re.search(r"\w", plain):
+        return True  # "?", "-", "…": a placeholder for an answer
+    first = re.split(r"[;:—–]|\s-\s", (sentences(text) or [plain])[0], maxsplit=1)[0]
+    return bool(DRAFT_VALUE.search(first)) and len(plain.split()) < 60
 
 
 # -- structure ---------------------------------------------------------------------------------
@@ -281,10 +465,15 @@ class _FrontMatterLoader(yaml.SafeLoader):
 
 
 def read_blocks(body: str) -> tuple[list[Block], str, str]:
-    """Sections by heading plus bold-label blocks. Returns (blocks, preamble, first H1 text)."""
+    """Sections by heading plus label blocks (bold or plain `Label:` lines, key/value table
+    rows). Returns (blocks, preamble, first H1 text).
+
+    A section's text leaves out what belongs to another role: sub-sections with a role of their
+    own and labelled paragraphs, so a "Detection" or "Lessons learned" part inside a summary
+    never reaches the prose searched for the cause and the fix."""
     lines = body.splitlines()
     tokens = _md.parse(body)
-    headings = []  # (line, level, text)
+    headings = []  # (line, level, text, body start)
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map:
             headings.append((tok.map[0], int(tok.tag[1]), tokens[i + 1].content.strip(), tok.map[1]))
@@ -294,6 +483,8 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         if tok.type in ("fence", "code_block") and tok.map:
             code_lines.update(range(tok.map[0], tok.map[1]))
 
+    labels = label_blocks(lines, code_lines)
+    covered = {i for b in labels for i in range(*b.span)}
     # A section runs to the next heading of its level or above: `### 14:05` timeline entries
     # and other sub-headings stay inside it. One pass with a stack of open sections (a scan
     # ahead from each heading is quadratic in a document of thousands of headings).
@@ -303,6 +494,7 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         while open_sections and headings[open_sections[-1]][1] >= level:
             ends[open_sections.pop()] = line
         open_sections.append(idx)
+    names = [classify_label(text) for _, _, text, _ in headings]
 
     blocks: list[Block] = []
     h1 = ""
@@ -311,42 +503,91 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         if level == 1 and not h1 and idx == 0:
             h1 = text
         end = ends[idx]
-        name = classify_label(text)
-        section_text = "\n".join(lines[body_start:end]).strip()
-        if level == 1 and idx == 0 and name is None:
+        if level == 1 and idx == 0 and names[idx] is None:
             continue  # the title; its own text becomes the preamble below
-        blocks.append(Block(text, section_text, "section", name))
-    preamble = "\n".join(lines[:first_heading]).strip()
+        own_role: set[int] = set()  # lines of sub-sections that have a role of their own
+        for sub in range(idx + 1, len(headings)):
+            if headings[sub][0] >= end:
+                break
+            if names[sub]:
+                own_role.update(range(headings[sub][0], ends[sub]))
+        section_text = "\n".join(
+            lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
+        ).strip()
+        blocks.append(Block(text, section_text, "section", names[idx]))
+    preamble_end, title_lines = first_heading, range(0)
     if h1 and headings and headings[0][1] == 1:
         # Text right under the H1 (before the next heading) is the document's own preamble.
-        nxt = headings[1][0] if len(headings) > 1 else len(lines)
-        preamble = (preamble + "\n" + "\n".join(lines[headings[0][3]:nxt])).strip()
-    blocks.extend(label_blocks(lines, code_lines))
+        preamble_end = headings[1][0] if len(headings) > 1 else len(lines)
+        title_lines = range(headings[0][0], headings[0][3])
+    preamble = "\n".join(
+        lines[i] for i in range(preamble_end) if i not in covered and i not in title_lines
+    ).strip()
+    blocks.extend(labels)
     return blocks, preamble, h1
 
 
+# `> ` quote markers: callouts and panels render as quotes, and their labels still count.
+QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+# "Root cause: ..." without bold, optionally bulleted or after an emoji ("🔥 Root cause:").
+PLAIN_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[^\w\s*`\[]{1,4}\s*)?([A-Za-z][A-Za-z /&'()-]{1,48}?)\s*:(?:\s+(.*))?$")
+TABLE_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def label_line(line: str) -> tuple[int, str, str, str] | None:
+    """(indent, label, rest of the line, field) for a line that opens a labelled paragraph."""
+    m = BOLD_LABEL.match(line) or PLAIN_LABEL.match(line)
+    if not m:
+        return None
+    name = classify_label(m.group(2))
+    if name is None:
+        return None
+    return len(m.group(1)), m.group(2).strip(), (m.group(3) or "").strip(), name
+
+
+def table_label(line: str) -> tuple[str, str, str] | None:
+    """A key/value table row (`| Root cause | ... |`): (label, field, value)."""
+    text = line.strip()
+    if not text.startswith("|"):
+        return None
+    cells = [c.strip() for c in TABLE_CELL_SPLIT.split(text.strip("|"))]
+    if len(cells) < 2 or not cells[0]:
+        return None
+    label = strip_markdown(cells[0]).strip()
+    name = classify_label(label)
+    values = [c for c in cells[1:] if c and not re.fullmatch(r":?-{2,}:?", c)]
+    # A header row of field names (`| Root cause | Fix |`) labels columns, not a value.
+    if name is None or not values or all(classify_label(strip_markdown(v)) for v in values):
+        return None
+    return label, name, " ".join(values).replace("\\|", "|")
+
+
 def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
+    scan = [QUOTE_MARK.sub("", line) for line in lines]
     out = []
     # Per field, the line where its last block ended: a label nested inside a block of the
     # same field is already part of that block's text. Scanning it again would repeat the
     # text and, for a staircase of nested labels, take time quadratic in the lines.
-    covered: dict[str, int] = {}
-    for i, line in enumerate(lines):
+    field_end: dict[str, int] = {}
+    for i, line in enumerate(scan):
         if i in code_lines:
             continue
-        m = BOLD_LABEL.match(line)
-        if not m:
+        row = table_label(line)
+        if row:
+            out.append(Block(row[0], row[2], "table", row[1], (i, i + 1)))
             continue
-        indent, label, rest = len(m.group(1)), m.group(2).strip(), m.group(3).strip()
-        name = classify_label(label)
-        if name is None or i < covered.get(name, 0):
+        found = label_line(line)
+        if not found:
+            continue
+        indent, label, rest, name = found
+        if i < field_end.get(name, 0):
             continue
         is_bullet = bool(re.match(r"^\s*[-*+]\s", line))
         body = [rest] if rest else []
         has_text = bool(rest.strip())
         j = i + 1
-        while j < len(lines):
-            nxt = lines[j]
+        while j < len(scan):
+            nxt = scan[j]
             if not nxt.strip() and not has_text:
                 # `- **Impact**:` with its text as the next paragraph(s), not indented.
                 body.append("")
@@ -355,28 +596,29 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             if not nxt.strip():
                 # A blank line ends a plain label paragraph unless an indented continuation follows.
                 k = j + 1
-                while k < len(lines) and not lines[k].strip():
+                while k < len(scan) and not scan[k].strip():
                     k += 1
-                if k < len(lines) and _indent(lines[k]) > indent and (is_bullet or LIST_ITEM.match(lines[k])):
+                if k < len(scan) and _indent(scan[k]) > indent and (is_bullet or LIST_ITEM.match(scan[k])):
                     body.extend([""] * (k - j))  # the whole blank run at once, not line by line
                     j = k
                     continue
                 break
-            if nxt.lstrip().startswith("#"):
+            if nxt.lstrip().startswith(("#", "|")):
                 break
-            if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or LIST_ITEM.match(nxt) and is_bullet):
+            if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
                 break
             body.append(nxt)
             has_text = True
             j += 1
-        covered[name] = j
+        field_end[name] = j
         text = dedent("\n".join(body))
-        out.append(Block(label, text.strip(), "label", name))
+        out.append(Block(label, text.strip(), "label", name, (i, j)))
     return out
 
 
 def classify_label(label: str) -> str | None:
-    text = re.sub(r"^[\d.)\s]+", "", label)  # "3. Root cause"
+    # "3. Root cause", "🔥 Root cause", "**Root cause**:"
+    text = re.sub(r"^[\W\d_]+", "", label)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
     for name, pattern in FIELD_LABELS.items():
         if pattern.match(text):
@@ -417,7 +659,7 @@ def clean_field(text: str) -> str:
 # up at the next one instead of scanning to the end of the text from each of them.
 IMAGE_LINK = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
 TEXT_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
-QUOTE_MARK = re.compile(r"^[ \t]*>+[ \t]?", re.M)
+QUOTE_LINE = re.compile(r"^[ \t]*>+[ \t]?", re.M)
 LIST_MARK = re.compile(r"^[ \t]*(?:[-+]|\d+[.)])\s+", re.M)
 TABLE_RULE_LINE = re.compile(r"^[-:| \t\r\f\v]+$", re.M)
 
@@ -427,13 +669,16 @@ def strip_markdown(text: str) -> str:
     text = IMAGE_LINK.sub(" ", text)
     text = TEXT_LINK.sub(r"\1", text)
     text = re.sub(r"[*_`]+", "", text)
-    text = QUOTE_MARK.sub("", text)
+    text = QUOTE_LINE.sub("", text)
     text = LIST_MARK.sub("", text)
     text = TABLE_RULE_LINE.sub("", text)
     return text
 
 
 def sentences(text: str) -> list[str]:
+    # One clause per line ("semantic line breaks"): a line that goes on in lower case, not as a
+    # list item, continues the sentence above it.
+    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(])", " ", text or "")
     plain = strip_markdown(text)
     out = []
     for para in re.split(r"\n\s*\n|\n(?=\s*\S)", plain):
@@ -448,10 +693,16 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
     for rank, pool in enumerate(pools):
-        for pos, s in enumerate(sentences(pool or "")):
-            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(s) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
+        found = sentences(pool or "")
+        for pos, s in enumerate(found):
+            probe = DETECTION_PHRASE.sub(" ", s)
+            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
-            score = (0 if strong.search(s) else 1, rank, pos)
+            if pos and EFFECT_OF_PREVIOUS.match(s):
+                s = f"{found[pos - 1]} {s}"  # "This caused ..." names its cause one sentence back
+            # A weak cue in the first pool (the summary) ties with a strong cue further on: the
+            # summary tells the cause, a timeline's "due to" is as often about a symptom.
+            score = ((0 if strong.search(s) else 1) + (0 if rank == 0 else 1), rank, pos)
             candidates.append((score, s))
     if not candidates:
         return ""
@@ -538,55 +789,81 @@ def condense(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def pick_title(props: dict, h1: str, source_id: str) -> str:
+def pick_title(props: dict, h1: str, source_id: str, prop_origin) -> tuple[str, str]:
     title = str(props.get("title") or h1 or "").strip()
+    origin = prop_origin("title") if props.get("title") else "heading: title" if h1 else "file name"
     if not title:
         stem = PurePosixPath(source_id).name
-        stem = re.sub(r"(\.html)?\.(md|markdown)(\.erb)?$", "", stem, flags=re.I)
+        stem = re.sub(r"(?:(\.html)?\.(md|markdown)(\.erb)?|\.(?:html?|xhtml|docx|pdf|txt|text|rst|rest))$", "", stem, flags=re.I)
         title = stem.replace("_", " ")
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
     title = re.sub(r"^(?:post[\s-]?mortem|incident(?:\s+report)?)\s*[-–:]\s*", "", title, flags=re.I)
-    return " ".join(strip_markdown(title).split())[:200] or source_id
+    return " ".join(strip_markdown(title).split())[:200] or source_id, origin
 
 
-def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str) -> str:
+def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str, prop_origin) -> tuple[str, str]:
     for key in ("date", "start_time", "started_at", "incident_date", "created", "source_published_at"):
         value = props.get(key)
         if value:
             m = DATE_RE.search(str(value))
             if m:
-                return "-".join(m.groups())
+                return "-".join(m.groups()), prop_origin(key)
     for b in by_field.get("date", []):
         m = DATE_RE.search(b.text)
         if m:
-            return "-".join(m.groups())
-    for text in (PurePosixPath(source_id).name, title, body[:3000]):
+            return "-".join(m.groups()), f"{BLOCK_ORIGIN[b.kind]}: {b.label}"
+    for text, origin in ((PurePosixPath(source_id).name, "file name"), (title, "title"), (body[:3000], "prose")):
         m = DATE_RE.search(text)
         if m:
-            return "-".join(m.groups())
+            return "-".join(m.groups()), origin
     m = PM_YEAR.match(PurePosixPath(source_id).name)
-    return m.group(1) if m else ""
+    return (m.group(1), "file name") if m else ("", "")
 
 
-def pick_services(props: dict, by_field: dict, title: str, impact: str, summary: str) -> list[str]:
+def pick_services(
+    props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin, cause: str = ""
+) -> tuple[list[str], str]:
     for key in SERVICE_META_KEYS:
         value = props.get(key)
         if value:
             values = value if isinstance(value, list) else re.split(r"[,;]\s*", str(value))
             found = [norm_service(v) for v in values if str(v).strip()]
             if found:
-                return dedupe(found)
+                return dedupe(found), prop_origin(key)
     labelled = "\n".join(b.text for b in by_field.get("services", []))
     if labelled:
         items = list_items(labelled) or re.split(r"[,;]\s*", strip_markdown(labelled))
         found = [norm_service(i) for i in items if i.strip() and len(i) < 60]
         if found:
-            return dedupe(found)
+            return dedupe(found), blocks_origin(by_field, "services")
     found = []
-    for text in (title, impact, summary):
+    for text in (title, impact, summary, cause):
         found.extend(services_in(text))
-    return dedupe(found)[:8]
+    return most_specific(dedupe(found))[:8], "prose" if found else ""
+
+
+def most_specific(names: list[str]) -> list[str]:
+    """Drop a name a known component found beside it spells out ("cloudwatch" beside
+    "cloudwatch logs") and the singular of a singular/plural pair. Only known names:
+    "payments-api-mtls" is a secret of the payments-api, not a more precise payments-api."""
+    words = {n: re.findall(r"[a-z0-9]+", n) for n in names}
+    out = []
+    for n in names:
+        w = words[n]
+        longer = any(
+            o != n and o in KNOWN_COMPONENTS and len(words[o]) > len(w)
+            and any(words[o][i:i + len(w)] == w for i in range(len(words[o])))
+            for o in names
+        )
+        if longer:
+            continue
+        twin = next((i for i, o in enumerate(out) if o.rstrip("s") == n.rstrip("s")), None)
+        if twin is None:
+            out.append(n)
+        elif len(n) > len(out[twin]):
+            out[twin] = n  # the plural: what was affected is usually the group ("worker nodes")
+    return out
 
 
 def services_in(text: str) -> list[str]:
@@ -600,11 +877,17 @@ def services_in(text: str) -> list[str]:
         if name:
             found.append((m.start(), name))
     out = [norm_service(name) for _, name in sorted(found)]
-    lowered = text.lower()
-    for name in KNOWN_COMPONENTS:
-        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
-            out.append(name)
-    return out
+    for m in NAMED_SERVICE.finditer(text):
+        words = m.group(1).split()
+        if len(words) == 1 and re.search(r"(?:^|[.!?:]\s+|\n\s*)$", text[: m.start()]):
+            continue  # a capital at a sentence start ("Total service disruption") is no name
+        while words and words[0].lower() in NOT_A_NAME:
+            words = words[1:]
+        if words:
+            out.append(norm_service(" ".join(words)))
+    out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text))
+    out.extend(m.group(1) for m in KNOWN_NAME.finditer(text.lower()))
+    return [s for s in out if not HOST_NAME.search(s)]
 
 
 def _service_prefix(chain: str, after: str) -> str:
@@ -631,16 +914,19 @@ def dedupe(items: list[str]) -> list[str]:
     return out
 
 
-def category_hints(props: dict, by_field: dict) -> list[str]:
-    hints = []
+def category_hints(props: dict, by_field: dict, prop_origin) -> tuple[list[str], str]:
+    hints, origins = [], []
     for key in ("root_cause_category", "category", "categories", "cause_category"):
         value = props.get(key)
         if isinstance(value, list):
             # Multi-label lists (e.g. ["cloud", "automation"]) only decide when unambiguous.
             if len(value) == 1:
                 hints.append(str(value[0]))
+                origins.append(prop_origin(key))
         elif value:
             hints.append(str(value))
+            origins.append(prop_origin(key))
     for b in by_field.get("category", []):
         hints.append(strip_markdown(b.text).strip().split("\n")[0])
-    return hints
+        origins.append(f"{BLOCK_ORIGIN[b.kind]}: {b.label}")
+    return hints, origins[0] if origins else ""

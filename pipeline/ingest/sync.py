@@ -1,7 +1,12 @@
-"""The ingest loop: a connector's documents -> decode -> scrub -> parse -> storage.
+"""The ingest loop: a connector's documents -> formats (decode, convert) -> scrub -> parse -> storage.
 
 Each document is stored in its own transaction as soon as it is parsed, so a sync that dies
-half way keeps what it stored, and the next one skips it by content hash."""
+half way keeps what it stored, and the next one skips it by content hash.
+
+`sync()` is the one way in for the CLI, the job runner and training: build the connector,
+ingest, and turn any failure into a SyncError whose message is the one line to show. Before
+deleting, a sync checks the share it would delete (the mass-delete guard): a source that
+suddenly lists nothing (an account that lost access, a wrong --path) is refused, not wiped."""
 
 from __future__ import annotations
 
@@ -9,17 +14,34 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.ingest.decode import clean_text, decode
-from pipeline.ingest.extractors.base import Extractor, FetchError
+from pipeline.ingest.decode import clean_text
+from pipeline.ingest.extractors.base import Extractor, ExtractorConfigError, FetchError
 from pipeline.ingest.isolate import PARSE_BUDGET_S, OverBudget, Reader
 from pipeline.ingest.record import IncidentRecord, content_hash
+from pipeline.ingest.scrub import scrub
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
+
+DEFAULT_MAX_DELETE_SHARE = 0.2
+
+
+class SyncError(Exception):
+    """A sync that failed or was refused; str() is the one line to show. Nothing stored
+    before it was lost."""
+
+
+class SourceConfigError(SyncError):
+    """The source can't be built from these options or this environment (a usage error)."""
+
+
+class MassDeleteRefused(SyncError):
+    """The sync would delete too large a share of a source's live incidents."""
 
 
 @dataclass
 class SyncSummary:
-    source: str
+    source: str  # the source's identity (what it reads)
+    label: str = ""  # what it is called (a configured name, a folder's base name)
     sync_id: int = 0
     new: int = 0
     updated: int = 0
@@ -30,6 +52,7 @@ class SyncSummary:
     reasons: Counter = field(default_factory=Counter)
     redactions: Counter = field(default_factory=Counter)
     error_details: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # candidates not read: (id, reason)
 
     @property
     def kept(self) -> int:
@@ -40,11 +63,17 @@ class SyncSummary:
         text = f"Extracted {self.kept} post-mortems ({self.excluded} excluded" + (
             f": {reasons})" if reasons else ")"
         )
-        text += f" from {self.source}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+        text += f" from {self.label or self.source}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
         if self.deleted:
             text += f", {self.deleted} deleted upstream"
         if self.errors:
-            text += f", {self.errors} errors"
+            text += f", {self.errors} errors (" + ", ".join(
+                f"{sid}: {error}" for sid, error in self.error_details[:5]
+            ) + (", ..." if self.errors > 5 else "") + ")"
+        if self.skipped:
+            text += f"; {len(self.skipped)} candidates skipped (" + ", ".join(
+                f"{sid}: {reason}" for sid, reason in self.skipped[:5]
+            ) + (", ..." if len(self.skipped) > 5 else "") + ")"
         if self.redactions:
             text += "; secrets redacted: " + ", ".join(
                 f"{k} {v}" for k, v in sorted(self.redactions.items())
@@ -54,6 +83,7 @@ class SyncSummary:
     def to_dict(self) -> dict:
         return {
             "source": self.source,
+            "label": self.label or self.source,
             "sync_id": self.sync_id,
             "kept": self.kept,
             "new": self.new,
@@ -65,7 +95,61 @@ class SyncSummary:
             "reasons": dict(self.reasons),
             "redactions": dict(self.redactions),
             "error_details": self.error_details[:20],
+            "skipped": len(self.skipped),
+            "skipped_details": self.skipped[:20],
         }
+
+
+def sync(
+    db: Database,
+    kind: str,
+    options: dict,
+    *,
+    taxonomy: Taxonomy | None = None,
+    progress: bool = False,
+    on_document: Callable[[int, int | None], None] | None = None,
+    allow_mass_delete: bool = False,
+) -> SyncSummary:
+    """Sync one source (`kind`: a registered connector; `options`: its config keys). Raises
+    SourceConfigError when the source can't be built, SyncError for a known failure of the
+    source, MassDeleteRefused for the guard; anything else is a bug and propagates."""
+    from pipeline.ingest.extractors import registry
+
+    share = options.get("max_delete_share", DEFAULT_MAX_DELETE_SHARE)
+    try:
+        extractor = registry.build_extractor(kind, **options)
+    except ExtractorConfigError as exc:
+        raise SourceConfigError(_scrubbed(str(exc))) from None
+    for old in getattr(extractor, "legacy_sources", ()):
+        # Stored under an identity an earlier version gave this source: take it over,
+        # rather than store every document again and report the old ones deleted.
+        if old != extractor.source and db.has_source(old):
+            db.adopt_source(old, extractor.source)
+    try:
+        return ingest(
+            db,
+            extractor,
+            taxonomy=taxonomy,
+            progress=progress,
+            on_document=on_document,
+            max_delete_share=None if allow_mass_delete else share,
+        )
+    except SyncError:
+        raise
+    except Exception as exc:
+        message = registry.describe_error(exc)
+        if message is None:
+            raise
+        raise SyncError(_scrubbed(message)) from exc
+
+
+def _scrubbed(text: str) -> str:
+    """`text` without any connector secret's value, and with credentials redacted."""
+    from pipeline.ingest.extractors import registry
+
+    for value in registry.secret_values():
+        text = text.replace(value, "[REDACTED]").replace(repr(value)[1:-1], "[REDACTED]")
+    return scrub(text)[0]
 
 
 def ingest(
@@ -75,11 +159,16 @@ def ingest(
     taxonomy: Taxonomy | None = None,
     progress: bool = False,
     on_document: Callable[[int, int | None], None] | None = None,
+    max_delete_share: float | None = DEFAULT_MAX_DELETE_SHARE,
     parse_budget_s: float = PARSE_BUDGET_S,
 ) -> SyncSummary:
+    """Ingest one connector's listing. `max_delete_share`: refuse (MassDeleteRefused, before
+    deleting anything) a sync that would delete more than this share of the source's live
+    incidents, or all of them; None allows any deletion. `parse_budget_s`: the time one large
+    document may take to read before it is excluded as `too-slow`."""
     taxonomy = taxonomy or Taxonomy.default()
     source = extractor.source
-    summary = SyncSummary(source=source)
+    summary = SyncSummary(source=source, label=getattr(extractor, "label", source))
     summary.sync_id = sync_id = db.start_sync(source)
     reader = Reader(parse_budget_s)
     try:
@@ -89,11 +178,12 @@ def ingest(
             last = db.last_sync(source)
             extractor.since = last["started_at"] if last else None
         listing = extractor.listing(db.known_versions(source))
+        summary.skipped = list(listing.skipped)
         docs = listing.documents
         if progress:
             from tqdm import tqdm
 
-            docs = tqdm(docs, total=listing.total, desc=f"extract {source}", unit="doc")
+            docs = tqdm(docs, total=listing.total, desc=f"extract {summary.label}", unit="doc")
         seen: set[str] = set()
         for i, doc in enumerate(docs, 1):
             seen.add(doc.source_id)
@@ -105,18 +195,39 @@ def ingest(
                 _store_one(db, source, doc, taxonomy, summary, reader)
             if on_document:
                 on_document(i, listing.total)
+        inventory = db.inventory(source)
         if listing.present is not None:
-            _count_skipped(db, source, listing.present - seen, summary)
+            _count_unfetched(inventory, listing.present - seen, summary)
+        _guard(source, inventory, listing, max_delete_share)
+        if listing.present is not None:
             summary.deleted += db.mark_missing_deleted(source, listing.present)
         if listing.deleted:
             summary.deleted += db.mark_deleted(source, listing.deleted)
     except BaseException as exc:
-        db.finish_sync(sync_id, "failed", _counts(summary), error=f"{type(exc).__name__}: {exc}")
+        error = str(exc) if isinstance(exc, SyncError) else f"{type(exc).__name__}: {exc}"
+        db.finish_sync(sync_id, "failed", _counts(summary), error=_scrubbed(error))
         raise
     finally:
         reader.close()
     db.finish_sync(sync_id, "succeeded", _counts(summary))
     return summary
+
+
+def _guard(source: str, inventory: dict, listing, max_share: float | None) -> None:
+    """Refuse, before deleting anything, a sync that would delete more than `max_share` of
+    the source's live incidents, or all of them."""
+    if max_share is None:
+        return
+    live = {sid for sid, reason in inventory.items() if reason is None}
+    gone = {sid for sid in live if listing.present is not None and sid not in listing.present}
+    gone |= live & listing.deleted
+    if gone and (len(gone) == len(live) or len(gone) > max_share * len(live)):
+        raise MassDeleteRefused(
+            f"{source}: this sync would delete {len(gone)} of {len(live)} live incidents "
+            f"(more than {max_share:.0%}{' - all of them' if len(gone) == len(live) else ''}); "
+            "nothing was deleted. If the source really lost them, sync again with "
+            "--allow-mass-delete"
+        )
 
 
 def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, reader: Reader) -> None:
@@ -130,7 +241,7 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
             summary.unchanged += 1
         else:
             summary.excluded += 1
-            summary.reasons[db_reason(db, source, doc.source_id)] += 1
+            summary.reasons[db.excluded_reason(source, doc.source_id)] += 1
         return
 
     try:
@@ -148,15 +259,17 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
 
 
 def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest: str, reader: Reader):
-    """decode -> scrub -> parse -> record. Returns (record, None, None) or (None, reason, detail)."""
-    text, reason, detail = decode(doc.body)
-    if text is None:
-        return None, reason, detail
-    found, parsed = reader.read(text, doc.source_id, clean_text(doc.meta))
+    """convert -> scrub -> parse -> record. Returns (record, None, None) or (None, reason, detail)."""
+    found, parsed = reader.read(doc.body, doc.source_id, clean_text(doc.meta))
     summary.redactions.update(found)
     if parsed.reason:
         return None, parsed.reason, parsed.detail
     fields = parsed.fields
+    hint = fields.get("category_hint")
+    provenance = {k: v for k, v in parsed.provenance.items() if k != "category_hint"}
+    # The category is the document's own when one of its hints names a taxonomy category.
+    hinted = any(taxonomy.normalize(h) for h in (hint if isinstance(hint, list) else [hint]))
+    provenance["root_cause_category"] = parsed.provenance.get("category_hint", "") if hinted else "keywords"
     record = IncidentRecord(
         source=source,
         source_id=doc.source_id,
@@ -169,9 +282,10 @@ def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest
         fix=fields["fix"],
         action_items=fields["action_items"],
         root_cause_category=taxonomy.classify_incident(
-            fields["incident_title"], fields["root_cause"], fields["fix"], hint=fields.get("category_hint")
+            fields["incident_title"], fields["root_cause"], fields["fix"], hint=hint
         ),
         content_hash=digest,
+        provenance=provenance,
     )
     return record, None, None
 
@@ -207,23 +321,16 @@ def _exclude(db: Database, source: str, doc, summary: SyncSummary, reason: str, 
     )
 
 
-def _count_skipped(db: Database, source: str, skipped: set[str], summary: SyncSummary) -> None:
+def _count_unfetched(inventory: dict, unfetched: set[str], summary: SyncSummary) -> None:
     """Documents the connector didn't fetch because their upstream version is unchanged
     still count in the summary, as unchanged incidents or as the exclusions they were."""
-    for source_id in skipped:
-        stored = db.stored_version(source, source_id)
-        if stored is None:
-            continue
-        if stored["table"] == "incidents":
+    for source_id in unfetched & inventory.keys():
+        reason = inventory[source_id]
+        if reason is None:
             summary.unchanged += 1
         else:
             summary.excluded += 1
-            summary.reasons[db_reason(db, source, source_id)] += 1
-
-
-def db_reason(db: Database, source: str, source_id: str) -> str:
-    rows = db.db["excluded"].rows_where("source = ? and source_id = ?", [source, source_id], select="reason")
-    return next(iter(rows), {"reason": "unknown"})["reason"]
+            summary.reasons[reason] += 1
 
 
 def _counts(s: SyncSummary) -> dict:
@@ -239,4 +346,4 @@ def _counts(s: SyncSummary) -> dict:
     }
 
 
-__all__ = ["ingest", "SyncSummary"]
+__all__ = ["sync", "ingest", "SyncSummary", "SyncError", "SourceConfigError", "MassDeleteRefused"]

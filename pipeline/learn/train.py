@@ -41,7 +41,7 @@ class TrainError(click.ClickException):
 
 @dataclass
 class TrainConfig:
-    """Exactly the flags of `postmortem train`."""
+    """The training flags of `postmortem train` (its --source flags sync first, in the CLI)."""
 
     db: str | None = None
     base_model: str = EMBEDDED_LLM
@@ -54,9 +54,6 @@ class TrainConfig:
     seed: int = 42
     resume: bool = False
     require_gpu: bool = False
-    source: str | None = None
-    repo: str | None = None
-    path: str | None = None
 
 
 def default_learning_rate(base_model: str | None) -> float:
@@ -100,12 +97,10 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None) -> dict:
     checkpoint = _resume_point(config.output_dir) if config.resume else None
     db = Database(config.db or default_db_path())
     try:
-        if config.source:
-            _extract(db, config)
         data = build_dataset(db)
         if not data["train"]:
             raise TrainError(
-                "no incidents to train on: run `postmortem extract` first (or pass --source)"
+                "no incidents to train on: run `postmortem extract` first (or give `train` a --source)"
                 if not db.incidents()
                 else "every stored incident is in the held-out split: extract more post-mortems"
             )
@@ -164,25 +159,6 @@ def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: st
     )
     (final / "report.json").write_text(json.dumps(report, indent=2))
     return report
-
-
-def _extract(db, config: TrainConfig) -> None:
-    """`--source ...`: sync that source first, through the same path as `postmortem extract`."""
-    from pipeline.ingest.extractors.factory import ExtractorConfigError, build_extractor, user_facing_error
-    from pipeline.ingest.sync import ingest
-
-    try:
-        extractor = build_extractor(config.source, path=config.path, repo=config.repo)
-    except ExtractorConfigError as exc:
-        raise TrainError(str(exc)) from None
-    try:
-        summary = ingest(db, extractor, progress=True)
-    except Exception as exc:
-        message = user_facing_error(exc)
-        if message is None:
-            raise
-        raise TrainError(message) from None
-    click.echo(summary.line(), err=True)
 
 
 def _resume_point(output_dir: str) -> str:

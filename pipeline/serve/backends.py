@@ -307,21 +307,43 @@ class BackendConfig:
         )
 
 
-def build_backend(config: BackendConfig, model: dict | None) -> Backend:
-    """The backend for a registry row (`models` table) or, with None, the base model."""
-    if config.backend == "llamacpp":
-        backend = LlamaCppBackend(_gguf_base(model), (model or {}).get("gguf_adapter_path") or None)
-    elif config.backend == "transformers":
-        backend = TransformersBackend((model or {}).get("base_model"), (model or {}).get("adapter_path") or None)
-    elif config.backend == "openai":
-        if not config.endpoint or not config.model_name:
-            raise BackendError("the openai backend needs --endpoint and --model-name")
-        return OpenAIBackend(config.endpoint, config.model_name)
-    else:
-        raise BackendError(f"unknown backend {config.backend!r}: llamacpp, transformers or openai")
+def _llamacpp(config: BackendConfig, model: dict | None) -> Backend:
+    return _named(LlamaCppBackend(_gguf_base(model), (model or {}).get("gguf_adapter_path") or None), model)
+
+
+def _transformers(config: BackendConfig, model: dict | None) -> Backend:
+    backend = TransformersBackend((model or {}).get("base_model"), (model or {}).get("adapter_path") or None)
+    return _named(backend, model)
+
+
+def _named(backend: Backend, model: dict | None) -> Backend:
+    """A backend serving a registered model's adapter answers under the model's name."""
     if model:
         backend.name = model["name"]
     return backend
+
+
+def _openai(config: BackendConfig, model: dict | None) -> Backend:
+    if not config.endpoint or not config.model_name:
+        raise BackendError("the openai backend needs --endpoint and --model-name")
+    return OpenAIBackend(config.endpoint, config.model_name)
+
+
+# The backend registry: name -> how it is built for a registry row (or None: the base model).
+# `ask --backend` and $POSTMORTEM_BACKEND choose among these; a new backend is one entry.
+BACKENDS: dict[str, Callable[[BackendConfig, "dict | None"], Backend]] = {
+    "llamacpp": _llamacpp,
+    "transformers": _transformers,
+    "openai": _openai,
+}
+
+
+def build_backend(config: BackendConfig, model: dict | None) -> Backend:
+    """The backend for a registry row (`models` table) or, with None, the base model."""
+    make = BACKENDS.get(config.backend)
+    if make is None:
+        raise BackendError(f"unknown backend {config.backend!r}: {', '.join(BACKENDS)}")
+    return make(config, model)
 
 
 def _gguf_base(model: dict | None) -> Path:

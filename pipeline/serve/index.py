@@ -43,6 +43,7 @@ class VectorIndex:
     embedder_name: str
     path: Path
     meta: dict | None = None  # the sidecar: embedder, build id, database state
+    file_identity: tuple | None = None  # (inode, size, mtime_ns) of the file as loaded
 
     @property
     def size(self) -> int:
@@ -66,9 +67,12 @@ class VectorIndex:
             return None
 
     def is_stale(self) -> bool:
-        """True when another process has rebuilt the file since this was loaded."""
+        """True when another process has rebuilt (or replaced, or damaged) the file since this
+        was loaded: its build id or the file's identity (inode, size, mtime) changed."""
         current = _read_meta(self.path)
-        return current is None or current.get("build_id") != (self.meta or {}).get("build_id")
+        if current is None or current.get("build_id") != (self.meta or {}).get("build_id"):
+            return True
+        return _file_identity(self.path) != self.file_identity
 
 
 def is_current(db: Database, recorded: dict | None) -> bool:
@@ -136,8 +140,19 @@ def load_index(db: Database, build_if_missing: bool = True) -> VectorIndex:
         if not build_if_missing:
             raise FileNotFoundError(f"no index at {path}: run `postmortem index`")
         rebuild_index(db)
-    meta = _read_meta(path) or {}
-    return VectorIndex(index=faiss.read_index(str(path)), embedder_name=meta.get("embedder"), path=path, meta=meta)
+    identity, meta = _file_identity(path), _read_meta(path) or {}
+    return VectorIndex(
+        index=faiss.read_index(str(path)), embedder_name=meta.get("embedder"), path=path, meta=meta,
+        file_identity=identity,
+    )
+
+
+def _file_identity(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _read_meta(path: Path) -> dict | None:

@@ -2,6 +2,7 @@
 
 from storage import Database
 from tests.bot.conftest import ADMIN
+from tests.paths import SAMPLES
 
 
 def test_non_admin_is_refused_and_nothing_runs(bot, slack, db_path):
@@ -18,7 +19,7 @@ def test_status_for_everyone(bot, slack):
     ack = slack.wait_ack(sent["envelope_id"], 3)
     text = "\n".join(b["text"]["text"] for b in ack["payload"]["blocks"] if b["type"] == "section")
     assert "*Model:* the embedded base model" in text
-    assert "*Last sync:* dir:acme-pay succeeded" in text
+    assert f"*Last sync:* dir:{(SAMPLES / 'acme-pay').resolve().as_posix()} succeeded" in text
     assert "*Running jobs:* none" in text
 
 

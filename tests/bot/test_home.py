@@ -4,6 +4,7 @@ from storage import Database
 from storage.jobs import JobStore
 from storage.models import ModelStore
 from tests.bot.helpers import section_text
+from tests.paths import SAMPLES
 
 
 def test_home_published_with_eval_numbers(bot, slack, db_path):
@@ -32,7 +33,7 @@ def test_home_published_with_eval_numbers(bot, slack, db_path):
     assert "smollm-lora-test" in text
     assert "fine-tuned+retrieval" in text and "0.800" in text and "0.553" in text  # latest table
     assert "Trend over the last 2 runs" in text and "0.203 → 0.203" in text
-    assert "15 incidents" in text and "dir:acme-pay: 15" in text
+    assert "15 incidents" in text and f"dir:{(SAMPLES / 'acme-pay').resolve().as_posix()}: 15" in text
     assert "#1 sync — succeeded" in text
     assert "👍 0" in text
     assert not slack.errors

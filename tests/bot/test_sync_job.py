@@ -9,6 +9,7 @@ from storage.jobs import JobStore
 from tests.bot.conftest import ADMIN
 from tests.bot.helpers import section_text
 from tests.fakes.slack import NOT_IN_CHANNEL
+from tests.paths import SAMPLES
 
 CONFIG = """
 admins = ["UOTHERADMIN"]
@@ -45,7 +46,8 @@ def test_sync_job_end_to_end(make_bot, slack, fake_github, db_path, tmp_path):
     job = JobStore(db).get(1)
     assert job["status"] == "succeeded" and job["pid"] != os.getpid()  # ran in its own process
     assert job["requested_by"] == ADMIN and job["message_ts"] == progress.ts
-    assert db.stats()["by_source"] == {"dir:acme-pay": 15, "github:acme/runbooks": 15}
+    folder = f"dir:{(SAMPLES / 'acme-pay').resolve().as_posix()}"  # sources are keyed by what they read
+    assert db.stats()["by_source"] == {folder: 15, "github:acme/runbooks": 15}
     assert fake_github.count("/git/blobs/") > 0
 
     # The running app answers from the rebuilt index without a restart.
@@ -63,6 +65,16 @@ def test_sync_result_goes_to_response_url_where_bot_cannot_post(make_bot, slack,
     assert "runbooks: 15 new" in section_text(posts[0]["blocks"])
     assert slack.errors == ["chat.postMessage: not_in_channel"]
     assert JobStore(Database(db_path)).get(1)["status"] == "succeeded"
+
+
+def test_sync_job_passes_the_mass_delete_confirmation(make_bot, slack, fake_github, tmp_path, db_path):
+    make_bot(write_config(tmp_path))
+    sent = slack.slash("/postmortem-sync", "runbooks allow_mass_delete", user=ADMIN, channel="C1")
+    assert "Started sync job #1" in slack.wait_ack(sent["envelope_id"], 3)["payload"]["text"]
+    jobs = JobStore(Database(db_path))
+    assert jobs.get(1)["args"]["allow_mass_delete"] is True and jobs.get(1)["args"]["source"] == "runbooks"
+    slack.wait_for(lambda: jobs.get(1)["status"] in ("succeeded", "failed"), 90)
+    assert jobs.get(1)["status"] == "succeeded"
 
 
 def test_unknown_source_is_refused(make_bot, slack, tmp_path, db_path):

@@ -51,6 +51,9 @@ class FakeConfluence(FakeServer):
         self.user = user
         self.token = token
         self.page_size = page_size
+        # Confluence Cloud answers a search the account may no longer run with 200 and no
+        # results, not an error.
+        self.no_access = False
         self.pages: dict[str, Page] = {}
         self.reads: Counter = Counter()  # page id -> times its body was served
         self._next_id = 100001
@@ -137,7 +140,7 @@ class FakeConfluence(FakeServer):
             match = cql_matcher(q.get("cql", ""))
         except ValueError as exc:
             return self.error(400, f"Could not parse cql : {exc}")
-        hits = [p for p in self.pages.values() if p.status == "current" and match(p)]
+        hits = [p for p in self.pages.values() if p.status == "current" and match(p) and not self.no_access]
         cloud = request.path.startswith("/wiki")
         start = int(q.get("cursor" if cloud else "start", 0) or 0)
         limit = min(int(q.get("limit", 25)), self.page_size)

@@ -80,6 +80,14 @@ class FakeNotion(FakeServer):
         self._build_blocks(page)
         return pid
 
+    def add_block_page(self, title: str, blocks: list[dict], props: dict | None = None) -> str:
+        """A page made of the given blocks (nested `children` lists), for what sample markdown
+        never produces: toggles holding several blocks, callouts with an emoji icon."""
+        pid = str(uuid.uuid4())
+        self.pages[pid] = Page(pid, title, "", dict(props or {}), [self.tag], "2025-01-01T09:00:00.000Z")
+        self.children[pid] = [self._store(b, pid) for b in blocks]
+        return pid
+
     def edit_page(self, pid: str, body: str | None = None, *, keep_time: bool = False) -> None:
         """Change a page's content. keep_time: the edit lands in the same minute as the
         previous one, so Notion's minute-truncated last_edited_time does not move."""

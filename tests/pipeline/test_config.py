@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import DEFAULT_SCHEDULE, ConfigError, load_config
-from pipeline.ingest.extractors.factory import ExtractorConfigError
+from pipeline.ingest.extractors.base import ExtractorConfigError
+from pipeline.ingest.extractors.registry import build_extractor
 from tests.paths import ROOT
 
 EXAMPLE = ROOT / "postmortem.example.toml"
@@ -128,10 +129,11 @@ tag = "pm"
         )
     )
     local, notion = config.sources
-    assert local.extractor().source == "dir:local"
+    # The name is a label: the identity is the folder read.
+    assert local.name == "local" and build_extractor(local.type, **local.options).source == f"dir:{folder.resolve().as_posix()}"
     monkeypatch.delenv("NOTION_TOKEN", raising=False)
     with pytest.raises(ExtractorConfigError, match="NOTION_TOKEN"):
-        notion.extractor()
+        build_extractor(notion.type, **notion.options)
     monkeypatch.setenv("NOTION_TOKEN", "secret_from_env")
-    extractor = notion.extractor()
+    extractor = build_extractor(notion.type, **notion.options)
     assert extractor.source == "notion:1c2b3a4d-5e6f-47a8-b9c0-d1e2f3a4b5c6" and extractor.tag == "pm"

@@ -13,22 +13,22 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Iterator
+from urllib.parse import urlparse
 
-import requests
-from atlassian import Confluence
-
-from pipeline.ingest.extractors.base import FetchError, Listing, RawDocument
-from pipeline.ingest.extractors.factory import ExtractorConfigError
-from pipeline.ingest.extractors.render import confluence_to_markdown, property_field, split_list
+from pipeline.ingest.extractors import registry
+from pipeline.ingest.extractors.base import ExtractorConfigError, Listing, RawDocument
 from pipeline.ingest.extractors.retry import (
-    FailureStreak,
     MalformedResponse,
     RetryPolicy,
     Transient,
     call_with_retry,
     describe,
+    fetch_each,
     parse_retry_after,
 )
+
+# atlassian-python-api, requests and the renderer (bs4) load when a Confluence source is
+# built, not with the registry.
 
 PAGE_SIZE = 50
 
@@ -57,11 +57,20 @@ class ConfluencePages:
             root += "/wiki"
         self.root = root
         self.cql = build_cql(space, cql, label)
-        ident = name or space or "cql-" + hashlib.sha1(self.cql.encode()).hexdigest()[:10]
-        self.source = f"confluence:{ident}"
+        digest = "cql-" + hashlib.sha1(self.cql.encode()).hexdigest()[:10]
+        # Identity: the site and what is searched there (the default search of a space is
+        # named by the space), never the configured `name`.
+        site = urlparse(root)
+        what = space if space and not cql and label == "postmortem" else "/".join(filter(None, [space, digest]))
+        self.source = f"confluence:{site.netloc}{site.path}/{what}"
+        # Earlier versions keyed a source by its name, else its space, else the CQL digest.
+        self.legacy_sources = tuple(dict.fromkeys(f"confluence:{i}" for i in (name, space or digest) if i))
+        self.label = f"confluence:{name or space or digest}"
         self.policy = policy
         auth = {"username": user, "password": token} if user else {"token": token}
         # The library's own 429 handling is off so one retry policy (ours) decides.
+        from atlassian import Confluence
+
         self.client = Confluence(
             url.rstrip("/"),
             cloud=cloud,
@@ -123,33 +132,40 @@ class ConfluencePages:
         return self._get(f"{self.root}/rest/api/content/{cid}", {"expand": "body.storage,version"})
 
     def _documents(self, todo, present: set[str], deleted: set[str]):
-        streak = FailureStreak(self.policy, self.source)
-        for cid, hit, base in todo:
-            try:
-                page = self._read(cid, hit.get("type", "page"))
-                storage = page["body"]["storage"]["value"]
-            except Exception as exc:  # one bad page is an error; the sync goes on
-                response = getattr(exc, "response", None)
-                if isinstance(exc, requests.HTTPError) and response is not None and response.status_code == 404:
-                    # Deleted (or its permission changed) between the search and this read.
-                    present.discard(cid)
-                    deleted.add(cid)
-                    continue
-                streak.failed(exc, transient(exc) is not None)
-                yield FetchError(cid, describe(exc))
-                continue
-            streak.ok()
-            title = page.get("title") or hit.get("title", "")
-            markdown, props = confluence_to_markdown(storage)
-            meta = page_meta(title, props)
-            webui = ((hit.get("_links") or {}).get("webui") or (page.get("_links") or {}).get("webui") or "")
-            yield RawDocument(
-                source_id=cid,
-                url=base.rstrip("/") + webui if webui else base,
-                body=f"# {title}\n\n{markdown}" if title else markdown,
-                version=_version(page) or _version(hit),
-                meta=meta,
-            )
+        # A page deleted (or whose permissions changed) between the search and its read is
+        # deleted here.
+        return fetch_each(
+            todo,
+            self._page,
+            ident=lambda item: item[0],
+            classify=transient,
+            policy=self.policy,
+            source=self.source,
+            not_found=_not_found,
+            present=present,
+            deleted=deleted,
+        )
+
+    def _page(self, item: tuple[str, dict, str]) -> RawDocument:
+        from pipeline.ingest.extractors.render import confluence_to_markdown
+
+        cid, hit, base = item
+        page = self._read(cid, hit.get("type", "page"))
+        try:
+            storage = page["body"]["storage"]["value"]
+        except (KeyError, TypeError):
+            raise MalformedResponse(f"Confluence page {cid}: no body.storage in the response") from None
+        title = page.get("title") or hit.get("title", "")
+        markdown, props = confluence_to_markdown(storage)
+        meta = page_meta(title, props)
+        webui = (hit.get("_links") or {}).get("webui") or (page.get("_links") or {}).get("webui") or ""
+        return RawDocument(
+            source_id=cid,
+            url=base.rstrip("/") + webui if webui else base,
+            body=f"# {title}\n\n{markdown}" if title else markdown,
+            version=_version(page) or _version(hit),
+            meta=meta,
+        )
 
 
 def build_cql(space: str | None, cql: str | None, label: str = "postmortem") -> str:
@@ -172,7 +188,16 @@ def _version(content: dict) -> str:
     return str(number) if number is not None else ""
 
 
+def _not_found(exc: BaseException) -> bool:
+    import requests
+
+    response = getattr(exc, "response", None)
+    return isinstance(exc, requests.HTTPError) and response is not None and response.status_code == 404
+
+
 def transient(exc: BaseException) -> Transient | None:
+    import requests
+
     if isinstance(exc, requests.HTTPError):
         response = exc.response
         if response is None:
@@ -187,6 +212,8 @@ def transient(exc: BaseException) -> Transient | None:
 
 def page_meta(title: str, props: dict[str, str]) -> dict:
     """Title plus the Page Properties rows that name a record field."""
+    from pipeline.ingest.extractors.render import property_field, split_list
+
     meta: dict = {"title": title} if title else {}
     for name, value in props.items():
         key = property_field(name)
@@ -201,6 +228,12 @@ def page_meta(title: str, props: dict[str, str]) -> dict:
 
 def describe_error(exc: BaseException) -> str | None:
     """One line for a Confluence failure that ended a sync (never the credentials)."""
+    import sys
+
+    if "atlassian" not in sys.modules:  # no Confluence source ran in this process
+        return None
+    import requests
+
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         status = exc.response.status_code
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
@@ -214,3 +247,44 @@ def describe_error(exc: BaseException) -> str | None:
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return f"Confluence unreachable after retries ($CONFLUENCE_URL): {describe(exc)}"
     return None
+
+
+def build(space=None, cql=None, label="postmortem", cloud=None, name=None) -> ConfluencePages:
+    import os
+
+    url = registry.api_url("CONFLUENCE_URL")
+    token = registry.token("CONFLUENCE_TOKEN", required=False)
+    if not url or not token:
+        raise ExtractorConfigError(
+            "--source confluence needs $CONFLUENCE_URL and $CONFLUENCE_TOKEN "
+            "(plus $CONFLUENCE_USER, the account email, for Cloud API tokens)"
+        )
+    if cloud is None:
+        # Decided here and passed explicitly, so the client never guesses from the hostname.
+        flag = os.environ.get("CONFLUENCE_CLOUD", "").strip().lower()
+        cloud = flag in ("1", "true", "yes") if flag else (urlparse(url).hostname or "").endswith(".atlassian.net")
+    return ConfluencePages(
+        url,
+        space=space,
+        cql=cql,
+        label=label,
+        user=(os.environ.get("CONFLUENCE_USER") or "").strip() or None,
+        token=token,
+        cloud=bool(cloud),
+        name=name,
+    )
+
+
+CONNECTOR = registry.Connector(
+    name="confluence",
+    options=(
+        registry.Option("space", "space key ($CONFLUENCE_URL, $CONFLUENCE_USER, $CONFLUENCE_TOKEN)"),
+        registry.Option("cql", "CQL query (default: label = postmortem in --space)"),
+        registry.Option("label", "the page label marking post-mortems (default: postmortem)", cli=False),
+        registry.Option("cloud", "Confluence Cloud (default: guessed from the URL)", bool, cli=False),
+    ),
+    build=build,
+    describe_error=describe_error,
+    secrets=("CONFLUENCE_TOKEN",),
+    one_of=("space", "cql"),
+)

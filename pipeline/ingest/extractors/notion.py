@@ -19,23 +19,20 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
-import httpx
-from notion_client import Client
-from notion_client.errors import APIErrorCode, HTTPResponseError, RequestTimeoutError
-from notion_client.helpers import extract_database_id, iterate_paginated_api
-
-from pipeline.ingest.extractors.base import FetchError, Listing, RawDocument
-from pipeline.ingest.extractors.factory import ExtractorConfigError
-from pipeline.ingest.extractors.render import notion_blocks_to_markdown, notion_rich_text, property_field, split_list
+from pipeline.ingest.extractors import registry
+from pipeline.ingest.extractors.base import ExtractorConfigError, Listing, RawDocument
 from pipeline.ingest.extractors.retry import (
-    FailureStreak,
     MalformedResponse,
     RetryPolicy,
     Transient,
     call_with_retry,
     describe,
+    fetch_each,
     parse_retry_after,
 )
+
+# notion-client, httpx and the renderer (bs4) load when a Notion source is built, not with
+# the registry.
 
 # Edits within this long before the last sync started are read again (minute truncation
 # of last_edited_time plus clock skew between us and Notion).
@@ -56,11 +53,16 @@ class NotionDatabase:
         policy: RetryPolicy = RetryPolicy(),
         timeout: float = 30.0,
     ):
+        from notion_client import Client
+        from notion_client.helpers import extract_database_id
+
         database_id = extract_database_id(database)
         if not database_id:
             raise ExtractorConfigError(f"not a Notion database id or URL: {database!r}")
         self.database_id = database_id
         self.source = f"notion:{database_id}"
+        self.legacy_sources: tuple[str, ...] = ()
+        self.label = self.source
         self.tag = tag or None
         self.tag_property = tag_property
         self.policy = policy
@@ -86,6 +88,8 @@ class NotionDatabase:
         return call_with_retry(once, transient, self.policy)
 
     def _paginate(self, fn, **kwargs) -> Iterator[dict]:
+        from notion_client.helpers import iterate_paginated_api
+
         return iterate_paginated_api(lambda **kw: self._call(fn, **kw), **kwargs)
 
     # -- listing -------------------------------------------------------------------------------
@@ -160,34 +164,36 @@ class NotionDatabase:
     # -- documents -----------------------------------------------------------------------------
 
     def _documents(self, pages: list[dict], present: set[str], deleted: set[str]):
-        streak = FailureStreak(self.policy, self.source)
-        for page in pages:
-            pid = page["id"]
-            try:
-                blocks = self._children(pid, depth=0)
-            except Exception as exc:  # one bad page is an error; the sync goes on
-                if isinstance(exc, HTTPResponseError) and exc.code == APIErrorCode.ObjectNotFound:
-                    # Deleted (or unshared) between the listing and this read. Were it only a
-                    # nested block removed mid-read, the page is listed again next sync and,
-                    # no longer stored as live, read again.
-                    present.discard(pid)
-                    deleted.add(pid)
-                    continue
-                streak.failed(exc, transient(exc) is not None)
-                yield FetchError(pid, describe(exc))
-                continue
-            streak.ok()
-            meta = page_meta(page)
-            body = notion_blocks_to_markdown(blocks)
-            if meta.get("title"):
-                body = f"# {meta['title']}\n\n{body}"
-            yield RawDocument(
-                source_id=pid,
-                url=page.get("url", ""),
-                body=body,
-                version=page.get("last_edited_time", ""),
-                meta=meta,
-            )
+        # A page deleted (or unshared) between the listing and its read is deleted here. Were
+        # it only a nested block removed mid-read, the page is listed again next sync and, no
+        # longer stored as live, read again.
+        return fetch_each(
+            pages,
+            self._read,
+            ident=lambda page: page["id"],
+            classify=transient,
+            policy=self.policy,
+            source=self.source,
+            not_found=_not_found,
+            present=present,
+            deleted=deleted,
+        )
+
+    def _read(self, page: dict) -> RawDocument:
+        from pipeline.ingest.extractors.render import notion_blocks_to_markdown
+
+        blocks = self._children(page["id"], depth=0)
+        meta = page_meta(page)
+        body = notion_blocks_to_markdown(blocks)
+        if meta.get("title"):
+            body = f"# {meta['title']}\n\n{body}"
+        return RawDocument(
+            source_id=page["id"],
+            url=page.get("url", ""),
+            body=body,
+            version=page.get("last_edited_time", ""),
+            meta=meta,
+        )
 
     def _children(self, block_id: str, depth: int) -> list[dict]:
         blocks = list(self._paginate(self.client.blocks.children.list, block_id=block_id, page_size=100))
@@ -201,7 +207,16 @@ class NotionDatabase:
         return blocks
 
 
+def _not_found(exc: BaseException) -> bool:
+    from notion_client.errors import APIErrorCode, HTTPResponseError
+
+    return isinstance(exc, HTTPResponseError) and exc.code == APIErrorCode.ObjectNotFound
+
+
 def transient(exc: BaseException) -> Transient | None:
+    import httpx
+    from notion_client.errors import HTTPResponseError, RequestTimeoutError
+
     if isinstance(exc, HTTPResponseError):
         if exc.status == 429:
             return Transient(parse_retry_after(exc.headers.get("retry-after")))
@@ -213,6 +228,8 @@ def transient(exc: BaseException) -> Transient | None:
 
 def page_meta(page: dict) -> dict:
     """Page properties -> RawDocument.meta (title, date, services, severity, category)."""
+    from pipeline.ingest.extractors.render import notion_rich_text, property_field, split_list
+
     meta: dict = {}
     for name, prop in (page.get("properties") or {}).items():
         kind = prop.get("type")
@@ -258,6 +275,13 @@ def _recheck_from(since: str | None) -> datetime | None:
 
 def describe_error(exc: BaseException) -> str | None:
     """One line for a Notion failure that ended a sync (never the token)."""
+    import sys
+
+    if "notion_client" not in sys.modules:  # no Notion source ran in this process
+        return None
+    import httpx
+    from notion_client.errors import HTTPResponseError, RequestTimeoutError
+
     if isinstance(exc, HTTPResponseError):
         if exc.status == 401:
             return "Notion rejected $NOTION_TOKEN (401 unauthorized): check the integration token"
@@ -270,3 +294,26 @@ def describe_error(exc: BaseException) -> str | None:
     if isinstance(exc, (RequestTimeoutError, httpx.TransportError)):
         return f"Notion API unreachable after retries: {describe(exc)}"
     return None
+
+
+def build(database: str, tag: str = "postmortem", tag_property: str | None = None) -> NotionDatabase:
+    token = registry.token("NOTION_TOKEN", required=False)
+    if not token:
+        raise ExtractorConfigError("--source notion needs $NOTION_TOKEN (an internal integration token)")
+    return NotionDatabase(
+        token, database, tag=tag, tag_property=tag_property, base_url=registry.api_url("NOTION_API_URL")
+    )
+
+
+CONNECTOR = registry.Connector(
+    name="notion",
+    options=(
+        registry.Option("database", "the database id or URL (token: $NOTION_TOKEN)", required=True),
+        registry.Option("tag", "the select/multi-select option marking post-mortems (default: postmortem)"),
+        registry.Option("tag_property", "the property holding that option (default: found by name)", cli=False),
+    ),
+    build=build,
+    describe_error=describe_error,
+    secrets=("NOTION_TOKEN",),
+    label_keys=("database",),
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, CData, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 # Page property names (Notion properties, Confluence Page Properties rows) -> RawDocument.meta
 # keys. Lower-cased, punctuation-free names as people write them in templates.
@@ -123,11 +123,10 @@ def _notion_block(block: dict, number: int) -> str:
         head = marker + text
         return head + ("\n" + _indent(children, " " * len(marker)) if children else "")
     if kind == "toggle":
-        return "\n\n".join(p for p in (f"**{text}**" if text else "", children) if p)
+        return titled(text, children)
     if kind in ("quote", "callout"):
-        icon = (data.get("icon") or {}).get("emoji", "") if kind == "callout" else ""
-        body = "\n\n".join(p for p in ((f"{icon} " if icon else "") + text, children) if p.strip())
-        return _quote(body)
+        # A callout's icon is decoration: "🔥 Root cause: ..." is the label "Root cause".
+        return _quote("\n\n".join(p for p in (text, children) if p.strip()))
     if kind == "code":
         lang = data.get("language", "")
         lang = "" if lang == "plain text" else lang
@@ -183,6 +182,8 @@ _BLOCK_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre", "blockquote", "hr",
     "div", "section", "ac:structured-macro", "ac:macro", "ac:task-list", "ac:layout",
     "ac:layout-section", "ac:layout-cell", "ac:rich-text-body", "dl",
+    # Plain HTML (exports, Google Docs, docutils and mammoth output) wraps content in these too.
+    "article", "main", "body", "html", "aside", "figure", "center", "details",
 }
 # Macros that sit inside a line of text rather than forming a block.
 _INLINE_MACROS = {"status", "jira", "anchor", "emoticon", "mention", "footnote"}
@@ -255,7 +256,7 @@ class _Storage:
             return "---"
         if name == "dl":
             return "\n".join(
-                f"- **{self.inline_children(dt).strip()}**: {self.inline_children(dd).strip()}"
+                f"- **{self.inline_children(dt).strip().rstrip(':').strip()}**: {self.inline_children(dd).strip()}"
                 for dt, dd in zip(tag.find_all("dt"), tag.find_all("dd"))
             )
         if name in ("ac:structured-macro", "ac:macro"):
@@ -281,8 +282,7 @@ class _Storage:
             return _quote(text)
         if name == "expand":
             title = params.get("title", "")
-            title = "" if _UI_LABEL.match(title) else title
-            return "\n\n".join(p for p in (f"**{title}**" if title else "", inner) if p)
+            return titled("" if _UI_LABEL.match(title) else title, inner)
         if name == "details":
             return self.properties(body)
         plain = tag.find("ac:plain-text-body", recursive=False)
@@ -337,7 +337,7 @@ class _Storage:
         return "".join(self.inline(c) for c in tag.children)
 
     def inline(self, node) -> str:
-        if isinstance(node, Comment):
+        if isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
             return ""
         if isinstance(node, CData):
             return str(node)
@@ -398,6 +398,15 @@ class _Storage:
         return ""
 
 
+def titled(title: str, body: str) -> str:
+    """A toggle or expand: its title as a bold bullet with ALL its content indented under it, so
+    a toggle titled "Root cause" keeps every paragraph, list and table it holds, not the first."""
+    if not title.strip():
+        return body
+    head = f"- **{title.strip()}**"
+    return f"{head}\n\n{_indent(body, '  ')}" if body.strip() else head
+
+
 def _item(marker: str, blocks: list[str]) -> str:
     text = "\n".join(blocks)
     if not text:
@@ -425,3 +434,72 @@ def _fence(code: str, lang: str) -> str:
     code = code.strip("\n")
     fence = "````" if "```" in code else "```"
     return f"{fence}{lang}\n{code}\n{fence}"
+
+
+# -- HTML documents (exports) ----------------------------------------------------------------
+
+# Page chrome of exports and saved web pages: no content of the write-up.
+_CHROME = ("script", "style", "head", "nav", "footer", "header", "noscript", "template", "svg", "form", "button", "iframe")
+_CHROME_IDS = re.compile(r"^(?:breadcrumb-section|footer|navigation|attachments|likes-and-labels-container|comments-section)$")
+
+
+def html_to_markdown(html: str) -> str:
+    """A whole HTML document (Confluence "export to HTML", Google Docs "web page", the HTML
+    that mammoth and docutils produce) -> markdown, through the same reader as storage format.
+    The page title becomes the H1 when the body has none."""
+    soup = BeautifulSoup(_defuse(html or ""), "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    # Confluence exports title pages "Space : Page"; the page is what names the incident.
+    title = title.split(" : ", 1)[-1].strip()
+    for tag in soup.find_all(_CHROME):
+        tag.decompose()
+    for tag in soup.find_all(id=_CHROME_IDS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed:
+            continue
+        classes = set(tag.get("class") or [])
+        if "title" in classes and tag.name == "p":  # Google Docs' Title paragraph style
+            tag.name = "h1"
+        elif "pagetitle" in classes:  # Confluence's page heading repeats "Space : Page"
+            tag.string = tag.get_text(" ", strip=True).split(" : ", 1)[-1]
+        elif "expand-container" in classes:
+            _as_expand(soup, tag, tag.find(class_="expand-control-text"), tag.find(class_="expand-content"))
+        elif "confluence-information-macro" in classes:
+            _as_expand(soup, tag, tag.find(class_="title"), tag.find(class_="confluence-information-macro-body"))
+        elif "panel" in classes and tag.find(class_="panelContent"):
+            _as_expand(soup, tag, tag.find(class_="panelHeader"), tag.find(class_="panelContent"))
+        elif tag.name == "details":
+            _as_expand(soup, tag, tag.find("summary"), None)
+    md = "\n\n".join(b for b in _Storage({}).blocks(soup) if b.strip())
+    if title and not re.match(r"#\s", md):
+        md = f"# {title}\n\n{md}"
+    return md
+
+
+# Python's html.parser rescans to the end of the text for every `<` that never closes, which
+# is quadratic on hostile input ("<p <p <p ..."). Inline data URIs (the one legitimate kind of
+# very long tag) are cut first; a `<` with no `>` in the next 2,000 characters is then text.
+_DATA_URI = re.compile(r"data:[^\"'\s>]{64,}")
+_UNCLOSED_TAG = re.compile(r"<(?=[^>]{2000})")
+
+
+def _defuse(html: str) -> str:
+    return _UNCLOSED_TAG.sub("&lt;", _DATA_URI.sub("data:", html))
+
+
+def _as_expand(soup: BeautifulSoup, tag: Tag, title_tag: Tag | None, body: Tag | None) -> None:
+    """Rewrite an exported expand, titled panel or <details> into the storage-format expand
+    macro, so every titled container renders the one way (`titled`)."""
+    title = title_tag.get_text(" ", strip=True) if title_tag is not None else ""
+    if title_tag is not None:
+        title_tag.extract()
+    macro = soup.new_tag("ac:structured-macro", attrs={"ac:name": "expand"})
+    param = soup.new_tag("ac:parameter", attrs={"ac:name": "title"})
+    param.string = title
+    rich = soup.new_tag("ac:rich-text-body")
+    for child in list((body if body is not None else tag).children):
+        rich.append(child.extract())
+    macro.append(param)
+    macro.append(rich)
+    tag.replace_with(macro)

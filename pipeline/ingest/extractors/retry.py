@@ -12,9 +12,10 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,12 @@ Classifier = Callable[[BaseException], "Transient | None"]
 
 
 class MalformedResponse(Exception):
-    """The server answered 2xx with a body that is not the JSON object we expect."""
+    """The server answered 2xx with a body that is not the JSON object we expect (a
+    truncated or garbled response): retried like any other transient failure."""
+
+
+def classified(classify: Classifier, exc: BaseException) -> "Transient | None":
+    return Transient() if isinstance(exc, MalformedResponse) else classify(exc)
 
 
 class SourceUnavailable(Exception):
@@ -78,7 +84,7 @@ def call_with_retry(
         try:
             return fn()
         except Exception as exc:
-            hint = classify(exc)
+            hint = classified(classify, exc)
             if hint is None or attempt >= policy.attempts:
                 raise
             sleep(policy.delay(attempt, hint))
@@ -106,6 +112,46 @@ class FailureStreak:
                 f"{self.source}: {self.count} documents in a row failed after retries "
                 f"(last: {describe(exc)}); stopping this sync, nothing stored was lost"
             ) from exc
+
+
+def fetch_each(
+    items: Iterable[Item],
+    read: Callable[[Item], T],
+    *,
+    ident: Callable[[Item], str],
+    classify: Classifier,
+    policy: RetryPolicy,
+    source: str,
+    not_found: Callable[[BaseException], bool] = lambda exc: False,
+    present: set[str] | None = None,
+    deleted: set[str] | None = None,
+    fatal: tuple[type[BaseException], ...] = (),
+    explain: Callable[[BaseException], str] | None = None,
+) -> Iterator["T | FetchError"]:
+    """The per-document loop every API connector runs: `read(item)` (its calls already under
+    the retry policy) becomes a document; a document gone since the listing (`not_found`) is
+    moved from `present` to `deleted`; any other failure is a FetchError naming the document
+    and the sync goes on, until `policy.max_consecutive_failures` transient failures in a row
+    say the service is down (SourceUnavailable). `fatal` exceptions end the sync at once; `explain` words a failure (default: describe)."""
+    from pipeline.ingest.extractors.base import FetchError
+
+    streak = FailureStreak(policy, source)
+    for item in items:
+        sid = ident(item)
+        try:
+            document = read(item)
+        except fatal:  # what the connector says ends the sync (an exhausted rate limit)
+            raise
+        except Exception as exc:  # one bad document is an error; the sync goes on
+            if not_found(exc) and present is not None and deleted is not None:
+                present.discard(sid)
+                deleted.add(sid)
+                continue
+            streak.failed(exc, classified(classify, exc) is not None)
+            yield FetchError(sid, (explain or describe)(exc))
+            continue
+        streak.ok()
+        yield document
 
 
 def describe(exc: BaseException) -> str:

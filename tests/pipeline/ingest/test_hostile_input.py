@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline.ingest.decode import MAX_BYTES, decode
 from pipeline.ingest.extractors.local import LocalFolder
-from pipeline.ingest.isolate import ISOLATE_OVER_CHARS, scrub_and_parse
+from pipeline.ingest.isolate import ISOLATE_OVER_SIZE, read_document
 from pipeline.ingest.parser import MAX_FRONT_MATTER, parse, services_in, strip_markdown
 from pipeline.ingest.sync import ingest
 from storage import Database
@@ -182,18 +182,18 @@ def test_fuzzed_documents_never_escape_the_ingest_loop(batch):
 
 def large_document(secret: str = "") -> str:
     """A real post-mortem padded past the in-process size with a long timeline."""
-    rows = "".join(f"- 10:{i % 60:02d} checked shard {i}, still degraded\n" for i in range(ISOLATE_OVER_CHARS // 30))
+    rows = "".join(f"- 10:{i % 60:02d} checked shard {i}, still degraded\n" for i in range(ISOLATE_OVER_SIZE // 30))
     return BASE.replace("## Timeline\n", "## Timeline\n" + rows) + secret
 
 
 def test_a_large_document_is_read_in_the_worker_like_any_other(tmp_path):
     body = large_document("\npassword=Sup3rS3cretValue\n")
-    assert len(body) > ISOLATE_OVER_CHARS
+    assert len(body) > ISOLATE_OVER_SIZE
     db = Database(tmp_path / "pm.db")
     summary = ingest(db, ListExtractor([raw("large", body), raw("small", BASE)]))
     assert summary.new == 2 and summary.redactions == {"password": 1}
     stored = {r["source_id"]: r for r in db.db["incidents"].rows}
-    expected = scrub_and_parse(body, "large.md", {})[1].fields
+    expected = read_document(body, "large.md", {})[1].fields
     assert stored["large.md"]["root_cause"] == expected["root_cause"]
     assert "Sup3rS3cret" not in stored["large.md"]["timeline"]
 

@@ -28,11 +28,11 @@ def write(folder: Path, rel: str, data: bytes | str) -> Path:
     return path
 
 
-def extract(folder: Path, db: Path):
+def extract(folder: Path, db: Path, *args: str, ok: bool = True):
     result = CliRunner().invoke(
-        main, ["extract", "--source", "dir", "--path", str(folder), "--db", str(db), "--quiet"]
+        main, ["extract", "--source", "dir", "--path", str(folder), "--db", str(db), "--quiet", *args]
     )
-    assert result.exit_code == 0, result.output
+    assert (result.exit_code == 0) == ok, result.output
     return result.output
 
 
@@ -67,8 +67,12 @@ def test_extract_resync_and_bad_input(tmp_path):
     # Edit one, delete one: updated and marked deleted; the FTS index follows.
     write(folder, "postmortems/2024-01-01-ledger-0.md", GOOD.format(n=0).replace("S3", "GCS"))
     (folder / "postmortems/2024-01-02-ledger-1.md").unlink()
-    out = extract(folder, db_path)
-    assert "1 updated" in out and "1 deleted upstream" in out
+    # One of four is more than the guard's 20%: refused, nothing deleted, until confirmed.
+    out = extract(folder, db_path, ok=False)
+    assert "would delete 1 of 4 live incidents" in out and "--allow-mass-delete" in out
+    assert len(Database(db_path).incidents()) == 4
+    out = extract(folder, db_path, "--allow-mass-delete")
+    assert "1 deleted upstream" in out
     db = Database(db_path)
     assert len(db.incidents()) == 3
     hits = db.keyword_search("GCS")
@@ -85,13 +89,15 @@ def test_export_jsonl(tmp_path):
     assert len(rows) == 1
     assert set(rows[0]) == {
         "source", "source_id", "url", "incident_title", "date", "services_affected", "timeline",
-        "root_cause", "fix", "action_items", "root_cause_category", "content_hash",
+        "root_cause", "fix", "action_items", "root_cause_category", "content_hash", "provenance", "human_label",
     }
+    assert rows[0]["provenance"]["root_cause"].startswith("heading: ") and rows[0]["human_label"] is False
     assert rows[0]["root_cause_category"] == "capacity"
-    assert rows[0]["source"] == "dir:pm"
+    source = f"dir:{folder.resolve().as_posix()}"  # the folder read, not its name
+    assert rows[0]["source"] == source
     excluded = runner.invoke(main, ["export", "--db", str(db_path), "--excluded"]).output
     assert json.loads(excluded) == {
-        "source": "dir:pm", "source_id": "postmortems/empty.md", "reason": "empty", "detail": "the document is empty",
+        "source": source, "source_id": "postmortems/empty.md", "reason": "empty", "detail": "the document is empty",
     }
 
 
@@ -109,3 +115,23 @@ def test_secrets_never_reach_the_database(tmp_path):
     assert "secrets redacted: url-password 1" in out
     raw = (db_path).read_bytes()
     assert b"s3cretpw" not in raw
+
+
+def test_a_draft_is_stored_once_finished_and_dropped_if_reopened(tmp_path):
+    folder, db_path = tmp_path / "pm", tmp_path / "pm.db"
+    draft = GOOD.format(n=7).replace(
+        "The primary ran out of disk space because WAL archiving to S3 was stalled (incident 7).", "TBD"
+    )
+    write(folder, "postmortems/ledger.md", draft)
+    assert "(1 excluded: draft: 1)" in extract(folder, db_path)
+    assert "(1 excluded: draft: 1)" in extract(folder, db_path)  # unchanged: still a draft
+    write(folder, "postmortems/ledger.md", GOOD.format(n=7))
+    assert "Extracted 1 post-mortems (0 excluded) from dir:pm: 1 new" in extract(folder, db_path)
+    db = Database(db_path)
+    assert [r["source_id"] for r in db.incidents()] == ["postmortems/ledger.md"] and not list(db.excluded())
+    db.close()
+    write(folder, "postmortems/ledger.md", "---\nstatus: draft\n---\n" + GOOD.format(n=7))
+    assert "draft: 1" in extract(folder, db_path)
+    db = Database(db_path)
+    assert db.incidents() == [] and [r["reason"] for r in db.excluded()] == ["draft"]
+    db.close()

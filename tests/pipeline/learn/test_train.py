@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.learn.dataset import split_of
-from pipeline.learn.train import TrainConfig, TrainError, train
+from pipeline.learn.train import TrainConfig, train
 from storage import Database
 from storage.models import ModelStore
 
@@ -130,5 +130,5 @@ def test_clear_errors(tmp_path, train_db):
     assert "no such GGUF file" in run("--db", str(train_db), "--base_model", str(tmp_path / "none.gguf"))
     assert "could not be loaded" in run("--db", str(train_db), "--base_model", "no-such-org/no-such-model")
     assert "no checkpoint" in run("--db", str(train_db), "--output_dir", str(tmp_path / "x"), "--resume")
-    with pytest.raises(TrainError, match="--source dir needs --path"):
-        train(TrainConfig(db=str(train_db), source="dir"))
+    # `train --source` syncs first, through the same sync as `extract` (train() never extracts).
+    assert "--source dir needs --path" in run("--db", str(train_db), "--source", "dir")

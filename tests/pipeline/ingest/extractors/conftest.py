@@ -1,5 +1,5 @@
 """Fake Notion and Confluence servers on loopback, serving the sample corpus, with the
-environment the factory reads pointed at them."""
+environment the connector registry reads pointed at them."""
 
 import pytest
 

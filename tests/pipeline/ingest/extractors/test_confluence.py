@@ -41,7 +41,7 @@ def test_pages_become_the_same_records_as_the_markdown_files(db, corpus, fast, c
         summary = ingest(db, confluence(fake, fast, cloud))
         assert page_reads(fake, cloud) == len(corpus)
     files = {r["incident_title"]: {f: r[f] for f in FIELDS} for r in db.incidents(source=None) if r["source"].startswith("dir:")}
-    pages = {r["incident_title"]: {f: r[f] for f in FIELDS} for r in db.incidents() if r["source"] == "confluence:OPS"}
+    pages = {r["incident_title"]: {f: r[f] for f in FIELDS} for r in db.incidents() if r["source"] == summary.source}
     assert summary.errors == 0
     assert summary.new == len(files) > 30
     assert pages == files
@@ -90,7 +90,7 @@ def test_second_sync_reads_only_changes_and_applies_deletions(db, fake_confluenc
     elsewhere = fake.add_page(some_pages[0], space="HR")  # another space: not ours
     fake.reads.clear()
 
-    second = ingest(db, confluence(fake, fast))
+    second = ingest(db, confluence(fake, fast), max_delete_share=None)  # 3 of ~11: past the guard
     assert set(fake.reads) == {edited, added}
     assert (second.new, second.updated, second.deleted, second.errors) == (1, 1, 3, 0)
     assert live_ids(db, source) == (before - {trashed, unlabelled, gone}) | {added}
@@ -134,9 +134,13 @@ def test_retries_are_bounded_and_one_bad_page_does_not_stop_the_sync(db, fake_co
 
 def test_malformed_json_page_is_an_error_and_the_next_sync_takes_it(db, fake_confluence, fast):
     bad = sorted(fake_confluence.pages)[1]
-    fake_confluence.fault("malformed", f"/api/v2/pages/{bad}?")
+    fake_confluence.fault("malformed", f"/api/v2/pages/{bad}?", times=None)
     first = ingest(db, confluence(fake_confluence, fast))
-    assert first.errors == 1 and "not a JSON object" in first.error_details[0][1]
+    # A truncated body is retried like any transient failure, then reported for that page.
+    assert fake_confluence.count(f"/api/v2/pages/{bad}?") == fast.attempts
+    assert first.errors == 1 and first.error_details[0][0] == bad
+    assert "not a JSON object" in first.error_details[0][1] and bad in first.line()
+    fake_confluence.clear_faults()
     fake_confluence.reads.clear()
     second = ingest(db, confluence(fake_confluence, fast))
     assert set(fake_confluence.reads) == {bad}
@@ -187,7 +191,7 @@ def test_cql_quoting():
 def test_cli_extract_confluence(db, fake_confluence):
     out = CliRunner().invoke(main, ["extract", "--source", "confluence", "--space", "OPS", "--db", str(db.path), "--quiet"])
     assert out.exit_code == 0, out.output
-    assert "from confluence:OPS" in out.output
+    assert "from confluence:OPS:" in out.output  # the label; the identity adds the site
 
 
 def test_cli_bad_credentials_and_bad_cql_are_one_clear_line(db, fake_confluence, monkeypatch):

@@ -29,12 +29,16 @@ space = "OPS"
     out = CliRunner().invoke(main, ["extract", "--all", "--config", str(config), "--db", str(db.path), "--quiet"])
     assert out.exit_code == 1  # one source failed
     lines = out.output.splitlines()
-    assert any(line.startswith("Extracted") and "from dir:acme-pay" in line for line in lines)
+    # Each source is stored under what it reads (the folder, the database id, the site + space)
+    # and shown by its label.
+    folder = f"dir:{(SAMPLES / 'acme-pay').resolve().as_posix()}"
+    wiki = f"confluence:{fake_confluence.url.split('//')[1]}/wiki/OPS"
+    assert any(line.startswith("Extracted") and "from dir:acme-pay:" in line for line in lines)
     assert any("missing-db: failed: Notion: Could not find database" in line for line in lines)
     assert any(f"from notion:{fake_notion.database_id}" in line for line in lines)
-    assert any("from confluence:OPS" in line for line in lines)
+    assert any("from confluence:OPS:" in line for line in lines)  # summaries show the label
     assert "1 of 4 sources failed" in out.output
-    assert set(db.stats()["by_source"]) == {"dir:acme-pay", f"notion:{fake_notion.database_id}", "confluence:OPS"}
+    assert set(db.stats()["by_source"]) == {folder, f"notion:{fake_notion.database_id}", wiki}
 
 
 def test_extract_all_needs_sources_and_excludes_source(db, tmp_path):

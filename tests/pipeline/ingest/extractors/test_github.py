@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.ingest.extractors.github import GitHubConfig, GitHubRepo, GitHubSyncError
+from pipeline.ingest.extractors.retry import RetryPolicy, SourceUnavailable
 from pipeline.ingest.sync import ingest
 from storage import Database
 from tests.paths import SAMPLES
@@ -63,12 +64,13 @@ def extract(db: Path, *args: str, ok: bool = True):
 
 
 def stored(db: Path) -> dict[str, dict]:
-    return {r["source_id"]: r for r in Database(db).incidents(source=f"github:{REPO}")}
+    """Every live incident (each test's database holds one repository, at one --path/--ref)."""
+    return {r["source_id"]: r for r in Database(db).incidents()}
 
 
-def repo_extractor(fake, **kw) -> GitHubRepo:
-    cfg = GitHubConfig(repo=REPO, api_url=fake.url, token="ghp_fake_token", backoff=0.01, **kw)
-    return GitHubRepo(cfg)
+def repo_extractor(fake, attempts: int = 4, in_a_row: int = 5, **kw) -> GitHubRepo:
+    policy = RetryPolicy(attempts=attempts, base_delay=0.01, max_delay=0.05, max_consecutive_failures=in_a_row)
+    return GitHubRepo(GitHubConfig(repo=REPO, api_url=fake.url, token="ghp_fake_token", policy=policy, **kw))
 
 
 @pytest.fixture
@@ -146,7 +148,7 @@ def test_resync_fetches_only_what_changed(fake_github, repo, tmp_path):
     repo.delete("postmortems/2023-payments-outage.md")
     repo.write("postmortems/2025-01-09-queue.md", GOOD.format(title="Queue backlog", cause="consumer"))
     fake_github.reset_log()
-    out = extract(db).output
+    out = extract(db, "--allow-mass-delete").output  # 1 of 4 is more than the guard's 20%
     assert "1 new, 1 updated" in out and "1 deleted upstream" in out
     assert sorted(p.rsplit("/", 1)[-1] for p in fake_github.log if "/git/blobs/" in p) == sorted(
         [repo.blob_sha("incidents/dns.md"), repo.blob_sha("postmortems/2025-01-09-queue.md")]
@@ -206,7 +208,7 @@ def test_a_failing_blob_is_recorded_and_the_sync_goes_on(fake_github, repo, tmp_
     bad = repo.blob_sha("incidents/dns.md")
     fake_github.fault("500", f"/git/blobs/{bad}", times=None)
     fake_github.fault("500", "/git/blobs/", times=1)  # a transient one: retried, not an error
-    summary = ingest(db, repo_extractor(fake_github, retries=2))
+    summary = ingest(db, repo_extractor(fake_github, attempts=3))
     assert summary.errors == 1 and summary.new == 3
     assert summary.error_details == [("incidents/dns.md", "HTTP 500: internal error")]
     assert fake_github.count(f"/git/blobs/{bad}") == 3  # first try + 2 retries
@@ -229,8 +231,8 @@ def test_timeouts_are_retried(fake_github, repo, tmp_path):
 def test_a_service_that_stays_down_stops_the_sync(fake_github, repo, tmp_path):
     db = Database(tmp_path / "pm.db")
     fake_github.fault("503", "/git/blobs/", times=None, after=1)
-    extractor = repo_extractor(fake_github, retries=1, max_failures_in_a_row=3)
-    with pytest.raises(GitHubSyncError, match=r"3 files in a row failed after retries .* 1 documents stored so far are kept"):
+    extractor = repo_extractor(fake_github, attempts=2, in_a_row=3)
+    with pytest.raises(SourceUnavailable, match=r"3 documents in a row failed after retries .* nothing stored was lost"):
         ingest(db, extractor)
     assert len(db.incidents()) == 1
     assert db.last_sync(f"github:{REPO}", status="failed") is not None

@@ -87,7 +87,7 @@ def test_second_sync_reads_only_changes_and_applies_deletions(db, fake_notion, c
     added = fake_notion.add_page(newcomer, edited=notion_time())
     fake_notion.reads.clear()
 
-    second = ingest(db, notion(fake_notion, fast))
+    second = ingest(db, notion(fake_notion, fast), max_delete_share=None)  # 3 of ~11: past the guard
     assert set(fake_notion.reads) == {edited, added}  # only what changed was read
     assert (second.new, second.updated, second.deleted, second.errors) == (1, 1, 3, 0)
     assert live_ids(db, source) == (before - {trashed, untagged, gone}) | {added}
@@ -141,10 +141,12 @@ def test_retries_are_bounded_and_one_bad_page_does_not_stop_the_sync(db, fake_no
 
 def test_malformed_json_page_is_an_error_and_the_next_sync_takes_it(db, fake_notion, fast):
     bad = sorted(fake_notion.pages)[1]
-    fake_notion.fault("malformed", f"/blocks/{bad}/")
+    fake_notion.fault("malformed", f"/blocks/{bad}/", times=None)
     first = ingest(db, notion(fake_notion, fast))
+    # A truncated body is retried like any transient failure, then reported for that page.
     assert first.errors == 1 and "not valid JSON" in first.error_details[0][1]
-    assert fake_notion.count(f"/blocks/{bad}/") == 1  # a broken body is not retried
+    assert fake_notion.count(f"/blocks/{bad}/") == fast.attempts and bad in first.line()
+    fake_notion.clear_faults()
     fake_notion.reads.clear()
     second = ingest(db, notion(fake_notion, fast))
     assert set(fake_notion.reads) == {bad}
@@ -219,3 +221,35 @@ def test_cli_needs_a_database_and_a_token(db, monkeypatch):
     assert out.exit_code == 2 and "NOTION_TOKEN" in out.output
     out = CliRunner().invoke(main, ["extract", "--source", "notion", "--db", str(db.path)])
     assert out.exit_code == 2 and "--database" in out.output
+
+
+def test_toggle_keeps_every_child_and_callout_icon_is_not_part_of_the_label(db, fast):
+    """A "Root cause" toggle holding two paragraphs and a list gives all three; a callout
+    with a 🔥 icon whose text starts "Resolution:" is read as the resolution label."""
+    from tests.fakes.notion import rich_text_plain
+
+    def blk(kind, text="", children=(), **data):
+        return {"type": kind, kind: {"rich_text": rich_text_plain(text) if text else [], "color": "default", **data},
+                "children": list(children)}
+
+    blocks = [
+        blk("heading_2", "Summary", is_toggleable=False),
+        blk("paragraph", "Uploads failed for 20 minutes."),
+        blk("toggle", "Root cause", children=[
+            blk("paragraph", "The upload-api disk filled with temporary chunks."),
+            blk("paragraph", "A cleanup cron had been disabled during the March migration."),
+            blk("bulleted_list_item", "Nobody re-enabled it afterwards."),
+        ]),
+        blk("callout", "Resolution: we deleted the stale chunks and re-enabled the cleanup cron.",
+            icon={"type": "emoji", "emoji": "🔥"}),
+    ]
+    with FakeNotion() as fake:
+        fake.add_block_page("Upload failures", blocks, {"date": "2025-03-30"})
+        summary = ingest(db, notion(fake, fast))
+    assert summary.new == 1, summary.line()
+    row = db.incidents()[0]
+    assert "temporary chunks" in row["root_cause"] and "disabled during the March migration" in row["root_cause"]
+    assert "Nobody re-enabled it" in row["root_cause"]
+    assert row["fix"].startswith("we deleted the stale chunks")
+    assert row["provenance"]["root_cause"] == "label: Root cause"
+    assert row["provenance"]["fix"] == "label: Resolution"

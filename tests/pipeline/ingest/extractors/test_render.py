@@ -41,8 +41,8 @@ def test_notion_block_types():
     ]
     md = notion_blocks_to_markdown(blocks)
     assert md.splitlines()[0] == "# Checkout outage"
-    assert "> 🔥 Customer impact: **high**" in md
-    assert "**Root cause**\n\nThe `pgbouncer` pool was full." in md
+    assert "> Customer impact: **high**" in md  # the callout's icon is decoration
+    assert "- **Root cause**\n\n  The `pgbouncer` pool was full." in md
     assert "- [x] Raise the pool limit\n- [ ] Alert on waiting clients\n1. first\n2. second\n   - detail" in md
     assert "> Never again" in md and "\n---\n" in md
     assert "```sql\nSHOW POOLS;\n```" in md
@@ -114,3 +114,28 @@ def test_property_names_map_to_record_fields():
     assert property_field("Root-cause category") == "category"
     assert property_field("Sev") == "severity"
     assert property_field("Incident commander") is None
+
+
+def test_titled_expand_and_panel_keep_all_their_content():
+    """A Confluence expand titled "Root cause" (storage format, and as "export to HTML" writes
+    it) keeps every paragraph and list it holds, so the parser reads all of it."""
+    from pipeline.ingest.extractors.render import html_to_markdown
+    from pipeline.ingest.parser import parse
+
+    storage = (
+        '<h2>Summary</h2><p>Builds failed for an hour.</p>'
+        '<ac:structured-macro ac:name="expand"><ac:parameter ac:name="title">Root cause</ac:parameter><ac:rich-text-body>'
+        "<p>The runner image lost its CA bundle in a base image bump.</p><p>TLS to the artifact store then failed.</p>"
+        "<ul><li>The bump skipped the smoke test.</li></ul></ac:rich-text-body></ac:structured-macro>"
+        "<h2>Resolution</h2><p>Pinned the previous base image and rebuilt the runners.</p>"
+    )
+    export = (
+        "<html><body><h2>Summary</h2><p>Builds failed for an hour.</p>"
+        '<div class="expand-container"><div class="expand-control"><span class="expand-control-text">Root cause</span></div>'
+        '<div class="expand-content"><p>The runner image lost its CA bundle in a base image bump.</p>'
+        "<p>TLS to the artifact store then failed.</p><ul><li>The bump skipped the smoke test.</li></ul></div></div>"
+        "<h2>Resolution</h2><p>Pinned the previous base image and rebuilt the runners.</p></body></html>"
+    )
+    for md in (confluence_to_markdown(storage)[0], html_to_markdown(export)):
+        cause = parse("# Builds failing\n\n" + md, source_id="x").fields["root_cause"]
+        assert "lost its CA bundle" in cause and "TLS to the artifact store" in cause and "skipped the smoke test" in cause

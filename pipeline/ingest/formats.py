@@ -1,0 +1,232 @@
+"""Any document a connector hands over (bytes + its name) -> markdown-ish text for the parser.
+
+Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTML", Google
+Docs "web page"), DOCX, PDF, plain text and reStructuredText. Each is turned into markdown
+with its headings, tables and lists kept, so one parser reads them all. The format is decided
+by sniffing the content first (a `.txt` that is HTML, a file without an extension) and by the
+extension second. Anything else is rejected with reason `unsupported-format`, never dropped.
+
+The HTML path is the hub: DOCX (mammoth) and reStructuredText (docutils) are rendered to HTML
+and read by the same converter as an HTML export."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import PurePosixPath
+
+from bs4 import BeautifulSoup
+
+from pipeline.ingest.decode import MAX_BYTES, decode
+from pipeline.ingest.extractors.render import html_to_markdown
+
+# Text formats by name; a file with no extension is sniffed. Any other extension (source code,
+# data files, images) is not a write-up.
+_TEXT_NAME = re.compile(r"\.(?:md|markdown|md\.erb|html?|xhtml|txt|text|rst|rest)$", re.I)
+_MARKDOWN_NAME = re.compile(r"\.(?:md|markdown)(?:\.erb)?$", re.I)
+_HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html)\b", re.I | re.S)
+_HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
+# reStructuredText: a title underlined (or over- and underlined) with punctuation, or directives.
+_RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:.])\1{2,}[ \t]*$", re.M)
+_RST_DIRECTIVE = re.compile(r"^\.\. [a-z-]+::", re.M)
+# docutils reads a few thousand lines a second: a write-up is a few KB, and anything much larger
+# is read as plain text instead so one crafted file can't hold a sync for minutes.
+RST_MAX_CHARS = 200_000
+# Magic numbers of files people leave next to write-ups (screenshots, spreadsheets).
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .doc/.xls/.ppt
+
+
+def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | None, str | None]:
+    """(markdown, None, None), or (None, reason, detail) for a document we can't read."""
+    if isinstance(body, str):
+        return decode(body)  # connectors that render their own markdown (Notion, Confluence)
+    if len(body) > MAX_BYTES or not body.strip():
+        return decode(body)
+    kind = sniff(body, name)
+    if kind.startswith("unsupported:"):
+        return None, "unsupported-format", kind.split(":", 1)[1]
+    try:
+        if kind == "pdf":
+            return _finish(text_to_markdown(pdf_text(body)), "PDF")
+        if kind == "docx":
+            return _finish(docx_to_markdown(body), "DOCX")
+        text, reason, detail = decode(body)
+        if text is None:
+            return text, reason, detail
+        kind = text_kind(text, name)
+        if kind == "html":
+            return _finish(html_to_markdown(text), "HTML")
+        if kind == "rst" and len(text) <= RST_MAX_CHARS:
+            return _finish(rst_to_markdown(text), "reStructuredText")
+    except Exception as exc:  # noqa: BLE001 - any library error on one bad file becomes its reason
+        why = " ".join(str(exc).split())[:160]
+        return None, "unreadable", f"{_NAMES.get(kind, kind)} could not be read: {type(exc).__name__}: {why}"
+    if kind in ("rst", "text"):
+        return text_to_markdown(text), None, None
+    return text, None, None
+
+
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "html": "HTML", "rst": "reStructuredText"}
+
+
+def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
+    if not markdown.strip():
+        return None, "empty", f"the {what} document holds no text"
+    return markdown, None, None
+
+
+def sniff(data: bytes, name: str) -> str:
+    """'pdf', 'docx', 'text' (decoded and told apart later) or 'unsupported:<why>'."""
+    ext = PurePosixPath(name).suffix.lower()
+    head = data[:8]
+    if data.lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = set(z.namelist())
+        except zipfile.BadZipFile:
+            return "unsupported:a damaged zip archive"
+        if "word/document.xml" in names:
+            return "docx"
+        kind = next((k for k, v in _ZIP_KINDS.items() if v in names), "a zip archive")
+        return f"unsupported:{kind} ({ext or 'no extension'}), not a format we read"
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        return f"unsupported:an image ({ext or 'no extension'}), not a post-mortem document"
+    if head.startswith(_OLE_MAGIC):
+        return f"unsupported:a legacy Office file ({ext or 'no extension'}); save it as DOCX or PDF"
+    if data.lstrip()[:5] == b"{\\rtf":
+        return "unsupported:RTF; save it as DOCX or PDF"
+    if not _TEXT_NAME.search(name) and re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
+        return f"unsupported:{ext} files are not a post-mortem format we read"
+    return "text"
+
+
+_ZIP_KINDS = {
+    "a spreadsheet": "xl/workbook.xml",
+    "a presentation": "ppt/presentation.xml",
+    "an OpenDocument file": "mimetype",
+}
+
+
+def text_kind(text: str, name: str) -> str:
+    """'markdown', 'html', 'rst' or 'text' for a decoded document."""
+    ext = PurePosixPath(name).suffix.lower()
+    head = text[:4000]
+    if _HTML_START.match(head):
+        return "html"  # even a `.md` that is really a saved web page
+    if _MARKDOWN_NAME.search(name):
+        return "markdown"
+    if ext in (".html", ".htm", ".xhtml") or len(_HTML_TAGS.findall(head)) >= 3:
+        return "html"
+    if ext in (".rst", ".rest"):
+        return "rst"
+    if ext in (".txt", ".text", ""):
+        if _RST_DIRECTIVE.search(head) or _rst_headings(head) >= 2:
+            return "rst"
+        # Markdown saved as .txt still has `#` headings or `**label**` bullets: read it as such.
+        if re.search(r"^#{1,6} \S|^\s*[-*] \*\*[^*\n]{2,60}\*\*", head, re.M):
+            return "markdown"
+        return "text"
+    return "markdown"
+
+
+def _rst_headings(text: str) -> int:
+    """Title lines underlined by a run of one punctuation character of (at least) their length.
+    Markdown's setext headings (=== and ---) count too, which is harmless: both readers agree."""
+    lines = text.splitlines()
+    found = 0
+    for i, line in enumerate(lines[1:], 1):
+        title = lines[i - 1].strip()
+        if _RST_UNDERLINE.match(line) and title and not _RST_UNDERLINE.match(title) and len(line.strip()) >= len(title):
+            found += 1
+    return found
+
+
+# -- converters --------------------------------------------------------------------------------
+
+
+def docx_to_markdown(data: bytes) -> str:
+    import mammoth
+
+    # Word's Title and List Bullet paragraph styles carry structure mammoth leaves out by default.
+    style_map = "p[style-name='Title'] => h1:fresh\np[style-name='List Bullet'] => ul > li:fresh"
+    result = mammoth.convert_to_html(io.BytesIO(data), style_map=style_map)
+    return html_to_markdown(result.value)
+
+
+def rst_to_markdown(text: str) -> str:
+    from docutils.core import publish_parts
+
+    parts = publish_parts(
+        text,
+        writer="html5",
+        # Untrusted input: no file inclusion or raw HTML, and no error text inside the document.
+        settings_overrides={
+            "file_insertion_enabled": False,
+            "raw_enabled": False,
+            "report_level": 5,
+            "halt_level": 5,
+            "doctitle_xform": True,
+            "initial_header_level": 2,
+        },
+    )
+    title = BeautifulSoup(parts.get("title") or "", "html.parser").get_text().strip()
+    # Field lists right under the title (":Date:", ":Status:") come out as the docinfo part.
+    body = html_to_markdown(parts.get("docinfo", "") + parts["body"])
+    return f"# {title}\n\n{body}" if title else body
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() or "" for page in reader.pages]
+    title = ((reader.metadata or {}).get("/Title") or "").strip() if reader.metadata else ""
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if title and not text.lstrip().startswith(title):
+        text = f"{title}\n\n{text}"
+    return text
+
+
+# Plain text (and PDF text) has no markup: a short line on its own, or one ending in a colon,
+# is a heading; `•` bullets are list items. "Label: value" lines are left to the parser.
+_BULLET = re.compile(r"^(\s*)[•◦▪‣●○■□–]\s+")
+_KEY_VALUE = re.compile(r"^[A-Za-z][\w /&-]{1,40}:\s+\S")
+_LIST_OR_TIME = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\d{1,2}[:.]\d{2}\b|\d{4}-\d{2}-\d{2}\b)")
+
+
+def text_to_markdown(text: str) -> str:
+    lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in text.replace("\r\n", "\n").split("\n")]
+    out: list[str] = []
+    first = True
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        prev = lines[i - 1].strip() if i else ""
+        # PDF text has no blank lines: a heading follows a finished sentence or a `Key: value` line.
+        prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev))
+        nxt = next((n.strip() for n in lines[i + 1 :] if n.strip()), "")
+        if stripped and prev_ends and nxt and _is_heading_line(stripped) and not _RST_UNDERLINE.match(nxt):
+            if first:
+                out.append(f"# {stripped.rstrip(':')}")
+            else:
+                out.extend(["", f"## {stripped.rstrip(':')}", ""])
+            first = False
+            continue
+        if stripped:
+            first = False
+        out.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+def _is_heading_line(line: str) -> bool:
+    if len(line) > 70 or _LIST_OR_TIME.match(line) or not line[0].isalpha():
+        return False
+    if line.endswith((".", ",", ";", "!")) or (":" in line.rstrip(":")):
+        return False
+    return len(line.split()) <= 8
+
+
+__all__ = ["to_markdown", "sniff", "text_kind"]

@@ -1,0 +1,166 @@
+"""Writes the binary samples of this folder: a Word document, a PDF and a screenshot-like PNG.
+
+    python samples/formats/generate.py
+
+Built with the standard library only (zip/XML for DOCX, PDF operators by hand), so the files
+are reproducible and need no writer library; the project reads them with mammoth and pypdf."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+HERE = Path(__file__).resolve().parent
+
+DOCX_TITLE = "Checkout requests timing out after connection pool change"
+DOCX_BODY = [
+    ("table", [("Date", "2025-03-11"), ("Services affected", "checkout-api, orders-db"), ("Status", "Final")]),
+    ("Heading1", "Summary"),
+    ("p", "For 55 minutes about one checkout in six failed with a timeout. Card payments that did go "
+          "through were not affected."),
+    ("Heading1", "Root cause"),
+    ("p", "A configuration change lowered the checkout-api database pool from 40 to 4 connections per pod; "
+          "the value was meant for the staging environment and was merged into the production overlay."),
+    ("p", "Under the lunchtime peak, requests waited for a free connection longer than the 5-second "
+          "gateway timeout."),
+    ("Heading1", "Resolution"),
+    ("p", "Reverted the pool size to 40 and restarted the checkout-api pods, after which timeouts "
+          "stopped within two minutes."),
+    ("Heading1", "Lessons learned"),
+    ("p", "We learned that the outage was caused by review fatigue as much as by the value itself."),
+    ("Heading1", "Action items"),
+    ("li", "Validate pool sizes per environment in CI."),
+    ("li", "Alert on pool wait time above 500 ms."),
+]
+
+PDF_LINES = [
+    "Nightly data export filled the shared NFS volume",
+    "",
+    "Date: 2025-08-19",
+    "Services affected: reporting-exporter, shared-nfs",
+    "",
+    "Summary",
+    "Reports and the document upload service stopped writing files for two hours overnight.",
+    "",
+    "Root cause",
+    "Release 2.7 of reporting-exporter changed the default of its incremental flag, so the nightly",
+    "job wrote an uncompressed full export instead of the usual incremental one, and the 1.2 TB",
+    "file filled the shared-nfs volume that the upload service also writes to.",
+    "",
+    "Resolution",
+    "Deleted the oversized export, restored the incremental flag in the job definition, and",
+    "moved exports to their own volume with a quota.",
+    "",
+    "Action items",
+    "- Give each writer of shared-nfs its own quota.",
+    "- Alert at 80% volume usage.",
+]
+
+
+def write_docx(path: Path) -> None:
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def run(text: str) -> str:
+        return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+
+    def para(text: str, style: str = "") -> str:
+        ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+        return f"<w:p>{ppr}{run(text)}</w:p>"
+
+    body = [para(DOCX_TITLE, "Title")]
+    for kind, value in DOCX_BODY:
+        if kind == "table":
+            rows = "".join(
+                f"<w:tr><w:tc>{para(k)}</w:tc><w:tc>{para(v)}</w:tc></w:tr>" for k, v in value
+            )
+            body.append(f"<w:tbl>{rows}</w:tbl>")
+        elif kind == "li":
+            body.append(para(value, "ListBullet"))
+        elif kind == "p":
+            body.append(para(value))
+        else:
+            body.append(para(value, kind))
+    document = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {w}><w:body>{"".join(body)}</w:body></w:document>'
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles {w}>'
+        + "".join(
+            f'<w:style w:type="paragraph" w:styleId="{sid}"><w:name w:val="{name}"/></w:style>'
+            for sid, name in (("Title", "Title"), ("Heading1", "heading 1"), ("ListBullet", "List Bullet"))
+        )
+        + "</w:styles>"
+    )
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+            '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="word/document.xml"/></Relationships>'
+        ),
+        "word/_rels/document.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/styles" Target="styles.xml"/></Relationships>'
+        ),
+        "word/document.xml": document,
+        "word/styles.xml": styles,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            # A fixed timestamp keeps the file byte-identical across runs.
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
+
+
+def write_pdf(path: Path) -> None:
+    def literal(text: str) -> str:
+        return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+
+    ops = ["BT", "/F1 10 Tf", "14 TL", "50 800 Td"]
+    for line in PDF_LINES:
+        ops.append(f"{literal(line)} Tj T*" if line else "T*")
+    ops.append("ET")
+    stream = "\n".join(ops).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Title (" + PDF_LINES[0].encode("latin-1") + b") >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def write_png(path: Path) -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"\x00\xff\x00\x00"  # one red pixel
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    path.write_bytes(png + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+if __name__ == "__main__":
+    write_docx(HERE / "checkout-pool-timeouts.docx")
+    write_pdf(HERE / "nfs-volume-full.pdf")
+    write_png(HERE / "grafana-screenshot.png")

@@ -1,0 +1,157 @@
+"""Cause sentences chosen from prose, the trigger deciding the category, and services named in
+the text. Every document here is written for the test."""
+
+import pytest
+
+from pipeline.ingest.parser import most_specific, parse, sentences
+from pipeline.ingest.taxonomy import Taxonomy, trigger_spans
+
+CONTRIBUTING_ONLY = """# Checkout outage
+
+## Summary
+
+On Monday the checkout pages failed for forty minutes. A Terraform change to the shared VPC
+caused the load balancer to drop every target in the payments pool.
+
+## Contributing factors
+
+- The staging cluster has no load balancer of its own, so the plan was never exercised.
+- Alerting on healthy targets was missing.
+
+## Resolution
+
+We re-attached the targets by hand and then reverted the Terraform change.
+"""
+
+SEMANTIC_LINES = """# 2031-04-02, launches stuck
+
+## Summary
+
+The image cache sweeper deleted layers that running builds still referenced,
+resulting in builds failing half way
+and the launch queue growing for three hours.
+We restarted the builders once the sweeper was paused.
+
+## Timeline
+
+### 09:10
+
+Alerts fire because the queue is due to exceed its limit.
+
+### 12:30
+
+The sweeper is paused and the builders are restarted, after which launches recover.
+"""
+
+
+def test_contributing_factors_are_led_by_the_summary_cause():
+    fields = parse(CONTRIBUTING_ONLY, source_id="checkout.md").fields
+    cause = fields["root_cause"]
+    assert cause.startswith("A Terraform change to the shared VPC caused the load balancer")
+    assert "Alerting on healthy targets was missing" in cause  # the factors are kept after it
+
+
+def test_lines_that_go_on_in_lower_case_are_one_sentence():
+    text = "The sweeper deleted layers,\nresulting in failed builds.\n- restart the builders\n- Pause the sweeper"
+    assert sentences(text) == [
+        "The sweeper deleted layers, resulting in failed builds.",
+        "restart the builders",
+        "Pause the sweeper",
+    ]
+
+
+def test_summary_cause_leads_before_a_timeline_due_to():
+    fields = parse(SEMANTIC_LINES, source_id="launches.md").fields
+    assert fields["root_cause"].startswith(
+        "The image cache sweeper deleted layers that running builds still referenced, resulting in builds failing"
+    )
+
+
+@pytest.mark.parametrize(
+    "title,cause,expected",
+    [
+        # The network words are the symptom; the trigger clause names a configuration change.
+        ("Checkout 503s at the load balancer", "The load balancer dropped its targets after a Terraform change to the VPC.",
+         "configuration"),
+        ("Ingress errors for all tenants", "TLS handshakes at the ingress failed because the wildcard certificate had expired.",
+         "security"),
+        # DNS and the load balancer are where it showed; the hand edit is what changed.
+        ("Internal DNS lookups failing behind the load balancer",
+         "The resolver on every node stopped answering after an engineer edited its forwarding settings by hand.",
+         "configuration"),
+        ("Packet loss between zones", "The link between the two zones dropped packets for all cross-zone traffic.", "network"),
+        ("Uploads stalled", "The storage volumes hit their provisioned IOPS ceiling, so every write waited in line.", "capacity"),
+        ("Jobs scheduled onto the service cluster",
+         "The refactored scheduler client ignored the cluster alias from its secret and fell back to the default.",
+         "deployment"),
+        ("Search slow for an hour", "A reindex job with no memory limit caused the search nodes to run out of memory.",
+         "capacity"),
+    ],
+)
+def test_trigger_clause_decides_the_category(title, cause, expected):
+    assert Taxonomy.default().classify_incident(title, cause) == expected
+
+
+def test_trigger_spans():
+    text = "Pods were evicted due to a quota change, so launches failed. A bad rollout caused the 502s."
+    spans = [text[a:b].strip() for a, b in trigger_spans(text)]
+    assert "a quota change" in spans
+    assert "A bad rollout" in spans
+
+
+def test_services_named_in_the_text():
+    doc = """# Invoice Export service down on two worker nodes
+
+## Summary
+
+The invoice export service stopped because ip-10-1-2-3.eu-west-1.compute.internal ran out of disk.
+Kubernetes rescheduled it, and the kube-state-metrics exporter kept alerting.
+
+## Root cause
+
+A Terraform change shrank the root disk of the worker nodes managed by Helm.
+
+## Resolution
+
+We restored the disk size and restarted the exporter.
+"""
+    services = parse(doc, source_id="export.md").fields["services_affected"]
+    assert "invoice export" in services
+    assert "worker nodes" in services
+    assert "kube-state-metrics" in services
+    assert not {"kubernetes", "terraform", "helm"} & set(services)
+    assert not any("compute.internal" in s or s.startswith("ip-") for s in services)
+
+
+def test_most_specific_service_names():
+    assert most_specific(["cloudwatch", "fluentd", "cloudwatch logs"]) == ["fluentd", "cloudwatch logs"]
+    assert most_specific(["master node", "etcd", "master nodes"]) == ["master nodes", "etcd"]
+    # Unknown longer names are identifiers of their own, not a more precise spelling.
+    assert most_specific(["payments-api", "payments-api-mtls"]) == ["payments-api", "payments-api-mtls"]
+
+
+def test_how_it_was_noticed_is_not_the_cause():
+    doc = """# Upload queue stalled
+
+## Summary
+
+Uploads stalled for an hour on Friday evening. This was noticed because Priya happened to open
+the queue dashboard. One worker host had run out of memory, which broke the upload consumer.
+We restarted the consumer on a fresh host and uploads resumed.
+"""
+    fields = parse(doc, source_id="uploads.md").fields
+    assert fields["root_cause"].startswith("One worker host had run out of memory, which broke the upload consumer.")
+    assert "noticed" not in fields["root_cause"]
+
+
+def test_an_effect_sentence_brings_its_cause_along():
+    doc = """# Report builder outage
+
+## Summary
+
+For two days the report builders were flaky. On Tuesday morning the shared scratch volume was
+detached from the build host. This caused every report job to fail until the volume came back.
+We re-attached the volume and re-queued the failed jobs.
+"""
+    cause = parse(doc, source_id="reports.md").fields["root_cause"]
+    assert cause.startswith("On Tuesday morning the shared scratch volume was detached from the build host. This caused")
