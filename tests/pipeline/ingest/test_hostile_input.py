@@ -100,11 +100,12 @@ def test_unreadable_too_large_and_oddly_named_files_are_excluded_and_the_sync_go
 
     db = Database(tmp_path / "pm.db")
     tracemalloc.start()
-    summary = ingest(db, Vanishing(folder, name="pm"))
+    extractor = Vanishing(folder, name="pm")
+    summary = ingest(db, extractor)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
 
-    outcome = stored_or_excluded(db, "dir:pm")
+    outcome = stored_or_excluded(db, extractor.source)
     assert outcome == {
         "2024-01-01-good.md": "stored",
         "2024-01-02-vanishes.md": "unreadable",
@@ -130,9 +131,10 @@ def test_an_unreadable_file_keeps_its_stored_incident(tmp_path):
             (self.root / "2024-01-01-flaky.md").unlink()
             return listing
 
-    summary = ingest(db, Unreadable(folder, name="pm"))
+    extractor = Unreadable(folder, name="pm")
+    summary = ingest(db, extractor)
     assert summary.errors == 1 and summary.excluded == 0
-    assert stored_or_excluded(db, "dir:pm") == {"2024-01-01-flaky.md": "stored"}
+    assert stored_or_excluded(db, extractor.source) == {"2024-01-01-flaky.md": "stored"}
 
 
 # -- fuzzing -----------------------------------------------------------------------------------
