@@ -9,6 +9,7 @@ whole sync; only a separate process can be stopped part way, so those go to a wo
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from collections import Counter
@@ -115,12 +116,6 @@ class Reader:
             self._proc.wait()
         self._proc = self._send = self._recv = None
 
-    def __enter__(self) -> "Reader":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
 
 def _serve() -> None:
     # Replies go out on a private copy of stdout; fd 1 becomes stderr, so that anything a
@@ -128,8 +123,6 @@ def _serve() -> None:
     recv = Connection(os.dup(0), writable=False)
     send = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
-    import resource
-
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BUDGET_BYTES, MEMORY_BUDGET_BYTES))
     send.send("ready")
     while True:
