@@ -17,7 +17,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pipeline.ingest.extractors.base import not_an_incident
-from pipeline.ingest.formats import to_markdown
+from pipeline.ingest.decode import MAX_BYTES
+from pipeline.ingest.formats import sniff, to_markdown
 from pipeline.ingest.parser import Parsed, parse
 from pipeline.ingest.scrub import scrub
 
@@ -69,7 +70,7 @@ class Reader:
 
     def read(self, body: bytes | str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
         """Raises OverBudget past the time or memory budget, RuntimeError if the worker failed."""
-        if len(body) <= ISOLATE_OVER_SIZE:
+        if len(body) <= ISOLATE_OVER_SIZE or _rejected_unread(body, source_id):
             return read_document(body, source_id, meta)
         self._start()
         try:
@@ -115,6 +116,12 @@ class Reader:
             self._proc.kill()
             self._proc.wait()
         self._proc = self._send = self._recv = None
+
+
+def _rejected_unread(body: bytes | str, name: str) -> bool:
+    """Whether to_markdown turns it away without converting it (too large, an image, a
+    spreadsheet): no worker needed, and no worker start-up for the `labels.jsonl` of a folder."""
+    return len(body) > MAX_BYTES or isinstance(body, bytes) and sniff(body, name).startswith("unsupported:")
 
 
 def _serve() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline.ingest.decode import MAX_BYTES, decode
 from pipeline.ingest.extractors.local import LocalFolder
-from pipeline.ingest.isolate import ISOLATE_OVER_SIZE, read_document
+from pipeline.ingest.isolate import ISOLATE_OVER_SIZE, Reader, read_document
 from pipeline.ingest.parser import MAX_FRONT_MATTER, parse, services_in, strip_markdown
 from pipeline.ingest.sync import ingest
 from storage import Database
@@ -209,3 +209,13 @@ def test_a_document_over_the_time_budget_is_excluded_as_too_slow_and_the_sync_go
     assert summary.reasons == {"too-slow": 2}
     detail = next(db.db["excluded"].rows_where("source_id = 'large.md'"))["detail"]
     assert detail == "reading it took over 0.0001 s"
+
+
+def test_a_large_file_rejected_unread_starts_no_worker():
+    reader = Reader()
+    try:
+        _, parsed = reader.read(b"\x89PNG\r\n\x1a\n" + b"\x00" * (2 * ISOLATE_OVER_SIZE), "shot.png", {})
+        assert parsed.reason == "unsupported-format"
+        assert reader._proc is None  # a folder's screenshots and data files cost no process start
+    finally:
+        reader.close()
