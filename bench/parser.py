@@ -44,6 +44,7 @@ def score_documents(corpus: Path, labels: list[dict]) -> list[dict]:
     taxonomy = Taxonomy.default()
     rows = []
     for gold in labels:
+        started = time.perf_counter()
         text, reason, _ = to_markdown((corpus / gold["path"]).read_bytes(), gold["path"])
         parsed = None
         if text is not None:
@@ -56,6 +57,7 @@ def score_documents(corpus: Path, labels: list[dict]) -> list[dict]:
             "format": doc_format(gold["path"]),
             "parseable": gold["parseable"],
             "reason": reason,
+            "seconds": time.perf_counter() - started,  # convert + scrub + parse
         }
         if gold["parseable"] and not reason:
             f = parsed.fields
@@ -124,6 +126,9 @@ def quality(corpus: Path, labels_file: Path, held_out: str | None = None) -> dic
         if len(groups) > 1:
             out[f"by_{key}"] = {g: summarize([r for r in rows if r[key] == g]) for g in groups}
     out["confusion_tuned" if held_out else "confusion"] = confusion_table(tuned)
+    # A regression in a pattern's complexity shows here first.
+    slowest = max(rows, key=lambda r: r["seconds"])
+    out["slowest_document"] = {"path": slowest["path"], "seconds": round(slowest["seconds"], 4)}
     if held_out:
         out["confusion_held_out"] = confusion_table([r for r in rows if r["org"] == held_out])
     # Only the tuned part's mistakes are listed: reading the held-out ones is how it stops being held out.

@@ -6,10 +6,10 @@ MAX_BYTES = 2_000_000  # a post-mortem is a few KB; megabytes means a log dump o
 
 
 def decode(body: bytes | str) -> tuple[str | None, str | None, str | None]:
-    """Returns (text, None, None) or (None, reason, detail)."""
+    """Returns (text, None, None) or (None, reason, detail); never raises."""
     if isinstance(body, str):
-        data = body.encode("utf-8", "surrogatepass")
-        text = body
+        text = clean_text(body)
+        data = text.encode("utf-8")
     else:
         data = body
         text = None
@@ -19,21 +19,39 @@ def decode(body: bytes | str) -> tuple[str | None, str | None, str | None]:
         return None, "too-large", f"{len(data):,} bytes is over the {MAX_BYTES:,}-byte limit"
     if text is None:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16"), None, None
-        if b"\x00" in data[:8192]:
+            # A UTF-16 BOM on a file that is not valid UTF-16 (odd length, lone surrogates)
+            # is text with a few broken characters, or noise that the checks below reject.
+            text = data.decode("utf-16", "replace")
+        elif b"\x00" in data[:8192]:
             return None, "binary", "the file holds NUL bytes: not a text document"
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            # Legacy exports (Windows-1252, Latin-1) are still text worth reading; a file that
-            # is neither is rejected with the offset of the first bad byte.
+        else:
             try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                return None, "not-text", f"not UTF-8 or Windows-1252 text (bad byte at offset {exc.start})"
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                # Legacy exports (Windows-1252, Latin-1) are still text worth reading; a file that
+                # is neither is rejected with the offset of the first bad byte.
+                try:
+                    text = data.decode("cp1252")
+                except UnicodeDecodeError:
+                    return None, "not-text", f"not UTF-8 or Windows-1252 text (bad byte at offset {exc.start})"
     if _control_ratio(text) > 0.05:
         return None, "binary", "too many control characters for a text document"
     return text, None, None
+
+
+def clean_text(value):
+    """`value` with lone UTF-16 surrogates (JSON `"\\ud800"` from an API, undecodable file
+    names) replaced by U+FFFD, in strings nested in lists and dicts too: SQLite can't store
+    them, and one such character must not fail a whole document. Pairs become their character."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
+    return value
 
 
 def _control_ratio(text: str) -> float:

@@ -22,7 +22,10 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark").enable("table")
+# Block structure only (headings, fences, tables): the parser reads an inline token's raw
+# `content`, never its children, and inline parsing is where markdown-it is slow on hostile
+# text (20,000 unclosed `![` took seconds in its link-label scan).
+_md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 # -- heading / label synonyms ------------------------------------------------------------------
 
@@ -115,7 +118,7 @@ STRONG_FIX = re.compile(
 )
 
 PLACEHOLDER = re.compile(
-    r"<[^>\n]{0,80}>|\{\{[^}]*\}\}|\[(?:fill\s+in|todo|tbd)[^\]]*\]|\b(?:TBD|TODO|N/?A|to\s+be\s+(?:determined|confirmed))\b"
+    r"<[^>\n]{0,80}>|\{\{[^}\n]{0,200}\}\}|\[(?:fill\s+in|todo|tbd)[^\]\n]{0,200}\]|\b(?:TBD|TODO|N/?A|to\s+be\s+(?:determined|confirmed))\b"
     r"|\b(?:unknown|under\s+investigation|still\s+investigating|not\s+yet\s+(?:known|identified|determined))\b|_{3,}|\.{3,}",
     re.I,
 )
@@ -191,15 +194,24 @@ KNOWN_NAME = re.compile(
 # Nodes named by role ("worker nodes", "EKS nodes"): what failed, in the words the writers use.
 NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
 # "the KIAM service", "Feature Flags service": a name the document itself calls a service.
-NAMED_SERVICE = re.compile(r"\b((?:[A-Z][\w-]*|[a-z][a-z0-9]*-[\w-]+)(?:\s+[A-Z][\w-]*){0,2})\s+[Ss]ervices?\b")
+# Linear: a name starts where a hyphenated word starts (not at each of its parts) and its
+# words are taken whole (possessive), else `a-a-a-...` is rescanned from every part (25 s).
+NAMED_SERVICE = re.compile(
+    r"(?<![\w-])((?:[A-Z][\w-]*+|[a-z][a-z0-9]*+-[\w-]++)(?:\s+[A-Z][\w-]*+){0,2})\s+[Ss]ervices?\b"
+)
 NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
               "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
 # Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
 HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:internal|local|compute)\b")
-SERVICE_TOKEN = re.compile(
-    r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:api|db|service|svc|worker|workers|gateway|proxy|queue"
-    r"|cache|cluster|server|web|app|edge|store|scheduler|controller|exporter|operator|ingest|pipeline|frontend|backend|auth|router|runner))\b",
-    re.I,
+# `cart-api` in backticks, or a bare hyphenated name whose last part says it is a service
+# (`ledger-db`, `payments-api-gateway`). A bare name is found as a whole hyphen chain and its
+# suffix checked in Python: a pattern that backtracks over the chain to find the suffix is
+# quadratic in its length (`a-a-a-...` once took a minute).
+QUOTED_SERVICE = re.compile(r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`", re.I)
+HYPHEN_CHAIN = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+", re.I)
+SERVICE_SUFFIXES = frozenset(
+    "api db service svc worker workers gateway proxy queue cache cluster server web app edge store scheduler"
+    " controller exporter operator ingest pipeline frontend backend auth router runner".split()
 )
 SERVICE_META_KEYS = (
     "services", "services_affected", "affected_services", "service", "affected", "components", "component",
@@ -419,8 +431,10 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     m = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", text, re.S)
     if not m:
         raise ValueError("front matter opened with '---' but never closed")
+    if len(m.group(1)) > MAX_FRONT_MATTER:
+        raise ValueError(f"front matter is over {MAX_FRONT_MATTER:,} characters")
     try:
-        data = yaml.safe_load(m.group(1)) or {}
+        data = yaml.load(m.group(1), Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -428,6 +442,30 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not isinstance(data, dict):
         raise ValueError("front matter is not a YAML mapping")
     return data, text[m.end():]
+
+
+# Front matter holds a few fields; anything bigger or deeper is not a post-mortem's header.
+MAX_FRONT_MATTER = 20_000
+MAX_YAML_DEPTH = 20
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """safe_load that refuses aliases and deep nesting before building anything: an alias
+    bomb of a few hundred bytes expands to gigabytes when its value is printed, and deep
+    nesting overflows the composer's recursion."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("front matter uses a YAML alias (*name); aliases are not supported")
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise yaml.YAMLError(f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def read_blocks(body: str) -> tuple[list[Block], str, str]:
@@ -451,10 +489,15 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
 
     labels = label_blocks(lines, code_lines)
     covered = {i for b in labels for i in range(*b.span)}
-    ends = []
+    # A section runs to the next heading of its level or above: `### 14:05` timeline entries
+    # and other sub-headings stay inside it. One pass with a stack of open sections (a scan
+    # ahead from each heading is quadratic in a document of thousands of headings).
+    ends = [len(lines)] * len(headings)
+    open_sections: list[int] = []
     for idx, (line, level, _, _) in enumerate(headings):
-        # `### 14:05` timeline entries and other sub-headings stay inside their section.
-        ends.append(next((l2 for l2, lv2, _, _ in headings[idx + 1:] if lv2 <= level), len(lines)))
+        while open_sections and headings[open_sections[-1]][1] >= level:
+            ends[open_sections.pop()] = line
+        open_sections.append(idx)
     names = [classify_label(text) for _, _, text, _ in headings]
 
     blocks: list[Block] = []
@@ -526,6 +569,10 @@ def table_label(line: str) -> tuple[str, str, str] | None:
 def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     scan = [QUOTE_MARK.sub("", line) for line in lines]
     out = []
+    # Per field, the line where its last block ended: a label nested inside a block of the
+    # same field is already part of that block's text. Scanning it again would repeat the
+    # text and, for a staircase of nested labels, take time quadratic in the lines.
+    field_end: dict[str, int] = {}
     for i, line in enumerate(scan):
         if i in code_lines:
             continue
@@ -537,12 +584,15 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         if not found:
             continue
         indent, label, rest, name = found
+        if i < field_end.get(name, 0):
+            continue
         is_bullet = bool(re.match(r"^\s*[-*+]\s", line))
         body = [rest] if rest else []
+        has_text = bool(rest.strip())
         j = i + 1
         while j < len(scan):
             nxt = scan[j]
-            if not nxt.strip() and not any(b.strip() for b in body):
+            if not nxt.strip() and not has_text:
                 # `- **Impact**:` with its text as the next paragraph(s), not indented.
                 body.append("")
                 j += 1
@@ -553,8 +603,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                 while k < len(scan) and not scan[k].strip():
                     k += 1
                 if k < len(scan) and _indent(scan[k]) > indent and (is_bullet or LIST_ITEM.match(scan[k])):
-                    body.append("")
-                    j += 1
+                    body.extend([""] * (k - j))  # the whole blank run at once, not line by line
+                    j = k
                     continue
                 break
             if nxt.lstrip().startswith(("#", "|")):
@@ -562,7 +612,9 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
                 break
             body.append(nxt)
+            has_text = True
             j += 1
+        field_end[name] = j
         text = dedent("\n".join(body))
         out.append(Block(label, text.strip(), "label", name, (i, j)))
     return out
@@ -605,14 +657,25 @@ def clean_field(text: str) -> str:
     return text.strip()
 
 
+# Patterns over untrusted text are written to run in linear time: no quantified class that
+# can also match what follows it, and no line-start `\s*` that runs on across blank lines.
+# Link text excludes `[` and a target excludes `(`, so an unclosed `[`, `![` or `](` is given
+# up at the next one instead of scanning to the end of the text from each of them.
+IMAGE_LINK = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
+TEXT_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+QUOTE_LINE = re.compile(r"^[ \t]*>+[ \t]?", re.M)
+LIST_MARK = re.compile(r"^[ \t]*(?:[-+]|\d+[.)])\s+", re.M)
+TABLE_RULE_LINE = re.compile(r"^[-:| \t\r\f\v]+$", re.M)
+
+
 def strip_markdown(text: str) -> str:
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = IMAGE_LINK.sub(" ", text)
+    text = TEXT_LINK.sub(r"\1", text)
     text = re.sub(r"[*_`]+", "", text)
-    text = re.sub(r"^\s*>+\s?", "", text, flags=re.M)
-    text = re.sub(r"^\s*(?:[-+]|\d+[.)])\s+", "", text, flags=re.M)
-    text = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", "", text, flags=re.M)
+    text = QUOTE_LINE.sub("", text)
+    text = LIST_MARK.sub("", text)
+    text = TABLE_RULE_LINE.sub("", text)
     return text
 
 
@@ -808,20 +871,49 @@ def most_specific(names: list[str]) -> list[str]:
 
 
 def services_in(text: str) -> list[str]:
-    out = []
-    for m in SERVICE_TOKEN.finditer(text or ""):
-        out.append(norm_service(m.group(1) or m.group(2)))
-    for m in NAMED_SERVICE.finditer(text or ""):
+    text = text or ""
+    found = [(m.start(), m.group(1)) for m in QUOTED_SERVICE.finditer(text)]
+    # Quoted names are blanked out (same length, so positions keep their order) so that
+    # `foo.bar-api` is not found again as `bar-api`.
+    bare = QUOTED_SERVICE.sub(lambda m: " " * len(m.group(0)), text)
+    for m in HYPHEN_CHAIN.finditer(bare):
+        name = _service_prefix(m.group(0), bare[m.end():m.end() + 1])
+        if name:
+            found.append((m.start(), name))
+    out = [norm_service(name) for _, name in sorted(found)]
+    for m in NAMED_SERVICE.finditer(text):
         words = m.group(1).split()
-        if len(words) == 1 and re.search(r"(?:^|[.!?:]\s+|\n\s*)$", text[: m.start()]):
+        if len(words) == 1 and _sentence_start(text, m.start()):
             continue  # a capital at a sentence start ("Total service disruption") is no name
         while words and words[0].lower() in NOT_A_NAME:
             words = words[1:]
         if words:
             out.append(norm_service(" ".join(words)))
-    out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text or ""))
-    out.extend(m.group(1) for m in KNOWN_NAME.finditer((text or "").lower()))
+    out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text))
+    out.extend(m.group(1) for m in KNOWN_NAME.finditer(text.lower()))
     return [s for s in out if not HOST_NAME.search(s)]
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """Whether `at` starts the text, a line, or a sentence (after `.`, `!`, `?` or `:` and a
+    space). Reads back over the whitespace only: searching the whole text before each name
+    is quadratic in a document full of them."""
+    start = at
+    while start and text[start - 1].isspace():
+        start -= 1
+    gap = text[start:at]
+    return at == 0 or "\n" in gap or bool(gap) and text[start - 1:start] in (".", "!", "?", ":")
+
+
+def _service_prefix(chain: str, after: str) -> str:
+    """The longest leading part of `a-b-c` that ends in a service suffix, or ''. The whole
+    chain counts only when a word character doesn't follow it (`cart-api_v2` is no name)."""
+    parts = chain.split("-")
+    last = len(parts) - 1 if not re.match(r"\w", after) else len(parts) - 2
+    for j in range(last, 0, -1):
+        if parts[j].lower() in SERVICE_SUFFIXES:
+            return "-".join(parts[: j + 1])
+    return ""
 
 
 def norm_service(value) -> str:

@@ -16,9 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.ingest.extractors.base import Extractor, ExtractorConfigError, FetchError, not_an_incident
-from pipeline.ingest.formats import to_markdown
-from pipeline.ingest.parser import parse
+from pipeline.ingest.decode import clean_text
+from pipeline.ingest.extractors.base import Extractor, ExtractorConfigError, FetchError
+from pipeline.ingest.isolate import PARSE_BUDGET_S, OverBudget, Reader
 from pipeline.ingest.record import IncidentRecord, content_hash
 from pipeline.ingest.scrub import scrub
 from pipeline.ingest.taxonomy import Taxonomy
@@ -162,15 +162,18 @@ def ingest(
     progress: bool = False,
     on_document: Callable[[int, int | None], None] | None = None,
     max_delete_share: float | None = DEFAULT_MAX_DELETE_SHARE,
+    parse_budget_s: float = PARSE_BUDGET_S,
 ) -> SyncSummary:
     """Ingest one connector's listing. `max_delete_share`: refuse (MassDeleteRefused, before
     deleting anything) a sync that would delete more than this share of the source's live
-    incidents, or all of them; None allows any deletion."""
+    incidents, or all of them; None allows any deletion. `parse_budget_s`: the time one large
+    document may take to read before it is excluded as `too-slow`."""
     taxonomy = taxonomy or Taxonomy.default()
     source = extractor.source
     summary = SyncSummary(source=source, label=getattr(extractor, "label", source))
     summary.sync_id = sync_id = db.begin_sync(source)  # SyncBusy while another one runs
     restore_sigterm = _sigterm_interrupts()
+    reader = Reader(parse_budget_s)
     try:
         if hasattr(extractor, "since"):
             # Connectors whose upstream versions are coarse (Notion's minute-truncated
@@ -192,7 +195,7 @@ def ingest(
                 summary.error_details.append((doc.source_id, doc.error))
                 db.add_sync_error(sync_id, doc.source_id, doc.error)
             else:
-                _store_one(db, source, doc, taxonomy, summary)
+                _store_one(db, source, doc, taxonomy, summary, reader)
             if on_document:
                 on_document(i, listing.total)
         inventory = db.inventory(source)
@@ -212,6 +215,7 @@ def ingest(
         raise
     finally:
         restore_sigterm()
+        reader.close()
     db.finish_sync(sync_id, "succeeded", _counts(summary))
     return summary
 
@@ -233,7 +237,10 @@ def _guard(source: str, inventory: dict, listing, max_share: float | None) -> No
         )
 
 
-def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary) -> None:
+def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, reader: Reader) -> None:
+    if doc.problem:
+        _store_problem(db, source, doc, summary)
+        return
     digest = content_hash(doc.body)
     stored = db.stored_version(source, doc.source_id)
     if stored and stored["content_hash"] == digest:
@@ -244,31 +251,26 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
             summary.reasons[db.excluded_reason(source, doc.source_id)] += 1
         return
 
-    text, reason, detail = to_markdown(doc.body, doc.source_id)
-    if text is not None:
-        text, found = scrub(text)
-        summary.redactions.update(found)
-        meta = {k: scrub(v)[0] if isinstance(v, str) else v for k, v in doc.meta.items()}
-        parsed = parse(text, source_id=doc.source_id, meta=meta)
-        reason, detail = parsed.reason, parsed.detail
-        why_not = not_an_incident(doc.source_id, text, None if reason else parsed.fields)
-        if why_not:
-            reason, detail = "not-an-incident", why_not
-    if reason:
-        summary.excluded += 1
-        summary.reasons[reason] += 1
-        db.record_excluded(
-            {
-                "source": source,
-                "source_id": doc.source_id,
-                "url": doc.url,
-                "reason": reason,
-                "detail": detail,
-                "content_hash": digest,
-                "version": doc.version,
-            }
-        )
+    try:
+        record, reason, detail = _read_one(source, doc, taxonomy, summary, digest, reader)
+    except OverBudget as exc:
+        record, reason, detail = None, exc.reason, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one document's failure must never stop a sync
+        record, reason, detail = None, "parse-error", f"{type(exc).__name__}: {exc}"[:300]
+    if record is None:
+        _exclude(db, source, doc, summary, reason, detail, digest)
         return
+    record.apply_label(db.label_for(source, doc.source_id))
+    outcome = db.upsert_incident({**record.to_dict(), "version": doc.version})
+    setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest: str, reader: Reader):
+    """convert -> scrub -> parse -> record. Returns (record, None, None) or (None, reason, detail)."""
+    found, parsed = reader.read(doc.body, doc.source_id, clean_text(doc.meta))
+    summary.redactions.update(found)
+    if parsed.reason:
+        return None, parsed.reason, parsed.detail
     fields = parsed.fields
     hint = fields.get("category_hint")
     provenance = {k: v for k, v in parsed.provenance.items() if k != "category_hint"}
@@ -292,9 +294,38 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
         content_hash=digest,
         provenance=provenance,
     )
-    record.apply_label(db.label_for(source, doc.source_id))
-    outcome = db.upsert_incident({**record.to_dict(), "version": doc.version})
-    setattr(summary, outcome, getattr(summary, outcome) + 1)
+    return record, None, None
+
+
+def _store_problem(db: Database, source: str, doc, summary: SyncSummary) -> None:
+    """A document the connector could not read (too large, unreadable)."""
+    reason, detail = doc.problem
+    stored = db.stored_version(source, doc.source_id)
+    if reason == "unreadable" and stored and stored["table"] == "incidents":
+        # A file that was readable before (a permission flip, a file being replaced) keeps its
+        # incident: a transient fault must not delete what is stored.
+        summary.errors += 1
+        summary.error_details.append((doc.source_id, detail))
+        db.add_sync_error(summary.sync_id, doc.source_id, f"{reason}: {detail}")
+        return
+    # No content hash: the next sync reads it again, in case it was fixed.
+    _exclude(db, source, doc, summary, reason, detail, "")
+
+
+def _exclude(db: Database, source: str, doc, summary: SyncSummary, reason: str, detail: str | None, digest: str) -> None:
+    summary.excluded += 1
+    summary.reasons[reason] += 1
+    db.record_excluded(
+        {
+            "source": source,
+            "source_id": doc.source_id,
+            "url": doc.url,
+            "reason": reason,
+            "detail": detail,
+            "content_hash": digest,
+            "version": doc.version,
+        }
+    )
 
 
 def _count_unfetched(inventory: dict, unfetched: set[str], summary: SyncSummary) -> None:

@@ -89,7 +89,8 @@ def timeline_summary(text: str, budget: int = TIMELINE_BUDGET) -> str:
 def _events(text: str) -> list[str]:
     lines = []
     for raw in text.splitlines():
-        line = raw.strip()
+        # Whitespace runs collapsed first: `_CELL_SEP` rescans a long run from each of its spaces.
+        line = " ".join(raw.split())
         if not line or _TABLE_RULE.match(line):
             continue
         cells = [c.strip() for c in _CELL_SEP.split(line.strip("|"))]
@@ -100,8 +101,7 @@ def _events(text: str) -> list[str]:
             line = " ".join(cells)
         line = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)  # list markers
         # Bold and code marks cost tokens and say nothing; underscores stay (pg_stat_activity).
-        line = line.replace("**", "").replace("`", "")
-        line = re.sub(r"\s+", " ", line).strip()
+        line = " ".join(line.replace("**", "").replace("`", "").split())
         if line:
             lines.append(line)
     lines = _join_bare_times(lines)

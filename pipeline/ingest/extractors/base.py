@@ -16,6 +16,9 @@ class RawDocument:
     body: str | bytes
     version: str = ""  # upstream version: blob sha, last_edited_time, page version number
     meta: dict = field(default_factory=dict)  # structured fields (Notion properties, ...)
+    # (reason, detail) when the connector could not read the body (`too-large`, `unreadable`):
+    # the ingest loop records it as an exclusion and goes on.
+    problem: tuple[str, str] | None = None
 
 
 @dataclass

@@ -213,7 +213,8 @@ class _Storage:
         run: list[str] = []
 
         def flush():
-            text = re.sub(r"[ \t]+\n", "\n", "".join(run)).strip()
+            # Line by line: `[ \t]+\n` over the text rescans a long run of spaces from each one.
+            text = "\n".join(line.rstrip(" \t") for line in "".join(run).split("\n")).strip()
             if text:
                 out.append(text)
             run.clear()
