@@ -8,6 +8,7 @@ from tests.bot.helpers import answered, section_text
 from tests.fakes.slack import BOT_USER
 from tests.paths import SAMPLES
 
+ACME = f"dir:{(SAMPLES / 'acme-pay').resolve().as_posix()}"  # a folder's source is its path
 QUESTION = "payments API returning 502s right after a deploy, what fixed it?"
 
 
@@ -21,7 +22,8 @@ name = "acme-pay"
 channels = "dm-only"
 """)
     config = bot_config(str(path))
-    assert list(config.restricted) == ["dir:acme-pay"]  # the name its incidents are stored under
+    # Keyed by the name its incidents are stored under: a folder's is its path.
+    assert list(config.restricted) == [ACME]
     make_bot(config)
 
     # In a channel: the only source is DM-only, so nothing is retrieved (nor generated from).
@@ -40,5 +42,5 @@ channels = "dm-only"
 
     stored = AnswerStore(Database(db_path))
     assert stored.thread("C1", in_channel.thread_ts)[0]["sources"] == []
-    assert stored.thread("D1", dm["ts"])[0]["sources"][0]["source"] == "dir:acme-pay"
+    assert stored.thread("D1", dm["ts"])[0]["sources"][0]["source"] == ACME
     assert not slack.errors
