@@ -23,6 +23,14 @@ db_option = click.option(
     help="SQLite database (default: $POSTMORTEM_DB or data/postmortem.db).",
 )
 
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $POSTMORTEM_CONFIG or ./postmortem.toml).",
+)
+
 
 def open_db(db_path: Path | None, read_only: bool = False) -> Database:
     """The database, checked page by page first (PRAGMA quick_check, ~1 ms per MB): a damaged
@@ -96,13 +104,7 @@ def sync_guard_options(command):
 @main.command()
 @connector_options
 @click.option("--all", "all_sources", is_flag=True, help="Every source in the config file, one after the other.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file (default: $POSTMORTEM_CONFIG or ./postmortem.toml).",
-)
+@config_option
 @db_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @sync_guard_options
@@ -196,7 +198,7 @@ def export(db_path, excluded, output):
 @click.option("--root-cause", "root_cause", help="The right root cause, in a sentence or two.")
 @click.option("--fix", help="What really fixed it.")
 @click.option("--author", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="postmortem.toml (for its taxonomy).")
+@config_option
 def label(db_path, source_id, source, category, root_cause, fix, author, config_path):
     """Correct a stored incident. The correction wins over the parser on every later sync and
     goes into the next training set."""
@@ -508,13 +510,7 @@ def models_gate(model_id, db_path, metric, margin):
 
 @main.command()
 @db_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file (default: $POSTMORTEM_CONFIG or ./postmortem.toml).",
-)
+@config_option
 def serve(db_path, config_path):
     """Run the Slack app (Socket Mode), as `python app.py` does.
 
