@@ -300,10 +300,12 @@ def symptom_question(incident: dict) -> str:
     text = text[0].lower() + text[1:] if text[:2].istitle() else text
     services = ", ".join(s.strip() for s in (incident.get("services_affected") or [])[:2] if s.strip())
     template = SYMPTOM_TEMPLATES[_pick(incident, len(SYMPTOM_TEMPLATES))]
-    if not services:
+    question = template.format(symptoms=text, services=services)
+    if not services or gives_away(question, leave_out, share=1.1):  # the names run into a quote
         template = template.replace(" on {services}", "").replace(" ({services})", "").replace(
             "{services}: ", "").replace(" in {services}", "")
-    return template.format(symptoms=text, services=services)
+        question = template.format(symptoms=text, services="")
+    return question
 
 
 def _pick(incident: dict, n: int, salt: str = "") -> int:
