@@ -187,7 +187,7 @@ _SHARED_RUN = 4
 _SHARED_SHARE = 0.5
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     word = word.lower()
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
@@ -196,7 +196,7 @@ def _stem(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text or "")]
+    return [stem(w) for w in _WORD.findall(text or "")]
 
 
 def gives_away(event: str, answer: str, share: float = _SHARED_SHARE) -> bool:

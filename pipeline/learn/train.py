@@ -12,11 +12,9 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
-
-import click
 
 from pipeline.embedded import EMBEDDED_LLM
 
@@ -34,29 +32,36 @@ CPU_NF4 = False
 ProgressFn = Callable[[int, int, float, float], None]  # (step, total, loss, eta_s)
 
 
-class TrainError(click.ClickException):
-    """A run that cannot start (no model, no incidents, no GPU): one clear line, no
-    traceback, nothing stored is touched."""
+class TrainError(RuntimeError):
+    """A run that cannot start (no model, no incidents, no GPU): its message is one clear
+    line for the person who started it; nothing stored is touched."""
+
+
+def _help(text: str) -> dict:
+    return {"help": text}
 
 
 @dataclass
 class TrainConfig:
-    """Exactly the flags of `postmortem train`."""
+    """The flags of `postmortem train` are these fields (pipeline.cli.options_from)."""
 
     db: str | None = None
-    base_model: str = EMBEDDED_LLM
-    output_dir: str = "./checkpoints"
-    epochs: float = 2.0
-    max_steps: int = -1  # > 0 overrides epochs
-    batch_size: int = 8
-    learning_rate: float | None = None  # None: default_learning_rate(base_model)
-    max_length: int = 384
-    seed: int = 42
-    resume: bool = False
-    require_gpu: bool = False
-    source: str | None = None
-    repo: str | None = None
-    path: str | None = None
+    base_model: str = field(default=EMBEDDED_LLM, metadata=_help(
+        "The embedded SmolLM2-135M-Instruct, a .gguf file, a local folder, or a hub id "
+        "(e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU)."))
+    output_dir: str = field(default="./checkpoints", metadata=_help(
+        "Checkpoints, and the result in OUTPUT_DIR/final."))
+    epochs: float = field(default=2.0, metadata=_help("Passes over the training split."))
+    max_steps: int = field(default=-1, metadata=_help("Stop after this many steps; > 0 overrides --epochs."))
+    batch_size: int = field(default=8, metadata=_help("Examples per step."))
+    learning_rate: float | None = field(default=None, metadata=_help(
+        "Peak learning rate, cosine decay (default: 1e-3 for the embedded model, 2e-4 for others)."))
+    max_length: int = field(default=384, metadata=_help("Longer examples are cut to this many tokens."))
+    seed: int = field(default=42, metadata=_help("Seed for initialisation and batch order."))
+    resume: bool = field(default=False, metadata=_help("Continue from the last checkpoint in --output-dir."))
+    require_gpu: bool = field(default=False, metadata=_help("Fail unless a CUDA GPU is available."))
+    served_examples: bool = field(default=True, metadata=_help(
+        "Also train the served task: symptom questions over retrieved incidents, answered citing [n]."))
 
 
 def default_learning_rate(base_model: str | None) -> float:
@@ -96,19 +101,15 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None) -> dict:
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if config.require_gpu and device != "cuda":
-        raise TrainError("--require_gpu was given but no CUDA GPU is available")
+        raise TrainError("--require-gpu was given but no CUDA GPU is available")
     checkpoint = _resume_point(config.output_dir) if config.resume else None
     db = Database(config.db or default_db_path())
     try:
-        if config.source:
-            _extract(db, config)
-        data = build_dataset(db)
+        if not db.stats()["incidents"]:
+            raise TrainError("no incidents to train on: run `postmortem extract` first (or pass --source)")
+        data = build_dataset(db, retriever=_retriever(db) if config.served_examples else None)
         if not data["train"]:
-            raise TrainError(
-                "no incidents to train on: run `postmortem extract` first (or pass --source)"
-                if not db.incidents()
-                else "every stored incident is in the held-out split: extract more post-mortems"
-            )
+            raise TrainError("every stored incident is in the held-out split: extract more post-mortems")
         run = prepare(config, data["train"], device=device, on_progress=on_progress)
         started = time.perf_counter()
         run.trainer.train(resume_from_checkpoint=checkpoint)
@@ -166,23 +167,12 @@ def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: st
     return report
 
 
-def _extract(db, config: TrainConfig) -> None:
-    """`--source ...`: sync that source first, through the same path as `postmortem extract`."""
-    from pipeline.ingest.extractors.factory import ExtractorConfigError, build_extractor, user_facing_error
-    from pipeline.ingest.sync import ingest
+def _retriever(db):
+    """The served task's retrieval, as the answerer does it (the index is brought up to date
+    with the database first)."""
+    from pipeline.serve.retrieve import Retriever
 
-    try:
-        extractor = build_extractor(config.source, path=config.path, repo=config.repo)
-    except ExtractorConfigError as exc:
-        raise TrainError(str(exc)) from None
-    try:
-        summary = ingest(db, extractor, progress=True)
-    except Exception as exc:
-        message = user_facing_error(exc)
-        if message is None:
-            raise
-        raise TrainError(message) from None
-    click.echo(summary.line(), err=True)
+    return Retriever(db)
 
 
 def _resume_point(output_dir: str) -> str:
@@ -274,6 +264,8 @@ def prepare(config: TrainConfig, examples: list[dict], *, device: str, on_progre
         save_total_limit=2,
         report_to="none",
         dataloader_num_workers=0,
+        # The caller shows progress (on_progress): one bar of ours, not the trainer's.
+        disable_tqdm=True,
     )
     peft_config = LoraConfig(task_type="CAUSAL_LM", target_modules=LORA_TARGETS, **LORA)
     dataset = Dataset.from_list([{"prompt": e["prompt"], "completion": e["completion"]} for e in examples])
