@@ -55,10 +55,11 @@ def options_from(config_class, *, skip: tuple[str, ...] = ()):
             kind = hints[f.name]
             args = [a for a in typing.get_args(kind) if a is not type(None)]
             kind = args[0] if args else kind
-            names = [f"--{f.name.replace('_', '-')}"]
-            if "_" in f.name:
-                names.append(f"--{f.name}")
+            flag = f.name.replace("_", "-")
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            names = [f"--{flag}"] + ([f"--{f.name}"] if "_" in f.name else [])
+            if kind is bool and default:  # on unless turned off
+                names = [f"--{flag}/--no-{flag}"]
             extra = {"is_flag": True} if kind is bool else {"type": kind, "show_default": default is not None}
             command = click.option(*names, f.name, default=default, help=f.metadata.get("help", ""), **extra)(command)
         return command

@@ -107,6 +107,7 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None) -> dict:
     try:
         if not db.stats()["incidents"]:
             raise TrainError("no incidents to train on: run `postmortem extract` first (or pass --source)")
+        _check_base_model(config.base_model)
         data = build_dataset(db, retriever=_retriever(db) if config.served_examples else None)
         if not data["train"]:
             raise TrainError("every stored incident is in the held-out split: extract more post-mortems")
@@ -165,6 +166,18 @@ def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: st
     )
     (final / "report.json").write_text(json.dumps(report, indent=2))
     return report
+
+
+def _check_base_model(name: str) -> None:
+    """A model that is not there fails in a second, before the served examples' retrieval
+    loads the embedder and the index."""
+    from pipeline.embedded import ModelNotFound
+    from pipeline.learn.base_model import load_tokenizer
+
+    try:
+        load_tokenizer(name)
+    except ModelNotFound as exc:
+        raise TrainError(str(exc)) from None
 
 
 def _retriever(db):

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -126,9 +127,11 @@ def test_clear_errors(tmp_path, train_db):
     import torch
 
     if not torch.cuda.is_available():
-        assert "--require_gpu" in run("--db", str(train_db), "--require_gpu")
+        assert "--require-gpu" in run("--db", str(train_db), "--require_gpu")  # the seed's spelling works
     assert "no such GGUF file" in run("--db", str(train_db), "--base_model", str(tmp_path / "none.gguf"))
     assert "could not be loaded" in run("--db", str(train_db), "--base_model", "no-such-org/no-such-model")
     assert "no checkpoint" in run("--db", str(train_db), "--output_dir", str(tmp_path / "x"), "--resume")
-    with pytest.raises(TrainError, match="--source dir needs --path"):
-        train(TrainConfig(db=str(train_db), source="dir"))
+    assert "--source dir needs --path" in run("--db", str(train_db), "--source", "dir")
+    with pytest.raises(TrainError, match="no incidents") as raised:
+        train(TrainConfig(db=str(tmp_path / "empty2.db")))
+    assert not isinstance(raised.value, click.ClickException)  # a domain error; the CLI words it
