@@ -226,7 +226,7 @@ def test_symptom_question_is_what_was_seen():
 def test_served_example_uses_the_answerers_prompt_and_cites_the_right_incident():
     from pipeline.serve.answer import build_prompt as served_prompt
 
-    right = {**LEAKY, "id": 7}
+    right = {**LEAKY, "id": 7, "root_cause": POOL["root_cause"].rstrip(".") + " during the campaign's traffic peak."}
     others = [{**POOL, "id": 10 + i, "source_id": f"other-{i}", "incident_title": f"Other incident {i}",
                "root_cause": f"Unrelated cause number {i}.", "fix": f"Unrelated fix number {i}."} for i in range(3)]
     # Retrieval missed it: it takes a distractor's place.
@@ -236,11 +236,17 @@ def test_served_example_uses_the_answerers_prompt_and_cites_the_right_incident()
     assert number == n and hits[n - 1].incident is right and len(hits) == 3
     assert example["prompt"] == served_prompt(symptom_question(right), hits)
     assert example["completion"].startswith(f"This looks like [{n}] {right['incident_title']}.")
-    assert f"Cause: {right['root_cause'].rstrip('.')} [{n}]." in example["completion"]
+    # The cause and fix as the prompt shows them (clipped to the answerer's field length).
+    cause = re.search(r"Cause: (.*?) \[\d\]\.", example["completion"]).group(1)
+    assert right["root_cause"].startswith(cause) and len(cause) < len(right["root_cause"]) - 10
+    assert f"Cause: {cause} …" in example["prompt"]  # every word it writes is shown to it
     assert f"Fix: {right['fix'].rstrip('.')} [{n}]." in example["completion"]
-    # Retrieval found it second: it stays where it was found.
+    # Found by retrieval or not, it sits at the incident's own position, the others in order.
     found = [_hit(others[0]), _hit(right), _hit(others[1])]
-    assert served_example(right, found)["cited"] == 2
+    hits, number = served_hits(right, found)
+    assert number == n and [h.incident["id"] for h in hits if h.incident is not right] == [10, 11]
+    # Over many incidents every position is used.
+    assert {served_hits({**right, "source_id": f"x{i}"}, found)[1] for i in range(30)} == {1, 2, 3}
     assert served_example({**right, "root_cause": "", "fix": ""}, found) is None
 
 
