@@ -21,6 +21,9 @@ QUIET_ENV = {
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",  # datasets' map bars: "Tokenizing", "Truncating"...
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    # Plain tqdm bars inside libraries (transformers' "de-quantizing GGUF tensors"): tqdm reads
+    # its defaults from TQDM_* variables; our own bar passes disable=False.
+    "TQDM_DISABLE": "1",
 }
 
 
@@ -53,7 +56,7 @@ class ProgressBar:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=self.label, file=sys.stderr, dynamic_ncols=True, leave=True)
+            self.bar = tqdm(total=total, desc=self.label, file=sys.stderr, dynamic_ncols=True, leave=True, disable=False)
         self.bar.total = total
         self.bar.n = done
         if loss is not None:
