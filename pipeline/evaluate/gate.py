@@ -15,11 +15,12 @@ never serves.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
 from pipeline.evaluate import metrics
 from pipeline.evaluate.harness import METRICS, SERVED_METRICS, EvalConfig, EvalError, evaluate
+from pipeline.flags import flag
 from storage import Database
 from storage.models import ModelStore
 
@@ -31,21 +32,18 @@ GATE_METRICS = (*SEED_GATE_METRICS, *SERVED_GATE_METRICS)
 MIN_HELDOUT = 20
 
 
-def _help(text: str) -> dict:
-    return {"help": text}
-
 
 @dataclass
 class GateConfig:
     """The flags of `postmortem models gate` are these fields (pipeline.cli.options_from)."""
 
-    metric: str = field(default="served_mean", metadata=_help(
-        "What must improve: " + ", ".join(GATE_METRICS) + " (served_*: the served task)."))
-    margin: float = field(default=0.0, metadata=_help(
-        "The interval's lower end must be above this difference."))
-    min_heldout: int = field(default=MIN_HELDOUT, metadata=_help(
-        "Fewer held-out incidents than this: no decision, the candidate stays a candidate."))
-    level: float = field(default=0.95, metadata=_help("Confidence level of the bootstrap interval."))
+    metric: str = flag("served_mean",
+        "What must improve: " + ", ".join(GATE_METRICS) + " (served_*: the served task).")
+    margin: float = flag(0.0,
+        "The interval's lower end must be above this difference.")
+    min_heldout: int = flag(MIN_HELDOUT,
+        "Fewer held-out incidents than this: no decision, the candidate stays a candidate.")
+    level: float = flag(0.95, "Confidence level of the bootstrap interval.")
 
     @classmethod
     def from_env(cls) -> "GateConfig":

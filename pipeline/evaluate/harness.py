@@ -37,9 +37,8 @@ rows incident by incident. The run also fits the answer-confidence calibration
 from __future__ import annotations
 
 import json
-import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -47,13 +46,13 @@ import numpy as np
 
 from pipeline.evaluate import metrics, rouge
 from pipeline.learn.dataset import QUESTIONS, build_prompt, heldout_incidents, symptom_question
+from pipeline.flags import flag
 from pipeline.serve.answer import Calibration, decide_category, load_calibration, model_category
 from pipeline.serve.answer import build_prompt as served_prompt
 from pipeline.serve.backends import Backend
 from storage import Database
 from storage.models import ModelStore
 
-log = logging.getLogger(__name__)
 
 METRICS = ("category_em", "fix_rougeL", "services_f1")
 SERVED_METRICS = ("category", "fix_recall", "faithfulness", "cites", "citation_accuracy")
@@ -75,24 +74,21 @@ class EvalError(RuntimeError):
     """The evaluation cannot run (message is user-facing)."""
 
 
-def _help(text: str) -> dict:
-    return {"help": text}
-
 
 @dataclass
 class EvalConfig:
     """The flags of `postmortem eval` are these fields (pipeline.cli.options_from)."""
 
     db: str | None = None
-    model: int | None = field(default=None, metadata=_help("Model id to evaluate (default: the current model)."))
-    output_dir: str | None = field(default=None, metadata=_help("Where the JSON and PNGs go (default: <db folder>/eval)."))
-    max_tokens: int = field(default=MAX_TOKENS, metadata=_help("Answer length per seed question."))
-    limit: int | None = field(default=None, metadata=_help("Evaluate only the first N held-out incidents."))
-    config: str | None = field(default=None, metadata=_help(
-        "postmortem.toml whose taxonomy scores categories (default: $POSTMORTEM_CONFIG or ./postmortem.toml)."))
-    match_threshold: float = field(default=0.45, metadata=_help(
-        "Best similarity under which an answer says no past incident is close (no-match precision)."))
-    json: bool = field(default=False, metadata=_help("Print the results as JSON."))
+    model: int | None = flag(None, "Model id to evaluate (default: the current model).")
+    output_dir: str | None = flag(None, "Where the JSON and PNGs go (default: <db folder>/eval).")
+    max_tokens: int = flag(MAX_TOKENS, "Answer length per seed question.")
+    limit: int | None = flag(None, "Evaluate only the first N held-out incidents.")
+    config: str | None = flag(None,
+        "postmortem.toml whose taxonomy scores categories (default: $POSTMORTEM_CONFIG or ./postmortem.toml).")
+    match_threshold: float = flag(0.45,
+        "Best similarity under which an answer says no past incident is close (no-match precision).")
+    json: bool = flag(False, "Print the results as JSON.")
 
 
 @dataclass

@@ -12,11 +12,12 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 from pipeline.embedded import EMBEDDED_LLM
+from pipeline.flags import flag
 
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 LORA = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
@@ -37,34 +38,31 @@ class TrainError(RuntimeError):
     line for the person who started it; nothing stored is touched."""
 
 
-def _help(text: str) -> dict:
-    return {"help": text}
-
 
 @dataclass
 class TrainConfig:
     """The flags of `postmortem train` are these fields (pipeline.cli.options_from)."""
 
     db: str | None = None
-    base_model: str = field(default=EMBEDDED_LLM, metadata=_help(
+    base_model: str = flag(EMBEDDED_LLM,
         "The embedded SmolLM2-135M-Instruct, a .gguf file, a local folder, or a hub id "
-        "(e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU)."))
-    output_dir: str = field(default="./checkpoints", metadata=_help(
-        "Checkpoints, and the result in OUTPUT_DIR/final."))
-    epochs: float = field(default=2.0, metadata=_help("Passes over the training split."))
-    max_steps: int = field(default=-1, metadata=_help("Stop after this many steps; > 0 overrides --epochs."))
-    batch_size: int = field(default=8, metadata=_help("Examples per step."))
-    learning_rate: float | None = field(default=None, metadata=_help(
-        "Peak learning rate, cosine decay (default: 1e-3 for the embedded model, 2e-4 for others)."))
+        "(e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU).")
+    output_dir: str = flag("./checkpoints",
+        "Checkpoints, and the result in OUTPUT_DIR/final.")
+    epochs: float = flag(2.0, "Passes over the training split.")
+    max_steps: int = flag(-1, "Stop after this many steps; > 0 overrides --epochs.")
+    batch_size: int = flag(8, "Examples per step.")
+    learning_rate: float | None = flag(None,
+        "Peak learning rate, cosine decay (default: 1e-3 for the embedded model, 2e-4 for others).")
     # The served-task examples are the answerer's prompt (instructions, three incidents) plus a
     # cited answer: 413 tokens median, 497 at most on ../shared/corpus; at 384 their answers were
     # cut off. The seed examples (131 median) are batched apart by length, so they stay cheap.
-    max_length: int = field(default=512, metadata=_help("Longer examples are cut to this many tokens."))
-    seed: int = field(default=42, metadata=_help("Seed for initialisation and batch order."))
-    resume: bool = field(default=False, metadata=_help("Continue from the last checkpoint in --output-dir."))
-    require_gpu: bool = field(default=False, metadata=_help("Fail unless a CUDA GPU is available."))
-    served_examples: bool = field(default=True, metadata=_help(
-        "Also train the served task: symptom questions over retrieved incidents, answered citing [n]."))
+    max_length: int = flag(512, "Longer examples are cut to this many tokens.")
+    seed: int = flag(42, "Seed for initialisation and batch order.")
+    resume: bool = flag(False, "Continue from the last checkpoint in --output-dir.")
+    require_gpu: bool = flag(False, "Fail unless a CUDA GPU is available.")
+    served_examples: bool = flag(True,
+        "Also train the served task: symptom questions over retrieved incidents, answered citing [n].")
 
 
 def default_learning_rate(base_model: str | None) -> float:
