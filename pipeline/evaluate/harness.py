@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -168,7 +169,7 @@ def evaluate(
 ) -> EvalReport:
     """Run the evaluation and store it. compare_current=True adds the serving model as the
     `current` rows (what the registry gate compares a candidate against)."""
-    from pipeline.serve.backends import LlamaCppBackend
+    from pipeline.serve.backends import LlamaCppBackend, free_cores
     from pipeline.serve.retrieve import Retriever
 
     store = ModelStore(db)
@@ -198,45 +199,40 @@ def evaluate(
     scores["retrieval-only"] = _Scores(SERVED_METRICS, SERVED_MEAN, n)
     calibration_rows, confidences, no_match = [], [], {"flagged": 0, "right": 0}
     examples = []
-    for i, incident in enumerate(incidents):
-        gold_category = taxonomy.normalize(incident.get("root_cause_category"))
-        for name, backend in models.items():
-            answers = {
-                key: backend.complete(build_prompt(incident, key), max_tokens=config.max_tokens, stop=SEED_STOP).strip()
-                for key in QUESTIONS
-            }
-            _score_seed(scores[name], i, incident, answers, taxonomy)
-        question = symptom_question(incident)
-        if not question:
+    # Each model answers in its own thread on its own share of the free cores: llama.cpp's
+    # calls release the GIL, and a 135M model gains little from a second thread of its own
+    # (see free_cores), so two models side by side finish an incident in about the time of one.
+    share = max(1, free_cores() // len(models))
+    for backend in models.values():
+        backend.fixed_threads = share
+    with ThreadPoolExecutor(max_workers=len(models)) as pool:
+        for i, incident in enumerate(incidents):
+            gold_category = taxonomy.normalize(incident.get("root_cause_category"))
+            question = symptom_question(incident)
+            hits = retriever.search(question, k=TOP_K, exclude_ids={incident["id"]}) if question else []
+            served = served_prompt(question, hits) if hits else None
+            answers = dict(zip(models, pool.map(lambda b: _answer(b, incident, served, config.max_tokens), models.values())))
+            for name, said in answers.items():
+                _score_seed(scores[name], i, incident, said, taxonomy)
+            if hits:
+                if gold_category and max((h.similarity or 0.0) for h in hits) < config.match_threshold:
+                    no_match["flagged"] += 1
+                    no_match["right"] += all(taxonomy.normalize(h.incident.get("root_cause_category")) != gold_category
+                                             for h in hits)
+                for name, said in answers.items():
+                    category, features = _score_served(scores[f"{name}+retrieval"], i, incident, question, hits,
+                                                       said["served"], taxonomy)
+                    if name == tested and gold_category:
+                        right = float(category == gold_category)
+                        calibration_rows.append((features, right))
+                        confidences.append((served_calibration.confidence(features), right))
+                    if name == tested and len(examples) < 5:
+                        examples.append({"question": question, "answer": said["served"], "category": category,
+                                         "source_id": incident["source_id"]})
+                _score_served(scores["retrieval-only"], i, incident, question, hits, _evidence_answer(hits[0]), taxonomy,
+                              category_from_answer=False)
             if progress:
                 progress(i + 1, n)
-            continue
-        hits = retriever.search(question, k=TOP_K, exclude_ids={incident["id"]})
-        if not hits:
-            if progress:
-                progress(i + 1, n)
-            continue
-        if gold_category:
-            best = max((h.similarity or 0.0) for h in hits)
-            if best < config.match_threshold:
-                no_match["flagged"] += 1
-                no_match["right"] += all(taxonomy.normalize(h.incident.get("root_cause_category")) != gold_category
-                                         for h in hits)
-        prompt = served_prompt(question, hits)
-        for name, backend in models.items():
-            answer = backend.complete(prompt, max_tokens=SERVED_MAX_TOKENS, stop=SERVED_STOP).strip()
-            category, features = _score_served(scores[f"{name}+retrieval"], i, incident, question, hits, answer, taxonomy)
-            if name == tested and gold_category:
-                right = float(category == gold_category)
-                calibration_rows.append((features, right))
-                confidences.append((served_calibration.confidence(features), right))
-            if name == tested and len(examples) < 5:
-                examples.append({"question": question, "answer": answer, "category": category,
-                                 "source_id": incident["source_id"]})
-        evidence = _evidence_answer(hits[0])
-        _score_served(scores["retrieval-only"], i, incident, question, hits, evidence, taxonomy, category_from_answer=False)
-        if progress:
-            progress(i + 1, n)
 
     results = {name: s.summary() for name, s in scores.items()}
     calibration = fit_calibration(calibration_rows)
@@ -267,6 +263,15 @@ def evaluate(
     out_dir = Path(config.output_dir) if config.output_dir else db.path.parent / "eval"
     report.json_path, report.chart_path, report.reliability_path = _write_outputs(report, out_dir)
     return report
+
+
+def _answer(backend: Backend, incident: dict, served: str | None, max_tokens: int) -> dict:
+    """One model's answers for one incident: the seed questions, and the served prompt's."""
+    out = {key: backend.complete(build_prompt(incident, key), max_tokens=max_tokens, stop=SEED_STOP).strip()
+           for key in QUESTIONS}
+    if served is not None:
+        out["served"] = backend.complete(served, max_tokens=SERVED_MAX_TOKENS, stop=SERVED_STOP).strip()
+    return out
 
 
 def _columns(pairs: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
