@@ -205,6 +205,8 @@ def evaluate(
     share = max(1, free_cores() // len(models))
     for backend in models.values():
         backend.fixed_threads = share
+    if progress:
+        progress(0, n)  # the bar (and its clock) starts before the first incident
     with ThreadPoolExecutor(max_workers=len(models)) as pool:
         for i, incident in enumerate(incidents):
             gold_category = taxonomy.normalize(incident.get("root_cause_category"))

@@ -38,7 +38,7 @@ def test_eval_run_on_the_base_model(eval_db, tmp_path):
                       progress=lambda *a: progress.append(a))
 
     assert report.n_incidents == 2 and report.model_id is None
-    assert progress[-1] == (2, 2)
+    assert progress == [(0, 2), (1, 2), (2, 2)]
     assert list(report.results) == ["base", "base+retrieval", "retrieval-only"]
     seed = report.results["base"]
     assert set(seed) == {"category_em", "fix_rougeL", "services_f1", "mean", "n"}
