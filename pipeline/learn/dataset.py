@@ -269,9 +269,18 @@ _SYMPTOM = re.compile(
     r"unable|cannot|can't|stuck|backlog|queue|high|low",
     re.I,
 )
+# Events that tell how it ended or why: what an engineer cannot know when asking.
+_HINDSIGHT = re.compile(
+    r"solv|resolv|\bfix|mitigat|restor|roll(?:ed|ing)?[ -]?back|revert|recover|downgrad|upgrad|workaround|"
+    r"root cause|caused by|because|due to|identified|turned out|found that|post-?mortem|"
+    r"(?:issue|problem) was|^all times",
+    re.I,
+)
+# Markup a person would not type into a channel: HTML tags, images, link targets, bare URLs.
+_MARKUP = re.compile(r"<[^>\n]{0,1000}>|!\[[^\]\n]*\]\([^)\n]*\)|\]\([^)\n]*\)|https?://\S+", re.I)
 _TIMESTAMP = re.compile(
     r"^(?:(?:\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,?"
-    r"(?: \d{4})?,?)[ T]*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)?\s*(?:UTC|Z|[A-Z]{2,4}T)?\s*[-–—:]?\s*",
+    r"(?: \d{4})?,?)[ T]*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)?\s*(?:(?-i:UTC|Z|[A-Z]{2,4}T)\b)?\s*[-–—:]?\s*",
     re.I,
 )
 # How people type the question in a channel during an incident; chosen per incident by
@@ -292,11 +301,13 @@ SYMPTOM_SHARED_SHARE = 0.3
 
 def symptom_question(incident: dict) -> str:
     """A question an on-call engineer could type at the start of this incident: its first
-    symptom events and the services hit, never its cause or fix (events that give them away
-    are left out, as in the seed prompt's context). Empty when the timeline says nothing."""
+    symptom events and the services hit, never its cause or fix (events that give them away,
+    or tell how it ended or why, are left out) and without markup. Empty when the timeline
+    says nothing usable."""
     leave_out = answer_text(incident)
-    events = [_TIMESTAMP.sub("", e).strip(" .") for e in _events(incident.get("timeline") or "")]
-    events = [e for e in events if e and not gives_away(e, leave_out, SYMPTOM_SHARED_SHARE)]
+    events = [_TIMESTAMP.sub("", _MARKUP.sub(" ", e).replace("[", "")).strip(" .;:") for e in _events(incident.get("timeline") or "")]
+    events = [re.sub(r"\s+", " ", e) for e in events if len(e) > 3 and not _HINDSIGHT.search(e)]
+    events = [e for e in events if not gives_away(e, leave_out, SYMPTOM_SHARED_SHARE)]
     symptoms = [e for e in events if _SYMPTOM.search(e)][:SYMPTOM_EVENTS] or events[:1]
     if not symptoms:
         return ""
