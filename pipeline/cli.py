@@ -133,20 +133,25 @@ def extract(source, path, repo, ref, name, database, tag, space, cql, all_source
       postmortem extract --source confluence --space OPS
       postmortem extract --all --config postmortem.toml
     """
-    from pipeline.config import ConfigError, load_config
-
     if all_sources and source:
         raise click.UsageError("use either --all (the config's sources) or --source")
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc))
+    config = _load_config(config_path)
     if all_sources:
         return _extract_all(config, open_db(db_path), quiet)
     db = open_db(db_path)
     summary = _sync_one(db, config, source, quiet=quiet, path=path, repo=repo, ref=ref, name=name,
                         database=database, tag=tag, space=space, cql=cql)
     click.echo(summary.line())
+
+
+def _load_config(path):
+    """postmortem.toml (or the defaults); a bad file is one clear line."""
+    from pipeline.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc))
 
 
 def _sync_one(db, config, source: str, *, quiet: bool = False, **options):
@@ -224,16 +229,11 @@ def export(db_path, excluded, output):
 def label(db_path, source_id, source, category, root_cause, fix, author, config_path):
     """Correct a stored incident. The correction wins over the parser on every later sync and
     goes into the next training set."""
-    from pipeline.config import ConfigError, load_config
-
     if not (category or root_cause or fix):
         raise click.UsageError("give at least one of --category, --root-cause, --fix")
     db = open_db(db_path)
     if category:
-        try:
-            taxonomy = load_config(config_path).build_taxonomy()
-        except ConfigError as exc:
-            raise click.ClickException(str(exc))
+        taxonomy = _load_config(config_path).build_taxonomy()
         if category not in taxonomy.names:
             raise click.BadParameter(f"{category!r} is not a category ({', '.join(taxonomy.names)})", param_hint="--category")
     matches = db.find_incidents(source_id, source)
@@ -283,14 +283,15 @@ def train(db_path, source, repo, path, **fields):
       postmortem train --source github --repo org/runbooks --require-gpu \\
           --base-model mistralai/Mistral-7B-Instruct-v0.3
     """
-    from pipeline.config import load_config
     from pipeline.learn.train import train as run_training
     from pipeline.logs import ProgressBar
 
     if source:
         db = open_db(db_path)
-        click.echo(_sync_one(db, load_config(None), source, path=path, repo=repo).line(), err=True)
-        db.close()
+        try:
+            click.echo(_sync_one(db, _load_config(None), source, path=path, repo=repo).line(), err=True)
+        finally:
+            db.close()
     config = TrainConfig(db=str(db_path or default_db_path()), **fields)
     bar = ProgressBar("training")
     try:
