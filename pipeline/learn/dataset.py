@@ -357,7 +357,7 @@ def grounded_answer(incident: dict, number: int) -> str:
 def served_hits(incident: dict, hits: list, k: int = 3) -> tuple[list, int]:
     """The retrieved incidents with the right one among them, at a position chosen per
     incident and the distractors in retrieval order around it. Retrieval finds the right one
-    first for most symptom questions (measured on ../shared/corpus: 179 of 216); left there,
+    first for most symptom questions (measured on ../shared/corpus: 160 of 193); left there,
     the model would learn to cite [1] rather than to read. Returns (hits, its 1-based [n])."""
     from pipeline.serve.retrieve import Hit
 

@@ -55,7 +55,7 @@ class TrainConfig:
     learning_rate: float | None = flag(None,
         "Peak learning rate, cosine decay (default: 1e-3 for the embedded model, 2e-4 for others).")
     # The served-task examples are the answerer's prompt (instructions, three incidents) plus a
-    # cited answer: 413 tokens median, 497 at most on ../shared/corpus; at 384 their answers were
+    # cited answer: 411 tokens median, 487 at most on ../shared/corpus; at 384 their answers were
     # cut off. The seed examples (131 median) are batched apart by length, so they stay cheap.
     max_length: int = flag(512, "Longer examples are cut to this many tokens.")
     seed: int = flag(42, "Seed for initialisation and batch order.")
