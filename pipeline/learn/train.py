@@ -232,7 +232,7 @@ def prepare(config: TrainConfig, examples: list[dict], *, device: str, on_progre
     prefer_passive_omp_waits()
     from datasets import Dataset
     from peft import LoraConfig, prepare_model_for_kbit_training
-    from transformers import set_seed
+    from transformers import PrinterCallback, set_seed
     from trl import SFTConfig
 
     from pipeline.learn.base_model import load_model, load_tokenizer
@@ -293,6 +293,9 @@ def prepare(config: TrainConfig, examples: list[dict], *, device: str, on_progre
         callbacks=[log],
     )
     trainer.step_log = log
+    # Without its tqdm bar the trainer prints every log dict to stdout; the caller's
+    # on_progress is the one report of progress.
+    trainer.remove_callback(PrinterCallback)
     return Run(trainer=trainer, tokenizer=tokenizer, log=log, quantized=quantize)
 
 

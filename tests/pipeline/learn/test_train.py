@@ -51,12 +51,13 @@ def train_db(tmp_path):
     return path
 
 
-def test_training_smoke_run(train_db, tmp_path, embedded_base):
+def test_training_smoke_run(train_db, tmp_path, embedded_base, capfd):
     progress = []
     out = tmp_path / "ckpt"
     config = TrainConfig(db=str(train_db), output_dir=str(out), max_steps=8, batch_size=4,
                          learning_rate=2e-3, max_length=128, seed=0)
     report = train(config, on_progress=lambda *a: progress.append(a))
+    assert "'loss'" not in capfd.readouterr().out  # progress goes to on_progress, not printed logs
 
     # The held-out incidents stayed out of training.
     n_train = sum(split_of("test", f"inc-{i}") == "train" for i in range(10))
