@@ -3,14 +3,21 @@ module, importing it (and its heavy dependencies) only when the command runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
 import sys
+import typing
 from pathlib import Path
 
 import click
 
+# Config dataclasses only: their flags are generated from them. Both modules keep their heavy
+# imports inside functions.
+from pipeline.evaluate.gate import GateConfig
+from pipeline.evaluate.harness import EvalConfig
+from pipeline.learn.train import TrainConfig
 from pipeline.serve.backends import BACKENDS  # light: the libraries load when one is built
 from storage import Database, StorageError, default_db_path
 from storage.db import describe_error
@@ -64,9 +71,36 @@ def open_db_with_incidents(db_path: Path | None) -> Database:
     return db
 
 
+def options_from(config_class, *, skip: tuple[str, ...] = ()):
+    """Click options generated from a config dataclass, the way trl makes its config fields
+    its flags: one per field, typed and defaulted by the field, helped by its metadata. Flags
+    are kebab-case like every other flag here; a field's underscore spelling (`--base_model`,
+    `--output_dir`: the seed's) is accepted too. The command receives the field names."""
+    hints = typing.get_type_hints(config_class)
+
+    def decorate(command):
+        for f in reversed(dataclasses.fields(config_class)):
+            if f.name in skip:
+                continue
+            kind = hints[f.name]
+            args = [a for a in typing.get_args(kind) if a is not type(None)]
+            kind = args[0] if args else kind
+            flag = f.name.replace("_", "-")
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            names = [f"--{flag}"] + ([f"--{f.name}"] if "_" in f.name else [])
+            if kind is bool and default:  # on unless turned off
+                names = [f"--{flag}/--no-{flag}"]
+            extra = {"is_flag": True} if kind is bool else {"type": kind, "show_default": default is not None}
+            command = click.option(*names, f.name, default=default, help=f.metadata.get("help", ""), **extra)(command)
+        return command
+
+    return decorate
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="postmortem")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show the libraries' own logs, warnings and progress bars.")
+def main(verbose: bool) -> None:
     """postmortem: learn your incident post-mortems, answer on-call questions from them.
 
     \b
@@ -76,6 +110,9 @@ def main() -> None:
       postmortem eval
       postmortem ask "what fixed the last payments-db outage?"
     """
+    from pipeline.logs import setup_output
+
+    setup_output(verbose)
 
 
 def connector_options(command):
@@ -246,46 +283,40 @@ def dataset(db_path, out_dir):
 
 
 @main.command()
-@click.option("--db", type=click.Path(dir_okay=False), help="SQLite database (default: $POSTMORTEM_DB or data/postmortem.db).")
-@click.option("--base_model", help="Default: the embedded SmolLM2-135M-Instruct. Or a .gguf file, a local "
-              "folder, or a hub id (e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU).")
-@click.option("--output_dir", help="Checkpoints, and the result in OUTPUT_DIR/final (default: a new folder per run, <db folder>/models/<model name>).")
-@click.option("--epochs", type=float, help="Passes over the training split (default: 2).")
-@click.option("--max_steps", type=int, help="Stop after this many steps; overrides --epochs.")
-@click.option("--batch_size", type=int, help="Examples per step (default: 8).")
-@click.option("--learning_rate", type=float, help="Peak learning rate, cosine decay (default: 1e-3 for the "
-              "embedded model, 2e-4 for others).")
-@click.option("--max_length", type=int, help="Longer examples are cut to this many tokens (default: 384).")
-@click.option("--seed", type=int, help="Seed for initialisation and batch order (default: 42).")
-@click.option("--resume", is_flag=True, default=None, help="Continue from the last checkpoint in --output_dir.")
-@click.option("--require_gpu", is_flag=True, default=None, help="Fail unless a CUDA GPU is available.")
+@options_from(TrainConfig, skip=("db",))
+@db_option
 @connector_options
 @sync_guard_options
-def train(source, strict, allow_mass_delete, **flags):
+def train(db_path, source, strict, allow_mass_delete, **flags):
     """Fine-tune a LoRA adapter on the stored incidents and register it as a candidate
     (with --source, extract from that source first, as `postmortem extract` does).
 
     \b
     Examples:
-      postmortem train --max_steps 60
-      postmortem train --source github --repo org/runbooks --require_gpu \\
-          --base_model mistralai/Mistral-7B-Instruct-v0.3
+      postmortem train --max-steps 60
+      postmortem train --source github --repo org/runbooks --require-gpu \\
+          --base-model mistralai/Mistral-7B-Instruct-v0.3
     """
-    from dataclasses import fields
+    from pipeline.learn.train import train as run_training
+    from pipeline.logs import ProgressBar
 
-    from pipeline.learn.train import TrainConfig, train as run_training
-
-    train_keys = {f.name for f in fields(TrainConfig)}
+    train_keys = {f.name for f in dataclasses.fields(TrainConfig)}
     if source:
         from pipeline.config import SourceConfig
 
         spec = SourceConfig(source, {k: v for k, v in flags.items() if v is not None and k not in train_keys})
-        summary = _sync(open_db(flags.get("db")), spec, None, True, allow_mass_delete)
+        summary = _sync(open_db(db_path), spec, None, True, allow_mass_delete)
         click.echo(summary.line(), err=True)
         if strict and summary.errors:
             raise click.ClickException("--strict: some documents could not be fetched (listed above)")
-    config = TrainConfig(**{k: v for k, v in flags.items() if v is not None and k in train_keys})
-    report = run_training(config)
+    config = TrainConfig(db=str(db_path or default_db_path()), **{k: v for k, v in flags.items() if k in train_keys})
+    bar = ProgressBar("training")
+    try:
+        report = run_training(config, on_progress=bar)
+    except Exception as exc:
+        raise _fail_cleanly(exc)
+    finally:
+        bar.close()
     loss = f", final loss {report['loss'][-1]:.3f}" if report["loss"] else ""
     click.echo(
         f"model #{report['model_id']} (candidate): {report['steps']} steps on {report['train_examples']} "
@@ -300,8 +331,9 @@ def _fail_cleanly(exc: Exception) -> click.ClickException:
     from pipeline.evaluate.retrieval import QueryFileError
     from pipeline.evaluate.harness import EvalError
     from pipeline.embedded import ModelNotFound
+    from pipeline.learn.train import TrainError
 
-    if isinstance(exc, (BackendError, EvalError, ModelNotFound, QueryFileError)):
+    if isinstance(exc, (BackendError, EvalError, ModelNotFound, QueryFileError, TrainError)):
         return click.ClickException(str(exc))
     raise exc
 
@@ -396,26 +428,27 @@ def ask(question, db_path, backend, endpoint, model_name, as_json):
 
 @main.command("eval")
 @db_option
-@click.option("--model", "model_id", type=int, default=None, help="Model id to evaluate (default: the current model).")
-@click.option("--output-dir", type=click.Path(file_okay=False), default=None, help="Where the JSON and PNG go (default: <db folder>/eval).")
-@click.option("--max-tokens", type=int, default=48, show_default=True, help="Answer length per question.")
-@click.option("--limit", type=int, default=None, help="Evaluate only the first N held-out incidents.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def eval_command(db_path, model_id, output_dir, max_tokens, limit, as_json):
-    """Base vs fine-tuned vs fine-tuned + retrieval vs retrieval only, on the held-out split."""
-    from pipeline.evaluate.harness import EvalConfig, evaluate
+@options_from(EvalConfig, skip=("db",))
+def eval_command(db_path, **fields):
+    """Closed-book questions and the served task (symptom question + retrieval), base vs
+    fine-tuned vs retrieval only, on the held-out split."""
+    from pipeline.evaluate.harness import evaluate
+    from pipeline.logs import ProgressBar
 
     db = open_db(db_path)
-    config = EvalConfig(db=str(db.path), model=model_id, output_dir=output_dir, max_tokens=max_tokens, limit=limit, json=as_json)
+    config = EvalConfig(db=str(db.path), **fields)
+    bar = ProgressBar("evaluating held-out incidents", disable=config.json)
     try:
-        report = evaluate(db, config)
+        report = evaluate(db, config, progress=bar)
     except Exception as exc:
         raise _fail_cleanly(exc)
-    if as_json:
+    finally:
+        bar.close()
+    if config.json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
     click.echo(report.table())
-    click.echo(f"JSON: {report.json_path}\nChart: {report.chart_path}")
+    click.echo(f"JSON: {report.json_path}\nChart: {report.chart_path}\nReliability diagram: {report.reliability_path}")
 
 
 @main.command("eval-retrieval")
@@ -495,17 +528,22 @@ def models_rollback(db_path):
 @models.command("gate")
 @click.argument("model_id", type=int)
 @db_option
-@click.option("--metric", default="mean", show_default=True, help="category_em, fix_rougeL, services_f1 or mean.")
-@click.option("--margin", type=float, default=0.0, show_default=True, help="How much the candidate must beat the current model by.")
-def models_gate(model_id, db_path, metric, margin):
-    """Evaluate candidate MODEL_ID; promote it only if it beats the current model."""
-    from pipeline.evaluate.gate import GateConfig, gate
+@options_from(GateConfig)
+def models_gate(model_id, db_path, **fields):
+    """Evaluate candidate MODEL_ID; promote it only if it beats the current model by more
+    than the noise (paired bootstrap over the held-out incidents)."""
+    from pipeline.evaluate.gate import gate
+    from pipeline.logs import ProgressBar
 
+    bar = ProgressBar("evaluating held-out incidents")
     try:
-        result = gate(open_db(db_path), model_id, GateConfig(metric=metric, margin=margin))
+        result = gate(open_db(db_path), model_id, GateConfig(**fields), progress=bar)
     except Exception as exc:
         raise _fail_cleanly(exc)
-    click.echo(("Promoted: " if result.promoted else "Rejected: ") + result.gate_reason)
+    finally:
+        bar.close()
+    verdict = "Promoted: " if result.promoted else ("Rejected: " if result.decided else "Not decided: ")
+    click.echo(verdict + result.gate_reason)
 
 
 @main.command()

@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--output_dir", default="checkpoints/demo")
     ap.add_argument("--max_steps", type=int, default=12, help="LoRA steps (batch 8): about 1 epoch of the samples.")
     ap.add_argument("--keep", action="store_true", help="Reuse an existing demo database.")
+    ap.add_argument("-v", "--verbose", action="store_true", help="Show the libraries' own logs and progress bars.")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from pipeline.logs import ProgressBar, setup_output
+
+    setup_output(args.verbose)
 
     from pipeline.ingest.extractors.local import LocalFolder
     from pipeline.ingest.sync import ingest
@@ -63,7 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     t = step(f"3. train (LoRA on the embedded SmolLM2-135M, {args.max_steps} steps)")
     from pipeline.learn.train import TrainConfig, train
 
-    report = train(TrainConfig(db=str(db_path), output_dir=args.output_dir, max_steps=args.max_steps))
+    bar = ProgressBar("training")
+    report = train(TrainConfig(db=str(db_path), output_dir=args.output_dir, max_steps=args.max_steps), on_progress=bar)
+    bar.close()
     losses = [round(x, 3) for x in report["loss"]]
     print(
         f"candidate model #{report['model_id']}: {report.get('train_examples', '?')} examples, "
@@ -75,13 +81,15 @@ def main(argv: list[str] | None = None) -> None:
     t = step("4. evaluate on the held-out 15% and gate")
     from pipeline.evaluate.gate import gate
 
-    result = gate(db, report["model_id"])
+    bar = ProgressBar("evaluating")
+    result = gate(db, report["model_id"], progress=bar)
+    bar.close()
     from storage.models import ModelStore
 
     from pipeline.evaluate.harness import EvalReport
 
     run = ModelStore(db).eval_run(result.eval_run_id)
-    print(EvalReport(run["id"], run["model_id"], run["n_incidents"], run["results"], {}).table())
+    print(EvalReport(run["id"], run["model_id"], run["n_incidents"], run["results"], run["details"]).table())
     print(("PROMOTED: " if result.promoted else "not promoted: ") + result.gate_reason)
     print(f"({time.perf_counter() - t:.1f} s)")
 

@@ -284,7 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("job_id", type=int)
     run_p.add_argument("--db", default=None, help="SQLite database (default: $POSTMORTEM_DB)")
     args = parser.parse_args(argv)
+    from pipeline.logs import setup_output
     from storage import default_db_path
+
+    setup_output()  # the job's log (and Slack's progress) is ours; library noise stays out
 
     return run(args.db or default_db_path(), args.job_id)
 

@@ -1,50 +1,71 @@
-"""`postmortem eval`: base model vs fine-tuned vs fine-tuned + retrieval vs retrieval only,
-on the held-out incidents (pipeline.learn.dataset's stored split, never trained on).
+"""`postmortem eval`: on the held-out incidents (pipeline.learn.dataset's stored split, never
+trained on), two tasks:
 
-For each held-out incident, each question of `pipeline.learn.dataset.QUESTIONS` is asked with the
-training prompt (title + timeline summary). Metrics, averaged over incidents:
-
+The seed task (closed book): each question of `pipeline.learn.dataset.QUESTIONS` asked with
+the training prompt (title + timeline summary, without the events that give the cause or fix
+away). Rows `base`, `fine-tuned` (and `current`, for the gate):
 - category_em: the category the root-cause answer names (its `[category]` prefix, else the
-  taxonomy's reading of it) equals the incident's category;
+  configured taxonomy's reading of it) equals the incident's;
 - fix_rougeL: ROUGE-L F of the fix answer against the incident's fix;
 - services_f1: F1 of the normalized services named against the incident's services;
-- mean: the mean of the three (the registry gate's default metric).
+- mean: the mean of the three.
 
-Systems (rows):
-- base: the base GGUF; fine-tuned: the evaluated adapter (a given candidate, else the
-  current model), both on llama.cpp, the backend we serve;
-- fine-tuned+retrieval (base+retrieval when there is no adapter): the same prompt with the
-  top 3 other incidents (hybrid retrieval, the incident itself excluded) as extra context;
-- retrieval-only: the nearest other incident's own category, fix and services;
-- current: the serving adapter, when a candidate is evaluated against it (for the gate).
+The served task: the incident's symptom question (pipeline.learn.dataset.symptom_question:
+early timeline and services, never cause or fix), answered as the bot answers, with the
+answerer's prompt over the top 3 retrieved incidents. The held-out incident itself is left
+out of the index: in service the question comes during the incident, before its post-mortem
+exists, and with it in the index the task would score copying its own fields. Rows
+`base+retrieval`, `fine-tuned+retrieval` (`current+retrieval`), and `retrieval-only` (the
+evidence answer: the top incident's own cause and fix, citing [1]):
+- category: the answer's category (retrieval vote + the model's reading) is the incident's;
+- fix_recall: how much of the gold fix the answer covers (ROUGE-L recall);
+- faithfulness: the share of the answer's content words found in the question or the
+  incidents it cites (pipeline.evaluate.metrics.faithfulness);
+- cites: the answer cites at least one shown incident as [n];
+- citation_accuracy: a cited incident has the incident's root-cause category (the right
+  past incident to lean on, the incident itself being absent); no citation counts as wrong;
+- mean: the mean of category, fix_recall and faithfulness.
+Run-level: no-match precision (of the questions whose best similarity is under the match
+threshold, the share where no retrieved incident has the right category) and the confidence's
+ECE with a reliability diagram.
 
-The run also fits the answer-confidence calibration (pipeline.serve.answer) on the +retrieval
-system: was the category chosen from the retrieved incidents and the model's answer right?
-Everything is stored in `eval_runs`, and written as JSON and a PNG chart."""
+Each row keeps its per-incident scores, so the gate (pipeline.evaluate.gate) can compare two
+rows incident by incident. The run also fits the answer-confidence calibration
+(pipeline.serve.answer) on the served task of the model under test. Everything is stored in
+`eval_runs`, and written as JSON and two PNG charts."""
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from pipeline.evaluate import metrics
-from pipeline.serve.answer import Calibration, condense, decide_category, model_category
-from pipeline.serve.backends import Backend, LlamaCppBackend
-from pipeline.learn.dataset import QUESTIONS, build_prompt, heldout_incidents, timeline_summary
-from pipeline.serve.retrieve import Retriever
-from pipeline.ingest.taxonomy import Taxonomy
+from pipeline.evaluate import metrics, rouge
+from pipeline.learn.dataset import QUESTIONS, build_prompt, heldout_incidents, symptom_question
+from pipeline.flags import flag
+from pipeline.serve.answer import Calibration, decide_category, load_calibration, model_category
+from pipeline.serve.answer import build_prompt as served_prompt
+from pipeline.serve.backends import Backend
 from storage import Database
 from storage.models import ModelStore
 
+
 METRICS = ("category_em", "fix_rougeL", "services_f1")
-# Short answers: a fix or a services list fits in 48 tokens, and it keeps the sample corpus's
-# held-out set well under a couple of minutes on 2 cores.
+SERVED_METRICS = ("category", "fix_recall", "faithfulness", "cites", "citation_accuracy")
+SERVED_MEAN = ("category", "fix_recall", "faithfulness")
+# Short answers: a fix or a services list fits in 48 tokens. Seed answers are one line in
+# training, so a newline ends them too: the base model otherwise goes on to max_tokens.
 MAX_TOKENS = 48
+SEED_STOP = ["\n", "###"]
+# The served answer: two sentences citing [n], as the answerer asks for.
+SERVED_MAX_TOKENS = 64
+SERVED_STOP = ["\n\n", "###"]
+TOP_K = 3
 # How strongly the fitted confidence weights are pulled towards the defaults (a Gaussian
 # prior's precision): with a handful of held-out incidents the data barely moves them.
 PRIOR_PRECISION = 1.0
@@ -54,16 +75,21 @@ class EvalError(RuntimeError):
     """The evaluation cannot run (message is user-facing)."""
 
 
+
 @dataclass
 class EvalConfig:
-    """Exactly the flags of `postmortem eval`."""
+    """The flags of `postmortem eval` are these fields (pipeline.cli.options_from)."""
 
     db: str | None = None
-    model: int | None = None  # a model id to evaluate (default: the current one)
-    output_dir: str | None = None  # default: <db folder>/eval
-    max_tokens: int = MAX_TOKENS
-    limit: int | None = None  # evaluate only the first N held-out incidents
-    json: bool = False
+    model: int | None = flag(None, "Model id to evaluate (default: the current model).")
+    output_dir: str | None = flag(None, "Where the JSON and PNGs go (default: <db folder>/eval).")
+    max_tokens: int = flag(MAX_TOKENS, "Answer length per seed question.")
+    limit: int | None = flag(None, "Evaluate only the first N held-out incidents.")
+    config: str | None = flag(None,
+        "postmortem.toml whose taxonomy scores categories (default: $POSTMORTEM_CONFIG or ./postmortem.toml).")
+    match_threshold: float = flag(0.45,
+        "Best similarity under which an answer says no past incident is close (no-match precision).")
+    json: bool = flag(False, "Print the results as JSON.")
 
 
 @dataclass
@@ -75,33 +101,62 @@ class EvalReport:
     details: dict
     json_path: str = ""
     chart_path: str = ""
+    reliability_path: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def table(self) -> str:
-        header = f"{'system':<22}{'category EM':>12}{'fix ROUGE-L':>13}{'services F1':>13}{'mean':>8}"
+        seed = {k: v for k, v in self.results.items() if "category_em" in v}
+        served = {k: v for k, v in self.results.items() if "faithfulness" in v}
+        header = f"{'closed book':<22}{'category EM':>12}{'fix ROUGE-L':>13}{'services F1':>13}{'mean':>8}"
         lines = [header, "-" * len(header)]
-        for system, row in self.results.items():
+        for system, row in seed.items():
+            lines.append(f"{system:<22}{row['category_em']:>12.3f}{row['fix_rougeL']:>13.3f}"
+                         f"{row['services_f1']:>13.3f}{row['mean']:>8.3f}")
+        header = f"{'served task':<22}{'category':>9}{'fix recall':>11}{'faithful':>9}{'cites':>7}{'cite acc':>9}{'mean':>7}"
+        lines += ["", header, "-" * len(header)]
+        for system, row in served.items():
+            lines.append(f"{system:<22}{row['category']:>9.3f}{row['fix_recall']:>11.3f}{row['faithfulness']:>9.3f}"
+                         f"{row['cites']:>7.3f}{row['citation_accuracy']:>9.3f}{row['mean']:>7.3f}")
+        served_stats = self.details.get("served") or {}
+        if served_stats:
+            no_match = served_stats.get("no_match") or {}
+            precision = no_match.get("precision")
             lines.append(
-                f"{system:<22}{row['category_em']:>12.3f}{row['fix_rougeL']:>13.3f}"
-                f"{row['services_f1']:>13.3f}{row['mean']:>8.3f}"
+                f"no-match precision {precision:.3f} ({no_match.get('flagged', 0)} flagged)" if precision is not None
+                else f"no-match precision: none under the threshold {no_match.get('threshold')}"
             )
-        lines.append(f"{self.n_incidents} held-out incidents; eval run #{self.run_id}")
+            lines.append(f"confidence ECE {served_stats.get('ece', 0):.3f} (calibration as served); "
+                         f"{served_stats.get('ece_fitted', 0):.3f} after this run's fit (in-sample)")
+        seconds = self.details.get("seconds")
+        lines.append(f"{self.n_incidents} held-out incidents; eval run #{self.run_id}"
+                     + (f"; {seconds:.0f} s" if seconds is not None else ""))
         return "\n".join(lines)
 
 
-@dataclass
 class _Scores:
-    values: dict = field(default_factory=lambda: {m: [] for m in METRICS})
+    """Per-incident scores of one row, aligned with the incidents (None: not applicable)."""
 
-    def add(self, metric: str, value: float) -> None:
-        self.values[metric].append(value)
+    def __init__(self, names: tuple[str, ...], mean_of: tuple[str, ...], n: int):
+        self.names, self.mean_of = names, mean_of
+        self.values = {m: [None] * n for m in names}
+
+    def add(self, metric: str, i: int, value: float) -> None:
+        self.values[metric][i] = float(value)
+
+    def per_incident(self) -> dict:
+        out = {m: list(v) for m, v in self.values.items()}
+        out["mean"] = [
+            metrics.mean(vals) if (vals := [self.values[m][i] for m in self.mean_of if self.values[m][i] is not None]) else None
+            for i in range(len(next(iter(self.values.values()))))
+        ]
+        return out
 
     def summary(self) -> dict:
-        row = {m: round(metrics.mean(v), 4) for m, v in self.values.items()}
-        row["mean"] = round(metrics.mean(row[m] for m in METRICS), 4)
-        row["n"] = {m: len(v) for m, v in self.values.items()}
+        row = {m: round(metrics.mean(x for x in v if x is not None), 4) for m, v in self.values.items()}
+        row["mean"] = round(metrics.mean(row[m] for m in self.mean_of), 4)
+        row["n"] = {m: sum(x is not None for x in v) for m, v in self.values.items()}
         return row
 
 
@@ -113,76 +168,136 @@ def evaluate(
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalReport:
     """Run the evaluation and store it. compare_current=True adds the serving model as the
-    `current` row (what the registry gate compares a candidate against)."""
+    `current` rows (what the registry gate compares a candidate against)."""
+    from pipeline.serve.backends import LlamaCppBackend, free_cores
+    from pipeline.serve.retrieve import Retriever
+
     store = ModelStore(db)
     model = _model_under_test(store, config.model)
     incidents = heldout_incidents(db)[: config.limit] if config.limit else heldout_incidents(db)
     if not incidents:
         raise EvalError(
             "no held-out incidents to evaluate: extract post-mortems first"
-            if not db.incidents()
+            if not db.stats()["incidents"]
             else "no incident fell in the held-out split yet: extract more post-mortems"
         )
     started = time.perf_counter()
-    taxonomy = Taxonomy.default()
+    taxonomy = _taxonomy(config.config)
     retriever = Retriever(db)
-    base = LlamaCppBackend()
-    models: dict[str, Backend] = {"base": base}
-    rag_name = "base+retrieval"
+    models: dict[str, Backend] = {"base": LlamaCppBackend()}
     if model is not None:
         models["fine-tuned"] = _adapter_backend(model)
-        rag_name = "fine-tuned+retrieval"
     current = store.current()
     if compare_current and current and (model is None or current["id"] != model["id"]):
         models["current"] = _adapter_backend(current)
-    rag_backend = models.get("fine-tuned", base)
+    tested = "fine-tuned" if model is not None else "base"
+    served_calibration = load_calibration(store, model["id"] if model else None)
 
-    scores = {name: _Scores() for name in [*models, rag_name, "retrieval-only"]}
-    calibration_rows = []
-    for done, incident in enumerate(incidents):
-        query = f"{incident.get('incident_title') or ''}\n{timeline_summary(incident.get('timeline') or '')}"
-        hits = retriever.search(query, k=3, exclude_ids={incident["id"]})
-        context = "\n".join(condense(i, h.incident) for i, h in enumerate(hits, start=1))
-        runs = {name: (backend, False) for name, backend in models.items()}
-        runs[rag_name] = (rag_backend, True)
-        for name, (backend, with_retrieval) in runs.items():
-            answers = {}
-            for key in QUESTIONS:
-                prompt = build_prompt(incident, key)
-                if with_retrieval and context:
-                    prompt = with_context(prompt, context)
-                answers[key] = backend.complete(prompt, max_tokens=config.max_tokens).strip()
-            _score(scores[name], incident, answers, taxonomy)
-            if with_retrieval and incident.get("root_cause_category"):
-                category, features = decide_category(hits, answers.get("root_cause", ""), taxonomy)
-                calibration_rows.append((features, float(category == taxonomy.normalize(incident["root_cause_category"]))))
-        _score_retrieval_only(scores["retrieval-only"], incident, hits[0].incident if hits else None)
-        if progress:
-            progress(done + 1, len(incidents))
+    n = len(incidents)
+    scores = {name: _Scores(METRICS, METRICS, n) for name in models}
+    scores.update({f"{name}+retrieval": _Scores(SERVED_METRICS, SERVED_MEAN, n) for name in models})
+    scores["retrieval-only"] = _Scores(SERVED_METRICS, SERVED_MEAN, n)
+    calibration_rows, confidences, no_match = [], [], {"flagged": 0, "right": 0}
+    examples = []
+    # Each model answers in its own thread on its own share of the free cores: llama.cpp's
+    # calls release the GIL, and a 135M model gains little from a second thread of its own
+    # (see free_cores), so two models side by side finish an incident in about the time of one.
+    share = max(1, free_cores() // len(models))
+    for backend in models.values():
+        backend.fixed_threads = share
+    if progress:
+        progress(0, n)  # the bar (and its clock) starts before the first incident
+    with ThreadPoolExecutor(max_workers=len(models)) as pool:
+        for i, incident in enumerate(incidents):
+            gold_category = taxonomy.normalize(incident.get("root_cause_category"))
+            question = symptom_question(incident)
+            hits = retriever.search(question, k=TOP_K, exclude_ids={incident["id"]}) if question else []
+            served = served_prompt(question, hits) if hits else None
+            answers = dict(zip(models, pool.map(lambda b: _answer(b, incident, served, config.max_tokens), models.values())))
+            for name, said in answers.items():
+                _score_seed(scores[name], i, incident, said, taxonomy)
+            if hits:
+                if gold_category and max((h.similarity or 0.0) for h in hits) < config.match_threshold:
+                    no_match["flagged"] += 1
+                    no_match["right"] += all(taxonomy.normalize(h.incident.get("root_cause_category")) != gold_category
+                                             for h in hits)
+                for name, said in answers.items():
+                    category, features = _score_served(scores[f"{name}+retrieval"], i, incident, question, hits,
+                                                       said["served"], taxonomy)
+                    if name == tested and gold_category:
+                        right = float(category == gold_category)
+                        calibration_rows.append((features, right))
+                        confidences.append((served_calibration.confidence(features), right))
+                    if name == tested and len(examples) < 5:
+                        examples.append({"question": question, "answer": said["served"], "category": category,
+                                         "source_id": incident["source_id"]})
+                _score_served(scores["retrieval-only"], i, incident, question, hits, _evidence_answer(hits[0]), taxonomy,
+                              category_from_answer=False)
+            if progress:
+                progress(i + 1, n)
 
     results = {name: s.summary() for name, s in scores.items()}
     calibration = fit_calibration(calibration_rows)
+    fitted = [(calibration.confidence(f), y) for f, y in calibration_rows]
     details = {
         "calibration": {"weights": list(calibration.weights), "n": calibration.n},
         "model": {"id": model["id"], "name": model["name"]} if model else None,
         "current": {"id": current["id"], "name": current["name"]} if current else None,
         "max_tokens": config.max_tokens,
         "heldout": [[i["source"], i["source_id"]] for i in incidents],
+        "per_incident": {name: s.per_incident() for name, s in scores.items()},
+        "served": {
+            "system": f"{tested}+retrieval",
+            "no_match": {**no_match, "threshold": config.match_threshold,
+                         "precision": round(no_match["right"] / no_match["flagged"], 4) if no_match["flagged"] else None},
+            "ece": round(metrics.expected_calibration_error(*_columns(confidences)), 4),
+            "ece_fitted": round(metrics.expected_calibration_error(*_columns(fitted)), 4),
+            "reliability": metrics.reliability(*_columns(confidences)),
+            "reliability_fitted": metrics.reliability(*_columns(fitted)),
+            "examples": examples,
+        },
         "seconds": round(time.perf_counter() - started, 1),
     }
     run_id = store.add_eval_run(
-        model_id=model["id"] if model else None, n_incidents=len(incidents), results=results, details=details
+        model_id=model["id"] if model else None, n_incidents=n, results=results, details=details
     )
-    report = EvalReport(run_id, model["id"] if model else None, len(incidents), results, details)
+    report = EvalReport(run_id, model["id"] if model else None, n, results, details)
     out_dir = Path(config.output_dir) if config.output_dir else db.path.parent / "eval"
-    report.json_path, report.chart_path = _write_outputs(report, out_dir)
+    report.json_path, report.chart_path, report.reliability_path = _write_outputs(report, out_dir)
     return report
 
 
-def with_context(prompt: str, context: str) -> str:
-    """The training prompt with retrieved incidents added to its context section."""
-    head, sep, tail = prompt.partition("\n\n### Question:")
-    return f"{head}\nSimilar past incidents:\n{context}{sep}{tail}"
+def _answer(backend: Backend, incident: dict, served: str | None, max_tokens: int) -> dict:
+    """One model's answers for one incident: the seed questions, and the served prompt's."""
+    out = {key: backend.complete(build_prompt(incident, key), max_tokens=max_tokens, stop=SEED_STOP).strip()
+           for key in QUESTIONS}
+    if served is not None:
+        out["served"] = backend.complete(served, max_tokens=SERVED_MAX_TOKENS, stop=SERVED_STOP).strip()
+    return out
+
+
+def _columns(pairs: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    return [c for c, _ in pairs], [y for _, y in pairs]
+
+
+def _taxonomy(config_path: str | None):
+    """The configured taxonomy (custom categories vote and score), as the sync uses it."""
+    from pipeline.config import ConfigError, load_config
+
+    try:
+        return load_config(config_path).build_taxonomy()
+    except ConfigError as exc:
+        raise EvalError(str(exc)) from None
+
+
+def _evidence_answer(hit) -> str:
+    """The retrieval-only answer: the top incident's own cause and fix, citing it."""
+    row = hit.incident
+    parts = [f"This looks like [1] {(row.get('incident_title') or '').strip()}."]
+    for label, key in (("Cause", "root_cause"), ("Fix", "fix")):
+        if (row.get(key) or "").strip():
+            parts.append(f"{label}: {row[key].strip()} [1]")
+    return " ".join(parts)
 
 
 def _model_under_test(store: ModelStore, model_id: int | None) -> dict | None:
@@ -205,28 +320,35 @@ def _adapter_backend(model: dict) -> Backend:
         raise EvalError(str(exc)) from exc
 
 
-def _score(scores: _Scores, incident: dict, answers: dict, taxonomy: Taxonomy) -> None:
+def _score_seed(scores: _Scores, i: int, incident: dict, answers: dict, taxonomy) -> None:
     gold_category = taxonomy.normalize(incident.get("root_cause_category"))
-    if gold_category and "root_cause" in answers:
-        scores.add("category_em", metrics.category_match(model_category(answers["root_cause"], taxonomy), gold_category))
-    if (incident.get("fix") or "").strip() and "fix" in answers:
-        scores.add("fix_rougeL", metrics.rouge_l(answers["fix"], incident["fix"]))
-    if incident.get("services_affected") and "services" in answers:
-        scores.add(
-            "services_f1",
-            metrics.services_f1(metrics.split_services(answers["services"]), incident["services_affected"]),
-        )
-
-
-def _score_retrieval_only(scores: _Scores, incident: dict, nearest: dict | None) -> None:
-    """The baseline: answer with the nearest other incident's own fields."""
-    nearest = nearest or {}
-    if incident.get("root_cause_category"):
-        scores.add("category_em", metrics.category_match(nearest.get("root_cause_category"), incident["root_cause_category"]))
+    if gold_category:
+        scores.add("category_em", i, metrics.category_match(model_category(answers["root_cause"], taxonomy), gold_category))
     if (incident.get("fix") or "").strip():
-        scores.add("fix_rougeL", metrics.rouge_l(nearest.get("fix") or "", incident["fix"]))
+        scores.add("fix_rougeL", i, metrics.rouge_l(answers["fix"], incident["fix"]))
     if incident.get("services_affected"):
-        scores.add("services_f1", metrics.services_f1(nearest.get("services_affected") or [], incident["services_affected"]))
+        scores.add("services_f1", i, metrics.services_f1(metrics.split_services(answers["services"]),
+                                                         incident["services_affected"]))
+
+
+def _score_served(scores: _Scores, i: int, incident: dict, question: str, hits: list, answer: str, taxonomy,
+                  *, category_from_answer: bool = True) -> tuple[str, dict]:
+    """Score one served answer; returns the answer's category and its confidence features."""
+    from pipeline.serve.embed import incident_text
+
+    category, features = decide_category(hits, answer if category_from_answer else "", taxonomy)
+    gold_category = taxonomy.normalize(incident.get("root_cause_category"))
+    if gold_category:
+        scores.add("category", i, metrics.category_match(category, gold_category))
+    if (incident.get("fix") or "").strip():
+        scores.add("fix_recall", i, rouge.rouge_l_recall(incident["fix"], answer))
+    cited = metrics.citations(answer, len(hits))
+    scores.add("faithfulness", i, metrics.faithfulness(answer, [incident_text(hits[n - 1].incident) for n in cited], question))
+    scores.add("cites", i, float(bool(cited)))
+    if gold_category:
+        scores.add("citation_accuracy", i, float(any(
+            taxonomy.normalize(hits[n - 1].incident.get("root_cause_category")) == gold_category for n in cited)))
+    return category, features
 
 
 def fit_calibration(rows: list[tuple[dict, float]]) -> Calibration:
@@ -258,30 +380,53 @@ def fit_calibration(rows: list[tuple[dict, float]]) -> Calibration:
     return Calibration(weights=tuple(round(float(v), 4) for v in w), n=len(rows))
 
 
-def _write_outputs(report: EvalReport, out_dir: Path) -> tuple[str, str]:
+def _write_outputs(report: EvalReport, out_dir: Path) -> tuple[str, str, str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / f"eval-run-{report.run_id}.json"
-    chart_path = out_dir / f"eval-run-{report.run_id}.png"
+    stem = out_dir / f"eval-run-{report.run_id}"
+    json_path, chart_path, reliability_path = (Path(f"{stem}{suffix}") for suffix in (".json", ".png", "-reliability.png"))
     json_path.write_text(json.dumps({k: v for k, v in report.to_dict().items() if not k.endswith("_path")}, indent=2))
 
-    systems = list(report.results)
-    labels = {"category_em": "category EM", "fix_rougeL": "fix ROUGE-L", "services_f1": "services F1"}
-    fig, ax = plt.subplots(figsize=(8, 4))
-    width = 0.8 / len(systems)
-    for i, system in enumerate(systems):
-        xs = [j + i * width for j in range(len(METRICS))]
-        ax.bar(xs, [report.results[system][m] for m in METRICS], width, label=system)
-    ax.set_xticks([j + width * (len(systems) - 1) / 2 for j in range(len(METRICS))])
-    ax.set_xticklabels([labels[m] for m in METRICS])
-    ax.set_ylim(0, 1)
-    ax.set_title(f"Held-out evaluation ({report.n_incidents} incidents, run #{report.run_id})")
-    ax.legend(fontsize="small")
+    labels = {"category_em": "category EM", "fix_rougeL": "fix ROUGE-L", "services_f1": "services F1",
+              "category": "category", "fix_recall": "fix recall", "faithfulness": "faithfulness",
+              "cites": "cites [n]", "citation_accuracy": "citation acc."}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 5]})
+    for ax, names, title in ((axes[0], METRICS, "closed book (seed questions)"),
+                             (axes[1], SERVED_METRICS, "served task (symptom question + retrieval)")):
+        systems = [s for s, row in report.results.items() if names[0] in row]
+        width = 0.8 / max(1, len(systems))
+        for k, system in enumerate(systems):
+            xs = [j + k * width for j in range(len(names))]
+            ax.bar(xs, [report.results[system][m] for m in names], width, label=system)
+        ax.set_xticks([j + width * (len(systems) - 1) / 2 for j in range(len(names))])
+        ax.set_xticklabels([labels[m] for m in names], fontsize="small")
+        ax.set_ylim(0, 1)
+        ax.set_title(title, fontsize="medium")
+        ax.legend(fontsize="x-small")
+    fig.suptitle(f"Held-out evaluation ({report.n_incidents} incidents, run #{report.run_id})")
     fig.tight_layout()
     fig.savefig(chart_path, dpi=100)
     plt.close(fig)
-    return str(json_path), str(chart_path)
+
+    served = report.details.get("served") or {}
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
+    for key, label in (("reliability", f"as served (ECE {served.get('ece', 0):.3f})"),
+                       ("reliability_fitted", f"after this run's fit (ECE {served.get('ece_fitted', 0):.3f})")):
+        bins = served.get(key) or []
+        if bins:
+            ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker="o", label=label)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence shown")
+    ax.set_ylabel("category right (share)")
+    ax.set_title(f"Confidence reliability, {served.get('system', '')}", fontsize="medium")
+    ax.legend(fontsize="x-small", loc="upper left")
+    fig.tight_layout()
+    fig.savefig(reliability_path, dpi=100)
+    plt.close(fig)
+    return str(json_path), str(chart_path), str(reliability_path)

@@ -92,3 +92,88 @@ def mean(values: Iterable[float]) -> float:
 
 def _norm_label(label: str) -> str:
     return re.sub(r"[\s_]+", "-", label.strip().lower())
+
+
+# -- the served task --------------------------------------------------------------------------
+
+CITATION = re.compile(r"\[(\d{1,2})\]")
+# Words that frame an answer rather than claim anything about an incident.
+_FRAMING = frozenset(
+    """looks like seems similar same past previous incident incidents cause caused causes fix fixed
+    fixes root likely probably was were this that these answer question source sources""".split()
+)
+
+
+def citations(answer: str, n_sources: int) -> list[int]:
+    """The [n] an answer cites that point at one of its n_sources, in order, once each."""
+    out: list[int] = []
+    for m in CITATION.finditer(answer or ""):
+        n = int(m.group(1))
+        if 1 <= n <= n_sources and n not in out:
+            out.append(n)
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    """Stemmed words that carry a claim: not function words, framing words or bare numbers
+    in brackets."""
+    from pipeline.learn.dataset import stem
+    from pipeline.serve.retrieve import STOPWORDS
+
+    text = CITATION.sub(" ", text or "")
+    words = re.findall(r"[a-z0-9][a-z0-9_]*", text.lower())
+    return [stem(w) for w in words if w not in STOPWORDS and w not in _FRAMING and len(w) > 1]
+
+
+def faithfulness(answer: str, sources: list[str], question: str) -> float:
+    """The share of the answer's content words found in the question or the cited incidents'
+    text (issue 12's definition). An answer without content words claims nothing: 1.0."""
+    words = content_words(answer)
+    if not words:
+        return 1.0
+    known = set(content_words(question)) | {w for s in sources for w in content_words(s)}
+    return sum(w in known for w in words) / len(words)
+
+
+def expected_calibration_error(confidences: Sequence[float], outcomes: Sequence[float], bins: int = 10) -> float:
+    """ECE: over equal-width confidence bins, the gap between mean confidence and accuracy,
+    weighted by the bin's share of the answers."""
+    if not confidences:
+        return 0.0
+    total, n = 0.0, len(confidences)
+    for lo, members in _bins(confidences, bins):
+        if members:
+            conf = fmean(confidences[i] for i in members)
+            acc = fmean(outcomes[i] for i in members)
+            total += len(members) / n * abs(conf - acc)
+    return total
+
+
+def reliability(confidences: Sequence[float], outcomes: Sequence[float], bins: int = 10) -> list[dict]:
+    """Per non-empty bin: its lower edge, answers, mean confidence, accuracy (the diagram)."""
+    return [
+        {"bin": lo, "n": len(m), "confidence": fmean(confidences[i] for i in m), "accuracy": fmean(outcomes[i] for i in m)}
+        for lo, m in _bins(confidences, bins)
+        if m
+    ]
+
+
+def _bins(confidences: Sequence[float], bins: int):
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        yield lo, [i for i, c in enumerate(confidences) if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+
+
+def paired_bootstrap(candidate: Sequence[float], baseline: Sequence[float], *, samples: int = 2000,
+                     seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
+    """(mean difference, low, high): the candidate's mean minus the baseline's over the same
+    incidents, with a percentile interval from resampling incidents (pairs kept together)."""
+    import numpy as np
+
+    diffs = np.asarray(candidate, dtype=float) - np.asarray(baseline, dtype=float)
+    if diffs.size == 0:
+        return 0.0, 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = diffs[rng.integers(0, diffs.size, size=(samples, diffs.size))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    return float(diffs.mean()), float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))

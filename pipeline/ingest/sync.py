@@ -186,7 +186,8 @@ def ingest(
         if progress:
             from tqdm import tqdm
 
-            docs = tqdm(docs, total=listing.total, desc=f"extract {summary.label}", unit="doc")
+            # disable=False: ours, not a library's (pipeline.logs turns those off through TQDM_DISABLE)
+            docs = tqdm(docs, total=listing.total, desc=f"extract {summary.label}", unit="doc", disable=False)
         seen: set[str] = set()
         for i, doc in enumerate(docs, 1):
             seen.add(doc.source_id)

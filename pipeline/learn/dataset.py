@@ -1,8 +1,18 @@
 """Q&A examples from stored incidents: the canonical triage questions, the one prompt format
 that training, evaluation and answering all share, and the stored train/held-out split.
 
-Every module that builds a prompt imports it from here, so that a model is always asked
-questions in exactly the shape it was trained on."""
+Two kinds of example per incident:
+- the seed's three questions, asked about the incident's own title and timeline summary. The
+  summary leaves out every event that states the root cause or the fix (a "Root cause: ..."
+  line, an event that repeats their words), so the answer is never copied from the context;
+- the served task: a symptom question written from the incident's early timeline and the
+  services it hit (never its cause or fix), the incidents retrieval finds for it with the
+  right one among them, and a grounded answer citing the right [n] with its cause and fix.
+  Its prompt is the answerer's (pipeline.serve.answer.build_prompt), so the model is trained
+  on exactly what it is served.
+
+Every module that builds a prompt imports it from here or from the answerer, so that a model
+is always asked questions in exactly the shape it was trained on."""
 
 from __future__ import annotations
 
@@ -57,13 +67,14 @@ def estimate_tokens(text: str) -> int:
     return n
 
 
-def timeline_summary(text: str, budget: int = TIMELINE_BUDGET) -> str:
+def timeline_summary(text: str, budget: int = TIMELINE_BUDGET, leave_out: str = "") -> str:
     """Condense a timeline to at most `budget` estimated tokens, deterministically.
 
     The first and last events (how it started, how it ended) are always kept; the rest are
     chosen by how much of the incident's story they carry, then put back in time order.
-    A repeated date is dropped from timestamps, since digits cost a token each."""
-    events = _events(text or "")
+    A repeated date is dropped from timestamps, since digits cost a token each. Events that
+    give away `leave_out` (the answer a prompt asks for) are dropped first."""
+    events = [e for e in _events(text or "") if not (leave_out and gives_away(e, leave_out))]
     if not events:
         return ""
     events = [_clip(e, EVENT_BUDGET) for e in _compact_dates(events)]
@@ -153,6 +164,68 @@ def _clip(text: str, budget: int) -> str:
     return " ".join(kept) + " …"
 
 
+# -- what a context must not give away -------------------------------------------------------
+
+# An event that names the answer outright: what the parser leaves in a timeline when a
+# document writes its cause or resolution inside it.
+_ANSWER_LABEL = re.compile(
+    r"^\W*(?:[\d:\-/T ]+(?:UTC|Z)?\s*)?(?:\*\*)?(?:root[ -]?causes?|(?:the )?cause[sd]?(?: by)?|contributing factors?|"
+    r"trigger|fix(?:e[sd])?|resolution|resolved by|remediation|permanent fix|lessons? learn(?:ed|t))\b\W*[:\-—–]",
+    re.I,
+)
+_WORD = re.compile(r"[a-z0-9_]+", re.I)
+# Words that say nothing about an incident in particular: they never make an event "repeat"
+# the cause or the fix.
+_COMMON = frozenset(
+    """the a an and or of to in on at for from by with was were is are be been had has have it its
+    this that these those we our they them their as after before when then than into out not no
+    all any some more most also but which while during over under up down via per new old""".split()
+)
+# A run of this many words shared with the answer means the event quotes it.
+_SHARED_RUN = 4
+# An event whose distinctive words are mostly the answer's restates it in other order.
+_SHARED_SHARE = 0.5
+
+
+def stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _words(text: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(text or "")]
+
+
+def gives_away(event: str, answer: str, share: float = _SHARED_SHARE) -> bool:
+    """Whether a timeline event states (part of) `answer`: it is labelled as a cause or fix,
+    quotes a run of the answer's words, or `share` of its distinctive words are the answer's."""
+    if _ANSWER_LABEL.match(event):
+        return True
+    if not answer.strip():
+        return False
+    words, answer_words = _words(event), _words(answer)
+    runs = {tuple(answer_words[i : i + _SHARED_RUN]) for i in range(len(answer_words) - _SHARED_RUN + 1)}
+    if any(tuple(words[i : i + _SHARED_RUN]) in runs for i in range(len(words) - _SHARED_RUN + 1)):
+        return True
+    distinctive = {w for w in words if w not in _COMMON and len(w) > 2}
+    shared = distinctive & {w for w in answer_words if w not in _COMMON}
+    return len(distinctive) >= 2 and len(shared) / len(distinctive) >= share
+
+
+def answer_text(incident: dict) -> str:
+    """What the questions ask for and a context must not contain: the cause and the fix.
+    (Service names stay: they are how a timeline says where things broke.)"""
+    return "\n".join(incident.get(k) or "" for k in ("root_cause", "fix"))
+
+
+def context_timeline(incident: dict, budget: int = TIMELINE_BUDGET) -> str:
+    """The incident's timeline summary without the events that give its cause or fix away."""
+    return timeline_summary(incident.get("timeline") or "", budget, leave_out=answer_text(incident))
+
+
 # -- prompts and answers ---------------------------------------------------------------------
 
 
@@ -160,7 +233,7 @@ def build_prompt(incident: dict, question_key: str) -> str:
     """The prompt for one incident and question, up to and including `### Answer:\\n`."""
     return PROMPT_TEMPLATE.format(
         title=(incident.get("incident_title") or "").strip(),
-        timeline=timeline_summary(incident.get("timeline") or ""),
+        timeline=context_timeline(incident),
         question=QUESTIONS[question_key],
     )
 
@@ -185,6 +258,134 @@ def category_of(answer: str) -> str | None:
     """The `[category]` a root-cause answer starts with, or None."""
     m = re.match(r"\s*\[([\w-]+)\]", answer)
     return m.group(1).lower() if m else None
+
+
+# -- the served task: symptom question, retrieved incidents, grounded answer --------------------
+
+# Events that say what people saw: the start of an incident as an engineer reports it.
+_SYMPTOM = re.compile(
+    r"alert|page|report|error|fail|timeout|time out|latenc|slow|5\d\d|4\d\d|down|unavailab|"
+    r"unreachab|spike|drop|stale|lag|crash|restart|oom|full|expire|refus|reject|degrad|missing|"
+    r"unable|cannot|can't|stuck|backlog|queue|high|low",
+    re.I,
+)
+# Events that tell how it ended or why: what an engineer cannot know when asking.
+_HINDSIGHT = re.compile(
+    r"solv|resolv|\bfix|mitigat|restor|roll(?:ed|ing)?[ -]?back|revert|recover|downgrad|upgrad|workaround|"
+    r"root cause|caused by|because|due to|identified|turned out|found that|post-?mortem|"
+    r"(?:issue|problem) was|^all times",
+    re.I,
+)
+# Markup a person would not type into a channel: HTML tags, images, link targets, bare URLs.
+_MARKUP = re.compile(r"<[^>\n]{0,1000}>|!\[[^\]\n]*\]\([^)\n]*\)|\]\([^)\n]*\)|https?://\S+", re.I)
+_TIMESTAMP = re.compile(
+    r"^(?:(?:\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,?"
+    r"(?: \d{4})?,?)[ T]*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)?\s*(?:(?-i:UTC|Z|[A-Z]{2,4}T)\b)?\s*[-–—:]?\s*",
+    re.I,
+)
+# How people type the question in a channel during an incident; chosen per incident by
+# hash, so the same incident always gets the same wording.
+SYMPTOM_TEMPLATES = (
+    "{symptoms} on {services}. Have we seen this before, and what fixed it?",
+    "seeing {symptoms} ({services}), what was it last time?",
+    "{services}: {symptoms}. Any past incident like this?",
+    "we have {symptoms} in {services} right now. What caused this before and how did we fix it?",
+)
+SYMPTOM_EVENTS = 2
+# Each symptom as short as people type it; the whole question stays a chat message.
+SYMPTOM_EVENT_WORDS = 14
+# Stricter than the seed context: a symptom event that shares even a third of its words with
+# the cause or fix paraphrases the diagnosis, not what was seen.
+SYMPTOM_SHARED_SHARE = 0.3
+
+
+def symptom_question(incident: dict) -> str:
+    """A question an on-call engineer could type at the start of this incident: its first
+    symptom events and the services hit, never its cause or fix (events that give them away,
+    or tell how it ended or why, are left out) and without markup. Empty when the timeline
+    says nothing usable."""
+    leave_out = answer_text(incident)
+    events = [_TIMESTAMP.sub("", _MARKUP.sub(" ", e).replace("[", "")).strip(" .;:") for e in _events(incident.get("timeline") or "")]
+    events = [re.sub(r"\s+", " ", e) for e in events if len(e) > 3 and not _HINDSIGHT.search(e)]
+    events = [e for e in events if not gives_away(e, leave_out, SYMPTOM_SHARED_SHARE)]
+    symptoms = [e for e in events if _SYMPTOM.search(e)][:SYMPTOM_EVENTS] or events[:1]
+    if not symptoms:
+        return ""
+    text = "; ".join(_first_sentence(e, SYMPTOM_EVENT_WORDS).rstrip(" .") for e in symptoms)
+    text = text[0].lower() + text[1:] if text[:2].istitle() else text
+    services = ", ".join(s.strip() for s in (incident.get("services_affected") or [])[:2] if s.strip())
+    template = SYMPTOM_TEMPLATES[_pick(incident, len(SYMPTOM_TEMPLATES))]
+    question = template.format(symptoms=text, services=services)
+    if not services or gives_away(question, leave_out, share=1.1):  # the names run into a quote
+        template = template.replace(" on {services}", "").replace(" ({services})", "").replace(
+            "{services}: ", "").replace(" in {services}", "")
+        question = template.format(symptoms=text, services="")
+    return question
+
+
+def _pick(incident: dict, n: int, salt: str = "") -> int:
+    key = f"{incident.get('source')}\x00{incident.get('source_id')}\x00{salt}"
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") % n
+
+
+def _first_sentence(text: str, max_words: int = 30) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", text, maxsplit=1)[0]
+    words = sentence.split()
+    if len(words) > max_words:
+        sentence = " ".join(words[:max_words]) + " …"
+    return sentence.rstrip()
+
+
+def grounded_answer(incident: dict, number: int) -> str:
+    """The served task's reference answer: which retrieved incident this is, citing it as
+    [number], with its cause and fix exactly as the prompt shows them (the answerer's
+    `condense`), so that every word the model learns to write is in front of it."""
+    from pipeline.serve.answer import condense
+
+    shown = condense(number, incident).splitlines()
+    title = (incident.get("incident_title") or "a past incident").strip().rstrip(".")
+    parts = [f"This looks like [{number}] {title}."]
+    for label in ("Cause", "Fix"):
+        value = next((line[len(label) + 2:] for line in shown if line.startswith(f"{label}: ")), "")
+        value = value.removesuffix(" …").rstrip(" .,;:")  # a clipped field ends at its last whole word
+        if value:
+            parts.append(f"{label}: {value} [{number}].")
+    return " ".join(parts)
+
+
+def served_hits(incident: dict, hits: list, k: int = 3) -> tuple[list, int]:
+    """The retrieved incidents with the right one among them, at a position chosen per
+    incident and the distractors in retrieval order around it. Retrieval finds the right one
+    first for most symptom questions (measured on ../shared/corpus: 160 of 193); left there,
+    the model would learn to cite [1] rather than to read. Returns (hits, its 1-based [n])."""
+    from pipeline.serve.retrieve import Hit
+
+    found = [h for h in hits if h.incident.get("id") == incident.get("id")]
+    right = found[0] if found else Hit(incident=incident, score=0.0, similarity=None, vector_rank=None, keyword_rank=None)
+    others = [h for h in hits if h is not right][: k - 1]
+    position = _pick(incident, len(others) + 1, "position")
+    return others[:position] + [right] + others[position:], position + 1
+
+
+def served_example(incident: dict, hits: list) -> dict | None:
+    """One retrieval-augmented example: the answerer's prompt for the incident's symptom
+    question over `hits` (what retrieval returned for it), answered from the right one."""
+    from pipeline.serve.answer import build_prompt as served_prompt
+
+    question = symptom_question(incident)
+    if not question or not ((incident.get("root_cause") or "").strip() or (incident.get("fix") or "").strip()):
+        return None
+    hits, number = served_hits(incident, hits)
+    return {
+        "prompt": served_prompt(question, hits),
+        "completion": grounded_answer(incident, number),
+        "question": "served",
+        "incident_id": incident.get("id"),
+        "source": incident["source"],
+        "source_id": incident["source_id"],
+        "cited": number,
+    }
 
 
 def examples_for(incident: dict) -> list[dict]:
@@ -234,13 +435,25 @@ def assign_splits(db, incidents: list[dict]) -> dict[tuple[str, str], str]:
     return {(i["source"], i["source_id"]): stored[(i["source"], i["source_id"])] for i in incidents}
 
 
-def build_dataset(db, source: str | None = None) -> dict[str, list[dict]]:
-    """{'train': [...], 'heldout': [...]} examples from the live incidents in `db`."""
+def build_dataset(db, source: str | None = None, retriever=None) -> dict[str, list[dict]]:
+    """{'train': [...], 'heldout': [...]} examples from the live incidents in `db`.
+
+    With a `retriever` (pipeline.serve.retrieve.Retriever), each training incident also gets
+    its served-task example. Its distractors come from the training side only: a held-out
+    incident's cause and fix never appear in a training prompt."""
     incidents = db.incidents(source=source)
     splits = assign_splits(db, incidents)
     out: dict[str, list[dict]] = {"train": [], "heldout": []}
+    heldout_ids = {i["id"] for i in incidents if splits[(i["source"], i["source_id"])] == "heldout"}
     for incident in incidents:
-        out[splits[(incident["source"], incident["source_id"])]].extend(examples_for(incident))
+        side = splits[(incident["source"], incident["source_id"])]
+        out[side].extend(examples_for(incident))
+        if retriever is not None and side == "train":
+            question = symptom_question(incident)
+            if question:
+                example = served_example(incident, retriever.search(question, k=3, exclude_ids=heldout_ids))
+                if example:
+                    out[side].append(example)
     return out
 
 
@@ -251,11 +464,11 @@ def heldout_incidents(db) -> list[dict]:
     return [i for i in incidents if splits[(i["source"], i["source_id"])] == "heldout"]
 
 
-def write_dataset(db, out_dir: str | Path) -> dict[str, int]:
+def write_dataset(db, out_dir: str | Path, retriever=None) -> dict[str, int]:
     """Write train.jsonl and heldout.jsonl under out_dir; return example counts."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = build_dataset(db)
+    data = build_dataset(db, retriever=retriever)
     for name, rows in data.items():
         with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as fh:
             for row in rows:

@@ -18,9 +18,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-import click
-
 from pipeline.embedded import EMBEDDED_LLM
+from pipeline.flags import flag
 
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 LORA = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
@@ -36,26 +35,36 @@ CPU_NF4 = False
 ProgressFn = Callable[[int, int, float, float], None]  # (step, total, loss, eta_s)
 
 
-class TrainError(click.ClickException):
-    """A run that cannot start (no model, no incidents, no GPU): one clear line, no
-    traceback, nothing stored is touched."""
+class TrainError(RuntimeError):
+    """A run that cannot start (no model, no incidents, no GPU): its message is one clear
+    line for the person who started it; nothing stored is touched."""
+
 
 
 @dataclass
 class TrainConfig:
-    """The training flags of `postmortem train` (its --source flags sync first, in the CLI)."""
+    """The flags of `postmortem train` are these fields (pipeline.cli.options_from)."""
 
     db: str | None = None
-    base_model: str = EMBEDDED_LLM
-    output_dir: str | None = None  # default: <db folder>/models/<model name>
-    epochs: float = 2.0
-    max_steps: int = -1  # > 0 overrides epochs
-    batch_size: int = 8
-    learning_rate: float | None = None  # None: default_learning_rate(base_model)
-    max_length: int = 384
-    seed: int = 42
-    resume: bool = False
-    require_gpu: bool = False
+    base_model: str = flag(EMBEDDED_LLM,
+        "The embedded SmolLM2-135M-Instruct, a .gguf file, a local folder, or a hub id "
+        "(e.g. mistralai/Mistral-7B-Instruct-v0.3 on a GPU).")
+    output_dir: str | None = flag(None,
+        "Checkpoints, and the result in OUTPUT_DIR/final (default: <db folder>/models/<model name>).")
+    epochs: float = flag(2.0, "Passes over the training split.")
+    max_steps: int = flag(-1, "Stop after this many steps; > 0 overrides --epochs.")
+    batch_size: int = flag(8, "Examples per step.")
+    learning_rate: float | None = flag(None,
+        "Peak learning rate, cosine decay (default: 1e-3 for the embedded model, 2e-4 for others).")
+    # The served-task examples are the answerer's prompt (instructions, three incidents) plus a
+    # cited answer: 411 tokens median, 487 at most on ../shared/corpus; at 384 their answers were
+    # cut off. The seed examples (131 median) are batched apart by length, so they stay cheap.
+    max_length: int = flag(512, "Longer examples are cut to this many tokens.")
+    seed: int = flag(42, "Seed for initialisation and batch order.")
+    resume: bool = flag(False, "Continue from the last checkpoint in --output-dir.")
+    require_gpu: bool = flag(False, "Fail unless a CUDA GPU is available.")
+    served_examples: bool = flag(True,
+        "Also train the served task: symptom questions over retrieved incidents, answered citing [n].")
 
 
 def default_learning_rate(base_model: str | None) -> float:
@@ -95,21 +104,20 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None, *, job_id:
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if config.require_gpu and device != "cuda":
-        raise TrainError("--require_gpu was given but no CUDA GPU is available")
+        raise TrainError("--require-gpu was given but no CUDA GPU is available")
     if config.resume and not config.output_dir:
-        raise TrainError("--resume needs the --output_dir of the run to continue")
+        raise TrainError("--resume needs the --output-dir of the run to continue")
     checkpoint = _resume_point(config.output_dir) if config.resume else None
     db = Database(config.db or default_db_path())
     try:
+        if not db.count_incidents():
+            raise TrainError("no incidents to train on: run `postmortem extract` first (or give `train` a --source)")
+        _check_base_model(config.base_model)
         name = _model_name(config)
         config = replace(config, output_dir=_output_dir(config, db, name))
-        data = build_dataset(db)
+        data = build_dataset(db, retriever=_retriever(db) if config.served_examples else None)
         if not data["train"]:
-            raise TrainError(
-                "no incidents to train on: run `postmortem extract` first (or give `train` a --source)"
-                if not db.count_incidents()
-                else "every stored incident is in the held-out split: extract more post-mortems"
-            )
+            raise TrainError("every stored incident is in the held-out split: extract more post-mortems")
         run = prepare(config, data["train"], device=device, on_progress=on_progress)
         started = time.perf_counter()
         run.trainer.train(resume_from_checkpoint=checkpoint)
@@ -198,6 +206,26 @@ def _finish(config: TrainConfig, run: "Run", data: dict, wall: float, device: st
     return report
 
 
+def _check_base_model(name: str) -> None:
+    """A model that is not there fails in a second, before the served examples' retrieval
+    loads the embedder and the index."""
+    from pipeline.embedded import ModelNotFound
+    from pipeline.learn.base_model import load_tokenizer
+
+    try:
+        load_tokenizer(name)
+    except ModelNotFound as exc:
+        raise TrainError(str(exc)) from None
+
+
+def _retriever(db):
+    """The served task's retrieval, as the answerer does it (the index is brought up to date
+    with the database first)."""
+    from pipeline.serve.retrieve import Retriever
+
+    return Retriever(db)
+
+
 def _resume_point(output_dir: str) -> str:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -241,7 +269,7 @@ def prepare(config: TrainConfig, examples: list[dict], *, device: str, on_progre
     prefer_passive_omp_waits()
     from datasets import Dataset
     from peft import LoraConfig, prepare_model_for_kbit_training
-    from transformers import set_seed
+    from transformers import PrinterCallback, set_seed
     from trl import SFTConfig
 
     from pipeline.learn.base_model import load_model, load_tokenizer
@@ -287,6 +315,8 @@ def prepare(config: TrainConfig, examples: list[dict], *, device: str, on_progre
         save_total_limit=2,
         report_to="none",
         dataloader_num_workers=0,
+        # The caller shows progress (on_progress): one bar of ours, not the trainer's.
+        disable_tqdm=True,
     )
     peft_config = LoraConfig(task_type="CAUSAL_LM", target_modules=LORA_TARGETS, **LORA)
     dataset = Dataset.from_list([{"prompt": e["prompt"], "completion": e["completion"]} for e in examples])
@@ -300,6 +330,9 @@ def prepare(config: TrainConfig, examples: list[dict], *, device: str, on_progre
         callbacks=[log],
     )
     trainer.step_log = log
+    # Without its tqdm bar the trainer prints every log dict to stdout; the caller's
+    # on_progress is the one report of progress.
+    trainer.remove_callback(PrinterCallback)
     return Run(trainer=trainer, tokenizer=tokenizer, log=log, quantized=quantize)
 
 

@@ -15,6 +15,7 @@ def test_retrain_end_to_end_promotes_and_swaps_model(make_bot, slack, db_path, m
     # Whatever one step of training scores, let the gate promote it: this test is about the
     # plumbing (the gate's own decision is tested in tests/pipeline).
     monkeypatch.setenv("POSTMORTEM_GATE_MARGIN", "-1")
+    monkeypatch.setenv("POSTMORTEM_GATE_MIN_HELDOUT", "1")  # eval_limit=1: one incident decides here
     bot, _ = make_bot(BotConfig(retrain=TINY))
     assert bot.answering.answerer.model_id is None  # the base model answers at first
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.evaluate.retrieval import QueryFileError, evaluate_retrieval, read_queries
-from pipeline.evaluate.harness import EvalConfig, EvalError, evaluate, with_context
+from pipeline.evaluate.harness import SERVED_METRICS, EvalConfig, EvalError, evaluate
 from pipeline.serve.index import rebuild_index
 from storage import Database
 from storage.models import ModelStore
@@ -33,27 +33,53 @@ def eval_db(incident_db, embedder):
 
 
 def test_eval_run_on_the_base_model(eval_db, tmp_path):
-    report = evaluate(eval_db, EvalConfig(max_tokens=12, output_dir=str(tmp_path / "out")))
+    progress = []
+    report = evaluate(eval_db, EvalConfig(max_tokens=12, output_dir=str(tmp_path / "out")),
+                      progress=lambda *a: progress.append(a))
 
     assert report.n_incidents == 2 and report.model_id is None
+    assert progress == [(0, 2), (1, 2), (2, 2)]
     assert list(report.results) == ["base", "base+retrieval", "retrieval-only"]
+    seed = report.results["base"]
+    assert set(seed) == {"category_em", "fix_rougeL", "services_f1", "mean", "n"}
+    for name in ("base+retrieval", "retrieval-only"):
+        assert set(report.results[name]) == {*SERVED_METRICS, "mean", "n"}
     for row in report.results.values():
-        assert set(row) == {"category_em", "fix_rougeL", "services_f1", "mean", "n"}
-        assert all(0.0 <= row[m] <= 1.0 for m in ("category_em", "fix_rougeL", "services_f1", "mean"))
-    # Retrieval-only answers with the nearest *other* incident: kafka-disk gets its twin's
-    # identical fields (1.0), cert-expiry, the only security incident, can't get its category.
-    # Had the incident itself been retrieved, category EM would be 1.0.
-    baseline = report.results["retrieval-only"]
-    assert baseline["category_em"] == 0.5
-    assert baseline["n"] == {"category_em": 2, "fix_rougeL": 2, "services_f1": 2}
+        assert all(0.0 <= v <= 1.0 for k, v in row.items() if k != "n")
+    # Retrieval-only answers with the nearest *other* incident, as the evidence answer: it
+    # cites [1] and says only what that incident says.
+    evidence = report.results["retrieval-only"]
+    assert evidence["cites"] == 1.0 and evidence["faithfulness"] == 1.0
+    assert evidence["n"]["category"] == 2
 
     stored = ModelStore(eval_db).eval_run(report.run_id)
     assert stored["results"] == report.results and stored["n_incidents"] == 2
-    assert stored["details"]["calibration"]["n"] == 2
-    assert sorted(sid for _, sid in stored["details"]["heldout"]) == sorted(HELDOUT)
+    details = stored["details"]
+    assert details["calibration"]["n"] == 2
+    assert sorted(sid for _, sid in details["heldout"]) == sorted(HELDOUT)
+    # Per-incident scores, aligned with the held-out incidents, for the gate's paired test.
+    assert len(details["per_incident"]["base+retrieval"]["category"]) == 2
+    assert details["served"]["system"] == "base+retrieval"
+    assert 0.0 <= details["served"]["ece"] <= 1.0
     assert json.loads(Path(report.json_path).read_text())["results"] == report.results
-    assert Path(report.chart_path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "retrieval-only" in report.table() and "category EM" in report.table()
+    for png in (report.chart_path, report.reliability_path):
+        assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = report.table()
+    assert "retrieval-only" in table and "category EM" in table and "faithful" in table and "ECE" in table
+
+
+def test_served_task_never_shows_the_incident_itself(eval_db, tmp_path):
+    """The symptom question is asked over the other incidents: kafka-disk's twin can be
+    found, kafka-disk itself never (it is not in the index in service either)."""
+    from pipeline.learn.dataset import heldout_incidents, symptom_question
+    from pipeline.serve.retrieve import Retriever
+
+    retriever = Retriever(eval_db)
+    for incident in heldout_incidents(eval_db):
+        question = symptom_question(incident)
+        assert question and incident["root_cause"] not in question
+        hits = retriever.search(question, k=3, exclude_ids={incident["id"]})
+        assert incident["id"] not in {h.incident["id"] for h in hits}
 
 
 def test_eval_run_on_a_fine_tuned_candidate(eval_db, tmp_path, tiny_adapter):
@@ -62,7 +88,7 @@ def test_eval_run_on_a_fine_tuned_candidate(eval_db, tmp_path, tiny_adapter):
     model_id = store.add_candidate(name="tiny", base_model="embedded", adapter_path=str(folder),
                                    gguf_adapter_path=str(gguf_path), report={})
     report = evaluate(eval_db, EvalConfig(model=model_id, max_tokens=8, limit=1, output_dir=str(tmp_path)))
-    assert list(report.results) == ["base", "fine-tuned", "fine-tuned+retrieval", "retrieval-only"]
+    assert list(report.results) == ["base", "fine-tuned", "base+retrieval", "fine-tuned+retrieval", "retrieval-only"]
     assert report.model_id == model_id and store.get(model_id)["eval_run_id"] == report.run_id
     # The Answerer of this model now uses the calibration fitted in this run.
     from pipeline.serve.answer import load_calibration
@@ -70,14 +96,19 @@ def test_eval_run_on_a_fine_tuned_candidate(eval_db, tmp_path, tiny_adapter):
     assert load_calibration(store, model_id).n == 1
 
 
-def test_with_context_adds_retrieved_incidents_to_the_training_prompt():
-    from pipeline.learn.dataset import build_prompt
+def test_eval_scores_with_the_configured_taxonomy(eval_db, tmp_path):
+    """A custom category from postmortem.toml is a category the evaluation knows."""
+    config = tmp_path / "postmortem.toml"
+    config.write_text('[taxonomy]\ncategories = { queueing = "message queues backing up" }\n')
+    from pipeline.evaluate.harness import _taxonomy
+    from pipeline.ingest.taxonomy import Taxonomy
 
-    prompt = build_prompt(dict(INCIDENTS[0]), "fix")
-    out = with_context(prompt, "<incident>\n[1] X\n</incident>")
-    assert out.startswith(prompt.split("\n\n### Question:")[0])
-    assert "Similar past incidents:\n<incident>\n[1] X\n</incident>\n\n### Question:\nHow was it fixed?" in out
-    assert out.endswith("### Answer:\n")
+    assert Taxonomy.default().normalize("queueing") is None  # what eval scored with before
+    assert _taxonomy(str(config)).normalize("queueing") == "queueing"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[taxonomy]\nfallback = "nonsense"\n')
+    with pytest.raises(EvalError, match="fallback"):
+        evaluate(eval_db, EvalConfig(config=str(bad), limit=1, output_dir=str(tmp_path)))
 
 
 def test_eval_errors_are_clear(tmp_path, eval_db):

@@ -4,15 +4,32 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.evaluate.harness import EvalConfig, EvalError
-from pipeline.evaluate.gate import GateConfig, decide, gate
+from pipeline.evaluate.gate import GateConfig, compare, decide, gate
 from storage.models import ModelStore
 
 
-def test_decide_needs_more_than_the_margin():
-    assert decide(0.50, 0.40, 0.05)
-    assert not decide(0.45, 0.40, 0.05)  # equal to baseline + margin is not beating it
-    assert not decide(0.40, 0.40, 0.0)
-    assert decide(0.39, 0.40, -0.02)
+def test_decide_needs_the_interval_above_the_margin():
+    assert decide(0.06, 0.05)
+    assert not decide(0.05, 0.05)  # equal to the margin is not beating it
+    assert not decide(-0.01, 0.0)
+    assert decide(-0.01, -0.02)
+
+
+def _run(candidate, baseline):
+    return {"details": {"per_incident": {"fine-tuned+retrieval": {"category": candidate},
+                                         "base+retrieval": {"category": baseline}}}}
+
+
+def test_compare_is_paired_and_its_interval_is_the_noise():
+    # The same one-in-ten improvement: an interval that excludes zero at 200 incidents, not at 10.
+    few = compare(_run([1.0] + [0.0] * 9, [0.0] * 10), "served_category", "fine-tuned", "base")
+    many = compare(_run(([1.0] + [0.0] * 9) * 20, [0.0] * 200), "served_category", "fine-tuned", "base")
+    assert few["difference"] == pytest.approx(0.1) and many["difference"] == pytest.approx(0.1)
+    assert few["interval"][0] <= 0.0 < many["interval"][0]
+    assert many["interval"][1] - many["interval"][0] < few["interval"][1] - few["interval"][0]
+    # Pairs stay together; incidents a system was not scored on are left out of both.
+    skipped = compare(_run([1.0, None, 0.0], [0.0, 1.0, None]), "served_category", "fine-tuned", "base")
+    assert skipped["n"] == 1 and skipped["interval"] == (1.0, 1.0)
 
 
 @pytest.fixture
@@ -33,28 +50,37 @@ def _candidate(store, tiny_adapter, name):
 
 def test_gate_promotes_only_a_candidate_that_beats_the_serving_model(registry_db, tiny_adapter, tmp_path):
     store = ModelStore(registry_db)
-    quick = lambda: EvalConfig(max_tokens=4, output_dir=str(tmp_path))  # noqa: E731
+    eval_config = EvalConfig(max_tokens=4, output_dir=str(tmp_path))
 
     first = _candidate(store, tiny_adapter, "first")
-    result = gate(registry_db, first, GateConfig(metric="fix_rougeL", margin=-1.0), eval_config=quick())
+    # One held-out incident: too few to decide; the candidate stays a candidate.
+    result = gate(registry_db, first, GateConfig(metric="fix_rougeL", margin=-1.0), eval_config=eval_config)
+    assert not result.promoted and not result.decided and result.n == 1
+    assert "too few held-out incidents to decide (1 < 20)" in result.gate_reason
+    assert store.get(first)["status"] == "candidate"
+    assert eval_config.model is None  # the caller's config is not the gate's to change
+
+    result = gate(registry_db, first, GateConfig(metric="fix_rougeL", margin=-1.0, min_heldout=1), eval_config=eval_config)
     # No current model yet: the base model is the one to beat.
-    assert result.promoted and result.baseline == "base"
+    assert result.promoted and result.decided and result.baseline == "base"
     assert store.current()["id"] == first
     run = store.eval_run(result.eval_run_id)
-    assert result.candidate_score == run["results"]["fine-tuned"]["fix_rougeL"]
-    assert result.baseline_score == run["results"]["base"]["fix_rougeL"]
-    assert {"promoted", "model_name", "gate_reason"} <= set(result.to_dict())
+    # The same incidents' scores as the stored table (which rounds to 4 places).
+    assert result.candidate_score == pytest.approx(run["results"]["fine-tuned"]["fix_rougeL"], abs=1e-4)
+    assert result.baseline_score == pytest.approx(run["results"]["base"]["fix_rougeL"], abs=1e-4)
+    assert "paired bootstrap, n=1" in result.gate_reason
+    assert {"promoted", "model_name", "gate_reason", "interval"} <= set(result.to_dict())
 
     second = _candidate(store, tiny_adapter, "second")
-    result = gate(registry_db, second, GateConfig(metric="mean", margin=1.0), eval_config=quick())
+    result = gate(registry_db, second, GateConfig(metric="served_mean", margin=1.0, min_heldout=1), eval_config=eval_config)
     # Compared with the current model in the same run, and no score beats it by 1.0.
     assert not result.promoted and result.baseline == "current"
-    assert "current" in store.eval_run(result.eval_run_id)["results"]
+    assert "current+retrieval" in store.eval_run(result.eval_run_id)["results"]
     assert "does not beat the current model" in result.gate_reason
     assert store.get(second)["status"] == "rejected" and store.current()["id"] == first
 
     with pytest.raises(EvalError, match="already the current model"):
-        gate(registry_db, first, eval_config=quick())
+        gate(registry_db, first, eval_config=eval_config)
     with pytest.raises(EvalError, match="unknown gate metric"):
         gate(registry_db, second, GateConfig(metric="bleu"))
 

@@ -1,20 +1,29 @@
 import json
+import re
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.learn.dataset import (
     QUESTIONS,
     answer_for,
+    answer_text,
     build_dataset,
     build_prompt,
     category_of,
+    context_timeline,
     estimate_tokens,
     examples_for,
+    gives_away,
+    served_example,
+    served_hits,
     split_of,
+    symptom_question,
     timeline_summary,
 )
 from storage import Database
+from tests.paths import SAMPLES, SHARED
 
 POOL = {
     "source": "acme",
@@ -137,3 +146,129 @@ def test_timeline_shapes_the_parser_produces():
     assert timeline_summary(dashed) == "2024-11-04 09:12 flag enforce_mfa_v2 set to 100%\n10:05 recovered"
     stacked = "13:00\nDeploy starts.\n13:02\n13:04\nPaged.\n2024-01-01 14:00 UTC\nRolled back."
     assert timeline_summary(stacked) == "13:00 Deploy starts.\n13:04 Paged.\n2024-01-01 14:00 Rolled back."
+
+
+# -- the context never gives the answer away -------------------------------------------------
+
+LEAKY = {
+    **POOL,
+    "timeline": (
+        "11:30 Campaign email sent\n"
+        "12:04 First too many clients errors; 5xx rate 4%\n"
+        "12:20 Root cause: the pooler limit was too low for the pod count\n"
+        "12:40 Raised max_client_conn to 2000 and capped the HPA at 60 pods\n"
+        "12:51 5xx rate back to baseline\n"
+    ),
+}
+
+
+def _runs(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9_]+", (text or "").lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_context_leaves_out_the_cause_and_fix():
+    prompt = build_prompt(LEAKY, "fix")
+    context = prompt.split("### Question:")[0]
+    assert "Root cause" not in context
+    assert "max_client_conn" not in context  # the fix restated as an event
+    assert "First too many clients errors" in context and "back to baseline" in context
+    assert context_timeline(LEAKY) == "11:30 Campaign email sent\n12:04 First too many clients errors; 5xx rate 4%\n12:51 5xx rate back to baseline"
+    # The filter works on events, not on the rest of the story.
+    assert not gives_away("12:04 First too many clients errors; 5xx rate 4%", answer_text(LEAKY))
+    assert gives_away("**Resolution:** restarted it", "")
+
+
+@pytest.mark.parametrize("corpus", ["samples", "shared"])
+def test_no_context_or_symptom_question_quotes_its_answer(tmp_path, corpus):
+    """On every parsed post-mortem (the samples, and the real corpus when present): neither
+    the seed prompt's context nor the symptom question shares a run of five words with the
+    incident's cause or fix."""
+    from pipeline.ingest.extractors.local import LocalFolder
+    from pipeline.ingest.sync import ingest
+
+    folders = [SAMPLES / org for org in ("acme-pay", "orbitstream", "kelpcloud")] if corpus == "samples" else [SHARED]
+    if not all(f.is_dir() for f in folders):
+        pytest.skip(f"{corpus} corpus not present")
+    db = Database(tmp_path / "pm.db")
+    for folder in folders:
+        ingest(db, LocalFolder(folder))
+    incidents = db.incidents()
+    assert len(incidents) >= 40
+    questions = 0
+    for incident in incidents:
+        answer = _runs(answer_text(incident))
+        assert not _runs(context_timeline(incident)) & answer, incident["source_id"]
+        question = symptom_question(incident)
+        assert not _runs(question) & answer, incident["source_id"]
+        questions += bool(question)
+        assert symptom_question(incident) == question  # deterministic
+    # Prose-only timelines give none (measured: 43 of 45 samples, 217 of 286 on the shared corpus).
+    assert questions >= 0.7 * len(incidents)
+    db.close()
+
+
+# -- the served task -------------------------------------------------------------------------
+
+
+def _hit(incident, similarity=0.5):
+    from pipeline.serve.retrieve import Hit
+
+    return Hit(incident=incident, score=similarity, similarity=similarity, vector_rank=1, keyword_rank=None)
+
+
+def test_symptom_question_is_what_was_seen():
+    question = symptom_question({**LEAKY, "id": 1})
+    assert "too many clients" in question and "payments-api" in question
+    assert "max_client_conn" not in question and "pooler" not in question
+    assert symptom_question({**POOL, "timeline": ""}) == ""
+    # Hindsight (how it ended, why) and markup are not what someone types mid-incident.
+    messy = {**POOL, "timeline": (
+        '09:00 <img alt="dashboard" src="https://x.example/a.png" /> latency alerts on checkout\n'
+        "09:10 pgbouncer downgraded, which solved the issue\n"
+        "09:12 errors back to normal after the rollback\n")}
+    question = symptom_question(messy)
+    assert "latency alerts on checkout" in question
+    assert "<" not in question and "http" not in question and "downgraded" not in question and "rollback" not in question
+
+
+def test_served_example_uses_the_answerers_prompt_and_cites_the_right_incident():
+    from pipeline.serve.answer import build_prompt as served_prompt
+
+    right = {**LEAKY, "id": 7, "root_cause": POOL["root_cause"].rstrip(".") + " during the campaign's traffic peak."}
+    others = [{**POOL, "id": 10 + i, "source_id": f"other-{i}", "incident_title": f"Other incident {i}",
+               "root_cause": f"Unrelated cause number {i}.", "fix": f"Unrelated fix number {i}."} for i in range(3)]
+    # Retrieval missed it: it takes a distractor's place.
+    example = served_example(right, [_hit(o) for o in others])
+    n = example["cited"]
+    hits, number = served_hits(right, [_hit(o) for o in others])
+    assert number == n and hits[n - 1].incident is right and len(hits) == 3
+    assert example["prompt"] == served_prompt(symptom_question(right), hits)
+    assert example["completion"].startswith(f"This looks like [{n}] {right['incident_title']}.")
+    # The cause and fix as the prompt shows them (clipped to the answerer's field length).
+    cause = re.search(r"Cause: (.*?) \[\d\]\.", example["completion"]).group(1)
+    assert right["root_cause"].startswith(cause) and len(cause) < len(right["root_cause"]) - 10
+    assert f"Cause: {cause} …" in example["prompt"]  # every word it writes is shown to it
+    assert f"Fix: {right['fix'].rstrip('.')} [{n}]." in example["completion"]
+    # Found by retrieval or not, it sits at the incident's own position, the others in order.
+    found = [_hit(others[0]), _hit(right), _hit(others[1])]
+    hits, number = served_hits(right, found)
+    assert number == n and [h.incident["id"] for h in hits if h.incident is not right] == [10, 11]
+    # Over many incidents every position is used.
+    assert {served_hits({**right, "source_id": f"x{i}"}, found)[1] for i in range(30)} == {1, 2, 3}
+    assert served_example({**right, "root_cause": "", "fix": ""}, found) is None
+
+
+def test_build_dataset_adds_served_examples_with_training_side_distractors(incident_db):
+    from pipeline.serve.retrieve import Retriever
+
+    data = build_dataset(incident_db, retriever=Retriever(incident_db))
+    served = [e for e in data["train"] if e["question"] == "served"]
+    seed_keys = {e["source_id"] for e in data["train"] if e["question"] != "served"}
+    assert served and {e["source_id"] for e in served} <= seed_keys
+    assert not [e for e in data["heldout"] if e["question"] == "served"]
+    heldout_titles = {i["incident_title"] for i in incident_db.incidents()
+                      if i["source_id"] in {e["source_id"] for e in data["heldout"]}}
+    for e in served:
+        assert f"[{e['cited']}]" in e["completion"]
+        assert not any(t in e["prompt"] for t in heldout_titles)

@@ -6,12 +6,13 @@ import math
 from pathlib import Path
 
 import numpy as np
+import click
 import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.learn.dataset import split_of
-from pipeline.learn.train import TrainConfig, train
+from pipeline.learn.train import TrainConfig, TrainError, train
 from storage import Database
 from storage.models import ModelStore
 
@@ -50,12 +51,13 @@ def train_db(tmp_path):
     return path
 
 
-def test_training_smoke_run(train_db, tmp_path, embedded_base):
+def test_training_smoke_run(train_db, tmp_path, embedded_base, capfd):
     progress = []
     out = tmp_path / "ckpt"
     config = TrainConfig(db=str(train_db), output_dir=str(out), max_steps=8, batch_size=4,
                          learning_rate=2e-3, max_length=128, seed=0)
     report = train(config, on_progress=lambda *a: progress.append(a))
+    assert "'loss'" not in capfd.readouterr().out  # progress goes to on_progress, not printed logs
 
     # The held-out incidents stayed out of training.
     n_train = sum(split_of("test", f"inc-{i}") == "train" for i in range(10))
@@ -126,9 +128,12 @@ def test_clear_errors(tmp_path, train_db):
     import torch
 
     if not torch.cuda.is_available():
-        assert "--require_gpu" in run("--db", str(train_db), "--require_gpu")
+        assert "--require-gpu" in run("--db", str(train_db), "--require_gpu")  # the seed's spelling works
     assert "no such GGUF file" in run("--db", str(train_db), "--base_model", str(tmp_path / "none.gguf"))
     assert "could not be loaded" in run("--db", str(train_db), "--base_model", "no-such-org/no-such-model")
     assert "no checkpoint" in run("--db", str(train_db), "--output_dir", str(tmp_path / "x"), "--resume")
     # `train --source` syncs first, through the same sync as `extract` (train() never extracts).
     assert "--source dir needs --path" in run("--db", str(train_db), "--source", "dir")
+    with pytest.raises(TrainError, match="no incidents") as raised:
+        train(TrainConfig(db=str(tmp_path / "empty2.db")))
+    assert not isinstance(raised.value, click.ClickException)  # a domain error; the CLI words it
