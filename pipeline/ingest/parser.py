@@ -269,6 +269,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             [*prose_pool, ("prose: fix", fix), (blocks_origin(by_field, "detection"), causes_in_detection(joined("detection"))),
              ("timeline", timeline_raw), ("title", title_text)],
         )
+        if not root_cause:
+            root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
         contributing = clean_field(joined("contributing"))
         if contributing:
             # The trigger the prose names, then the factors listed under their own heading.
@@ -366,6 +368,26 @@ def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, 
         if any(found.startswith(s) for s in sentences(text or "")):
             return found, name
     return found, "prose"
+
+
+# Sections that tell the incident's story in order, so their opening sentences name the trigger
+# even when no sentence says "caused by": "Context", "Background", "What happened".
+STORY_LABEL = re.compile(r"^(?:context|background|what\s+happened\??)$", re.I)
+
+
+def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 2) -> tuple[str, str]:
+    """The first sentences of the document's story, as the cause of last resort: a clear
+    write-up with no cause wording still opens on what set the incident off."""
+    pools = [("prose: summary", summary)]
+    pools += [(f"prose: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
+    pools.append(("prose", preamble))
+    for origin, text in pools:
+        found = sentences(clean_field(text))
+        # Timestamped entries are a timeline, not a story; a suspicion or a template's
+        # instructions are no cause. Any of those and the section says nothing certain.
+        if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
+            return " ".join(found[:limit]), origin
+    return "", ""
 
 
 def causes_in_detection(text: str) -> str:

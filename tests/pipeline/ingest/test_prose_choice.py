@@ -155,3 +155,46 @@ We re-attached the volume and re-queued the failed jobs.
 """
     cause = parse(doc, source_id="reports.md").fields["root_cause"]
     assert cause.startswith("On Tuesday morning the shared scratch volume was detached from the build host. This caused")
+
+
+STORY_ONLY = """# Search results empty for an afternoon
+
+## Context
+
+- The indexer was moved to the new queue cluster on Tuesday morning.
+- Its consumer group name was left at the old value, so it read from an empty topic.
+- Searches returned nothing new for four hours.
+
+## Resolution
+
+We renamed the consumer group and re-indexed the backlog.
+"""
+
+STORY_HEDGED = STORY_ONLY.replace(
+    "- Its consumer group", "- We suspect the consumer group"
+)
+
+STORY_AS_TIMELINE = """# Search results empty for an afternoon
+
+## Background
+
+2031-05-06 10:02 UTC: indexer moved to the new queue cluster.
+2031-05-06 14:10 UTC: searches reported stale.
+
+## Resolution
+
+We renamed the consumer group and re-indexed the backlog.
+"""
+
+
+def test_a_story_without_cause_wording_opens_on_its_cause():
+    parsed = parse(STORY_ONLY)
+    assert parsed.reason is None
+    assert parsed.fields["root_cause"].startswith("The indexer was moved to the new queue cluster")
+    assert "consumer group name was left" in parsed.fields["root_cause"]
+    assert parsed.provenance["root_cause"] == "prose: context"
+
+
+@pytest.mark.parametrize("text", [STORY_HEDGED, STORY_AS_TIMELINE], ids=["hedged", "timestamped"])
+def test_a_suspicion_or_a_bare_timeline_is_no_story_cause(text):
+    assert parse(text).reason == "no-root-cause"
