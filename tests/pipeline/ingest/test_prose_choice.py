@@ -198,3 +198,11 @@ def test_a_story_without_cause_wording_opens_on_its_cause():
 @pytest.mark.parametrize("text", [STORY_HEDGED, STORY_AS_TIMELINE], ids=["hedged", "timestamped"])
 def test_a_suspicion_or_a_bare_timeline_is_no_story_cause(text):
     assert parse(text).reason == "no-root-cause"
+
+
+def test_a_bug_a_release_shipped_is_a_deployment():
+    taxonomy = Taxonomy.default()
+    shipped = "A bug in the session code logged every user out after the release."
+    latent = "A race condition in the session cache, present for years, logged users out under load."
+    assert taxonomy.classify_incident("Users logged out", shipped) == "deployment"
+    assert taxonomy.classify_incident("Users logged out", latent) == "software-bug"
