@@ -652,7 +652,7 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 2, exclude: str = "") -> str:
+def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 3, exclude: str = "") -> str:
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
     for rank, pool in enumerate(pools):
