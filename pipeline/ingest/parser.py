@@ -271,6 +271,12 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         )
         if not root_cause:
             root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
+        elif rc_origin == "prose: summary":
+            # A summary that opens on a change ("On Monday we deployed ...") tells the trigger
+            # before the sentence with the cue that explains it; an opening on the impact stays out.
+            opening, _ = story_opening(summary, [], "", limit=1)
+            if opening and opening not in root_cause and CHANGE_TOLD.search(opening):
+                root_cause = f"{opening} {root_cause}"
         contributing = clean_field(joined("contributing"))
         if contributing:
             # The trigger the prose names, then the factors listed under their own heading.
@@ -373,6 +379,15 @@ def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, 
 # Sections that tell the incident's story in order, so their opening sentences name the trigger
 # even when no sentence says "caused by": "Context", "Background", "What happened".
 STORY_LABEL = re.compile(r"^(?:context|background|what\s+happened\??)$", re.I)
+
+
+# A change someone made, told as the story's first event: the trigger the cue sentence explains.
+CHANGE_TOLD = re.compile(
+    r"\b(?:deploy(?:ed|ing)|upgrad(?:ed|ing)|appl(?:ied|ying)|migrat(?:ed|ing)|chang(?:ed|ing)|roll(?:ed|ing)\s+out"
+    r"|releas(?:ed|ing)|updat(?:ed|ing)|merg(?:ed|ing)|introduc(?:ed|ing)|bump(?:ed|ing)|modif(?:ied|ying)|replac(?:ed|ing)"
+    r"|(?:was|were)\s+(?:\w+\s+)?(?:run|executed|removed|deleted|moved|switched|renamed|enabled|disabled))\b",
+    re.I,
+)
 
 
 def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 2) -> tuple[str, str]:

@@ -206,3 +206,17 @@ def test_a_bug_a_release_shipped_is_a_deployment():
     latent = "A race condition in the session cache, present for years, logged users out under load."
     assert taxonomy.classify_incident("Users logged out", shipped) == "deployment"
     assert taxonomy.classify_incident("Users logged out", latent) == "software-bug"
+
+
+def test_a_summary_opening_on_a_change_leads_the_cause():
+    doc = """# Exports failing
+
+## Summary
+
+On Thursday we upgraded the export workers to the new PDF library. Every export with an embedded
+font failed because the library no longer ships the fallback fonts.
+We rolled the workers back to the previous image.
+"""
+    cause = parse(doc, source_id="exports.md").fields["root_cause"]
+    assert cause.startswith("On Thursday we upgraded the export workers")
+    assert "no longer ships the fallback fonts" in cause
