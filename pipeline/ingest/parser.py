@@ -184,10 +184,14 @@ KNOWN_COMPONENTS = (
     # Hosted build and identity services teams name as what broke.
     "circleci", "travis ci", "dockerhub", "docker hub", "okta", "adfs", "active directory", "ldap",
 )
-# One pass for all of them; longer names first, so "cloudwatch logs" is found whole.
+# One pass for all of them; longer names first, so "cloudwatch logs" is found whole. A space or
+# a hyphen between words is the same name ("kube state metrics", "ingress-controller").
 KNOWN_NAME = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(KNOWN_COMPONENTS, key=len, reverse=True)) + r")(?![\w-])"
+    r"(?<![\w-])("
+    + "|".join(r"[-\s]".join(map(re.escape, re.split(r"[-\s]", n))) for n in sorted(KNOWN_COMPONENTS, key=len, reverse=True))
+    + r")(?![\w-])"
 )
+KNOWN_SPELLING = {re.sub(r"[-\s]", " ", n): n for n in KNOWN_COMPONENTS}
 # Nodes named by role ("worker nodes", "EKS nodes"): what failed, in the words the writers use.
 NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
 # "the KIAM service", "Feature Flags service": a name the document itself calls a service.
@@ -197,7 +201,7 @@ NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", 
 # Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
 HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:internal|local|compute)\b")
 SERVICE_TOKEN = re.compile(
-    r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:api|db|service|svc|worker|workers|gateway|proxy|queue"
+    r"`([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)`|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:api|db|service|svc|worker|workers|gateway|proxy|queue"
     r"|cache|cluster|server|web|app|edge|store|scheduler|controller|exporter|operator|ingest|pipeline|frontend|backend|auth|router|runner))\b",
     re.I,
 )
@@ -857,7 +861,7 @@ def services_in(text: str) -> list[str]:
         if words:
             out.append(norm_service(" ".join(words)))
     out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text or ""))
-    out.extend(m.group(1) for m in KNOWN_NAME.finditer((text or "").lower()))
+    out.extend(KNOWN_SPELLING[re.sub(r"[-\s]", " ", m.group(1))] for m in KNOWN_NAME.finditer((text or "").lower()))
     return [s for s in out if not HOST_NAME.search(s)]
 
 
