@@ -689,10 +689,13 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
     if not candidates:
         return ""
     candidates.sort(key=lambda c: c[0])
-    picked = []
+    picked: list[str] = []
     for _, s in candidates:
-        if s not in picked:
-            picked.append(s)
+        # An effect sentence brings its cause along, which may be a candidate of its own too:
+        # each sentence once, in the longer candidate.
+        if any(s in p for p in picked):
+            continue
+        picked = [p for p in picked if p not in s] + [s]
         if len(picked) == limit:
             break
     return " ".join(picked)

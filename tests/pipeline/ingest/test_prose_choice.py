@@ -220,3 +220,16 @@ We rolled the workers back to the previous image.
     cause = parse(doc, source_id="exports.md").fields["root_cause"]
     assert cause.startswith("On Thursday we upgraded the export workers")
     assert "no longer ships the fallback fonts" in cause
+
+
+def test_each_cause_sentence_is_kept_once():
+    doc = """# Queue overflow
+
+## Summary
+
+The nightly import ran twice because a cron entry was duplicated. This caused the ingest queue to
+overflow for an hour. We removed the duplicate entry and drained the queue.
+"""
+    cause = parse(doc, source_id="queue.md").fields["root_cause"]
+    assert cause.count("a cron entry was duplicated") == 1
+    assert "This caused the ingest queue to overflow" in cause
