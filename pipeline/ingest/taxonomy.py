@@ -56,6 +56,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
         (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident|issue|degradation)|outage (at|of|in)", 3.0),
         (r"status page|their side|on their end|availability zone", 2.0),
+        # A defect inside a provider's managed service is the provider failing, not our bug.
+        (r"bug in[\w\s/-]{0,60}?\b(?:GKE|EKS|AKS|AWS|GCP|Azure|Google|Amazon|provider|vendor|upstream)", 4.0),
     ],
     "capacity": [
         (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*|starv(ed|ation)", 3.0),

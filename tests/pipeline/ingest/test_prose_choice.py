@@ -233,3 +233,10 @@ overflow for an hour. We removed the duplicate entry and drained the queue.
     cause = parse(doc, source_id="queue.md").fields["root_cause"]
     assert cause.count("a cron entry was duplicated") == 1
     assert "This caused the ingest queue to overflow" in cause
+
+
+def test_a_bug_inside_a_providers_managed_service_is_a_dependency():
+    taxonomy = Taxonomy.default()
+    cause = "Support confirmed a bug in the managed GKE node auto-repair that kept recreating healthy nodes."
+    assert taxonomy.classify_incident("Nodes recreated", cause) == "dependency"
+    assert taxonomy.classify_incident("Nodes recreated", "A bug in our node drain script recreated healthy nodes.") == "software-bug"
