@@ -273,7 +273,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             [*prose_pool, ("prose: fix", fix), (blocks_origin(by_field, "detection"), causes_in_detection(joined("detection"))),
              ("timeline", timeline_raw), ("title", title_text)],
         )
-        if not root_cause:
+        if not root_cause and "root_cause" not in by_field:
+            # Only where the write-up has no cause slot: one left empty marks it unfinished.
             root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
         elif rc_origin == "prose: summary":
             # A summary that opens on a change ("On Monday we deployed ...") tells the trigger

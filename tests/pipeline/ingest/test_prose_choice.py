@@ -195,7 +195,12 @@ def test_a_story_without_cause_wording_opens_on_its_cause():
     assert parsed.provenance["root_cause"] == "prose: context"
 
 
-@pytest.mark.parametrize("text", [STORY_HEDGED, STORY_AS_TIMELINE], ids=["hedged", "timestamped"])
+STORY_WITH_EMPTY_CAUSE = STORY_ONLY.replace("## Resolution", "## Root cause\n\n## Resolution")
+
+
+@pytest.mark.parametrize(
+    "text", [STORY_HEDGED, STORY_AS_TIMELINE, STORY_WITH_EMPTY_CAUSE], ids=["hedged", "timestamped", "empty-cause-slot"]
+)
 def test_a_suspicion_or_a_bare_timeline_is_no_story_cause(text):
     assert parse(text).reason == "no-root-cause"
 
