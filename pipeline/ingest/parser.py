@@ -196,6 +196,9 @@ KNOWN_SPELLING = {re.sub(r"[-\s]", " ", n): n for n in KNOWN_COMPONENTS}
 NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
 # "the KIAM service", "Feature Flags service": a name the document itself calls a service.
 NAMED_SERVICE = re.compile(r"\b((?:[A-Z][\w-]*|[a-z][a-z0-9]*-[\w-]+)(?:\s+[A-Z][\w-]*){0,2})\s+[Ss]ervices?\b")
+# "the Hellman Kubernetes cluster", "k8s-prow-build cluster": a cluster the document names.
+NAMED_CLUSTER = re.compile(r"\b((?:[A-Z][\w-]*|[a-z][a-z0-9]*-[\w-]+)(?:\s+(?:Kubernetes|EKS|GKE|AKS|K8s))?\s+cluster)\b")
+PLATFORM_WORDS = {"kubernetes", "eks", "gke", "aks", "k8s", "the", "our", "this", "a", "production", "prod", "staging"}
 NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
               "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
 # Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
@@ -865,6 +868,9 @@ def services_in(text: str) -> list[str]:
         if words:
             out.append(norm_service(" ".join(words)))
     out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text or ""))
+    for m in NAMED_CLUSTER.finditer(text or ""):
+        if m.group(1).split()[0].lower() not in PLATFORM_WORDS:
+            out.append(norm_service(m.group(1)))
     out.extend(KNOWN_SPELLING[re.sub(r"[-\s]", " ", m.group(1))] for m in KNOWN_NAME.finditer((text or "").lower()))
     return [s for s in out if not HOST_NAME.search(s)]
 

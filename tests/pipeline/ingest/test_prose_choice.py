@@ -245,3 +245,23 @@ def test_a_bug_inside_a_providers_managed_service_is_a_dependency():
     cause = "Support confirmed a bug in the managed GKE node auto-repair that kept recreating healthy nodes."
     assert taxonomy.classify_incident("Nodes recreated", cause) == "dependency"
     assert taxonomy.classify_incident("Nodes recreated", "A bug in our node drain script recreated healthy nodes.") == "software-bug"
+
+
+def test_named_clusters_and_spellings_of_known_components():
+    doc = """# Kube state metrics gone on the Ridgeline EKS cluster
+
+## Summary
+
+After the node rollover the ingress-controller pods and kube state metrics on the Ridgeline EKS
+cluster stopped; the Kubernetes cluster as a whole stayed up. A wrong image tag caused it.
+
+## Resolution
+
+We pinned the image tag and redeployed.
+"""
+    services = parse(doc, source_id="ridgeline.md").fields["services_affected"]
+    assert "ridgeline eks cluster" in services
+    assert "kube-state-metrics" in services
+    assert "ingress controller" in services
+    assert not {"kubernetes cluster", "the kubernetes cluster", "eks cluster"} & set(services)
+    assert len(services) == len(set(services))
