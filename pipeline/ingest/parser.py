@@ -280,10 +280,10 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             # Only where the write-up has no cause slot: one left empty marks it unfinished.
             root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
         elif rc_origin == "prose: summary":
-            # A summary that opens on a change ("On Monday we deployed ...") tells the trigger
-            # before the sentence with the cue that explains it; an opening on the impact stays out.
-            opening, _ = story_opening(summary, [], "", limit=1)
-            if opening and opening not in root_cause and CHANGE_TOLD.search(opening):
+            # A summary tells the change that set it off ("On Monday we deployed ...") early,
+            # often before the sentence with the cue that explains it; impact sentences stay out.
+            opening = next((x for x in sentences(summary)[:3] if CHANGE_TOLD.search(x) and not HEDGED.search(x)), "")
+            if opening and opening not in root_cause:
                 root_cause = f"{opening} {root_cause}"
         contributing = clean_field(joined("contributing"))
         if contributing:

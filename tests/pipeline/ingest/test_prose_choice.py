@@ -265,3 +265,17 @@ We pinned the image tag and redeployed.
     assert "ingress controller" in services
     assert not {"kubernetes cluster", "the kubernetes cluster", "eks cluster"} & set(services)
     assert len(services) == len(set(services))
+
+
+def test_the_change_told_after_the_impact_leads_the_cause():
+    doc = """# Exports failing
+
+## Summary
+
+Exports failed for two hours on Thursday. That morning we upgraded the export workers to the new PDF
+library. Every export with an embedded font failed because the library no longer ships the fallback fonts.
+We rolled the workers back to the previous image.
+"""
+    cause = parse(doc, source_id="exports.md").fields["root_cause"]
+    assert cause.startswith("That morning we upgraded the export workers")
+    assert "Exports failed for two hours" not in cause
