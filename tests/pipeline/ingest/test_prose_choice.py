@@ -279,3 +279,11 @@ We rolled the workers back to the previous image.
     cause = parse(doc, source_id="exports.md").fields["root_cause"]
     assert cause.startswith("That morning we upgraded the export workers")
     assert "Exports failed for two hours" not in cause
+
+
+def test_a_day_number_does_not_end_a_sentence():
+    assert sentences("On 5. January we deployed the driver. Then logging stopped.") == [
+        "On 5. January we deployed the driver.",
+        "Then logging stopped.",
+    ]
+    assert len(sentences("We upgraded to 1.14. Then logging stopped.")) == 2
