@@ -398,7 +398,7 @@ CHANGE_TOLD = re.compile(
 )
 
 
-def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 2) -> tuple[str, str]:
+def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 3) -> tuple[str, str]:
     """The first sentences of the document's story, as the cause of last resort: a clear
     write-up with no cause wording still opens on what set the incident off."""
     pools = [("prose: summary", summary)]
