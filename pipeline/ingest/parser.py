@@ -187,10 +187,14 @@ KNOWN_COMPONENTS = (
     # Hosted build and identity services teams name as what broke.
     "circleci", "travis ci", "dockerhub", "docker hub", "okta", "adfs", "active directory", "ldap",
 )
-# One pass for all of them; longer names first, so "cloudwatch logs" is found whole.
+# One pass for all of them; longer names first, so "cloudwatch logs" is found whole. A space or
+# a hyphen between words is the same name ("kube state metrics", "ingress-controller").
 KNOWN_NAME = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(KNOWN_COMPONENTS, key=len, reverse=True)) + r")(?![\w-])"
+    r"(?<![\w-])("
+    + "|".join(r"[-\s]".join(map(re.escape, re.split(r"[-\s]", n))) for n in sorted(KNOWN_COMPONENTS, key=len, reverse=True))
+    + r")(?![\w-])"
 )
+KNOWN_SPELLING = {re.sub(r"[-\s]", " ", n): n for n in KNOWN_COMPONENTS}
 # Nodes named by role ("worker nodes", "EKS nodes"): what failed, in the words the writers use.
 NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|monitoring)\s+nodes?)\b", re.I)
 # "the KIAM service", "Feature Flags service": a name the document itself calls a service.
@@ -199,6 +203,12 @@ NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|mon
 NAMED_SERVICE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w-]*+|[a-z][a-z0-9]*+-[\w-]++)(?:\s+[A-Z][\w-]*+){0,2})\s+[Ss]ervices?\b"
 )
+# "the Hellman Kubernetes cluster", "k8s-prow-build cluster": a cluster the document names
+# (words taken whole, as above).
+NAMED_CLUSTER = re.compile(
+    r"(?<![\w-])((?:[A-Z][\w-]*+|[a-z][a-z0-9]*+-[\w-]++)(?:\s+(?:Kubernetes|EKS|GKE|AKS|K8s))?\s+cluster)\b"
+)
+PLATFORM_WORDS = {"kubernetes", "eks", "gke", "aks", "k8s", "the", "our", "this", "a", "production", "prod", "staging"}
 NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
               "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
 # Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
@@ -281,6 +291,15 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             [*prose_pool, ("prose: fix", fix), (blocks_origin(by_field, "detection"), causes_in_detection(joined("detection"))),
              ("timeline", timeline_raw), ("title", title_text)],
         )
+        if not root_cause and "root_cause" not in by_field:
+            # Only where the write-up has no cause slot: one left empty marks it unfinished.
+            root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
+        elif rc_origin == "prose: summary":
+            # A summary tells the change that set it off ("On Monday we deployed ...") early,
+            # often before the sentence with the cue that explains it; impact sentences stay out.
+            opening = next((x for x in sentences(summary)[:3] if CHANGE_TOLD.search(x) and not HEDGED.search(x)), "")
+            if opening and opening not in root_cause:
+                root_cause = f"{opening} {root_cause}"
         contributing = clean_field(joined("contributing"))
         if contributing:
             # The trigger the prose names, then the factors listed under their own heading.
@@ -378,6 +397,35 @@ def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, 
         if any(found.startswith(s) for s in sentences(text or "")):
             return found, name
     return found, "prose"
+
+
+# Sections that tell the incident's story in order, so their opening sentences name the trigger
+# even when no sentence says "caused by": "Context", "Background", "What happened".
+STORY_LABEL = re.compile(r"^(?:context|background|what\s+happened\??)$", re.I)
+
+
+# A change someone made, told as the story's first event: the trigger the cue sentence explains.
+CHANGE_TOLD = re.compile(
+    r"\b(?:deploy(?:ed|ing)|upgrad(?:ed|ing)|appl(?:ied|ying)|migrat(?:ed|ing)|chang(?:ed|ing)|roll(?:ed|ing)\s+out"
+    r"|releas(?:ed|ing)|updat(?:ed|ing)|merg(?:ed|ing)|introduc(?:ed|ing)|bump(?:ed|ing)|modif(?:ied|ying)|replac(?:ed|ing)"
+    r"|(?:was|were)\s+(?:\w+\s+)?(?:run|executed|removed|deleted|moved|switched|renamed|enabled|disabled))\b",
+    re.I,
+)
+
+
+def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 3) -> tuple[str, str]:
+    """The first sentences of the document's story, as the cause of last resort: a clear
+    write-up with no cause wording still opens on what set the incident off."""
+    pools = [("prose: summary", summary)]
+    pools += [(f"prose: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
+    pools.append(("prose", preamble))
+    for origin, text in pools:
+        found = sentences(clean_field(text))
+        # Timestamped entries are a timeline, not a story; a suspicion or a template's
+        # instructions are no cause. Any of those and the section says nothing certain.
+        if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
+            return " ".join(found[:limit]), origin
+    return "", ""
 
 
 def causes_in_detection(text: str) -> str:
@@ -689,11 +737,12 @@ def sentences(text: str) -> list[str]:
         para = " ".join(para.split())
         if not para or para.startswith("|"):
             continue
-        out.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'])", para) if s.strip())
+        # "On 5. January": a day number with its period does not end a sentence.
+        out.extend(s.strip() for s in re.split(r"(?<=[.!?])(?<!\s\d\.)(?<!\s\d\d\.)\s+(?=[A-Z0-9\[(\"'])", para) if s.strip())
     return out
 
 
-def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 2, exclude: str = "") -> str:
+def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 3, exclude: str = "") -> str:
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
     for rank, pool in enumerate(pools):
@@ -711,10 +760,13 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
     if not candidates:
         return ""
     candidates.sort(key=lambda c: c[0])
-    picked = []
+    picked: list[str] = []
     for _, s in candidates:
-        if s not in picked:
-            picked.append(s)
+        # An effect sentence brings its cause along, which may be a candidate of its own too:
+        # each sentence once, in the longer candidate.
+        if any(s in p for p in picked):
+            continue
+        picked = [p for p in picked if p not in s] + [s]
         if len(picked) == limit:
             break
     return " ".join(picked)
@@ -872,7 +924,8 @@ def most_specific(names: list[str]) -> list[str]:
 
 def services_in(text: str) -> list[str]:
     text = text or ""
-    found = [(m.start(), m.group(1)) for m in QUOTED_SERVICE.finditer(text)]
+    # A dotted name in backticks is code or a file name, not a service.
+    found = [(m.start(), m.group(1)) for m in QUOTED_SERVICE.finditer(text) if "." not in m.group(1)]
     # Quoted names are blanked out (same length, so positions keep their order) so that
     # `foo.bar-api` is not found again as `bar-api`.
     bare = QUOTED_SERVICE.sub(lambda m: " " * len(m.group(0)), text)
@@ -890,7 +943,10 @@ def services_in(text: str) -> list[str]:
         if words:
             out.append(norm_service(" ".join(words)))
     out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text))
-    out.extend(m.group(1) for m in KNOWN_NAME.finditer(text.lower()))
+    for m in NAMED_CLUSTER.finditer(text):
+        if m.group(1).split()[0].lower() not in PLATFORM_WORDS:
+            out.append(norm_service(m.group(1)))
+    out.extend(KNOWN_SPELLING[re.sub(r"[-\s]", " ", m.group(1))] for m in KNOWN_NAME.finditer(text.lower()))
     return [s for s in out if not HOST_NAME.search(s)]
 
 

@@ -155,3 +155,135 @@ We re-attached the volume and re-queued the failed jobs.
 """
     cause = parse(doc, source_id="reports.md").fields["root_cause"]
     assert cause.startswith("On Tuesday morning the shared scratch volume was detached from the build host. This caused")
+
+
+STORY_ONLY = """# Search results empty for an afternoon
+
+## Context
+
+- The indexer was moved to the new queue cluster on Tuesday morning.
+- Its consumer group name was left at the old value, so it read from an empty topic.
+- Searches returned nothing new for four hours.
+
+## Resolution
+
+We renamed the consumer group and re-indexed the backlog.
+"""
+
+STORY_HEDGED = STORY_ONLY.replace(
+    "- Its consumer group", "- We suspect the consumer group"
+)
+
+STORY_AS_TIMELINE = """# Search results empty for an afternoon
+
+## Background
+
+2031-05-06 10:02 UTC: indexer moved to the new queue cluster.
+2031-05-06 14:10 UTC: searches reported stale.
+
+## Resolution
+
+We renamed the consumer group and re-indexed the backlog.
+"""
+
+
+def test_a_story_without_cause_wording_opens_on_its_cause():
+    parsed = parse(STORY_ONLY)
+    assert parsed.reason is None
+    assert parsed.fields["root_cause"].startswith("The indexer was moved to the new queue cluster")
+    assert "consumer group name was left" in parsed.fields["root_cause"]
+    assert parsed.provenance["root_cause"] == "prose: context"
+
+
+STORY_WITH_EMPTY_CAUSE = STORY_ONLY.replace("## Resolution", "## Root cause\n\n## Resolution")
+
+
+@pytest.mark.parametrize(
+    "text", [STORY_HEDGED, STORY_AS_TIMELINE, STORY_WITH_EMPTY_CAUSE], ids=["hedged", "timestamped", "empty-cause-slot"]
+)
+def test_a_suspicion_or_a_bare_timeline_is_no_story_cause(text):
+    assert parse(text).reason == "no-root-cause"
+
+
+def test_a_bug_a_release_shipped_is_a_deployment():
+    taxonomy = Taxonomy.default()
+    shipped = "A bug in the session code logged every user out after the release."
+    latent = "A race condition in the session cache, present for years, logged users out under load."
+    assert taxonomy.classify_incident("Users logged out", shipped) == "deployment"
+    assert taxonomy.classify_incident("Users logged out", latent) == "software-bug"
+
+
+def test_a_summary_opening_on_a_change_leads_the_cause():
+    doc = """# Exports failing
+
+## Summary
+
+On Thursday we upgraded the export workers to the new PDF library. Every export with an embedded
+font failed because the library no longer ships the fallback fonts.
+We rolled the workers back to the previous image.
+"""
+    cause = parse(doc, source_id="exports.md").fields["root_cause"]
+    assert cause.startswith("On Thursday we upgraded the export workers")
+    assert "no longer ships the fallback fonts" in cause
+
+
+def test_each_cause_sentence_is_kept_once():
+    doc = """# Queue overflow
+
+## Summary
+
+The nightly import ran twice because a cron entry was duplicated. This caused the ingest queue to
+overflow for an hour. We removed the duplicate entry and drained the queue.
+"""
+    cause = parse(doc, source_id="queue.md").fields["root_cause"]
+    assert cause.count("a cron entry was duplicated") == 1
+    assert "This caused the ingest queue to overflow" in cause
+
+
+def test_a_bug_inside_a_providers_managed_service_is_a_dependency():
+    taxonomy = Taxonomy.default()
+    cause = "Support confirmed a bug in the managed GKE node auto-repair that kept recreating healthy nodes."
+    assert taxonomy.classify_incident("Nodes recreated", cause) == "dependency"
+    assert taxonomy.classify_incident("Nodes recreated", "A bug in our node drain script recreated healthy nodes.") == "software-bug"
+
+
+def test_named_clusters_and_spellings_of_known_components():
+    doc = """# Kube state metrics gone on the Ridgeline EKS cluster
+
+## Summary
+
+After the node rollover the ingress-controller pods and kube state metrics on the Ridgeline EKS
+cluster stopped; the Kubernetes cluster as a whole stayed up. A wrong image tag caused it.
+
+## Resolution
+
+We pinned the image tag and redeployed.
+"""
+    services = parse(doc, source_id="ridgeline.md").fields["services_affected"]
+    assert "ridgeline eks cluster" in services
+    assert "kube-state-metrics" in services
+    assert "ingress controller" in services
+    assert not {"kubernetes cluster", "the kubernetes cluster", "eks cluster"} & set(services)
+    assert len(services) == len(set(services))
+
+
+def test_the_change_told_after_the_impact_leads_the_cause():
+    doc = """# Exports failing
+
+## Summary
+
+Exports failed for two hours on Thursday. That morning we upgraded the export workers to the new PDF
+library. Every export with an embedded font failed because the library no longer ships the fallback fonts.
+We rolled the workers back to the previous image.
+"""
+    cause = parse(doc, source_id="exports.md").fields["root_cause"]
+    assert cause.startswith("That morning we upgraded the export workers")
+    assert "Exports failed for two hours" not in cause
+
+
+def test_a_day_number_does_not_end_a_sentence():
+    assert sentences("On 5. January we deployed the driver. Then logging stopped.") == [
+        "On 5. January we deployed the driver.",
+        "Then logging stopped.",
+    ]
+    assert len(sentences("We upgraded to 1.14. Then logging stopped.")) == 2
