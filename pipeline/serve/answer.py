@@ -187,10 +187,10 @@ class Answer:
 
 
 def strip_links(text: str) -> str:
-    """Markdown and HTML links reduced to their text; bare URLs and autolinks removed (their
-    text is the address, which an answer should never repeat)."""
+    """Markdown and HTML links reduced to their text; images, bare URLs and autolinks removed
+    (an autolink's text is the address, which an answer should never repeat)."""
     text = _LINK_DEFINITION.sub(" ", text)
-    text = _IMAGE.sub(r"\1", text)
+    text = _IMAGE.sub(" ", text)  # an image's alt text is not prose
     text = _INLINE_LINK.sub(r"\1", text)
     text = _REFERENCE_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(" ", text)
