@@ -97,7 +97,7 @@ _INJECTION = re.compile(
     r"|\byou are (?:now|no longer)\b|\bnew instructions?\b|\bsystem prompt\b|\bfrom now on\b"
     r"|\b(?:act|behave|pretend|roleplay) as\b|\b(?:respond|reply|answer) (?:only )?with\b"
     r"|^\s*(?:system|assistant|user|ai|bot|model)\s*:"
-    r"|^\W*(?:say|repeat|reply|respond|print|output|echo)\b"  # a sentence that gives an order
+    r"|^\W*(?:say|repeat|reply|respond|print|output|echo|tell)\b"  # a sentence that gives an order
     # speaking to the model that reads this
     r"|\b(?:note|message|instructions?|reminder) (?:to|for) (?:the |any )?(?:ai|assistant|model|bot|chatbot|llm|"
     r"summari[sz]er|reader|language model)\b"

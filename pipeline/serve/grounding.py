@@ -24,9 +24,9 @@ from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 # The fields of a source (an incident row or an answer's `sources` entry) that count as
-# support. Anything else (ids, scores, urls) is not something an answer should assert.
+# support. Anything else (ids, scores) is not something an answer should assert.
 SOURCE_FIELDS = (
-    "incident_title", "date", "root_cause_category", "root_cause", "fix", "services_affected", "timeline",
+    "incident_title", "date", "root_cause_category", "root_cause", "fix", "services_affected", "timeline", "url",
 )
 CITATION = re.compile(r"\[(\d{1,2})\]")
 # A compound token (`ledger-db`, `v4.12`, `10.0.0.10:53`, `pg_cancel_backend`) stays whole;
@@ -56,7 +56,8 @@ FRAMING = frozenset(
     which summary likely probably possibly seems seem appears appear according mentioned described
     reported shows show showed see
     ran run runs went go goes got get gets made make makes took take takes led lead leads came come
-    became become kept keep used use uses""".split()
+    became become kept keep used use uses post-mortem postmortem post mortem recorded nearest close
+    match matches reference link""".split()
 )
 
 
