@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from pipeline.serve.answer import REMOVED, Answerer, build_prompt, decide_category, neutralize
 from pipeline.serve.backends import BackendError, OpenAIBackend
+from pipeline.serve.grounding import faithfulness
 from pipeline.serve.retrieve import Hit, Retriever
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
@@ -21,7 +22,10 @@ def test_answer_shape_with_citations(incident_db, base_backend):
     pieces = []
     answer = Answerer(incident_db, backend=base_backend).ask(QUESTION, on_token=pieces.append)
 
-    assert answer.answer and "".join(pieces).strip() == answer.answer
+    # The evidence first, from the top incident's own fields; the checked synthesis after it.
+    assert answer.match and answer.evidence.startswith("This looks like [1] Intermittent DNS timeouts")
+    assert answer.answer.startswith(answer.evidence) and "".join(pieces).strip() == answer.synthesis
+    assert faithfulness(answer.answer, answer.sources, QUESTION) == 1.0
     assert answer.root_cause_category in Taxonomy.default().names
     assert 0.0 <= answer.confidence <= 1.0
     assert len(answer.sources) == 3 and answer.sources[0]["source_id"] == "dns-timeouts"
@@ -162,6 +166,36 @@ def test_from_db_serves_the_current_model_and_reload_swaps_it(incident_db, tiny_
     store.promote(broken)
     answerer.reload()
     assert answerer.model_id is None and answerer.ask(QUESTION).answer
+
+
+def test_evidence_comes_first_and_the_synthesis_is_checked(incident_db, fake_openai):
+    fake_openai.reply = (
+        "Scaling CoreDNS to 6 replicas fixed it [2]. It was a game changer for the industry. "
+        "The tokenizer certificate expired [1]. Rolled back to v4.11 [1]."
+    )
+    events = []
+    answer = Answerer(incident_db, backend=OpenAIBackend(fake_openai.base_url, "pm")).ask(
+        QUESTION, on_evidence=lambda e: events.append(("evidence", e.text)), on_token=lambda t: events.append(("text", t))
+    )
+    assert events[0] == ("evidence", answer.evidence)
+    # Wrong citations corrected (the 502s incident is [2] here); the unsupported sentence and
+    # the one about an incident that was not retrieved (the certificate) dropped.
+    assert events[1:] == [("text", "Scaling CoreDNS to 6 replicas fixed it [1]. "), ("text", "Rolled back to v4.11 [2]. ")]
+    assert "game changer" not in answer.answer and "certificate expired" not in answer.answer
+    assert answer.dropped == 2
+    assert answer.answer == answer.evidence + "\n\n" + answer.synthesis
+    assert answer.synthesis == "Scaling CoreDNS to 6 replicas fixed it [1]. Rolled back to v4.11 [2]."
+    payload = answer.to_dict()
+    assert payload["match"] is True and payload["similarity"] >= payload["match_threshold"]
+
+
+def test_nothing_close_says_so_and_does_not_generate(incident_db, fake_openai):
+    answer = Answerer(incident_db, backend=OpenAIBackend(fake_openai.base_url, "pm")).ask(
+        "the espresso machine on floor three leaks water onto the carpet"
+    )
+    assert not answer.match and answer.similarity < answer.match_threshold
+    assert answer.answer.startswith("No close past incident") and "for reference only" in answer.answer
+    assert len(answer.sources) == 3 and answer.synthesis == "" and not fake_openai.requests
 
 
 def test_no_incidents_no_generation(tmp_path, base_backend):
