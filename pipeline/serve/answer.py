@@ -49,7 +49,7 @@ import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from pipeline.serve.backends import Backend, BackendConfig, build_backend
 from pipeline.learn.dataset import PROMPT_TEMPLATE, category_of
@@ -398,14 +398,15 @@ class Answerer:
         self.match_threshold = load_match_threshold(self.store)
         return changed
 
-    def evidence(self, question: str) -> Evidence:
-        """Phase 1: retrieval and the deterministic answer. No model involved."""
+    def evidence(self, question: str, exclude_ids: Iterable[int] = ()) -> Evidence:
+        """Phase 1: retrieval and the deterministic answer. No model involved. `exclude_ids`:
+        incidents to leave out (eval asks about a held-out incident without itself)."""
         question = question.strip()
         if not question:
             raise ValueError("empty question")
         with self._retrieval:
             self.retriever.refresh()
-            hits = self.retriever.search(question, k=TOP_K)
+            hits = self.retriever.search(question, k=TOP_K, exclude_ids=exclude_ids)
         sources = [source_of(h) for h in hits]
         similarity = max((h.similarity or 0.0 for h in hits), default=0.0)
         threshold = self.match_threshold.threshold
