@@ -3,6 +3,9 @@ with the first question, then each its checked synthesis. The model is the fake
 OpenAI-compatible server held busy until the test releases it, so the order is guaranteed
 by construction, not by the machine's speed."""
 
+import re
+from contextlib import contextmanager
+
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_bot, web_client
@@ -25,17 +28,26 @@ QUESTIONS = [
 ]
 
 
+@contextmanager
+def bot_answering_with(slack, db_path, model: FakeOpenAI):
+    settings = Settings(bot_token=slack.bot_token, app_token=slack.app_token, api_url=slack.api_url,
+                        db_path=db_path, stream_interval=0.2, job_poll_interval=0.2)
+    answerer = Answerer(Database(db_path), backend=OpenAIBackend(model.base_url, "pm"))
+    bot = build_bot(settings, web_client(settings), answerer, Database(db_path))
+    handler = SocketModeHandler(bot.app, settings.app_token)
+    handler.connect()
+    bot.start_background(with_scheduler=False)
+    try:
+        yield bot
+    finally:
+        handler.close()
+        bot.close()
+
+
 def test_every_mention_shows_its_evidence_before_any_synthesis(slack, db_path):
     with FakeOpenAI(reply="Rolled back to v4.11 [1]. It was a game changer for the industry.") as model:
         model.hold()
-        settings = Settings(bot_token=slack.bot_token, app_token=slack.app_token, api_url=slack.api_url,
-                            db_path=db_path, stream_interval=0.2, job_poll_interval=0.2)
-        answerer = Answerer(Database(db_path), backend=OpenAIBackend(model.base_url, "pm"))
-        bot = build_bot(settings, web_client(settings), answerer, Database(db_path))
-        handler = SocketModeHandler(bot.app, settings.app_token)
-        handler.connect()
-        bot.start_background(with_scheduler=False)
-        try:
+        with bot_answering_with(slack, db_path, model):
             sent = [slack.mention(q, channel="CBURST") for q in QUESTIONS]
             replies = [slack.wait_for(lambda s=s: (slack.thread("CBURST", s["ts"]) or [None])[0], 30) for s in sent]
             # All eight evidence answers are in while the model has not answered anything.
@@ -61,6 +73,16 @@ def test_every_mention_shows_its_evidence_before_any_synthesis(slack, db_path):
             stored = list(Database(db_path).db["answers"].rows)
             assert len(stored) == 8 and all(r["answer"] and not r["error_id"] for r in stored)
             assert not slack.errors
-        finally:
-            handler.close()
-            bot.close()
+
+
+def test_a_failed_generation_leaves_the_evidence_standing(slack, db_path):
+    with FakeOpenAI() as model, bot_answering_with(slack, db_path, model):
+        model.fault("500", "/v1/completions", times=None)
+        sent = slack.mention("payments-api 502s right after the deploy, what fixed it?")
+        reply = answered(slack, sent, timeout=60)
+        text = section_text(reply.blocks)
+        assert text.startswith("This looks like [1] Payments API 502s after v4.12 release")
+        context = str([b for b in reply.blocks if b["type"] == "context"])
+        error_id = re.search(r"error id `([0-9a-f]{8})`", context).group(1)
+        row = next(Database(db_path).db["answers"].rows)
+        assert row["error_id"] == error_id and row["answer"].startswith("This looks like [1]")
