@@ -95,7 +95,12 @@ class Answering:
             ahead = self._queued
             self._queued += evidence.match  # no close match: nothing to generate, no wait
         text, body = blocks.evidence_message(evidence.text, generating=evidence.match, ahead=ahead)
-        reply_ts = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=body)["ts"]
+        try:
+            reply_ts = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=body)["ts"]
+        except Exception:
+            with self._queue_lock:
+                self._queued -= evidence.match
+            raise
         if not evidence.match:
             self._finish(client, user, channel, thread_ts, reply_ts, question, evidence, started, generate=False)
             return None
