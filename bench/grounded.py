@@ -63,6 +63,7 @@ def main() -> None:
     from pipeline.evaluate.rouge import rouge_l_recall
     from pipeline.ingest.taxonomy import Taxonomy
     from pipeline.serve.answer import Answerer, fit_match_threshold
+    from pipeline.serve.backends import Backend
     from pipeline.serve.grounding import citations, faithfulness
 
     folder, queries_path, labels_path = corpus(args.corpus)
@@ -75,12 +76,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         db = build(folder, Path(args.db) if args.db else Path(tmp) / "bench.db")
-        answerer = Answerer(db) if not args.no_generate else None
-        if answerer is None:
-            from pipeline.serve.answer import Evidence  # noqa: F401  (evidence only)
-            from pipeline.serve.backends import Backend
-
-            answerer = Answerer(db, backend=Backend())
+        # --no-generate: an answerer with no model behind it (evidence only)
+        answerer = Answerer(db, backend=Backend()) if args.no_generate else Answerer(db)
         # LocalFolder names its source "dir:<name>"
         ids = {(r["source"].split(":", 1)[-1], r["source_id"]): r["id"] for r in db.incidents()}
         print(f"{len(ids)} incidents, {len(queries)} questions, model "
