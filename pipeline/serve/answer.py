@@ -256,8 +256,9 @@ def build_prompt(question: str, hits: list[Hit]) -> str:
     )
 
 
-def evidence_text(sources: Sequence[dict], match: bool, similarity: float, threshold: float) -> str:
-    """The deterministic answer, from the sources' own (cleaned) fields."""
+def evidence_text(sources: Sequence[dict], match: bool) -> str:
+    """The deterministic answer, from the sources' own (cleaned) fields. The similarity and
+    the threshold are shown beside it (the answer's `similarity`, `match_threshold`)."""
     if not sources:
         return NO_EVIDENCE
 
@@ -277,10 +278,8 @@ def evidence_text(sources: Sequence[dict], match: bool, similarity: float, thres
         if len(sources) > 1:
             lines.append("Also similar: " + "; ".join(named(n, s) for n, s in enumerate(sources[1:], start=2)) + ".")
         return "\n".join(lines)
-    lines = [
-        f"No close past incident: the nearest post-mortem is {similarity:.2f} similar to this question "
-        f"(a close match is {threshold:.2f} or more). The nearest ones, for reference only:"
-    ]
+    lines = ["No close past incident: no stored post-mortem is close to this question. "
+             "The nearest ones, for reference only:"]
     for n, src in enumerate(sources, start=1):
         cause = _clip(src.get("root_cause") or "", 160)
         lines.append(f"{named(n, src)}" + (f": {cause}" if cause else ""))
@@ -412,7 +411,7 @@ class Answerer:
         threshold = self.match_threshold.threshold
         match = bool(hits) and similarity >= threshold
         return Evidence(question, hits, sources, match, round(similarity, 4), threshold,
-                        scrub(evidence_text(sources, match, similarity, threshold))[0])
+                        scrub(evidence_text(sources, match))[0])
 
     def generate(self, evidence: Evidence, on_token: Callable[[str], None] | None = None) -> Answer:
         """Phase 2: the model's synthesis, each sentence checked before it is passed to

@@ -57,7 +57,7 @@ FRAMING = frozenset(
     reported shows show showed see
     ran run runs went go goes got get gets made make makes took take takes led lead leads came come
     became become kept keep used use uses post-mortem postmortem post mortem recorded nearest close
-    match matches reference link""".split()
+    match matches reference link question questions stored ones none""".split()
 )
 
 
