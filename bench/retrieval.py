@@ -13,7 +13,6 @@ SQL LIKE over every row's text, ranked by terms matched, fused the same way)."""
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path

@@ -146,14 +146,45 @@ def looking_message() -> tuple[str, list[dict]]:
     return streaming_message("")
 
 
+SUMMARY_LABEL = "_Summary, each sentence checked against the incidents it cites:_ "
+
+
+def evidence_message(evidence: str, synthesis: str | None = None, *, generating: bool = True,
+                     ahead: int = 0) -> tuple[str, list[dict]]:
+    """The reply while the synthesis is on its way: the evidence answer first, then the
+    checked sentences so far (with a cursor) or where the question stands in the queue."""
+    body = sections(escape(evidence))
+    if synthesis and synthesis.strip():
+        tail = escape(synthesis.strip())
+        room = SECTION_MAX - len(SUMMARY_LABEL) - 10
+        if len(tail) > room:
+            tail = "…" + tail[-room:]
+        body.append(section(SUMMARY_LABEL + tail + " ▍"))
+    elif generating:
+        waiting = f" (after {ahead} other question{'s' * (ahead != 1)})" if ahead else ""
+        body.append(context(f"_Writing a short summary from these incidents{waiting}…_"))
+    return fallback(evidence), body[:MESSAGE_BLOCKS_MAX]
+
+
 def answer_messages(
-    answer: dict, answer_id: int, *, private: bool = False, shared_by: str | None = None
+    answer: dict, answer_id: int, summary_error: str = "", *, private: bool = False, shared_by: str | None = None
 ) -> list[tuple[str, list[dict]]]:
-    """The final answer as one or more messages (text, blocks). The first message replaces the
-    streamed reply; the sources and the 👍/👎 buttons go at the end of the last one.
-    `private`: an ephemeral answer, with a button that shares it; `shared_by`: the user who
-    shared it to the channel."""
-    body = sections(escape(answer.get("answer") or "_(the model gave no text; see the sources below)_"))
+    """The final answer as one or more messages (text, blocks): the evidence, the checked
+    synthesis, the category line, the sources, open action items and the 👍/👎 buttons. The
+    first message replaces the streamed reply; the sources and the buttons go at the end of the
+    last one. `private`: an ephemeral answer, with a button that shares it; `shared_by`: the
+    user who shared it to the channel."""
+    if answer.get("evidence"):
+        body = sections(escape(answer["evidence"]))
+        if answer.get("synthesis"):
+            body += sections(SUMMARY_LABEL + escape(answer["synthesis"]))
+        elif summary_error:
+            body.append(context(f":warning: The summary could not be written (error id `{summary_error}`); "
+                                "the evidence above is from the incidents themselves."))
+        elif answer.get("match"):
+            body.append(context("_No generated sentence was supported by these incidents, so none is shown._"))
+    else:
+        body = sections(escape(answer.get("answer") or "_(the model gave no text; see the sources below)_"))
     meta = [context(_meta_line(answer))]
     buttons = [button("👍 Helpful", VOTE_UP, str(answer_id)), button("👎 Not helpful", VOTE_DOWN, str(answer_id))]
     if private:
@@ -179,7 +210,12 @@ def _meta_line(answer: dict) -> str:
     if answer.get("root_cause_category"):
         parts.append(f"Root cause category: *{escape(answer['root_cause_category'])}*")
     if answer.get("confidence") is not None:
-        parts.append(f"Confidence: *{answer['confidence']:.0%}*")
+        # What the number is: the chance the category is right, and what it was fitted on.
+        calibrated = (f"calibrated on {answer['calibrated_on']} held-out answers" if answer.get("calibrated_on")
+                      else "not yet calibrated")
+        parts.append(f"Confidence the category is right: *{answer['confidence']:.0%}* ({calibrated})")
+    if answer.get("similarity") and answer.get("sources"):
+        parts.append(f"Best match similarity {answer['similarity']:.2f}")
     if answer.get("model"):
         parts.append(f"Model: {escape(str(answer['model']))}")
     return "  ·  ".join(parts) or "No category"

@@ -1,9 +1,11 @@
-"""@postmortem <question>: acknowledge at once, stream the answer into the thread, finish
-with the Block Kit answer and its 👍/👎 buttons.
+"""@postmortem <question>: the evidence in the thread at once, the checked synthesis streamed
+under it, finished with the Block Kit answer and its 👍/👎 buttons.
 
-Bolt runs listeners on a thread pool; generation runs on one worker thread of its own, so
-the model answers one question at a time (llama.cpp contexts are not thread-safe) while the
-pool stays free to acknowledge new mentions, commands and clicks at once."""
+Bolt runs listeners on a thread pool. Each mention's listener retrieves (milliseconds) and
+posts the evidence answer itself, so every question gets its evidence within a second
+however many are waiting for the model. Generation runs on one worker thread of its own, in
+arrival order: the model writes one synthesis at a time (llama.cpp contexts are not
+thread-safe), and a queued mention says how many are ahead of it."""
 
 from __future__ import annotations
 
@@ -75,6 +77,8 @@ class Answering:
         self.enrich = enrich  # adds what the answer shows besides the model's text
         self.seen = SeenEvents()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
+        self._queue_lock = threading.Lock()
+        self._queued = 0  # mentions whose synthesis is waiting for or being written
 
     def on_mention(self, client, event: dict, event_id: str | None) -> Future | None:
         if not self.seen.first_time(event_id):
@@ -90,20 +94,37 @@ class Answering:
             return None
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event["ts"]
+        user = event.get("user", "")
         question = question_text(event.get("text", ""))
         if not question:
             text, body = blocks.usage_message()
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=body)
             return None
+        started = time.perf_counter()
         try:
             client.reactions_add(channel=channel, timestamp=event["ts"], name=ACK_REACTION)
         except Exception as exc:  # the reaction is a courtesy; the answer matters
             log.warning("could not add the reaction: %s", exc)
-        text, body = blocks.looking_message()
-        placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=body)
-        return self.worker.submit(
-            self._answer, client, event.get("user", ""), channel, thread_ts, placeholder["ts"], question
-        )
+        try:
+            earlier = self.answers.thread(channel, thread_ts)  # a follow-up's conversation so far
+            evidence = self.answerer.evidence(question, sources=self.sources_for(channel), earlier=earlier)
+        except Exception:
+            self._apologize(client, user, channel, thread_ts, None, question, started)
+            return None
+        with self._queue_lock:
+            ahead = self._queued
+            self._queued += evidence.match  # no close match: nothing to generate, no wait
+        text, body = blocks.evidence_message(evidence.text, generating=evidence.match, ahead=ahead)
+        try:
+            reply_ts = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=body)["ts"]
+        except Exception:
+            with self._queue_lock:
+                self._queued -= evidence.match
+            raise
+        if not evidence.match:
+            self._finish(client, user, channel, thread_ts, reply_ts, question, evidence, started, generate=False)
+            return None
+        return self.worker.submit(self._finish, client, user, channel, thread_ts, reply_ts, question, evidence, started)
 
     def reload_model(self) -> Future:
         """Swap to the newly promoted model between two answers, never during one."""
@@ -120,7 +141,11 @@ class Answering:
         answer = self.answerer.ask(
             question, on_token=on_token, sources=self.sources_for(channel), earlier=earlier
         ).to_dict()
-        answer_id = self.answers.add(
+        answer_id = self._store(answer, user, channel, thread_ts, reply_ts, question, started)
+        return self.enrich(answer), answer_id
+
+    def _store(self, answer: dict, user, channel, thread_ts, reply_ts, question, started, error_id: str = "") -> int:
+        return self.answers.add(
             user=user,
             channel=channel,
             thread_ts=thread_ts,
@@ -131,16 +156,32 @@ class Answering:
             confidence=answer.get("confidence"),
             sources=answer.get("sources"),
             model=answer.get("model") or "",
+            error_id=error_id,
             latency_ms=round(1000 * (time.perf_counter() - started)),
         )
-        return self.enrich(answer), answer_id
 
-    def _answer(self, client, user: str, channel: str, thread_ts: str, reply_ts: str, question: str) -> None:
-        started = time.perf_counter()
+    def _finish(self, client, user, channel, thread_ts, reply_ts, question, evidence, started, generate=True) -> None:
+        """The synthesis streamed under the evidence, then the final answer with its buttons.
+        A failed generation leaves the evidence standing, with the error id."""
+        summary_error = ""
         try:
-            with StreamingReply(client, channel, reply_ts, self.budget, self.stream_interval) as stream:
-                answer, answer_id = self.ask(user, channel, thread_ts, reply_ts, question, on_token=stream.on_token)
-            messages = blocks.answer_messages(answer, answer_id)
+            try:
+                if generate:
+                    render = lambda text: blocks.evidence_message(evidence.text, synthesis=text)  # noqa: E731
+                    with StreamingReply(client, channel, reply_ts, self.budget, self.stream_interval, render) as stream:
+                        answer = self.answerer.generate(evidence, on_token=stream.on_token).to_dict()
+                else:
+                    answer = self.answerer.generate(evidence).to_dict()
+            except Exception:
+                summary_error = uuid.uuid4().hex[:8]
+                log.exception("generation failed (error id %s) for %r", summary_error, question)
+                answer = self.answerer.finish(evidence, "").to_dict()
+            finally:
+                if generate:
+                    with self._queue_lock:
+                        self._queued -= 1
+            answer_id = self._store(answer, user, channel, thread_ts, reply_ts, question, started, summary_error)
+            messages = blocks.answer_messages(self.enrich(answer), answer_id, summary_error=summary_error)
             text, body = messages[0]
             self.budget.take(channel)
             client.chat_update(channel=channel, ts=reply_ts, text=text, blocks=body)
@@ -149,16 +190,22 @@ class Answering:
                 last_ts = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=body)["ts"]
                 self.answers.set_message_ts(answer_id, last_ts)
         except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            # The traceback goes to the log under the error id; the channel only gets the id.
-            log.exception("answering failed (error id %s) for %r", error_id, question)
-            text, body = blocks.error_message(error_id)
-            try:
+            self._apologize(client, user, channel, thread_ts, reply_ts, question, started)
+
+    def _apologize(self, client, user, channel, thread_ts, reply_ts, question, started) -> None:
+        """The channel gets an error id; the traceback goes to the log under it."""
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("answering failed (error id %s) for %r", error_id, question)
+        text, body = blocks.error_message(error_id)
+        try:
+            if reply_ts is None:
+                reply_ts = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=body)["ts"]
+            else:
                 self.budget.take(channel)
                 client.chat_update(channel=channel, ts=reply_ts, text=text, blocks=body)
-                self.answers.add(
-                    user=user, channel=channel, thread_ts=thread_ts, message_ts=reply_ts, question=question,
-                    error_id=error_id, latency_ms=round(1000 * (time.perf_counter() - started)),
-                )
-            except Exception:
-                log.exception("could not report failure %s", error_id)
+            self.answers.add(
+                user=user, channel=channel, thread_ts=thread_ts, message_ts=reply_ts, question=question,
+                error_id=error_id, latency_ms=round(1000 * (time.perf_counter() - started)),
+            )
+        except Exception:
+            log.exception("could not report failure %s", error_id)

@@ -66,7 +66,12 @@ class UpdateBudget:
 
 
 class StreamingReply:
-    def __init__(self, client, channel: str, ts: str, budget: UpdateBudget, interval: float = DEFAULT_INTERVAL):
+    """`render(text so far) -> (fallback text, blocks)` draws each version; by default the
+    text alone with a cursor."""
+
+    def __init__(self, client, channel: str, ts: str, budget: UpdateBudget, interval: float = DEFAULT_INTERVAL,
+                 render=None):
+        self.render = render or blocks.streaming_message
         self.client = client
         self.channel = channel
         self.ts = ts
@@ -104,7 +109,7 @@ class StreamingReply:
             text = self.text()
             if text.strip() == self._shown.strip() or not self.budget.try_take(self.channel):
                 continue
-            fallback, body = blocks.streaming_message(text)
+            fallback, body = self.render(text)
             last_edit = time.monotonic()
             try:
                 self.client.chat_update(channel=self.channel, ts=self.ts, text=fallback, blocks=body)

@@ -392,7 +392,8 @@ def similar(query, db_path, top_k, as_json):
               help="How to generate (default: $POSTMORTEM_BACKEND or llamacpp).")
 @click.option("--endpoint", default=None, help="openai: base URL of an OpenAI-compatible server, e.g. http://vllm:8000/v1")
 @click.option("--model-name", default=None, help="openai: the served model name.")
-@click.option("--json", "as_json", is_flag=True, help="Print {answer, root_cause_category, confidence, sources}.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {answer, evidence, synthesis, match, similarity, root_cause_category, confidence, sources, ...}.")
 def ask(question, db_path, backend, endpoint, model_name, as_json):
     """Answer an on-call question from similar past incidents, citing them.
 
@@ -412,14 +413,28 @@ def ask(question, db_path, backend, endpoint, model_name, as_json):
     config.model_name = model_name or config.model_name
     try:
         answerer = Answerer(db, config=config)
-        stream = None if as_json else (lambda piece: click.echo(piece, nl=False))
-        answer = answerer.ask(question, on_token=stream)
+        if as_json:
+            answer = answerer.ask(question)
+        else:
+            # The evidence as soon as retrieval is done; the checked synthesis as it is written.
+            answer = answerer.ask(
+                question,
+                on_evidence=lambda evidence: click.echo(evidence.text + ("\n" if evidence.match else "")),
+                on_token=lambda sentence: click.echo(sentence, nl=False),
+            )
     except Exception as exc:
         raise _fail_cleanly(exc)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2))
         return
-    click.echo(f"\n\nRoot cause category: {answer.root_cause_category or 'unknown'}  (confidence {answer.confidence:.2f}, model {answer.model})")
+    if answer.match and not answer.synthesis:
+        click.echo("(no generated sentence was supported by the sources; the evidence above stands alone)", nl=False)
+    calibrated = f"calibrated on {answer.calibrated_on} held-out answers" if answer.calibrated_on else "not yet calibrated"
+    click.echo(
+        f"\n\nRoot cause category: {answer.root_cause_category or 'unknown'}  "
+        f"(confidence it is right {answer.confidence:.0%}, {calibrated}; model {answer.model})"
+    )
+    click.echo(f"Best match similarity {answer.similarity:.2f} (close match: {answer.match_threshold:.2f} or more)")
     for i, s in enumerate(answer.sources, start=1):
         click.echo(f"[{i}] {s['incident_title']}  ({s['date'] or 'no date'})  score {s['score']:.2f}  {s['url']}")
         click.echo(f"    Cause: {s['root_cause'] or '-'}")

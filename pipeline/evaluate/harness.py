@@ -20,7 +20,8 @@ evidence answer: the top incident's own cause and fix, citing [1]):
 - category: the answer's category (retrieval vote + the model's reading) is the incident's;
 - fix_recall: how much of the gold fix the answer covers (ROUGE-L recall);
 - faithfulness: the share of the answer's content words found in the question or the
-  incidents it cites (pipeline.evaluate.metrics.faithfulness);
+  incidents it cites (pipeline.serve.grounding.faithfulness), of the answer as shown
+  (evidence + checked sentences) and, as raw_faithfulness, of the model's text before the check;
 - cites: the answer cites at least one shown incident as [n];
 - citation_accuracy: a cited incident has the incident's root-cause category (the right
   past incident to lean on, the incident itself being absent); no citation counts as wrong;
@@ -48,7 +49,15 @@ import numpy as np
 from pipeline.evaluate import metrics, rouge
 from pipeline.learn.dataset import QUESTIONS, build_prompt, heldout_incidents, symptom_question
 from pipeline.flags import flag
-from pipeline.serve.answer import Calibration, decide_category, load_calibration, model_category
+from pipeline.serve import grounding
+from pipeline.serve.answer import (
+    Calibration,
+    decide_category,
+    evidence_text,
+    load_calibration,
+    model_category,
+    source_of,
+)
 from pipeline.serve.answer import build_prompt as served_prompt
 from pipeline.serve.backends import Backend
 from storage import Database
@@ -56,7 +65,9 @@ from storage.models import ModelStore
 
 
 METRICS = ("category_em", "fix_rougeL", "services_f1")
-SERVED_METRICS = ("category", "fix_recall", "faithfulness", "cites", "citation_accuracy")
+# faithfulness: of the answer as shown (evidence + the sentences that passed the check);
+# raw_faithfulness: of the model's text before the check, which tells the models apart.
+SERVED_METRICS = ("category", "fix_recall", "faithfulness", "raw_faithfulness", "cites", "citation_accuracy")
 SERVED_MEAN = ("category", "fix_recall", "faithfulness")
 # Short answers: a fix or a services list fits in 48 tokens. Seed answers are one line in
 # training, so a newline ends them too: the base model otherwise goes on to max_tokens.
@@ -114,11 +125,14 @@ class EvalReport:
         for system, row in seed.items():
             lines.append(f"{system:<22}{row['category_em']:>12.3f}{row['fix_rougeL']:>13.3f}"
                          f"{row['services_f1']:>13.3f}{row['mean']:>8.3f}")
-        header = f"{'served task':<22}{'category':>9}{'fix recall':>11}{'faithful':>9}{'cites':>7}{'cite acc':>9}{'mean':>7}"
+        header = (f"{'served task':<22}{'category':>9}{'fix recall':>11}{'faithful':>9}{'raw faithful':>13}"
+                  f"{'cites':>7}{'cite acc':>9}{'mean':>7}")
         lines += ["", header, "-" * len(header)]
         for system, row in served.items():
+            raw = row.get("raw_faithfulness")
             lines.append(f"{system:<22}{row['category']:>9.3f}{row['fix_recall']:>11.3f}{row['faithfulness']:>9.3f}"
-                         f"{row['cites']:>7.3f}{row['citation_accuracy']:>9.3f}{row['mean']:>7.3f}")
+                         + (f"{raw:>13.3f}" if raw is not None else f"{'–':>13}")
+                         + f"{row['cites']:>7.3f}{row['citation_accuracy']:>9.3f}{row['mean']:>7.3f}")
         served_stats = self.details.get("served") or {}
         if served_stats:
             no_match = served_stats.get("no_match") or {}
@@ -154,7 +168,9 @@ class _Scores:
         return out
 
     def summary(self) -> dict:
-        row = {m: round(metrics.mean(x for x in v if x is not None), 4) for m, v in self.values.items()}
+        # None: no incident could be scored on it (raw_faithfulness of retrieval only).
+        row = {m: round(metrics.mean(x for x in v if x is not None), 4) if any(x is not None for x in v) else None
+               for m, v in self.values.items()}
         row["mean"] = round(metrics.mean(row[m] for m in self.mean_of), 4)
         row["n"] = {m: sum(x is not None for x in v) for m, v in self.values.items()}
         return row
@@ -231,7 +247,7 @@ def evaluate(
                     if name == tested and len(examples) < 5:
                         examples.append({"question": question, "answer": said["served"], "category": category,
                                          "source_id": incident["source_id"]})
-                _score_served(scores["retrieval-only"], i, incident, question, hits, _evidence_answer(hits[0]), taxonomy,
+                _score_served(scores["retrieval-only"], i, incident, question, hits, "", taxonomy,
                               category_from_answer=False)
             if progress:
                 progress(i + 1, n)
@@ -290,16 +306,6 @@ def _taxonomy(config_path: str | None):
         raise EvalError(str(exc)) from None
 
 
-def _evidence_answer(hit) -> str:
-    """The retrieval-only answer: the top incident's own cause and fix, citing it."""
-    row = hit.incident
-    parts = [f"This looks like [1] {(row.get('incident_title') or '').strip()}."]
-    for label, key in (("Cause", "root_cause"), ("Fix", "fix")):
-        if (row.get(key) or "").strip():
-            parts.append(f"{label}: {row[key].strip()} [1]")
-    return " ".join(parts)
-
-
 def _model_under_test(store: ModelStore, model_id: int | None) -> dict | None:
     if model_id is None:
         return store.current()
@@ -331,19 +337,27 @@ def _score_seed(scores: _Scores, i: int, incident: dict, answers: dict, taxonomy
                                                          incident["services_affected"]))
 
 
-def _score_served(scores: _Scores, i: int, incident: dict, question: str, hits: list, answer: str, taxonomy,
+def _score_served(scores: _Scores, i: int, incident: dict, question: str, hits: list, raw: str, taxonomy,
                   *, category_from_answer: bool = True) -> tuple[str, dict]:
-    """Score one served answer; returns the answer's category and its confidence features."""
-    from pipeline.serve.embed import incident_text
-
-    category, features = decide_category(hits, answer if category_from_answer else "", taxonomy)
+    """Score one served answer as the user reads it: the evidence built from the incidents,
+    then the model's sentences that pass the grounding check (pipeline.serve.grounding), as
+    Answerer.generate shows them. `raw` is the model's text ("" for retrieval only). Returns
+    the answer's category and its confidence features."""
+    sources = [source_of(h) for h in hits]
+    stream = grounding.SentenceStream(grounding.Grounder(sources, question))
+    stream.feed(raw)
+    stream.close()
+    shown = evidence_text(sources, True) + (f"\n\n{stream.text}" if stream.text else "")
+    category, features = decide_category(hits, raw if category_from_answer else "", taxonomy)
     gold_category = taxonomy.normalize(incident.get("root_cause_category"))
     if gold_category:
         scores.add("category", i, metrics.category_match(category, gold_category))
     if (incident.get("fix") or "").strip():
-        scores.add("fix_recall", i, rouge.rouge_l_recall(incident["fix"], answer))
-    cited = metrics.citations(answer, len(hits))
-    scores.add("faithfulness", i, metrics.faithfulness(answer, [incident_text(hits[n - 1].incident) for n in cited], question))
+        scores.add("fix_recall", i, rouge.rouge_l_recall(incident["fix"], shown))
+    scores.add("faithfulness", i, grounding.faithfulness(shown, sources, question))
+    if raw:
+        scores.add("raw_faithfulness", i, grounding.faithfulness(raw, sources, question))
+    cited = grounding.citations(shown, len(hits))
     scores.add("cites", i, float(bool(cited)))
     if gold_category:
         scores.add("citation_accuracy", i, float(any(
@@ -392,7 +406,7 @@ def _write_outputs(report: EvalReport, out_dir: Path) -> tuple[str, str, str]:
     json_path.write_text(json.dumps({k: v for k, v in report.to_dict().items() if not k.endswith("_path")}, indent=2))
 
     labels = {"category_em": "category EM", "fix_rougeL": "fix ROUGE-L", "services_f1": "services F1",
-              "category": "category", "fix_recall": "fix recall", "faithfulness": "faithfulness",
+              "category": "category", "fix_recall": "fix recall", "faithfulness": "faithfulness", "raw_faithfulness": "raw faithful",
               "cites": "cites [n]", "citation_accuracy": "citation acc."}
     fig, axes = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 5]})
     for ax, names, title in ((axes[0], METRICS, "closed book (seed questions)"),
@@ -401,7 +415,7 @@ def _write_outputs(report: EvalReport, out_dir: Path) -> tuple[str, str, str]:
         width = 0.8 / max(1, len(systems))
         for k, system in enumerate(systems):
             xs = [j + k * width for j in range(len(names))]
-            ax.bar(xs, [report.results[system][m] for m in names], width, label=system)
+            ax.bar(xs, [report.results[system][m] or 0.0 for m in names], width, label=system)
         ax.set_xticks([j + width * (len(systems) - 1) / 2 for j in range(len(names))])
         ax.set_xticklabels([labels[m] for m in names], fontsize="small")
         ax.set_ylim(0, 1)

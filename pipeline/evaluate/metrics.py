@@ -96,45 +96,6 @@ def _norm_label(label: str) -> str:
 
 # -- the served task --------------------------------------------------------------------------
 
-CITATION = re.compile(r"\[(\d{1,2})\]")
-# Words that frame an answer rather than claim anything about an incident.
-_FRAMING = frozenset(
-    """looks like seems similar same past previous incident incidents cause caused causes fix fixed
-    fixes root likely probably was were this that these answer question source sources""".split()
-)
-
-
-def citations(answer: str, n_sources: int) -> list[int]:
-    """The [n] an answer cites that point at one of its n_sources, in order, once each."""
-    out: list[int] = []
-    for m in CITATION.finditer(answer or ""):
-        n = int(m.group(1))
-        if 1 <= n <= n_sources and n not in out:
-            out.append(n)
-    return out
-
-
-def content_words(text: str) -> list[str]:
-    """Stemmed words that carry a claim: not function words, framing words or bare numbers
-    in brackets."""
-    from pipeline.learn.dataset import stem
-    from pipeline.serve.retrieve import STOPWORDS
-
-    text = CITATION.sub(" ", text or "")
-    words = re.findall(r"[a-z0-9][a-z0-9_]*", text.lower())
-    return [stem(w) for w in words if w not in STOPWORDS and w not in _FRAMING and len(w) > 1]
-
-
-def faithfulness(answer: str, sources: list[str], question: str) -> float:
-    """The share of the answer's content words found in the question or the cited incidents'
-    text (issue 12's definition). An answer without content words claims nothing: 1.0."""
-    words = content_words(answer)
-    if not words:
-        return 1.0
-    known = set(content_words(question)) | {w for s in sources for w in content_words(s)}
-    return sum(w in known for w in words) / len(words)
-
-
 def expected_calibration_error(confidences: Sequence[float], outcomes: Sequence[float], bins: int = 10) -> float:
     """ECE: over equal-width confidence bins, the gap between mean confidence and accuracy,
     weighted by the bin's share of the answers."""

@@ -21,6 +21,8 @@ import json
 import re
 from pathlib import Path
 
+from pipeline.prompts import PROMPT_TEMPLATE
+
 # The three questions an on-call engineer asks first. Keys are stable identifiers (stored in
 # JSONL and eval results); the text is what the model sees.
 QUESTIONS = {
@@ -28,10 +30,6 @@ QUESTIONS = {
     "root_cause": "What was the root cause?",
     "fix": "How was it fixed?",
 }
-
-PROMPT_TEMPLATE = (
-    "### Incident Context:\n{title}\n{timeline}\n\n### Question:\n{question}\n\n### Answer:\n"
-)
 
 # About a third of a short training sequence: enough for the first alert, the turning points
 # and the resolution, short enough that the answer dominates the tokens trained on.
@@ -252,12 +250,6 @@ def answer_for(incident: dict, question_key: str) -> str:
     if question_key == "fix":
         return (incident.get("fix") or "").strip()
     raise KeyError(question_key)
-
-
-def category_of(answer: str) -> str | None:
-    """The `[category]` a root-cause answer starts with, or None."""
-    m = re.match(r"\s*\[([\w-]+)\]", answer)
-    return m.group(1).lower() if m else None
 
 
 # -- the served task: symptom question, retrieved incidents, grounded answer --------------------

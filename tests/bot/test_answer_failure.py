@@ -1,6 +1,7 @@
 """A failure while answering: an apology with an error id in the thread, the traceback only
 in the log under that id."""
 
+import json
 import logging
 import re
 
@@ -11,8 +12,12 @@ from tests.bot.helpers import section_text
 
 def test_failure_gets_apology_with_error_id(bot, slack, db_path, caplog):
     caplog.set_level(logging.ERROR, logger="bot.mentions")
-    # A sync job's index file, damaged on disk: the answerer's reload of it fails for real.
-    index_path(Database(db_path)).write_bytes(b"not a faiss index")
+    # A sync job's index rebuild, damaged on disk: its sidecar announces a new build, so the
+    # answerer reloads the file, and the reload fails for real.
+    path = index_path(Database(db_path))
+    path.write_bytes(b"not a faiss index")
+    sidecar = path.with_name(path.name + ".json")
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "build_id": "damaged"}))
 
     sent = slack.mention("ledger replica lag again")
     reply = slack.wait_for(lambda: (slack.thread("C1", sent["ts"]) or [None])[0], 10)

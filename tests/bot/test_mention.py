@@ -23,13 +23,18 @@ def test_mention_gets_threaded_answer_with_sources(bot, slack, db_path):
     assert "Similar past incidents" in text
     assert "Payments API 502s after v4.12 release" in text  # the matching sample post-mortem
     assert "score" in text and "2023-08-02" in text
-    context = [b for b in reply.blocks if b["type"] == "context"][0]["elements"][0]["text"]
-    assert "Root cause category" in context and "Confidence" in context
+    # The meta line (a note on dropped sentences may come before it, depending on the model).
+    contexts = [b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context"]
+    assert any("Root cause category" in c and "Confidence" in c for c in contexts)
     buttons = [e["action_id"] for b in reply.blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons == [blocks.VOTE_UP, blocks.VOTE_DOWN]
 
-    # Streamed: the reply was edited while tokens arrived, before the final version.
-    assert len(reply.history) >= 3, reply.history
+    # Evidence first: the reply's first version already named the matching incident, its
+    # cause and fix; the final version keeps it at the top, above the checked synthesis.
+    first = "\n".join(b["text"]["text"] for b in reply.history[0]["blocks"] if b["type"] == "section")
+    assert first.startswith("This looks like [1] Payments API 502s after v4.12 release")
+    assert "Root cause:" in first and "What fixed it:" in first
+    assert text.startswith(first.split("\n")[0])
     assert not slack.errors
 
     stored = Database(db_path).db["answers"].rows

@@ -37,6 +37,6 @@ def test_retrain_end_to_end_promotes_and_swaps_model(make_bot, slack, db_path, m
     # The app noticed the promotion and swapped models between answers.
     slack.wait_for(lambda: bot.answering.answerer.model_id == current["id"], 30)
     reply = answered(slack, slack.mention("kafka broker disk full, what did we do?", channel="C2"), channel="C2")
-    meta = [b for b in reply.blocks if b["type"] == "context"][0]["elements"][0]["text"]
+    meta = " ".join(b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context")
     assert f"Model: {current['name']}" in meta
     assert not slack.errors

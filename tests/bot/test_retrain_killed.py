@@ -42,5 +42,5 @@ def test_killed_retrain_is_failed_and_model_unchanged(make_bot, slack, db_path, 
     assert models.list() == before and models.current()["id"] == in_service
     assert [p.name for p in folder.iterdir()] == ["adapter_config.json"]  # its files untouched
     reply = answered(slack, slack.mention("webhook dispatcher memory leak", channel="C2"), channel="C2")
-    meta = [b for b in reply.blocks if b["type"] == "context"][0]["elements"][0]["text"]
+    meta = " ".join(b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context")
     assert "Model: model-in-service" in meta

@@ -1,12 +1,16 @@
 """A fake OpenAI-compatible completions server (what vLLM, TGI and llama.cpp's server speak):
 `POST /v1/completions`, streamed as server-sent events like the real API, or in one JSON body.
 It answers every prompt with `reply`, split into word pieces, honours `max_tokens` (one piece
-per token) and `stop`, and records each request body and its Authorization header."""
+per token) and `stop`, and records each request body and its Authorization header.
+`hold()` keeps every completion waiting until `release()`: a model that is busy for as long
+as a test needs, with no clock involved."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import threading
 import time
 
 from aiohttp import web
@@ -20,6 +24,14 @@ class FakeOpenAI(FakeServer):
         self.reply = reply
         self.requests: list[dict] = []
         self.auth: list[str] = []
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     @property
     def base_url(self) -> str:
@@ -33,6 +45,7 @@ class FakeOpenAI(FakeServer):
 
     async def completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
+        await asyncio.get_running_loop().run_in_executor(None, self._open.wait)
         self.requests.append(body)
         self.auth.append(request.headers.get("Authorization", ""))
         if not isinstance(body.get("prompt"), str) or not body.get("model"):

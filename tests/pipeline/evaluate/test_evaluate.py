@@ -45,11 +45,14 @@ def test_eval_run_on_the_base_model(eval_db, tmp_path):
     for name in ("base+retrieval", "retrieval-only"):
         assert set(report.results[name]) == {*SERVED_METRICS, "mean", "n"}
     for row in report.results.values():
-        assert all(0.0 <= v <= 1.0 for k, v in row.items() if k != "n")
+        assert all(0.0 <= v <= 1.0 for k, v in row.items() if k != "n" and v is not None)
     # Retrieval-only answers with the nearest *other* incident, as the evidence answer: it
-    # cites [1] and says only what that incident says.
+    # cites [1] and says only what that incident says. No model text: no raw faithfulness.
     evidence = report.results["retrieval-only"]
     assert evidence["cites"] == 1.0 and evidence["faithfulness"] == 1.0
+    assert evidence["raw_faithfulness"] is None and report.results["base+retrieval"]["raw_faithfulness"] is not None
+    # What is shown passed the grounding check: as faithful as the evidence it starts from.
+    assert report.results["base+retrieval"]["faithfulness"] >= 0.95
     assert evidence["n"]["category"] == 2
 
     stored = ModelStore(eval_db).eval_run(report.run_id)

@@ -11,7 +11,6 @@ from pipeline.learn.dataset import (
     answer_text,
     build_dataset,
     build_prompt,
-    category_of,
     context_timeline,
     estimate_tokens,
     examples_for,
@@ -22,6 +21,7 @@ from pipeline.learn.dataset import (
     symptom_question,
     timeline_summary,
 )
+from pipeline.prompts import category_of
 from storage import Database
 from tests.paths import SAMPLES, SHARED
 
@@ -203,8 +203,10 @@ def test_no_context_or_symptom_question_quotes_its_answer(tmp_path, corpus):
         assert not _runs(question) & answer, incident["source_id"]
         questions += bool(question)
         assert symptom_question(incident) == question  # deterministic
-    # Prose-only timelines give none (measured: 43 of 45 samples, 217 of 286 on the shared corpus).
-    assert questions >= 0.7 * len(incidents)
+    # Prose-only timelines give none, nor do timelines whose every early event tells the cause
+    # (measured: 43 of 45 samples; 185 of 290 on the shared corpus, where longer stored causes
+    # filter more events out).
+    assert questions >= (0.9 if corpus == "samples" else 0.6) * len(incidents)
     db.close()
 
 

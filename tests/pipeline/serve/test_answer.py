@@ -16,6 +16,7 @@ from pipeline.serve.answer import (
     with_earlier,
 )
 from pipeline.serve.backends import BackendError, OpenAIBackend
+from pipeline.serve.grounding import faithfulness
 from pipeline.serve.retrieve import Hit, Retriever
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
@@ -29,7 +30,10 @@ def test_answer_shape_with_citations(incident_db, base_backend):
     pieces = []
     answer = Answerer(incident_db, backend=base_backend).ask(QUESTION, on_token=pieces.append)
 
-    assert answer.answer and "".join(pieces).strip() == answer.answer
+    # The evidence first, from the top incident's own fields; the checked synthesis after it.
+    assert answer.match and answer.evidence.startswith("This looks like [1] Intermittent DNS timeouts")
+    assert answer.answer.startswith(answer.evidence) and "".join(pieces).strip() == answer.synthesis
+    assert faithfulness(answer.answer, answer.sources, QUESTION) == 1.0
     assert answer.root_cause_category in Taxonomy.default().names
     assert 0.0 <= answer.confidence <= 1.0
     assert len(answer.sources) == 3 and answer.sources[0]["source_id"] == "dns-timeouts"
@@ -117,7 +121,10 @@ def test_secrets_stay_scrubbed(incident_db, embedder, fake_openai):
         )
     )
     rebuild_index(incident_db, embedder)
-    fake_openai.reply = "Use the token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB again [1]."
+    fake_openai.reply = (
+        "Deployed the new key AKIAIOSFODNN7EXAMPLE to the kafka producers [1]. "
+        "Use the token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB again [1]."
+    )
     backend = OpenAIBackend(fake_openai.base_url, "pm")
     pieces = []
     answer = Answerer(incident_db, backend=backend).ask("kafka producers rejected after rotating credentials", on_token=pieces.append)
@@ -127,7 +134,10 @@ def test_secrets_stay_scrubbed(incident_db, embedder, fake_openai):
     assert "[REDACTED:aws-access-key]" in sent and "[REDACTED:password]" in sent
     everything = json.dumps(answer.to_dict()) + sent + "".join(pieces)
     assert not any(s in everything for s in secrets)
-    assert "[REDACTED:github-token]" in answer.answer
+    # Scrubbed before the check: the first sentence is supported and shown redacted; the
+    # second, a token no source mentions, is dropped.
+    assert "new key [REDACTED:aws-access-key] to the kafka producers [1]." in answer.synthesis
+    assert answer.dropped == 1
 
 
 def test_openai_backend_streams_from_a_compatible_server(fake_openai):
@@ -170,6 +180,36 @@ def test_from_db_serves_the_current_model_and_reload_swaps_it(incident_db, tiny_
     store.promote(broken)
     answerer.reload()
     assert answerer.model_id is None and answerer.ask(QUESTION).answer
+
+
+def test_evidence_comes_first_and_the_synthesis_is_checked(incident_db, fake_openai):
+    fake_openai.reply = (
+        "Scaling CoreDNS to 6 replicas fixed it [2]. It was a game changer for the industry. "
+        "The tokenizer certificate expired [1]. Rolled back to v4.11 [1]."
+    )
+    events = []
+    answer = Answerer(incident_db, backend=OpenAIBackend(fake_openai.base_url, "pm")).ask(
+        QUESTION, on_evidence=lambda e: events.append(("evidence", e.text)), on_token=lambda t: events.append(("text", t))
+    )
+    assert events[0] == ("evidence", answer.evidence)
+    # Wrong citations corrected (the 502s incident is [2] here); the unsupported sentence and
+    # the one about an incident that was not retrieved (the certificate) dropped.
+    assert events[1:] == [("text", "Scaling CoreDNS to 6 replicas fixed it [1]. "), ("text", "Rolled back to v4.11 [2]. ")]
+    assert "game changer" not in answer.answer and "certificate expired" not in answer.answer
+    assert answer.dropped == 2
+    assert answer.answer == answer.evidence + "\n\n" + answer.synthesis
+    assert answer.synthesis == "Scaling CoreDNS to 6 replicas fixed it [1]. Rolled back to v4.11 [2]."
+    payload = answer.to_dict()
+    assert payload["match"] is True and payload["similarity"] >= payload["match_threshold"]
+
+
+def test_nothing_close_says_so_and_does_not_generate(incident_db, fake_openai):
+    answer = Answerer(incident_db, backend=OpenAIBackend(fake_openai.base_url, "pm")).ask(
+        "the espresso machine on floor three leaks water onto the carpet"
+    )
+    assert not answer.match and answer.similarity < answer.match_threshold
+    assert answer.answer.startswith("No close past incident") and "for reference only" in answer.answer
+    assert len(answer.sources) == 3 and answer.synthesis == "" and not fake_openai.requests
 
 
 def test_no_incidents_no_generation(tmp_path, base_backend):
