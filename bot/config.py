@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.config import ConfigError, SourceConfig, load_config
-from pipeline.ingest.taxonomy import DEFAULT_CATEGORIES
+from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
 
 __all__ = ["BotConfig", "ConfigError", "bot_config"]
@@ -22,7 +22,12 @@ class BotConfig:
     path: str | None = None  # the config file, handed to sync jobs so they read the same one
     # Sources cited only in some channels, by the name their incidents are stored under.
     restricted: dict[str, SourceConfig] = field(default_factory=dict)
-    categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    # The configured taxonomy: custom categories vote in answers and are offered in corrections.
+    taxonomy: Taxonomy = field(default_factory=Taxonomy.default)
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.taxonomy.categories)
 
     def sources_for(self, db: Database, channel: str) -> list[str] | None:
         """The sources an answer in `channel` may retrieve from (None: all of them)."""
@@ -43,7 +48,7 @@ def bot_config(path: str | None = None) -> BotConfig:
         retrain=dict(config.retrain),
         path=str(config.path.resolve()) if config.path else None,
         restricted={_stored_name(s): s for s in config.sources if s.channels is not None},
-        categories=list(config.build_taxonomy().categories),
+        taxonomy=config.build_taxonomy(),
     )
 
 

@@ -47,7 +47,7 @@ def main() -> int:
     db = Database(settings.db_path)
     log.info("loading the model and the index (once)…")
     try:
-        answerer = Answerer.from_db(settings.db_path)
+        answerer = Answerer.from_db(settings.db_path, taxonomy=config.taxonomy)
     except Exception as exc:
         print(f"postmortem: cannot load the model or index: {exc}", file=sys.stderr)
         return 1

@@ -394,13 +394,15 @@ def similar(query, db_path, top_k, as_json):
 @click.option("--model-name", default=None, help="openai: the served model name.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print {answer, evidence, synthesis, match, similarity, root_cause_category, confidence, sources, ...}.")
-def ask(question, db_path, backend, endpoint, model_name, as_json):
+@config_option
+def ask(question, db_path, backend, endpoint, model_name, as_json, config_path):
     """Answer an on-call question from similar past incidents, citing them.
 
     \b
     Example:
       postmortem ask "what fixed the last payments-db outage?"
     """
+    from pipeline.config import ConfigError, load_config
     from pipeline.serve.answer import Answerer
     from pipeline.serve.backends import BackendConfig
 
@@ -412,7 +414,11 @@ def ask(question, db_path, backend, endpoint, model_name, as_json):
     config.endpoint = endpoint or config.endpoint
     config.model_name = model_name or config.model_name
     try:
-        answerer = Answerer(db, config=config)
+        taxonomy = load_config(config_path).build_taxonomy()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc))
+    try:
+        answerer = Answerer(db, config=config, taxonomy=taxonomy)
         if as_json:
             answer = answerer.ask(question)
         else:

@@ -348,12 +348,13 @@ class Answerer:
         index: VectorIndex | None = None,
         config: BackendConfig | None = None,
         max_tokens: int = MAX_TOKENS,
+        taxonomy: Taxonomy | None = None,
     ):
         self.db = db
         self.config = config or BackendConfig.from_env()
         self.store = ModelStore(db)
         self.retriever = Retriever(db, index=index)
-        self.taxonomy = Taxonomy.default()
+        self.taxonomy = taxonomy or Taxonomy.default()  # the configured one: custom categories vote
         self.max_tokens = max_tokens
         self.model_id: int | None = None
         # The retriever (one SQLite connection, an index that refresh() may swap) is shared
@@ -366,12 +367,14 @@ class Answerer:
         self.match_threshold = load_match_threshold(self.store)
 
     @classmethod
-    def from_db(cls, db_path: str | Path | None = None, config: BackendConfig | None = None) -> "Answerer":
+    def from_db(
+        cls, db_path: str | Path | None = None, config: BackendConfig | None = None, taxonomy: Taxonomy | None = None
+    ) -> "Answerer":
         """The answerer serving the registry's current model (the base model when none has
         been promoted)."""
         from storage import default_db_path
 
-        return cls(Database(db_path or default_db_path()), config=config)
+        return cls(Database(db_path or default_db_path()), config=config, taxonomy=taxonomy)
 
     @property
     def model_name(self) -> str:

@@ -266,3 +266,15 @@ def test_a_follow_up_retrieves_with_the_conversation_and_names_cited_sources():
     prompt_question = with_earlier("how did we detect it?", earlier)
     assert prompt_question.startswith("(Earlier: kafka broker disk full") and prompt_question.endswith(
         "Follow-up: how did we detect it?")
+
+
+def test_the_configured_taxonomy_votes(incident_db, fake_openai):
+    """A custom category stored on the incidents counts in the answer only when the answerer
+    is given the taxonomy that defines it (the config's), not the default one."""
+    for row in incident_db.incidents():
+        incident_db.add_label(row["source"], row["source_id"], author="t", origin="cli", root_cause_category="dns-infra")
+    custom = Taxonomy({**Taxonomy.default().categories, "dns-infra": "DNS servers and resolvers"},
+                      Taxonomy.default().rules)
+    backend = OpenAIBackend(fake_openai.base_url, "pm")
+    assert Answerer(incident_db, backend=backend, taxonomy=custom).ask(QUESTION).root_cause_category == "dns-infra"
+    assert Answerer(incident_db, backend=backend).ask(QUESTION).root_cause_category != "dns-infra"
