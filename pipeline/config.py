@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import settings
+
 DEFAULT_PATH = Path("postmortem.toml")
 DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, 03:00
 DEFAULT_RETRAIN_THRESHOLD = 10
@@ -88,7 +90,7 @@ def config_path(path: str | os.PathLike | None = None) -> tuple[Path, bool]:
     """(path, explicitly asked for)."""
     if path:
         return Path(path), True
-    env = os.environ.get("POSTMORTEM_CONFIG")
+    env = settings.get("config")
     if env:
         return Path(env), True
     return DEFAULT_PATH, False

@@ -14,10 +14,10 @@ never serves.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
+from pipeline import settings
 from pipeline.evaluate import metrics
 from pipeline.evaluate.harness import METRICS, SERVED_METRICS, EvalConfig, EvalError, evaluate
 from pipeline.flags import flag
@@ -50,9 +50,9 @@ class GateConfig:
         """The retrain job's gate: POSTMORTEM_GATE_METRIC, POSTMORTEM_GATE_MARGIN,
         POSTMORTEM_GATE_MIN_HELDOUT."""
         return cls(
-            metric=os.environ.get("POSTMORTEM_GATE_METRIC", cls.metric),
-            margin=float(os.environ.get("POSTMORTEM_GATE_MARGIN", "0.0")),
-            min_heldout=int(os.environ.get("POSTMORTEM_GATE_MIN_HELDOUT", str(MIN_HELDOUT))),
+            metric=settings.get("gate_metric", cls.metric),
+            margin=float(settings.get("gate_margin", "0.0")),
+            min_heldout=int(settings.get("gate_min_heldout", str(MIN_HELDOUT))),
         )
 
 

@@ -7,13 +7,14 @@ import os
 import shutil
 from pathlib import Path
 
+from pipeline import settings
 from pipeline.embedded import EMBEDDED_LLM, ModelNotFound, embedded_gguf_path
 
 EMBEDDED_ALIASES = {"", "embedded", EMBEDDED_LLM, f"HuggingFaceTB/{EMBEDDED_LLM}"}
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("POSTMORTEM_CACHE", ".cache/postmortem"))
+    return Path(settings.get("cache", ".cache/postmortem"))
 
 
 def is_embedded(name: str | None) -> bool:

@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
+from pipeline import settings
+
 # A trained adapter ends its answer with EOS; the base model may go on to invent the next
 # section of the prompt format instead, so that is where an answer stops too.
 STOP = ["\n###", "\n\n\n"]
@@ -63,8 +65,8 @@ def free_cores() -> int:
     process holds stalls them all: measured on 2 cores busy with other work, 2 threads
     processed prompts at ~30 tokens/s and generated 0.6-16 tokens/s, 1 thread ~100 and ~50."""
     cores = os.cpu_count() or 1
-    if os.environ.get("POSTMORTEM_LLAMA_THREADS"):
-        return max(1, int(os.environ["POSTMORTEM_LLAMA_THREADS"]))
+    if settings.get("llama_threads"):
+        return max(1, int(settings.get("llama_threads")))
     try:
         running = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
     except (OSError, IndexError, ValueError):  # not Linux: assume the machine is ours
@@ -87,7 +89,7 @@ def serving_gguf(path: Path) -> Path:
 
     from pipeline.learn.base_model import cache_root
 
-    if os.environ.get("POSTMORTEM_SERVE_QUANT", "q8_0") == "keep":
+    if settings.get("serve_quant", "q8_0") == "keep":
         return path
     target = cache_root() / "serving" / f"{path.stem}-{path.stat().st_size}-q8_0.gguf"
     if target.is_file():
@@ -301,9 +303,9 @@ class BackendConfig:
     @classmethod
     def from_env(cls) -> "BackendConfig":
         return cls(
-            backend=os.environ.get("POSTMORTEM_BACKEND", "llamacpp"),
-            endpoint=os.environ.get("POSTMORTEM_ENDPOINT"),
-            model_name=os.environ.get("POSTMORTEM_MODEL_NAME"),
+            backend=settings.get("backend", cls.backend),
+            endpoint=settings.get("endpoint"),
+            model_name=settings.get("model_name"),
         )
 
 

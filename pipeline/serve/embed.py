@@ -6,12 +6,12 @@ works offline; any sentence-transformers model name or folder works too
 
 from __future__ import annotations
 
-import os
 import threading
 from functools import lru_cache
 
 import numpy as np
 
+from pipeline import settings
 from pipeline.embedded import EMBEDDED_EMBEDDER, embedded_embedder_path
 
 # The embedder reads about 256 word pieces; the fields that tell incidents apart go first
@@ -24,7 +24,7 @@ SINGLE_THREAD_BATCH = 8
 
 
 def default_embedder_name() -> str:
-    return os.environ.get("POSTMORTEM_EMBEDDER") or EMBEDDED_EMBEDDER
+    return settings.get("embedder", EMBEDDED_EMBEDDER)
 
 
 def incident_text(row: dict) -> str:
