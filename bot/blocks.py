@@ -6,6 +6,18 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from pipeline.text import clip
+
+
+def clip_line(text: str, limit: int) -> str:
+    """One line of at most `limit` characters (Slack's hard limits: cut exactly)."""
+    return clip(text, limit, at_word=False)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, line breaks kept."""
+    return clip(text, limit, one_line=False, at_word=False)
+
 SECTION_MAX = 3000
 BUTTON_TEXT_MAX = 75
 MESSAGE_BLOCKS_MAX = 50
@@ -235,8 +247,8 @@ def _source_blocks(sources: list[dict]) -> list[dict]:
             line += "  ·  " + "  ·  ".join(details)
         for label, key in (("Root cause", "root_cause"), ("Fix", "fix")):
             if src.get(key):
-                line += f"\n_{label}:_ " + escape(_clip(src[key], 600))
-        blocks.append(section(_truncate(line, SECTION_MAX)))
+                line += f"\n_{label}:_ " + escape(clip_line(src[key], 600))
+        blocks.append(section(truncate(line, SECTION_MAX)))
     return blocks
 
 
@@ -253,26 +265,17 @@ def _action_item_blocks(items: list[dict]) -> list[dict]:
     lines = [head]
     for item in items[:10]:
         mark = {"open": ":large_green_circle: open", "closed": ":white_check_mark: closed"}.get(item.get("state"), "•")
-        line = f"{mark} {escape(_clip(item['text'], 280))}"
+        line = f"{mark} {escape(clip_line(item['text'], 280))}"
         if item.get("issue"):
             line += f"  ({escape(item['issue'])})"
         lines.append(line)
     if len(items) > 10:
         lines.append(f"_…and {len(items) - 10} more_")
-    return [section(_truncate("\n".join(lines), SECTION_MAX))]
+    return [section(truncate("\n".join(lines), SECTION_MAX))]
 
 
 def _score(score) -> str:
     return f"score {score:.2f}" if isinstance(score, (int, float)) else ""
-
-
-def _clip(text: str, limit: int) -> str:
-    """One line of at most `limit` characters."""
-    return _truncate(" ".join(text.split()), limit)
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def usage_message() -> tuple[str, list[dict]]:
@@ -335,7 +338,7 @@ def job_message(job: dict) -> tuple[str, list[dict]]:
     elif status == "succeeded":
         blocks += summary_blocks(job)
     else:
-        blocks.append(section(escape(_truncate(job.get("message") or "no details", 1500))))
+        blocks.append(section(escape(truncate(job.get("message") or "no details", 1500))))
         if job.get("result"):  # a sync whose every source failed still says how each did
             blocks += summary_blocks(job)
         if job.get("log_tail"):
@@ -379,9 +382,9 @@ def sync_summary(result: dict) -> str:
         if s.get("errors"):
             line += f", {s['errors']} errors"
             for source_id, error in (s.get("error_details") or [])[:3]:
-                line += f"\n    – {source_id}: {_clip(error, 200)}"
+                line += f"\n    – {source_id}: {clip_line(error, 200)}"
         if s.get("failed"):
-            line += f"\n    – sync failed: {_clip(s['failed'], 300)}"
+            line += f"\n    – sync failed: {clip_line(s['failed'], 300)}"
         lines.append(line)
     if "indexed" in result:
         lines.append(f"Search index rebuilt: {result['indexed']} incidents.")
@@ -489,7 +492,7 @@ def correction_values(view: dict) -> dict:
 
 
 def _option(text: str, value: str) -> dict:
-    return {"text": {"type": "plain_text", "text": _truncate(text, OPTION_TEXT_MAX)}, "value": value}
+    return {"text": {"type": "plain_text", "text": truncate(text, OPTION_TEXT_MAX)}, "value": value}
 
 
 def _input(block_id: str, label: str, element: dict, optional: bool = False) -> dict:
@@ -631,11 +634,11 @@ def home_corrections(pending: list[dict], applied: int) -> list[dict]:
     lines = [head]
     for label in pending[-5:]:
         fields = ", ".join(
-            f"{k.replace('_', ' ')} → {_clip(label[k], 80)}" for k in ("root_cause_category", "root_cause") if label.get(k)
+            f"{k.replace('_', ' ')} → {clip_line(label[k], 80)}" for k in ("root_cause_category", "root_cause") if label.get(k)
         )
         lines.append(
             f"• {escape(label['source_id'])}: {escape(label.get('what_was_wrong') or 'corrected')}"
             + (f" ({escape(fields)})" if fields else "")
             + (f" — <@{label['author']}>" if label.get("origin") == "slack" else "")
         )
-    return [section(_truncate("\n".join(lines), SECTION_MAX))]
+    return [section(truncate("\n".join(lines), SECTION_MAX))]

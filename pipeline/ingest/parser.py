@@ -22,6 +22,8 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
+from pipeline.text import clip
+
 # Block structure only (headings, fences, tables): the parser reads an inline token's raw
 # `content`, never its children, and inline parsing is where markdown-it is slow on hostile
 # text (20,000 unclosed `![` took seconds in its link-label scan).
@@ -335,7 +337,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     title, title_origin = pick_title(props, h1, source_id, prop_origin)
     timeline, timeline_origin = render_timeline(timeline_raw), blocks_origin(by_field, "timeline")
     if not timeline:
-        timeline = condense(summary or unlabeled or str(props.get("summary") or ""), 1200)
+        timeline = clip(summary or unlabeled or str(props.get("summary") or ""), 1200, one_line=False)
         timeline_origin = ("prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")) if timeline else ""
     date, date_origin = pick_date(props, by_field, source_id, title, body, prop_origin)
     services, services_origin = pick_services(props, by_field, title, joined("impact"), summary, prop_origin, root_cause)
@@ -356,8 +358,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             "date": date,
             "services_affected": services,
             "timeline": timeline,
-            "root_cause": condense(root_cause, 2000),
-            "fix": condense(fix, 2000),
+            "root_cause": clip(root_cause, 2000, one_line=False),
+            "fix": clip(fix, 2000, one_line=False),
             "action_items": list_items(joined("action_items")),
             "category_hint": hints,
         },
@@ -838,11 +840,6 @@ def list_items(text: str) -> list[str]:
             if item and not PLACEHOLDER.fullmatch(item):
                 items.append(item)
     return items[:30]
-
-
-def condense(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def pick_title(props: dict, h1: str, source_id: str, prop_origin) -> tuple[str, str]:

@@ -176,7 +176,10 @@ _ASSIGNMENT = re.compile(
     re.I,
 )
 # A value assigned to any key, when it is random enough to be a credential.
-_ANY_ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9])([\w.\-]{1,80}[\"']?[ \t]{0,8}[=:][ \t]{0,8}[\"']?)([A-Za-z0-9+/_\-]{24,4000}={0,2})")
+# Not a path or a URL (`file:///…`, `s3://bucket/…`): the value may not start with a slash.
+_ANY_ASSIGNMENT = re.compile(
+    r"(?<![A-Za-z0-9])([\w.\-]{1,80}[\"']?[ \t]{0,8}[=:][ \t]{0,8}[\"']?)(?!/)([A-Za-z0-9+/_\-]{24,4000}={0,2})"
+)
 _PLACEHOLDER = re.compile(
     r"(?i)^(?:\$\{?[\w.]+\}?|%[\w]+%|\*+|x+|\.{3}|<[^>]*>|\{\{[^}]*\}\}|null|none|true|false|"
     r"changeme|redacted|example|placeholder|required|optional|string|your[\w\-]*|env\.[\w.]+)$"

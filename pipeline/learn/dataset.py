@@ -75,7 +75,7 @@ def timeline_summary(text: str, budget: int = TIMELINE_BUDGET, leave_out: str = 
     events = [e for e in _events(text or "") if not (leave_out and gives_away(e, leave_out))]
     if not events:
         return ""
-    events = [_clip(e, EVENT_BUDGET) for e in _compact_dates(events)]
+    events = [_clip_tokens(e, EVENT_BUDGET) for e in _compact_dates(events)]
     costs = [estimate_tokens(e) + 1 for e in events]  # +1 for the newline
     if sum(costs) <= budget:
         return "\n".join(events)
@@ -91,7 +91,7 @@ def timeline_summary(text: str, budget: int = TIMELINE_BUDGET, leave_out: str = 
             chosen.add(i)
             used += costs[i]
     if not chosen:  # even the first event alone is over budget
-        return _clip(events[0], budget)
+        return _clip_tokens(events[0], budget)
     return "\n".join(events[i] for i in sorted(chosen))
 
 
@@ -151,7 +151,9 @@ def _compact_dates(events: list[str]) -> list[str]:
     return out
 
 
-def _clip(text: str, budget: int) -> str:
+def _clip_tokens(text: str, budget: int) -> str:
+    """At most `budget` estimated tokens (the prompt budget is in tokens, not characters),
+    cut at a word and marked ` …` like pipeline.text.clip."""
     if estimate_tokens(text) <= budget:
         return text
     words, kept = text.split(" "), []

@@ -51,6 +51,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Sequence
 
+from pipeline.text import clip
 from pipeline.serve.backends import Backend, BackendConfig, build_backend
 from pipeline.prompts import PROMPT_TEMPLATE, category_of
 from pipeline.serve.grounding import Grounder, SentenceStream
@@ -219,15 +220,7 @@ def neutralize(text: str) -> str:
 def clean_field(text: str, limit: int) -> str:
     """A stored field as the answer may use it: scrubbed, neutralized, clipped. Only a
     bounded prefix is read, so a huge field costs no more than a short one."""
-    return scrub(_clip(neutralize((text or "")[: 4 * limit]), limit))[0]
-
-
-def _clip(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text or "").strip()
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + " …"
+    return scrub(clip(neutralize((text or "")[: 4 * limit]), limit))[0]
 
 
 def condense(number: int, incident: dict) -> str:
@@ -251,7 +244,7 @@ def build_prompt(question: str, hits: list[Hit]) -> str:
     then the shared Q&A format with the fenced incidents as context."""
     context = "\n".join(condense(i, h.incident) for i, h in enumerate(hits, start=1))
     # Retrieval reads all of a pasted log; the prompt gets its start (context and latency).
-    question = _clip(re.sub(r"#{2,}", " ", question), QUESTION_CHARS)
+    question = clip(re.sub(r"#{2,}", " ", question), QUESTION_CHARS)
     return INSTRUCTIONS + PROMPT_TEMPLATE.format(
         title="Similar past incidents:", timeline=context, question=question
     )
@@ -270,8 +263,8 @@ def evidence_text(sources: Sequence[dict], match: bool) -> str:
     if match:
         top = sources[0]
         lines = [f"This looks like {named(1, top)}."]
-        cause = _clip(top.get("root_cause") or "", EVIDENCE_FIELD_CHARS)
-        fix = _clip(top.get("fix") or "", EVIDENCE_FIELD_CHARS)
+        cause = clip(top.get("root_cause") or "", EVIDENCE_FIELD_CHARS)
+        fix = clip(top.get("fix") or "", EVIDENCE_FIELD_CHARS)
         lines.append(f"Root cause: {cause}" if cause else "Root cause: not recorded in that post-mortem.")
         lines.append(f"What fixed it: {fix}" if fix else "What fixed it: not recorded in that post-mortem.")
         if top.get("url"):
@@ -282,7 +275,7 @@ def evidence_text(sources: Sequence[dict], match: bool) -> str:
     lines = ["No close past incident: no stored post-mortem is close to this question. "
              "The nearest ones, for reference only:"]
     for n, src in enumerate(sources, start=1):
-        cause = _clip(src.get("root_cause") or "", 160)
+        cause = clip(src.get("root_cause") or "", 160)
         lines.append(f"{named(n, src)}" + (f": {cause}" if cause else ""))
     return "\n".join(lines)
 
@@ -326,7 +319,7 @@ def source_of(hit: Hit) -> dict:
         **hit.summary(),
         "source": row.get("source") or "",
         # Shown, never put in a prompt: their links stay (an issue link says whether it is done).
-        "action_items": [scrub(_clip(item, SOURCE_FIELD_CHARS))[0] for item in row.get("action_items") or []],
+        "action_items": [scrub(clip(item, SOURCE_FIELD_CHARS))[0] for item in row.get("action_items") or []],
         "incident_title": clean_field(row.get("incident_title") or "", 200),
         "root_cause": clean_field(row.get("root_cause") or "", SOURCE_FIELD_CHARS),
         "fix": clean_field(row.get("fix") or "", SOURCE_FIELD_CHARS),
@@ -520,7 +513,7 @@ def with_earlier(question: str, earlier: list[dict]) -> str:
         return question
     last = earlier[-1]
     return (
-        f"(Earlier: {_clip(last['question'], 200)} Answer: {_clip(last.get('answer') or '', 200)}) "
+        f"(Earlier: {clip(last['question'], 200)} Answer: {clip(last.get('answer') or '', 200)}) "
         f"Follow-up: {question}"
     )
 

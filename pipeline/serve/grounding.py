@@ -172,6 +172,14 @@ class Grounder:
         missing = [w for w in words if w not in covered]
         if missing or not good:
             return Checked(None, unsupported=missing)
+        # A name (a service, a host, a version) must be in what the sentence cites, even when
+        # the question says it: "the ledger-db outage was fixed by cancelling the migration [3]"
+        # about another incident puts the question's service on the wrong fix.
+        cited_vocab = frozenset().union(*(self.vocabs[n - 1] for n in good))
+        names = [t for t in TOKEN.findall(CITATION.sub(" ", sentence).lower()) if len(PARTS.findall(t)) > 1]
+        strays = [name for name in names if not supported(_stem(name), cited_vocab)]
+        if strays:
+            return Checked(None, unsupported=strays)
         good.sort()
         body = CITATION.sub("", sentence)
         body = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", body)).strip()

@@ -128,6 +128,8 @@ def test_a_key_header_without_its_end_redacts_only_the_key():
         "secret rotation runbook: see docs/runbooks/rotate.md",
         "password: ********",
         "DB_PASSWORD=${DB_PASSWORD}",
+        "Post-mortem: file:///srv/runbooks/postmortems/PM2024-003%20-%20Ledger%20DB%20RAID%20failure.md",
+        "Backups land in s3://ops-backups/LedgerDb2024/Nightly/Full and gs://ops-logs/Region2/Archive",
     ],
 )
 def test_prose_about_secrets_is_left_alone(text):

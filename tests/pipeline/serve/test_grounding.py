@@ -98,3 +98,13 @@ def test_match_threshold_fit_separates_the_classes_and_needs_enough_of_each():
     fitted = fit_match_threshold(rows)
     assert 0.31 < fitted.threshold < 0.5 and fitted.n == 24
     assert fit_match_threshold(rows[:15]) == MatchThreshold()  # 3 no-match rows: too few
+
+
+def test_a_name_from_the_question_must_be_in_the_incident_cited():
+    grounder = Grounder(SOURCES, "ledger-writer stuck again, what fixed it?")
+    # CoreDNS is [1]'s fix, but [1] never mentions the ledger-writer: the sentence would put
+    # the question's service on another incident's fix.
+    assert grounder.check_sentence("The ledger-writer was fixed by scaling CoreDNS to 6 replicas [1].").text is None
+    asked = Grounder(SOURCES, "payments-api DNS lookups failing, what fixed it?")
+    kept = asked.check_sentence("Scaling CoreDNS to 6 replicas fixed the payments-api lookups [1].")
+    assert kept.text == "Scaling CoreDNS to 6 replicas fixed the payments-api lookups [1]."
