@@ -61,7 +61,7 @@ def main() -> None:
             busy.append(_ask(retriever, len(busy)))
         retriever.catch_up().wait()  # the running catch-up (or a last one) ends before the folder goes
 
-    print(f"| questions | median ms | max ms |\n|---|---|---|")
+    print("| questions | median ms | max ms |\n|---|---|---|")
     print(f"| {len(idle)} idle (baseline) | {statistics.median(idle) * 1000:.0f} | {max(idle) * 1000:.0f} |")
     print(f"| {len(busy)} during an extract of {args.docs} docs | {statistics.median(busy) * 1000:.0f} | {max(busy) * 1000:.0f} |")
     print(f"slowest under writes / slowest idle: {max(busy) / max(idle):.1f}x")

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.bot.helpers import answered
 from tests.paths import ROOT

@@ -2,7 +2,6 @@
 by the running app (Bolt never acks what it has no listener for), and the bot scopes are
 exactly those of the Web API methods and events the app uses."""
 
-from pathlib import Path
 
 import pytest
 import yaml

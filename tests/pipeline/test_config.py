@@ -1,6 +1,5 @@
 """postmortem.toml: reading, validation, secrets refused, the taxonomy override."""
 
-from pathlib import Path
 
 import pytest
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.ingest.extractors.github import GitHubConfig, GitHubRepo, GitHubSyncError
+from pipeline.ingest.extractors.github import GitHubConfig, GitHubRepo
 from pipeline.ingest.extractors.retry import RetryPolicy, SourceUnavailable
 from pipeline.ingest.sync import ingest
 from storage import Database

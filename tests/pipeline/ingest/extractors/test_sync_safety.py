@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.ingest.extractors import registry
 from pipeline.ingest.sync import MassDeleteRefused, sync
-from storage import Database
 from tests.fakes.samples import SAMPLES
 
 
