@@ -89,6 +89,7 @@ CAUSE_CUES = re.compile(
     r"|culprit|the\s+reason|led\s+to|leading\s+to|result(?:ed|ing)\s+in|which\s+meant|caused|causing"
     r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
+    r"|(?:started|began|coincided)\s+with\s+(?:a|an|the|our)\s+(?:\w+\s+){0,2}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
     r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed))\b",
@@ -297,9 +298,10 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             # Only where the write-up has no cause slot: one left empty marks it unfinished.
             root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
         elif rc_origin == "prose: summary":
+            root_cause = explained(root_cause, summary)
             # A summary tells the change that set it off ("On Monday we deployed ...") early,
             # often before the sentence with the cue that explains it; impact sentences stay out.
-            opening = next((x for x in sentences(summary)[:3] if CHANGE_TOLD.search(x) and not HEDGED.search(x)), "")
+            opening = next((x for x in sentences(summary)[:3] if CHANGE_TOLD.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
             if opening and opening not in root_cause:
                 root_cause = f"{opening} {root_cause}"
         contributing = clean_field(joined("contributing"))
@@ -415,19 +417,58 @@ CHANGE_TOLD = re.compile(
 )
 
 
+# What users saw and for how long: a summary often opens on it, and it is the symptom, never
+# the cause ("Between 13:05 and 14:47 roughly 3.8% of requests failed with HTTP 502").
+IMPACT_SENTENCE = re.compile(
+    r"^(?:between|from)\s+\d{1,2}[:.]\d{2}\b|\b\d+(?:\.\d+)?\s*%\s+of\b"
+    r"|\b(?:users?|customers?|merchants?|clients?|visitors?|people)\s+(?:\w+\s+){0,2}?(?:saw|experienced|received|got|were\s+(?:getting|seeing|unable)|could\s+not|couldn't)\b"
+    r"|\b(?:checkout|requests?|calls?|launches|builds|attempts)\s+(?:\w+\s+){0,3}?(?:failed|were\s+(?:abandoned|dropped|rejected))\b",
+    re.I,
+)
+
+
 def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 3) -> tuple[str, str]:
     """The first sentences of the document's story, as the cause of last resort: a clear
-    write-up with no cause wording still opens on what set the incident off."""
+    write-up with no cause wording still opens on what set the incident off. Impact sentences
+    are left out: what users saw is the symptom."""
     pools = [("prose: summary", summary)]
     pools += [(f"prose: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
     pools.append(("prose", preamble))
     for origin, text in pools:
         found = sentences(clean_field(text))
+        found = [s for s in found if not IMPACT_SENTENCE.search(s)] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
         # instructions are no cause. Any of those and the section says nothing certain.
         if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
             return " ".join(found[:limit]), origin
     return "", ""
+
+
+# "We rolled back ...": the responders acting, which is the fix (a weak fix cue alone is not:
+# "That release replaced the query builder" explains the cause).
+WE_ACTED = re.compile(r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?)\b", re.I)
+# Short enough that the sentence names a trigger without saying how it broke things.
+EXPLAINED_CHARS = 250
+
+
+def explained(cause: str, pool: str, limit: int = 2) -> str:
+    """A short cause sentence with the sentences that follow it in its paragraph, which say how
+    the trigger broke things ("The failures started with the v4.12 rollout. That release
+    switched ..."), up to the fix, an impact sentence or the paragraph's end."""
+    if len(cause) >= EXPLAINED_CHARS:
+        return cause
+    for para in re.split(r"\n\s*\n", pool):
+        found = sentences(para)
+        at = next((i for i, s in enumerate(found) if cause.endswith(s)), None)
+        if at is None:
+            continue
+        more = []
+        for s in found[at + 1:at + 1 + limit]:
+            if STRONG_FIX.search(s) or (FIX_CUES.search(s) and WE_ACTED.match(s)) or IMPACT_SENTENCE.search(s) or HEDGED.search(s):
+                break
+            more.append(s)
+        return " ".join([cause, *more])
+    return cause
 
 
 def causes_in_detection(text: str) -> str:

@@ -287,3 +287,34 @@ def test_a_day_number_does_not_end_a_sentence():
         "Then logging stopped.",
     ]
     assert len(sentences("We upgraded to 1.14. Then logging stopped.")) == 2
+
+
+IMPACT_FIRST = """# Search 500s after the 2.3 release
+
+## Summary
+
+Between 09:10 and 09:55 UTC about 6% of search requests failed with HTTP 500. Shoppers saw an
+error page instead of results. The errors started with the rollout of search-api 2.3. That release
+replaced the query builder, and the new one sends an empty filter list that the index rejects.
+We rolled search-api back to 2.2 and shipped 2.3.1 with the fix the next morning.
+"""
+
+
+def test_a_summary_that_opens_on_impact_gives_the_trigger_and_how_it_broke_things():
+    p = parse(IMPACT_FIRST, source_id="x.md")
+    cause = p.fields["root_cause"]
+    assert cause.startswith("The errors started with the rollout of search-api 2.3.")
+    assert "sends an empty filter list" in cause  # the mechanism, from the next sentence
+    assert "6% of search requests" not in cause and "error page" not in cause
+    assert "rolled search-api back" not in cause  # the fix stops the explanation
+
+
+def test_a_fix_sentence_at_the_top_of_a_summary_is_not_the_trigger():
+    doc = (
+        "# Admission webhook down\n\n## Summary\nThis was resolved by upgrading the policy engine to 1.9.\n"
+        "Creating services failed due to an unresponsive admission webhook.\n\n"
+        "## Timeline\n- 10:00 webhook stops answering\n- 10:40 policy engine upgraded\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"].startswith("Creating services failed due to an unresponsive admission webhook")
+    assert "resolved by" not in p.fields["root_cause"]
