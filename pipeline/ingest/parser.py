@@ -105,6 +105,16 @@ DETECTION_PHRASE = re.compile(
 EFFECT_OF_PREVIOUS = re.compile(
     r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b", re.I
 )
+# "This is partly because ...": the reason given for the sentence before, a detection story
+# when that sentence tells how (or how late) the incident was noticed.
+WHY_IT_WENT_UNNOTICED = re.compile(r"^(?:this|that|it)\s+(?:is|was)\s+(?:\w+\s+)?(?:because|due\s+to)\b", re.I)
+# A write-up that says nothing needed doing ("this was a noop from our perspective") has no fix,
+# whatever else its sentences say was renewed or restarted on its own.
+NOTHING_DONE = re.compile(
+    r"\b(?:(?:was|is)\s+a\s+no-?op|no\s+(?:action|intervention|fix)\s+(?:was\s+)?(?:needed|required|necessary|taken)"
+    r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed))\b",
+    re.I,
+)
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
@@ -315,6 +325,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             # Rendered, so timeline tables are read row by row like any other entries.
             fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])
 
+    if fix and NOTHING_DONE.search(fix):
+        return Parsed(reason="no-fix", detail=f"the document says nothing was done ('{NOTHING_DONE.search(fix).group(0)}')")
     if fix == root_cause or (fix and not FIX_CUES.search(fix) and HEDGED.search(fix)):
         # A "Resolution" that only restates a (suspected) cause says nothing about the fix.
         fix, fix_origin = pick_sentences(
@@ -436,7 +448,7 @@ def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, lim
     pools.append(("prose", preamble))
     for origin, text in pools:
         found = sentences(clean_field(text))
-        found = [s for s in found if not IMPACT_SENTENCE.search(s)] or found
+        found = [s for s in found if not IMPACT_SENTENCE.search(s) and not STRONG_FIX.search(s)] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
         # instructions are no cause. Any of those and the section says nothing certain.
         if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
@@ -794,6 +806,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             probe = DETECTION_PHRASE.sub(" ", s)
             if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
+            if pos and WHY_IT_WENT_UNNOTICED.match(s) and DETECTION_STORY.search(found[pos - 1]):
+                continue  # "... before we noticed it. This is partly because ...": the detection story
             if pos and EFFECT_OF_PREVIOUS.match(s):
                 s = f"{found[pos - 1]} {s}"  # "This caused ..." names its cause one sentence back
             # A weak cue in the first pool (the summary) ties with a strong cue further on: the

@@ -318,3 +318,25 @@ def test_a_fix_sentence_at_the_top_of_a_summary_is_not_the_trigger():
     p = parse(doc, source_id="x.md")
     assert p.fields["root_cause"].startswith("Creating services failed due to an unresponsive admission webhook")
     assert "resolved by" not in p.fields["root_cause"]
+
+
+def test_why_it_went_unnoticed_is_not_the_cause():
+    doc = (
+        "# Launches hang\n\n## Summary\nLaunches hung after a config change left the proxy without routes. "
+        "We restored the routes.\n\n## What went wrong\n- The hang lasted an hour before we noticed it. "
+        "This is partly because the site returned no errors, only slow pages.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert "returned no errors" not in p.fields["root_cause"]
+    assert "config change" in p.fields["root_cause"]
+
+
+def test_a_write_up_that_says_nothing_was_done_has_no_fix():
+    doc = (
+        "# Certificate warning e-mails\n\n## Summary\nWe got expiry warnings for a sub-domain because the "
+        "certificate's details changed. The certificate renewed on its own a few days later, so this was a "
+        "no-op from our side.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.reason == "no-fix"
+    assert "nothing was done" in p.detail
