@@ -92,7 +92,7 @@ def build_bot(
     )
     conversations = Conversations(answering, answers)
     private = PrivateAnswers(answering, answers)
-    feedback = Feedback(answers, config.categories)
+    feedback = Feedback(answers, config.taxonomy)
     runner = JobRunner(db.path, jobs, client, budget, interval=settings.job_poll_interval)
     runner.on_finished.append(retrain_when_enough_new(runner, db, config.retrain_threshold, config.retrain))
     commands = Commands(

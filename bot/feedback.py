@@ -4,22 +4,26 @@
 👎 stores the vote and opens a small modal: what was wrong, which incident, and optionally
 the right category or cause. Its submission is a human label on that incident (the same
 store as `postmortem label`): applied at once, kept over the parser on every later sync,
-and in the next retrain's data."""
+and in the next retrain's data. A corrected category also re-decides the rule-made categories
+of that incident's recurrences (pipeline.learn.categories)."""
 
 from __future__ import annotations
 
 import logging
 
 from bot import blocks
+from pipeline.ingest.taxonomy import Taxonomy
+from pipeline.learn.categories import learn_from_corrections
 from storage.answers import AnswerStore
 
 log = logging.getLogger(__name__)
 
 
 class Feedback:
-    def __init__(self, answers: AnswerStore, categories: list[str]):
+    def __init__(self, answers: AnswerStore, taxonomy: Taxonomy):
         self.answers = answers
-        self.categories = categories
+        self.taxonomy = taxonomy
+        self.categories = list(taxonomy.categories)
 
     def up(self, ack, body: dict, action: dict, respond) -> None:
         ack()
@@ -76,3 +80,6 @@ class Feedback:
             root_cause=values["cause"],
         )
         log.info("correction #%d by %s on %s", label_id, user, source["source_id"])
+        if values["category"]:
+            changed = learn_from_corrections(self.answers.database, self.taxonomy)
+            log.info("correction #%d re-decided %d categories of recurrences", label_id, changed)

@@ -188,10 +188,20 @@ def extract(source, all_sources, config_path, db_path, quiet, strict, allow_mass
             continue
         click.echo(summary.line())
         incomplete += bool(summary.errors)
+    _learn_categories(db, taxonomy)
     if failed:
         raise click.ClickException(f"{failed} of {len(sources)} sources failed")
     if strict and incomplete:
         raise click.ClickException("--strict: some documents could not be fetched (listed above)")
+
+
+def _learn_categories(db, taxonomy) -> None:
+    """People's category corrections carried to the recurrences of what they corrected."""
+    from pipeline.learn.categories import learn_from_corrections
+
+    changed = learn_from_corrections(db, taxonomy)
+    if changed:
+        click.echo(f"re-decided {changed} rule-made categories from people's corrections (provenance: classifier)")
 
 
 def _sync(db, spec, taxonomy, quiet: bool, allow_mass_delete: bool):
@@ -244,11 +254,11 @@ def label(db_path, source_id, source, category, root_cause, fix, author, config_
     if not (category or root_cause or fix):
         raise click.UsageError("give at least one of --category, --root-cause, --fix")
     db = open_db(db_path)
+    try:
+        taxonomy = load_config(config_path).build_taxonomy()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc))
     if category:
-        try:
-            taxonomy = load_config(config_path).build_taxonomy()
-        except ConfigError as exc:
-            raise click.ClickException(str(exc))
         if category not in taxonomy.names:
             raise click.BadParameter(f"{category!r} is not a category ({', '.join(taxonomy.names)})", param_hint="--category")
     matches = db.find_incidents(source_id, source)
@@ -260,6 +270,8 @@ def label(db_path, source_id, source, category, root_cause, fix, author, config_
     db.add_label(sources[0], source_id, author=author, origin="cli",
                  root_cause_category=category, root_cause=root_cause, fix=fix)
     click.echo(f"Labelled {sources[0]} {source_id}: it wins over the parser from now on.")
+    if category:
+        _learn_categories(db, taxonomy)
 
 
 @main.command()

@@ -178,6 +178,7 @@ def run_sync(db: Database, args: dict, progress: Progress) -> dict:
     lets a sync delete more than the guard's share of a source."""
     from pipeline.config import load_config
     from pipeline.ingest.sync import SyncError, sync
+    from pipeline.learn.categories import learn_from_corrections
     from pipeline.serve.index import rebuild_index
 
     config = load_config(args.get("config"))
@@ -211,6 +212,8 @@ def run_sync(db: Database, args: dict, progress: Progress) -> dict:
             continue
         log.info("%s", summary.line())
         results.append({**summary.to_dict(), "source": source.name})
+    progress(0, 0, "re-deciding categories from people's corrections")
+    learn_from_corrections(db, taxonomy)
     progress(0, 0, "rebuilding the search index")
     rebuild_index(db)
     failed = [r["source"] for r in results if r.get("failed")]

@@ -436,6 +436,25 @@ class Database:
                 )
         return label_id
 
+    def set_categories(self, changes: list[tuple[int, str, str, str]]) -> int:
+        """(incident id, category as read, new category, its origin): each applied only where
+        the stored category is still the one read (a sync may have re-parsed it since), with
+        the origin in the incident's provenance. Returns how many were applied."""
+        applied = 0
+        with self.write():
+            for incident_id, was, category, origin in changes:
+                row = self.db.execute(
+                    "select provenance from incidents where id = ? and root_cause_category = ?", [incident_id, was]
+                ).fetchone()
+                if row is None:
+                    continue
+                provenance = {**json.loads(row[0] or "{}"), "root_cause_category": origin}
+                self.db["incidents"].update(
+                    incident_id, {"root_cause_category": category, "provenance": json.dumps(provenance), "updated_at": now()}
+                )
+                applied += 1
+        return applied
+
     def label_for(self, source: str, source_id: str) -> dict[str, str]:
         """The latest human value of each corrected field of one document ({} if none)."""
         out: dict[str, str] = {}
