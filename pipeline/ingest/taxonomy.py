@@ -34,7 +34,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag", 2.5),
         (r"terraform|IaC|infrastructure.as.code|manifests?|helm values|kubectl apply|cloudformation", 2.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
-        (r"DNS records?|CNAME|TTL", 2.0), (r"settings?|parameters?|environment variables?|annotations?|labels?|typo", 1.5),
+        (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|DNS change", 2.0),
+        # An operation run with the wrong input ("a cleanup script was run with an empty filter").
+        (r"(was|were) run with|ran with (an? |the )?(empty|wrong|missing|stale)", 2.0), (r"settings?|parameters?|environment variables?|annotations?|labels?|typo", 1.5),
         (r"(manual(ly)?|accidental(ly)?|wrong|incorrect|unintended|mistaken(ly)?) \w*|by hand|hand.edited|edit(ed|ing)", 1.5),
         (r"applied|apply|changed|change|removed|deleted|overwr(o|i)te\w*", 1.0), (r"cron ?job|schedule|script|pipeline", 0.8),
         (r"limitranges?|quota (change|set)|instance (type|group)|node group|min ?size", 1.5),
@@ -76,6 +78,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"bugs?|defect|race condition|memory leak|leak(ed|ing)?|edge case|corner case", 3.0),
         (r"leap (year|second)|time ?zone|clock|overflow|off.by.one|null pointer|nil|panic|exception", 2.0),
         (r"infinite loop|retry storm|thundering herd|unhandled|latent|regex|misbehaving code", 2.0), (r"code path|logic", 1.0),
+        # The code meeting an input or timing it was not written for.
+        (r"retried [\w\s]{0,20}forever|at the same time|concurrently|simultaneous(ly)?|(did not|didn't|does not|doesn't|failed to) (handle|check|expect|account for)", 2.0),
+        (r"crash(ed|es)? on|instead of", 1.0),
     ],
     "security": [
         (r"attack(er|ed|s)?|DDoS|malicious|abuse|phishing|malware|exploit(ed)?|vulnerab\w+|breach|CVE-\d+|hijack\w*|protestware", 3.0),
