@@ -4,7 +4,8 @@
 
 Quality, over the documents' gold labels: share of `parseable` documents stored, share of
 drafts (not parseable) excluded, root-cause category accuracy with a confusion table (gold per
-row, predicted per column) and the misclassified documents, services F1, and ROUGE-L recall
+row, predicted per column) and the misclassified documents, services F1 (exact names, and
+with whole-word containment: metrics.services_f1_containment), and ROUGE-L recall
 (median and mean) of the gold root cause and fix inside the parsed fields. Reported for the
 tuned part of the shared corpus, for the held-out organization on its own (nothing is tuned on
 it: the honest figure), per organization and per format (file extension). Throughput: docs/s
@@ -23,7 +24,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from statistics import fmean, median
 
-from pipeline.evaluate.metrics import services_f1
+from pipeline.evaluate.metrics import services_f1, services_f1_containment
 from pipeline.evaluate.rouge import rouge_l_recall
 from pipeline.ingest.formats import to_markdown
 from pipeline.ingest.parser import parse
@@ -66,6 +67,7 @@ def score_documents(corpus: Path, labels: list[dict]) -> list[dict]:
             )
             row["gold_category"] = gold["root_cause_category"]
             row["services_f1"] = services_f1(f["services_affected"], gold["services_affected"])
+            row["services_f1_containment"] = services_f1_containment(f["services_affected"], gold["services_affected"])
             row["root_cause_recall"] = rouge_l_recall(gold["root_cause"], f["root_cause"])
             row["fix_recall"] = rouge_l_recall(gold["fix"], f["fix"])
         rows.append(row)
@@ -95,6 +97,7 @@ def summarize(rows: list[dict]) -> dict:
         "drafts_excluded_share": round(sum(bool(r["reason"]) for r in drafts) / len(drafts), 3) if drafts else None,
         "category_accuracy": stat("category", lambda _: sum(r["category"] == r["gold_category"] for r in kept) / len(kept)),
         "services_f1": stat("services_f1", fmean),
+        "services_f1_containment": stat("services_f1_containment", fmean),
         "root_cause_recall_median": stat("root_cause_recall", median),
         "root_cause_recall_mean": stat("root_cause_recall", fmean),
         "fix_recall_median": stat("fix_recall", median),

@@ -74,6 +74,30 @@ def services_f1(predicted: Iterable[str], gold: Iterable[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def services_f1_containment(predicted: Iterable[str], gold: Iterable[str]) -> float:
+    """Like services_f1, but a name also matches one that contains it as whole words, plurals
+    aside ("traefik" / "traefik v2", "kubernetes node" / "kubernetes nodes"): how much of the
+    strict miss is the same component named more or less fully."""
+    p = [w for w in (_service_words(s) for s in predicted) if w]
+    g = [w for w in (_service_words(s) for s in gold) if w]
+    if not p and not g:
+        return 1.0
+    if not p or not g:
+        return 0.0
+    precision = sum(any(_contains(a, b) for b in g) for a in p) / len(p)
+    recall = sum(any(_contains(a, b) for a in p) for b in g) / len(g)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _service_words(name: str) -> list[str]:
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in normalize_service(name).split()]
+
+
+def _contains(a: list[str], b: list[str]) -> bool:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return any(long_[i:i + len(short)] == short for i in range(len(long_) - len(short) + 1))
+
+
 def recall_at_k(ranked: Sequence, expected, k: int) -> float:
     return float(expected in list(ranked)[:k])
 

@@ -86,3 +86,16 @@ def test_paired_bootstrap_is_deterministic_and_brackets_the_difference():
     assert diff == pytest.approx(0.22)
     assert low <= diff <= high and (diff, low, high) == metrics.paired_bootstrap(a, b)
     assert metrics.paired_bootstrap([0.5] * 4, [0.5] * 4) == (0.0, 0.0, 0.0)
+
+
+def test_services_f1_containment_matches_fuller_names_and_plurals():
+    from pipeline.evaluate.metrics import services_f1_containment
+
+    # traefik ~ traefik v2, kubernetes node ~ kubernetes nodes; "alb" matches nothing:
+    # precision 2/3, recall 2/3.
+    got = services_f1_containment(["traefik", "kubernetes node", "alb"], ["traefik v2", "kubernetes nodes", "grafana"])
+    assert abs(got - 2 / 3) < 1e-9
+    assert services_f1_containment(["kube"], ["kube-state-metrics"]) == 1.0  # whole words: kube state metric
+    assert services_f1_containment(["metrics"], ["kube-state-metrics"]) == 1.0
+    assert services_f1_containment(["state"], ["statefulset"]) == 0.0  # never part of a word
+    assert services_f1_containment([], []) == 1.0 and services_f1_containment(["a"], []) == 0.0
