@@ -25,6 +25,7 @@ SETTINGS: dict[str, Setting] = {
     "backend": Setting("POSTMORTEM_BACKEND", "how answers are generated: llamacpp (default), transformers, openai"),
     "endpoint": Setting("POSTMORTEM_ENDPOINT", "openai backend: base URL of an OpenAI-compatible server"),
     "model_name": Setting("POSTMORTEM_MODEL_NAME", "openai backend: the served model name"),
+    "structurer": Setting("POSTMORTEM_STRUCTURER", "`model`: the answering backend fills cause, fix, services and category, the parser is the fallback (default: parser)"),
     "llama_threads": Setting("POSTMORTEM_LLAMA_THREADS", "llama.cpp threads (default: the cores free at that moment)"),
     "serve_quant": Setting("POSTMORTEM_SERVE_QUANT", "`keep` serves a 4-bit base as it is (default: a cached Q8_0 copy)"),
     "gate_metric": Setting("POSTMORTEM_GATE_METRIC", "the retrain job's gate metric (default served_mean)"),

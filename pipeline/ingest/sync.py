@@ -18,6 +18,7 @@ from typing import Callable
 
 from pipeline.ingest.decode import clean_text
 from pipeline.ingest.extractors.base import Extractor, ExtractorConfigError, FetchError
+from pipeline.ingest import structure_model
 from pipeline.ingest.isolate import PARSE_BUDGET_S, OverBudget, Reader
 from pipeline.ingest.record import IncidentRecord, content_hash
 from pipeline.ingest.scrub import scrub
@@ -174,6 +175,7 @@ def ingest(
     summary.sync_id = sync_id = db.begin_sync(source)  # SyncBusy while another one runs
     restore_sigterm = _sigterm_interrupts()
     reader = Reader(parse_budget_s)
+    structurer = structure_model.from_settings(taxonomy)
     try:
         if hasattr(extractor, "since"):
             # Connectors whose upstream versions are coarse (Notion's minute-truncated
@@ -196,7 +198,7 @@ def ingest(
                 summary.error_details.append((doc.source_id, doc.error))
                 db.add_sync_error(sync_id, doc.source_id, doc.error)
             else:
-                _store_one(db, source, doc, taxonomy, summary, reader)
+                _store_one(db, source, doc, taxonomy, summary, reader, structurer)
             if on_document:
                 on_document(i, listing.total)
         inventory = db.inventory(source)
@@ -238,7 +240,9 @@ def _guard(source: str, inventory: dict, listing, max_share: float | None) -> No
         )
 
 
-def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, reader: Reader) -> None:
+def _store_one(
+    db: Database, source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, reader: Reader, structurer=None
+) -> None:
     if doc.problem:
         _store_problem(db, source, doc, summary)
         return
@@ -253,7 +257,7 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
         return
 
     try:
-        record, reason, detail = _read_one(source, doc, taxonomy, summary, digest, reader)
+        record, reason, detail = _read_one(source, doc, taxonomy, summary, digest, reader, structurer)
     except OverBudget as exc:
         record, reason, detail = None, exc.reason, str(exc)
     except Exception as exc:  # noqa: BLE001 - one document's failure must never stop a sync
@@ -266,10 +270,13 @@ def _store_one(db: Database, source: str, doc, taxonomy: Taxonomy, summary: Sync
     setattr(summary, outcome, getattr(summary, outcome) + 1)
 
 
-def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest: str, reader: Reader):
-    """convert -> scrub -> parse -> record. Returns (record, None, None) or (None, reason, detail)."""
+def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest: str, reader: Reader, structurer=None):
+    """convert -> scrub -> parse (-> a configured model's values) -> record. Returns (record,
+    None, None) or (None, reason, detail)."""
     found, parsed = reader.read(doc.body, doc.source_id, clean_text(doc.meta))
     summary.redactions.update(found)
+    if structurer is not None:
+        parsed = structurer.improve(doc.body, doc.source_id, parsed)
     if parsed.reason:
         return None, parsed.reason, parsed.detail
     fields = parsed.fields

@@ -53,6 +53,11 @@ class Backend:
                 on_token(piece)
         return "".join(pieces)
 
+    def complete_json(self, prompt: str, schema: dict, *, max_tokens: int) -> str:
+        """Text meant to be one JSON object of `schema`: constrained to it where the backend
+        can; here, asked for and read leniently by the caller."""
+        return self.complete(prompt, max_tokens=max_tokens)
+
 
 # -- llama.cpp -------------------------------------------------------------------------------
 
@@ -167,6 +172,21 @@ class LlamaCppBackend(Backend):
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False))
+
+    def complete_json(self, prompt: str, schema: dict, *, max_tokens: int) -> str:
+        import json
+
+        from llama_cpp import LlamaGrammar, llama_set_n_threads
+
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        with self._lock:
+            threads = self.fixed_threads or free_cores()
+            llama_set_n_threads(self.llm.ctx, threads, threads)
+            try:
+                out = self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, grammar=grammar)
+            except ValueError as exc:  # llama.cpp's "requested tokens exceed context window"
+                raise BackendError(str(exc)) from exc
+        return out["choices"][0]["text"]
 
 
 @lru_cache(maxsize=4)
@@ -287,6 +307,21 @@ class OpenAIBackend(Backend):
                     yield chunk.choices[0].text
         except openai.APIError as exc:
             raise BackendError(f"the model endpoint failed: {exc}") from exc
+
+    def complete_json(self, prompt: str, schema: dict, *, max_tokens: int) -> str:
+        import openai
+
+        try:
+            # vLLM's guided decoding; a server that doesn't know the field answers 400, and is
+            # then asked without it.
+            out = self.client.completions.create(
+                model=self.model, prompt=prompt, max_tokens=max_tokens, temperature=0.0, extra_body={"guided_json": schema}
+            )
+        except openai.BadRequestError:
+            return self.complete(prompt, max_tokens=max_tokens)
+        except openai.APIError as exc:
+            raise BackendError(f"the model endpoint failed: {exc}") from exc
+        return out.choices[0].text if out.choices else ""
 
 
 # -- choosing one ----------------------------------------------------------------------------
