@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
 
+from pipeline.ingest.decode import MAX_BYTES
 from pipeline.ingest.extractors import registry
 from pipeline.ingest.extractors.base import (
     ExtractorConfigError,
@@ -114,26 +115,26 @@ class GitHubRepo:
         prefix = cfg.path.strip("/") if cfg.path and cfg.path.strip("/") else None
         # Only post-mortem candidates are the source's documents: an unchanged re-sync of a
         # monorepo looks up its candidates, not its every file.
-        wanted = [(p, sha) for p, sha in files if looks_like_postmortem(p, prefix=prefix)]
-        skipped = [(p, reason) for p, _ in files if (reason := skipped_candidate(p, prefix=prefix))]
+        wanted = [(p, sha, size) for p, sha, size in files if looks_like_postmortem(p, prefix=prefix)]
+        skipped = [(p, reason) for p, _, _ in files if (reason := skipped_candidate(p, prefix=prefix))]
         if prefix and not wanted and not skipped:
             gh.close()
             raise GitHubSyncError(f"{self.source}: no markdown file under --path {prefix!r} at {ref}")
-        todo = [(p, sha) for p, sha in wanted if known_versions.get(p) != sha]
+        todo = [(p, sha, size) for p, sha, size in wanted if known_versions.get(p) != sha]
         base = f"{repo.html_url}/blob/{urllib.parse.quote(ref, safe='/')}/"
         return Listing(
             source=self.source,
             documents=self._documents(gh, repo, todo, base),
-            present={p for p, _ in wanted},
+            present={p for p, _, _ in wanted},
             total=len(todo),
             skipped=skipped,
         )
 
     # -- listing ------------------------------------------------------------------------------
 
-    def _walk(self, gh, repo, ref: str) -> list[tuple[str, str]]:
-        """(path, blob sha) of every file at `ref` (under --path, when the tree is too big for
-        one listing)."""
+    def _walk(self, gh, repo, ref: str) -> list[tuple[str, str, int | None]]:
+        """(path, blob sha, size) of every file at `ref` (under --path, when the tree is too big
+        for one listing)."""
         tree = self._tree(
             gh,
             repo,
@@ -180,15 +181,15 @@ class GitHubRepo:
     # -- documents ----------------------------------------------------------------------------
 
     def _documents(self, gh, repo, todo, base: str) -> Iterator[RawDocument | FetchError]:
-        def read(item: tuple[str, str]) -> RawDocument:
-            path, sha = item
+        def read(item: tuple[str, str, int | None]) -> RawDocument:
+            path, sha, size = item
+            url = base + urllib.parse.quote(path, safe="/")
+            if size is not None and size > MAX_BYTES:
+                # The tree says how big it is: no download of what would be refused anyway.
+                return RawDocument(source_id=path, url=url, body=b"", version=sha,
+                                   problem=("too-large", f"{size:,} bytes is over the {MAX_BYTES:,}-byte limit (not downloaded)"))
             blob = self._call(gh, lambda: repo.get_git_blob(sha), path)
-            document = RawDocument(
-                source_id=path,
-                url=base + urllib.parse.quote(path, safe="/"),
-                body=_decode_blob(blob.content, blob.encoding),
-                version=sha,
-            )
+            document = RawDocument(source_id=path, url=url, body=_decode_blob(blob.content, blob.encoding), version=sha)
             self.fetched += 1
             return document
 
@@ -263,9 +264,12 @@ class GitHubRepo:
         return f"GitHub repository {cfg.repo} not found at {cfg.api_url}{hint}"
 
 
-def _blobs(entries, folder: str) -> list[tuple[str, str]]:
+def _blobs(entries, folder: str) -> list[tuple[str, str, int | None]]:
     # Submodules (type "commit") and symlinks have no post-mortem text of their own.
-    return [(folder + e["path"], e["sha"]) for e in entries if e.get("type") == "blob" and e.get("mode") != SYMLINK_MODE]
+    return [
+        (folder + e["path"], e["sha"], e["size"] if isinstance(e.get("size"), int) else None)
+        for e in entries if e.get("type") == "blob" and e.get("mode") != SYMLINK_MODE
+    ]
 
 
 def _decode_blob(content: str, encoding: str) -> bytes:

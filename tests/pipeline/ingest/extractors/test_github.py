@@ -269,3 +269,16 @@ def test_private_repository_needs_a_token(fake_github, tmp_path):
     assert "GitHub repository acme/secret not found" in result.output and "set GITHUB_TOKEN" in result.output
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0 and "Extracted 4 post-mortems" in result.output
+
+
+def test_a_file_the_tree_says_is_too_large_is_excluded_without_downloading_it(fake_github, tmp_path):
+    from pipeline.ingest.decode import MAX_BYTES
+
+    huge = "# Huge\n\n" + "x" * MAX_BYTES
+    fake_github.add_repo(REPO, files={**repo_files(), "postmortems/2024-huge-export.md": huge})
+    out = extract(tmp_path / "pm.db").output
+    assert "Extracted 4 post-mortems (1 excluded" in out
+    [excluded] = Database(tmp_path / "pm.db").excluded()
+    assert (excluded["source_id"], excluded["reason"]) == ("postmortems/2024-huge-export.md", "too-large")
+    assert "not downloaded" in excluded["detail"]
+    assert fake_github.count("/git/blobs/") == len(TAKEN)  # the large one was never fetched
