@@ -102,10 +102,11 @@ class Database:
                     raise StorageError(
                         f"{self.path} was made by an older postmortem: open it once with write access to upgrade it"
                     )
-            else:
-                # WAL: the Slack app reads while a sync job (another process) writes.
-                self.db.execute("PRAGMA journal_mode=WAL")
-                migrate(self.db)
+            elif needs_migration(self.db) or self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                with _init_lock(self.path):
+                    # WAL: the Slack app reads while a sync job (another process) writes.
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                    migrate(self.db)
         except StorageError:
             conn.close()
             raise
@@ -577,6 +578,28 @@ class Database:
             )
         )
         return rows[0] if rows else None
+
+
+@contextlib.contextmanager
+def _init_lock(path: Path) -> Iterator[None]:
+    """One process at a time turns a new or older database into the current one. Switching to
+    WAL needs SQLite's exclusive lock, and a process that reads while asking for it gets "database
+    is locked" at once, not after the busy timeout, when another one is migrating. An flock on a
+    file beside it (never on the database: closing a second descriptor of that file would drop
+    SQLite's own locks) makes them queue instead."""
+    import fcntl
+
+    if str(path) == ":memory:":
+        yield
+        return
+    try:
+        handle = open(path.with_name(path.name + ".init-lock"), "a")
+    except OSError:  # a folder we may not create files in: the busy timeout is all there is
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _encode(record: dict) -> dict:
