@@ -78,8 +78,8 @@ def main() -> None:
         db = build(folder, Path(args.db) if args.db else Path(tmp) / "bench.db")
         # --no-generate: an answerer with no model behind it (evidence only)
         answerer = Answerer(db, backend=Backend()) if args.no_generate else Answerer(db)
-        # LocalFolder names its source "dir:<name>"
-        ids = {(r["source"].split(":", 1)[-1], r["source_id"]): r["id"] for r in db.incidents()}
+        # A local folder's source is "dir:<its path>"; the queries name the org folder
+        ids = {(Path(r["source"].split(":", 1)[-1]).name, r["source_id"]): r["id"] for r in db.incidents()}
         print(f"{len(ids)} incidents, {len(queries)} questions, model "
               f"{'none' if args.no_generate else answerer.backend.name}; setup {time.perf_counter() - t0:.0f} s")
 
