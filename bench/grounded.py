@@ -153,7 +153,7 @@ def main() -> None:
           f"left out: median {neg[len(neg) // 2]:.3f}, max {neg[-1]:.3f}")
     print(f"fitted match threshold {fitted.threshold:.3f} on {fitted.n} rows "
           f"(matches kept {mean(s >= fitted.threshold for s in pos):.2f}, no-match said {mean(s < fitted.threshold for s in neg):.2f}); "
-          f"at the default {answerer.match_threshold.threshold:.2f}: kept {mean(s >= answerer.match_threshold.threshold for s in pos):.2f}, "
+          f"at the answerer's {answerer.match_threshold.threshold:.2f} ({'fitted by eval' if answerer.match_threshold.n else 'the default'}): kept {mean(s >= answerer.match_threshold.threshold for s in pos):.2f}, "
           f"no-match said {mean(s < answerer.match_threshold.threshold for s in neg):.2f}")
     if not rows:
         return

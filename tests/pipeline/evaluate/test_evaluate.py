@@ -131,6 +131,33 @@ def test_seed_questions_generate_only_what_is_scored(fake_openai):
     assert said["root_cause"] == fake_openai.reply
 
 
+def test_models_answer_side_by_side_and_incidents_come_back_in_order(fake_openai):
+    """Each model goes through the incidents on its own; every incident comes back once, in
+    order, with each model's own answers, and a model that fails fails the run."""
+    from pipeline.evaluate.harness import _answered, _seed_gold
+    from pipeline.ingest.taxonomy import Taxonomy
+    from pipeline.serve.backends import BackendError, OpenAIBackend
+    from tests.fakes.openai_server import FakeOpenAI
+
+    taxonomy = Taxonomy.default()
+    incidents = [record(**fields) for fields in INCIDENTS[:3]]
+    golds = [_seed_gold(i, taxonomy) for i in incidents]
+    prompts = ["### Question:\nwhat now?\n\n### Answer:\n", None, "### Question:\nand now?\n\n### Answer:\n"]
+    with FakeOpenAI(reply="Restarted the ledger-db replica.") as other:
+        models = {"a": OpenAIBackend(fake_openai.base_url, "a"), "b": OpenAIBackend(other.base_url, "b")}
+        answered = list(_answered(models, incidents, prompts, golds, 8, taxonomy))
+        assert [i for i, _ in answered] == [0, 1, 2]
+        for i, answers in answered:
+            assert list(answers) == ["a", "b"]
+            assert answers["a"]["fix"] == "Scale CoreDNS out, as in [1]."
+            assert answers["b"]["fix"] == "Restarted the ledger-db replica."
+            assert ("served" in answers["a"]) == (prompts[i] is not None)
+
+        other.fault("500", "/v1/completions", times=None)
+        with pytest.raises(BackendError, match="endpoint failed"):
+            list(_answered(models, incidents, prompts, golds, 8, taxonomy))
+
+
 def test_served_task_never_shows_the_incident_itself(eval_db, tmp_path):
     """The symptom question is asked over the other incidents: kafka-disk's twin can be
     found, kafka-disk itself never (it is not in the index in service either)."""
