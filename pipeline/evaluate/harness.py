@@ -1,9 +1,9 @@
 """`postmortem eval`: on the held-out incidents (pipeline.learn.dataset's stored split, never
 trained on), two tasks:
 
-The seed task (closed book): each question of `pipeline.learn.dataset.QUESTIONS` asked with
-the training prompt (title + timeline summary, without the events that give the cause or fix
-away). Rows `base`, `fine-tuned` (and `current`, for the gate):
+The seed task (closed book): each question of `pipeline.learn.dataset.QUESTIONS` the incident
+has a gold answer to, asked with the training prompt (title + timeline summary, without the
+events that give the cause or fix away). Rows `base`, `fine-tuned` (and `current`, for the gate):
 - category_em: the category the root-cause answer names (its `[category]` prefix, else the
   configured taxonomy's reading of it) equals the incident's;
 - fix_rougeL: ROUGE-L F of the fix answer against the incident's fix;
