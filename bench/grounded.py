@@ -2,11 +2,14 @@
 grounding check, against the answer shown now (evidence first, then the checked synthesis).
 
     python -m bench.grounded [--corpus shared|samples] [--db PATH] [--limit N] [--no-generate]
+                             [--model served|base|ID]
 
 Queries: bench/queries_shared.jsonl (30 symptom questions written for ../shared/corpus, gold
 labels from its labels.jsonl) or samples/queries.jsonl (gold from samples/labels.jsonl). The
 corpus is ingested into a fresh database (or --db, kept between runs). Per question, one
-generation with the served model; both rows score that same text:
+generation with the model of --model (default the served one: the registry's current model,
+else the base model; `base`; or a registry id, served as `postmortem eval` serves an adapter);
+both rows score that same text:
 
 - before: the raw generated text is the answer (what `ask` showed until now);
 - after: `Answerer.finish`: the evidence answer, then the sentences that pass the check.
@@ -52,18 +55,39 @@ def build(folder: Path, db_path: Path):
     return db
 
 
+def _backend(db, model: str):
+    """The backend answering: None for what the answerer serves; a bare Backend (no model)
+    for evidence only."""
+    from pipeline.serve.backends import Backend, LlamaCppBackend
+
+    if model == "served":
+        return None
+    if model == "none":
+        return Backend()
+    if model == "base":
+        return LlamaCppBackend()
+    from pipeline.evaluate.harness import adapter_backend
+    from storage.models import ModelStore
+
+    row = ModelStore(db).get(int(model))
+    if row is None:
+        raise SystemExit(f"no model #{model} in the registry of {db.path}")
+    return adapter_backend(row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", choices=["shared", "samples"], default="shared")
     parser.add_argument("--db", default=None, help="database to build into (kept), default a temporary one")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--no-generate", action="store_true", help="retrieval and evidence only (no model)")
+    parser.add_argument("--model", default="served",
+                        help="served (the registry's current model, else base), base, or a model id from the registry")
     args = parser.parse_args()
 
     from pipeline.evaluate.rouge import rouge_l_recall
     from pipeline.ingest.taxonomy import Taxonomy
     from pipeline.serve.answer import Answerer, fit_match_threshold
-    from pipeline.serve.backends import Backend
     from pipeline.serve.grounding import citations, faithfulness
 
     folder, queries_path, labels_path = corpus(args.corpus)
@@ -76,10 +100,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         db = build(folder, Path(args.db) if args.db else Path(tmp) / "bench.db")
-        # --no-generate: an answerer with no model behind it (evidence only)
-        answerer = Answerer(db, backend=Backend()) if args.no_generate else Answerer(db)
-        # LocalFolder names its source "dir:<name>"
-        ids = {(r["source"].split(":", 1)[-1], r["source_id"]): r["id"] for r in db.incidents()}
+        answerer = Answerer(db, backend=_backend(db, "none" if args.no_generate else args.model))
+        # A local folder's source is "dir:<its path>"; the queries name the org folder
+        ids = {(Path(r["source"].split(":", 1)[-1]).name, r["source_id"]): r["id"] for r in db.incidents()}
         print(f"{len(ids)} incidents, {len(queries)} questions, model "
               f"{'none' if args.no_generate else answerer.backend.name}; setup {time.perf_counter() - t0:.0f} s")
 
@@ -130,7 +153,7 @@ def main() -> None:
           f"left out: median {neg[len(neg) // 2]:.3f}, max {neg[-1]:.3f}")
     print(f"fitted match threshold {fitted.threshold:.3f} on {fitted.n} rows "
           f"(matches kept {mean(s >= fitted.threshold for s in pos):.2f}, no-match said {mean(s < fitted.threshold for s in neg):.2f}); "
-          f"at the default {answerer.match_threshold.threshold:.2f}: kept {mean(s >= answerer.match_threshold.threshold for s in pos):.2f}, "
+          f"at the answerer's {answerer.match_threshold.threshold:.2f} ({'fitted by eval' if answerer.match_threshold.n else 'the default'}): kept {mean(s >= answerer.match_threshold.threshold for s in pos):.2f}, "
           f"no-match said {mean(s < answerer.match_threshold.threshold for s in neg):.2f}")
     if not rows:
         return

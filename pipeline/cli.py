@@ -285,12 +285,15 @@ def stats(db_path):
 @db_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="data/dataset",
               show_default=True, help="Folder for train.jsonl and heldout.jsonl.")
-def dataset(db_path, out_dir):
-    """Write the Q&A training set (three questions per incident) as train/held-out JSONL."""
+@click.option("--served-examples/--no-served-examples", default=True, show_default=True,
+              help="Also the served task's examples (symptom question over retrieved incidents), as `train` uses.")
+def dataset(db_path, out_dir, served_examples):
+    """Write the training set `postmortem train` uses (three questions per incident, and the
+    served task's example per training incident) as train/held-out JSONL."""
     from pipeline.learn.dataset import write_dataset
 
     db = open_db_with_incidents(db_path)
-    counts = write_dataset(db, out_dir)
+    counts = write_dataset(db, out_dir, served_examples)
     click.echo(f"{counts['train']} train and {counts['heldout']} held-out examples written to {out_dir}")
 
 

@@ -1,9 +1,9 @@
 """`postmortem eval`: on the held-out incidents (pipeline.learn.dataset's stored split, never
 trained on), two tasks:
 
-The seed task (closed book): each question of `pipeline.learn.dataset.QUESTIONS` asked with
-the training prompt (title + timeline summary, without the events that give the cause or fix
-away). Rows `base`, `fine-tuned` (and `current`, for the gate):
+The seed task (closed book): each question of `pipeline.learn.dataset.QUESTIONS` the incident
+has a gold answer to, asked with the training prompt (title + timeline summary, without the
+events that give the cause or fix away). Rows `base`, `fine-tuned` (and `current`, for the gate):
 - category_em: the category the root-cause answer names (its `[category]` prefix, else the
   configured taxonomy's reading of it) equals the incident's;
 - fix_rougeL: ROUGE-L F of the fix answer against the incident's fix;
@@ -30,6 +30,11 @@ Run-level: no-match precision (of the questions whose best similarity is under t
 threshold, the share where no retrieved incident has the right category) and the confidence's
 ECE with a reliability diagram.
 
+The run also fits the match threshold answers use (pipeline.serve.answer.fit_match_threshold,
+stored as details["match_threshold"], which `load_match_threshold` reads): each symptom
+question's best similarity with its own incident in the index is a match, with it left out a
+no match. No-match precision is measured at that threshold (or --match-threshold).
+
 Each row keeps its per-incident scores, so the gate (pipeline.evaluate.gate) can compare two
 rows incident by incident. The run also fits the answer-confidence calibration
 (pipeline.serve.answer) on the served task of the model under test. Everything is stored in
@@ -38,23 +43,29 @@ rows incident by incident. The run also fits the answer-confidence calibration
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from pipeline.evaluate import metrics, rouge
-from pipeline.learn.dataset import QUESTIONS, build_prompt, heldout_incidents, symptom_question
+from pipeline.learn.dataset import build_prompt, heldout_incidents, symptom_question
 from pipeline.flags import flag
+from pipeline.prompts import category_of
 from pipeline.serve import grounding
 from pipeline.serve.answer import (
     Calibration,
     decide_category,
     evidence_text,
+    fit_match_threshold,
     load_calibration,
+    load_match_threshold,
     model_category,
     source_of,
 )
@@ -98,8 +109,9 @@ class EvalConfig:
     limit: int | None = flag(None, "Evaluate only the first N held-out incidents.")
     config: str | None = flag(None,
         "postmortem.toml whose taxonomy scores categories (default: $POSTMORTEM_CONFIG or ./postmortem.toml).")
-    match_threshold: float = flag(0.45,
-        "Best similarity under which an answer says no past incident is close (no-match precision).")
+    match_threshold: float | None = flag(None,
+        "Best similarity under which an answer says no past incident is close, for no-match precision "
+        "(default: the one this run fits, else the one answers use now).")
     json: bool = flag(False, "Print the results as JSON.")
 
 
@@ -138,9 +150,12 @@ class EvalReport:
             no_match = served_stats.get("no_match") or {}
             precision = no_match.get("precision")
             lines.append(
-                f"no-match precision {precision:.3f} ({no_match.get('flagged', 0)} flagged)" if precision is not None
-                else f"no-match precision: none under the threshold {no_match.get('threshold')}"
+                f"no-match precision {precision:.3f} ({no_match.get('flagged', 0)} flagged under {no_match.get('threshold')})"
+                if precision is not None else f"no-match precision: none under the threshold {no_match.get('threshold')}"
             )
+            fitted = self.details.get("match_threshold") or {}
+            lines.append(f"match threshold fitted: {fitted['threshold']:.3f} on {fitted['n']} questions (answers use it)"
+                         if fitted.get("n") else "match threshold: too few held-out questions to fit one")
             lines.append(f"confidence ECE {served_stats.get('ece', 0):.3f} (calibration as served); "
                          f"{served_stats.get('ece_fitted', 0):.3f} after this run's fit (in-sample)")
         seconds = self.details.get("seconds")
@@ -185,7 +200,7 @@ def evaluate(
 ) -> EvalReport:
     """Run the evaluation and store it. compare_current=True adds the serving model as the
     `current` rows (what the registry gate compares a candidate against)."""
-    from pipeline.serve.backends import LlamaCppBackend, free_cores
+    from pipeline.serve.backends import LlamaCppBackend
     from pipeline.serve.retrieve import Retriever
 
     store = ModelStore(db)
@@ -202,10 +217,10 @@ def evaluate(
     retriever = Retriever(db)
     models: dict[str, Backend] = {"base": LlamaCppBackend()}
     if model is not None:
-        models["fine-tuned"] = _adapter_backend(model)
+        models["fine-tuned"] = adapter_backend(model)
     current = store.current()
     if compare_current and current and (model is None or current["id"] != model["id"]):
-        models["current"] = _adapter_backend(current)
+        models["current"] = adapter_backend(current)
     tested = "fine-tuned" if model is not None else "base"
     served_calibration = load_calibration(store, model["id"] if model else None)
 
@@ -213,50 +228,60 @@ def evaluate(
     scores = {name: _Scores(METRICS, METRICS, n) for name in models}
     scores.update({f"{name}+retrieval": _Scores(SERVED_METRICS, SERVED_MEAN, n) for name in models})
     scores["retrieval-only"] = _Scores(SERVED_METRICS, SERVED_MEAN, n)
-    calibration_rows, confidences, no_match = [], [], {"flagged": 0, "right": 0}
+    calibration_rows, confidences = [], []
+    # (best similarity, no retrieved incident has the right category), per question
+    nearest: list[tuple[float, bool]] = []
+    threshold_rows: list[tuple[float, bool]] = []  # (best similarity, own incident in the index)
     examples = []
-    # Each model answers in its own thread on its own share of the free cores: llama.cpp's
-    # calls release the GIL, and a 135M model gains little from a second thread of its own
-    # (see free_cores), so two models side by side finish an incident in about the time of one.
-    share = max(1, free_cores() // len(models))
-    for backend in models.values():
-        backend.fixed_threads = share
     if progress:
         progress(0, n)  # the bar (and its clock) starts before the first incident
-    with ThreadPoolExecutor(max_workers=len(models)) as pool:
-        for i, incident in enumerate(incidents):
-            gold_category = taxonomy.normalize(incident.get("root_cause_category"))
-            question = symptom_question(incident)
-            hits = retriever.search(question, k=TOP_K, exclude_ids={incident["id"]}) if question else []
-            served = served_prompt(question, hits) if hits else None
-            answers = dict(zip(models, pool.map(lambda b: _answer(b, incident, served, config.max_tokens), models.values())))
+    # Retrieval first, for every question (one batch through the embedder), so that the
+    # models can go through the incidents without waiting on it.
+    questions = [symptom_question(incident) for incident in incidents]
+    asked = [i for i, question in enumerate(questions) if question]
+    vectors = dict(zip(asked, retriever.embedder.encode([questions[i] for i in asked]))) if asked else {}
+    retrieved: list[list] = [[] for _ in incidents]
+    for i in asked:
+        retrieved[i] = retriever.search(questions[i], k=TOP_K, exclude_ids={incidents[i]["id"]}, query_vector=vectors[i])
+        with_itself = retriever.search(questions[i], k=TOP_K, query_vector=vectors[i])
+        threshold_rows += [(_best_similarity(with_itself), True), (_best_similarity(retrieved[i]), False)]
+    prompts = [served_prompt(question, hits) if hits else None for question, hits in zip(questions, retrieved)]
+    golds = [_seed_gold(incident, taxonomy) for incident in incidents]
+    for i, answers in _answered(models, incidents, prompts, golds, config.max_tokens, taxonomy):
+        incident, question, hits = incidents[i], questions[i], retrieved[i]
+        gold_category = taxonomy.normalize(incident.get("root_cause_category"))
+        for name, said in answers.items():
+            _score_seed(scores[name], i, said, golds[i], taxonomy)
+        if hits:
+            if gold_category:
+                nearest.append((_best_similarity(hits), all(
+                    taxonomy.normalize(h.incident.get("root_cause_category")) != gold_category for h in hits)))
             for name, said in answers.items():
-                _score_seed(scores[name], i, incident, said, taxonomy)
-            if hits:
-                if gold_category and max((h.similarity or 0.0) for h in hits) < config.match_threshold:
-                    no_match["flagged"] += 1
-                    no_match["right"] += all(taxonomy.normalize(h.incident.get("root_cause_category")) != gold_category
-                                             for h in hits)
-                for name, said in answers.items():
-                    category, features = _score_served(scores[f"{name}+retrieval"], i, incident, question, hits,
-                                                       said["served"], taxonomy)
-                    if name == tested and gold_category:
-                        right = float(category == gold_category)
-                        calibration_rows.append((features, right))
-                        confidences.append((served_calibration.confidence(features), right))
-                    if name == tested and len(examples) < 5:
-                        examples.append({"question": question, "answer": said["served"], "category": category,
-                                         "source_id": incident["source_id"]})
-                _score_served(scores["retrieval-only"], i, incident, question, hits, "", taxonomy,
-                              category_from_answer=False)
-            if progress:
-                progress(i + 1, n)
+                category, features = _score_served(scores[f"{name}+retrieval"], i, incident, question, hits,
+                                                   said["served"], taxonomy)
+                if name == tested and gold_category:
+                    right = float(category == gold_category)
+                    calibration_rows.append((features, right))
+                    confidences.append((served_calibration.confidence(features), right))
+                if name == tested and len(examples) < 5:
+                    examples.append({"question": question, "answer": said["served"], "category": category,
+                                     "source_id": incident["source_id"]})
+            _score_served(scores["retrieval-only"], i, incident, question, hits, "", taxonomy,
+                          category_from_answer=False)
+        if progress:
+            progress(i + 1, n)
 
     results = {name: s.summary() for name, s in scores.items()}
+    match_threshold = fit_match_threshold(threshold_rows)
+    threshold = (config.match_threshold if config.match_threshold is not None
+                 else (match_threshold if match_threshold.n else load_match_threshold(store)).threshold)
+    flagged = [wrong for best, wrong in nearest if best < threshold]
     calibration = fit_calibration(calibration_rows)
     fitted = [(calibration.confidence(f), y) for f, y in calibration_rows]
     details = {
         "calibration": {"weights": list(calibration.weights), "n": calibration.n},
+        # n = 0: too few questions to fit one; answers keep the threshold they had
+        "match_threshold": match_threshold.to_dict(),
         "model": {"id": model["id"], "name": model["name"]} if model else None,
         "current": {"id": current["id"], "name": current["name"]} if current else None,
         "max_tokens": config.max_tokens,
@@ -264,8 +289,8 @@ def evaluate(
         "per_incident": {name: s.per_incident() for name, s in scores.items()},
         "served": {
             "system": f"{tested}+retrieval",
-            "no_match": {**no_match, "threshold": config.match_threshold,
-                         "precision": round(no_match["right"] / no_match["flagged"], 4) if no_match["flagged"] else None},
+            "no_match": {"flagged": len(flagged), "right": sum(flagged), "threshold": threshold,
+                         "precision": round(sum(flagged) / len(flagged), 4) if flagged else None},
             "ece": round(metrics.expected_calibration_error(*_columns(confidences)), 4),
             "ece_fitted": round(metrics.expected_calibration_error(*_columns(fitted)), 4),
             "reliability": metrics.reliability(*_columns(confidences)),
@@ -283,13 +308,95 @@ def evaluate(
     return report
 
 
-def _answer(backend: Backend, incident: dict, served: str | None, max_tokens: int) -> dict:
-    """One model's answers for one incident: the seed questions, and the served prompt's."""
-    out = {key: backend.complete(build_prompt(incident, key), max_tokens=max_tokens, stop=SEED_STOP).strip()
-           for key in QUESTIONS}
+def _answered(models: dict[str, Backend], incidents: list[dict], prompts: list[str | None], golds: list[dict],
+              max_tokens: int, taxonomy) -> Iterator[tuple[int, dict[str, dict]]]:
+    """(i, {model name: its answers}) for each incident, in order, as soon as every model has
+    answered it. Each model goes through all the incidents in its own thread, on its own
+    share of the free cores: llama.cpp releases the GIL, and a 135M model gains little from
+    a second thread of its own (see free_cores), so models side by side finish in about the
+    time of one. None waits for another between incidents: a model whose answers run short
+    goes on with the next incident (the scoring, in the caller's thread, keeps up)."""
+    from pipeline.serve.backends import free_cores
+
+    share = max(1, free_cores() // len(models))
+    for backend in models.values():
+        # A model alone follows the free cores generation by generation, as in serving: a
+        # thread count fixed while the machine was idle stalls every step once another
+        # process takes a core (measured beside another busy process: 40 tokens/s on 1
+        # thread, 1 token/s on 2).
+        backend.fixed_threads = share if len(models) > 1 else None
+    ready: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def run(name: str, backend: Backend) -> None:
+        try:
+            for i, incident in enumerate(incidents):
+                if stop.is_set():
+                    return
+                ready.put((name, i, _answer(backend, incident, prompts[i], golds[i], max_tokens, taxonomy)))
+        except BaseException as exc:  # raised again in the caller's thread
+            ready.put((name, None, exc))
+
+    pending: list[dict[str, dict]] = [{} for _ in incidents]
+    with ThreadPoolExecutor(max_workers=len(models)) as pool:
+        for name, backend in models.items():
+            pool.submit(run, name, backend)
+        try:
+            done = 0
+            while done < len(incidents):
+                name, i, said = ready.get()
+                if i is None:
+                    raise said
+                pending[i][name] = said
+                while done < len(incidents) and len(pending[done]) == len(models):
+                    yield done, {m: pending[done][m] for m in models}
+                    pending[done] = {}
+                    done += 1
+        finally:
+            stop.set()  # an error (or a caller that stopped reading) ends the other threads too
+
+
+def _answer(backend: Backend, incident: dict, served: str | None, gold: dict, max_tokens: int, taxonomy) -> dict:
+    """One model's answers for one incident: the seed questions it can be scored on, and the
+    served prompt's. Nothing is generated that no score reads: a question with no gold answer
+    is not asked, and a root-cause answer stops at its `[category]` prefix when the taxonomy
+    knows it (the category is all that is scored of it, and more text cannot change it)."""
+    out = {}
+    for key in gold:
+        done = (lambda text: bool(taxonomy.normalize(category_of(text)))) if key == "root_cause" else None
+        out[key] = _complete(backend, build_prompt(incident, key), max_tokens, SEED_STOP, done).strip()
     if served is not None:
         out["served"] = backend.complete(served, max_tokens=SERVED_MAX_TOKENS, stop=SERVED_STOP).strip()
     return out
+
+
+def _complete(backend: Backend, prompt: str, max_tokens: int, stop: list[str],
+              done: Callable[[str], bool] | None) -> str:
+    """backend.complete, ending early once `done(text so far)` holds."""
+    text = ""
+    with closing(backend.stream(prompt, max_tokens=max_tokens, stop=stop)) as pieces:
+        for piece in pieces:
+            text += piece
+            if done is not None and done(text):
+                break
+    return text
+
+
+def _seed_gold(incident: dict, taxonomy) -> dict:
+    """What each seed question's answer is scored against (the root cause: by its category);
+    a question the incident has no answer to is left out."""
+    gold = {}
+    if incident.get("services_affected"):
+        gold["services"] = incident["services_affected"]
+    if category := taxonomy.normalize(incident.get("root_cause_category")):
+        gold["root_cause"] = category
+    if (incident.get("fix") or "").strip():
+        gold["fix"] = incident["fix"]
+    return gold
+
+
+def _best_similarity(hits: list) -> float:
+    return max((h.similarity or 0.0 for h in hits), default=0.0)
 
 
 def _columns(pairs: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
@@ -315,7 +422,8 @@ def _model_under_test(store: ModelStore, model_id: int | None) -> dict | None:
     return model
 
 
-def _adapter_backend(model: dict) -> Backend:
+def adapter_backend(model: dict) -> Backend:
+    """A registered model's adapter on llama.cpp, served as answers serve it."""
     from pipeline.serve.backends import BackendConfig, BackendError, build_backend
 
     if not model.get("gguf_adapter_path"):
@@ -326,15 +434,13 @@ def _adapter_backend(model: dict) -> Backend:
         raise EvalError(str(exc)) from exc
 
 
-def _score_seed(scores: _Scores, i: int, incident: dict, answers: dict, taxonomy) -> None:
-    gold_category = taxonomy.normalize(incident.get("root_cause_category"))
-    if gold_category:
-        scores.add("category_em", i, metrics.category_match(model_category(answers["root_cause"], taxonomy), gold_category))
-    if (incident.get("fix") or "").strip():
-        scores.add("fix_rougeL", i, metrics.rouge_l(answers["fix"], incident["fix"]))
-    if incident.get("services_affected"):
-        scores.add("services_f1", i, metrics.services_f1(metrics.split_services(answers["services"]),
-                                                         incident["services_affected"]))
+def _score_seed(scores: _Scores, i: int, answers: dict, gold: dict, taxonomy) -> None:
+    if "root_cause" in gold:
+        scores.add("category_em", i, metrics.category_match(model_category(answers["root_cause"], taxonomy), gold["root_cause"]))
+    if "fix" in gold:
+        scores.add("fix_rougeL", i, metrics.rouge_l(answers["fix"], gold["fix"]))
+    if "services" in gold:
+        scores.add("services_f1", i, metrics.services_f1(metrics.split_services(answers["services"]), gold["services"]))
 
 
 def _score_served(scores: _Scores, i: int, incident: dict, question: str, hits: list, raw: str, taxonomy,

@@ -458,11 +458,23 @@ def heldout_incidents(db) -> list[dict]:
     return [i for i in incidents if splits[(i["source"], i["source_id"])] == "heldout"]
 
 
-def write_dataset(db, out_dir: str | Path, retriever=None) -> dict[str, int]:
-    """Write train.jsonl and heldout.jsonl under out_dir; return example counts."""
+def training_set(db, served_examples: bool = True) -> dict[str, list[dict]]:
+    """What `postmortem train` trains on and `postmortem dataset` writes: `build_dataset`
+    with the served-task examples retrieved as the answerer retrieves (the index is brought
+    up to date with the database first), unless `served_examples` is False."""
+    if not served_examples:
+        return build_dataset(db)
+    from pipeline.serve.retrieve import Retriever
+
+    return build_dataset(db, retriever=Retriever(db))
+
+
+def write_dataset(db, out_dir: str | Path, served_examples: bool = True) -> dict[str, int]:
+    """Write the training set (`training_set`) as train.jsonl and heldout.jsonl under
+    out_dir; return example counts."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = build_dataset(db, retriever=retriever)
+    data = training_set(db, served_examples)
     for name, rows in data.items():
         with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as fh:
             for row in rows:

@@ -99,7 +99,7 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None, *, job_id:
     prefer_passive_omp_waits()
     import torch
 
-    from pipeline.learn.dataset import build_dataset
+    from pipeline.learn.dataset import training_set
     from storage import Database, default_db_path
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -115,7 +115,7 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None, *, job_id:
         _check_base_model(config.base_model)
         name = _model_name(config)
         config = replace(config, output_dir=_output_dir(config, db, name))
-        data = build_dataset(db, retriever=_retriever(db) if config.served_examples else None)
+        data = training_set(db, config.served_examples)
         if not data["train"]:
             raise TrainError("every stored incident is in the held-out split: extract more post-mortems")
         run = prepare(config, data["train"], device=device, on_progress=on_progress)
@@ -216,14 +216,6 @@ def _check_base_model(name: str) -> None:
         load_tokenizer(name)
     except ModelNotFound as exc:
         raise TrainError(str(exc)) from None
-
-
-def _retriever(db):
-    """The served task's retrieval, as the answerer does it (the index is brought up to date
-    with the database first)."""
-    from pipeline.serve.retrieve import Retriever
-
-    return Retriever(db)
 
 
 def _resume_point(output_dir: str) -> str:

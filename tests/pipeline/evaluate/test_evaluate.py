@@ -12,7 +12,7 @@ from pipeline.evaluate.harness import SERVED_METRICS, EvalConfig, EvalError, eva
 from pipeline.serve.index import rebuild_index
 from storage import Database
 from storage.models import ModelStore
-from tests.pipeline.incidents import INCIDENTS, record
+from tests.pipeline.incidents import INCIDENTS, record, seed
 from tests.paths import SAMPLES
 
 HELDOUT = ("kafka-disk", "cert-expiry")
@@ -59,6 +59,11 @@ def test_eval_run_on_the_base_model(eval_db, tmp_path):
     assert stored["results"] == report.results and stored["n_incidents"] == 2
     details = stored["details"]
     assert details["calibration"]["n"] == 2
+    # Two held-out questions are too few to fit a match threshold: none is stored for answers.
+    from pipeline.serve.answer import MatchThreshold, load_match_threshold
+
+    assert details["match_threshold"]["n"] == 0 and load_match_threshold(ModelStore(eval_db)) == MatchThreshold()
+    assert details["served"]["no_match"]["threshold"] == MatchThreshold().threshold
     assert sorted(sid for _, sid in details["heldout"]) == sorted(HELDOUT)
     # Per-incident scores, aligned with the held-out incidents, for the gate's paired test.
     assert len(details["per_incident"]["base+retrieval"]["category"]) == 2
@@ -69,6 +74,88 @@ def test_eval_run_on_the_base_model(eval_db, tmp_path):
         assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = report.table()
     assert "retrieval-only" in table and "category EM" in table and "faithful" in table and "ECE" in table
+
+
+def test_eval_fits_the_match_threshold_answers_then_use(incident_db, tmp_path):
+    """Enough held-out questions to fit one: the run stores the threshold, measures no-match
+    precision at it, and an answerer built afterwards uses it."""
+    from pipeline.learn.dataset import symptom_question
+    from pipeline.serve.answer import Answerer, load_match_threshold
+    from pipeline.serve.backends import Backend
+
+    for copy in ("copy-1", "copy-2"):  # the held-out side: every hand incident, twice more
+        seed(incident_db, source=copy)
+    rebuild_index(incident_db)
+    incident_db.db["splits"].insert_all(
+        [{"source": r["source"], "source_id": r["source_id"], "split": "train" if r["source"] == "hand" else "heldout"}
+         for r in incident_db.incidents()]
+    )
+    asked = [i for i in incident_db.incidents() if i["source"] != "hand" and symptom_question(i)]
+    assert len(asked) >= 10
+    store = ModelStore(incident_db)
+    assert Answerer(incident_db, backend=Backend()).match_threshold.n == 0  # no eval run yet: the default
+
+    report = evaluate(incident_db, EvalConfig(max_tokens=4, output_dir=str(tmp_path)))
+
+    fitted = ModelStore(incident_db).eval_run(report.run_id)["details"]["match_threshold"]
+    assert fitted["n"] == 2 * len(asked)  # each question with its own incident in the index and left out
+    assert report.details["served"]["no_match"]["threshold"] == fitted["threshold"]
+    assert load_match_threshold(store).to_dict() == fitted
+    answerer = Answerer(incident_db, backend=Backend())
+    assert answerer.match_threshold.to_dict() == fitted
+    assert answerer.evidence(asked[0]["incident_title"]).threshold == fitted["threshold"]
+    assert "match threshold fitted" in report.table()
+
+
+def test_seed_questions_generate_only_what_is_scored(fake_openai):
+    """A question the incident has no answer to is not asked, and a root-cause answer ends
+    at a `[category]` prefix the taxonomy knows: the category is all that is scored of it."""
+    from pipeline.evaluate.harness import _answer, _seed_gold
+    from pipeline.ingest.taxonomy import Taxonomy
+    from pipeline.serve.answer import model_category
+    from pipeline.serve.backends import OpenAIBackend
+
+    fake_openai.reply = "[database] The primary ran out of connections, so we raised the pool size."
+    taxonomy = Taxonomy.default()
+    incident = {**record(**INCIDENTS[0]), "services_affected": []}
+    gold = _seed_gold(incident, taxonomy)
+    said = _answer(OpenAIBackend(fake_openai.base_url, "pm"), incident, None, gold, 48, taxonomy)
+
+    assert set(said) == set(gold) == {"root_cause", "fix"} and len(fake_openai.requests) == 2
+    assert said["root_cause"] == "[database]"
+    assert model_category(said["root_cause"], taxonomy) == model_category(fake_openai.reply, taxonomy)
+    assert said["fix"] == fake_openai.reply  # every other answer is read whole
+    # An unknown tag is no category: the answer goes on, and the taxonomy reads all of it.
+    fake_openai.reply = "[misc] The primary ran out of connections."
+    said = _answer(OpenAIBackend(fake_openai.base_url, "pm"), incident, None, {"root_cause": gold["root_cause"]}, 48, taxonomy)
+    assert said["root_cause"] == fake_openai.reply
+
+
+def test_models_answer_side_by_side_and_incidents_come_back_in_order(fake_openai):
+    """Each model goes through the incidents on its own; every incident comes back once, in
+    order, with each model's own answers, and a model that fails fails the run."""
+    from pipeline.evaluate.harness import _answered, _seed_gold
+    from pipeline.ingest.taxonomy import Taxonomy
+    from pipeline.serve.backends import BackendError, OpenAIBackend
+    from tests.fakes.openai_server import FakeOpenAI
+
+    taxonomy = Taxonomy.default()
+    incidents = [record(**fields) for fields in INCIDENTS[:3]]
+    golds = [_seed_gold(i, taxonomy) for i in incidents]
+    prompts = ["### Question:\nwhat now?\n\n### Answer:\n", None, "### Question:\nand now?\n\n### Answer:\n"]
+    with FakeOpenAI(reply="Restarted the ledger-db replica.") as other:
+        models = {"a": OpenAIBackend(fake_openai.base_url, "a"), "b": OpenAIBackend(other.base_url, "b")}
+        answered = list(_answered(models, incidents, prompts, golds, 8, taxonomy))
+        assert [i for i, _ in answered] == [0, 1, 2]
+        for i, answers in answered:
+            assert list(answers) == ["a", "b"]
+            assert answers["a"]["fix"] == "Scale CoreDNS out, as in [1]."
+            assert answers["b"]["fix"] == "Restarted the ledger-db replica."
+            assert ("served" in answers["a"]) == (prompts[i] is not None)
+
+        other.fault("500", "/v1/completions", times=None)
+        with pytest.raises(BackendError, match="endpoint failed"):
+            list(_answered(models, incidents, prompts, golds, 8, taxonomy))
 
 
 def test_served_task_never_shows_the_incident_itself(eval_db, tmp_path):

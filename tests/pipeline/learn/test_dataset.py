@@ -125,7 +125,7 @@ def test_split_is_stored_and_cli_writes_jsonl(tmp_path):
     db.close()
 
     out = tmp_path / "ds"
-    result = CliRunner().invoke(main, ["dataset", "--db", str(db_path), "--out", str(out)])
+    result = CliRunner().invoke(main, ["dataset", "--db", str(db_path), "--out", str(out), "--no-served-examples"])
     assert result.exit_code == 0, result.output
     train = [json.loads(l) for l in (out / "train.jsonl").read_text().splitlines()]
     heldout = [json.loads(l) for l in (out / "heldout.jsonl").read_text().splitlines()]
@@ -274,3 +274,18 @@ def test_build_dataset_adds_served_examples_with_training_side_distractors(incid
     for e in served:
         assert f"[{e['cited']}]" in e["completion"]
         assert not any(t in e["prompt"] for t in heldout_titles)
+
+
+def test_cli_dataset_writes_what_training_trains_on(incident_db, tmp_path):
+    """`postmortem dataset` writes the set `postmortem train` uses, the served task's
+    examples included, not only the seed's three questions."""
+    from pipeline.learn.dataset import training_set
+
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(main, ["dataset", "--db", str(incident_db.path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = {side: [json.loads(l) for l in (out / f"{side}.jsonl").read_text().splitlines()]
+               for side in ("train", "heldout")}
+    assert written == training_set(incident_db)
+    assert {e["question"] for e in written["train"]} == {*QUESTIONS, "served"}
+    assert "served" not in {e["question"] for e in written["heldout"]}
