@@ -12,7 +12,10 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+
+if TYPE_CHECKING:  # base imports this module: at run time the name is imported where it is used
+    from pipeline.ingest.extractors.base import FetchError
 
 T = TypeVar("T")
 Item = TypeVar("Item")
