@@ -12,10 +12,9 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
-if TYPE_CHECKING:  # base imports this module: at run time the name is imported where it is used
-    from pipeline.ingest.extractors.base import FetchError
+from pipeline.ingest.extractors.base import FetchError
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -136,7 +135,6 @@ def fetch_each(
     moved from `present` to `deleted`; any other failure is a FetchError naming the document
     and the sync goes on, until `policy.max_consecutive_failures` transient failures in a row
     say the service is down (SourceUnavailable). `fatal` exceptions end the sync at once; `explain` words a failure (default: describe)."""
-    from pipeline.ingest.extractors.base import FetchError
 
     streak = FailureStreak(policy, source)
     for item in items:
