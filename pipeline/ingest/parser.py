@@ -817,6 +817,10 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
     if not candidates:
         return ""
     candidates.sort(key=lambda c: c[0])
+    if candidates[0][0][0] == 0:
+        # The summary states it with a strong cue ("We restored service by rolling back ..."):
+        # weak cues further on (a timeline's "pod terminated") add noise, not the answer.
+        candidates = [c for c in candidates if c[0][0] < 2]
     picked: list[str] = []
     for _, s in candidates:
         # An effect sentence brings its cause along, which may be a candidate of its own too:

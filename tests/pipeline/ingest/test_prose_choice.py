@@ -340,3 +340,14 @@ def test_a_write_up_that_says_nothing_was_done_has_no_fix():
     p = parse(doc, source_id="x.md")
     assert p.reason == "no-fix"
     assert "nothing was done" in p.detail
+
+
+def test_a_fix_the_summary_states_outright_is_not_padded_with_timeline_rows():
+    doc = (
+        "# Search 500s\n\n## Summary\nSearch failed for half an hour after the 2.3 release. "
+        "We restored service by rolling search-api back to 2.2.\n\n"
+        "## Timeline\n| Time | Event |\n| --- | --- |\n| 10:00 | 2.3 rolled out |\n"
+        "| 10:20 | decision to roll back; the deploy tool reverts search-api |\n| 10:31 | last 2.3 pod terminated |\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.fields["fix"] == "We restored service by rolling search-api back to 2.2."
