@@ -89,6 +89,7 @@ def main() -> None:
     from pipeline.ingest.taxonomy import Taxonomy
     from pipeline.serve.answer import Answerer, fit_match_threshold
     from pipeline.serve.grounding import citations, faithfulness
+    from pipeline.serve.retrieve import best_similarity
 
     folder, queries_path, labels_path = corpus(args.corpus)
     if not folder.is_dir():
@@ -121,7 +122,7 @@ def main() -> None:
             ranks.append(rank)
             threshold_rows.append((evidence.similarity, True))
             without = answerer.retriever.search(q["query"], k=1, exclude_ids={gold_id})
-            threshold_rows.append((max((h.similarity or 0.0 for h in without), default=0.0), False))
+            threshold_rows.append((best_similarity(without), False))
             if args.no_generate:
                 continue
             raw = answerer.raw_generation(evidence).strip()

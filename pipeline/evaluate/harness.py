@@ -71,6 +71,7 @@ from pipeline.serve.answer import (
 )
 from pipeline.serve.answer import build_prompt as served_prompt
 from pipeline.serve.backends import Backend
+from pipeline.serve.retrieve import best_similarity
 from storage import Database
 from storage.models import ModelStore
 
@@ -244,7 +245,7 @@ def evaluate(
     for i in asked:
         retrieved[i] = retriever.search(questions[i], k=TOP_K, exclude_ids={incidents[i]["id"]}, query_vector=vectors[i])
         with_itself = retriever.search(questions[i], k=TOP_K, query_vector=vectors[i])
-        threshold_rows += [(_best_similarity(with_itself), True), (_best_similarity(retrieved[i]), False)]
+        threshold_rows += [(best_similarity(with_itself), True), (best_similarity(retrieved[i]), False)]
     prompts = [served_prompt(question, hits) if hits else None for question, hits in zip(questions, retrieved)]
     golds = [_seed_gold(incident, taxonomy) for incident in incidents]
     for i, answers in _answered(models, incidents, prompts, golds, config.max_tokens, taxonomy):
@@ -254,7 +255,7 @@ def evaluate(
             _score_seed(scores[name], i, said, golds[i], taxonomy)
         if hits:
             if gold_category:
-                nearest.append((_best_similarity(hits), all(
+                nearest.append((best_similarity(hits), all(
                     taxonomy.normalize(h.incident.get("root_cause_category")) != gold_category for h in hits)))
             for name, said in answers.items():
                 category, features = _score_served(scores[f"{name}+retrieval"], i, incident, question, hits,
@@ -393,10 +394,6 @@ def _seed_gold(incident: dict, taxonomy) -> dict:
     if (incident.get("fix") or "").strip():
         gold["fix"] = incident["fix"]
     return gold
-
-
-def _best_similarity(hits: list) -> float:
-    return max((h.similarity or 0.0 for h in hits), default=0.0)
 
 
 def _columns(pairs: list[tuple[float, float]]) -> tuple[list[float], list[float]]:

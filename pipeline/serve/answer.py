@@ -56,7 +56,7 @@ from pipeline.serve.backends import Backend, BackendConfig, build_backend
 from pipeline.prompts import PROMPT_TEMPLATE, category_of
 from pipeline.serve.grounding import Grounder, SentenceStream
 from pipeline.serve.index import VectorIndex
-from pipeline.serve.retrieve import Hit, Retriever
+from pipeline.serve.retrieve import Hit, Retriever, best_similarity
 from pipeline.ingest.scrub import scrub
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
@@ -306,7 +306,7 @@ def decide_category(hits: list[Hit], generated: str, taxonomy: Taxonomy) -> tupl
     else:
         category = max(votes, key=lambda c: votes[c] / total + AGREEMENT_BONUS * (c == said))
         share = votes[category] / total
-    similarity = max((h.similarity or 0.0 for h in hits), default=0.0)
+    similarity = best_similarity(hits)
     features = {"similarity": similarity, "share": share, "agree": float(bool(said) and said == category)}
     return category, features
 
@@ -419,7 +419,7 @@ class Answerer:
                 follow_up_query(question, earlier), k=TOP_K, exclude_ids=exclude_ids, sources=sources
             )
         cited = [source_of(h) for h in hits]
-        similarity = max((h.similarity or 0.0 for h in hits), default=0.0)
+        similarity = best_similarity(hits)
         threshold = self.match_threshold.threshold
         match = bool(hits) and similarity >= threshold
         return Evidence(question, hits, cited, match, round(similarity, 4), threshold,

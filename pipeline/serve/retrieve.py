@@ -72,6 +72,11 @@ class Hit:
         }
 
 
+def best_similarity(hits: Iterable[Hit]) -> float:
+    """The closest hit's cosine similarity (0.0 for none): what the match threshold is held to."""
+    return max((h.similarity or 0.0 for h in hits), default=0.0)
+
+
 class Retriever:
     def __init__(
         self,
