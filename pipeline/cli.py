@@ -254,11 +254,11 @@ def label(db_path, source_id, source, category, root_cause, fix, author, config_
     if not (category or root_cause or fix):
         raise click.UsageError("give at least one of --category, --root-cause, --fix")
     db = open_db(db_path)
-    try:
-        taxonomy = load_config(config_path).build_taxonomy()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc))
     if category:
+        try:
+            taxonomy = load_config(config_path).build_taxonomy()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc))
         if category not in taxonomy.names:
             raise click.BadParameter(f"{category!r} is not a category ({', '.join(taxonomy.names)})", param_hint="--category")
     matches = db.find_incidents(source_id, source)
