@@ -37,7 +37,10 @@ def learn_from_corrections(db, taxonomy: Taxonomy | None = None, embedder=None) 
         r for r in rows
         if (r.get("provenance") or {}).get("root_cause_category") == "human" and r.get("root_cause_category") in taxonomy.names
     ]
-    open_rows = [r for r in rows if (r.get("provenance") or {}).get("root_cause_category", "").startswith(DECIDED_HERE)]
+    # With no correction to carry, the rules' categories stand as ingest made them: only what an
+    # earlier correction decided goes back to the rules (no re-classifying every row per sync).
+    decided_here = DECIDED_HERE if corrected else ("classifier",)
+    open_rows = [r for r in rows if (r.get("provenance") or {}).get("root_cause_category", "").startswith(decided_here)]
     if not open_rows:
         return 0
     nearest: list[tuple[float, dict | None]] = [(0.0, None)] * len(open_rows)
