@@ -126,8 +126,14 @@ def quality(corpus: Path, labels_file: Path, held_out: str | None = None, struct
     labels = [json.loads(line) for line in labels_file.read_text().splitlines() if line.strip()]
     if per_org:
         # The first documents of each organization: a model run over all of them takes long.
-        labels = [g for g in labels if sum(x["path"].split("/")[0] == g["path"].split("/")[0]
-                                            for x in labels[: labels.index(g)]) < per_org]
+        seen: Counter = Counter()
+        first = []
+        for g in labels:
+            org = g["path"].split("/")[0]
+            seen[org] += 1
+            if seen[org] <= per_org:
+                first.append(g)
+        labels = first
     rows = score_documents(corpus, labels, structurer)
     tuned = [r for r in rows if r["org"] != held_out]
     out = {"tuned" if held_out else "all": summarize(tuned)}
