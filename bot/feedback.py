@@ -23,7 +23,6 @@ class Feedback:
     def __init__(self, answers: AnswerStore, taxonomy: Taxonomy):
         self.answers = answers
         self.taxonomy = taxonomy
-        self.categories = list(taxonomy.categories)
 
     def up(self, ack, body: dict, action: dict, respond) -> None:
         ack()
@@ -45,7 +44,7 @@ class Feedback:
         except KeyError:
             respond(text=blocks.ANSWER_GONE, response_type="ephemeral", replace_original=False)
             return
-        view = blocks.correction_modal(self.answers.get(answer_id), answer_id, self.categories)
+        view = blocks.correction_modal(self.answers.get(answer_id), answer_id, self.taxonomy.names)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view)
         except Exception as exc:  # the trigger expires after 3 s; the vote is stored anyway
