@@ -52,12 +52,18 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"DNS( resolution| lookups?)?|coredns|kube-dns|resolver", 2.0), (r"load.?balancer|\bELB\b|\bALB\b|\bNLB\b", 1.0),
         (r"ingress|nginx|envoy|proxy|traefik", 0.6), (r"BGP|routing|route table|peering", 2.0),
         (r"packet loss|network(ing)?|connectivity|partition", 1.5), (r"TCP|MTU|conntrack|VPN|NAT|subnet|CNI", 1.2),
+        # Connections and routes dropped between healthy ends.
+        (r"keep.?alive|idle (timeout|connection|flow)s?|RSTs?|connection resets?|no route|static routes?|ARP|RPKI|route leak|blackhol\w+|misrout\w+|anycast|transit", 2.0),
     ],
     "dependency": [
         (r"third.party|upstream|vendor|provider|SaaS|external (service|api)", 2.0),
         (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
         (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident|issue|degradation)|outage (at|of|in)", 3.0),
+        (r"(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(returning|returned|threw) (errors|timeouts)|(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(timing out|was down)", 3.0),
         (r"status page|their side|on their end|availability zone", 2.0),
+        # The outside party that failed, named by its role.
+        (r"(registry|processor|carrier|partner|maintainers|managed \w+ provider|hosted [\w\s]{0,20}API)\b", 1.5),
+        (r"Okta|Auth0|Firebase|FCM|APNs|Microsoft|Entra|SendGrid|Mailgun|Twilio|Heroku|Vercel|Netlify|OpenAI", 0.6),
         # A defect inside a provider's managed service is the provider failing, not our bug.
         (r"bug in[\w\s/-]{0,60}?\b(?:GKE|EKS|AKS|AWS|GCP|Azure|Google|Amazon|provider|vendor|upstream)", 4.0),
     ],
@@ -73,6 +79,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
+        (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
+        (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware", 2.0),
+        (r"fib(er|re) (cut|bundle|link|patch)|severed|water leak|flood(ed|ing)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
     ],
     "software-bug": [
         (r"bugs?|defect|race condition|memory leak|leak(ed|ing)?|edge case|corner case", 3.0),
@@ -81,12 +90,16 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # The code meeting an input or timing it was not written for.
         (r"retried [\w\s]{0,20}forever|at the same time|concurrently|simultaneous(ly)?|(did not|didn't|does not|doesn't|failed to) (handle|check|expect|account for)", 2.0),
         (r"crash(ed|es)? on|instead of", 1.0),
+        (r"deadlock(ed|s)?|goroutines?|poison (message|pill)|float(ing)?.point|rounding|lockstep|masked", 2.0),
     ],
     "security": [
-        (r"attack(er|ed|s)?|DDoS|malicious|abuse|phishing|malware|exploit(ed)?|vulnerab\w+|breach|CVE-\d+|hijack\w*|protestware", 3.0),
+        (r"attack(ers?|ed|s)?|DDoS|malicious|abuse|phishing|malware|exploit(ed)?|vulnerab\w+|breach|CVE-\d+|hijack\w*|protestware", 3.0),
         (r"compromised|leak(ed)? (key|token|credential|secret)s?|(keys|tokens|credentials|secrets) (were )?(leaked|exposed)|stolen|unauthori[sz]ed|exfiltrat\w+", 3.0),
         (r"(certificate|cert|TLS cert|x509|SSL)s?( chain)? (had )?expir\w+|expired (certificate|cert|token|credential|key)s?|x509", 3.0),
-        (r"credentials?|secrets?|tokens?|API keys?|passwords?|certificates?", 1.0), (r"supply.chain|crypto ?min(ing|er)", 3.0),
+        (r"credentials?|secrets?|tokens?|API keys?|passwords?|certificates?", 1.0),
+        # Expired or exposed, however far the verb is from the credential it is about.
+        (r"(certificate|cert|key|password|token|credential|secret)s?\b[^.]{0,60}?\b(expired|expiry|expiration|leaked|exposed|revoked)", 3.0),
+        (r"fraudulent|bots|spam|credential stuffing|brute.force|account takeover|scrapers?", 2.5), (r"supply.chain|crypto ?min(ing|er)", 3.0),
     ],
 }
 

@@ -156,6 +156,13 @@ def test_explicit_category_wins_when_it_maps():
         ("Kafka broker disk full", "the broker ran out of disk space (ENOSPC)", "capacity"),
         ("Ledger replica lag", "replication lag on the ledger database after a long vacuum", "database"),
         ("RAID failure", "the RAID controller on the primary host failed", "hardware"),
+        # The trigger told in words the symptom's category also uses.
+        ("Replication timeouts", "a failing NIC on the db host threw CRC errors and dropped packets", "hardware"),
+        ("Checkout errors", "the ledger database stayed up; the client certificate it requires had expired at midnight", "security"),
+        ("Sporadic 502s", "the proxy kept keep-alive connections open longer than the app servers' idle timeout", "network"),
+        ("Jobs stuck", "two worker threads deadlocked on the cache mutex under heavy load", "software-bug"),
+        ("Image pulls failing", "the public container registry was returning errors for all pulls", "dependency"),
+        ("Pods restarting", "the cooling in hall B failed and the hosts overheated", "hardware"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
