@@ -58,7 +58,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "dependency": [
         (r"third.party|upstream|vendor|provider|SaaS|external (service|api)", 2.0),
         (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
-        (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident|issue|degradation)|outage (at|of|in)", 3.0),
+        # Not "Cloud Incident #24102": a provider's own report numbers its incidents.
+        (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*#)|issue|degradation)|outage (at|of|in)", 3.0),
         (r"(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(returning|returned|threw) (errors|timeouts)|(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(timing out|was down)", 3.0),
         (r"status page|their side|on their end|availability zone", 2.0),
         # The outside party that failed, named by its role.
@@ -142,6 +143,21 @@ SHIPPED_BUG = 0.7
 OPENING_CHARS = 300
 
 
+# A sentence that names a category to rule it out or as a first suspicion ("This was not an
+# attack", "we first suspected a capacity problem", "it looked like a network outage") says
+# what the cause was not: its words don't count.
+RULED_OUT = re.compile(
+    r"\b(?:(?:first|initially|originally)\s+(?:suspected|thought|believed|assumed|looked|appeared)|suspected\s+(?:a|an)\b"
+    r"|(?:looked|looks|look|presented|appeared|seemed)\s+(?:like|as)\s+(?:a|an)\b|(?:was|is)\s+not\s+(?:a|an)\b|ruled\s+out|red\s+herring)",
+    re.I,
+)
+SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+def ruled_out_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in SENTENCE.finditer(text) if RULED_OUT.search(m.group(0))]
+
+
 def trigger_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for m in TRIGGER_AFTER.finditer(text):
@@ -188,11 +204,14 @@ class Taxonomy:
         text = text or ""
         n = max(1, len(text))
         spans = trigger_spans(text)
+        ruled_out = ruled_out_spans(text)
         out = {}
         for cat, pats in self._compiled.items():
             score = 0.0
             for pattern, weight in pats:
                 for m in pattern.finditer(text):
+                    if any(a <= m.start() < b for a, b in ruled_out):
+                        continue
                     # 2x at the very start fading to 1x at the end: the trigger comes first.
                     w = weight * (2.0 - m.start() / n)
                     if any(a <= m.start() < b for a, b in spans):

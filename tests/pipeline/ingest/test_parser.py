@@ -163,6 +163,12 @@ def test_explicit_category_wins_when_it_maps():
         ("Jobs stuck", "two worker threads deadlocked on the cache mutex under heavy load", "software-bug"),
         ("Image pulls failing", "the public container registry was returning errors for all pulls", "dependency"),
         ("Pods restarting", "the cooling in hall B failed and the hosts overheated", "hardware"),
+        # A provider's report numbers its own incidents: no outside cloud failing.
+        ("Nimbus Cloud Incident #311: delayed log ingestion",
+         "Ingestion volume tripled after customers turned on debug logging; the buffers ran out of disk space", "capacity"),
+        # A category named to rule it out is not the cause.
+        ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
+         "to every edge server at once", "deployment"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
