@@ -36,7 +36,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
-        r"|what\s+went\s+wrong\s+technically)$",
+        r"|what\s+went\s+wrong\s+(?:technically|and\s+why))$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -47,18 +47,27 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did\s+to\s+fix\s+it)$",
         re.I,
     ),
+    # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):
+    # detection, diagnosis and what fixed it, so the fix is picked from its fix sentences.
+    "response": re.compile(
+        r"^(?:how\s+did\s+we\s+respond|how\s+we\s+responded|(?:incident\s+)?response|remediation\s+and\s+prevention"
+        r"|mitigation\s+and\s+(?:recovery|remediation)|recovery\s+and\s+remediation)$",
+        re.I,
+    ),
     "timeline": re.compile(
         r"^(?:detailed\s+)?(?:timeline|context|key\s+events|chronology|sequence\s+of\s+events|incident\s+timeline|events)$",
         re.I,
     ),
     "action_items": re.compile(
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
-        r"|preventative\s+actions|remediation\s+items|todos?|actions?)$",
+        r"|preventative\s+actions|remediation\s+items|todos?|actions?"
+        r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
+        r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents))$",
         re.I,
     ),
-    "impact": re.compile(r"^(?:customer\s+|user\s+|business\s+)?impact$", re.I),
+    "impact": re.compile(r"^(?:detailed\s+description\s+of\s+)?(?:customer\s+|user\s+|business\s+)?impact$", re.I),
     "summary": re.compile(
-        r"^(?:incident\s+|executive\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr)$", re.I
+        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr)$", re.I
     ),
     "services": re.compile(
         r"^(?:services?(?:\s+affected)?|affected\s+(?:services|systems|components)|components?(?:\s+affected)?|systems?\s+affected)$",
@@ -74,7 +83,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # Roles that are never the cause or the fix, however causal their wording.
     "lessons": re.compile(
         r"^(?:lessons?\s+learn(?:ed|t)|learnings?|(?:key\s+)?takeaways?|what\s+(?:went|we\s+did)\s+(?:well|right)"
-        r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+)$",
+        r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+"
+        r"|how\s+can\s+customers\b.*)$",
         re.I,
     ),
     "status": re.compile(r"^(?:(?:post[\s-]?mortem|incident|document|report|review|page|rca)\s+)?(?:status|state)$", re.I),
@@ -117,16 +127,16 @@ NOTHING_DONE = re.compile(
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
 FIX_CUES = re.compile(
-    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
+    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
-    r"|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
+    r"|expanded|(?:added|adding)\s+(?:\w+\s+){0,2}capacity|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
 )
 STRONG_FIX = re.compile(
-    r"\b(?:rolled\s+back|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
+    r"\b(?:rolled\s+back|roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
     re.I,
 )
 
@@ -320,7 +330,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             root_cause = "\n\n".join(p for p in (root_cause, contributing) if p)
             rc_origin = "; ".join(o for o in (rc_origin, blocks_origin(by_field, "contributing")) if o)
     if not fix:
-        fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [*prose_pool, ("timeline", last_entries(timeline_raw))])
+        # A response story is searched first: where a write-up has one, it tells what fixed it.
+        response = [(blocks_origin(by_field, "response"), joined("response"))] if joined("response") else []
+        fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [*response, *prose_pool, ("timeline", last_entries(timeline_raw))])
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
             fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])

@@ -331,3 +331,82 @@ def test_contributing_factors_follow_the_trigger_named_in_the_summary():
     assert p.fields["root_cause"].startswith("The outage was caused by a CoreDNS upgrade")
     assert "No direct health check on CoreDNS" in p.fields["root_cause"]
     assert p.provenance["root_cause"] == "prose: summary; heading: Contributing factors"
+
+
+# Public cloud reviews: question headings (a PIR) and upper-case sections (an incident report).
+CLOUD_PIR = """# Post Incident Review – Queue service errors in North Europe
+
+## What happened?
+
+Between 08:10 and 09:55 UTC customers in North Europe saw failed and delayed queue operations.
+
+## What went wrong and why?
+
+Queue front-ends hold a pool of connections to the partition servers. A new front-end build
+changed how that pool is refreshed, and every refresh dropped the connections in use.
+
+## How did we respond?
+
+Alerts fired at 08:14 UTC and engineers were engaged. At 09:20 UTC we began rolling the
+front-end fleet in North Europe back to the previous build, and errors stopped at 09:55 UTC.
+
+## How are we making incidents like this less likely or less impactful?
+
+- Adding connection churn to the rollout health checks.
+
+## How can customers make incidents like this less impactful?
+
+- Retry queue operations with backoff.
+"""
+
+CLOUD_REPORT = """# Incident Report: Managed cache unavailable
+
+ISSUE SUMMARY
+=============
+
+For 52 minutes, new connections to managed cache instances in one region failed.
+
+ROOT CAUSE
+==========
+
+The certificate that cache nodes present to the connection broker expired because its
+renewal job had been disabled during a migration.
+
+REMEDIATION AND PREVENTION
+==========================
+
+Engineers were paged at 10:03. They restored service by issuing a new certificate and
+restarting the brokers. We will alert on certificates that expire within 30 days.
+"""
+
+
+def test_cloud_review_questions_and_report_sections_are_read():
+    pir = parse(CLOUD_PIR, source_id="pir.md")
+    assert pir.reason is None
+    assert "new front-end build" in pir.fields["root_cause"]
+    assert pir.provenance["root_cause"] == "heading: What went wrong and why?"
+    # The response story is searched for the fix: the rollback, not the alert that opened it.
+    assert pir.fields["fix"].startswith("At 09:20 UTC we began rolling")
+    assert pir.provenance["fix"] == "heading: How did we respond?"
+    assert pir.fields["action_items"] == ["Adding connection churn to the rollout health checks."]
+    report = parse(CLOUD_REPORT, source_id="report.md")
+    assert report.reason is None
+    assert report.fields["root_cause"].startswith("The certificate that cache nodes present")
+    assert report.fields["fix"].startswith("They restored service by issuing a new certificate")
+
+
+def test_what_went_wrong_alone_is_lessons_not_the_cause():
+    # A retrospective's "What went wrong" lists what could have gone better next to "What went right".
+    doc = """# Launches failing
+
+## Summary
+
+Launches failed for an hour because a node pool upgrade cordoned every ingress node. We fixed it by uncordoning them.
+
+## What went wrong
+
+- It took an hour before anyone noticed.
+"""
+    p = parse(doc, source_id="x.md")
+    assert "cordoned every ingress node" in p.fields["root_cause"]
+    assert "noticed" not in p.fields["root_cause"]
