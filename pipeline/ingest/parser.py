@@ -324,6 +324,13 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             opening = next((x for x in sentences(summary)[:3] if CHANGE_TOLD.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
             if opening and opening not in root_cause:
                 root_cause = f"{opening} {root_cause}"
+        elif rc_origin == "prose":
+            # A narrative with no headings (a provider's event summary) tells the trigger as its
+            # first timed event ("At 9:37AM, an operator executed a command ..."), without a cue.
+            event = next((x for x in sentences(unlabeled) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)
+                          and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
+            if event and event not in root_cause:
+                root_cause = f"{event} {root_cause}"
         contributing = clean_field(joined("contributing"))
         if contributing:
             # The trigger the prose names, then the factors listed under their own heading.
@@ -432,6 +439,10 @@ def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, 
 STORY_LABEL = re.compile(r"^(?:context|background|what\s+happened\??)$", re.I)
 
 
+# "At 9:37AM PST, ...", "At 13:14 UTC ...": an event told with its time in running prose.
+TIMED_EVENT = re.compile(r"^(?:at|around|shortly\s+after)\s+(?:approximately\s+|about\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?", re.I)
+
+
 # A change someone made, told as the story's first event: the trigger the cue sentence explains.
 CHANGE_TOLD = re.compile(
     r"\b(?:deploy(?:ed|ing)|upgrad(?:ed|ing)|appl(?:ied|ying)|migrat(?:ed|ing)|chang(?:ed|ing)|roll(?:ed|ing)\s+out"
@@ -445,8 +456,9 @@ CHANGE_TOLD = re.compile(
 # the cause ("Between 13:05 and 14:47 roughly 3.8% of requests failed with HTTP 502").
 IMPACT_SENTENCE = re.compile(
     r"^(?:between|from)\s+\d{1,2}[:.]\d{2}\b|\b\d+(?:\.\d+)?\s*%\s+of\b"
-    r"|\b(?:users?|customers?|merchants?|clients?|visitors?|people)\s+(?:\w+\s+){0,2}?(?:saw|experienced|received|got|were\s+(?:getting|seeing|unable)|could\s+not|couldn't)\b"
-    r"|\b(?:checkout|requests?|calls?|launches|builds|attempts)\s+(?:\w+\s+){0,3}?(?:failed|were\s+(?:abandoned|dropped|rejected))\b",
+    r"|\b(?:users?|customers?|merchants?|clients?|visitors?|people)\s+(?:[\w-]+\s+){0,5}?(?:saw|experienced|received|got|were\s+(?:getting|seeing|unable)|could\s+not|couldn't)\b"
+    r"|\b(?:checkout|requests?|calls?|queries|operations|launches|builds|attempts)\s+(?:[\w-]+\s+){0,5}?(?:failed|timed\s+out|were\s+(?:abandoned|dropped|rejected))\b"
+    r"|\b(?:disruption|impact|outage)\s+(?:extended|spread)\b",
     re.I,
 )
 

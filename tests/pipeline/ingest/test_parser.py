@@ -410,3 +410,23 @@ Launches failed for an hour because a node pool upgrade cordoned every ingress n
     p = parse(doc, source_id="x.md")
     assert "cordoned every ingress node" in p.fields["root_cause"]
     assert "noticed" not in p.fields["root_cause"]
+
+
+def test_event_summary_without_headings_opens_on_its_first_timed_event():
+    # A provider's event summary: one title, then prose; the trigger carries no cue word.
+    doc = """# Summary of the Block Storage Event in the North Region
+
+We want to give you more detail about the block storage disruption on 4 June.
+
+At 10:12AM UTC, an operator ran a maintenance command meant for one test cluster against the
+production placement service, which stopped accepting new volume attachments. Because many
+services keep their state on block volumes, customers running databases in the region saw
+write errors for about an hour. The underlying issue was that the command's target was not
+checked against an allow list.
+
+We restored service by restarting the placement service from its last good configuration.
+"""
+    p = parse(doc, source_id="event.md")
+    assert p.reason is None
+    assert p.fields["root_cause"].startswith("At 10:12AM UTC, an operator ran a maintenance command")
+    assert "allow list" in p.fields["root_cause"]
