@@ -254,6 +254,30 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
     assert p.reason == "draft" and p.detail.startswith("its ")
 
 
+@pytest.mark.parametrize(
+    "update",
+    [
+        "We failed over to the secondary region and are continuing to investigate the underlying cause.",
+        "Service is restored. A full root cause analysis will be published once our investigation is complete.",
+        "The nodes were rolled over. We're trying to identify the root cause before the next rollover.",
+    ],
+)
+def test_a_status_update_that_promises_the_cause_is_a_draft(update):
+    doc = f"# Card payments failing\n\n## Summary\n\nBetween 14:02 and 14:40 UTC some card payments failed. {update}\n"
+    p = parse(doc, source_id="update.md")
+    assert p.reason == "draft", (update, p.reason, p.fields.get("root_cause"))
+
+
+def test_rolled_over_and_back_to_normal_is_no_rollback():
+    # "rolled over ... back to their normal state" tells that nodes were replaced and pods
+    # recovered; "rolling the fleet back to the previous build" is the fix.
+    from pipeline.ingest.parser import FIX_CUES, STRONG_FIX
+
+    assert not STRONG_FIX.search("All nodes have been rolled over and all pods are back to their normal working state.")
+    assert STRONG_FIX.search("At 09:20 we began rolling the front-end fleet back to the previous build.")
+    assert FIX_CUES.search("At 09:20 we began rolling the front-end fleet back to v2.3.")
+
+
 def test_finished_status_and_a_real_cause_are_kept():
     doc = (
         "---\nstatus: Complete\n---\n" + STORY + "## Root cause\nAn unknown client flooded the API after a retry "
