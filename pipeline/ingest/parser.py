@@ -36,7 +36,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
-        r"|what\s+went\s+wrong\s+(?:technically|and\s+why))$",
+        r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -121,13 +121,13 @@ WHY_IT_WENT_UNNOTICED = re.compile(r"^(?:this|that|it)\s+(?:is|was)\s+(?:\w+\s+)
 # A write-up that says nothing needed doing ("this was a noop from our perspective") has no fix,
 # whatever else its sentences say was renewed or restarted on its own.
 NOTHING_DONE = re.compile(
-    r"\b(?:(?:was|is)\s+a\s+no-?op|no\s+(?:action|intervention|fix)\s+(?:was\s+)?(?:needed|required|necessary|taken)"
+    r"\b(?:(?:this|it|that)\s+(?:was|is)\s+a\s+no-?op|no\s+(?:action|intervention|fix)\s+(?:was\s+)?(?:needed|required|necessary|taken)"
     r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed))\b",
     re.I,
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
 FIX_CUES = re.compile(
-    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
+    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert|roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"

@@ -454,3 +454,31 @@ We restored service by restarting the placement service from its last good confi
     assert p.reason is None
     assert p.fields["root_cause"].startswith("At 10:12AM UTC, an operator ran a maintenance command")
     assert "allow list" in p.fields["root_cause"]
+
+
+def test_learning_review_story_headings():
+    # A learning review told as a story: the trigger under "How we got here", the fix told in
+    # the story ("decided to revert the change"), a fix that makes a rerun "a no-op" is still a fix.
+    doc = """# Debrief: scanners could not reach the planner
+
+## The story
+
+At 06:10 the depot scanners started showing "route unavailable". The load balancer looked healthy.
+
+## How we got here
+
+The evening before, a Terraform change consolidated our security groups and dropped the rule that
+let the gateway reach the planner.
+
+## What made it hard
+
+- Everything we looked at said healthy.
+
+At 06:52 the reachability check said the path was blocked by a security group. We decided to revert
+the whole Terraform change rather than re-add one rule. The follow-up makes a repeated apply a no-op.
+"""
+    p = parse(doc, source_id="debrief.md")
+    assert p.reason is None, p.detail
+    assert p.provenance["root_cause"] == "heading: How we got here"
+    assert "dropped the rule" in p.fields["root_cause"]
+    assert "revert the whole Terraform change" in p.fields["fix"]
