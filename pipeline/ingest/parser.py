@@ -158,7 +158,7 @@ UNKNOWN_CAUSE = re.compile(
 # placeholder for an answer nobody has yet ("TBD", "not yet identified", "none yet").
 DRAFT_STATUS = re.compile(
     r"^\W*(?:draft|wip|work[\s-]+in[\s-]+progress|in[\s-]+progress|ongoing|open|investigating|under\s+investigation"
-    r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary)\b",
+    r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary|template)\b",
     re.I,
 )
 DRAFT_VALUE = re.compile(
@@ -542,12 +542,17 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
     return None
 
 
+BARE_PLACEHOLDER = re.compile(r"^\W*(?:tbd|tbc|todo|to\s+be\s+determined|unknown|pending)\b\s*(?:[-–—:.,;(]|$)", re.I)
+
+
 def is_draft_value(text: str) -> bool:
     """A cause or fix that only says it is not known yet: the cue opens it (its first clause)
     and the text is short. A cause stated first, with an open question after it, is no draft."""
     plain = " ".join(strip_markdown(text).split())
     if plain and not re.search(r"\w", plain):
         return True  # "?", "-", "…": a placeholder for an answer
+    if BARE_PLACEHOLDER.match(plain):
+        return True  # "TBD - waiting on vendor. We have asked ...": the answer slot still open
     first = re.split(r"[;:—–]|\s-\s", (sentences(text) or [plain])[0], maxsplit=1)[0]
     return bool(DRAFT_VALUE.search(first)) and len(plain.split()) < 60
 
@@ -775,11 +780,16 @@ def dedent(text: str) -> str:
 # -- field values ------------------------------------------------------------------------------
 
 
+# A template's guidance for the writer: a whole line in italics that asks a question
+# ("_What was the underlying cause? Not the symptom._").
+TEMPLATE_GUIDANCE = re.compile(r"^[ \t]*([_*])[^_*\n]*\?[^_*\n]*\1[ \t]*$", re.M)
+
+
 def clean_field(text: str) -> str:
     """A section's text, or '' when it is only template placeholders."""
     if not text:
         return ""
-    stripped = strip_markdown(PLACEHOLDER.sub(" ", text))
+    stripped = strip_markdown(PLACEHOLDER.sub(" ", TEMPLATE_GUIDANCE.sub(" ", text)))
     words = re.findall(r"[A-Za-z]{3,}", stripped)
     if len(words) < 4:
         return ""

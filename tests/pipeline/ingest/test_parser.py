@@ -230,6 +230,9 @@ STORY = "# Checkout errors\n\n## Summary\nCheckout returned errors for half an h
         ("The pool size was lowered to 4 by a config change.", "Options under discussion with the vendor."),
         ("The pool size was lowered to 4 by a config change.", "Self-resolved, cause unknown."),
         ("n/a", "Rolled back the release."),
+        # The slot still open, however much is said after it about what was tried.
+        ("TBD - waiting on the vendor's written analysis. " + "We asked them what changed on their side. " * 12,
+         "Failed over to the replica."),
     ],
 )
 def test_placeholder_cause_or_fix_is_a_draft(cause, fix):
@@ -246,6 +249,7 @@ def test_placeholder_cause_or_fix_is_a_draft(cause, fix):
         STORY + "**Status:** investigation ongoing\n",
         STORY + "| Field | Value |\n| --- | --- |\n| Document status | WIP |\n",
         STORY + "Status: open\n",
+        STORY + "| Field | Value |\n| --- | --- |\n| Status | Template — not started |\n",
     ],
 )
 def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
@@ -482,3 +486,12 @@ the whole Terraform change rather than re-add one rule. The follow-up makes a re
     assert p.provenance["root_cause"] == "heading: How we got here"
     assert "dropped the rule" in p.fields["root_cause"]
     assert "revert the whole Terraform change" in p.fields["fix"]
+
+
+def test_template_guidance_is_no_answer():
+    doc = STORY + (
+        "## Root cause\n\n_What was the underlying cause? Not the symptom. If unknown, say so._\n\n[TBD]\n\n"
+        "## Resolution\n\n_What restored service? What removed the cause?_\n\n[TBD]\n"
+    )
+    # The questions a template asks the writer are not the writer's answers.
+    assert parse(doc, source_id="t.md").reason == "no-root-cause-and-fix"
