@@ -24,8 +24,8 @@ DEFAULT_CATEGORIES: dict[str, str] = {
 # (pattern, weight). Patterns are matched case-insensitively on word boundaries.
 DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "deployment": [
-        (r"deploy(ed|ment|ing|s)?", 2.0), (r"releas(e|ed|ing)", 2.0), (r"roll ?out|rolled out", 2.0),
-        (r"upgrad(e|ed|ing)", 2.5), (r"new version|version (bump|update|upgrade)|v?\d+\.\d+(\.\d+)?", 1.5),
+        (r"deploy(ed|ment|ing|s)?", 2.0), (r"releas(e|ed|ing)", 2.0), (r"roll ?out|roll(ed|ing) out", 2.0),
+        (r"upgrad(e|ed|ing)", 2.5), (r"new ([\w-]+ )?version|version (bump|update|upgrade)|v?\d+\.\d+(\.\d+)?", 1.5),
         (r"migrat(ion|ed|ing)", 1.5), (r"bump(ed|s)?", 2.5), (r"helm chart", 1.5),
         (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),
         (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
@@ -154,6 +154,28 @@ RULED_OUT = re.compile(
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
+# A paragraph that tells what happened has an event in the past tense; one without any is how
+# the system works ("Gateway nodes keep open connections to ..."), the background a cause
+# section of a provider's review opens with before the trigger. Participles ("certificates
+# issued by", "nodes fronted by") describe as often as they tell, so only event verbs count.
+EVENT_VERB = re.compile(
+    r"\b(?:was|were|had|did|began|became|caused|failed|stopped|started|changed|expired|deployed|rolled|crashed|filled"
+    r"|reached|ran|hit|broke|led|triggered|occurred|happened|introduced|removed|deleted|applied|updated|upgraded|released"
+    r"|shipped|merged|exceeded|overflowed|wrapped|dropped|lost|rose|grew|spiked|surged|went|took|made|sent|saw|noticed)\b",
+    re.I,
+)
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def opening(cause: str | None) -> str:
+    """The cause from its first paragraph that tells an event or names a trigger: background
+    paragraphs that only describe the system are passed over while a later paragraph remains."""
+    paragraphs = [p for p in PARAGRAPH_BREAK.split(cause or "") if p.strip()]
+    while len(paragraphs) > 1 and not any(p.search(paragraphs[0]) for p in (EVENT_VERB, TRIGGER_AFTER, TRIGGER_BEFORE)):
+        paragraphs.pop(0)
+    return "\n\n".join(paragraphs)
+
+
 def ruled_out_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in SENTENCE.finditer(text) if RULED_OUT.search(m.group(0))]
 
@@ -231,7 +253,7 @@ class Taxonomy:
         total: dict[str, float] = {}
         # Only the opening of the cause and the fix: it names the trigger, and what follows in a
         # long section (contributing factors, follow-ups, symptoms) pulls towards other categories.
-        root_cause, fix = (root_cause or "")[:OPENING_CHARS], (fix or "")[:OPENING_CHARS]
+        root_cause, fix = opening(root_cause)[:OPENING_CHARS], (fix or "")[:OPENING_CHARS]
         for text, weight in ((title, 1.5), (root_cause, 1.0), (fix, 0.4)):
             for cat, score in self.scores(text).items():
                 total[cat] = total.get(cat, 0.0) + weight * score

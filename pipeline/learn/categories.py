@@ -15,7 +15,7 @@ stored provenance names the corrected incident and the similarity, so a person c
 
 from __future__ import annotations
 
-from pipeline.ingest.taxonomy import OPENING_CHARS, Taxonomy
+from pipeline.ingest.taxonomy import OPENING_CHARS, Taxonomy, opening
 
 # Cosine similarity of the cause texts above which two incidents are the same failure again.
 RECURRENCE_SIMILARITY = 0.8
@@ -25,7 +25,7 @@ DECIDED_HERE = ("keywords", "classifier")
 
 def cause_text(row: dict) -> str:
     """What decides the category, as the rules read it: the title and the cause's opening."""
-    return f"{row.get('incident_title') or ''}. {(row.get('root_cause') or '')[:OPENING_CHARS]}"
+    return f"{row.get('incident_title') or ''}. {opening(row.get('root_cause'))[:OPENING_CHARS]}"
 
 
 def learn_from_corrections(db, taxonomy: Taxonomy | None = None, embedder=None) -> int:

@@ -167,6 +167,10 @@ def test_explicit_category_wins_when_it_maps():
         ("Nimbus Cloud Incident #311: delayed log ingestion",
          "Ingestion volume tripled after customers turned on debug logging; the buffers ran out of disk space", "capacity"),
         # A category named to rule it out is not the cause.
+        # A provider's cause section opens on how the system works; the trigger comes after.
+        ("Document store errors", "Accounts are served by replica nodes behind a gateway tier. Gateways keep open "
+         "connections to the database replicas and multiplex requests over them.\n\nOn 4 May we were rolling out a "
+         "new gateway version, which closed every connection on a single timeout.", "deployment"),
         ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
          "to every edge server at once", "deployment"),
     ],
