@@ -71,7 +71,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "capacity": [
         (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*|starv(ed|ation)", 3.0),
         (r"disk (full|space)|ENOSPC|no space left|inodes?|inotify|quota|limit(s)? (reached|hit|exceeded)|too many", 2.5),
-        (r"traffic (spike|surge)|spike|surge|load|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
+        (r"traffic (spike|surge)|spike|surge|load(?! balanc)|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
         (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
@@ -85,7 +85,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"fib(er|re) (cut|bundle|link|patch)|severed|water leak|flood(ed|ing)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
     ],
     "software-bug": [
-        (r"bugs?|defect|race condition|memory leak|leak(ed|ing)?|edge case|corner case", 3.0),
+        # Not a leaked route (network) or a leaked key (security).
+        (r"bugs?|defect|race condition|memory leak|(?<!route )leak(ed|ing|s)?(?! (routes?|prefix\w*|keys?|tokens?|credentials?|secrets?))|edge case|corner case", 3.0),
         (r"leap (year|second)|time ?zone|clock|overflow|off.by.one|null pointer|nil|panic|exception", 2.0),
         (r"infinite loop|retry storm|thundering herd|unhandled|latent|regex|misbehaving code", 2.0), (r"code path|logic", 1.0),
         # The code meeting an input or timing it was not written for.
@@ -99,7 +100,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(certificate|cert|TLS cert|x509|SSL)s?( chain)? (had )?expir\w+|expired (certificate|cert|token|credential|key)s?|x509", 3.0),
         (r"credentials?|secrets?|tokens?|API keys?|passwords?|certificates?", 1.0),
         # Expired or exposed, however far the verb is from the credential it is about.
-        (r"(certificate|cert|key|password|token|credential|secret)s?\b[^.]{0,60}?\b(expired|expiry|expiration|leaked|exposed|revoked)", 3.0),
+        (r"(certificate|cert|key|password|token|credential|secret)s?\b[^.]{0,60}?\b(expired|leaked|exposed|revoked)", 3.0),
         (r"fraudulent|bots|spam|credential stuffing|brute.force|account takeover|scrapers?", 2.5), (r"supply.chain|crypto ?min(ing|er)", 3.0),
     ],
 }

@@ -171,12 +171,21 @@ def test_explicit_category_wins_when_it_maps():
         ("Document store errors", "Accounts are served by replica nodes behind a gateway tier. Gateways keep open "
          "connections to the database replicas and multiplex requests over them.\n\nOn 4 May we were rolling out a "
          "new gateway version, which closed every connection on a single timeout.", "deployment"),
+        # Words that only look like another category's: a leaked route is no leak in code, a
+        # token's expiry date no expired token.
+        ("Traffic detour", "a customer network leaked more-specific routes that a transit provider accepted", "network"),
+        ("Sign-ins failed on 29 February", "the token's expiry date was computed with a leap-day bug", "software-bug"),
         ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
          "to every edge server at once", "deployment"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
     assert Taxonomy.default().classify_incident(title, cause) == expected
+
+
+def test_a_load_balancer_is_no_load():
+    assert Taxonomy.default().scores("External HTTP(S) Load Balancing returned errors")["capacity"] == 0
+    assert Taxonomy.default().scores("a sudden load on the API")["capacity"] > 0
 
 
 def _gold(folder: Path) -> list[dict]:
