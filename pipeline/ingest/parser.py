@@ -285,7 +285,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     def prop_origin(key: str) -> str:
         return f"{'properties' if key in meta_keys else 'front-matter'}: {key}"
 
-    blocks, preamble, h1 = read_blocks(body)
+    blocks, preamble, h1 = read_blocks(caps_headings(body))
     by_field: dict[str, list[Block]] = {}
     for b in blocks:
         if b.field_name:
@@ -602,6 +602,22 @@ class _FrontMatterLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+# "ROOT CAUSE" on a line of its own: a status page's or an incident report's section title,
+# pasted into markdown without its markup.
+CAPS_LINE = re.compile(r"^[A-Z][A-Z0-9 &/'()-]{2,60}\??$")
+
+
+def caps_headings(body: str) -> str:
+    """Upper-case lines between blank lines that name a field become `##` headings."""
+    lines = body.split("\n")
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if (CAPS_LINE.match(text) and (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
+                and classify_label(text)):
+            lines[i] = f"## {text}"
+    return "\n".join(lines)
 
 
 def read_blocks(body: str) -> tuple[list[Block], str, str]:

@@ -58,8 +58,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "dependency": [
         (r"third.party|upstream|vendor|provider|SaaS|external (service|api)", 2.0),
         (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
-        # Not "Cloud Incident #24102": a provider's own report numbers its incidents.
-        (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*#)|issue|degradation)|outage (at|of|in)", 3.0),
+        # Not "Cloud Incident #24102" or "Cloud Incident Report": a provider's own report on itself.
+        (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*(?:#|report|review|summary))|issue|degradation)|outage (at|of|in)", 3.0),
         (r"(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(returning|returned|threw) (errors|timeouts)|(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(timing out|was down)", 3.0),
         (r"status page|their side|on their end|availability zone", 2.0),
         # The outside party that failed, named by its role.

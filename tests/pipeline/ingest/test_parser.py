@@ -164,7 +164,7 @@ def test_explicit_category_wins_when_it_maps():
         ("Image pulls failing", "the public container registry was returning errors for all pulls", "dependency"),
         ("Pods restarting", "the cooling in hall B failed and the hosts overheated", "hardware"),
         # A provider's report numbers its own incidents: no outside cloud failing.
-        ("Nimbus Cloud Incident #311: delayed log ingestion",
+        ("Nimbus Cloud Incident Report: delayed log ingestion",
          "Ingestion volume tripled after customers turned on debug logging; the buffers ran out of disk space", "capacity"),
         # A category named to rule it out is not the cause.
         # A provider's cause section opens on how the system works; the trigger comes after.
@@ -508,3 +508,25 @@ def test_template_guidance_is_no_answer():
     )
     # The questions a template asks the writer are not the writer's answers.
     assert parse(doc, source_id="t.md").reason == "no-root-cause-and-fix"
+
+
+def test_upper_case_section_lines_are_headings():
+    # An incident report pasted as plain lines: "ROOT CAUSE" between blank lines is a section title.
+    doc = """# Incident Report: tokens not issued
+
+ISSUE SUMMARY
+
+For two hours, service accounts could not obtain access tokens.
+
+ROOT CAUSE
+
+A configuration push removed the signing key alias that the token service looks up.
+
+REMEDIATION AND PREVENTION
+
+Engineers restored the alias and restarted the token service at 05:50.
+"""
+    p = parse(doc, source_id="report.md")
+    assert p.provenance["root_cause"] == "heading: ROOT CAUSE"
+    assert p.fields["root_cause"].startswith("A configuration push removed")
+    assert "restored the alias" in p.fields["fix"]
