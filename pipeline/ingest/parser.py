@@ -729,6 +729,17 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         if i in code_lines:
             continue
         row = table_label(line)
+        if row and row[1] == "services" and i + 1 < len(scan) and TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
+            # "| Service | Effect |" over rows of services is a column header: the services are
+            # down its first column. (A key/value table's first row is a header too, once
+            # converted from HTML: there the rows below name fields.)
+            j = i + 2
+            while j < len(scan) and scan[j].strip().startswith("|"):
+                j += 1
+            names = [strip_markdown(TABLE_CELL_SPLIT.split(scan[k].strip().strip("|"))[0]).strip() for k in range(i + 2, j)]
+            if names and not any(classify_label(n) for n in names):
+                out.append(Block(row[0], "\n".join(f"- {n}" for n in names if n), "table", "services", (i, j)))
+                continue
         if row:
             out.append(Block(row[0], row[2], "table", row[1], (i, i + 1)))
             continue

@@ -530,3 +530,16 @@ Engineers restored the alias and restarted the token service at 05:50.
     assert p.provenance["root_cause"] == "heading: ROOT CAUSE"
     assert p.fields["root_cause"].startswith("A configuration push removed")
     assert "restored the alias" in p.fields["fix"]
+
+
+def test_a_services_column_lists_the_services():
+    # "| Service | Effect |" is a header: the services are down its first column, and no
+    # service is called "Effect".
+    doc = STORY + (
+        "| Service | Effect |\n|---|---|\n| checkout-api | 502s for 20 minutes |\n| cart-service | slow |\n\n"
+        "## Root cause\nA config change lowered the pool to 4.\n\n## Resolution\nReverted the pool size change.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["services_affected"] == ["checkout-api", "cart-service"]
+    assert p.provenance["services_affected"] == "table: Service"
