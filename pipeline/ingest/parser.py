@@ -33,7 +33,7 @@ _md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
-        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?"
+        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here)$",
@@ -132,7 +132,7 @@ FIX_CUES = re.compile(
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
-    r"|expanded|(?:added|adding)\s+(?:\w+\s+){0,2}capacity|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
+    r"|expanded|(?:added|adding)\s+(?:\w+\s+){0,2}capacity|(?:set|turned|dialled|dialed)\s+(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
 )
 STRONG_FIX = re.compile(
@@ -149,7 +149,7 @@ UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
     r"|(?:still|currently)\s+(?:under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified)"
     # A status update or preliminary review: the cause is promised, not told.
-    r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+is\s+(?:ongoing|still\s+ongoing|in\s+progress)"
+    r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
     r"|once\s+(?:our|the)\s+investigation\s+is\s+complete|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause)\b",
     re.I,
@@ -158,7 +158,7 @@ UNKNOWN_CAUSE = re.compile(
 # placeholder for an answer nobody has yet ("TBD", "not yet identified", "none yet").
 DRAFT_STATUS = re.compile(
     r"^\W*(?:draft|wip|work[\s-]+in[\s-]+progress|in[\s-]+progress|ongoing|open|investigating|under\s+investigation"
-    r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary|template)\b",
+    r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary|template|awaiting)\b",
     re.I,
 )
 DRAFT_VALUE = re.compile(

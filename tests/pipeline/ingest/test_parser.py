@@ -263,6 +263,7 @@ def test_placeholder_cause_or_fix_is_a_draft(cause, fix):
         STORY + "| Field | Value |\n| --- | --- |\n| Document status | WIP |\n",
         STORY + "Status: open\n",
         STORY + "| Field | Value |\n| --- | --- |\n| Status | Template — not started |\n",
+        STORY + "| Field | Value |\n| --- | --- |\n| Status | Awaiting vendor RCA |\n",
     ],
 )
 def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
@@ -277,6 +278,7 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "We failed over to the secondary region and are continuing to investigate the underlying cause.",
         "Service is restored. A full root cause analysis will be published once our investigation is complete.",
         "The nodes were rolled over. We're trying to identify the root cause before the next rollover.",
+        "Investigation ongoing. This is a running log, not a review. Restarted node 4 as a test.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
@@ -543,3 +545,28 @@ def test_a_services_column_lists_the_services():
     assert p.reason is None, p.detail
     assert p.fields["services_affected"] == ["checkout-api", "cart-service"]
     assert p.provenance["services_affected"] == "table: Service"
+
+
+def test_rca_heading_and_a_flag_set_to_zero():
+    doc = """# Bids rejected after a flag change
+
+## RCA
+
+The flag console change moved the new floor price model from 5% to 100% of traffic.
+
+## Timeline
+
+- 15:26 flag saved with rollout 100%.
+- 15:58 flag set to 0%.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.provenance["root_cause"] == "heading: RCA"
+    assert p.fields["fix"] == "15:58 flag set to 0%."
+
+
+def test_power_switched_off_is_no_fix():
+    from pipeline.ingest.parser import FIX_CUES
+
+    assert not FIX_CUES.search("Utility power was to be switched off while the batteries carried the load.")
+    assert FIX_CUES.search("The feature flag was switched off at 10:02.")
