@@ -131,7 +131,7 @@ FIX_CUES = re.compile(
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
-    r"|back\s+to\s+normal|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
+    r"|back\s+to\s+normal|returned\s+to\s+(?:baseline|normal)|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
     r"|expanded|(?:added|adding)\s+(?:\w+\s+){0,2}capacity|(?:set|turned|dialled|dialed)\s+(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
 )
@@ -149,7 +149,7 @@ UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
     r"|(?:still|currently)\s+(?:under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified)"
     # A status update or preliminary review: the cause is promised, not told.
-    r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
+    r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
     r"|once\s+(?:our|the)\s+investigation\s+is\s+complete|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause)\b",
     re.I,

@@ -279,6 +279,7 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "Service is restored. A full root cause analysis will be published once our investigation is complete.",
         "The nodes were rolled over. We're trying to identify the root cause before the next rollover.",
         "Investigation ongoing. This is a running log, not a review. Restarted node 4 as a test.",
+        "Our investigation into the underlying cause is ongoing. Brokers kept losing partition ownership until we restarted them.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
@@ -570,3 +571,4 @@ def test_power_switched_off_is_no_fix():
 
     assert not FIX_CUES.search("Utility power was to be switched off while the batteries carried the load.")
     assert FIX_CUES.search("The feature flag was switched off at 10:02.")
+    assert FIX_CUES.search("The team deployed the prepared replacement chain to the load balancers at 00:49.")
