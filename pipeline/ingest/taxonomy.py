@@ -31,7 +31,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
     ],
     "configuration": [
-        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag", 2.5),
+        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag|flag (was )?(enabled|set|flipped|changed|updated)|flag console", 2.5),
         (r"terraform|IaC|infrastructure.as.code|manifests?|helm values|kubectl apply|cloudformation", 2.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
         (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|DNS change", 2.0),
@@ -44,7 +44,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "database": [
         (r"database|datastore", 2.5), (r"\bdb\b", 1.5),
         (r"postgres(ql)?|mysql|mongo(db)?|redis|cassandra|dynamodb|rds|aurora|clickhouse", 2.0),
-        (r"replica(tion)? lag|replication|failover|standby|read replica", 2.0), (r"lock(s|ed|ing)?|deadlock", 1.5),
+        (r"replica(tion)? lag|replication|failover|standby|read replicas?", 2.0), (r"lock(s|ed|ing)?|deadlock", 1.5),
         (r"slow quer(y|ies)|query plan|vacuum|autovacuum|table bloat", 2.0), (r"corrupt(ion|ed)?", 1.5),
         (r"schema|transaction", 0.5),
     ],
@@ -81,7 +81,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
-        (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware", 2.0),
+        (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware|optics|optical|transceivers?|corrupt(ed)? frames", 2.0),
         (r"fib(er|re) (cut|bundle|link|patch)|severed|water leak|flood(ed|ing)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
     ],
     "software-bug": [
@@ -149,6 +149,7 @@ OPENING_CHARS = 300
 # what the cause was not: its words don't count.
 RULED_OUT = re.compile(
     r"\b(?:(?:first|initially|originally)\s+(?:suspected|thought|believed|assumed|looked|appeared)|suspected\s+(?:a|an)\b"
+    r"|(?:initial|first)\s+(?:investigation|responders?|diagnosis)\s+(?:treated|suspected|assumed)|treated\s+it\s+as\s+(?:a|an)\b"
     r"|(?:looked|looks|look|presented|appeared|seemed)\s+(?:like|as)\s+(?:a|an)\b|(?:was|is)\s+not\s+(?:a|an)\b|ruled\s+out|red\s+herring)",
     re.I,
 )

@@ -175,6 +175,9 @@ def test_explicit_category_wins_when_it_maps():
         # token's expiry date no expired token.
         ("Traffic detour", "a customer network leaked more-specific routes that a transit provider accepted", "network"),
         ("Sign-ins failed on 29 February", "the token's expiry date was computed with a leap-day bug", "software-bug"),
+        ("Bids rejected", "the new pricing flag was set to 100% by mistake in the flag console", "configuration"),
+        ("Resolution failures", "A member link with a degraded optical connection dropped frames. Because the first "
+         "symptom was slow database queries, the initial investigation treated it as a database problem.", "hardware"),
         ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
          "to every edge server at once", "deployment"),
     ],
