@@ -10,7 +10,8 @@ with whole-word containment: metrics.services_f1_containment), and ROUGE-L recal
 (median and mean) of the gold root cause and fix inside the parsed fields. Reported for the
 tuned part of the shared corpus, for the held-out organization on its own (nothing is tuned on
 it: the honest figure), per organization and per format (file extension); and the category
-rules alone on bench/data/causes.jsonl (fresh cause statements, by voice). Throughput: docs/s
+rules alone on bench/data/causes.jsonl (fresh cause statements, by voice), and the whole chain on
+bench/data/writeups (fresh public cloud and internal write-ups, per set). Throughput: docs/s
 for a first sync of a local folder and the speed-up of an unchanged re-sync (measured in the
 same run)."""
 
@@ -39,6 +40,9 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 # internal team write-ups ("internal", the half the rules were tuned on) and public-facing
 # reports ("public", never tuned on).
 CAUSES = Path(__file__).resolve().parent / "data" / "causes.jsonl"
+# Whole write-ups written fresh for this bench, with gold labels: public cloud reviews and event
+# summaries (cloud1-3) and internal post-mortems in many templates (org1-2), drafts among them.
+WRITEUPS = Path(__file__).resolve().parent / "data" / "writeups"
 
 
 # Held out of everything tuned (rules, thresholds, classifier training) and reported on its
@@ -232,6 +236,7 @@ def main() -> None:
         print(f"skipping the shared corpus: {args.corpus} not found")
     if (SAMPLES / "labels.jsonl").exists():
         results["samples"] = quality(SAMPLES, SAMPLES / "labels.jsonl", structurer=structurer, per_org=args.per_org)
+    results["fresh_writeups"] = quality(WRITEUPS, WRITEUPS / "labels.jsonl", structurer=structurer, per_org=args.per_org)
     results["fresh_causes"] = causes_quality()
     if args.json:
         print(json.dumps(results, indent=2))
