@@ -725,17 +725,21 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     # same field is already part of that block's text. Scanning it again would repeat the
     # text and, for a staircase of nested labels, take time quadratic in the lines.
     field_end: dict[str, int] = {}
+    # The end of the last table read for a services column: its rows are not searched again
+    # (a table of thousands of header rows would be rescanned from each).
+    table_end = 0
     for i, line in enumerate(scan):
         if i in code_lines:
             continue
         row = table_label(line)
-        if row and row[1] == "services" and i + 1 < len(scan) and TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
+        if row and row[1] == "services" and i >= table_end and i + 1 < len(scan) and TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
             # "| Service | Effect |" over rows of services is a column header: the services are
             # down its first column. (A key/value table's first row is a header too, once
             # converted from HTML: there the rows below name fields.)
             j = i + 2
             while j < len(scan) and scan[j].strip().startswith("|"):
                 j += 1
+            table_end = j
             names = [strip_markdown(TABLE_CELL_SPLIT.split(scan[k].strip().strip("|"))[0]).strip() for k in range(i + 2, j)]
             if names and not any(classify_label(n) for n in names):
                 out.append(Block(row[0], "\n".join(f"- {n}" for n in names if n), "table", "services", (i, j)))
@@ -809,7 +813,8 @@ def dedent(text: str) -> str:
 
 # A template's guidance for the writer: a whole line in italics that asks a question
 # ("_What was the underlying cause? Not the symptom._").
-TEMPLATE_GUIDANCE = re.compile(r"^[ \t]*([_*])[^_*\n]*\?[^_*\n]*\1[ \t]*$", re.M)
+# (The first run stops at the first `?`: two runs that could both take a `?` are quadratic.)
+TEMPLATE_GUIDANCE = re.compile(r"^[ \t]*([_*])[^_*\n?]*\?[^_*\n]*\1[ \t]*$", re.M)
 
 
 def clean_field(text: str) -> str:

@@ -61,6 +61,8 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
         "open-image-brackets": (_with("Root cause", "![" * 20000), {}),
         "open-link-targets": (_with("Root cause", "[x](" * 10000), {}),
         "open-placeholders": (_with("Root cause", "{{" * 20000 + "[todo" * 5000), {}),
+        "open-italic-questions": (_with("Root cause", "_" + "?" * 30000), {}),
+        "services-column-headers": (_with("Summary", "| Service | Effect |\n|---|---|\n" * 6000), {}),
         "dashed-summary": (_with("Summary", "a-" * 15000), {}),
         "dashed-title": ("# " + "b-" * 15000 + "\n" + BASE.split("\n", 1)[1], {}),
         "bold-label-blank-lines": ("- **Root cause**:" + "\n" * 12000 + "The disk filled up because logs were not rotated.\n" + BASE, {}),
