@@ -65,12 +65,14 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents))$",
         re.I,
     ),
-    "impact": re.compile(r"^(?:detailed\s+description\s+of\s+)?(?:customer\s+|user\s+|business\s+)?impact$", re.I),
+    "impact": re.compile(
+        r"^(?:(?:detailed\s+description\s+of\s+)?(?:customer\s+|user\s+|business\s+)?impact|what\s+(?:users|customers)\s+(?:saw|experienced))$", re.I
+    ),
     "summary": re.compile(
         r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr)$", re.I
     ),
     "services": re.compile(
-        r"^(?:services?(?:\s+affected)?|affected\s+(?:services|systems|components)|components?(?:\s+affected)?|systems?\s+affected)$",
+        r"^(?:services?(?:\s+affected)?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+affected)?|systems?\s+affected)$",
         re.I,
     ),
     "date": re.compile(r"^(?:date|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),

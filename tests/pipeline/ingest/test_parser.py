@@ -575,3 +575,26 @@ def test_power_switched_off_is_no_fix():
     assert not FIX_CUES.search("Utility power was to be switched off while the batteries carried the load.")
     assert FIX_CUES.search("The feature flag was switched off at 10:02.")
     assert FIX_CUES.search("The team deployed the prepared replacement chain to the load balancers at 00:49.")
+
+
+def test_affected_label_and_what_users_saw():
+    doc = """# Flight search timeouts
+
+**Affected:** flight-search-api, price-alert-worker
+
+## What users saw
+
+Searches timed out because the page could not load results.
+
+## Root cause
+
+The fare supplier's API slowed down and every worker thread waited on it.
+
+## What fixed it
+
+We lowered the supplier timeout to 2 seconds and restarted the pods.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.fields["services_affected"] == ["flight-search-api", "price-alert-worker"]
+    assert p.provenance["services_affected"] == "label: Affected"
+    assert "could not load" not in p.fields["root_cause"]
