@@ -178,8 +178,8 @@ def test_explicit_category_wins_when_it_maps():
         ("Bids rejected", "the new pricing flag was set to 100% by mistake in the flag console", "configuration"),
         ("Resolution failures", "A member link with a degraded optical connection dropped frames. Because the first "
          "symptom was slow database queries, the initial investigation treated it as a database problem.", "hardware"),
-        ("API requests rejected with quota errors", "the quota service kept its usage counter in a signed 32-bit "
-         "integer, which overflowed for the largest projects", "software-bug"),
+        ("Search indexer crash loop", "listing IDs were stored in a signed 32-bit integer, which overflowed once "
+         "the first ID passed 2^31; memory use was normal", "software-bug"),
         ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
          "to every edge server at once", "deployment"),
     ],
