@@ -181,6 +181,8 @@ def test_explicit_category_wins_when_it_maps():
         ("Search indexer crash loop", "listing IDs were stored in a signed 32-bit integer, which overflowed once "
          "the first ID passed 2^31; memory use was normal", "software-bug"),
         ("Sign-ins failed on 29 February", "session tokens issued on the leap day were rejected by the session store", "software-bug"),
+        ("Uploads failing: artifact volume full", "the cleanup job had been failing for months and the volume "
+         "filled to 100% during the release upload wave", "capacity"),
         ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
          "to every edge server at once", "deployment"),
     ],
