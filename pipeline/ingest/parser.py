@@ -128,8 +128,11 @@ NOTHING_DONE = re.compile(
     re.I,
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
+# "began rolling the fleet in three regions back to the previous build": a rollback told with
+# its object between the words, in the fix cues and the strong ones alike.
+ROLLED_BACK_TO = r"roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)"
 FIX_CUES = re.compile(
-    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert|roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
+    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
@@ -138,7 +141,7 @@ FIX_CUES = re.compile(
     re.I,
 )
 STRONG_FIX = re.compile(
-    r"\b(?:rolled\s+back|roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
+    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
     re.I,
 )
 
@@ -344,7 +347,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             rc_origin = "; ".join(o for o in (rc_origin, blocks_origin(by_field, "contributing")) if o)
     if not fix:
         # A response story is searched first: where a write-up has one, it tells what fixed it.
-        response = [(blocks_origin(by_field, "response"), joined("response"))] if joined("response") else []
+        response_text = joined("response")
+        response = [(blocks_origin(by_field, "response"), response_text)] if response_text else []
         fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [*response, *prose_pool, ("timeline", last_entries(timeline_raw))])
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
