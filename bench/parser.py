@@ -5,7 +5,8 @@
 
 Quality, over the documents' gold labels: share of `parseable` documents stored, share of
 drafts (not parseable) excluded, root-cause category accuracy with a confusion table (gold per
-row, predicted per column) and the misclassified documents, services F1 (exact names, and
+row, predicted per column) and the misclassified documents, the rules' category on the
+labeller's own cause (category_on_gold_cause: what exact extraction would give), services F1 (exact names, and
 with whole-word containment: metrics.services_f1_containment), and ROUGE-L recall
 (median and mean) of the gold root cause and fix inside the parsed fields. Reported for the
 tuned part of the shared corpus, for the held-out organization on its own (nothing is tuned on
@@ -74,6 +75,12 @@ def score_documents(corpus: Path, labels: list[dict], structurer=None) -> list[d
             "reason": reason,
             "seconds": time.perf_counter() - started,  # convert + scrub + parse
         }
+        if gold["parseable"]:
+            # The rules on the labeller's own cause: how right the category could be were
+            # the cause extracted exactly.
+            row["category_on_gold_cause"] = gold["root_cause_category"] == taxonomy.classify_incident(
+                gold["incident_title"], gold["root_cause"], gold["fix"]
+            )
         if gold["parseable"] and not reason:
             f = parsed.fields
             row["category"] = taxonomy.classify_incident(
@@ -110,6 +117,7 @@ def summarize(rows: list[dict]) -> dict:
         "stored_share": round(len(kept) / max(1, len(parseable)), 3),
         "drafts_excluded_share": round(sum(bool(r["reason"]) for r in drafts) / len(drafts), 3) if drafts else None,
         "category_accuracy": stat("category", lambda _: sum(r["category"] == r["gold_category"] for r in kept) / len(kept)),
+        "category_on_gold_cause": round(fmean(r["category_on_gold_cause"] for r in parseable), 3) if parseable else None,
         "services_f1": stat("services_f1", fmean),
         "services_f1_containment": stat("services_f1_containment", fmean),
         "root_cause_recall_median": stat("root_cause_recall", median),

@@ -185,6 +185,9 @@ def test_explicit_category_wins_when_it_maps():
          "filled to 100% during the release upload wave", "capacity"),
         ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
          "to every edge server at once", "deployment"),
+        # A new version that reached production the way config does (a pipeline, an apply).
+        ("Ingress 502s", "a scheduled pipeline applied the cluster manifests with an unpinned version of the ingress "
+         "controller, which was upgraded to a release that no longer forwarded the proxy headers", "deployment"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
