@@ -255,6 +255,70 @@ SERVICE_SUFFIXES = frozenset(
     "api db service svc worker workers gateway proxy queue cache cluster server web app edge store scheduler"
     " controller exporter operator ingest pipeline frontend backend auth router runner".split()
 )
+# What a provider's review lists as affected: "Impacted services included A, B and C", "services
+# built on them, including A and B", "the event that affected A and B in the X Region". Only
+# names written as names (capitalised words) count, so a list of symptoms is no list of services.
+SERVICE_LIST_CUE = re.compile(
+    r"\b(?:(?:services|products|components|systems|features|offerings)\b[^.:\n]{0,80}?\b(?:including|included|includes|such\s+as)"
+    r"|(?:impacted|affected)\s+(?:services|products|components|systems)\s*(?:included|include|were|are|:)"
+    r"|(?:that|which)\s+(?:affected|impacted)"
+    r")\s+(?:the\s+)?",
+    re.I,
+)
+# One listed name: capitalised words (an acronym, a brand, "HTTP(S)"), with "for"/"of" inside
+# ("Cache for Redis") but not at its ends.
+LISTED_NAME = re.compile(r"[A-Z][\w/()&-]*+(?:\.\w+)*+(?:\s+(?:(?:for|of)\s+)?[A-Z][\w/()&-]*+(?:\.\w+)*+){0,5}")
+LIST_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)")
+# "**Managed SQL:** 71% of new connections failed": an impact section told product by product.
+PRODUCT_LABEL = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\*\*([A-Z][^*:\n]{1,60}?)\s*:?\*\*\s*:?", re.M)
+# Words that open a capitalised phrase that is no product ("The", "Customers", a month).
+NOT_A_PRODUCT = re.compile(
+    r"^(?:the|a|an|all|some|most|many|several|our|their|customers?|users?|we|this|these|those|it|in|on|at|between|from"
+    r"|january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|region|us|eu|utc)\b",
+    re.I,
+)
+
+# Bold labels of an impact section's facts, not products ("**Severity:**", "**Affected customers:**").
+IMPACT_FACT = re.compile(
+    r"\b(?:impact|severity|duration|status|customers?|users?|rates?|times?|issues?|incidents?|degradation|priority"
+    r"|detected|resolved|started|ended|owner|authors?|dates?|regions?|total|scope|level|summary)\b",
+    re.I,
+)
+# A status line's list after a separator ("**Status:** Resolved · **Affected components:** API,
+# Dashboard"): a whole line of it is a label block, this is the same label mid-line.
+INLINE_AFFECTED = re.compile(
+    r"(?:^|[·|•]\s*)\**(?:affected|impacted)\s+(?:components|services|systems|products)\s*:?\**\s*:?\s*([^·|•\n]+)", re.I | re.M
+)
+
+def listed_services(text: str) -> list[str]:
+    """The names a review lists as affected after a SERVICE_LIST_CUE."""
+    found = []
+    for m in SERVICE_LIST_CUE.finditer(text or ""):
+        at = m.end()
+        while True:
+            name = LISTED_NAME.match(text, at)
+            if not name or NOT_A_PRODUCT.match(name.group(0)):
+                break
+            found.append(norm_service(name.group(0)))
+            sep = LIST_SEPARATOR.match(text, name.end())
+            if not sep:
+                break
+            at = sep.end()
+    return found
+
+
+def product_labels(impact: str) -> list[str]:
+    """An impact section told product by product (PRODUCT_LABEL): two labels at least, else a
+    bold label is as likely a field ("**Duration:**")."""
+    names = [m.group(1) for m in PRODUCT_LABEL.finditer(impact or "")]
+    names = [
+        n for n in names
+        if not NOT_A_PRODUCT.match(n) and not IMPACT_FACT.search(n) and not any(p.match(n) for p in FIELD_LABELS.values())
+    ]
+    return [norm_service(n) for n in names] if len(names) >= 2 else []
+
+
 SERVICE_META_KEYS = (
     "services", "services_affected", "affected_services", "service", "affected", "components", "component",
     "systems", "product",
@@ -383,7 +447,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         timeline = clip(summary or unlabeled or str(props.get("summary") or ""), 1200, one_line=False)
         timeline_origin = ("prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")) if timeline else ""
     date, date_origin = pick_date(props, by_field, source_id, title, body, prop_origin)
-    services, services_origin = pick_services(props, by_field, title, joined("impact"), summary, prop_origin, root_cause)
+    services, services_origin = pick_services(
+        props, by_field, title, joined("impact"), summary, prop_origin, root_cause, re.split(r"\n[ \t]*\n", unlabeled)[0]
+    )
     hints, hint_origin = category_hints(props, by_field, prop_origin)
     provenance = {
         "incident_title": title_origin,
@@ -1010,7 +1076,7 @@ def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str
 
 
 def pick_services(
-    props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin, cause: str = ""
+    props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin, cause: str = "", opening: str = ""
 ) -> tuple[list[str], str]:
     for key in SERVICE_META_KEYS:
         value = props.get(key)
@@ -1025,10 +1091,14 @@ def pick_services(
         found = [norm_service(i) for i in items if i.strip() and len(i) < 60]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
+    status_lines = "\n".join([opening] + [b.text for b in by_field.get("status", [])])
+    inline = [norm_service(n) for m in INLINE_AFFECTED.finditer(status_lines) for n in LIST_SEPARATOR.split(strip_markdown(m.group(1)).strip(" .")) if n.strip()]
+    listed = dedupe(inline + product_labels(impact) + [n for text in (impact, summary, opening) for n in listed_services(text)])
     found = []
     for text in (title, impact, summary, cause):
         found.extend(services_in(text))
-    return most_specific(dedupe(found))[:8], "prose" if found else ""
+    origin = "prose: listed as affected" if listed else "prose" if found else ""
+    return most_specific(dedupe(listed + found))[:8], origin
 
 
 def most_specific(names: list[str]) -> list[str]:

@@ -559,6 +559,44 @@ def test_a_services_column_lists_the_services():
     assert p.provenance["services_affected"] == "table: Service"
 
 
+def test_a_review_lists_the_products_it_affected():
+    # A provider's review names what was affected in a list after its cue, product by product
+    # in its impact section, or on its status line: those names are the services.
+    doc = """# Connection failures for Lumen Managed Queue
+
+**Status:** Resolved · **Affected components:** Publish API, Web console, Dead-letter export
+
+## Detailed description of impact
+
+**Lumen Managed Queue:** 40% of publish calls failed.
+
+**Lumen Functions:** triggers on queues were delayed.
+
+**Severity:** high
+
+## What happened?
+
+Between 03:02 and 05:10 UTC, publishing to queues failed. Impacted services included Lumen Event
+Bridge and Lumen Workflows in the eu-1 Region.
+
+## What went wrong and why?
+
+A certificate on the queue front end expired because the rotation job had lost its permissions.
+
+## How did we respond?
+
+We issued a new certificate and restored the rotation job's permissions at 05:10.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["services_affected"][:7] == [
+        "publish api", "web console", "dead-letter export", "lumen managed queue", "lumen functions",
+        "lumen event bridge", "lumen workflows",
+    ]
+    assert "severity" not in p.fields["services_affected"]
+    assert p.provenance["services_affected"] == "prose: listed as affected"
+
+
 def test_rca_heading_and_a_flag_set_to_zero():
     doc = """# Bids rejected after a flag change
 
