@@ -151,6 +151,9 @@ VERSION_CHANGE = re.compile(
     r"\b(?:upgrad(?:e|ed|ing)|version\s+(?:bump|update|upgrade)|bump(?:ed|s)?|migrat(?:ion|ed|ing)|new\s+(?:[\w-]+\s+)?version)\b", re.I
 )
 NEW_VERSION = 0.7
+# The weight of a cause that tells no event. 0.5: corpus +1, fresh write-ups +1, one terse
+# cause statement wrong ("wrong env file mounted" tells no event verb); 0.25 lost a second.
+BACKGROUND_ONLY = 0.5
 
 
 # A sentence that names a category to rule it out or as a first suspicion ("This was not an
@@ -265,7 +268,10 @@ class Taxonomy:
         # Only the opening of the cause and the fix: it names the trigger, and what follows in a
         # long section (contributing factors, follow-ups, symptoms) pulls towards other categories.
         root_cause, fix = opening(root_cause)[:OPENING_CHARS], (fix or "")[:OPENING_CHARS]
-        for text, weight in ((title, 1.5), (root_cause, 1.0), (fix, 0.4)):
+        # A cause that tells no event at all is only how the system works (all the section
+        # had): its words name components more than the trigger, and the title says more.
+        told = any(p.search(root_cause) for p in (EVENT_VERB, TRIGGER_AFTER, TRIGGER_BEFORE))
+        for text, weight in ((title, 1.5), (root_cause, 1.0 if told else BACKGROUND_ONLY), (fix, 0.4)):
             for cat, score in self.scores(text).items():
                 total[cat] = total.get(cat, 0.0) + weight * score
         best = max(total, key=total.get, default=None)

@@ -188,6 +188,10 @@ def test_explicit_category_wins_when_it_maps():
         # A new version that reached production the way config does (a pipeline, an apply).
         ("Ingress 502s", "a scheduled pipeline applied the cluster manifests with an unpinned version of the ingress "
          "controller, which was upgraded to a release that no longer forwarded the proxy headers", "deployment"),
+        # A cause section that only tells how the system works (no event): the title names the trigger.
+        ("Launches failing: cluster ran out of pod IP addresses", "Each zone has its own subnet behind the ingress "
+         "load balancer, and the VPC CNI gives every pod an address from the subnet of its node. Connectivity between "
+         "zones goes through the NAT gateway.", "capacity"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
