@@ -157,12 +157,17 @@ BACKGROUND_ONLY = 0.5
 
 
 # A sentence that names a category to rule it out or as a first suspicion ("This was not an
-# attack", "we first suspected a capacity problem", "it looked like a network outage") says
-# what the cause was not: its words don't count.
+# attack", "we first suspected a capacity problem", "it looked like a network outage") or clears
+# a part of blame ("the database itself was healthy") says what the cause was not: its words
+# don't count.
 RULED_OUT = re.compile(
     r"\b(?:(?:first|initially|originally)\s+(?:suspected|thought|believed|assumed|looked|appeared)|suspected\s+(?:a|an)\b"
     r"|(?:initial|first)\s+(?:investigation|responders?|diagnosis)\s+(?:treated|suspected|assumed)|treated\s+it\s+as\s+(?:a|an)\b"
-    r"|(?:looked|looks|look|presented|appeared|seemed)\s+(?:like|as)\s+(?:a|an)\b|(?:was|is)\s+not\s+(?:a|an)\b|ruled\s+out|red\s+herring)",
+    r"|(?:looked|looks|look|presented|appeared|seemed)\s+(?:like|as)\s+(?:a|an)\b|(?:was|is)\s+not\s+(?:a|an)\b|ruled\s+out|red\s+herring"
+    # A part cleared of blame: "the database itself was healthy", "Kafka was fine", "behaved as designed".
+    r"|(?:was|were|remained|stayed)\s+(?:otherwise\s+|itself\s+|completely\s+|entirely\s+)?(?:healthy|fine|unaffected|not\s+at\s+fault|not\s+misbehaving)"
+    r"|(?:behaved|performed|worked)\s+as\s+(?:designed|intended|expected)|healthy\s+(?:throughout|on\s+its\s+own|the\s+whole\s+time)"
+    r"|itself\s+had\s+no\b|(?:config(?:uration)?|network|code)\s+(?:was|were)\s+unchanged)",
     re.I,
 )
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")

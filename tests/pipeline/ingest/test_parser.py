@@ -192,6 +192,9 @@ def test_explicit_category_wins_when_it_maps():
         ("Launches failing: cluster ran out of pod IP addresses", "Each zone has its own subnet behind the ingress "
          "load balancer, and the VPC CNI gives every pod an address from the subnet of its node. Connectivity between "
          "zones goes through the NAT gateway.", "capacity"),
+        # A part the write-up clears of blame ("the database itself was healthy") is not the category.
+        ("Slow pages during the spring sale", "Sale traffic was five times the usual peak and the app servers ran at "
+         "full CPU. The Postgres database itself was healthy, but every query waited on a busy worker.", "capacity"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
