@@ -69,13 +69,14 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:(?:detailed\s+description\s+of\s+)?(?:customer\s+|user\s+|business\s+)?impact|what\s+(?:users|customers)\s+(?:saw|experienced))$", re.I
     ),
     "summary": re.compile(
-        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr)$", re.I
+        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative)$", re.I
     ),
     "services": re.compile(
         r"^(?:services?(?:\s+affected)?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+affected)?|systems?\s+affected)$",
         re.I,
     ),
     "date": re.compile(r"^(?:date|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
+    "title": re.compile(r"^(?:incident\s+)?title$", re.I),
     "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
     "detection": re.compile(
         r"^(?:identified|detection|discovery|how\s+(?:it\s+was|we|was\s+it)\s+(?:detected|noticed|discovered|found)"
@@ -114,6 +115,9 @@ DETECTION_PHRASE = re.compile(
     r"(?:because|when|after|by|via|through|thanks\s+to)\b",
     re.I,
 )
+# A sentence that announces the explanation instead of giving it ("EXPLAIN revealed why.",
+# "Here is why:"): the cause is in the sentences after it.
+REASON_FOLLOWS = re.compile(r"\b(?:revealed|showed|shows|explains?|explained|here(?:'s|\s+is)|that\s+is|this\s+is)\s+why\s*[.:]?$", re.I)
 EFFECT_OF_PREVIOUS = re.compile(
     r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b", re.I
 )
@@ -441,7 +445,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         }[reason]
         return Parsed(reason=reason, detail=detail)
 
-    title, title_origin = pick_title(props, h1, source_id, prop_origin)
+    title, title_origin = pick_title(props, h1, source_id, prop_origin, by_field.get("title", []))
     timeline, timeline_origin = render_timeline(timeline_raw), blocks_origin(by_field, "timeline")
     if not timeline:
         timeline = clip(summary or unlabeled or str(props.get("summary") or ""), 1200, one_line=False)
@@ -917,7 +921,9 @@ def strip_markdown(text: str) -> str:
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
     text = IMAGE_LINK.sub(" ", text)
     text = TEXT_LINK.sub(r"\1", text)
-    text = re.sub(r"[*_`]+", "", text)
+    text = re.sub(r"[*`]+", "", text)
+    # Underscores that open or close emphasis, not the ones inside a name (`max_connections`).
+    text = re.sub(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])", "", text)
     text = QUOTE_LINE.sub("", text)
     text = LIST_MARK.sub("", text)
     text = TABLE_RULE_LINE.sub("", text)
@@ -945,6 +951,11 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
     for rank, pool in enumerate(pools):
         found = sentences(pool or "")
         for pos, s in enumerate(found):
+            if cues is CAUSE_CUES and REASON_FOLLOWS.search(s) and pos + 1 < len(found):
+                # "EXPLAIN revealed why." announces the cause: the sentences after it tell it.
+                s = " ".join(found[pos + 1:pos + 3])
+                candidates.append(((1 + (0 if rank == 0 else 1), rank, pos), s))
+                continue
             probe = DETECTION_PHRASE.sub(" ", s)
             if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
@@ -1043,9 +1054,13 @@ def list_items(text: str) -> list[str]:
     return items[:30]
 
 
-def pick_title(props: dict, h1: str, source_id: str, prop_origin) -> tuple[str, str]:
+def pick_title(props: dict, h1: str, source_id: str, prop_origin, labelled: list[Block] = ()) -> tuple[str, str]:
     title = str(props.get("title") or h1 or "").strip()
     origin = prop_origin("title") if props.get("title") else "heading: title" if h1 else "file name"
+    if not title and labelled:
+        # A key/value table's or a label's "Title" row, where there is no heading.
+        title = strip_markdown(labelled[0].text).strip().split("\n")[0]
+        origin = blocks_origin({"title": labelled}, "title")
     if not title:
         stem = PurePosixPath(source_id).name
         stem = re.sub(r"(?:(\.html)?\.(md|markdown)(\.erb)?|\.(?:html?|xhtml|docx|pdf|txt|text|rst|rest))$", "", stem, flags=re.I)

@@ -46,6 +46,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"postgres(ql)?|mysql|mongo(db)?|redis|cassandra|dynamodb|rds|aurora|clickhouse", 2.0),
         (r"replica(tion)? lag|replication|failover|standby|read replicas?", 2.0), (r"lock(s|ed|ing)?|deadlock", 1.5),
         (r"slow quer(y|ies)|query plan|vacuum|autovacuum|table bloat", 2.0), (r"corrupt(ion|ed)?", 1.5),
+        # The query planner choosing badly: scans, joins, indexes and their statistics.
+        (r"query planner|planner('s)? (chose|choose|switched|picked|estimat\w*)|sequential scans?|seq scans?|full table scans?|hash join|nested loop|missing index|(composite|secondary|partial) index|index (scan|plan)|(table|planner) statistics|statistics (refresh|target)", 2.0),
         (r"schema|transaction", 0.5),
     ],
     "network": [
@@ -286,10 +288,11 @@ class Taxonomy:
             change = max((c for c in CHANGES if c in total), key=total.get, default=None)
             if change and total[change] > 0 and total[change] >= CHANGE_OVER_SYMPTOM * total[best]:
                 best = change
-        if best == "configuration" and total.get("deployment", 0) >= NEW_VERSION * total[best] and VERSION_CHANGE.search(f"{title}\n{root_cause}"):
+        if best in ("configuration", "database") and total.get("deployment", 0) >= NEW_VERSION * total[best] and VERSION_CHANGE.search(f"{title}\n{root_cause}"):
             # A change that shipped a new version ("the provider had been upgraded to 3.45",
             # "an unlocked Flux was bumped") is a deployment even where it was applied the way
-            # config is (a pipeline, a manifest).
+            # config is (a pipeline, a manifest), or where the new version made the database
+            # misbehave ("after the upgrade to 16 the planner chose a sequential scan").
             best = "deployment"
         if best == "software-bug" and total.get("deployment", 0) >= SHIPPED_BUG * total[best]:
             # A bug a release just shipped is a deployment: software-bug is the latent defect

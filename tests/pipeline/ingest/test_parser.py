@@ -192,6 +192,12 @@ def test_explicit_category_wins_when_it_maps():
         ("Launches failing: cluster ran out of pod IP addresses", "Each zone has its own subnet behind the ingress "
          "load balancer, and the VPC CNI gives every pod an address from the subnet of its node. Connectivity between "
          "zones goes through the NAT gateway.", "capacity"),
+        # The query planner choosing a bad plan is the database; a version upgrade that made it do so
+        # is a deployment.
+        ("Search page timeouts", "Nightly statistics refresh left the planner estimating one row per tenant, so it "
+         "picked a sequential scan over the events table for every search.", "database"),
+        ("Slow reports after the weekend", "After the upgrade to Postgres 16 rolled out on Saturday, the new planner "
+         "chose a sequential scan for the busiest report query.", "deployment"),
         # A part the write-up clears of blame ("the database itself was healthy") is not the category.
         ("Slow pages during the spring sale", "Sale traffic was five times the usual peak and the app servers ran at "
          "full CPU. The Postgres database itself was healthy, but every query waited on a busy worker.", "capacity"),
@@ -602,6 +608,34 @@ We issued a new certificate and restored the rotation job's permissions at 05:10
     ]
     assert "severity" not in p.fields["services_affected"]
     assert p.provenance["services_affected"] == "prose: listed as affected"
+
+
+def test_a_narrative_that_announces_its_explanation():
+    # No cause wording anywhere: "EXPLAIN showed why." announces the cause, the sentences
+    # after it tell it. The key/value table's "Title" row names the incident, and names with
+    # underscores keep them.
+    doc = """| Field | Value |
+|---|---|
+| Title | Search results empty for large shops |
+| Severity | SEV-2 |
+
+## Narrative
+
+At 09:12 the search SLO alert fired and shop pages showed no results. Scaling the search-api
+pods made no difference. `EXPLAIN` showed why. The nightly job had rewritten `shop_items` and the
+sampled statistics made the planner skip the `(shop_id, visible)` index. Every search then
+scanned the whole table.
+
+## How we fixed it
+
+- 09:58 raised the statistics target on `shop_items.shop_id` and re-ran ANALYZE; the index plan came back.
+"""
+    p = parse(doc, source_id="sev2.md")
+    assert p.reason is None, p.detail
+    assert p.fields["incident_title"] == "Search results empty for large shops"
+    assert p.provenance["incident_title"] == "table: Title"
+    assert p.fields["root_cause"].startswith("The nightly job had rewritten shop_items")
+    assert "(shop_id, visible) index" in p.fields["root_cause"]
 
 
 def test_rca_heading_and_a_flag_set_to_zero():
