@@ -150,7 +150,7 @@ STRONG_FIX = re.compile(
 )
 
 PLACEHOLDER = re.compile(
-    r"<[^>\n]{0,80}>|\{\{[^}\n]{0,200}\}\}|\[(?:fill\s+in|todo|tbd)[^\]\n]{0,200}\]|\b(?:TBD|TODO|N/?A|to\s+be\s+(?:determined|confirmed))\b"
+    r"<[^>\n]{0,80}>|\{\{[^}\n]{0,200}\}\}|\[(?:fill\s+in|todo|tbd|describe|add|insert|enter|write|summari[sz]e|explain|list)\b[^\]\n]{0,200}\]|\b(?:TBD|TODO|N/?A|to\s+be\s+(?:determined|confirmed))\b"
     r"|\b(?:unknown|under\s+investigation|still\s+investigating|not\s+yet\s+(?:known|identified|determined))\b|_{3,}|\.{3,}",
     re.I,
 )
@@ -160,7 +160,11 @@ UNKNOWN_CAUSE = re.compile(
     # A status update or preliminary review: the cause is promised, not told.
     r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
-    r"|once\s+(?:our|the)\s+investigation\s+is\s+complete|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause)\b",
+    r"|once\s+(?:our|the)\s+investigation\s+is\s+complete|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
+    # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
+    # updated with the confirmed root cause".
+    r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
+    r"|(?:root\s+)?cause\s+(?:is\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed))\b",
     re.I,
 )
 # Drafts: a write-up whose status says it is unfinished, or whose cause or fix field holds a
@@ -615,10 +619,16 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
         if texts and any(is_draft_value(t) for t in texts) and all(is_draft_value(t) or not clean_field(t) for t in texts):
             first = next(t for t in texts if is_draft_value(t))
             return f"the {what} says '{' '.join(strip_markdown(first).split())[:80]}'"
+        if texts and all(not clean_field(t) for t in texts) and any(PLACEHOLDER.search(t) or TEMPLATE_GUIDANCE.search(t) for t in texts):
+            # The rest of the story is told, this section is still the template's.
+            return f"the {what} is still the template's placeholder"
     return None
 
 
-BARE_PLACEHOLDER = re.compile(r"^\W*(?:tbd|tbc|todo|to\s+be\s+determined|unknown|pending)\b\s*(?:[-–—:.,;(]|$)", re.I)
+BARE_PLACEHOLDER = re.compile(
+    r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending)\b\s*(?:[-–—:.,;(]|$)",
+    re.I,
+)
 
 
 def is_draft_value(text: str) -> bool:

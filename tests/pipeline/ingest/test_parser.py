@@ -270,6 +270,8 @@ STORY = "# Checkout errors\n\n## Summary\nCheckout returned errors for half an h
         # The slot still open, however much is said after it about what was tried.
         ("TBD - waiting on the vendor's written analysis. " + "We asked them what changed on their side. " * 12,
          "Failed over to the replica."),
+        ("- To be confirmed after vendor review. " + "The supplier's first notice names a fault on the controller. " * 8,
+         "Moved the access points to the standby controller."),
     ],
 )
 def test_placeholder_cause_or_fix_is_a_draft(cause, fix):
@@ -304,12 +306,26 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "The nodes were rolled over. We're trying to identify the root cause before the next rollover.",
         "Investigation ongoing. This is a running log, not a review. Restarted node 4 as a test.",
         "Our investigation into the underlying cause is ongoing. Brokers kept losing partition ownership until we restarted them.",
+        "We believe an issue at our DNS provider caused it and are awaiting their confirmation. Errors stopped at 14:40.",
+        "Resolution failures at the DNS provider caused it. This review will be updated with the confirmed root cause.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
     doc = f"# Card payments failing\n\n## Summary\n\nBetween 14:02 and 14:40 UTC some card payments failed. {update}\n"
     p = parse(doc, source_id="update.md")
     assert p.reason == "draft", (update, p.reason, p.fields.get("root_cause"))
+
+
+def test_a_section_still_holding_the_template_is_a_draft():
+    # The summary is written, the cause and fix sections still hold the template's guidance
+    # and placeholders: the write-up is unfinished.
+    doc = STORY + (
+        "## Root cause\n\n_What was the underlying cause? Not the symptom._\n\n`[Describe the root cause here]`\n\n"
+        "## Resolution\n\n_What did we do to restore service?_\n\n`[Describe the steps taken]`\n"
+    )
+    p = parse(doc, source_id="pir.md")
+    assert p.reason == "draft"
+    assert p.detail == "the root cause is still the template's placeholder"
 
 
 def test_rolled_over_and_back_to_normal_is_no_rollback():
@@ -533,8 +549,9 @@ def test_template_guidance_is_no_answer():
         "## Root cause\n\n_What was the underlying cause? Not the symptom. If unknown, say so._\n\n[TBD]\n\n"
         "## Resolution\n\n_What restored service? What removed the cause?_\n\n[TBD]\n"
     )
-    # The questions a template asks the writer are not the writer's answers.
-    assert parse(doc, source_id="t.md").reason == "no-root-cause-and-fix"
+    # The questions a template asks the writer are not the writer's answers: the slots are
+    # still open, which makes the write-up a draft.
+    assert parse(doc, source_id="t.md").reason == "draft"
 
 
 def test_upper_case_section_lines_are_headings():
