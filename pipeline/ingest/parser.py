@@ -138,10 +138,12 @@ ROLLED_BACK_TO = r"roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
-    r"|scaled\s+(?:up|out|down)|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
+    r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|returned\s+to\s+(?:baseline|normal)|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
-    r"|expanded|(?:added|adding)\s+(?:\w+\s+){0,2}capacity|(?:set|turned|dialled|dialed)\s+(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
+    r"|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
+    # The symptom ending on what the responders did: "failures stopped once the new hardware ...".
+    r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|turned|dialled|dialed)\s+(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
     re.I,
 )
 STRONG_FIX = re.compile(

@@ -681,6 +681,35 @@ def test_power_switched_off_is_no_fix():
     assert FIX_CUES.search("The team deployed the prepared replacement chain to the load balancers at 00:49.")
 
 
+def test_a_response_told_without_the_usual_fix_words():
+    # A provider's response story: capacity reclaimed and hardware put into service, and the
+    # symptom ending once it was; a timeline's "did a rolling restart".
+    doc = """# Allocation failures in one region
+
+## What happened?
+
+Between 6 and 8 February some VM sizes could not be created in the region.
+
+## What went wrong and why?
+
+A hardware delivery slipped while demand grew, and the spare capacity buffer ran out.
+
+## How did we respond?
+
+We paused onboarding at 15:45. Overnight we reclaimed capacity held by internal build systems. The
+delayed hardware was brought into service on 7 February. Allocation failures stopped at 09:15
+on 8 February, once the new hardware had refilled the buffer.
+"""
+    p = parse(doc, source_id="pir.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("Overnight we reclaimed capacity held by internal build systems.")
+    assert "once the new hardware had refilled the buffer" in p.fields["fix"]
+    from pipeline.ingest.parser import FIX_CUES
+
+    assert FIX_CUES.search("10:20 We loaded the new certificate into the secret and did a rolling restart.")
+    assert not FIX_CUES.search("Errors started once the new release reached the second region.")
+
+
 def test_affected_label_and_what_users_saw():
     doc = """# Flight search timeouts
 
