@@ -31,7 +31,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
     ],
     "configuration": [
-        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag|flag (was )?(enabled|set|flipped|changed|updated)|flag console", 2.5),
+        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag|flag (was |had been |has been )?(enabled|set|flipped|changed|updated|turned on)|flag console", 2.5),
         (r"terraform|IaC|infrastructure.as.code|manifests?|helm values|kubectl apply|cloudformation", 2.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
         (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|DNS change", 2.0),
@@ -165,7 +165,8 @@ BACKGROUND_ONLY = 0.5
 RULED_OUT = re.compile(
     r"\b(?:(?:first|initially|originally)\s+(?:suspected|thought|believed|assumed|looked|appeared)|suspected\s+(?:a|an)\b"
     r"|(?:initial|first)\s+(?:investigation|responders?|diagnosis)\s+(?:treated|suspected|assumed)|treated\s+it\s+as\s+(?:a|an)\b"
-    r"|(?:looked|looks|look|presented|appeared|seemed)\s+(?:like|as)\s+(?:a|an)\b|(?:was|is)\s+not\s+(?:a|an)\b|ruled\s+out|red\s+herring"
+    r"|(?:looked|looks|look|presented|appeared|seemed)\s+(?:like|as)\s+(?:a|an|the)\b|(?:was|is)\s+(?:not|never)\s+(?:a|an)\b|ruled\s+out|red\s+herring"
+    r"|(?:first|initial|early|original)\s+(?:reading|hypothes[ie]s|theory|theories|guess|assumption|impression)"
     # A part cleared of blame: "the database itself was healthy", "Kafka was fine", "behaved as designed".
     r"|(?:was|were|remained|stayed)\s+(?:otherwise\s+|itself\s+|completely\s+|entirely\s+)?(?:healthy|fine|unaffected|not\s+at\s+fault|not\s+misbehaving)"
     r"|(?:behaved|performed|worked)\s+as\s+(?:designed|intended|expected)|healthy\s+(?:throughout|on\s+its\s+own|the\s+whole\s+time)"

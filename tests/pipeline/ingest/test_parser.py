@@ -192,6 +192,11 @@ def test_explicit_category_wins_when_it_maps():
         ("Launches failing: cluster ran out of pod IP addresses", "Each zone has its own subnet behind the ingress "
          "load balancer, and the VPC CNI gives every pod an address from the subnet of its node. Connectivity between "
          "zones goes through the NAT gateway.", "capacity"),
+        # A first hypothesis, or what it was never, is not the cause.
+        ("Queue timeouts", "Our first hypothesis was a database deadlock in the party store. The region affinity "
+         "flag had been set to strict for every environment.", "configuration"),
+        ("Queue timeouts", "Scaling did nothing because it was never a capacity issue. The region affinity flag had "
+         "been set to strict for every environment.", "configuration"),
         # The query planner choosing a bad plan is the database; a version upgrade that made it do so
         # is a deployment.
         ("Search page timeouts", "Nightly statistics refresh left the planner estimating one row per tenant, so it "
