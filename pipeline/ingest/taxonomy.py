@@ -54,6 +54,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"DNS( resolution| lookups?)?|coredns|kube-dns|resolver", 2.0), (r"load.?balancer|\bELB\b|\bALB\b|\bNLB\b", 1.0),
         (r"ingress|nginx|envoy|proxy|traefik", 0.6), (r"BGP|routing|route table|peering", 2.0),
         (r"packet loss|network(ing)?|connectivity|partition", 1.5), (r"TCP|MTU|conntrack|VPN|NAT|subnet|CNI", 1.2),
+        (r"VLANs?|multicast|VRRP|IGMP|keepalived|virtual IP|VIP|spanning.tree|(core|access|top.of.rack|ToR|network) switch(es)?", 1.5),
         # Connections and routes dropped between healthy ends.
         (r"keep.?alive|idle (timeout|connection|flow)s?|RSTs?|connection resets?|no route|static routes?|ARP|RPKI|route leak|blackhol\w+|misrout\w+|anycast|transit", 2.0),
     ],
@@ -77,9 +78,11 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
+        (r"(hit|reached|exceeded|over) (the|its|their) (\w+ )?limits?", 2.0),
     ],
     "hardware": [
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),
+        (r"pumps?|bearings?|chilled.water|compressors?|generators?|(circuit )?breakers?", 2.0),
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
@@ -93,6 +96,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"infinite loop|retry storm|thundering herd|unhandled|latent|regex|misbehaving code", 2.0),
         # A counter outgrowing its type: the code's limit, not the system's capacity.
         (r"latent (bug|defect)|(counter|integer|int32|32-bit|value)\b[^.]{0,40}?\b(overflow\w*|wrapped|wraps)|2\^31|2,147,483,647", 3.0), (r"code path|logic", 1.0),
+        (r"(32|64)-bit (unsigned |signed )?(integer|counter|identifier|id)|unsigned integer|catastrophic(ally)? backtrack\w*|nested quantifiers", 2.0),
         # The code meeting an input or timing it was not written for.
         (r"retried [\w\s]{0,20}forever|at the same time|concurrently|simultaneous(ly)?|(did not|didn't|does not|doesn't|failed to) (handle|check|expect|account for)", 2.0),
         (r"crash(ed|es)? on|instead of", 1.0),

@@ -192,6 +192,16 @@ def test_explicit_category_wins_when_it_maps():
         ("Launches failing: cluster ran out of pod IP addresses", "Each zone has its own subnet behind the ingress "
          "load balancer, and the VPC CNI gives every pod an address from the subnet of its node. Connectivity between "
          "zones goes through the NAT gateway.", "capacity"),
+        # Vocabulary for a switch's multicast, a cooling plant's pump, a fixed-width counter and
+        # a limit hit.
+        ("Label printers resetting", "The switch stopped forwarding VRRP multicast on the server VLAN, so both load "
+         "balancer nodes claimed the virtual IP.", "network"),
+        ("Mobile data down in the north", "The chilled-water pump for the equipment hall seized and the standby pump "
+         "never started, so the site failover left the gateways running hot.", "hardware"),
+        ("Edge proxy crashes", "A 32-bit unsigned integer connection counter in the proxy rolled past its maximum "
+         "after 200 days without a restart.", "software-bug"),
+        ("Token service timeouts", "Front-end servers hit their worker limit as requests queued, and retries pushed "
+         "the rest over the limit too.", "capacity"),
         # A first hypothesis, or what it was never, is not the cause.
         ("Queue timeouts", "Our first hypothesis was a database deadlock in the party store. The region affinity "
          "flag had been set to strict for every environment.", "configuration"),
