@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
+from pipeline.ingest.taxonomy import RULED_OUT
 from pipeline.text import clip
 
 # Block structure only (headings, fences, tables): the parser reads an inline token's raw
@@ -969,6 +970,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 candidates.append(((1 + (0 if rank == 0 else 1), rank, pos), s))
                 continue
             probe = DETECTION_PHRASE.sub(" ", s)
+            if cues is CAUSE_CUES and RULED_OUT.search(s):
+                continue  # "it was never a capacity issue", "we first suspected ...": what the cause was not
             if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
             if pos and WHY_IT_WENT_UNNOTICED.match(s) and DETECTION_STORY.search(found[pos - 1]):

@@ -725,6 +725,26 @@ on 8 February, once the new hardware had refilled the buffer.
     assert not FIX_CUES.search("Errors started once the new release reached the second region.")
 
 
+def test_a_sentence_that_rules_a_cause_out_is_not_the_cause():
+    # "because it was never a capacity issue" has a cause cue, and says what the cause was not.
+    doc = """# Queue timeouts
+
+## Summary
+
+Ranked queues stalled for an hour. Scaling the director did nothing because it was never a capacity
+issue. A strict region-affinity flag had been switched on for every environment at 18:20, which led
+to every mixed-region party being rejected.
+
+## Resolution
+
+We turned the flag off at 19:21.
+"""
+    p = parse(doc, source_id="q.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("A strict region-affinity flag had been switched on")
+    assert "capacity" not in p.fields["root_cause"]
+
+
 def test_affected_label_and_what_users_saw():
     doc = """# Flight search timeouts
 
