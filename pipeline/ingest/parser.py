@@ -37,7 +37,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
-        r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here)$",
+        r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why|what\s+broke(?:\s+and\s+why)?)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -45,7 +45,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "fix": re.compile(
         r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved)(?:\s+it)?|fix(?:es)?|the\s+fix|resolution\s+steps"
-        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did\s+to\s+fix\s+it)$",
+        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?)$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):
@@ -89,6 +89,13 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:lessons?\s+learn(?:ed|t)|learnings?|(?:key\s+)?takeaways?|what\s+(?:went|we\s+did)\s+(?:well|right)"
         r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+"
         r"|how\s+can\s+customers\b.*)$",
+        re.I,
+    ),
+    # Why the response was slow or misled: its "because" is about the responders, never the
+    # cause, though its story may end on what fixed it.
+    "hindsight": re.compile(
+        r"^(?:why\s+(?:it|this|recovery|detection|diagnosis)\s+took\b.*|why\s+(?:the\s+)?[\w\s]{1,30}?\s+misled\s+us"
+        r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow))$",
         re.I,
     ),
     "status": re.compile(r"^(?:(?:post[\s-]?mortem|incident|document|report|review|page|rca)\s+)?(?:status|state)$", re.I),
@@ -424,7 +431,10 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         # A response story is searched first: where a write-up has one, it tells what fixed it.
         response_text = joined("response")
         response = [(blocks_origin(by_field, "response"), response_text)] if response_text else []
-        fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [*response, *prose_pool, ("timeline", last_entries(timeline_raw))])
+        fix, fix_origin = pick_sentences(
+            FIX_CUES, STRONG_FIX,
+            [*response, *prose_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), joined("hindsight"))],
+        )
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
             fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])

@@ -191,11 +191,21 @@ EVENT_VERB = re.compile(
     re.I,
 )
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# "So the root cause: ...", "The root cause was ...", "In short, the cause is ...": the writer's own
+# one-line summary of the cause, taken from its sentence's start.
+ROOT_CAUSE_SAID = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))[^.!?\n]{0,40}?\b(?:root\s+cause|underlying\s+cause|in\s+short)\b\s*(?::|was\b|is\b|,)", re.I
+)
 
 
 def opening(cause: str | None) -> str:
     """The cause from its first paragraph that tells an event or names a trigger: background
-    paragraphs that only describe the system are passed over while a later paragraph remains."""
+    paragraphs that only describe the system are passed over while a later paragraph remains.
+    A sentence that sums the cause up ("So the root cause: an expired certificate, because
+    ...") is the opening wherever it stands."""
+    summed = ROOT_CAUSE_SAID.search(cause or "")
+    if summed:
+        return (cause or "")[summed.start():]
     paragraphs = [p for p in PARAGRAPH_BREAK.split(cause or "") if p.strip()]
     while len(paragraphs) > 1 and not any(p.search(paragraphs[0]) for p in (EVENT_VERB, TRIGGER_AFTER, TRIGGER_BEFORE)):
         paragraphs.pop(0)

@@ -745,6 +745,60 @@ We turned the flag off at 19:21.
     assert "capacity" not in p.fields["root_cause"]
 
 
+def test_issue_style_why_and_what_we_did_and_the_hard_parts():
+    # A GitHub-issue report: "### Why" is the cause, "### What we did" the fix; "What made it
+    # hard" explains the responders' detours (its "because" is no cause), though its story
+    # can end on the fix; "So the root cause: ..." sums the cause up for the category.
+    doc = """## Mirror serving an expired certificate
+
+### What happened
+
+Downloads failed with TLS errors from 03:11.
+
+### Why
+
+The box was migrated to a new OS release in November and the renewal timer was never enabled
+after the restore. So the root cause: an expired certificate, because renewal stopped running.
+
+### What made it hard
+
+- We first looked at the CDN because the errors came through it.
+
+### What we did
+
+- 08:52 Ran the renewal by hand and reloaded nginx.
+"""
+    p = parse(doc, source_id="issue.md")
+    assert p.reason is None, p.detail
+    assert p.provenance["root_cause"] == "heading: Why"
+    assert p.provenance["fix"] == "heading: What we did"
+    assert "CDN" not in p.fields["root_cause"]
+    assert Taxonomy.default().classify_incident(p.fields["incident_title"], p.fields["root_cause"], p.fields["fix"]) == "security"
+
+    story = """# Scanners cannot reach the planner
+
+## How we got here
+
+A Terraform change consolidated the security groups and dropped the rule for the gateway subnet.
+
+## What made it hard
+
+- Every dashboard said healthy.
+
+At 06:52 the reachability check showed the block. We reverted the Terraform change at 07:04.
+"""
+    p = parse(story, source_id="debrief.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"] == "We reverted the Terraform change at 07:04."
+    assert p.provenance["fix"] == "heading: What made it hard"
+
+
+def test_what_broke_is_the_cause():
+    doc = STORY + "## What broke\n\nThe accelerator card in one HSM failed while it still passed the health probe.\n\n## Resolution\n\nRemoved the HSM from the group.\n"
+    p = parse(doc, source_id="x.md")
+    assert p.provenance["root_cause"] == "heading: What broke"
+
+
 def test_affected_label_and_what_users_saw():
     doc = """# Flight search timeouts
 
