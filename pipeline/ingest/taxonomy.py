@@ -83,6 +83,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "hardware": [
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),
         (r"pumps?|bearings?|chilled.water|compressors?|generators?|(circuit )?breakers?", 2.0),
+        (r"HSMs?|(cryptographic |crypto )?accelerator( card)?|line ?cards?|appliances?", 1.5),
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),

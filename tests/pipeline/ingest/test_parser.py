@@ -202,6 +202,8 @@ def test_explicit_category_wins_when_it_maps():
          "after 200 days without a restart.", "software-bug"),
         ("Token service timeouts", "Front-end servers hit their worker limit as requests queued, and retries pushed "
          "the rest over the limit too.", "capacity"),
+        ("Card provisioning errors", "The cryptographic accelerator inside one HSM failed; the appliance kept "
+         "answering the network health probe, so the client kept sending it work.", "hardware"),
         # A first hypothesis, or what it was never, is not the cause.
         ("Queue timeouts", "Our first hypothesis was a database deadlock in the party store. The region affinity "
          "flag had been set to strict for every environment.", "configuration"),
