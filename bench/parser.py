@@ -79,7 +79,7 @@ def score_documents(corpus: Path, labels: list[dict], structurer=None) -> list[d
             # The rules on the labeller's own cause: how right the category could be were
             # the cause extracted exactly.
             row["category_on_gold_cause"] = gold["root_cause_category"] == taxonomy.classify_incident(
-                gold["incident_title"], gold["root_cause"], gold["fix"]
+                gold.get("incident_title", ""), gold["root_cause"], gold["fix"]
             )
         if gold["parseable"] and not reason:
             f = parsed.fields

@@ -52,6 +52,7 @@ def test_quality_reports_the_held_out_organization_apart(tmp_path):
     assert out["tuned"]["category_accuracy"] == 1.0
     assert set(out["by_org"]) == {"north", "south"}
     assert out["tuned"]["root_cause_recall_median"] == 1.0
+    assert out["tuned"]["category_on_gold_cause"] == 1.0
     assert "deployment" in out["confusion_tuned"]
 
 
