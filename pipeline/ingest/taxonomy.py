@@ -31,12 +31,14 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
     ],
     "configuration": [
-        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature flag|flag (was |had been |has been )?(enabled|set|flipped|changed|updated|turned on)|flag console", 2.5),
+        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature.flag|flag (was |had been |has been )?(enabled|set|flipped|changed|updated|turned on)|flag console", 2.5),
         (r"terraform|IaC|infrastructure.as.code|manifests?|helm values|kubectl apply|cloudformation", 2.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
-        (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|DNS change", 2.0),
+        (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS change", 2.0),
         # An operation run with the wrong input ("a cleanup script was run with an empty filter").
-        (r"(was|were) run with|ran with (an? |the )?(empty|wrong|missing|stale)", 2.0), (r"settings?|parameters?|environment variables?|annotations?|labels?|typo", 1.5),
+        (r"(was|were) run with|ran with (an? |the )?(empty|wrong|missing|stale)", 2.0),
+        # A person's command or tool run with a wrong input ("the pool selector was entered incorrectly").
+        (r"mistyp\w+|entered incorrectly|fat.finger\w*|(wrong|incorrect|mistyped|over.?broad|too broad) ([\w-]+ )?(input|selector|filter|parameter|argument|host list|list|query|value)", 3.0), (r"settings?|parameters?|environment variables?|annotations?|labels?|typo", 1.5),
         (r"(manual(ly)?|accidental(ly)?|wrong|incorrect|unintended|mistaken(ly)?) \w*|by hand|hand.edited|edit(ed|ing)", 1.5),
         (r"applied|apply|changed|change|removed|deleted|overwr(o|i)te\w*", 1.0), (r"cron ?job|schedule|script|pipeline", 0.8),
         (r"limitranges?|quota (change|set)|instance (type|group)|node group|min ?size", 1.5),
@@ -59,7 +61,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"keep.?alive|idle (timeout|connection|flow)s?|RSTs?|connection resets?|no route|static routes?|ARP|RPKI|route leak|blackhol\w+|misrout\w+|anycast|transit", 2.0),
     ],
     "dependency": [
-        (r"third.party|upstream|vendor|provider|SaaS|external (service|api)", 2.0),
+        (r"third.party|upstream|vendor|provider|SaaS|external (service|api)|external [\w\s]{0,25}?(authority|provider|vendor|service|responders?)", 2.0),
         (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
         # Not "Cloud Incident #24102" or "Cloud Incident Report": a provider's own report on itself.
         (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*(?:#|report|review|summary))|issue|degradation)|outage (at|of|in)", 3.0),
@@ -88,7 +90,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
         (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware|optics|optical|transceivers?|corrupt(ed)? frames", 2.0),
-        (r"fib(er|re) (cut|bundle|link|patch)|severed|water leak|flood(ed|ing)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
+        (r"fib(er|re) (cut|bundle|link|patch)|severed|water leak|flood(ed|ing)? (in|of|into) (the )?(data ?cent(er|re)|room|hall|basement|building|site|floor)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
     ],
     "software-bug": [
         # Not a leaked route (network) or a leaked key (security).
@@ -110,7 +112,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"credentials?|secrets?|tokens?|API keys?|passwords?|certificates?", 1.0),
         # Expired or exposed, however far the verb is from the credential it is about.
         (r"(certificate|cert|key|password|token|credential|secret)s?\b[^.]{0,60}?\b(expired|leaked|exposed|revoked)", 3.0),
-        (r"fraudulent|bots|spam|credential stuffing|brute.force|account takeover|scrapers?", 2.5), (r"supply.chain|crypto ?min(ing|er)", 3.0),
+        (r"fraudulent|bots|spam|credential stuffing|brute.force|account takeover|scrapers?", 2.5),
+        (r"botnets?|denial.of.service|(HTTP|SYN|UDP|request) flood|rapid.reset|random.subdomain|water torture", 3.0), (r"supply.chain|crypto ?min(ing|er)", 3.0),
     ],
 }
 

@@ -204,6 +204,17 @@ def test_explicit_category_wins_when_it_maps():
          "the rest over the limit too.", "capacity"),
         ("Card provisioning errors", "The cryptographic accelerator inside one HSM failed; the appliance kept "
          "answering the network health probe, so the client kept sending it work.", "hardware"),
+        # A botnet's flood is an attack, however much CPU it used; an outside authority failing is a
+        # dependency; a zone file's glue records are configuration; a worker pool flooded by usage
+        # is load, not a flooded room.
+        ("Name servers overwhelmed", "A botnet sent a random-subdomain flood of uncacheable queries that exhausted CPU "
+         "on the name servers.", "security"),
+        ("Clients rejecting TLS", "The external certificate authority's OCSP responders had an outage, and clients "
+         "with strict revocation checks rejected our certificates.", "dependency"),
+        ("Site unreachable after name server move", "During the cut-over an engineer published an old zone file whose "
+         "glue records pointed at servers that were not serving yet.", "configuration"),
+        ("Exports slow at month end", "Month-end usage flooded the export worker pool and exhausted the connection "
+         "pool.", "capacity"),
         # A first hypothesis, or what it was never, is not the cause.
         ("Queue timeouts", "Our first hypothesis was a database deadlock in the party store. The region affinity "
          "flag had been set to strict for every environment.", "configuration"),
