@@ -267,6 +267,10 @@ class Taxonomy:
         n = max(1, len(text))
         spans = trigger_spans(text)
         ruled_out = ruled_out_spans(text)
+        if len(ruled_out) == sum(1 for m in SENTENCE.finditer(text) if m.group(0).strip()):
+            # Every sentence rules something out ("an attack, which looked like a capacity
+            # problem"): they are all the text says, so they count.
+            ruled_out = []
         out = {}
         for cat, pats in self._compiled.items():
             score = 0.0

@@ -204,6 +204,9 @@ def test_explicit_category_wins_when_it_maps():
          "the rest over the limit too.", "capacity"),
         ("Card provisioning errors", "The cryptographic accelerator inside one HSM failed; the appliance kept "
          "answering the network health probe, so the client kept sending it work.", "hardware"),
+        # A cause that is all one ruling-out sentence still says what it says.
+        ("Login overload", "credential stuffing attack against the login endpoint using a leaked combo list, looked "
+         "like a traffic problem because password hashing is deliberately expensive", "security"),
         # A botnet's flood is an attack, however much CPU it used; an outside authority failing is a
         # dependency; a zone file's glue records are configuration; a worker pool flooded by usage
         # is load, not a flooded room.
