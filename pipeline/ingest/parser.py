@@ -296,7 +296,6 @@ NOT_A_PRODUCT = re.compile(
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|region|us|eu|utc)\b",
     re.I,
 )
-
 # Bold labels of an impact section's facts, not products ("**Severity:**", "**Affected customers:**").
 IMPACT_FACT = re.compile(
     r"\b(?:impact|severity|duration|status|customers?|users?|rates?|times?|issues?|incidents?|degradation|priority"
@@ -308,6 +307,7 @@ IMPACT_FACT = re.compile(
 INLINE_AFFECTED = re.compile(
     r"(?:^|[·|•]\s*)\**(?:affected|impacted)\s+(?:components|services|systems|products)\s*:?\**\s*:?\s*([^·|•\n]+)", re.I | re.M
 )
+
 
 def listed_services(text: str) -> list[str]:
     """The names a review lists as affected after a SERVICE_LIST_CUE."""
@@ -324,6 +324,14 @@ def listed_services(text: str) -> list[str]:
                 break
             at = sep.end()
     return found
+
+
+def inline_affected(text: str) -> list[str]:
+    """The names an INLINE_AFFECTED label lists."""
+    names = []
+    for m in INLINE_AFFECTED.finditer(text):
+        names.extend(norm_service(n) for n in LIST_SEPARATOR.split(strip_markdown(m.group(1)).strip(" .")) if n.strip())
+    return names
 
 
 def product_labels(impact: str) -> list[str]:
@@ -1132,8 +1140,10 @@ def pick_services(
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
     status_lines = "\n".join([opening] + [b.text for b in by_field.get("status", [])])
-    inline = [norm_service(n) for m in INLINE_AFFECTED.finditer(status_lines) for n in LIST_SEPARATOR.split(strip_markdown(m.group(1)).strip(" .")) if n.strip()]
-    listed = dedupe(inline + product_labels(impact) + [n for text in (impact, summary, opening) for n in listed_services(text)])
+    listed = inline_affected(status_lines) + product_labels(impact)
+    for text in (impact, summary, opening):
+        listed.extend(listed_services(text))
+    listed = dedupe(listed)
     found = []
     for text in (title, impact, summary, cause):
         found.extend(services_in(text))
