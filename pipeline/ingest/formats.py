@@ -161,7 +161,7 @@ def rst_to_markdown(text: str) -> str:
     from docutils.core import publish_parts
 
     parts = publish_parts(
-        text,
+        _keep_label_lines(text),
         writer="html5",
         # Untrusted input: no file inclusion or raw HTML, and no error text inside the document.
         settings_overrides={
@@ -177,6 +177,19 @@ def rst_to_markdown(text: str) -> str:
     # Field lists right under the title (":Date:", ":Status:") come out as the docinfo part.
     body = html_to_markdown(parts.get("docinfo", "") + parts["body"])
     return f"# {title}\n\n{body}" if title else body
+
+
+def _keep_label_lines(text: str) -> str:
+    """A run of `KEY: value` lines (a report's header block) as an rst line block: as a plain
+    paragraph docutils joins them into one line, and the parser reads no label in it."""
+    lines = text.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        near = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+        if _KEY_VALUE.match(line) and any(_KEY_VALUE.match(n) for n in near):
+            line = f"| {line}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def pdf_text(data: bytes) -> str:

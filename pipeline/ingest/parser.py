@@ -1088,12 +1088,15 @@ def list_items(text: str) -> list[str]:
 
 
 def pick_title(props: dict, h1: str, source_id: str, prop_origin, labelled: list[Block] = ()) -> tuple[str, str]:
-    title = str(props.get("title") or h1 or "").strip()
-    origin = prop_origin("title") if props.get("title") else "heading: title" if h1 else "file name"
+    title = str(props.get("title") or "").strip()
+    origin = prop_origin("title")
     if not title and labelled:
-        # A key/value table's or a label's "Title" row, where there is no heading.
+        # A key/value table's or a label's "Title" row names the incident, where the heading
+        # above it is often the report's ("POST INCIDENT REPORT PIR-0542").
         title = strip_markdown(labelled[0].text).strip().split("\n")[0]
         origin = blocks_origin({"title": labelled}, "title")
+    if not title:
+        title, origin = h1.strip(), "heading: title" if h1 else "file name"
     if not title:
         stem = PurePosixPath(source_id).name
         stem = re.sub(r"(?:(\.html)?\.(md|markdown)(\.erb)?|\.(?:html?|xhtml|docx|pdf|txt|text|rst|rest))$", "", stem, flags=re.I)

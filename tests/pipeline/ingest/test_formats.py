@@ -82,6 +82,22 @@ def test_plain_text_and_restructuredtext():
     assert "dropped the include" in f["root_cause"] and f["fix"].startswith("Restored the provider include")
 
 
+def test_a_text_report_with_underlines_keeps_its_header_block():
+    # Underlined headings make a .txt read as reStructuredText, where a block of `KEY: value`
+    # lines would be one paragraph: each stays its own line, so TITLE and SERVICES are read.
+    doc = (
+        "OPERATIONS - POST INCIDENT REPORT\n==================================\n\n"
+        "TITLE:      Label printers resetting at the hub\nSEVERITY:   P2\nSERVICES:   label-svc, print-gateway\n\n"
+        "CAUSE\n-----\n\nThe switch stopped forwarding VRRP multicast, so both balancers claimed the virtual IP.\n\n"
+        "FIX\n---\n\nWe stopped keepalived on the standby node and the resets stopped.\n"
+    )
+    text, reason, _ = to_markdown(doc.encode(), "pir.txt")
+    assert reason is None
+    p = parse(text, source_id="pir.txt")
+    assert p.fields["incident_title"] == "Label printers resetting at the hub"
+    assert p.fields["services_affected"] == ["label-svc", "print-gateway"]
+
+
 def test_sniffing_by_content_before_name():
     html = b"<!DOCTYPE html><html><body><h1>Cache outage</h1><h2>Root cause</h2><p>A bad TTL was set on the edge cache.</p></body></html>"
     assert sniff(html, "notes.txt") == "text" and text_kind(html.decode(), "notes.txt") == "html"
