@@ -303,6 +303,8 @@ STORY = "# Checkout errors\n\n## Summary\nCheckout returned errors for half an h
          "Failed over to the replica."),
         ("- To be confirmed after vendor review. " + "The supplier's first notice names a fault on the controller. " * 8,
          "Moved the access points to the standby controller."),
+        ("Pending vendor RCA. The processor says the disruption was on their side.", "It recovered when they did."),
+        ("We have not been able to determine a root cause.", "Latency returned to normal on its own at 20:55."),
     ],
 )
 def test_placeholder_cause_or_fix_is_a_draft(cause, fix):
@@ -321,6 +323,7 @@ def test_placeholder_cause_or_fix_is_a_draft(cause, fix):
         STORY + "Status: open\n",
         STORY + "| Field | Value |\n| --- | --- |\n| Status | Template — not started |\n",
         STORY + "| Field | Value |\n| --- | --- |\n| Status | Awaiting vendor RCA |\n",
+        STORY + "**Status:** Monitoring\n",
     ],
 )
 def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
