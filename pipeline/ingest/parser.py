@@ -123,6 +123,7 @@ DETECTION_PHRASE = re.compile(
     r"(?:because|when|after|by|via|through|thanks\s+to)\b",
     re.I,
 )
+APOLOGY = re.compile(r"\W*(?:we\s+(?:are|'re)\s+(?:deeply\s+|very\s+|truly\s+|so\s+)?sorry|we\s+(?:sincerely\s+|deeply\s+)?apologi[sz]e)\b", re.I)
 # A sentence that announces the explanation instead of giving it ("EXPLAIN revealed why.",
 # "Here is why:"): the cause is in the sentences after it.
 REASON_FOLLOWS = re.compile(r"\b(?:revealed|showed|shows|explains?|explained|here(?:'s|\s+is)|that\s+is|this\s+is)\s+why\s*[.:]?$", re.I)
@@ -994,8 +995,10 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 candidates.append(((1 + (0 if rank == 0 else 1), rank, pos), s))
                 continue
             probe = DETECTION_PHRASE.sub(" ", s)
-            if cues is CAUSE_CUES and RULED_OUT.search(s):
-                continue  # "it was never a capacity issue", "we first suspected ...": what the cause was not
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and RULED_OUT.search(s)):
+                # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
+                # never a capacity issue", "we first suspected ...": what the cause was not.
+                continue
             if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
                 continue
             if pos and WHY_IT_WENT_UNNOTICED.match(s) and DETECTION_STORY.search(found[pos - 1]):

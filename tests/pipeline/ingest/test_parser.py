@@ -818,6 +818,22 @@ def test_what_broke_is_the_cause():
     assert p.provenance["root_cause"] == "heading: What broke"
 
 
+def test_an_apology_is_neither_cause_nor_fix():
+    doc = """# Missing review comments
+
+## Summary
+
+Review comments written between 13:41 and 13:49 disappeared from pull requests. A replica that was
+missing eight minutes of writes was promoted after the primary stalled, which caused the gap. We
+restored the comments by replaying the missing transactions at 15:45.
+
+We are sorry for the confusion this caused.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert "sorry" not in p.fields["root_cause"] + p.fields["fix"]
+
+
 def test_affected_label_and_what_users_saw():
     doc = """# Flight search timeouts
 
