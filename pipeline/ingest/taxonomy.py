@@ -155,8 +155,8 @@ SHIPPED_BUG = 0.7
 # About two sentences; 150 to 300 characters measured the same on the corpus.
 OPENING_CHARS = 300
 # A new version shipped through a change, and how close deployment must score to configuration
-# for it to decide: on the corpus's gold causes 0.7 put 3 of 69 right, 0.8 two, 0.9 none; 0.5
-# and below also moved a parsed cause whose upgrade is a side note.
+# or database for it to decide: on the corpus's gold causes 0.7 put 3 of 69 right, 0.8 two, 0.9
+# none; 0.5 and below also moved a parsed cause whose upgrade is a side note.
 VERSION_CHANGE = re.compile(
     r"\b(?:upgrad(?:e|ed|ing)|version\s+(?:bump|update|upgrade)|bump(?:ed|s)?|migrat(?:ion|ed|ing)|new\s+(?:[\w-]+\s+)?version)\b", re.I
 )
