@@ -165,14 +165,19 @@ PLACEHOLDER = re.compile(
     r"|\b(?:unknown|under\s+investigation|still\s+investigating|not\s+yet\s+(?:known|identified|determined))\b|_{3,}|\.{3,}",
     re.I,
 )
+# "We have not been able to determine a root cause", "unable to identify the cause": in a
+# status update or in the cause slot itself.
+COULD_NOT_FIND_CAUSE = (
+    r"(?:(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?|unable\s+to\s+)"
+    r"(?:determine|identify|find|establish|pin\s+down)\s+(?:a|the|any)\s+(?:root\s+)?cause"
+)
 UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
     r"|(?:still|currently)\s+(?:under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified)"
     # A status update or preliminary review: the cause is promised, not told.
     r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
-    r"|once\s+(?:our|the)\s+investigation\s+is\s+complete"
-    r"|(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?(?:determine|identify|find|establish|pin\s+down)\s+(?:a|the|any)\s+(?:root\s+)?cause|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
+    r"|once\s+(?:our|the)\s+investigation\s+is\s+complete|" + COULD_NOT_FIND_CAUSE + r"|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
     # updated with the confirmed root cause".
     r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
@@ -194,10 +199,8 @@ DRAFT_VALUE = re.compile(
     r"|(?:still|currently|remains?|is|are)\s+(?:unknown|unclear|under\s+investigation|being\s+investigated|investigating|open)"
     r"|cause\s+unknown|unknown\s+cause|under\s+investigation|still\s+investigating|investigation\s+(?:is\s+)?(?:ongoing|in\s+progress|continues|pending)"
     r"|pending\s+(?:[\w-]+\s+)?(?:rca|investigation|analysis|review|root\s+cause)|rca\s+pending|trying\s+to\s+identify"
-    # "We have not been able to determine a root cause", "could not identify the cause".
-    r"|(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?(?:determine|identify|find|establish|pin\s+down)\s+(?:a|the|any)\s+(?:root\s+)?cause"
-    r"|unable\s+to\s+(?:determine|identify|find|establish)\s+(?:a|the|any)\s+(?:root\s+)?cause"
-    r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know|no\s+(?:fix|resolution|root\s+cause|rca)\s+(?:yet|so\s+far)|none\s+(?:yet|so\s+far)"
+    r"|" + COULD_NOT_FIND_CAUSE
+    + r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know|no\s+(?:fix|resolution|root\s+cause|rca)\s+(?:yet|so\s+far)|none\s+(?:yet|so\s+far)"
     r"|options\s+(?:are\s+)?(?:under|being)\s+(?:discussion|discussed|considered)"
     r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own)\b"
     r"|^\W*(?:unknown|n/?a|none)\W*$",
