@@ -6,9 +6,9 @@
 Quality, over the documents' gold labels: share of `parseable` documents stored, share of
 drafts (not parseable) excluded, root-cause category accuracy with a confusion table (gold per
 row, predicted per column) and the misclassified documents, the rules' category on the
-labeller's own cause (category_on_gold_cause: what exact extraction would give), services F1 (exact names, and
-with whole-word containment: metrics.services_f1_containment), and ROUGE-L recall
-(median and mean) of the gold root cause and fix inside the parsed fields. Reported for the
+labeller's own cause (category_on_gold_cause: what exact extraction would give), services F1
+(exact names, and with whole-word containment: metrics.services_f1_containment), and ROUGE-L
+recall (median and mean) of the gold root cause and fix inside the parsed fields. Reported for the
 tuned part of the shared corpus, for the held-out organization on its own (nothing is tuned on
 it: the honest figure), per organization and per format (file extension); and the category
 rules alone on bench/data/causes.jsonl (fresh cause statements, by voice), and the whole chain on
