@@ -217,7 +217,11 @@ def opening(cause: str | None) -> str:
 
 
 def ruled_out_spans(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in SENTENCE.finditer(text) if RULED_OUT.search(m.group(0))]
+    """The sentences whose words don't count. When every sentence rules something out ("an
+    attack, which looked like a capacity problem"), they are all the text says: none is dropped."""
+    said = [m for m in SENTENCE.finditer(text) if m.group(0).strip()]
+    spans = [(m.start(), m.end()) for m in said if RULED_OUT.search(m.group(0))]
+    return [] if len(spans) == len(said) else spans
 
 
 def trigger_spans(text: str) -> list[tuple[int, int]]:
@@ -267,10 +271,6 @@ class Taxonomy:
         n = max(1, len(text))
         spans = trigger_spans(text)
         ruled_out = ruled_out_spans(text)
-        if len(ruled_out) == sum(1 for m in SENTENCE.finditer(text) if m.group(0).strip()):
-            # Every sentence rules something out ("an attack, which looked like a capacity
-            # problem"): they are all the text says, so they count.
-            ruled_out = []
         out = {}
         for cat, pats in self._compiled.items():
             score = 0.0
