@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
-from pipeline.ingest.taxonomy import RULED_OUT
+from pipeline.ingest.taxonomy import PARAGRAPH_BREAK, RULED_OUT
 from pipeline.text import clip
 
 # Block structure only (headings, fences, tables): the parser reads an inline token's raw
@@ -480,14 +480,14 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         }[reason]
         return Parsed(reason=reason, detail=detail)
 
-    title, title_origin = pick_title(props, h1, source_id, prop_origin, by_field.get("title", []))
+    title, title_origin = pick_title(props, h1, source_id, prop_origin, by_field)
     timeline, timeline_origin = render_timeline(timeline_raw), blocks_origin(by_field, "timeline")
     if not timeline:
         timeline = clip(summary or unlabeled or str(props.get("summary") or ""), 1200, one_line=False)
         timeline_origin = ("prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")) if timeline else ""
     date, date_origin = pick_date(props, by_field, source_id, title, body, prop_origin)
     services, services_origin = pick_services(
-        props, by_field, title, joined("impact"), summary, prop_origin, root_cause, re.split(r"\n[ \t]*\n", unlabeled)[0]
+        props, by_field, title, joined("impact"), summary, prop_origin, root_cause, PARAGRAPH_BREAK.split(unlabeled)[0]
     )
     hints, hint_origin = category_hints(props, by_field, prop_origin)
     provenance = {
@@ -1099,14 +1099,14 @@ def list_items(text: str) -> list[str]:
     return items[:30]
 
 
-def pick_title(props: dict, h1: str, source_id: str, prop_origin, labelled: list[Block] = ()) -> tuple[str, str]:
+def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict) -> tuple[str, str]:
     title = str(props.get("title") or "").strip()
     origin = prop_origin("title")
-    if not title and labelled:
+    if not title and by_field.get("title"):
         # A key/value table's or a label's "Title" row names the incident, where the heading
         # above it is often the report's ("POST INCIDENT REPORT PIR-0542").
-        title = strip_markdown(labelled[0].text).strip().split("\n")[0]
-        origin = blocks_origin({"title": labelled}, "title")
+        title = strip_markdown(by_field["title"][0].text).strip().split("\n")[0]
+        origin = blocks_origin(by_field, "title")
     if not title:
         title, origin = h1.strip(), "heading: title" if h1 else "file name"
     if not title:
@@ -1158,7 +1158,6 @@ def pick_services(
     listed = inline_affected(status_lines) + product_labels(impact)
     for text in (impact, summary, opening):
         listed.extend(listed_services(text))
-    listed = dedupe(listed)
     found = []
     for text in (title, impact, summary, cause):
         found.extend(services_in(text))
