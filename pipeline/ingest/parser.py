@@ -144,6 +144,10 @@ STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\
 # "began rolling the fleet in three regions back to the previous build": a rollback told with
 # its object between the words, in the fix cues and the strong ones alike.
 ROLLED_BACK_TO = r"roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)"
+REMEDY_TOLD = (
+    r"(?:remediation|recovery)\s+(?:involved|included|consisted\s+of|required)"
+    r"|restoring\s+(?:[\w-]+\s+){0,3}?(?:required|involved)|to\s+mitigate\s+(?:the\s+)?(?:immediate\s+)?(?:impact|issue|problem|outage)"
+)
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
@@ -152,11 +156,15 @@ FIX_CUES = re.compile(
     r"|back\s+to\s+normal|returned\s+to\s+(?:baseline|normal)|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
     r"|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
     # The symptom ending on what the responders did: "failures stopped once the new hardware ...".
-    r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|turned|dialled|dialed)\s+(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing))\b",
+    r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|turned|dialled|dialed)\s+(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing)"
+    # A retelling names the remedy with a noun or a purpose ("Remediation involved engineers
+    # promoting ...", "To mitigate the impact, they shut ..."), or by what security responders do.
+    r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
+    r"|promot(?:ed|ing)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}(?:replica|secondary|standby|follower))\b",
     re.I,
 )
 STRONG_FIX = re.compile(
-    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
+    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
     re.I,
 )
 

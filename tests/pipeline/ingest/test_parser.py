@@ -855,3 +855,39 @@ We lowered the supplier timeout to 2 seconds and restarted the pods.
     assert p.fields["services_affected"] == ["flight-search-api", "price-alert-worker"]
     assert p.provenance["services_affected"] == "label: Affected"
     assert "could not load" not in p.fields["root_cause"]
+
+
+def test_a_retold_summary_names_its_remedy_with_a_noun_or_a_purpose():
+    # A collection of outage summaries (front matter, prose, no headings) tells the fix as
+    # "Remediation involved ..." or "To mitigate the impact, ...", with none of the usual verbs.
+    story = """---
+title: Ferrowind checkout outage
+company: Ferrowind
+---
+
+On May 2nd the Ferrowind checkout was down for forty minutes.
+
+The outage was triggered by a disk array failure on the primary database host, after which the
+cluster manager did not elect a new primary.
+
+{remedy}
+"""
+    for remedy in (
+        "Remediation involved engineers manually promoting the standby to primary and pointing the app at it.",
+        "To mitigate the impact, the team shut the old host off and moved writes to the standby.",
+        "Recovery required bringing the standby up by hand and moving writes to it.",
+    ):
+        p = parse(story.format(remedy=remedy), source_id="x.md")
+        assert p.reason is None, (remedy, p.detail)
+        assert p.fields["fix"] == remedy
+
+
+def test_a_security_response_revokes_and_unpublishes():
+    doc = """A maintainer's registry token leaked and an attacker published a poisoned release of the
+parser package, which ran a script that read the user's credentials file.
+
+Within two hours the poisoned release was unpublished and every token issued before the leak was revoked.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("Within two hours the poisoned release was unpublished")
