@@ -103,6 +103,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 
 # -- prose heuristics --------------------------------------------------------------------------
 
+# "The trigger was an access policy change.", "The root of it was an old race condition": the
+# writer naming the cause as such.
+CAUSE_NAMED = r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|the\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure))\s+)?was"
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
@@ -113,7 +116,7 @@ CAUSE_CUES = re.compile(
     r"|(?:started|began|coincided)\s+with\s+(?:a|an|the|our)\s+(?:\w+\s+){0,2}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
     r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
-    r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed))\b",
+    r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED + r")\b",
     re.I,
 )
 # "noticed because someone looked at a dashboard": the words that tell how it was found, so
@@ -140,7 +143,7 @@ NOTHING_DONE = re.compile(
     r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed))\b",
     re.I,
 )
-STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying)\b", re.I)
+STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying|" + CAUSE_NAMED + r")\b", re.I)
 # "began rolling the fleet in three regions back to the previous build": a rollback told with
 # its object between the words, in the fix cues and the strong ones alike.
 ROLLED_BACK_TO = r"roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)"
@@ -160,7 +163,8 @@ FIX_CUES = re.compile(
     # A retelling names the remedy with a noun or a purpose ("Remediation involved engineers
     # promoting ...", "To mitigate the impact, they shut ..."), or by what security responders do.
     r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
-    r"|promot(?:ed|ing)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}(?:replica|secondary|standby|follower))\b",
+    r"|promot(?:ed|ing)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}(?:replica|secondary|standby|follower)"
+    r"|(?:raised|lifted|bumped)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped)\b",
     re.I,
 )
 STRONG_FIX = re.compile(
@@ -178,10 +182,12 @@ PLACEHOLDER = re.compile(
 COULD_NOT_FIND_CAUSE = (
     r"(?:(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?|unable\s+to\s+)"
     r"(?:determine|identify|find|establish|pin\s+down)\s+(?:a|the|any)\s+(?:root\s+)?cause"
+    # "has not yet identified what caused the errors", as a retelling puts it.
+    r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?(?:identified|determined|found|established)\s+(?:what|the\s+(?:root\s+)?cause)"
 )
 UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
-    r"|(?:still|currently)\s+(?:under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified)"
+    r"|(?:still|currently)\s+(?:being\s+|under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified)"
     # A status update or preliminary review: the cause is promised, not told.
     r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
@@ -419,7 +425,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         return Parsed(reason="draft", detail=draft)
     # Impact lists, detection stories, lessons learned and follow-ups have roles of their own:
     # they are never searched for the cause or the fix.
-    prose_pool = [("prose: summary", summary), ("prose", unlabeled), ("front-matter: summary", str(props.get("summary") or ""))]
+    front_summary = str(props.get("summary") or "")
+    prose_pool = [("prose: summary", summary), ("prose", unlabeled), ("front-matter: summary", front_summary)]
+    # A one-line summary in front matter sums up what went wrong ("A DNS record was deleted in a
+    # cleanup"): its weak fix words are the cause's, only a strong cue there tells the fix.
+    fix_pool = [*prose_pool[:2], ("front-matter: summary", " ".join(x for x in sentences(front_summary) if STRONG_FIX.search(x)))]
 
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
@@ -459,7 +469,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         response = [(blocks_origin(by_field, "response"), response_text)] if response_text else []
         fix, fix_origin = pick_sentences(
             FIX_CUES, STRONG_FIX,
-            [*response, *prose_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), joined("hindsight"))],
+            [*response, *fix_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), joined("hindsight"))],
         )
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
@@ -470,11 +480,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if fix == root_cause or (fix and not FIX_CUES.search(fix) and HEDGED.search(fix)):
         # A "Resolution" that only restates a (suspected) cause says nothing about the fix.
         fix, fix_origin = pick_sentences(
-            FIX_CUES, STRONG_FIX, [*prose_pool, ("timeline", last_entries(timeline_raw))], exclude=root_cause
+            FIX_CUES, STRONG_FIX, [*fix_pool, ("timeline", last_entries(timeline_raw))], exclude=root_cause
         )
     if root_cause and all(HEDGED.search(s) for s in sentences(root_cause)) and len(root_cause.split()) < 40:
         root_cause = ""  # only a suspicion: not an established cause
-    unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble]))
+    unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble, str(props.get("summary") or "")]))
     if unknown and (not root_cause or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
@@ -601,6 +611,15 @@ def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, lim
         if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
             return " ".join(found[:limit]), origin
     return "", ""
+
+
+# "The editor became unreachable after an engineer deleted the record": the outage's onset and
+# its trigger, whatever fix words the trigger uses. Never the fix.
+ONSET_AFTER = re.compile(
+    r"\b(?:became|went|was|were|grew)\s+(?:[\w-]+\s+){0,2}?(?:unreachable|unavailable|inaccessible|down|offline|degraded|unresponsive|slow)"
+    r"\s+(?:[\w-]+\s+){0,3}?(?:after|when|because|once)\b",
+    re.I,
+)
 
 
 # "We rolled back ...": the responders acting, which is the fix (a weak fix cue alone is not:
@@ -1006,7 +1025,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 candidates.append(((1 + (0 if rank == 0 else 1), rank, pos), s))
                 continue
             probe = DETECTION_PHRASE.sub(" ", s)
-            if APOLOGY.match(s) or (cues is CAUSE_CUES and RULED_OUT.search(s)):
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and RULED_OUT.search(s)) or (cues is FIX_CUES and ONSET_AFTER.search(s)):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...": what the cause was not.
                 continue

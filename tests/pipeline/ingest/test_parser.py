@@ -891,3 +891,52 @@ Within two hours the poisoned release was unpublished and every token issued bef
     p = parse(doc, source_id="x.md")
     assert p.reason is None, p.detail
     assert p.fields["fix"].startswith("Within two hours the poisoned release was unpublished")
+
+
+def test_a_retelling_whose_cause_is_not_found_yet_is_a_draft():
+    doc = """---
+title: Lumora checkout errors in the EU
+summary: Checkout failed for European shoppers; the cause is still being investigated.
+---
+
+For ninety minutes on a Saturday, Lumora shoppers in Europe could not pay. Lumora has not yet
+identified what caused the payment gateway to reject the requests.
+
+To mitigate the impact, the team moved European checkout traffic to the US gateway, and payments
+recovered within ten minutes.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason == "draft", (p.reason, p.fields)
+
+
+def test_a_short_summary_with_no_fix_is_not_stored():
+    # The only fix words are the trigger's: "became unreachable after ... deleted" is the onset,
+    # and the front matter's one-line summary sums up what went wrong.
+    doc = """---
+title: Orbit Notes sync unreachable
+summary: A load balancer listener was removed during a cleanup of unused listeners.
+---
+
+Orbit Notes sync became unreachable after an engineer tidying the load balancer removed the
+listener for port 443, taking it for a leftover from a test environment. Phones kept retrying
+and showed a spinning sync icon all afternoon.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason == "no-fix", (p.reason, p.fields)
+
+
+def test_a_newsletter_retelling_names_its_trigger_and_raises_limits():
+    doc = """Outage digest: Pebblepost delivery stalls
+
+On a Monday in June, Pebblepost's newsletters arrived hours late and the web archive timed out.
+
+The trigger was a single send to nine million readers. The sender hosts opened a file per message
+and ran through their open-file budget in minutes.
+
+How they got out: the team raised the open-file limit on the sender hosts and capped the send rate
+of the large newsletter so the others could get through.
+"""
+    p = parse(doc, source_id="x.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The trigger was a single send")
+    assert p.fields["fix"].startswith("How they got out: the team raised the open-file limit")
