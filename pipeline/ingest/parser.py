@@ -116,7 +116,8 @@ CAUSE_CUES = re.compile(
     r"|(?:started|began|coincided)\s+with\s+(?:a|an|the|our)\s+(?:\w+\s+){0,2}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
     r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
-    r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED + r")\b",
+    r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED
+    + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?(?:bug|defect|regression|race\s+condition)\s+in)\b",
     re.I,
 )
 # "noticed because someone looked at a dashboard": the words that tell how it was found, so
@@ -164,7 +165,8 @@ FIX_CUES = re.compile(
     # promoting ...", "To mitigate the impact, they shut ..."), or by what security responders do.
     r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
     r"|promot(?:ed|ing)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}(?:replica|secondary|standby|follower)"
-    r"|(?:raised|lifted|bumped)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped)\b",
+    r"|(?:raised|lifted|bumped)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped"
+    r"|(?:limits?|quotas?|ceilings?)\s+(?:was\s+|were\s+)?(?:raised|lifted|bumped)|scaled\s+(?:[\w-]+\s+)?to)\b",
     re.I,
 )
 STRONG_FIX = re.compile(
@@ -195,7 +197,11 @@ UNKNOWN_CAUSE = re.compile(
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
     # updated with the confirmed root cause".
     r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
-    r"|(?:root\s+)?cause\s+(?:is\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed))\b",
+    r"|(?:root\s+)?cause\s+(?:is\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed)"
+    r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:the\s+|what\s+)?(?:root\s+)?caus\w*"
+    # Notes kept until someone writes the review: "Write-up to follow", "This review is not yet complete".
+    r"|write[\s-]?up\s+to\s+follow|needs?\s+(?:to\s+be\s+)?writ(?:ing|ten)\s+up|(?:review|report|post[\s-]?mortem|write[\s-]?up)\s+is\s+not\s+(?:yet\s+)?(?:complete|finished)"
+    r"|(?:updated|completed)\s+(?:when|once)\s+the\s+investigation\s+(?:concludes|is\s+(?:complete|finished|done)))\b",
     re.I,
 )
 # Drafts: a write-up whose status says it is unfinished, or whose cause or fix field holds a

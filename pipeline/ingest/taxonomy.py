@@ -76,7 +76,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "capacity": [
         (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*|starv(ed|ation)", 3.0),
         (r"disk (full|space)|(volume|filesystem|partition)s? (was |were |is )?(full|filled)|filled (up|to \d+ ?%)|ENOSPC|no space left|inodes?|inotify|quota|limit(s)? (reached|hit|exceeded)|too many", 2.5),
-        (r"traffic (spike|surge)|spike|surge|load(?! balanc)|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
+        # "load" the noun; the verb ("couldn't load the shop", "failed to load") is a symptom.
+        (r"traffic (spike|surge)|spike|surge|(?<!failed\sto\s)(?<!unable\sto\s)(?<!n't\s)(?<!not\s)load(?! balanc)(?!\s+(?:the|their|its|our|any|pages?)\b)|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
         (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),

@@ -243,6 +243,14 @@ def test_a_load_balancer_is_no_load():
     assert Taxonomy.default().scores("a sudden load on the API")["capacity"] > 0
 
 
+def test_a_page_that_would_not_load_is_no_load():
+    # The verb is what users saw; the noun is the pressure on a system.
+    scores = Taxonomy.default().scores
+    for symptom in ("The app couldn't load the basket", "Dashboards failed to load", "Pages did not load for an hour"):
+        assert scores(symptom)["capacity"] == 0, symptom
+    assert scores("The exporter was too slow to load under that many consumer groups")["capacity"] > 0
+
+
 def _gold(folder: Path) -> list[dict]:
     return [json.loads(l) for l in (folder / "labels.jsonl").read_text().splitlines() if l.strip()]
 
@@ -940,3 +948,58 @@ of the large newsletter so the others could get through.
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("The trigger was a single send")
     assert p.fields["fix"].startswith("How they got out: the team raised the open-file limit")
+
+
+def test_notes_awaiting_a_write_up_and_an_unfinished_review_are_drafts():
+    notes = """# Incident report: hub restarts (notes)
+
+## Summary
+
+The hub restarted four times overnight. Write-up to follow.
+
+## Timeline
+
+### 01:10
+
+Hub pod restarted with exit code 1. Launches failed for a minute.
+
+### 03:40
+
+Restarted again; memory looks fine.
+"""
+    review = """# Elevated 5xx at the ingress
+
+> This review is not yet complete. It will be updated when the investigation concludes.
+
+- **Impact**: Between 09:40 and 11:50 up to 2% of requests failed.
+- **Context**: We do not yet know the root cause. Controller logs show upstream timeouts.
+- **Resolution**: Errors fell after one controller replica was restarted, and were back to baseline by 11:50.
+"""
+    for doc in (notes, review):
+        p = parse(doc, source_id="x.md")
+        assert p.reason == "draft", (p.reason, p.fields)
+
+
+def test_a_bug_in_a_component_is_a_cause_and_a_limit_raised_is_a_fix():
+    doc = """# Scheduler stuck, jobs queued
+
+## Summary
+
+From 22:00 the batch scheduler accepted jobs but never ran them, and the queue grew to 40,000 entries.
+A bug in the scheduler's lease renewal compared timestamps in two time zones, so every worker's lease
+looked expired and was dropped.
+
+## Timeline
+
+| Time | Event |
+|------|-------|
+| 22:00 | Queue starts growing |
+| 23:10 | On-call finds leases being dropped |
+| 23:40 | Worker memory limit raised to 8 GiB, pool scaled to 12 nodes |
+| 23:55 | Queue drained |
+| 00:05 | Alert resolves |
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert "A bug in the scheduler's lease renewal" in p.fields["root_cause"]
+    assert "memory limit raised to 8 GiB" in p.fields["fix"]
