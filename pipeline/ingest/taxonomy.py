@@ -95,7 +95,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "software-bug": [
         # Not a leaked route (network) or a leaked key (security).
-        (r"bugs?|defect|race condition|memory leak|(?<!route )leak(ed|ing|s)?(?! (routes?|prefix\w*|keys?|tokens?|credentials?|secrets?))|edge case|corner case", 3.0),
+        (r"bugs?|defect|race condition|memory leak|(?<!route )leak(ed|ing|s)?(?! ([\w-]+ ){0,2}(routes?|prefix\w*|keys?|tokens?|credentials?|secrets?|passwords?)\b)|edge case|corner case", 3.0),
         (r"leap (year|second|day)|daylight saving|DST|time ?zone|clock|overflow|off.by.one|null pointer|nil|panic|exception", 2.0),
         (r"infinite loop|retry storm|thundering herd|unhandled|latent|regex|misbehaving code", 2.0),
         # A counter outgrowing its type: the code's limit, not the system's capacity.
@@ -108,13 +108,13 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "security": [
         (r"attack(ers?|ed|s)?|DDoS|malicious|abuse|phishing|malware|exploit(ed)?|vulnerab\w+|breach|CVE-\d+|hijack\w*|protestware", 3.0),
-        (r"compromised|leak(ed)? (key|token|credential|secret)s?|(keys|tokens|credentials|secrets) (were )?(leaked|exposed)|stolen|unauthori[sz]ed|exfiltrat\w+", 3.0),
+        (r"compromised|leak(ed)? ([\w-]+ ){0,2}(key|token|credential|secret|password)s?|(keys|tokens|credentials|secrets) (were )?(leaked|exposed)|stolen|unauthori[sz]ed|exfiltrat\w+", 3.0),
         (r"(certificate|cert|TLS cert|x509|SSL)s?( chain)? (had )?expir\w+|expired (certificate|cert|token|credential|key)s?|x509", 3.0),
-        (r"credentials?|secrets?|tokens?|API keys?|passwords?|certificates?", 1.0),
+        (r"credentials?|secrets?|tokens?|(API|access|secret|SSH|signing) keys?|passwords?|certificates?", 1.0),
         # Expired or exposed, however far the verb is from the credential it is about.
         (r"(certificate|cert|key|password|token|credential|secret)s?\b[^.]{0,60}?\b(expired|leaked|exposed|revoked)", 3.0),
         (r"fraudulent|bots|spam|credential stuffing|brute.force|account takeover|scrapers?", 2.5),
-        (r"botnets?|denial.of.service|(HTTP|SYN|UDP|request) flood|rapid.reset|random.subdomain|water torture", 3.0), (r"supply.chain|crypto ?min(ing|er)", 3.0),
+        (r"botnets?|denial.of.service|(HTTP|SYN|UDP|request) flood|rapid.reset|random.subdomain|water torture", 3.0), (r"supply.chain|crypto(currency)?[ -]?min(ing|ers?)", 3.0),
     ],
 }
 

@@ -1003,3 +1003,10 @@ looked expired and was dropped.
     assert p.reason is None, p.detail
     assert "A bug in the scheduler's lease renewal" in p.fields["root_cause"]
     assert "memory limit raised to 8 GiB" in p.fields["fix"]
+
+
+def test_leaked_keys_with_words_between_are_security_not_a_leak():
+    t = Taxonomy.default()
+    assert t.classify_incident("CI halted by leaked deploy keys", "Access keys for the CI account were pushed to a "
+                               "public repository and used to start cryptocurrency-mining instances.") == "security"
+    assert t.classify_incident("Worker restarts", "The image resizer leaked memory on every request.") == "software-bug"
