@@ -924,6 +924,13 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                     j = k
                     continue
                 break
+            if nxt.lstrip().startswith("|") and not has_text:
+                # "**Timeline**" over a table (a document exported with bold paragraphs for
+                # headings): the table is the label's text.
+                while j < len(scan) and scan[j].lstrip().startswith("|"):
+                    body.append(scan[j])
+                    j += 1
+                break
             if nxt.lstrip().startswith(("#", "|")):
                 break
             if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
@@ -941,6 +948,9 @@ def classify_label(label: str) -> str | None:
     # "3. Root cause", "🔥 Root cause", "**Root cause**:"
     text = re.sub(r"^[\W\d_]+", "", label)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
+    # "Timeline (CET)", "Timeline (all times UTC)", "Root Cause(s)": the same section. (Not any
+    # parenthesis: "Immediate actions (completed)" are action items, not the fix.)
+    text = re.sub(r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?times?\b[^()]{0,30}|local\s+time)\)$", "", text) or text
     for name, pattern in FIELD_LABELS.items():
         if pattern.match(text):
             return name

@@ -1010,3 +1010,32 @@ def test_leaked_keys_with_words_between_are_security_not_a_leak():
     assert t.classify_incident("CI halted by leaked deploy keys", "Access keys for the CI account were pushed to a "
                                "public repository and used to start cryptocurrency-mining instances.") == "security"
     assert t.classify_incident("Worker restarts", "The image resizer leaked memory on every request.") == "software-bug"
+
+
+def test_a_bold_timeline_label_with_its_time_zone_over_a_table():
+    # An office export: bold paragraphs for headings, the timeline a table under one, the fix
+    # only in its rows.
+    doc = """**Checkout errors in the Nordics**
+
+**Summary**
+
+Card payments from Nordic shops failed for an hour. The cause turned out to be a route flap between
+our two edge routers, which kept withdrawing the payment gateway's prefix.
+
+**Timeline (CET)**
+
+| **Time** | **Event** |
+| --- | --- |
+| 14:02 | Payment error rate alert |
+| 14:30 | Route flaps found on edge router er-2 |
+| 14:51 | BGP session on er-2 shut down; traffic drained to er-1 |
+| 15:02 | Error rate back to baseline |
+
+**Follow-ups**
+
+- Alert on BGP session flaps.
+"""
+    p = parse(doc, source_id="x.docx")
+    assert p.reason is None, p.detail
+    assert "traffic drained to er-1" in p.fields["fix"]
+    assert p.provenance["timeline"] == "label: Timeline (CET)"
