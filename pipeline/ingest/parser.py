@@ -458,6 +458,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             if opening and opening not in root_cause:
                 root_cause = f"{opening} {root_cause}"
         elif rc_origin == "prose":
+            root_cause = explained(root_cause, unlabeled)
             # A narrative with no headings (a provider's event summary) tells the trigger as its
             # first timed event ("At 9:37AM, an operator executed a command ..."), without a cue.
             event = next((x for x in sentences(unlabeled) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)

@@ -1039,3 +1039,19 @@ our two edge routers, which kept withdrawing the payment gateway's prefix.
     assert p.reason is None, p.detail
     assert "traffic drained to er-1" in p.fields["fix"]
     assert p.provenance["timeline"] == "label: Timeline (CET)"
+
+
+def test_a_retelling_that_names_its_trigger_goes_on_to_explain_it():
+    doc = """Outage digest: Corliss Maps
+
+For an hour on Tuesday, Corliss Maps could not show routes and the traffic layer stayed blank.
+
+The trigger was a permissions clean-up. An engineer replaced the routing service's role policy with a
+tighter one that no longer allowed reads from the tiles bucket. Every request then failed with access denied.
+
+The team restored the previous policy and routes came back within minutes.
+"""
+    p = parse(doc, source_id="x.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The trigger was a permissions clean-up. An engineer replaced")
+    assert "no longer allowed reads from the tiles bucket" in p.fields["root_cause"]
