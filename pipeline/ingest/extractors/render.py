@@ -451,6 +451,7 @@ def html_to_markdown(html: str) -> str:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     # Confluence exports title pages "Space : Page"; the page is what names the incident.
     title = title.split(" : ", 1)[-1].strip()
+    _bold_by_style(soup)
     for tag in soup.find_all(_CHROME):
         tag.decompose()
     for tag in soup.find_all(id=_CHROME_IDS):
@@ -475,6 +476,20 @@ def html_to_markdown(html: str) -> str:
     if title and not re.match(r"#\s", md):
         md = f"# {title}\n\n{md}"
     return md
+
+
+# Google Docs' "web page" export marks bold with CSS (a class whose rule says font-weight:700,
+# or an inline style), never <b>: its bold "Root cause" paragraphs are the document's headings.
+_BOLD_RULE = re.compile(r"\.([\w-]+)\s*\{[^}]*?font-weight\s*:\s*(?:bold|[6-9]00)\b", re.I)
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)\b", re.I)
+
+
+def _bold_by_style(soup: BeautifulSoup) -> None:
+    css = " ".join(tag.get_text() for tag in soup.find_all("style"))
+    bold = set(_BOLD_RULE.findall(css))
+    for span in soup.find_all("span"):
+        if bold.intersection(span.get("class") or []) or _BOLD_STYLE.search(span.get("style") or ""):
+            span.name = "strong"
 
 
 # Python's html.parser rescans to the end of the text for every `<` that never closes, which

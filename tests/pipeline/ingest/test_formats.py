@@ -49,6 +49,24 @@ def test_google_docs_html_reads_the_key_value_table():
     assert "refund tooling was ready" not in f["fix"]
 
 
+def test_google_docs_bold_is_in_its_css():
+    # A "web page" export: no <b> or <h2>, only spans whose class the stylesheet makes bold.
+    html = """<html><head><style type="text/css">.c1{font-weight:400}.c4{color:#000;font-weight:700}</style></head>
+<body><p><span class="c1">Kiln Pay - incident review</span></p>
+<p><span class="c4">What happened</span></p>
+<p><span class="c1">Refund requests failed for two hours on Monday.</span></p>
+<p><span class="c4">Root cause</span></p>
+<p><span class="c1">An expired client certificate for the card network's refund API.</span></p>
+<p><span style="font-weight:700">Resolution</span></p>
+<p><span class="c1">We installed a renewed certificate and replayed the failed refunds.</span></p>
+</body></html>"""
+    text, _, _ = to_markdown(html.encode(), "refunds.html")
+    assert "**Root cause**" in text and "**Resolution**" in text
+    p = parse(text, source_id="refunds.html")
+    assert p.fields["root_cause"] == "An expired client certificate for the card network's refund API."
+    assert p.provenance["root_cause"] == "label: Root cause" and p.provenance["fix"] == "label: Resolution"
+
+
 def test_docx_keeps_headings_tables_and_lists():
     text, p = parsed("checkout-pool-timeouts.docx")
     assert text.startswith("# Checkout requests timing out after connection pool change")
