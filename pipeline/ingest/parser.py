@@ -105,7 +105,11 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 
 # "The trigger was an access policy change.", "The root of it was an old race condition": the
 # writer naming the cause as such.
-CAUSE_NAMED = r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|the\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure))\s+)?was"
+CAUSE_NAMED = (
+    r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|the\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure))\s+)?was"
+    # A status page's "Identified" update: "We have identified the issue: one of the two ...".
+    r"|identified\s+the\s+(?:issue|problem|cause|root\s+cause)(?=\s*(?::|as\b))"
+)
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
@@ -191,7 +195,7 @@ UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
     r"|(?:still|currently)\s+(?:being\s+|under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified)"
     # A status update or preliminary review: the cause is promised, not told.
-    r"|continu(?:e|es|ing)\s+to\s+investigate\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
+    r"|(?:continu(?:e|es|ing)\s+to\s+investigate|(?:are|is)\s+(?:still\s+)?investigating)\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
     r"|once\s+(?:our|the)\s+investigation\s+is\s+complete|" + COULD_NOT_FIND_CAUSE + r"|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
@@ -440,6 +444,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
     title_text = h1 or str(props.get("title") or "")
+    # The cause is only the story's opening: no sentence says what caused it.
+    told_only = False
     if not root_cause:
         root_cause, rc_origin = pick_sentences(
             CAUSE_CUES,
@@ -450,6 +456,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         if not root_cause and "root_cause" not in by_field:
             # Only where the write-up has no cause slot: one left empty marks it unfinished.
             root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
+            told_only = True
         elif rc_origin == "prose: summary":
             root_cause = explained(root_cause, summary)
             # A summary tells the change that set it off ("On Monday we deployed ...") early,
@@ -492,7 +499,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if root_cause and all(HEDGED.search(s) for s in sentences(root_cause)) and len(root_cause.split()) < 40:
         root_cause = ""  # only a suspicion: not an established cause
     unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble, str(props.get("summary") or "")]))
-    if unknown and (not root_cause or UNKNOWN_CAUSE.search(root_cause)):
+    if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
     missing = [name for name, value in (("root-cause", root_cause), ("fix", fix)) if not value]
@@ -603,6 +610,10 @@ IMPACT_SENTENCE = re.compile(
 )
 
 
+# "See also the HN discussion.", "More details in the vendor's report.": where to read on.
+POINTER = re.compile(r"(?:see|read|more\s+(?:details|info\w*)|for\s+(?:more|details|further))\b", re.I)
+
+
 def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 3) -> tuple[str, str]:
     """The first sentences of the document's story, as the cause of last resort: a clear
     write-up with no cause wording still opens on what set the incident off. Impact sentences
@@ -612,7 +623,10 @@ def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, lim
     pools.append(("prose", preamble))
     for origin, text in pools:
         found = sentences(clean_field(text))
-        found = [s for s in found if not IMPACT_SENTENCE.search(s) and not STRONG_FIX.search(s)] or found
+        found = [
+            s for s in found
+            if not IMPACT_SENTENCE.search(s) and not STRONG_FIX.search(s) and not (FIX_CUES.search(s) and WE_ACTED.match(s)) and not POINTER.match(s)
+        ] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
         # instructions are no cause. Any of those and the section says nothing certain.
         if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
@@ -649,7 +663,7 @@ def explained(cause: str, pool: str, limit: int = 2) -> str:
             continue
         more = []
         for s in found[at + 1:at + 1 + limit]:
-            if STRONG_FIX.search(s) or (FIX_CUES.search(s) and WE_ACTED.match(s)) or IMPACT_SENTENCE.search(s) or HEDGED.search(s):
+            if STRONG_FIX.search(s) or (FIX_CUES.search(s) and WE_ACTED.match(s)) or IMPACT_SENTENCE.search(s) or HEDGED.search(s) or POINTER.match(s):
                 break
             more.append(s)
         return " ".join([cause, *more])

@@ -90,6 +90,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
+        (r"(disk|drive|storage) (shelf|shelves|arrays?|enclosures?|controllers?)|(storage|disk|array) controller (had )?failed", 2.5),
         (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware|optics|optical|transceivers?|corrupt(ed)? frames", 2.0),
         (r"fib(er|re) (cut|bundle|link|patch)|severed|water leak|flood(ed|ing)? (in|of|into) (the )?(data ?cent(er|re)|room|hall|basement|building|site|floor)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
     ],

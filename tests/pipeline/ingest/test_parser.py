@@ -1055,3 +1055,52 @@ The team restored the previous policy and routes came back within minutes.
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("The trigger was a permissions clean-up. An engineer replaced")
     assert "no longer allowed reads from the tiles bucket" in p.fields["root_cause"]
+
+
+def test_a_status_history_tells_its_cause_in_the_identified_update():
+    doc = """# Uploads failing in us-east
+
+Affected components: Uploads, Media API
+
+**Resolved** - The replaced disk shelf finished rebuilding and uploads have completed normally since 14:10 UTC.
+Jun 3, 14:40 UTC
+
+**Identified** - We have identified the issue: a disk shelf behind the media store failed and the surviving
+path returns write errors under load.
+Jun 3, 12:55 UTC
+
+**Investigating** - We are investigating failed uploads in us-east.
+Jun 3, 12:20 UTC
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert "a disk shelf behind the media store failed" in p.fields["root_cause"]
+    assert Taxonomy.default().classify_incident(p.fields["incident_title"], p.fields["root_cause"], p.fields["fix"]) == "hardware"
+
+
+def test_a_status_history_still_investigating_its_cause_is_a_draft():
+    doc = """# Exports delayed
+
+Affected components: Exports
+
+**Resolved** - Exports have run normally since 07:40 UTC and failed ones were re-queued. We are investigating
+the cause and will share more if relevant.
+Nov 9, 08:25 UTC
+
+**Investigating** - We are looking into failed exports.
+Nov 9, 06:58 UTC
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason == "draft", (p.reason, p.fields)
+
+
+def test_a_pointer_to_read_on_is_no_part_of_the_cause():
+    doc = """---
+title: Wiki outage
+---
+
+After the primary database locked up it was restarted on the wrong volume, which took the wiki down for
+six hours. See also the forum thread. Engineers restored the volume from last night's snapshot.
+"""
+    p = parse(doc, source_id="x.md")
+    assert "See also" not in p.fields["root_cause"]
