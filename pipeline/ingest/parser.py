@@ -170,7 +170,9 @@ FIX_CUES = re.compile(
     r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
     r"|promot(?:ed|ing)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}(?:replica|secondary|standby|follower)"
     r"|(?:raised|lifted|bumped)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped"
-    r"|(?:limits?|quotas?|ceilings?)\s+(?:was\s+|were\s+)?(?:raised|lifted|bumped)|scaled\s+(?:[\w-]+\s+)?to)\b",
+    r"|(?:limits?|quotas?|ceilings?)\s+(?:was\s+|were\s+)?(?:raised|lifted|bumped)|scaled\s+(?:[\w-]+\s+)?to"
+    # A datastore put right: "stepped down the new primary", "built the missing index".
+    r"|stepped\s+down\s+(?:the\s+)?(?:[\w-]+\s+)?(?:primary|leader|master)|(?:built|rebuilt|re-built|created|added)\s+(?:the\s+)?(?:missing\s+)?index(?:es)?)\b",
     re.I,
 )
 STRONG_FIX = re.compile(
@@ -560,14 +562,20 @@ def blocks_origin(by_field: dict, name: str) -> str:
     return f"{BLOCK_ORIGIN[b.kind]}: {b.label}" if b else ""
 
 
+NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
+
+
 def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[str, str]:
     """A cause or fix stated outright: front matter or page property first, then blocks."""
     for key in FIELD_PROPS[name]:
         value = clean_field(str(props.get(key) or ""))
         if value:
             return value, prop_origin(key)
-    value = clean_field("\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip()))
-    return (value, blocks_origin(by_field, name)) if value else ("", "")
+    # A section the writer titled "Root cause" says it in one line where "Fault" or "Trigger"
+    # tell the story around it: it opens the field.
+    blocks = sorted(by_field.get(name, []), key=lambda b: not NAMED_ROOT_CAUSE.search(b.label))
+    value = clean_field("\n\n".join(b.text for b in blocks if b.text.strip()))
+    return (value, blocks_origin({name: blocks}, name)) if value else ("", "")
 
 
 def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, str]], exclude: str = "") -> tuple[str, str]:

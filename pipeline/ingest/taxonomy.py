@@ -180,7 +180,9 @@ RULED_OUT = re.compile(
     # A part cleared of blame: "the database itself was healthy", "Kafka was fine", "behaved as designed".
     r"|(?:was|were|remained|stayed)\s+(?:otherwise\s+|itself\s+|completely\s+|entirely\s+)?(?:healthy|fine|unaffected|not\s+at\s+fault|not\s+misbehaving)"
     r"|(?:behaved|performed|worked)\s+as\s+(?:designed|intended|expected)|healthy\s+(?:throughout|on\s+its\s+own|the\s+whole\s+time)"
-    r"|itself\s+had\s+no\b|(?:config(?:uration)?|network|code)\s+(?:was|were)\s+unchanged)",
+    r"|itself\s+had\s+no\b|(?:config(?:uration)?|network|code)\s+(?:was|were)\s+unchanged"
+    # "The squad assumes yesterday's release is responsible": a suspicion, told in any tense.
+    r"|(?:assum(?:e|es|ed|ing)|suspect(?:s|ed|ing)?)\s+(?:that\s+)?(?:[\w'-]+\s+){0,6}?(?:is|was|were|are)\s+(?:responsible|to\s+blame|the\s+(?:cause|culprit)))",
     re.I,
 )
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
@@ -193,7 +195,10 @@ SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 EVENT_VERB = re.compile(
     r"\b(?:was|were|had|did|began|became|caused|failed|stopped|started|changed|expired|deployed|rolled|crashed|filled"
     r"|reached|ran|hit|broke|led|triggered|occurred|happened|introduced|removed|deleted|applied|updated|upgraded|released"
-    r"|shipped|merged|exceeded|overflowed|wrapped|dropped|lost|rose|grew|spiked|surged|went|took|made|sent|saw|noticed)\b",
+    r"|shipped|merged|exceeded|overflowed|wrapped|dropped|lost|rose|grew|spiked|surged|went|took|made|sent|saw|noticed"
+    # A terse cause ("Storage capacity exhausted by growth in document volume") tells its event
+    # with the failure's own verb.
+    r"|exhausted|saturated|overloaded|corrupted|flapped|evicted|misconfigured|overwritten|truncated|leaked)\b",
     re.I,
 )
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")

@@ -1104,3 +1104,40 @@ six hours. See also the forum thread. Engineers restored the volume from last ni
 """
     p = parse(doc, source_id="x.md")
     assert "See also" not in p.fields["root_cause"]
+
+
+def test_a_one_line_root_cause_opens_the_cause_before_the_fault_story():
+    doc = """# Invoice uploads failing
+
+## Fault
+
+The data volume reached 100% at 10:47 and PostgreSQL began refusing writes with "No space left on device".
+To the app team it looked like a database crash.
+
+## Root cause
+
+Storage capacity exhausted by growth in invoice volume.
+
+## Recovery
+
+We grew the volume to 2 TB and restarted PostgreSQL.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"].startswith("Storage capacity exhausted by growth")
+    assert p.provenance["root_cause"].startswith("heading: Root cause")
+    f = p.fields
+    assert Taxonomy.default().classify_incident(f["incident_title"], f["root_cause"], f["fix"]) == "capacity"
+
+
+def test_a_suspicion_in_the_timeline_is_not_the_cause_and_a_primary_stepped_down_is_a_fix():
+    doc = """Lessons API slow - 21 Aug
+
+* 19:05 - Latency alert on lessons-api.
+* 19:20 - The team assumes the morning's release is responsible, because it touched the progress query.
+* 19:35 - Found that the new Mongo primary lacked the progress index, which was built only on the old primary.
+* 19:50 - We stepped down the new primary so the old one took over again, then built the missing index on the secondaries.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert "assumes" not in p.fields["root_cause"]
+    assert "stepped down the new primary" in p.fields["fix"]
