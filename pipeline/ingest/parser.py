@@ -98,7 +98,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow))$",
         re.I,
     ),
-    "status": re.compile(r"^(?:(?:post[\s-]?mortem|incident|document|report|review|page|rca)\s+)?(?:status|state)$", re.I),
+    "status": re.compile(
+        r"^(?:(?:post[\s-]?mortem|incident|document|report|review|page|rca)\s+)?(?:status|state)(?:\s+(?:at|as\s+of)\s+(?:the\s+)?time\s+of\s+writing)?$", re.I
+    ),
 }
 
 # -- prose heuristics --------------------------------------------------------------------------
@@ -107,6 +109,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 # writer naming the cause as such.
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|the\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure))\s+)?was"
+    r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
     # A status page's "Identified" update: "We have identified the issue: one of the two ...".
     r"|identified\s+the\s+(?:issue|problem|cause|root\s+cause)(?=\s*(?::|as\b))"
 )
@@ -145,7 +148,7 @@ WHY_IT_WENT_UNNOTICED = re.compile(r"^(?:this|that|it)\s+(?:is|was)\s+(?:\w+\s+)
 # whatever else its sentences say was renewed or restarted on its own.
 NOTHING_DONE = re.compile(
     r"\b(?:(?:this|it|that)\s+(?:was|is)\s+a\s+no-?op|no\s+(?:action|intervention|fix)\s+(?:was\s+)?(?:needed|required|necessary|taken)"
-    r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed))\b",
+    r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed)|nothing\s+was\s+(?:changed|done)|no\s+changes?\s+(?:was|were)\s+made\s+(?:by|to\s+(?:resolve|fix))\b)\b",
     re.I,
 )
 STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying|" + CAUSE_NAMED + r")\b", re.I)
@@ -191,7 +194,7 @@ COULD_NOT_FIND_CAUSE = (
     r"(?:(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?|unable\s+to\s+)"
     r"(?:determine|identify|find|establish|pin\s+down)\s+(?:a|the|any)\s+(?:root\s+)?cause"
     # "has not yet identified what caused the errors", as a retelling puts it.
-    r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?(?:identified|determined|found|established)\s+(?:what|the\s+(?:root\s+)?cause)"
+    r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?(?:identified|determined|found|established)\s+(?:what|why|the\s+(?:root\s+)?cause)"
 )
 UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
@@ -206,8 +209,18 @@ UNKNOWN_CAUSE = re.compile(
     r"|(?:root\s+)?cause\s+(?:is\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed)"
     r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:the\s+|what\s+)?(?:root\s+)?caus\w*"
     # Notes kept until someone writes the review: "Write-up to follow", "This review is not yet complete".
+    r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?explanation|none\s+of\s+(?:these|them|the\s+(?:theories|hypotheses))\s+(?:has|have)\s+been\s+confirmed"
     r"|write[\s-]?up\s+to\s+follow|needs?\s+(?:to\s+be\s+)?writ(?:ing|ten)\s+up|(?:review|report|post[\s-]?mortem|write[\s-]?up)\s+is\s+not\s+(?:yet\s+)?(?:complete|finished)"
-    r"|(?:updated|completed)\s+(?:when|once)\s+the\s+investigation\s+(?:concludes|is\s+(?:complete|finished|done)))\b",
+    r"|(?:update|updated|complete|completed)\s+(?:this\s+(?:document|page|review|report|write[\s-]?up)\s+)?(?:when|once)\s+the\s+investigation\s+(?:concludes|is\s+(?:complete|finished|done)))\b",
+    re.I,
+)
+# The fix is still to come, whatever the cause: "No fix has been deployed yet", "no option has
+# been chosen" (of the ways to recover).
+NO_FIX_YET = re.compile(
+    r"\bno\s+(?:permanent\s+)?fix\s+has\s+(?:yet\s+)?been\s+(?:deployed|applied|identified|found|made|put\s+in\s+place)"
+    r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
+    # "At the time of writing, exports are still failing at a 60% rate."
+    r"|\bat\s+the\s+time\s+of\s+writing\b[^.\n]{0,120}?\bstill\b",
     re.I,
 )
 # Drafts: a write-up whose status says it is unfinished, or whose cause or fix field holds a
@@ -215,6 +228,7 @@ UNKNOWN_CAUSE = re.compile(
 DRAFT_STATUS = re.compile(
     r"^\W*(?:draft|wip|work[\s-]+in[\s-]+progress|in[\s-]+progress|ongoing|open|investigating|under\s+investigation"
     r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary|template|awaiting"
+    r"|in\s+review|under\s+review|(?:for|needs)\s+review"
     # A status page's lifecycle before "Resolved".
     r"|monitoring)\b",
     re.I,
@@ -228,8 +242,11 @@ DRAFT_VALUE = re.compile(
     r"|" + COULD_NOT_FIND_CAUSE
     + r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know|no\s+(?:fix|resolution|root\s+cause|rca)\s+(?:yet|so\s+far)|none\s+(?:yet|so\s+far)"
     r"|options\s+(?:are\s+)?(?:under|being)\s+(?:discussion|discussed|considered)"
-    r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own)\b"
-    r"|^\W*(?:unknown|n/?a|none)\W*$",
+    r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own"
+    # Only candidates: "Leading hypothesis: ...", "The working theories are", "Theory 1: ...".
+    r"|(?:leading|working|main|current)\s+(?:hypothes[ie]s|theor(?:y|ies))|theory\s+\d|hypothes[ie]s\s*\d"
+    r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?(?:explanation|cause))\b"
+    r"|^\W*(?:unknown|unclear|n/?a|none)\W*$",
     re.I,
 )
 # How an incident was noticed: a detection story, never a cause however causal its wording
@@ -251,6 +268,10 @@ DATE_RE = re.compile(r"\b(20\d\d|19\d\d)[-/.](0[1-9]|1[0-2])[-/.](0[1-9]|[12]\d|
 FILE_DATE = re.compile(r"(20\d\d|19\d\d)-(\d\d)-(\d\d)")
 PM_YEAR = re.compile(r"^PM(20\d\d)-\d+", re.I)
 BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s*(.*)$")
+# "**Status: In review**": label and value inside one bold run.
+BOLD_PAIR = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([A-Za-z][^*:\n]{1,40}):\s*([^*\n]+?)\*\*\s*$")
+# "Cause - packet loss on the carrier's path", as notes summed up for the record write it.
+DASH_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{1,30}?)\s+[-–—]\s+(\S.*)$")
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
 
@@ -504,6 +525,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
+    no_fix = NO_FIX_YET.search(" ".join([fix, summary, preamble, unlabeled]))
+    if no_fix:
+        return Parsed(reason="draft", detail=f"the document says the fix is not in place yet ('{no_fix.group(0)}')")
     missing = [name for name, value in (("root-cause", root_cause), ("fix", fix)) if not value]
     if missing:
         reason = "no-" + "-and-".join(missing)
@@ -694,6 +718,8 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
     for key, value in props.items():
         if (key == "state" or "status" in key) and isinstance(value, str) and DRAFT_STATUS.match(value):
             return f"its {key} is '{value.strip()[:60]}'"
+        if (key in ("draft", "wip") and value is True) or (key == "published" and value is False):
+            return f"its front matter says {key}: {str(value).lower()}"
     for b in by_field.get("status", []):
         first = strip_markdown(b.text).strip().split("\n")[0]
         if DRAFT_STATUS.match(first):
@@ -701,7 +727,9 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
     for name, what in (("root_cause", "root cause"), ("fix", "resolution")):
         if not has_story:
             break
-        texts = [b.text for b in by_field.get(name, []) if b.text.strip()]
+        # "Root cause: unclear, possibly network" under a Root cause heading: the answer follows
+        # the label the writer repeated.
+        texts = [OWN_LABEL.sub(lambda m: "" if classify_label(m.group(1)) == name else m.group(0), b.text) for b in by_field.get(name, []) if b.text.strip()]
         texts += [str(props[k]) for k in FIELD_PROPS[name] if props.get(k)]
         if texts and any(is_draft_value(t) for t in texts) and all(is_draft_value(t) or not clean_field(t) for t in texts):
             first = next(t for t in texts if is_draft_value(t))
@@ -712,6 +740,7 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
     return None
 
 
+OWN_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*")
 BARE_PLACEHOLDER = re.compile(
     r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending)\b\s*(?:[-–—:.,;(]|$)",
     re.I,
@@ -865,7 +894,7 @@ TABLE_CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 def label_line(line: str) -> tuple[int, str, str, str] | None:
     """(indent, label, rest of the line, field) for a line that opens a labelled paragraph."""
-    m = BOLD_LABEL.match(line) or PLAIN_LABEL.match(line)
+    m = BOLD_PAIR.match(line) or BOLD_LABEL.match(line) or PLAIN_LABEL.match(line) or DASH_LABEL.match(line)
     if not m:
         return None
     name = classify_label(m.group(2))

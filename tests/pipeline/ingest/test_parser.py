@@ -1141,3 +1141,64 @@ def test_a_suspicion_in_the_timeline_is_not_the_cause_and_a_primary_stepped_down
     assert p.reason is None, p.detail
     assert "assumes" not in p.fields["root_cause"]
     assert "stepped down the new primary" in p.fields["fix"]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        # Front matter that keeps the page unpublished.
+        "---\ntitle: Upload errors\npublished: false\n---\n\nUploads failed for an hour because the scanner queue backed up.\n"
+        "We restarted the scanner workers.\n",
+        # A review state.
+        "# Webhook backlog\n\n**Status: In review**\n\n## Root cause\n\nA slow merchant endpoint blocked every worker.\n\n"
+        "## Resolution\n\nWe capped the per-destination timeout.\n",
+        # The answer after the label the writer repeated under its heading.
+        "# VPN drops\n\n## Summary\n\nVPN sessions dropped all morning.\n\n## Root cause\n\nRoot cause: unclear, possibly "
+        "network. We could not narrow it down.\n\n## Resolution\n\nResolution: none yet.\n",
+        # Hypotheses only.
+        "# Login 502s\n\n## Summary\n\nOne login in twenty failed for an hour.\n\n## Root cause analysis\n\nLeading hypothesis: "
+        "pooled gateway connections to recycled pods.\n\n## Remediation\n\nWe restarted the gateway.\n",
+        # The cause is known, the fix is not in place.
+        "# Metrics gaps\n\n## Summary\n\nIngest dropped samples all day.\n\n## Root cause\n\nNew labels tripled the active series "
+        "and the write-ahead log hit its limit.\n\n## What we have done\n\nWe dropped two debug labels.\n\n## What is left\n\n"
+        "No fix has been deployed yet; new disks arrive next quarter.\n",
+        # Still broken as it was written.
+        "Exports failing for EU customers\n\nScheduled exports failed because writes to object storage timed out, after the "
+        "bucket policy was changed. The on-call engineer re-queued the failed jobs. At the time of writing, exports are "
+        "still failing for about half of the customers.\n",
+    ],
+)
+def test_unfinished_write_ups_in_other_words_are_drafts(doc):
+    p = parse(doc, source_id="x.md")
+    assert p.reason == "draft", (p.reason, p.detail, p.fields)
+
+
+def test_notes_summed_up_with_dash_labels_and_the_actual_cause():
+    notes = """Bridge notes, payments latency
+
+14:03 Alert: payments-api success rate 91%.
+14:26 Lowered the local preference of carrier B routes; traffic shifts to carrier A.
+14:31 Success rate back to 99.7%.
+
+Summary for the record:
+  Cause - packet loss on carrier B's transit path after a fibre cut in their network.
+  Fix - moved the edge traffic to carrier A by lowering carrier B's route preference.
+"""
+    p = parse(notes, source_id="x.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("packet loss on carrier B's transit path")
+    assert p.provenance["fix"] == "label: Fix"
+    review = """# Stock lookups timing out
+
+## Investigation
+
+The timeouts first looked like a DNS problem, which turned out to be a red herring. The actual cause was a
+configuration change that set the inventory-service database pool to 5 connections instead of 80.
+
+## Fix
+
+We reverted the configuration change at 15:58.
+"""
+    p = parse(review, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert "The actual cause was a configuration change" in p.fields["root_cause"]
