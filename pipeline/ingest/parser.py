@@ -1194,6 +1194,9 @@ def list_items(text: str) -> list[str]:
     return items[:30]
 
 
+OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$", re.I)
+
+
 def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict) -> tuple[str, str]:
     title = str(props.get("title") or "").strip()
     origin = prop_origin("title")
@@ -1208,6 +1211,10 @@ def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict
         stem = PurePosixPath(source_id).name
         stem = re.sub(r"(?:(\.html)?\.(md|markdown)(\.erb)?|\.(?:html?|xhtml|docx|pdf|txt|text|rst|rest))$", "", stem, flags=re.I)
         title = stem.replace("_", " ")
+        named = next((k for k in ("product", "company", "service") if str(props.get(k) or "").strip()), None)
+        if OPAQUE_ID.match(stem) and named:
+            # A collection that names its files by id ("06ceee47-94f1-...") says whose incident it was.
+            title, origin = f"{str(props[named]).strip()} incident", prop_origin(named)
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
     title = re.sub(r"^(?:post[\s-]?mortem|incident(?:\s+report)?)\s*[-–:]\s*", "", title, flags=re.I)

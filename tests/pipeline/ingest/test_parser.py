@@ -1202,3 +1202,10 @@ We reverted the configuration change at 15:58.
     p = parse(review, source_id="x.md")
     assert p.reason is None, p.detail
     assert "The actual cause was a configuration change" in p.fields["root_cause"]
+
+
+def test_a_file_named_by_id_takes_its_title_from_the_product():
+    doc = "---\nproduct: Acme Wiki\ncompany: Acme\n---\n\nThe wiki database filled its disk because of a runaway log table. We truncated the table and restored service.\n"
+    p = parse(doc, source_id="data/3f2a9c1e-7b4d-4e0a-9c55-2d8e6f1a0b7c.md")
+    assert p.fields["incident_title"] == "Acme Wiki incident"
+    assert p.provenance["incident_title"] == "front-matter: product"
