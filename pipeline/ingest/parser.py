@@ -646,6 +646,13 @@ IMPACT_SENTENCE = re.compile(
 POINTER = re.compile(r"(?:see|read|more\s+(?:details|info\w*)|for\s+(?:more|details|further))\b", re.I)
 
 
+SYMPTOM_TOLD = re.compile(
+    r"\bfor\s+(?:about\s+|roughly\s+|nearly\s+|almost\s+|over\s+|around\s+)?(?:\d+|an?|one|two|three|several|forty|thirty|twenty|ninety)\s+(?:\w+\s+)?(?:minutes|hours|days)\b"
+    r"|\b(?:could\s*(?:not|n't)|were\s+unable\s+to|was\s+unavailable|went\s+down|were\s+declined|timed\s+out)\b",
+    re.I,
+)
+
+
 def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 3) -> tuple[str, str]:
     """The first sentences of the document's story, as the cause of last resort: a clear
     write-up with no cause wording still opens on what set the incident off. Impact sentences
@@ -654,6 +661,11 @@ def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, lim
     pools += [(f"prose: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
     pools.append(("prose", preamble))
     for origin, text in pools:
+        paragraphs = [p for p in PARAGRAPH_BREAK.split(clean_field(text)) if p.strip()]
+        if origin == "prose" and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
+            # A retelling with no headings opens on what users saw ("For forty minutes riders
+            # could not be matched ..."); the story of why starts with the next paragraph.
+            text = "\n\n".join(paragraphs[1:])
         found = sentences(clean_field(text))
         found = [
             s for s in found

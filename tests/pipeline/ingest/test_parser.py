@@ -1209,3 +1209,18 @@ def test_a_file_named_by_id_takes_its_title_from_the_product():
     p = parse(doc, source_id="data/3f2a9c1e-7b4d-4e0a-9c55-2d8e6f1a0b7c.md")
     assert p.fields["incident_title"] == "Acme Wiki incident"
     assert p.provenance["incident_title"] == "front-matter: product"
+
+
+def test_a_retelling_without_cue_words_starts_its_story_after_the_impact():
+    doc = """On May 4th, for about forty minutes, card payments at Tallow Bank were declined and the app could not
+show balances.
+
+Every service at Tallow finds its peers through two DNS resolvers behind one anycast address. That
+morning the BGP sessions of one resolver host began flapping, withdrawing the route every few seconds.
+
+Engineers shut down the BGP sessions on the flapping host, and lookups recovered at once.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("Every service at Tallow finds its peers")
+    assert "declined" not in p.fields["root_cause"]
