@@ -12,7 +12,8 @@ recall (median and mean) of the gold root cause and fix inside the parsed fields
 tuned part of the shared corpus, for the held-out organization on its own (nothing is tuned on
 it: the honest figure), per organization and per format (file extension); and the category
 rules alone on bench/data/causes.jsonl (fresh cause statements, by voice), and the whole chain on
-bench/data/writeups (fresh public cloud and internal write-ups, per set). Throughput: docs/s
+bench/data/writeups (fresh public cloud and internal write-ups, per set). Each document is read
+as a sync reads it (isolate.read_document: format, secrets, parser rules, draft model). Throughput: docs/s
 for a first sync of a local folder and the speed-up of an unchanged re-sync (measured in the
 same run)."""
 
@@ -30,9 +31,7 @@ from statistics import fmean, median
 
 from pipeline.evaluate.metrics import services_f1, services_f1_containment
 from pipeline.evaluate.rouge import rouge_l_recall
-from pipeline.ingest.formats import to_markdown
-from pipeline.ingest.parser import parse
-from pipeline.ingest.scrub import scrub
+from pipeline.ingest.isolate import read_document
 from pipeline.ingest.taxonomy import Taxonomy
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -59,14 +58,11 @@ def score_documents(corpus: Path, labels: list[dict], structurer=None) -> list[d
     for gold in labels:
         started = time.perf_counter()
         body = (corpus / gold["path"]).read_bytes()
-        text, reason, _ = to_markdown(body, gold["path"])
-        parsed = None
-        if text is not None:
-            text, _ = scrub(text)
-            parsed = parse(text, source_id=gold["path"])
-            if structurer is not None:
-                parsed = structurer.improve(body, gold["path"], parsed)
-            reason = parsed.reason
+        # The one read a sync makes of a document: format, secrets, parser, the draft model.
+        _, parsed = read_document(body, gold["path"], {})
+        if structurer is not None:
+            parsed = structurer.improve(body, gold["path"], parsed)
+        reason = parsed.reason
         row = {
             "path": gold["path"],
             "org": gold["path"].split("/")[0],

@@ -16,8 +16,9 @@ from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from pipeline.ingest.extractors.base import not_an_incident
+from pipeline.ingest import draft_model
 from pipeline.ingest.decode import MAX_BYTES
+from pipeline.ingest.extractors.base import not_an_incident
 from pipeline.ingest.formats import sniff, to_markdown
 from pipeline.ingest.parser import Parsed, parse
 from pipeline.ingest.scrub import scrub
@@ -43,6 +44,10 @@ def read_document(body: bytes | str, source_id: str, meta: dict) -> tuple[Counte
     why_not = not_an_incident(source_id, text, None if parsed.reason else parsed.fields)
     if why_not:
         return found, Parsed(reason="not-an-incident", detail=why_not)
+    unfinished = None if parsed.reason else draft_model.load().unfinished(text)
+    if unfinished is not None:
+        # The rules found a cause and a fix; the write-up still reads as one nobody has finished.
+        return found, Parsed(reason="draft", detail=f"it reads as unfinished (draft model, p={unfinished:.2f})")
     return found, parsed
 
 
