@@ -208,8 +208,9 @@ UNKNOWN_CAUSE = re.compile(
     r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
     r"|(?:root\s+)?cause\s+(?:is\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed)"
     r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:the\s+|what\s+)?(?:root\s+)?caus\w*"
-    # Notes kept until someone writes the review: "Write-up to follow", "This review is not yet complete".
+    # Theories, none settled: "we do not yet have a single explanation", "none of these has been confirmed".
     r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?explanation|none\s+of\s+(?:these|them|the\s+(?:theories|hypotheses))\s+(?:has|have)\s+been\s+confirmed"
+    # Notes kept until someone writes the review: "Write-up to follow", "This review is not yet complete".
     r"|write[\s-]?up\s+to\s+follow|needs?\s+(?:to\s+be\s+)?writ(?:ing|ten)\s+up|(?:review|report|post[\s-]?mortem|write[\s-]?up)\s+is\s+not\s+(?:yet\s+)?(?:complete|finished)"
     r"|(?:update|updated|complete|completed)\s+(?:this\s+(?:document|page|review|report|write[\s-]?up)\s+)?(?:when|once)\s+the\s+investigation\s+(?:concludes|is\s+(?:complete|finished|done)))\b",
     re.I,
@@ -521,7 +522,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         )
     if root_cause and all(HEDGED.search(s) for s in sentences(root_cause)) and len(root_cause.split()) < 40:
         root_cause = ""  # only a suspicion: not an established cause
-    unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble, str(props.get("summary") or "")]))
+    unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble, front_summary]))
     if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
