@@ -662,16 +662,14 @@ def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, lim
     pools += [(f"prose: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
     pools.append(("prose", preamble))
     for origin, text in pools:
-        paragraphs = [p for p in PARAGRAPH_BREAK.split(clean_field(text)) if p.strip()]
+        story = clean_field(text)
+        paragraphs = [p for p in PARAGRAPH_BREAK.split(story) if p.strip()]
         if origin == "prose" and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
             # A retelling with no headings opens on what users saw ("For forty minutes riders
             # could not be matched ..."); the story of why starts with the next paragraph.
-            text = "\n\n".join(paragraphs[1:])
-        found = sentences(clean_field(text))
-        found = [
-            s for s in found
-            if not IMPACT_SENTENCE.search(s) and not STRONG_FIX.search(s) and not (FIX_CUES.search(s) and WE_ACTED.match(s)) and not POINTER.match(s)
-        ] or found
+            story = "\n\n".join(paragraphs[1:])
+        found = sentences(story)
+        found = [s for s in found if not off_the_story(s)] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
         # instructions are no cause. Any of those and the section says nothing certain.
         if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
@@ -695,6 +693,15 @@ WE_ACTED = re.compile(r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?)\
 EXPLAINED_CHARS = 250
 
 
+def off_the_story(sentence: str) -> bool:
+    """A sentence that is no part of a cause's story: the fix ("We rolled back ...", the
+    responders acting), what users saw, or a pointer to read on."""
+    return bool(
+        STRONG_FIX.search(sentence) or (FIX_CUES.search(sentence) and WE_ACTED.match(sentence))
+        or IMPACT_SENTENCE.search(sentence) or POINTER.match(sentence)
+    )
+
+
 def explained(cause: str, pool: str, limit: int = 2) -> str:
     """A short cause sentence with the sentences that follow it in its paragraph, which say how
     the trigger broke things ("The failures started with the v4.12 rollout. That release
@@ -708,7 +715,7 @@ def explained(cause: str, pool: str, limit: int = 2) -> str:
             continue
         more = []
         for s in found[at + 1:at + 1 + limit]:
-            if STRONG_FIX.search(s) or (FIX_CUES.search(s) and WE_ACTED.match(s)) or IMPACT_SENTENCE.search(s) or HEDGED.search(s) or POINTER.match(s):
+            if off_the_story(s) or HEDGED.search(s):
                 break
             more.append(s)
         return " ".join([cause, *more])
@@ -1009,13 +1016,16 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     return out
 
 
+# "Timeline (CET)", "Timeline (all times UTC)", "Root Cause(s)": the same section. (Not any
+# parenthesis: "Immediate actions (completed)" are action items, not the fix.)
+LABEL_QUALIFIER = re.compile(r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?times?\b[^()]{0,30}|local\s+time)\)$")
+
+
 def classify_label(label: str) -> str | None:
     # "3. Root cause", "🔥 Root cause", "**Root cause**:"
     text = re.sub(r"^[\W\d_]+", "", label)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
-    # "Timeline (CET)", "Timeline (all times UTC)", "Root Cause(s)": the same section. (Not any
-    # parenthesis: "Immediate actions (completed)" are action items, not the fix.)
-    text = re.sub(r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?times?\b[^()]{0,30}|local\s+time)\)$", "", text) or text
+    text = LABEL_QUALIFIER.sub("", text) or text
     for name, pattern in FIELD_LABELS.items():
         if pattern.match(text):
             return name
@@ -1224,8 +1234,8 @@ def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict
         stem = PurePosixPath(source_id).name
         stem = re.sub(r"(?:(\.html)?\.(md|markdown)(\.erb)?|\.(?:html?|xhtml|docx|pdf|txt|text|rst|rest))$", "", stem, flags=re.I)
         title = stem.replace("_", " ")
-        named = next((k for k in ("product", "company", "service") if str(props.get(k) or "").strip()), None)
-        if OPAQUE_ID.match(stem) and named:
+        named = next((k for k in ("product", "company", "service") if str(props.get(k) or "").strip()), None) if OPAQUE_ID.match(stem) else None
+        if named:
             # A collection that names its files by id ("06ceee47-94f1-...") says whose incident it was.
             title, origin = f"{str(props[named]).strip()} incident", prop_origin(named)
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
