@@ -16,7 +16,7 @@ from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from pipeline.ingest import draft_model
+from pipeline.ingest import draft_model, services_model
 from pipeline.ingest.decode import MAX_BYTES
 from pipeline.ingest.extractors.base import not_an_incident
 from pipeline.ingest.formats import sniff, to_markdown
@@ -33,8 +33,9 @@ MEMORY_BUDGET_BYTES = 1 << 30
 
 
 def read_document(body: bytes | str, source_id: str, meta: dict) -> tuple[Counter, Parsed]:
-    """Format to markdown, secrets out, then structure: the one read of a document, wherever
-    it runs. Returns the redactions made and the parse (with a reason when excluded)."""
+    """Format to markdown, secrets out, then structure (the parser's rules, then the learned
+    draft and services models): the one read of a document, wherever it runs. Returns the
+    redactions made and the parse (with a reason when excluded)."""
     text, reason, detail = to_markdown(body, source_id)
     if text is None:
         return Counter(), Parsed(reason=reason, detail=detail)
@@ -48,6 +49,12 @@ def read_document(body: bytes | str, source_id: str, meta: dict) -> tuple[Counte
     if unfinished is not None:
         # The rules found a cause and a fix; the write-up still reads as one nobody has finished.
         return found, Parsed(reason="draft", detail=f"it reads as unfinished (draft model, p={unfinished:.2f})")
+    if not parsed.reason:
+        # What broke, where the writer named it only in passing.
+        fields, provenance = parsed.fields, parsed.provenance
+        fields["services_affected"], provenance["services_affected"] = services_model.load().complete(
+            text, fields["incident_title"], fields["services_affected"], provenance.get("services_affected", "")
+        )
     return found, parsed
 
 

@@ -1,0 +1,105 @@
+"""The learned services check (pipeline.ingest.services_model): the phrases it reads, what it adds to
+the parser's names and when it leaves them alone, and that training learns what a named service
+looks like."""
+
+import json
+
+import pytest
+
+from pipeline.ingest import services_model
+from pipeline.ingest.isolate import read_document
+from pipeline.ingest.parser import parse
+from pipeline.ingest.services_model import ServicesModel, phrases
+
+PASSING = """# Lesson videos would not start, 9 May
+
+## Summary
+
+From 14:05 to 15:20 the video player showed a spinner for most learners and course uploads stalled.
+Teachers could still sign in, but the transcoding queue grew to 40,000 jobs.
+
+## Root cause
+
+A change to the storage bucket policy at 14:02 removed read access for the transcoding workers, so the
+video player could not fetch new renditions and course uploads waited on transcoding.
+
+## Resolution
+
+We restored the previous bucket policy at 15:10; the transcoding workers drained the queue by 15:20.
+"""
+
+# Service-like phrases (a service word at the end, two words) score 0.88, everything else under 0.05.
+TOY = ServicesModel({"service_head": 5.0, "words2": 0.5, "words1": -1.0}, -3.5, 10, {}, 0.25)
+TOY_TEXT = "The billing api failed and the ledger queue backed up.\n\nThe billing api retried for an hour."
+
+
+def test_a_writeup_that_names_what_broke_only_in_passing_gets_a_name():
+    assert parse(PASSING, source_id="videos.md").fields["services_affected"] == []  # no rule finds one
+    _, p = read_document(PASSING.encode(), "videos.md", {})
+    assert p.fields["services_affected"] == ["video player"]
+    assert p.provenance["services_affected"].startswith("services model: video player (0.")
+
+
+def test_a_list_the_writer_gave_stays_as_written():
+    text = "---\nservices: [media-gateway]\n---\n" + PASSING
+    _, p = read_document(text.encode(), "videos.md", {})
+    assert p.fields["services_affected"] == ["media-gateway"]
+    assert p.provenance["services_affected"] == "front-matter: services"
+    assert TOY.complete(TOY_TEXT, "", ["billing"], "label: Affected services") == (["billing"], "label: Affected services")
+
+
+def test_the_rules_names_come_first_and_an_overlapping_phrase_is_not_added_twice():
+    out, origin = TOY.complete(TOY_TEXT, "", ["billing-api"], "prose")
+    assert out == ["billing-api", "ledger queue"]  # "billing api" and "api" are the billing-api
+    assert origin == "prose; services model: ledger queue (0.88)"
+    full = ["a-api", "b-api", "c-api", "d-api"]
+    assert TOY.complete(TOY_TEXT, "", full, "prose") == (full, "prose")
+
+
+def test_with_no_name_from_the_rules_the_best_phrases_are_the_guess():
+    out, origin = TOY.complete(TOY_TEXT, "", [], "")
+    assert out == ["ledger queue", "billing api"]  # nothing else reaches the guessing floor
+    assert origin.startswith("services model: ledger queue (0.88), billing api (0.88)")
+    # A product names the whole offering: the guess is added beside it.
+    assert TOY.complete(TOY_TEXT, "", ["acme pay"], "front-matter: product")[0] == ["acme pay", "ledger queue", "billing api"]
+
+
+def test_phrases_stay_inside_punctuation_and_sentences_and_say_how_they_were_written():
+    found = phrases("The Ledger-API, and `cart-db` failed. Users saw errors.\n\n## Impact\n\nUsers of cart-db waited.", "")
+    assert "ledger-api" in found and "cart-db failed" in found
+    assert not any(" and" in p or "ledger-api cart-db" in p or "failed users" in p for p in found)
+    assert found["ledger-api"].capitalised == 1
+    assert found["cart-db"].quoted and found["cart-db"].count == 2
+    assert found["cart-db"].places == {"other": 1, "impact": 1}
+    assert found["impact"].headings == 1
+
+
+def test_only_the_opening_of_a_long_export_is_read():
+    found = phrases("word " * (services_model.CHARS // 5) + "zebra gateway", "")
+    assert "word" in found and "zebra gateway" not in found
+
+
+def test_training_learns_what_a_named_service_looks_like():
+    pytest.importorskip("sklearn")
+    docs = [
+        {
+            "text": f"The {name} returned errors for an hour after a deploy.\n\nCustomers saw timeouts on the {name}.",
+            "title": "Errors",
+            "rules": [],
+            "gold": [name],
+        }
+        for name in ("payments api", "ledger api", "search api", "quote api", "booking api", "media api")
+    ]
+    saved = services_model.train(docs, min_count=1)
+    assert saved["documents"] == 6 and saved["threshold"] == services_model.THRESHOLD
+    model = ServicesModel(saved["weights"], saved["intercept"], saved["documents"], saved["holding"], saved["threshold"])
+    ranked = model.ranked("The invoice api returned errors after a deploy.\n\nCustomers saw timeouts.", "Errors", [])
+    assert ranked[0][1] == "invoice api"
+    assert json.loads(json.dumps(saved)) == saved  # saved as JSON, as shipped
+
+
+def test_the_shipped_model_was_trained_on_the_fresh_writeups_and_samples():
+    saved = json.loads(services_model.MODEL_PATH.read_text())
+    assert saved["threshold"] == services_model.THRESHOLD
+    assert saved["documents"] > 350
+    assert services_model.load().weights["rules"] > 0  # a name the rules found stays likely
