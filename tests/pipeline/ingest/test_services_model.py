@@ -11,38 +11,43 @@ from pipeline.ingest.isolate import read_document
 from pipeline.ingest.parser import parse
 from pipeline.ingest.services_model import ServicesModel, phrases
 
-PASSING = """# Lesson videos would not start, 9 May
+PASSING = """# Merchant dashboard would not load, 9 May
 
 ## Summary
 
-From 14:05 to 15:20 the video player showed a spinner for most learners and course uploads stalled.
-Teachers could still sign in, but the transcoding queue grew to 40,000 jobs.
+From 14:05 to 15:20 the merchant dashboard showed a spinner for most sellers and the Upload Service stalled.
+
+## Impact
+
+The merchant dashboard failed for 80% of sellers; the Upload Service rejected new catalogue files.
 
 ## Root cause
 
-A change to the storage bucket policy at 14:02 removed read access for the transcoding workers, so the
-video player could not fetch new renditions and course uploads waited on transcoding.
+A change to the storage bucket policy at 14:02 removed read access for the `transcode-worker` pods, so the
+merchant dashboard could not fetch thumbnails and the Upload Service waited on them.
 
 ## Resolution
 
-We restored the previous bucket policy at 15:10; the transcoding workers drained the queue by 15:20.
+We restored the previous bucket policy at 15:10; the transcode-worker pods drained the queue by 15:20.
 """
 
-# Service-like phrases (a service word at the end, two words) score 0.88, everything else under 0.05.
+# Service-like phrases (a service word at the end, two words) score 0.88; a one-word service
+# word 0.62; everything else under 0.05.
 TOY = ServicesModel({"service_head": 5.0, "words2": 0.5, "words1": -1.0}, -3.5, 10, {}, 0.25)
 TOY_TEXT = "The billing api failed and the ledger queue backed up.\n\nThe billing api retried for an hour."
 
 
-def test_a_writeup_that_names_what_broke_only_in_passing_gets_a_name():
-    assert parse(PASSING, source_id="videos.md").fields["services_affected"] == []  # no rule finds one
-    _, p = read_document(PASSING.encode(), "videos.md", {})
-    assert p.fields["services_affected"] == ["video player"]
-    assert p.provenance["services_affected"].startswith("services model: video player (0.")
+def test_a_service_named_only_in_passing_is_added_to_what_the_rules_found():
+    rules = parse(PASSING, source_id="dashboard.md")
+    assert rules.fields["services_affected"] == ["upload", "transcode-worker"]
+    _, p = read_document(PASSING.encode(), "dashboard.md", {})
+    assert p.fields["services_affected"] == ["upload", "transcode-worker", "merchant dashboard"]
+    assert p.provenance["services_affected"].startswith("prose; services model: merchant dashboard (0.")
 
 
 def test_a_list_the_writer_gave_stays_as_written():
     text = "---\nservices: [media-gateway]\n---\n" + PASSING
-    _, p = read_document(text.encode(), "videos.md", {})
+    _, p = read_document(text.encode(), "dashboard.md", {})
     assert p.fields["services_affected"] == ["media-gateway"]
     assert p.provenance["services_affected"] == "front-matter: services"
     assert TOY.complete(TOY_TEXT, "", ["billing"], "label: Affected services") == (["billing"], "label: Affected services")
@@ -54,14 +59,22 @@ def test_the_rules_names_come_first_and_an_overlapping_phrase_is_not_added_twice
     assert origin == "prose; services model: ledger queue (0.88)"
     full = ["a-api", "b-api", "c-api", "d-api"]
     assert TOY.complete(TOY_TEXT, "", full, "prose") == (full, "prose")
-
-
-def test_with_no_name_from_the_rules_the_best_phrases_are_the_guess():
-    out, origin = TOY.complete(TOY_TEXT, "", [], "")
-    assert out == ["ledger queue", "billing api"]  # nothing else reaches the guessing floor
-    assert origin.startswith("services model: ledger queue (0.88), billing api (0.88)")
-    # A product names the whole offering: the guess is added beside it.
+    # A product names the whole offering, not what failed in it: the model adds beside it.
     assert TOY.complete(TOY_TEXT, "", ["acme pay"], "front-matter: product")[0] == ["acme pay", "ledger queue", "billing api"]
+
+
+def test_with_no_name_from_the_rules_only_likely_phrases_are_added():
+    out, origin = TOY.complete(TOY_TEXT, "", [], "")
+    assert out == ["ledger queue", "billing api"]  # "api" is the billing api; nothing else is likely
+    assert origin == "services model: ledger queue (0.88), billing api (0.88)"
+    unlikely = ServicesModel({}, -3.0, 10, {}, 0.25)  # every phrase at 0.05
+    assert unlikely.complete(TOY_TEXT, "", [], "") == ([], "")
+
+
+def test_web_addresses_chat_handles_and_words_that_name_nothing_are_no_phrases():
+    found = phrases("See https://status.example.com/incidents/42 and @Katharine poked Katharine. The service was unknown.", "")
+    assert not any("http" in p or "/" in p or "katharine" == p or p in ("service", "unknown") for p in found)
+    assert "poked katharine" in found  # only the handle's own phrase goes
 
 
 def test_phrases_stay_inside_punctuation_and_sentences_and_say_how_they_were_written():
