@@ -37,7 +37,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
-        r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why|what\s+broke(?:\s+and\s+why)?)$",
+        r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
+        # A blog's question: "So what actually broke?"
+        r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -192,7 +194,7 @@ PLACEHOLDER = re.compile(
 # status update or in the cause slot itself.
 COULD_NOT_FIND_CAUSE = (
     r"(?:(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?|unable\s+to\s+)"
-    r"(?:determine|identify|find|establish|pin\s+down)\s+(?:a|the|any)\s+(?:root\s+)?cause"
+    r"(?:determine|identify|find|establish|pin\s+down|agree\s+on)\s+(?:a|the|any|one)\s+(?:single\s+)?(?:root\s+)?cause"
     # "has not yet identified what caused the errors", as a retelling puts it.
     r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?(?:identified|determined|found|established)\s+(?:what|why|the\s+(?:root\s+)?cause)"
 )
@@ -221,7 +223,9 @@ NO_FIX_YET = re.compile(
     r"\bno\s+(?:permanent\s+)?fix\s+has\s+(?:yet\s+)?been\s+(?:deployed|applied|identified|found|made|put\s+in\s+place)"
     r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
     # "At the time of writing, exports are still failing at a 60% rate."
-    r"|\bat\s+the\s+time\s+of\s+writing\b[^.\n]{0,120}?\bstill\b",
+    r"|\bat\s+the\s+time\s+of\s+writing\b[^.\n]{0,120}?\bstill\b"
+    # Two things were done and nobody can say which one fixed it.
+    r"|\b(?:do\s*not|don'?t|cannot|can'?t)\s+(?:yet\s+)?(?:know|say|tell)\s+which\b[^.\n]{0,80}?\b(?:fix|fixed|resolved\s+it)\b",
     re.I,
 )
 # Drafts: a write-up whose status says it is unfinished, or whose cause or fix field holds a

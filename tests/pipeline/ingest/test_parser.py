@@ -1162,6 +1162,14 @@ def test_a_suspicion_in_the_timeline_is_not_the_cause_and_a_primary_stepped_down
         "# Metrics gaps\n\n## Summary\n\nIngest dropped samples all day.\n\n## Root cause\n\nNew labels tripled the active series "
         "and the write-ahead log hit its limit.\n\n## What we have done\n\nWe dropped two debug labels.\n\n## What is left\n\n"
         "No fix has been deployed yet; new disks arrive next quarter.\n",
+        # Theories the reviewers could not settle between.
+        "# Slow reports\n\n## Summary\n\nReport queries took minutes all afternoon.\n\n## Root cause\n\nWe have not been able "
+        "to agree on a single root cause. Theory A: the nightly reindex overran. Theory B: a tenant's new dashboard.\n\n"
+        "## Resolution\n\nWe paused the reindex and latency recovered.\n",
+        # Two things were done and the review cannot say which fixed it.
+        "# Slow reports\n\n## Root cause\n\nThe nightly reindex overran into business hours and saturated the disks.\n\n"
+        "## Resolution\n\nWe paused the reindex and restarted the query router. We do not yet know which of the two was "
+        "the actual fix.\n",
         # Still broken as it was written.
         "Exports failing for EU customers\n\nScheduled exports failed because writes to object storage timed out, after the "
         "bucket policy was changed. The on-call engineer re-queued the failed jobs. At the time of writing, exports are "
@@ -1224,3 +1232,24 @@ Engineers shut down the BGP sessions on the flapping host, and lookups recovered
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("Every service at Tallow finds its peers")
     assert "declined" not in p.fields["root_cause"]
+
+
+def test_a_blog_question_heading_names_the_cause_section():
+    doc = """# What happened on June 2
+
+## Some background
+
+A planner service writes each day's pick lists to a queue; the warehouse app reads them.
+
+## So what actually broke?
+
+The planner's 4.0 release started writing item codes as strings, and the warehouse app's reader rejected every list.
+
+## How we fixed it
+
+We rolled the planner back to 3.9 and re-ran the nightly job.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The planner's 4.0 release started writing item codes as strings")
+    assert p.provenance["root_cause"] == "heading: So what actually broke?"
