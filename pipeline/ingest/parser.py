@@ -896,7 +896,12 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         section_text = "\n".join(
             lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
         ).strip()
-        blocks.append(Block(text, section_text, "section", names[idx]))
+        name = names[idx]
+        if name is None and WENT_WRONG.match(text) and "lessons" not in names and not list_items(section_text):
+            # "What went wrong" told as a story is the cause; as a list, or beside "What went
+            # well", it is what the response could have done better.
+            name = "root_cause"
+        blocks.append(Block(text, section_text, "section", name))
     preamble_end, title_lines = first_heading, range(0)
     if h1 and headings and headings[0][1] == 1:
         # Text right under the H1 (before the next heading) is the document's own preamble.
@@ -1023,6 +1028,11 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
 # "Timeline (CET)", "Timeline (all times UTC)", "Root Cause(s)": the same section. (Not any
 # parenthesis: "Immediate actions (completed)" are action items, not the fix.)
 LABEL_QUALIFIER = re.compile(r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?times?\b[^()]{0,30}|local\s+time)\)$")
+
+
+# A heading that is the cause's only where it tells a story and no lessons section asks what
+# went well beside it.
+WENT_WRONG = re.compile(r"^[\W\d_]*what\s+went\s+wrong\W*$", re.I)
 
 
 def classify_label(label: str) -> str | None:

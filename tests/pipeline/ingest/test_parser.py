@@ -1253,3 +1253,29 @@ We rolled the planner back to 3.9 and re-ran the nightly job.
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("The planner's 4.0 release started writing item codes as strings")
     assert p.provenance["root_cause"] == "heading: So what actually broke?"
+
+
+def test_what_went_wrong_is_the_cause_unless_it_sits_beside_what_went_well():
+    story = """# Search outage, 3 May
+
+## What we shipped
+
+Search 9.1 went out in waves that morning.
+
+## What went wrong
+
+The new tokenizer kept a reference to every query it parsed, so memory was never freed and the search nodes were
+killed one by one.
+
+## How we responded
+
+We rolled search back to 9.0 in every region and the nodes stayed up.
+"""
+    p = parse(story, source_id="x.md")
+    assert p.fields["root_cause"].startswith("The new tokenizer kept a reference")
+    assert p.provenance["root_cause"] == "heading: What went wrong"
+    review = story.replace("## How we responded", "## What went well\n\nRollback was quick.\n\n## Resolution").replace(
+        "## What went wrong\n\n", "## Root cause\n\nA memory leak in the new tokenizer released that morning.\n\n## What went wrong\n\n"
+    )
+    p = parse(review, source_id="x.md")
+    assert p.fields["root_cause"] == "A memory leak in the new tokenizer released that morning."
