@@ -67,6 +67,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*(?:#|report|review|summary))|issue|degradation)|outage (at|of|in)", 3.0),
         (r"(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(returning|returned|threw) (errors|timeouts)|(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(timing out|was down)", 3.0),
         (r"status page|their side|on their end|availability zone", 2.0),
+        # Someone else had the incident: "Their incident report states ...", "The outage was at RxRelay".
+        (r"their (own )?(incident|outage|post.?incident|post.?mortem|status) (report|page|updates?|review|note)|outage was at", 3.0),
         # The outside party that failed, named by its role.
         (r"(registry|processor|carrier|partner|maintainers|managed \w+ provider|hosted [\w\s]{0,20}API)\b", 1.5),
         (r"Okta|Auth0|Firebase|FCM|APNs|Microsoft|Entra|SendGrid|Mailgun|Twilio|Heroku|Vercel|Netlify|OpenAI", 0.6),

@@ -351,3 +351,12 @@ def test_a_fix_the_summary_states_outright_is_not_padded_with_timeline_rows():
     )
     p = parse(doc, source_id="x.md")
     assert p.fields["fix"] == "We restored service by rolling search-api back to 2.2."
+
+
+def test_an_outage_told_from_someone_elses_incident_report_is_a_dependency():
+    taxonomy = Taxonomy.default()
+    cause = ("The outage was at Parcelnet. Their incident report states that a disk array behind their label database "
+             "degraded during maintenance and their database failover stalled.")
+    assert taxonomy.classify_incident("Shipping labels failing", cause) == "dependency"
+    ours = "A disk array behind our label database degraded during maintenance and the database failover stalled."
+    assert taxonomy.classify_incident("Shipping labels failing", ours) != "dependency"
