@@ -24,7 +24,7 @@ DEFAULT_CATEGORIES: dict[str, str] = {
 # (pattern, weight). Patterns are matched case-insensitively on word boundaries.
 DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "deployment": [
-        (r"deploy(ed|ment|ing|s)?", 2.0), (r"releas(e|ed|ing)", 2.0), (r"roll ?out|roll(ed|ing) out", 2.0),
+        (r"deploy(ed|ment|ing|s)?", 2.0), (r"releas(e|ed|ing)(?! (key|keys|signing|checklist|notes|process)\b)(?!\.md)", 2.0), (r"roll ?out|roll(ed|ing) out", 2.0),
         (r"upgrad(e|ed|ing)", 2.5), (r"new ([\w-]+ )?version|version (bump|update|upgrade)|v?\d+\.\d+(\.\d+)?", 1.5),
         (r"migrat(ion|ed|ing)", 1.5), (r"bump(ed|s)?", 2.5), (r"helm chart", 1.5),
         (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),
@@ -115,7 +115,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(certificate|cert|TLS cert|x509|SSL)s?( chain)? (had )?expir\w+|expired (certificate|cert|token|credential|key)s?|x509", 3.0),
         (r"credentials?|secrets?|tokens?|(API|access|secret|SSH|signing) keys?|passwords?|certificates?", 1.0),
         # Expired or exposed, however far the verb is from the credential it is about.
-        (r"(certificate|cert|key|password|token|credential|secret)s?\b[^.]{0,60}?\b(expired|leaked|exposed|revoked)", 3.0),
+        (r"(certificate|cert|key|subkey|password|token|credential|secret)s?\b[^.]{0,60}?\b(expired|leaked|exposed|revoked)", 3.0),
         (r"fraudulent|bots|spam|credential stuffing|brute.force|account takeover|scrapers?", 2.5),
         (r"botnets?|denial.of.service|(HTTP|SYN|UDP|request) flood|rapid.reset|random.subdomain|water torture", 3.0), (r"supply.chain|crypto(currency)?[ -]?min(ing|ers?)", 3.0),
     ],

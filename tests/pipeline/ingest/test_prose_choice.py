@@ -360,3 +360,10 @@ def test_an_outage_told_from_someone_elses_incident_report_is_a_dependency():
     assert taxonomy.classify_incident("Shipping labels failing", cause) == "dependency"
     ours = "A disk array behind our label database degraded during maintenance and the database failover stalled."
     assert taxonomy.classify_incident("Shipping labels failing", ours) != "dependency"
+
+
+def test_a_signing_key_that_expired_is_security_though_releases_are_signed_with_it():
+    cause = ("Our package index is signed with a subkey of the project release key, and renewing it was on the release "
+             "checklist kept by a maintainer who has since left. On Monday the subkey expired and clients rejected the index.")
+    assert Taxonomy.default().classify_incident("Package index signature rejected", cause) == "security"
+    assert Taxonomy.default().classify_incident("Clients broke", "The release of client 2.3 changed the index format.") == "deployment"
