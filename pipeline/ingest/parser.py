@@ -407,6 +407,8 @@ def product_labels(impact: str) -> list[str]:
     return [norm_service(n) for n in names] if len(names) >= 2 else []
 
 
+# What a writer adds after a listed name in brackets: its state or scope, not its name.
+TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
 SERVICE_META_KEYS = (
     "services", "services_affected", "affected_services", "service", "affected", "components", "component",
     "systems", "product",
@@ -1290,7 +1292,7 @@ def pick_services(
     labelled = "\n".join(b.text for b in by_field.get("services", []))
     if labelled:
         items = list_items(labelled) or re.split(r"[,;]\s*", strip_markdown(labelled))
-        found = [norm_service(i) for i in items if i.strip() and len(i) < 60]
+        found = [norm_service(TRAILING_ASIDE.sub("", i)) for i in items if i.strip() and len(i) < 60]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
     status_lines = "\n".join([opening] + [b.text for b in by_field.get("status", [])])

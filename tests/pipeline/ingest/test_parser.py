@@ -1279,3 +1279,20 @@ We rolled search back to 9.0 in every region and the nodes stayed up.
     )
     p = parse(review, source_id="x.md")
     assert p.fields["root_cause"] == "A memory leak in the new tokenizer released that morning."
+
+
+def test_a_listed_service_keeps_its_name_without_the_writers_aside():
+    doc = """# Saves failing
+
+**Services affected:** register a business, company search (slow), billing-api (EU only)
+
+## Root cause
+
+A clean-up job locked the applications table during business hours.
+
+## Resolution
+
+We stopped the job and moved it to 02:00.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.fields["services_affected"] == ["register a business", "company search", "billing-api"]
