@@ -330,6 +330,8 @@ HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:interna
 # suffix checked in Python: a pattern that backtracks over the chain to find the suffix is
 # quadratic in its length (`a-a-a-...` once took a minute).
 QUOTED_SERVICE = re.compile(r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`", re.I)
+# Words that make "x-service" say how something applies ("per-service limits"), not name one.
+NOT_A_SERVICE_PREFIX = frozenset("per cross multi inter intra non to direct each every all".split())
 HYPHEN_CHAIN = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+", re.I)
 SERVICE_SUFFIXES = frozenset(
     "api db service svc worker workers gateway proxy queue cache cluster server web app edge store scheduler"
@@ -1331,8 +1333,12 @@ def most_specific(names: list[str]) -> list[str]:
 
 def services_in(text: str) -> list[str]:
     text = text or ""
-    # A dotted name in backticks is code or a file name, not a service.
-    found = [(m.start(), m.group(1)) for m in QUOTED_SERVICE.finditer(text) if "." not in m.group(1)]
+    # A dotted name in backticks is code or a file name, and a snake_case one a setting or a
+    # column (`max_connections`, `expires_at`) unless it ends like a service (`acct_db`).
+    found = [
+        (m.start(), m.group(1)) for m in QUOTED_SERVICE.finditer(text)
+        if "." not in m.group(1) and ("_" not in m.group(1) or re.split(r"[-_]", m.group(1))[-1].lower() in SERVICE_SUFFIXES)
+    ]
     # Quoted names are blanked out (same length, so positions keep their order) so that
     # `foo.bar-api` is not found again as `bar-api`.
     bare = QUOTED_SERVICE.sub(lambda m: " " * len(m.group(0)), text)
@@ -1375,12 +1381,15 @@ def _service_prefix(chain: str, after: str) -> str:
     last = len(parts) - 1 if not re.match(r"\w", after) else len(parts) - 2
     for j in range(last, 0, -1):
         if parts[j].lower() in SERVICE_SUFFIXES:
+            if all(p.lower() in NOT_A_SERVICE_PREFIX for p in parts[:j]):
+                return ""  # "per-service", "cross-service": how something applies, not what
             return "-".join(parts[: j + 1])
     return ""
 
 
 def norm_service(value) -> str:
-    return " ".join(re.sub(r"[`*_]", "", str(value)).strip().lower().split())
+    """Lower case, markup out; an underscore inside a name (`acct_db`) is part of it."""
+    return " ".join(re.sub(r"[`*]|(?<!\w)_+|_+(?!\w)", "", str(value)).strip().lower().split())
 
 
 def dedupe(items: list[str]) -> list[str]:

@@ -1296,3 +1296,19 @@ We stopped the job and moved it to 02:00.
 """
     p = parse(doc, source_id="x.md")
     assert p.fields["services_affected"] == ["register a business", "company search", "billing-api"]
+
+
+def test_settings_columns_and_per_service_words_are_no_services():
+    doc = """# Logins failing
+
+## Root cause
+
+The `auth-svc` pool hit `max_connections` on `profile_db` because the per-service limit was lowered in the
+cross-service config, and rows with a null `expires_at` were retried forever.
+
+## Resolution
+
+We raised the limit and restarted auth-svc.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.fields["services_affected"] == ["auth-svc", "profile_db"]
