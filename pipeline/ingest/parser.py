@@ -177,7 +177,10 @@ FIX_CUES = re.compile(
     r"|(?:raised|lifted|bumped)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped"
     r"|(?:limits?|quotas?|ceilings?)\s+(?:was\s+|were\s+)?(?:raised|lifted|bumped)|scaled\s+(?:[\w-]+\s+)?to"
     # A datastore put right: "stepped down the new primary", "built the missing index".
-    r"|stepped\s+down\s+(?:the\s+)?(?:[\w-]+\s+)?(?:primary|leader|master)|(?:built|rebuilt|re-built|created|added)\s+(?:the\s+)?(?:missing\s+)?index(?:es)?)\b",
+    r"|stepped\s+down\s+(?:the\s+)?(?:[\w-]+\s+)?(?:primary|leader|master)|(?:built|rebuilt|re-built|created|added)\s+(?:the\s+)?(?:missing\s+)?index(?:es)?"
+    # Put right by hand: "found the incorrect prefix and corrected it", "reset both tunnels"
+    # (not "the server had reset the connection": the symptom).
+    r"|corrected\s+(?:it|them|this|that|the|its|their|our)\b|reset\s+(?:both|all|each|every)\b)\b",
     re.I,
 )
 STRONG_FIX = re.compile(

@@ -1312,3 +1312,24 @@ We raised the limit and restarted auth-svc.
 """
     p = parse(doc, source_id="x.md")
     assert p.fields["services_affected"] == ["auth-svc", "profile_db"]
+
+
+@pytest.mark.parametrize(
+    "fix",
+    [
+        "The network team compared the rules with the backup, found the wrong prefix at 06:32 and corrected it at 06:40.",
+        "Once the asymmetric route was spotted, the network team reset both tunnels and pinned the route to the primary.",
+    ],
+)
+def test_a_fix_put_right_by_hand_is_a_fix(fix):
+    doc = ("Outgoing payments were held as pending for five hours. A firewall rule change entered the scheme's range "
+           "with the wrong prefix length, so half of its addresses were rejected.\n\n" + fix + "\n")
+    p = parse(doc, source_id="x.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"] == fix
+
+
+def test_a_connection_the_server_reset_is_no_fix():
+    doc = ("Mail clients failed all morning because the mail certificate had expired. Some clients reported that the "
+           "server had reset the connection.\n")
+    assert parse(doc, source_id="x.txt").reason == "no-fix"
