@@ -231,6 +231,13 @@ NO_FIX_YET = re.compile(
     r"|\b(?:do\s*not|don'?t|cannot|can'?t)\s+(?:yet\s+)?(?:know|say|tell)\s+which\b[^.\n]{0,80}?\b(?:fix|fixed|resolved\s+it)\b",
     re.I,
 )
+# A review reopened by a later update: the fix it told did not hold, or its cause was wrong.
+REOPENED = re.compile(
+    r"\b(?:the\s+)?fix\s+did\s*(?:not|n't)\s+hold\b"
+    r"|\b(?:explanation|root\s+cause|analysis|diagnosis)\s+(?:above|we\s+(?:gave|published))\s+(?:is|was)\s+"
+    r"(?:probably\s+|likely\s+|now\s+known\s+to\s+be\s+)?(?:wrong|incorrect|mistaken|incomplete)\b",
+    re.I,
+)
 # Drafts: a write-up whose status says it is unfinished, or whose cause or fix field holds a
 # placeholder for an answer nobody has yet ("TBD", "not yet identified", "none yet").
 DRAFT_STATUS = re.compile(
@@ -537,9 +544,13 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
-    no_fix = NO_FIX_YET.search(" ".join([fix, summary, preamble, unlabeled]))
+    told = " ".join([fix, summary, preamble, unlabeled])
+    no_fix = NO_FIX_YET.search(told)
     if no_fix:
         return Parsed(reason="draft", detail=f"the document says the fix is not in place yet ('{no_fix.group(0)}')")
+    reopened = REOPENED.search(told)
+    if reopened:
+        return Parsed(reason="draft", detail=f"a later update reopens it ('{reopened.group(0)}')")
     missing = [name for name, value in (("root-cause", root_cause), ("fix", fix)) if not value]
     if missing:
         reason = "no-" + "-and-".join(missing)

@@ -1170,6 +1170,10 @@ def test_a_suspicion_in_the_timeline_is_not_the_cause_and_a_primary_stepped_down
         "# Slow reports\n\n## Root cause\n\nThe nightly reindex overran into business hours and saturated the disks.\n\n"
         "## Resolution\n\nWe paused the reindex and restarted the query router. We do not yet know which of the two was "
         "the actual fix.\n",
+        # Reopened by a later update.
+        "# Search down\n\n## Root cause\n\nThe index outgrew the pods' memory limit.\n\n## Fix\n\nWe raised the limit to "
+        "10 GiB.\n\n## Update, two days later\n\nThe fix did not hold: search failed again at the new limit, so the "
+        "explanation above is probably wrong. We restart the pods every 12 hours while we look again.\n",
         # Still broken as it was written.
         "Exports failing for EU customers\n\nScheduled exports failed because writes to object storage timed out, after the "
         "bucket policy was changed. The on-call engineer re-queued the failed jobs. At the time of writing, exports are "
