@@ -936,18 +936,25 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
 QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 # "Root cause: ..." without bold, optionally bulleted or after an emoji ("🔥 Root cause:").
 PLAIN_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[^\w\s*`\[]{1,4}\s*)?([A-Za-z][A-Za-z /&'()-]{1,48}?)\s*:(?:\s+(.*))?$")
+# "*Cause:* the token code ...", "_Fix_: ...": a label in italics, as a changelog entry writes it.
+ITALIC_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([*_])([A-Za-z][A-Za-z /&'()-]{1,40}?)(?::\2|\2:)(?:\s+(.*))?$")
 TABLE_CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
 def label_line(line: str) -> tuple[int, str, str, str] | None:
     """(indent, label, rest of the line, field) for a line that opens a labelled paragraph."""
-    m = BOLD_PAIR.match(line) or BOLD_LABEL.match(line) or PLAIN_LABEL.match(line) or DASH_LABEL.match(line)
-    if not m:
-        return None
-    name = classify_label(m.group(2))
+    italic = ITALIC_LABEL.match(line)
+    if italic:
+        indent, label, rest = italic.group(1), italic.group(3), italic.group(4)
+    else:
+        m = BOLD_PAIR.match(line) or BOLD_LABEL.match(line) or PLAIN_LABEL.match(line) or DASH_LABEL.match(line)
+        if not m:
+            return None
+        indent, label, rest = m.group(1), m.group(2), m.group(3)
+    name = classify_label(label)
     if name is None:
         return None
-    return len(m.group(1)), m.group(2).strip(), (m.group(3) or "").strip(), name
+    return len(indent), label.strip(), (rest or "").strip(), name
 
 
 def table_label(line: str) -> tuple[str, str, str] | None:

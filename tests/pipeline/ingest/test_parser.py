@@ -1337,3 +1337,22 @@ def test_a_connection_the_server_reset_is_no_fix():
     doc = ("Mail clients failed all morning because the mail certificate had expired. Some clients reported that the "
            "server had reset the connection.\n")
     assert parse(doc, source_id="x.txt").reason == "no-fix"
+
+
+def test_italic_labels_in_a_changelog_entry_are_labels():
+    doc = """# Registry changelog
+
+## 2026.3.2
+
+- **Publish tokens rejected on 1 March.** Every publish with a scoped token failed with 401 for thirteen hours.
+
+  *Cause:* the expiry code added one to the year of a token created on 29 February, and the nightly job that
+  precomputes expiry boundaries failed on those tokens and left the boundary at midnight.
+
+  _Fix_: expiry is now a fixed 365 days; on the day we re-ran the boundary job without those tokens.
+"""
+    p = parse(doc, source_id="CHANGELOG.md")
+    assert p.provenance["root_cause"] == "label: Cause"
+    assert p.fields["root_cause"].startswith("the expiry code added one to the year")
+    assert p.provenance["fix"] == "label: Fix"
+    assert p.fields["fix"].startswith("expiry is now a fixed 365 days")

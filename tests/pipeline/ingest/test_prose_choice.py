@@ -367,3 +367,10 @@ def test_a_signing_key_that_expired_is_security_though_releases_are_signed_with_
              "checklist kept by a maintainer who has since left. On Monday the subkey expired and clients rejected the index.")
     assert Taxonomy.default().classify_incident("Package index signature rejected", cause) == "security"
     assert Taxonomy.default().classify_incident("Clients broke", "The release of client 2.3 changed the index format.") == "deployment"
+
+
+def test_a_date_that_exists_one_year_in_four_reads_as_a_date_bug():
+    taxonomy = Taxonomy.default()
+    for cause in ("The settlement job computed a due date of 29 February 2025 and skipped every payment after it.",
+                  "Payments scheduled for February 29th were skipped."):
+        assert taxonomy.scores(cause)["software-bug"] > 0
