@@ -84,6 +84,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
         (r"(hit|reached|exceeded|over) (the|its|their) (\w+ )?limits?", 2.0),
+        # Demand past what was planned: "rose far above forecast", "beyond what the tier was sized for".
+        (r"(above|beyond|exceed(ed|ing)?|outgrew) (the |what (the |it |we )?)?([\w-]+ ){0,2}(forecasts?|expected|planned|provisioned|sized for|was sized for|were sized for)|(was|were) sized for", 2.5),
     ],
     "hardware": [
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),

@@ -374,3 +374,10 @@ def test_a_date_that_exists_one_year_in_four_reads_as_a_date_bug():
     for cause in ("The settlement job computed a due date of 29 February 2025 and skipped every payment after it.",
                   "Payments scheduled for February 29th were skipped."):
         assert taxonomy.scores(cause)["software-bug"] > 0
+
+
+def test_demand_past_what_was_planned_is_capacity_though_a_database_felt_it():
+    taxonomy = Taxonomy.default()
+    for cause in ("Connection rates to the SQL gateway rose far above forecast on the first business day of the month.",
+                  "Launch load went well beyond what the matchmaking tier was sized for, and its Redis pool capped it."):
+        assert taxonomy.classify_incident("Connection failures in the east region", cause) == "capacity"
