@@ -166,7 +166,7 @@ def main() -> None:
               f"{mean(r['category'] for r in in_top3):>10.2f}{mean(r[name]['fix_recall'] for r in rows):>11.2f}"
               f"{mean(r[name]['empty'] for r in rows):>7.2f}")
     print(f"* category right when the gold incident is in the top 3 ({len(in_top3)} of {len(rows)}); "
-          f"the same for both rows (retrieval vote + model agreement)")
+          f"the same for both rows (the best match's, the vote where it has none)")
     print(f"generated sentences dropped per answer: {mean(r['dropped'] for r in rows):.2f}; "
           f"evidence latency p50 {sorted(r['evidence_s'] for r in rows)[len(rows) // 2] * 1000:.0f} ms")
 

@@ -25,9 +25,10 @@ evidence and the `sources` are built from the same cleaned fields. Secrets were 
 ingest; the prompt, the answer and the sources are scrubbed again, so a record stored before
 a scrubbing rule existed still never leaks it.
 
-Root-cause category: the retrieved incidents vote with weight 1/rank; the model's own
-answer, read with the taxonomy (or its `[category]` prefix, as fine-tuned models write it),
-breaks near-ties and counts as agreement.
+Root-cause category: the best match's, the incident the evidence answer shows first. Where it
+has none, the other retrieved incidents vote with weight 1/rank, and the model's own answer,
+read with the taxonomy (or its `[category]` prefix, as fine-tuned models write it), breaks
+near-ties. The vote's share and the model's agreement always feed the confidence.
 
 Confidence (that the category is right) = sigmoid(w0 + w1*similarity + w2*share + w3*agree),
 where similarity is the cosine similarity of the best retrieved incident, share is the chosen
@@ -73,9 +74,9 @@ FIELD_CHARS = 80
 SOURCE_FIELD_CHARS = 500
 EVIDENCE_FIELD_CHARS = 300
 QUESTION_CHARS = 600
-# Retrieved incidents vote for their category with weight 1/rank (shares 0.55, 0.27, 0.18
-# when all differ). The model's reading of its own answer adds this much: enough to break a
-# near-tie, never enough to lift a category only the third incident has, or none has.
+# Where the best match has no category, the others vote with weight 1/rank and the model's
+# reading of its own answer adds this much: enough to break a near-tie, never enough to lift a
+# category only the last incident has, or none has.
 AGREEMENT_BONUS = 0.2
 # Cosine similarity (MiniLM) of the best match below which there is "no close past incident".
 # Measured with bench.grounded, each question asked with its gold incident in the index (a
@@ -292,7 +293,13 @@ def model_category(text: str, taxonomy: Taxonomy) -> str | None:
 
 
 def decide_category(hits: list[Hit], generated: str, taxonomy: Taxonomy) -> tuple[str, dict]:
-    """The answer's root-cause category and the confidence features behind it."""
+    """The answer's root-cause category and the confidence features behind it.
+
+    The best match decides: the evidence answer leads with it, and a category it does not
+    have would contradict what the thread shows. Measured with bench.grounded over the
+    questions whose gold incident is in the top 3, the best match's category was right 0.77
+    (shared corpus, 26) and 0.90 (samples, 40) of the time; the 1/rank vote with the model's
+    agreement 0.73 and 0.85: two lower incidents that agree outvoted a right first one."""
     votes: dict[str, float] = {}
     for rank, hit in enumerate(hits, start=1):
         cat = taxonomy.normalize(hit.incident.get("root_cause_category"))
@@ -300,12 +307,14 @@ def decide_category(hits: list[Hit], generated: str, taxonomy: Taxonomy) -> tupl
             votes[cat] = votes.get(cat, 0.0) + 1.0 / rank
     said = model_category(generated, taxonomy)
     total = sum(votes.values())
-    if not votes:
-        category = said or ""
-        share = 0.0
-    else:
+    first = taxonomy.normalize(hits[0].incident.get("root_cause_category")) if hits else ""
+    if first:
+        category = first
+    elif votes:
         category = max(votes, key=lambda c: votes[c] / total + AGREEMENT_BONUS * (c == said))
-        share = votes[category] / total
+    else:
+        category = said or ""
+    share = votes.get(category, 0.0) / total if total else 0.0
     similarity = best_similarity(hits)
     features = {"similarity": similarity, "share": share, "agree": float(bool(said) and said == category)}
     return category, features
