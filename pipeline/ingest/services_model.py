@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +42,7 @@ MAX_NAMES = 4
 # What a write-up says about what broke is in its first pages; a 2 MB export is not read whole.
 CHARS = 20_000
 MAX_WORDS = 3
+# Smaller weights are not saved: half the file, and no figure moved.
 MIN_WEIGHT = 0.01
 
 STOP_WORDS = frozenset(
@@ -87,9 +88,9 @@ class Phrase:
     quoted: bool = False  # in backticks
     mentioned: bool = False  # after an @, as a chat handle
     headings: int = 0
-    places: dict | None = None  # section kind -> count
-    left: dict | None = None  # the word before -> count ("^": a segment start)
-    right: dict | None = None
+    places: dict = field(default_factory=dict)  # section kind -> count
+    left: dict = field(default_factory=dict)  # the word before -> count ("^": a segment start)
+    right: dict = field(default_factory=dict)  # the word after -> count ("$": a segment end)
 
 
 def lines_by_section(text: str, title: str) -> list[tuple[str, str]]:
@@ -130,7 +131,7 @@ def phrases(text: str, title: str) -> dict[str, Phrase]:
                     phrase = " ".join(parts)
                     p = found.get(phrase)
                     if p is None:
-                        p = found[phrase] = Phrase(first=(at + seg.start()) / total, places={}, left={}, right={})
+                        p = found[phrase] = Phrase(first=(at + seg.start()) / total)
                     p.count += 1
                     if kind == "heading":
                         p.headings += 1
@@ -280,8 +281,7 @@ def examples(sets: list[tuple[Path, Path]]) -> list[dict]:
 def train(docs: list[dict], c: float = 0.3, min_count: int = 5, threshold: float = THRESHOLD) -> dict:
     """Fit on `examples(...)`; returns the model as saved. A phrase is a positive when it is one of
     the gold names (normalized as the benchmark compares them). Word features seen in fewer than
-    min_count phrases are dropped; c and min_count were chosen with each fresh set left out in turn.
-    Weights under MIN_WEIGHT are not saved (half the file; no figure moved)."""
+    min_count phrases are dropped; c and min_count were chosen with each fresh set left out in turn."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
