@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.ingest.parser import SERVICE_SUFFIXES
+
 MODEL_PATH = Path(__file__).with_name("services_model.json")
 # Chosen with each fresh set left out in turn: 0.25 and four names did best there and on the
 # corpus alike (0.35: fresh 0.48; five names: no better).
@@ -59,10 +61,8 @@ WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]")
 SENTENCE_END = re.compile(r"\.\s")
 # Never a service's name: a web address or path, a word that names no one thing.
 NOT_A_NAME = re.compile(r"^(?:https?|www|services?|systems?|unknown)$|://|\.[a-z]+/")
-SERVICE_HEADS = frozenset(
-    "api db service svc worker workers gateway proxy queue cache cluster server web app edge store scheduler controller"
-    " exporter operator ingest pipeline frontend backend auth router runner database dashboard portal console".split()
-)
+# The parser's service suffixes, and the nouns a plain-words name ends on ("merchant dashboard").
+SERVICE_HEADS = SERVICE_SUFFIXES | {"database", "dashboard", "portal", "console"}
 # The kind of section a line sits under, by its heading's words (first match wins).
 SECTION_KINDS = (
     ("impact", re.compile(r"impact|affected|scope|customer|symptom|user experience", re.I)),
@@ -152,8 +152,11 @@ def phrases(text: str, title: str) -> dict[str, Phrase]:
 
 
 def _sentence_start(line: str, at: int) -> bool:
-    before = line[:at].rstrip()
-    return not before or before[-1] in ".!?"
+    """Whether `at` opens the line or a sentence. Reads back over the whitespace only: slicing
+    the line before every capitalised phrase is quadratic in a long line."""
+    while at and line[at - 1].isspace():
+        at -= 1
+    return not at or line[at - 1] in ".!?"
 
 
 def features(phrase: str, p: Phrase, found: dict[str, Phrase], rules: set[str], spread: float) -> dict[str, float]:
@@ -191,6 +194,11 @@ def features(phrase: str, p: Phrase, found: dict[str, Phrase], rules: set[str], 
     return f
 
 
+def rule_names(rules: list[str]) -> set[str]:
+    """The rules' names as phrases are written: lower case, single spaces."""
+    return {" ".join(r.lower().split()) for r in rules}
+
+
 def spread_of(documents: int, holding: int) -> float:
     """Log share of the other write-ups that hold a phrase: generic words ("users", "data") are in many."""
     return math.log1p(holding) / math.log1p(max(documents, 1))
@@ -207,7 +215,7 @@ class ServicesModel:
     def ranked(self, text: str, title: str, rules: list[str]) -> list[tuple[float, str]]:
         """(probability, phrase), most likely first."""
         found = phrases(text, title)
-        names = {" ".join(r.lower().split()) for r in rules}
+        names = rule_names(rules)
         scored = []
         for phrase, p in found.items():
             x = features(phrase, p, found, names, spread_of(self.documents, self.holding.get(phrase, 0)))
@@ -297,7 +305,7 @@ def train(docs: list[dict], c: float = 0.3, min_count: int = 5, threshold: float
     rows, positive = [], []
     for d, f in zip(docs, found):
         gold = {normalize_service(g) for g in d["gold"]}
-        names = {" ".join(r.lower().split()) for r in d["rules"]}
+        names = rule_names(d["rules"])
         for phrase, p in f.items():
             rows.append(features(phrase, p, f, names, spread_of(len(docs), others.get(phrase, 0))))
             positive.append(int(normalize_service(phrase) in gold))
