@@ -42,7 +42,7 @@ def export_lora_gguf(adapter_dir: str | Path, out_path: str | Path, model_config
     (model_type, num_attention_heads, num_key_value_heads)."""
     import gguf
     import numpy as np
-    from safetensors.numpy import load_file
+    from safetensors.torch import load_file
 
     adapter_dir, out_path = Path(adapter_dir), Path(out_path)
     model_type = model_config.get("model_type")
@@ -54,6 +54,8 @@ def export_lora_gguf(adapter_dir: str | Path, out_path: str | Path, model_config
     peft_config = json.loads((adapter_dir / "adapter_config.json").read_text())
     if peft_config.get("use_rslora") or peft_config.get("use_dora"):
         raise ExportError("rsLoRA/DoRA adapters have no llama.cpp GGUF form")
+    # Through torch, not safetensors.numpy: a QLoRA run on CUDA (bf16 compute) saves its
+    # adapter in bfloat16, a dtype numpy does not have.
     weights = load_file(str(adapter_dir / "adapter_model.safetensors"))
 
     tensors = {}
@@ -67,7 +69,7 @@ def export_lora_gguf(adapter_dir: str | Path, out_path: str | Path, model_config
         module, which = parts[-3], parts[-2]
         if module not in TENSOR_NAMES or which not in ("lora_A", "lora_B"):
             raise ExportError(f"unexpected adapter tensor {key}")
-        value = value.astype(np.float32)
+        value = value.float().numpy()
         if which == "lora_B" and module == "q_proj":
             value = permute_rows(value, n_head)
         elif which == "lora_B" and module == "k_proj":

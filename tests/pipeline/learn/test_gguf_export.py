@@ -23,6 +23,36 @@ def test_non_llama_models_are_refused(tmp_path):
         export_lora_gguf(tmp_path, tmp_path / "a.gguf", {"model_type": "gpt2"})
 
 
+def test_bf16_adapter_exports_as_its_fp32_values(tmp_path):
+    """A QLoRA run on CUDA computes in bf16 and peft saves the adapter in bf16: the export
+    reads it (numpy has no bfloat16) and writes the same fp32 tensors as for fp32 weights."""
+    import json
+
+    import gguf
+    import torch
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    prefix = "base_model.model.model.layers.0.self_attn"
+    weights = {f"{prefix}.{m}.lora_{w}.weight": torch.randn(*shape).to(torch.bfloat16)
+               for m in ("q_proj", "v_proj") for w, shape in (("A", (2, 8)), ("B", (8, 2)))}
+    config = {"model_type": "llama", "num_attention_heads": 2, "num_key_value_heads": 2}
+    read = {}
+    for dtype in (torch.bfloat16, torch.float32):
+        folder = tmp_path / str(dtype)
+        folder.mkdir()
+        (folder / "adapter_config.json").write_text(json.dumps({"lora_alpha": 32}))
+        save_file({k: v.to(dtype) for k, v in weights.items()}, str(folder / "adapter_model.safetensors"))
+        reader = gguf.GGUFReader(str(export_lora_gguf(folder, folder / "a.gguf", config)))
+        read[dtype] = {t.name: np.array(t.data) for t in reader.tensors}
+    assert sorted(read[torch.bfloat16]) == ["blk.0.attn_q.weight.lora_a", "blk.0.attn_q.weight.lora_b",
+                                            "blk.0.attn_v.weight.lora_a", "blk.0.attn_v.weight.lora_b"]
+    for name, value in read[torch.bfloat16].items():
+        assert value.dtype == np.float32 and np.array_equal(value, read[torch.float32][name]), name
+    v_b = weights[f"{prefix}.v_proj.lora_B.weight"].float().numpy()
+    assert np.array_equal(read[torch.bfloat16]["blk.0.attn_v.weight.lora_b"].reshape(v_b.shape), v_b)
+
+
 def test_llama_cpp_adapter_agrees_with_peft(tmp_path, embedded_base):
     import torch
     from llama_cpp import Llama
