@@ -480,3 +480,32 @@ def write_dataset(db, out_dir: str | Path, served_examples: bool = True) -> dict
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     return {name: len(rows) for name, rows in data.items()}
+
+
+class DatasetError(ValueError):
+    """A dataset folder that cannot be trained on; the message is one line."""
+
+
+def read_dataset(out_dir: str | Path) -> dict[str, list[dict]]:
+    """What `write_dataset` wrote to out_dir: {'train': [...], 'heldout': [...]}. A missing
+    heldout.jsonl reads as none; a missing train.jsonl or a row without a prompt and a
+    completion is a DatasetError naming the file and line."""
+    out_dir = Path(out_dir)
+    if not (out_dir / "train.jsonl").is_file():
+        raise DatasetError(f"no train.jsonl in {out_dir}: write one with `postmortem dataset --out {out_dir}`")
+    data: dict[str, list[dict]] = {"train": [], "heldout": []}
+    for name in data:
+        path = out_dir / f"{name}.jsonl"
+        if not path.is_file():
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("prompt"), str) or not isinstance(row.get("completion"), str):
+                raise DatasetError(f"{path}:{n}: an example needs a 'prompt' and a 'completion' string")
+            data[name].append(row)
+    return data

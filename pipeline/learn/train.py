@@ -65,6 +65,9 @@ class TrainConfig:
     require_gpu: bool = flag(False, "Fail unless a CUDA GPU is available.")
     served_examples: bool = flag(True,
         "Also train the served task: symptom questions over retrieved incidents, answered citing [n].")
+    dataset: str | None = flag(None,
+        "Train on DIR/train.jsonl as `postmortem dataset --out DIR` wrote it, instead of building "
+        "the set here: build it where the index is, train on a GPU machine without one.")
 
 
 def default_learning_rate(base_model: str | None) -> float:
@@ -99,7 +102,6 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None, *, job_id:
     prefer_passive_omp_waits()
     import torch
 
-    from pipeline.learn.dataset import training_set
     from storage import Database, default_db_path
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -115,7 +117,7 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None, *, job_id:
         _check_base_model(config.base_model)
         name = _model_name(config)
         config = replace(config, output_dir=_output_dir(config, db, name))
-        data = training_set(db, config.served_examples)
+        data = _examples(db, config)
         if not data["train"]:
             raise TrainError("every stored incident is in the held-out split: extract more post-mortems")
         run = prepare(config, data["train"], device=device, on_progress=on_progress)
@@ -125,6 +127,17 @@ def train(config: TrainConfig, on_progress: ProgressFn | None = None, *, job_id:
         return _finish(config, run, data, wall, device, db, name=name, job_id=job_id)
     finally:
         db.close()
+
+
+def _examples(db, config: TrainConfig) -> dict[str, list[dict]]:
+    from pipeline.learn.dataset import DatasetError, read_dataset, training_set
+
+    if not config.dataset:
+        return training_set(db, config.served_examples)
+    try:
+        return read_dataset(config.dataset)
+    except DatasetError as exc:
+        raise TrainError(str(exc)) from None
 
 
 def _model_name(config: TrainConfig) -> str:

@@ -9,7 +9,9 @@ from pipeline.learn.dataset import (
     QUESTIONS,
     answer_for,
     answer_text,
+    DatasetError,
     build_dataset,
+    read_dataset,
     build_prompt,
     context_timeline,
     estimate_tokens,
@@ -290,3 +292,19 @@ def test_cli_dataset_writes_what_training_trains_on(incident_db, tmp_path):
     assert written == training_set(incident_db)
     assert {e["question"] for e in written["train"]} == {*QUESTIONS, "served"}
     assert "served" not in {e["question"] for e in written["heldout"]}
+    # `train --dataset` reads back exactly what was written.
+    assert read_dataset(out) == written
+
+
+def test_read_dataset_names_the_bad_file_and_line(tmp_path):
+    with pytest.raises(DatasetError, match="no train.jsonl"):
+        read_dataset(tmp_path)
+    good = json.dumps({"prompt": "p", "completion": "c"})
+    (tmp_path / "train.jsonl").write_text(f"{good}\n\n{good}\n")
+    assert read_dataset(tmp_path) == {"train": [json.loads(good)] * 2, "heldout": []}
+    (tmp_path / "heldout.jsonl").write_text(f"{good}\n{{not json\n")
+    with pytest.raises(DatasetError, match=r"heldout.jsonl:2: not JSON"):
+        read_dataset(tmp_path)
+    (tmp_path / "heldout.jsonl").write_text(json.dumps({"prompt": "p"}) + "\n")
+    with pytest.raises(DatasetError, match=r"heldout.jsonl:1: .*'completion'"):
+        read_dataset(tmp_path)

@@ -131,6 +131,7 @@ def test_clear_errors(tmp_path, train_db):
         assert "--require-gpu" in run("--db", str(train_db), "--require_gpu")  # the seed's spelling works
     assert "no such GGUF file" in run("--db", str(train_db), "--base_model", str(tmp_path / "none.gguf"))
     assert "could not be loaded" in run("--db", str(train_db), "--base_model", "no-such-org/no-such-model")
+    assert "no train.jsonl" in run("--db", str(train_db), "--dataset", str(tmp_path))
     assert "no checkpoint" in run("--db", str(train_db), "--output_dir", str(tmp_path / "x"), "--resume")
     # `train --source` syncs first, through the same sync as `extract` (train() never extracts).
     assert "--source dir needs --path" in run("--db", str(train_db), "--source", "dir")
