@@ -207,11 +207,14 @@ UNKNOWN_CAUSE = re.compile(
     # A status update or preliminary review: the cause is promised, not told.
     r"|(?:continu(?:e|es|ing)\s+to\s+investigate|(?:are|is)\s+(?:still\s+)?investigating)\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
-    r"|once\s+(?:our|the)\s+investigation\s+is\s+complete|" + COULD_NOT_FIND_CAUSE + r"|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
+    r"|once\s+(?:our|the)\s+investigation\s+(?:is\s+(?:complete|finished|done|over)|(?:concludes|finishes))|" + COULD_NOT_FIND_CAUSE + r"|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
     # updated with the confirmed root cause".
     r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
     r"|(?:root\s+)?cause\s+(?:is\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed)"
+    # Hypotheses offered with a warning: "please treat the cause as unknown", "until one of these is confirmed".
+    r"|treat\s+the\s+(?:root\s+)?cause\s+as\s+(?:unknown|unconfirmed|not\s+(?:yet\s+)?known)"
+    r"|until\s+(?:one\s+of\s+)?(?:these|them|this|it|either)\s+(?:is|are|has\s+been|have\s+been)\s+confirmed"
     r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:the\s+|what\s+)?(?:root\s+)?caus\w*"
     # Theories, none settled: "we do not yet have a single explanation", "none of these has been confirmed".
     r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?explanation|none\s+of\s+(?:these|them|the\s+(?:theories|hypotheses))\s+(?:has|have)\s+been\s+confirmed"
@@ -621,6 +624,9 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
     # A section the writer titled "Root cause" says it in one line where "Fault" or "Trigger"
     # tell the story around it: it opens the field.
     blocks = sorted(by_field.get(name, []), key=lambda b: not NAMED_ROOT_CAUSE.search(b.label))
+    if any(not WHAT_BROKE.match(label_text(b.label)) for b in blocks):
+        # "What broke" beside a "Why" section tells the impact; alone, it tells the cause.
+        blocks = [b for b in blocks if not WHAT_BROKE.match(label_text(b.label))]
     value = clean_field("\n\n".join(b.text for b in blocks if b.text.strip()))
     return (value, blocks_origin({name: blocks}, name)) if value else ("", "")
 
@@ -1060,11 +1066,19 @@ LABEL_QUALIFIER = re.compile(r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?t
 WENT_WRONG = re.compile(r"^[\W\d_]*what\s+went\s+wrong\W*$", re.I)
 
 
-def classify_label(label: str) -> str | None:
+WHAT_BROKE = re.compile(r"^what\s+broke$", re.I)
+
+
+def label_text(label: str) -> str:
+    """A heading or label as classify_label reads it: no numbering, emoji, markup or qualifier."""
     # "3. Root cause", "🔥 Root cause", "**Root cause**:"
     text = re.sub(r"^[\W\d_]+", "", label)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
-    text = LABEL_QUALIFIER.sub("", text) or text
+    return LABEL_QUALIFIER.sub("", text) or text
+
+
+def classify_label(label: str) -> str | None:
+    text = label_text(label)
     for name, pattern in FIELD_LABELS.items():
         if pattern.match(text):
             return name

@@ -213,6 +213,14 @@ ROOT_CAUSE_SAID = re.compile(
 )
 
 
+LEAK = re.compile(
+    r"\b(?:memory|connection|file[\s-]descriptor|fd|handle|socket|goroutine|thread)s?\s+leak"
+    r"|\bleak(?:s|ed|ing)\s+(?:\w+\s+)?(?:memory|connections|file\s+descriptors|fds|handles|sockets|goroutines|threads)\b"
+    r"|\b(?:was|were|is|are|been)\s+leaking\b",
+    re.I,
+)
+
+
 def opening(cause: str | None) -> str:
     """The cause from its first paragraph that tells an event or names a trigger: background
     paragraphs that only describe the system are passed over while a later paragraph remains.
@@ -328,6 +336,10 @@ class Taxonomy:
             # config is (a pipeline, a manifest), or where the new version made the database
             # misbehave ("after the upgrade to 16 the planner chose a sequential scan").
             best = "deployment"
+        if best == "capacity" and total.get("software-bug", 0) > 0 and LEAK.search(root_cause):
+            # Memory or connections running out because something leaks them: the leak is
+            # the defect, the exhaustion its symptom.
+            best = "software-bug"
         if best == "software-bug" and total.get("deployment", 0) >= SHIPPED_BUG * total[best]:
             # A bug a release just shipped is a deployment: software-bug is the latent defect
             # that surfaced without a fresh change.

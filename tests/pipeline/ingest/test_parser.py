@@ -183,6 +183,10 @@ def test_explicit_category_wins_when_it_maps():
         ("Sign-ins failed on 29 February", "session tokens issued on the leap day were rejected by the session store", "software-bug"),
         ("Uploads failing: artifact volume full", "the cleanup job had been failing for months and the volume "
          "filled to 100% during the release upload wave", "capacity"),
+        # Running out because something leaks: the leak is the defect, the exhaustion its symptom.
+        ("Chat outage", "All gateways ran out of memory at once. Each one was leaking memory: invites were never freed "
+         "on disconnect.", "software-bug"),
+        ("Chat outage", "All gateways ran out of memory at once during the launch-day traffic spike.", "capacity"),
         ("Outage on 8 April", "This was not an attack. A new rule with a slow regular expression was rolled out "
          "to every edge server at once", "deployment"),
         # A new version that reached production the way config does (a pipeline, an apply).
@@ -350,6 +354,8 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "Our investigation into the underlying cause is ongoing. Brokers kept losing partition ownership until we restarted them.",
         "We believe an issue at our DNS provider caused it and are awaiting their confirmation. Errors stopped at 14:40.",
         "Resolution failures at the DNS provider caused it. This review will be updated with the confirmed root cause.",
+        "We will replace this with a full review once our investigation is finished. Traffic moved back at 14:40.",
+        "Our leading hypothesis is port exhaustion on the new pool. Until one of these is confirmed, please treat the cause as unknown.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
@@ -1257,6 +1263,28 @@ We rolled the planner back to 3.9 and re-ran the nightly job.
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("The planner's 4.0 release started writing item codes as strings")
     assert p.provenance["root_cause"] == "heading: So what actually broke?"
+
+
+def test_what_broke_beside_a_why_section_is_the_impact():
+    doc = """# Chat outage
+
+## What broke
+
+At 20:14 text chat went down for everyone for twelve minutes.
+
+## Why
+
+Every gateway leaked memory: a disconnect with an invite pending never freed the invite's subscription.
+
+## Fix
+
+A hotfix frees the subscription on disconnect.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"].startswith("Every gateway leaked memory")
+    assert p.provenance["root_cause"] == "heading: Why"
+    alone = parse(doc.replace("## Why\n\n", ""), source_id="x.md")
+    assert alone.fields["root_cause"].startswith("At 20:14 text chat went down")
 
 
 def test_what_went_wrong_is_the_cause_unless_it_sits_beside_what_went_well():
