@@ -97,7 +97,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # cause, though its story may end on what fixed it.
     "hindsight": re.compile(
         r"^(?:why\s+(?:it|this|recovery|detection|diagnosis)\s+took\b.*|why\s+(?:the\s+)?[\w\s]{1,30}?\s+misled\s+us"
-        r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow))$",
+        r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow)"
+        r"|what\s+we\s+(?:got\s+wrong|could\s+have\s+done\s+better|did\s+wrong)\s+in\s+(?:the|our)\s+(?:response|handling|incident\s+response))$",
         re.I,
     ),
     "status": re.compile(
@@ -271,7 +272,7 @@ DRAFT_VALUE = re.compile(
 # ("noticed because someone looked at a dashboard").
 DETECTION_STORY = re.compile(
     r"\b(?:noticed|spotted|alerted|alerts?\s+(?:fired|triggered|went\s+off)|paged|pager|(?:was|were)\s+reported|reported\s+(?:by|that|in|to)"
-    r"|looked\s+at|dashboards?|pingdom|(?:first\s+)?detected|discovered\s+(?:by|when|that)|raised\s+(?:by|in|with)|saw\s+(?:a|an|the))\b",
+    r"|looked\s+at|took\s+notice|dashboards?|pingdom|(?:first\s+)?detected|discovered\s+(?:by|when|that)|raised\s+(?:by|in|with)|saw\s+(?:a|an|the))\b",
     re.I,
 )
 
@@ -514,7 +515,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             # A narrative with no headings (a provider's event summary) tells the trigger as its
             # first timed event ("At 9:37AM, an operator executed a command ..."), without a cue.
             event = next((x for x in sentences(unlabeled) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)
-                          and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
+                          and not DETECTION_STORY.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
             if event and event not in root_cause:
                 root_cause = f"{event} {root_cause}"
         contributing = clean_field(joined("contributing"))

@@ -1384,3 +1384,26 @@ def test_italic_labels_in_a_changelog_entry_are_labels():
     assert p.fields["root_cause"].startswith("the expiry code added one to the year")
     assert p.provenance["fix"] == "label: Fix"
     assert p.fields["fix"].startswith("expiry is now a fixed 365 days")
+
+
+def test_a_narrative_cause_leaves_out_the_response_and_the_detection():
+    """A blog told without cause headings: what the responders got wrong is about the response,
+    and the first timed event may be how it was noticed, not the trigger."""
+    doc = """# The day our cache handed out half a tarball
+
+On 30 April some builds restored incomplete caches for two hours.
+
+The sweeper deletes objects by last-access time, and reads update that time only after the download starts, so an object could be deleted while a job was still streaming it. That race had been in production for three years.
+
+At 14:05 our own build failed the same way and the on-call took notice fast. We paused the sweepers at 15:48 and shipped a client hotfix that checks every restore's digest.
+
+## What we got wrong in the response
+
+We spent the first hour on the runner image because it was the most recent change.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    cause = p.fields["root_cause"]
+    # Not opened by the first timed event, which tells how it was noticed.
+    assert cause.startswith("The sweeper deletes objects by last-access time"), cause
+    assert "runner image" not in cause
