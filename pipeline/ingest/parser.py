@@ -744,6 +744,8 @@ def explained(cause: str, pool: str, limit: int = 2) -> str:
             continue
         more = []
         for s in found[at + 1:at + 1 + limit]:
+            if s in cause:
+                continue  # already picked, for a cue of its own
             if off_the_story(s) or HEDGED.search(s):
                 break
             more.append(s)
@@ -1191,16 +1193,19 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
         # The summary states it with a strong cue ("We restored service by rolling back ..."):
         # weak cues further on (a timeline's "pod terminated") add noise, not the answer.
         candidates = [c for c in candidates if c[0][0] < 2]
-    picked: list[str] = []
-    for _, s in candidates:
+    picked: list[tuple[tuple[int, int], str]] = []
+    for (_, rank, pos), s in candidates:
         # An effect sentence brings its cause along, which may be a candidate of its own too:
         # each sentence once, in the longer candidate.
-        if any(s in p for p in picked):
+        if any(s in p for _, p in picked):
             continue
-        picked = [p for p in picked if p not in s] + [s]
+        picked = [(at, p) for at, p in picked if p not in s] + [((rank, pos), s)]
         if len(picked) == limit:
             break
-    return " ".join(picked)
+    if cues is FIX_CUES:
+        # What was done, in the order it was done.
+        picked.sort()
+    return " ".join(s for _, s in picked)
 
 
 def last_entries(timeline: str, n: int = 4) -> str:

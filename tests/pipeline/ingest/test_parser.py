@@ -1407,3 +1407,27 @@ We spent the first hour on the runner image because it was the most recent chang
     # Not opened by the first timed event, which tells how it was noticed.
     assert cause.startswith("The sweeper deletes objects by last-access time"), cause
     assert "runner image" not in cause
+
+
+def test_prose_picks_are_each_told_once_and_the_fix_in_the_order_it_was_done():
+    doc = """# Every service answered 404
+
+## Summary
+
+A malformed route manifest applied on Monday triggered a bug in the ingress controller, so no traffic was routed. Due to the nature of the bug it only showed once every controller pod had restarted on Saturday.
+
+## Resolution
+
+We reverted the manifest.
+"""
+    cause = parse(doc, source_id="x.md").fields["root_cause"]
+    assert cause.count("Due to the nature of the bug") == 1, cause
+    story = """# Checkout errors
+
+## Summary
+
+Checkout failed for an hour. The on-call first restarted the payment workers, which changed nothing. Then we rolled back the 4.2 release and errors stopped. The stuck jobs were purged the next morning.
+"""
+    fix = parse(story, source_id="y.md").fields["fix"]
+    done = [fix.find(x) for x in ("restarted the payment workers", "rolled back the 4.2 release", "were purged")]
+    assert -1 not in done and done == sorted(done), fix
