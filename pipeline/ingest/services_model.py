@@ -233,6 +233,13 @@ class ServicesModel:
             if p < self.threshold or len(out) >= MAX_NAMES:
                 break
             key = _spaced(phrase)
+            # A phrase the model added gives way to a longer one it also believes ("cache" to
+            # "artifact cache"): the writer's fuller name says which one.
+            shorter = next((i for i in range(len(services), len(out)) if taken[i] in key and taken[i] != key), None)
+            if shorter is not None:
+                out[shorter], taken[shorter] = phrase, key
+                added[shorter - len(services)] = f"{phrase} ({p:.2f})"
+                continue
             if any(key in t or t in key for t in taken):
                 continue
             out.append(phrase)

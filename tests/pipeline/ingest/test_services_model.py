@@ -71,6 +71,16 @@ def test_with_no_name_from_the_rules_only_likely_phrases_are_added():
     assert unlikely.complete(TOY_TEXT, "", [], "") == ([], "")
 
 
+def test_a_phrase_the_model_added_gives_way_to_a_longer_name_it_also_believes():
+    # One-word service words score 0.92 here, two-word service names 0.88.
+    short_first = ServicesModel({"service_head": 5.0, "words1": 1.0, "words2": 0.5}, -3.5, 10, {}, 0.25)
+    out, origin = short_first.complete(TOY_TEXT, "", [], "")
+    assert sorted(out) == ["billing api", "ledger queue"]
+    assert "(0.88)" in origin and "(0.92)" not in origin
+    # A name the rules found stays as written; only the model's own additions give way.
+    assert short_first.complete(TOY_TEXT, "", ["queue"], "prose")[0] == ["queue", "billing api"]
+
+
 def test_web_addresses_chat_handles_and_words_that_name_nothing_are_no_phrases():
     found = phrases("See https://status.example.com/incidents/42 and @Katharine poked Katharine. The service was unknown.", "")
     assert not any("http" in p or "/" in p or "katharine" == p or p in ("service", "unknown") for p in found)
