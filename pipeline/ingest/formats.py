@@ -171,6 +171,9 @@ def rst_to_markdown(text: str) -> str:
             "halt_level": 5,
             "doctitle_xform": True,
             "initial_header_level": 2,
+            # A `.. contents::` table would make every section title a link back to it, and the
+            # parser reads a heading's text, not a link.
+            "toc_backlinks": "none",
         },
     )
     title = BeautifulSoup(parts.get("title") or "", "html.parser").get_text().strip()

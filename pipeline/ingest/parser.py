@@ -151,6 +151,8 @@ WHY_IT_WENT_UNNOTICED = re.compile(r"^(?:this|that|it)\s+(?:is|was)\s+(?:\w+\s+)
 # whatever else its sentences say was renewed or restarted on its own.
 NOTHING_DONE = re.compile(
     r"\b(?:(?:this|it|that)\s+(?:was|is)\s+a\s+no-?op|no\s+(?:action|intervention|fix)\s+(?:was\s+)?(?:needed|required|necessary|taken)"
+    # "Clients recovered with no action needed on their side": nothing for them to do, not us.
+    r"(?!\s+(?:on\s+(?:their|your|the\s+[\w-]+'?s?)\s+(?:side|part|end)|(?:by|from|for)\s+(?:customers?|clients?|users?|them|you)\b))"
     r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed)|nothing\s+was\s+(?:changed|done)|no\s+changes?\s+(?:was|were)\s+made\s+(?:by|to\s+(?:resolve|fix))\b)\b",
     re.I,
 )

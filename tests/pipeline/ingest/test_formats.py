@@ -116,6 +116,24 @@ def test_a_text_report_with_underlines_keeps_its_header_block():
     assert p.fields["services_affected"] == ["label-svc", "print-gateway"]
 
 
+def test_rst_with_a_table_of_contents_keeps_plain_section_titles():
+    # `.. contents::` makes docutils link every section title back to the table; the parser
+    # reads a heading's text, so the sections must stay plain headings.
+    doc = (
+        "Relay outage\n============\n\n.. contents:: Sections\n   :local:\n\n"
+        "1. Root cause\n-------------\n\nA relay certificate expired at midnight.\n\n"
+        "2. Resolution\n-------------\n\nWe renewed the certificate and restarted the relays. Clients "
+        "recovered with no action needed on their side.\n"
+    )
+    text, reason, _ = to_markdown(doc.encode(), "relay.rst")
+    assert reason is None and "## 1. Root cause" in text and "toc-entry" not in text
+    p = parse(text, source_id="relay.rst")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"] == "A relay certificate expired at midnight."
+    assert p.fields["fix"].startswith("We renewed the certificate")
+    assert p.provenance["root_cause"] == "heading: 1. Root cause"
+
+
 def test_sniffing_by_content_before_name():
     html = b"<!DOCTYPE html><html><body><h1>Cache outage</h1><h2>Root cause</h2><p>A bad TTL was set on the edge cache.</p></body></html>"
     assert sniff(html, "notes.txt") == "text" and text_kind(html.decode(), "notes.txt") == "html"
