@@ -1076,8 +1076,9 @@ WHAT_BROKE = re.compile(r"^what\s+broke$", re.I)
 
 def label_text(label: str) -> str:
     """A heading or label as classify_label reads it: no numbering, emoji, markup or qualifier."""
-    # "3. Root cause", "🔥 Root cause", "**Root cause**:"
-    text = re.sub(r"^[\W\d_]+", "", label)
+    # "3. Root cause", "🔥 Root cause", "**Root cause**:", "[Root cause](#root-cause)"
+    text = TEXT_LINK.sub(r"\1", label)
+    text = re.sub(r"^[\W\d_]+", "", text)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
     return LABEL_QUALIFIER.sub("", text) or text
 

@@ -1431,3 +1431,13 @@ Checkout failed for an hour. The on-call first restarted the payment workers, wh
     fix = parse(story, source_id="y.md").fields["fix"]
     done = [fix.find(x) for x in ("restarted the payment workers", "rolled back the 4.2 release", "were purged")]
     assert -1 not in done and done == sorted(done), fix
+
+
+def test_a_heading_written_as_a_link_is_read_by_its_text():
+    # Wiki exports and tables of contents link section titles: "## [Root cause](#root-cause)".
+    doc = ("# Relay outage\n\n## [1. Root cause](#root-cause)\n\nA relay certificate expired at midnight.\n\n"
+           "## [Resolution](https://wiki.example/relay#resolution)\n\nWe renewed the certificate on every relay.\n")
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"] == "A relay certificate expired at midnight."
+    assert p.fields["fix"] == "We renewed the certificate on every relay."
+    assert p.provenance["root_cause"].startswith("heading: ") and p.provenance["fix"].startswith("heading: ")
