@@ -39,15 +39,18 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
         # A blog's question: "So what actually broke?"
-        r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??)$",
+        r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
+        # "What happened" is the story; "What actually happened" is the explanation after it.
+        r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
     "contributing": re.compile(r"^(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?$", re.I),
     "fix": re.compile(
         r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair"
-        r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved)(?:\s+it)?|fix(?:es)?|the\s+fix|resolution\s+steps"
-        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?)$",
+        r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
+        r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
+        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?)$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):

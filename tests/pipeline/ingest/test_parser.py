@@ -1441,3 +1441,26 @@ def test_a_heading_written_as_a_link_is_read_by_its_text():
     assert p.fields["root_cause"] == "A relay certificate expired at midnight."
     assert p.fields["fix"] == "We renewed the certificate on every relay."
     assert p.provenance["root_cause"].startswith("heading: ") and p.provenance["fix"].startswith("heading: ")
+
+
+def test_question_headings_of_a_players_post_and_a_faq_retro():
+    post = """# Disconnects on Saturday: what happened
+
+## What you saw
+
+From 19:30 to 22:15 players in Europe were thrown out of matches.
+
+## What actually happened
+
+A reflection attack of 180 Gbit/s filled the links into our relay servers in two sites.
+
+## What we've done
+
+All relay ranges now sit behind always-on scrubbing and relay addresses were rotated.
+"""
+    p = parse(post, source_id="news.md")
+    assert p.fields["root_cause"].startswith("A reflection attack")
+    assert p.fields["fix"].startswith("All relay ranges now sit behind")
+    assert p.provenance["fix"] == "heading: What we've done"
+    faq = post.replace("## What we've done", "## How did we stop it?")
+    assert parse(faq, source_id="faq.md").provenance["fix"] == "heading: How did we stop it?"
