@@ -41,7 +41,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A blog's question: "So what actually broke?"
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
         # "What happened" is the story; "What actually happened" is the explanation after it.
-        r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??)$",
+        r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -50,7 +50,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
-        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?)$",
+        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
+        r"|what\s+fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+restored|getting\s+back\s+to\s+green)$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):
@@ -68,7 +69,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
         r"|preventative\s+actions|remediation\s+items|todos?|actions?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
-        r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents))$",
+        r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|corrective\s+and\s+preventive\s+actions"
+        r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next)$",
         re.I,
     ),
     "impact": re.compile(
@@ -93,7 +95,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "lessons": re.compile(
         r"^(?:lessons?\s+learn(?:ed|t)|learnings?|(?:key\s+)?takeaways?|what\s+(?:went|we\s+did)\s+(?:well|right)"
         r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+"
-        r"|how\s+can\s+customers\b.*)$",
+        r"|how\s+can\s+customers\b.*|what\s+went\s+poorly|lessons)$",
         re.I,
     ),
     # Why the response was slow or misled: its "because" is about the responders, never the

@@ -1464,3 +1464,26 @@ All relay ranges now sit behind always-on scrubbing and relay addresses were rot
     assert p.provenance["fix"] == "heading: What we've done"
     faq = post.replace("## What we've done", "## How did we stop it?")
     assert parse(faq, source_id="faq.md").provenance["fix"] == "heading: How did we stop it?"
+
+
+@pytest.mark.parametrize("fix_heading", ["What fixed it", "How service was restored", "Getting back to green", "How it got fixed"])
+def test_more_fix_cause_and_follow_up_headings(fix_heading):
+    doc = f"""# Queue meltdown
+
+## What set it off
+
+A marketing push doubled queue traffic and the matchmaking workers fell behind.
+
+## {fix_heading}
+
+We added twelve workers and raised the shard limit, and the backlog cleared by 21:40.
+
+## What we're changing
+
+- Autoscale the workers on open tickets per worker.
+- Add jitter to client retries.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.provenance["root_cause"] == "heading: What set it off"
+    assert p.provenance["fix"] == f"heading: {fix_heading}"
+    assert p.fields["action_items"] == ["Autoscale the workers on open tickets per worker.", "Add jitter to client retries."]
