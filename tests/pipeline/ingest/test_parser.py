@@ -1487,3 +1487,22 @@ We added twelve workers and raised the shard limit, and the backlog cleared by 2
     assert p.provenance["root_cause"] == "heading: What set it off"
     assert p.provenance["fix"] == f"heading: {fix_heading}"
     assert p.fields["action_items"] == ["Autoscale the workers on open tickets per worker.", "Add jitter to client retries."]
+
+
+def test_a_flag_set_back_to_zero_is_the_fix():
+    doc = """# Card declines
+
+## Summary
+
+At 10:03 the rollout flag for the new fraud rules was set to 100% instead of 5%, and 31% of card payments were declined.
+
+## Timeline
+
+| Time | Event |
+|---|---|
+| 10:03 | Bulk flag edit submitted |
+| 10:49 | On-call sets `risk.velocity_v2.rollout` back to 0 |
+| 10:51 | Decline rate back to 4% |
+"""
+    p = parse(doc, source_id="x.md")
+    assert "sets risk.velocity_v2.rollout back to 0" in p.fields["fix"], p.fields["fix"]
