@@ -80,10 +80,11 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative)$", re.I
     ),
     "services": re.compile(
-        r"^(?:services?(?:\s+affected)?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+affected)?|systems?\s+affected)$",
+        r"^(?:services?(?:\s+(?:affected|involved|impacted))?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"
+        r"|systems?(?:\s+(?:affected|involved|impacted))?)$",
         re.I,
     ),
-    "date": re.compile(r"^(?:date|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
+    "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
     "title": re.compile(r"^(?:incident\s+)?title$", re.I),
     "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
     "detection": re.compile(
@@ -432,6 +433,10 @@ def product_labels(impact: str) -> list[str]:
 
 # What a writer adds after a listed name in brackets: its state or scope, not its name.
 TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
+# What follows a listed name: the rest of its line or the next line, its description after a dash
+# or colon, an aside in brackets left open by the cut.
+ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-]\s.*|:\s.*", re.S)
+UNCLOSED_ASIDE = re.compile(r"\s*\([^()]*$")
 SERVICE_META_KEYS = (
     "services", "services_affected", "affected_services", "service", "affected", "components", "component",
     "systems", "product",
@@ -1343,6 +1348,8 @@ def pick_services(
     labelled = "\n".join(b.text for b in by_field.get("services", []))
     if labelled:
         items = list_items(labelled) or re.split(r"[,;]\s*", strip_markdown(labelled))
+        # "**upload-api** — accepts uploads": the name, not what the writer says it does.
+        items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
         found = [norm_service(TRAILING_ASIDE.sub("", i)) for i in items if i.strip() and len(i) < 60]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")

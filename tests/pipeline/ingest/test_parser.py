@@ -1506,3 +1506,27 @@ At 10:03 the rollout flag for the new fraud rules was set to 100% instead of 5%,
 """
     p = parse(doc, source_id="x.md")
     assert "sets risk.velocity_v2.rollout back to 0" in p.fields["fix"], p.fields["fix"]
+
+
+def test_listed_services_keep_the_name_not_its_description():
+    doc = """# Transcoding stalled
+
+## Services involved
+
+- **video-transcoder** — worker fleet that converts uploads into streaming renditions
+- **media storage** — object storage bucket for source and rendered video, reached through a private endpoint
+- RIS worklist (partially — only the overnight list)
+- upload-api: accepts uploads and enqueues transcoding jobs
+
+## Root cause
+
+An infrastructure change removed the network rule that let the transcoder reach the media bucket.
+
+## Resolution
+
+We restored the network rule and replayed the queued transcoding jobs.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.fields["services_affected"] == ["video-transcoder", "media storage", "ris worklist", "upload-api"]
+    ticket = "Title: Forged scores\nSystems: leaderboard service, score submission api\nCreated: 2026-08-11 07:40 UTC\n\n" + "## Root cause" + doc.split("## Root cause")[1]
+    assert parse(ticket, source_id="t.txt").fields["services_affected"] == ["leaderboard service", "score submission api"]
