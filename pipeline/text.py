@@ -1,6 +1,11 @@
-"""Clipping text to a length: one helper for prompts, stored fields, evidence and Slack."""
+"""Clipping text to a length: one helper for prompts, stored fields, evidence and Slack; and
+reading the JSONL files people hand the CLI (query sets, datasets)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
 
 
 def clip(text: str, limit: int, *, one_line: bool = True, at_word: bool = True) -> str:
@@ -17,3 +22,15 @@ def clip(text: str, limit: int, *, one_line: bool = True, at_word: bool = True) 
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip() + " …"
+
+
+def jsonl_rows(path: str | Path, error: type[Exception]) -> Iterator[tuple[int, object]]:
+    """(line number, value) for each non-blank line of a JSONL file; a line that is not JSON
+    raises `error` naming the file and the line."""
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{path}:{n}: not JSON ({exc.msg})") from None

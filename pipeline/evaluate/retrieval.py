@@ -6,11 +6,11 @@ database are reported as skipped, not counted as misses."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pipeline.evaluate import metrics
 from pipeline.serve.retrieve import Retriever
+from pipeline.text import jsonl_rows
 from storage import Database
 
 # MRR looks this deep; past it an incident counts as not found.
@@ -23,13 +23,7 @@ class QueryFileError(ValueError):
 
 def read_queries(path: str | Path) -> list[dict]:
     queries = []
-    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QueryFileError(f"{path}:{line_no}: not JSON ({exc.msg})") from exc
+    for line_no, row in jsonl_rows(path, QueryFileError):
         if not isinstance(row, dict) or not row.get("query") or not row.get("expected_source_id"):
             raise QueryFileError(f'{path}:{line_no}: needs "query" and "expected_source_id"')
         queries.append(row)

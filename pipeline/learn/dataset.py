@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from pipeline.prompts import PROMPT_TEMPLATE
+from pipeline.text import jsonl_rows
 
 # The three questions an on-call engineer asks first. Keys are stable identifiers (stored in
 # JSONL and eval results); the text is what the model sees.
@@ -498,13 +499,7 @@ def read_dataset(out_dir: str | Path) -> dict[str, list[dict]]:
         path = out_dir / f"{name}.jsonl"
         if not path.is_file():
             continue
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        for n, row in jsonl_rows(path, DatasetError):
             if not isinstance(row, dict) or not isinstance(row.get("prompt"), str) or not isinstance(row.get("completion"), str):
                 raise DatasetError(f"{path}:{n}: an example needs a 'prompt' and a 'completion' string")
             data[name].append(row)
