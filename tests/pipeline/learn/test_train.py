@@ -138,3 +138,21 @@ def test_clear_errors(tmp_path, train_db):
     with pytest.raises(TrainError, match="no incidents") as raised:
         train(TrainConfig(db=str(tmp_path / "empty2.db")))
     assert not isinstance(raised.value, click.ClickException)  # a domain error; the CLI words it
+
+
+def test_training_from_a_dataset_folder(train_db, tmp_path, embedded_base):
+    """`train --dataset DIR` trains on the examples in DIR/train.jsonl, not on a set built from
+    the database (which still holds the registry)."""
+    from pipeline.learn.dataset import write_dataset
+
+    folder = tmp_path / "ds"
+    db = Database(train_db)
+    write_dataset(db, folder, served_examples=False)
+    db.close()
+    rows = (folder / "train.jsonl").read_text().splitlines()[:4]  # fewer than the database would give
+    (folder / "train.jsonl").write_text("\n".join(rows) + "\n")
+    report = train(TrainConfig(db=str(train_db), dataset=str(folder), output_dir=str(tmp_path / "out"),
+                               max_steps=2, batch_size=2, max_length=64, seed=0))
+    assert report["train_examples"] == 4 and report["steps"] == 2
+    assert report["settings"]["dataset"] == str(folder)
+    assert Path(report["adapter_gguf"]).is_file()
