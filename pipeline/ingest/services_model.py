@@ -232,6 +232,8 @@ class ServicesModel:
         for p, phrase in self.ranked(text, title, services):
             if p < self.threshold or len(out) >= MAX_NAMES:
                 break
+            if len(phrase) < 3:
+                continue  # "am", "pm", "mm": a clock's words or someone's initials, never a name here
             key = _spaced(phrase)
             # A phrase the model added gives way to a longer one it also believes ("cache" to
             # "artifact cache"): the writer's fuller name says which one.

@@ -81,6 +81,12 @@ def test_a_phrase_the_model_added_gives_way_to_a_longer_name_it_also_believes():
     assert short_first.complete(TOY_TEXT, "", ["queue"], "prose")[0] == ["queue", "billing api"]
 
 
+def test_a_two_letter_phrase_is_never_added():
+    # The clock's "am" and "pm", someone's initials: at two letters the model adds nothing.
+    clock = ServicesModel({"words1": 9.0}, -3.0, 10, {}, 0.25)  # every one-word phrase at 0.998
+    assert sorted(clock.complete("At 9 pm the queue stalled.", "", [], "")[0]) == ["queue", "stalled"]
+
+
 def test_web_addresses_chat_handles_and_words_that_name_nothing_are_no_phrases():
     found = phrases("See https://status.example.com/incidents/42 and @Katharine poked Katharine. The service was unknown.", "")
     assert not any("http" in p or "/" in p or "katharine" == p or p in ("service", "unknown") for p in found)
