@@ -1530,3 +1530,22 @@ We restored the network rule and replayed the queued transcoding jobs.
     assert p.fields["services_affected"] == ["video-transcoder", "media storage", "ris worklist", "upload-api"]
     ticket = "Title: Forged scores\nSystems: leaderboard service, score submission api\nCreated: 2026-08-11 07:40 UTC\n\n" + "## Root cause" + doc.split("## Root cause")[1]
     assert parse(ticket, source_id="t.txt").fields["services_affected"] == ["leaderboard service", "score submission api"]
+
+
+@pytest.mark.parametrize("fix", [
+    "The on-call engineer issued a new certificate and reloaded the TLS terminators one host at a time.",
+    "The team brought logins back by enabling per-IP rate limits and a CAPTCHA on the login endpoint.",
+])
+def test_a_summary_told_fix_without_a_fix_heading(fix):
+    doc = f"""---
+title: Mail clients could not connect
+summary: An expired TLS certificate on the mail endpoints broke connections.
+---
+
+Just after midnight mail clients started failing. This happened because the TLS certificate on the mail frontends expired at midnight.
+
+{fix}
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith(fix[:30])
