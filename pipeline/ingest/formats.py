@@ -237,7 +237,13 @@ def text_to_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
+# "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
+_NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}$")
+
+
 def _is_heading_line(line: str) -> bool:
+    if _NUMBERED_CAPS.match(line):
+        return True
     if len(line) > 70 or _LIST_OR_TIME.match(line) or not line[0].isalpha():
         return False
     if line.endswith((".", ",", ";", "!")) or (":" in line.rstrip(":")):

@@ -116,6 +116,23 @@ def test_a_text_report_with_underlines_keeps_its_header_block():
     assert p.fields["services_affected"] == ["label-svc", "print-gateway"]
 
 
+def test_a_letters_numbered_capital_sections_are_headings():
+    letter = (
+        "ACME LTD\nReason for Outage\n\nDear customer,\n\nThis letter sets out the reason for the disruption.\n\n\n"
+        "1. ROOT CAUSE\n\nA line card in core switch B corrupted packets without failing, so traffic never moved.\n\n\n"
+        "2. RESOLUTION\n\n14:22  Decision taken to shut the card's ports.\n\n"
+        "Service was restored by disabling the faulty line card and routing all traffic through switch A.\n"
+    )
+    text, reason, _ = to_markdown(letter.encode(), "rfo.txt")
+    assert reason is None and "## 1. ROOT CAUSE" in text and "## 2. RESOLUTION" in text
+    p = parse(text, source_id="rfo.txt")
+    assert p.fields["root_cause"].startswith("A line card in core switch B")
+    assert "restored by disabling the faulty line card" in p.fields["fix"]
+    # A numbered list in ordinary case stays a list.
+    steps = to_markdown(b"We did this.\n\n1. Restart the pods\n2. Drain the node\n", "s.txt")[0]
+    assert "1. Restart the pods" in steps and "## 1." not in steps
+
+
 def test_rst_with_a_table_of_contents_keeps_plain_section_titles():
     # `.. contents::` makes docutils link every section title back to the table; the parser
     # reads a heading's text, so the sections must stay plain headings.
