@@ -224,7 +224,10 @@ def text_to_markdown(text: str) -> str:
         # PDF text has no blank lines: a heading follows a finished sentence or a `Key: value` line.
         prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev))
         nxt = next((n.strip() for n in lines[i + 1 :] if n.strip()), "")
-        if stripped and prev_ends and nxt and _is_heading_line(stripped) and not _RST_UNDERLINE.match(nxt):
+        numbered_title = bool(_NUMBERED_TITLE.match(stripped)) and (
+            nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and len(nxt.split()) > 8)
+        )
+        if stripped and prev_ends and nxt and (numbered_title or _is_heading_line(stripped)) and not _RST_UNDERLINE.match(nxt):
             if first:
                 out.append(f"# {stripped.rstrip(':')}")
             else:
@@ -237,6 +240,9 @@ def text_to_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
+# "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
+# followed by the next item.
+_NUMBERED_TITLE = re.compile(r"^\d{1,2}[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
 _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}$")
 

@@ -128,6 +128,14 @@ def test_a_letters_numbered_capital_sections_are_headings():
     p = parse(text, source_id="rfo.txt")
     assert p.fields["root_cause"].startswith("A line card in core switch B")
     assert "restored by disabling the faulty line card" in p.fields["fix"]
+    email = (
+        "Subject: Major incident report\n\nAll,\n\nPlease find the report below.\n\n"
+        "3. Root cause\nThe deployment used a wrong build artefact: the engineer picked a feature-branch build from the list.\n\n"
+        "4. How it was fixed\n- 10:50 Production was rolled back to release 4.8, which restored the portal.\n"
+    )
+    p = parse(to_markdown(email.encode(), "report.txt")[0], source_id="report.txt")
+    assert p.fields["root_cause"].startswith("The deployment used a wrong build artefact")
+    assert p.provenance["root_cause"] == "heading: 3. Root cause" and p.provenance["fix"] == "heading: 4. How it was fixed"
     # A numbered list in ordinary case stays a list.
     steps = to_markdown(b"We did this.\n\n1. Restart the pods\n2. Drain the node\n", "s.txt")[0]
     assert "1. Restart the pods" in steps and "## 1." not in steps
