@@ -72,6 +72,38 @@ class Hit:
         }
 
 
+@dataclass
+class Fused:
+    score: float = 0.0  # the sum of 1/(RRF_K + rank) over the lists that found it
+    similarity: float | None = None  # cosine, where the vector list found it
+    vector_rank: int | None = None
+    keyword_rank: int | None = None
+    keyword_share: float = 0.0  # its keyword score as a share of the best keyword hit's
+
+
+def fuse(vector_hits: list[tuple[int, float]], keyword_hits: list[tuple[int, float]],
+         exclude: Collection[int] = ()) -> dict[int, Fused]:
+    """Reciprocal-rank fusion of (id, cosine) and (id, bm25) lists, best first. Equal fused
+    scores (first by meaning and second by keywords, or the other way round) go to the one
+    further ahead in its lists, not to whichever list was read first."""
+    fused: dict[int, Fused] = {}
+    for which, hits in (("vector", vector_hits), ("keyword", keyword_hits)):
+        rank = 0
+        for incident_id, value in hits:
+            if incident_id in exclude:
+                continue
+            rank += 1
+            f = fused.setdefault(incident_id, Fused())
+            f.score += 1.0 / (RRF_K + rank)
+            if which == "vector":
+                f.similarity, f.vector_rank = value, rank
+            else:
+                # bm25 is negative, best first: the share is in (0, 1].
+                f.keyword_rank, f.keyword_share = rank, (value / hits[0][1] if hits[0][1] else 0.0)
+    order = sorted(fused, key=lambda i: (-fused[i].score, -((fused[i].similarity or 0.0) + fused[i].keyword_share)))
+    return {i: fused[i] for i in order}
+
+
 def best_similarity(hits: Iterable[Hit]) -> float:
     """The closest hit's cosine similarity (0.0 for none): what the match threshold is held to."""
     return max((h.similarity or 0.0 for h in hits), default=0.0)
@@ -138,22 +170,8 @@ class Retriever:
         vector_hits = self.index.search(query_vector, want, only_ids=only_ids)
         keyword_hits = self.db.keyword_search(keyword_query(query), limit=want, sources=sources)
 
-        fused: dict[int, float] = {}
-        similarity: dict[int, float] = {}
-        vector_rank: dict[int, int] = {}
-        keyword_rank: dict[int, int] = {}
-        for ranks, hits in ((vector_rank, vector_hits), (keyword_rank, keyword_hits)):
-            rank = 0
-            for incident_id, value in hits:
-                if incident_id in exclude:
-                    continue
-                rank += 1
-                ranks[incident_id] = rank
-                fused[incident_id] = fused.get(incident_id, 0.0) + 1.0 / (RRF_K + rank)
-                if ranks is vector_rank:
-                    similarity[incident_id] = value
-
-        best = sorted(fused, key=lambda i: -fused[i])
+        fused = fuse(vector_hits, keyword_hits, exclude)
+        best = list(fused)
         top = 2.0 / (RRF_K + 1)
         hits = []
         for incident_id, row in self._live_rows(best, k):
@@ -162,12 +180,12 @@ class Retriever:
             hits.append(
                 Hit(
                     incident=row,
-                    score=fused[incident_id] / top,
-                    similarity=similarity.get(incident_id)
+                    score=fused[incident_id].score / top,
+                    similarity=fused[incident_id].similarity
                     # found by keywords only: still say how close it is in meaning
                     or self.index.similarity(query_vector, incident_id),
-                    vector_rank=vector_rank.get(incident_id),
-                    keyword_rank=keyword_rank.get(incident_id),
+                    vector_rank=fused[incident_id].vector_rank,
+                    keyword_rank=fused[incident_id].keyword_rank,
                 )
             )
             if len(hits) == k:

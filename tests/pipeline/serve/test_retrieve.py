@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from pipeline.serve.index import rebuild_index
-from pipeline.serve.retrieve import Retriever, keyword_query
+from pipeline.serve.retrieve import Retriever, fuse, keyword_query
 from tests.pipeline.incidents import record
 
 
@@ -107,3 +107,16 @@ def test_sources_restrict_both_lists_before_ranking(incident_db, embedder):
     assert retriever.search(query, k=3, sources=[]) == []
     secret_only = retriever.search(query, k=3, sources=["dir:security"])
     assert [h.incident["source_id"] for h in secret_only] == ["kafka-disk-secret"]
+
+
+def test_fusion_breaks_a_tie_by_how_far_ahead_each_is():
+    # 7 is first by meaning and 9 first by keywords: equal reciprocal-rank scores. 9's keyword
+    # score is far ahead (bm25 -17 against -10), 7's cosine barely (0.81 against 0.80).
+    fused = fuse([(7, 0.81), (9, 0.80), (4, 0.5)], [(9, -17.0), (7, -10.0)])
+    assert fused[7].score == fused[9].score
+    assert list(fused) == [9, 7, 4]
+    assert (fused[9].vector_rank, fused[9].keyword_rank, fused[4].keyword_rank) == (2, 1, None)
+    # Far ahead by meaning instead: the vector's first wins the tie.
+    assert list(fuse([(7, 0.95), (9, 0.40)], [(9, -10.0), (7, -9.5)]))[:2] == [7, 9]
+    # An excluded incident takes no rank in either list.
+    assert fuse([(7, 0.9), (9, 0.8)], [(7, -5.0)], exclude={7})[9].vector_rank == 1
