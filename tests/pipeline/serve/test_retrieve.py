@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from pipeline.serve.index import rebuild_index
-from pipeline.serve.retrieve import Retriever, fuse, keyword_query
+from pipeline.serve.retrieve import Hit, Retriever, fuse, keyword_query, latest_first
 from tests.pipeline.incidents import record
 
 
@@ -120,3 +120,29 @@ def test_fusion_breaks_a_tie_by_how_far_ahead_each_is():
     assert list(fuse([(7, 0.95), (9, 0.40)], [(9, -10.0), (7, -9.5)]))[:2] == [7, 9]
     # An excluded incident takes no rank in either list.
     assert fuse([(7, 0.9), (9, 0.8)], [(7, -5.0)], exclude={7})[9].vector_rank == 1
+
+
+def test_asked_for_the_last_time_the_newest_of_tied_matches_comes_first():
+    def hit(name, date, score):
+        return Hit({"source_id": name, "date": date}, score, 0.6, 1, 1)
+
+    old, new, undated, weaker = hit("old", "2023-04-18", 0.99), hit("new", "2024-03-09", 0.99), hit("x", "", 0.985), hit("w", "2025-01-14", 0.93)
+    assert [h.incident["source_id"] for h in latest_first([old, undated, new, weaker])] == ["new", "old", "x", "w"]
+    # A clearly better match is never passed over for a newer one.
+    assert latest_first([hit("best", "2020-01-01", 1.0), weaker]) == [hit("best", "2020-01-01", 1.0), weaker]
+
+
+def test_a_question_about_the_last_time_prefers_the_newer_of_two_equal_incidents(incident_db, embedder):
+    """Two ledger-db outages told in the same words: 'the last' one is whichever is newer."""
+    def store(dates):
+        for source_id, date in zip(("ledger-a", "ledger-b"), dates):
+            incident_db.upsert_incident(record(
+                source_id=source_id, incident_title="Ledger-db outage", date=date, services_affected=["ledger-db"],
+                timeline="ledger-db stopped accepting writes", root_cause="The ledger-db primary ran out of disk.",
+                fix="Grew the volume.", root_cause_category="capacity",
+            ))
+        rebuild_index(incident_db, embedder)
+        return [h.incident["source_id"] for h in Retriever(incident_db).search("what fixed the last ledger-db outage?", k=3)]
+
+    assert store(["2022-05-01", "2024-05-01"])[:2] == ["ledger-b", "ledger-a"]
+    assert store(["2025-05-01", "2024-05-01"])[:2] == ["ledger-a", "ledger-b"]
