@@ -15,6 +15,7 @@ A document that still has no root cause or no fix is excluded, with a reason cod
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -177,7 +178,7 @@ FIX_CUES = re.compile(
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|returned\s+to\s+(?:baseline|normal)|reload(?:ed|ing)|issued\s+a\s+new\s+(?:certificate|cert|key|token|credential)"
     r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
-    r"|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
+    r"|rebuilt|restoring\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:service|availability|access)|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
     # The symptom ending on what the responders did: "failures stopped once the new hardware ...".
     r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|sets|turned|dialled|dialed)\s+(?:`?[\w.-]+`?\s+){0,3}?(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing)"
     # A retelling names the remedy with a noun or a purpose ("Remediation involved engineers
@@ -292,6 +293,15 @@ HEDGED = re.compile(
 )
 # Key-event lines ("Resolved: 2025-01-14 16:53") carry fix words but say nothing about the fix.
 KEY_EVENT = re.compile(r"^(?:first\s+detected|incident\s+declared|repaired|resolved|time\s+to\s+\w+)\b[\s:]*\d", re.I)
+# "Context/Resolution/Review actions:" with nothing after it: a label whose value is elsewhere
+# (a link, a list), which says nothing by itself.
+BARE_LABEL = re.compile(r"^\W*(?:[\w/&'-]+\s+){0,3}[\w/&'-]+:$")
+
+
+def says_nothing(sentence: str) -> bool:
+    """A key event's time or a bare label: a line of a template, never a cause or a fix."""
+    return bool(KEY_EVENT.match(sentence) or BARE_LABEL.match(sentence))
+
 DATE_RE = re.compile(r"\b(20\d\d|19\d\d)[-/.](0[1-9]|1[0-2])[-/.](0[1-9]|[12]\d|3[01])\b")
 FILE_DATE = re.compile(r"(20\d\d|19\d\d)-(\d\d)-(\d\d)")
 PM_YEAR = re.compile(r"^PM(20\d\d)-\d+", re.I)
@@ -514,8 +524,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         )
         if not root_cause and "root_cause" not in by_field:
             # Only where the write-up has no cause slot: one left empty marks it unfinished.
-            root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble)
+            root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble, (fix_origin, fix))
             told_only = True
+            if root_cause and rc_origin == fix_origin:
+                # The resolution told the story first: what was done is the rest of it.
+                fix = " ".join(sentences(fix)[len(sentences(root_cause)):])
         elif rc_origin == "prose: summary":
             root_cause = explained(root_cause, summary)
             # A summary tells the change that set it off ("On Monday we deployed ...") early,
@@ -686,7 +699,7 @@ IMPACT_SENTENCE = re.compile(
 
 
 # "See also the HN discussion.", "More details in the vendor's report.": where to read on.
-POINTER = re.compile(r"(?:see|read|more\s+(?:details|info\w*)|for\s+(?:more|details|further))\b", re.I)
+POINTER = re.compile(r"(?:see|read|refer\s+to|more\s+(?:details|info\w*)|for\s+(?:more|details|further))\b", re.I)
 
 
 SYMPTOM_TOLD = re.compile(
@@ -696,13 +709,22 @@ SYMPTOM_TOLD = re.compile(
 )
 
 
-def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, limit: int = 3) -> tuple[str, str]:
+def story_opening(
+    summary: str, timeline_blocks: list[Block], preamble: str, fix: tuple[str, str] = ("", ""), limit: int = 3
+) -> tuple[str, str]:
     """The first sentences of the document's story, as the cause of last resort: a clear
     write-up with no cause wording still opens on what set the incident off. Impact sentences
-    are left out: what users saw is the symptom."""
+    are left out: what users saw is the symptom. Last, a resolution that tells the story before
+    what was done ("Pipelines had been paused ... Route tables were rebuilt ..."): its sentences
+    up to the fix, never the fix itself. `fix`: (origin, text) of the fix."""
     pools = [("prose: summary", summary)]
     pools += [(f"prose: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
     pools.append(("prose", preamble))
+    fix_origin, fix_text = fix
+    if fix_origin.startswith(("heading", "label", "table")):
+        told = list(itertools.takewhile(lambda x: not FIX_CUES.search(x), sentences(fix_text)))
+        if told and len(told) < len(sentences(fix_text)):
+            pools.append((fix_origin, " ".join(told)))
     for origin, text in pools:
         story = clean_field(text)
         paragraphs = [p for p in PARAGRAPH_BREAK.split(story) if p.strip()]
@@ -710,7 +732,7 @@ def story_opening(summary: str, timeline_blocks: list[Block], preamble: str, lim
             # A retelling with no headings opens on what users saw ("For forty minutes riders
             # could not be matched ..."); the story of why starts with the next paragraph.
             story = "\n\n".join(paragraphs[1:])
-        found = sentences(story)
+        found = [s for s in sentences(story) if not says_nothing(s)]
         found = [s for s in found if not off_the_story(s)] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
         # instructions are no cause. Any of those and the section says nothing certain.
@@ -1190,7 +1212,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...": what the cause was not.
                 continue
-            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or KEY_EVENT.match(s):
+            if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or says_nothing(s):
                 continue
             if pos and WHY_IT_WENT_UNNOTICED.match(s) and DETECTION_STORY.search(found[pos - 1]):
                 continue  # "... before we noticed it. This is partly because ...": the detection story

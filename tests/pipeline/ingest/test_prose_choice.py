@@ -381,3 +381,49 @@ def test_demand_past_what_was_planned_is_capacity_though_a_database_felt_it():
     for cause in ("Connection rates to the SQL gateway rose far above forecast on the first business day of the month.",
                   "Launch load went well beyond what the matchmaking tier was sized for, and its Redis pool capped it."):
         assert taxonomy.classify_incident("Connection failures in the east region", cause) == "capacity"
+
+
+LINKED_OUT = """# Incident on 2026-02-03 - Registry token leaked in a build log
+
+- **Key events**
+  - First detected: 2026-02-03 09:40
+  - Resolved: 2026-02-03 15:05
+
+- **Time to repair**: 4h 10m
+
+- **Time to resolve**: 5h 25m
+
+- **Detected by**: A scanner flagged the token in a public build log.
+
+- **Context/Resolution/Follow-up**:
+
+Refer to the security team's private tracker for the write-up of this incident.
+"""
+
+
+def test_key_event_times_and_a_bare_label_are_no_cause_and_no_fix():
+    """The story is in another repository: durations and a label with nothing after it say
+    nothing about why or how, so nothing is stored as if they did."""
+    parsed = parse(LINKED_OUT)
+    assert parsed.reason in ("no-root-cause", "no-fix", "no-root-cause-and-fix"), parsed.fields
+
+
+STORY_IN_THE_RESOLUTION = """# Incident on 2026-03-11 - Office VPN routes withdrawn
+
+- **Time to repair**: 25m
+
+- **Impact**: Staff working from home could not reach internal tools.
+
+- **Resolution**:
+  - The network automation job had been switched off for two weeks while the address plan was reworked. When it was switched back on, an old queued change ran first and withdrew the VPN routes from the edge routers.
+  - The routes were put back by applying the current plan by hand, restoring access within minutes.
+"""
+
+
+def test_a_resolution_that_tells_the_story_first_gives_the_cause_and_keeps_the_fix():
+    parsed = parse(STORY_IN_THE_RESOLUTION)
+    fields = parsed.fields
+    assert fields["root_cause"].startswith("The network automation job had been switched off")
+    assert "withdrew the VPN routes" in fields["root_cause"]
+    assert fields["fix"] == "The routes were put back by applying the current plan by hand, restoring access within minutes."
+    assert parsed.provenance["root_cause"] == parsed.provenance["fix"] == "label: Resolution"
