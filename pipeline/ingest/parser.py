@@ -144,10 +144,22 @@ DETECTION_PHRASE = re.compile(
     r"(?:because|when|after|by|via|through|thanks\s+to)\b",
     re.I,
 )
-APOLOGY = re.compile(r"\W*(?:we\s+(?:are|'re)\s+(?:deeply\s+|very\s+|truly\s+|so\s+)?sorry|we\s+(?:sincerely\s+|deeply\s+)?apologi[sz]e)\b", re.I)
+# An apology, or the writer speaking of the write-up itself ("You deserve an explanation, and this
+# one is longer than usual because ..."): neither cause nor fix, whatever its "because".
+APOLOGY = re.compile(
+    r"\W*(?:we\s+(?:are|'re)\s+(?:deeply\s+|very\s+|truly\s+|so\s+)?sorry|we\s+(?:sincerely\s+|deeply\s+)?apologi[sz]e"
+    r"|you\s+deserve\s+(?:an?\s+|better\s+|more\s+|answers)|(?:this|the)\s+(?:one|post|write-?up|report)\s+is\s+(?:a\s+bit\s+|much\s+)?longer)\b",
+    re.I,
+)
 # A sentence that announces the explanation instead of giving it ("EXPLAIN revealed why.",
 # "Here is why:"): the cause is in the sentences after it.
-REASON_FOLLOWS = re.compile(r"\b(?:revealed|showed|shows|explains?|explained|here(?:'s|\s+is)|that\s+is|this\s+is)\s+why\s*[.:]?$", re.I)
+REASON_FOLLOWS = re.compile(
+    r"\b(?:revealed|showed|shows|explains?|explained|here(?:'s|\s+is)|that\s+is|this\s+is)\s+why\s*[.:]?$"
+    # "And here, finally, is the cause.", "Here's what actually caused it:" ("Here is what
+    # happened." opens the story, not its explanation)
+    r"|\bhere(?:'s|,?\s+(?:\w+,\s+)?is)\s+(?:the\s+(?:\w+\s+)?cause|what\s+(?:actually\s+|really\s+)?caused\s+it)\s*[.:]?$",
+    re.I,
+)
 EFFECT_OF_PREVIOUS = re.compile(
     r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b", re.I
 )
@@ -177,10 +189,10 @@ FIX_CUES = re.compile(
     r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|returned\s+to\s+(?:baseline|normal)|reload(?:ed|ing)|issued\s+a\s+new\s+(?:certificate|cert|key|token|credential)"
-    r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
+    r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|brought\s+(?:[\w-]+\s+){1,3}?back\s+(?:straight\s+away|immediately|within|in\s+(?:a\s+few|\d+|under))|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
     r"|rebuilt|restoring\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:service|availability|access)|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
     # The symptom ending on what the responders did: "failures stopped once the new hardware ...".
-    r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|sets|turned|dialled|dialed)\s+(?:`?[\w.-]+`?\s+){0,3}?(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing)"
+    r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|sets|setting|turned|turning|dialled|dialed|dialling)\s+(?:`?[\w.-]+`?\s+){0,3}?(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing)"
     # A retelling names the remedy with a noun or a purpose ("Remediation involved engineers
     # promoting ...", "To mitigate the impact, they shut ..."), or by what security responders do.
     r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
@@ -1094,9 +1106,12 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     return out
 
 
-# "Timeline (CET)", "Timeline (all times UTC)", "Root Cause(s)": the same section. (Not any
+# "Timeline (CET)", "Timeline (all times UTC)", "Root Cause(s)", "Why did it happen? (5 whys)":
+# the same section. (Not any
 # parenthesis: "Immediate actions (completed)" are action items, not the fix.)
-LABEL_QUALIFIER = re.compile(r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?times?\b[^()]{0,30}|local\s+time)\)$")
+LABEL_QUALIFIER = re.compile(
+    r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?times?\b[^()]{0,30}|local\s+time|(?i:5|five)\s+(?i:whys))\)$"
+)
 
 
 # A heading that is the cause's only where it tells a story and no lessons section asks what

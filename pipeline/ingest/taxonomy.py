@@ -39,7 +39,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(was|were) run with|ran with (an? |the )?(empty|wrong|missing|stale)", 2.0),
         # A person's command or tool run with a wrong input ("the pool selector was entered incorrectly").
         (r"mistyp\w+|entered incorrectly|fat.finger\w*|(wrong|incorrect|mistyped|over.?broad|too broad) ([\w-]+ )?(input|selector|filter|parameter|argument|host list|list|query|value)", 3.0), (r"settings?|parameters?|environment variables?|annotations?|labels?|typo", 1.5),
-        (r"(manual(ly)?|accidental(ly)?|wrong|incorrect|unintended|mistaken(ly)?) \w*|by hand|hand.edited|edit(ed|ing)", 1.5),
+        # "the wrong subnet", not "what went wrong with ..."
+        (r"(manual(ly)?|accidental(ly)?|(?<!went )(?<!go )(?<!goes )(?<!going )wrong|incorrect|unintended|mistaken(ly)?) \w*|by hand|hand.edited|edit(ed|ing)", 1.5),
         (r"applied|apply|changed|change|removed|deleted|overwr(o|i)te\w*", 1.0), (r"cron ?job|schedule|script|pipeline", 0.8),
         (r"limitranges?|quota (change|set)|instance (type|group)|node group|min ?size", 1.5),
     ],

@@ -427,3 +427,77 @@ def test_a_resolution_that_tells_the_story_first_gives_the_cause_and_keeps_the_f
     assert "withdrew the VPN routes" in fields["root_cause"]
     assert fields["fix"] == "The routes were put back by applying the current plan by hand, restoring access within minutes."
     assert parsed.provenance["root_cause"] == parsed.provenance["fix"] == "label: Resolution"
+
+
+FIVE_WHYS_UNDER_A_QUESTION = """# Post-mortem: Photo uploads failing (4 June)
+
+## What happened?
+
+Most photo uploads from the mobile app failed for half an hour in the evening.
+
+## Why did it happen? (5 whys)
+
+1. **Why did uploads fail?** media-api got HTTP 502 responses from Pixelvault, the image hosting provider we resize through.
+2. **Why was Pixelvault failing?** Pixelvault had a regional outage of its resize cluster.
+3. **Why did that stop uploads?** media-api has no second provider configured.
+
+## How did we fix it?
+
+We switched `media.resizer` to the in-house resizer at 20:14, and uploads went through again.
+"""
+
+
+def test_a_five_whys_qualifier_keeps_a_cause_heading_a_cause_heading():
+    parsed = parse(FIVE_WHYS_UNDER_A_QUESTION)
+    assert parsed.provenance["root_cause"] == "heading: Why did it happen? (5 whys)"
+    assert "Pixelvault had a regional outage" in parsed.fields["root_cause"]
+    fields = parsed.fields
+    assert Taxonomy.default().classify_incident(fields["incident_title"], fields["root_cause"], fields["fix"]) == "dependency"
+
+
+FLAG_TURNED_BACK = """# Search returned nothing for frozen food
+
+## In short
+
+For forty minutes every search for frozen items came back empty. The cause was a flag change:
+a feature flag meant to move to 5% of traffic was set to 100% by mistake, and the new ranker it
+enables drops items it has no embeddings for. Turning the flag back to 0% brought results back straight away.
+
+## What are we changing?
+
+- A second approver for flag changes above 25%.
+"""
+
+
+def test_turning_a_flag_back_to_zero_is_the_fix():
+    parsed = parse(FLAG_TURNED_BACK)
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["fix"] == "Turning the flag back to 0% brought results back straight away."
+
+
+BLOG_WITH_THE_CAUSE_LAST = """# Two slow evenings in the lobby
+
+If you tried to join a lobby on Monday or Tuesday evening, you waited. You deserve an explanation, and this one is longer than usual because we took a while to find the problem ourselves.
+
+At first it looked like too many players for too few servers, so we added servers. It did not help for long.
+
+And here, finally, is the cause. When a player leaves a lobby while it is being filled, lobby-svc keeps the player on a pending list that is only cleared when the lobby starts. Those entries were never removed, and memory filled up over the evening.
+
+On Wednesday we fixed it in lobby-svc 2.4.1, which clears the list when a player leaves.
+
+What went wrong with our response: we added servers before checking whether they were busy.
+"""
+
+
+def test_the_sentences_after_here_is_the_cause_are_the_cause():
+    """A blog that names its cause last, after an apology for its length and a wrong first theory."""
+    parsed = parse(BLOG_WITH_THE_CAUSE_LAST)
+    cause = parsed.fields["root_cause"]
+    assert cause.startswith("When a player leaves a lobby while it is being filled")
+    assert "You deserve" not in cause and "longer than usual" not in cause
+
+
+def test_what_went_wrong_with_is_no_wrong_setting():
+    taxonomy = Taxonomy.default()
+    assert taxonomy.scores("Two slow evenings: what went wrong with lobby queues")["configuration"] == 0
+    assert taxonomy.scores("A deploy picked the wrong subnet")["configuration"] > 0
