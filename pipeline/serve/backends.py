@@ -14,6 +14,7 @@ backend twice for the same files reuses the weights."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from dataclasses import dataclass
@@ -199,6 +200,9 @@ def _load_llama(model_path: str, lora_path: str | None, n_ctx: int):
         llm = Llama(model_path=model_path, lora_path=lora_path, n_ctx=n_ctx, flash_attn=True, verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise BackendError(f"llama.cpp could not load {model_path} (adapter {lora_path}): {exc}") from exc
+    # Freed while llama_cpp is still whole: left to the garbage collector at interpreter exit,
+    # its own free function is already gone and every run ended on a TypeError traceback.
+    atexit.register(llm.close)
     return llm, threading.Lock()
 
 
