@@ -122,6 +122,8 @@ CAUSE_NAMED = (
     r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
     # A status page's "Identified" update: "We have identified the issue: one of the two ...".
     r"|identified\s+the\s+(?:issue|problem|cause|root\s+cause)(?=\s*(?::|as\b))"
+    # A timeline's diagnosis: "14:21 Confirmed in the server logs: 1.4.2 raised the protocol ..."
+    r"|confirmed\s+(?:in|from|via|by|with)\s+(?:the\s+)?[\w\s-]{0,30}\w(?=:)"
 )
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"

@@ -501,3 +501,22 @@ def test_what_went_wrong_with_is_no_wrong_setting():
     taxonomy = Taxonomy.default()
     assert taxonomy.scores("Two slow evenings: what went wrong with lobby queues")["configuration"] == 0
     assert taxonomy.scores("A deploy picked the wrong subnet")["configuration"] > 0
+
+
+DIAGNOSIS_IN_THE_TIMELINE = """# Build 3.1 rollout: players could not join
+
+Players in every region were dropped and could not rejoin for twenty minutes.
+
+**Timeline**
+
+- 09:02: Began rolling out server build 3.1 to all regions.
+- 09:05: First reports of "version mismatch" in the forums.
+- 09:12: Confirmed in the server logs: build 3.1 expects protocol 12, and every client still speaks protocol 11.
+- 09:20: Rolled the servers back to 3.0 in all regions.
+"""
+
+
+def test_a_diagnosis_confirmed_in_the_timeline_is_the_cause():
+    parsed = parse(DIAGNOSIS_IN_THE_TIMELINE)
+    assert "build 3.1 expects protocol 12" in parsed.fields["root_cause"]
+    assert "Rolled the servers back to 3.0" in parsed.fields["fix"]
