@@ -1484,8 +1484,10 @@ def _service_prefix(chain: str, after: str) -> str:
 
 
 def norm_service(value) -> str:
-    """Lower case, markup out; an underscore inside a name (`acct_db`) is part of it."""
-    return " ".join(re.sub(r"[`*]|(?<!\w)_+|_+(?!\w)", "", str(value)).strip().lower().split())
+    """Lower case, markup and a leading article out ("The student help desk" is the help desk);
+    an underscore inside a name (`acct_db`) is part of it."""
+    words = re.sub(r"[`*]|(?<!\w)_+|_+(?!\w)", "", str(value)).strip().lower().split()
+    return " ".join(words[1:] if len(words) > 1 and words[0] in ("the", "a", "an", "our") else words)
 
 
 def dedupe(items: list[str]) -> list[str]:

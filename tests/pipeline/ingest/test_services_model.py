@@ -49,6 +49,12 @@ def test_a_list_the_writer_gave_stays_as_written():
     text = "---\nservices: [media-gateway]\n---\n" + PASSING
     _, p = read_document(text.encode(), "dashboard.md", {})
     assert p.fields["services_affected"] == ["media-gateway"]
+    # As written, less a leading article: "The help desk line" is the help desk line.
+    labelled = parse(
+        "# Mail outage\n\n**Services affected:** The help desk line, university email\n\n"
+        "**Root cause:** The mail relay's disk filled up.\n\n**Resolution:** We freed space and restarted the relay.\n"
+    )
+    assert labelled.fields["services_affected"] == ["help desk line", "university email"]
     assert p.provenance["services_affected"] == "front-matter: services"
     assert TOY.complete(TOY_TEXT, "", ["billing"], "label: Affected services") == (["billing"], "label: Affected services")
 
@@ -91,6 +97,9 @@ def test_web_addresses_chat_handles_and_words_that_name_nothing_are_no_phrases()
     found = phrases("See https://status.example.com/incidents/42 and @Katharine poked Katharine. The service was unknown.", "")
     assert not any("http" in p or "/" in p or "katharine" == p or p in ("service", "unknown") for p in found)
     assert "poked katharine" in found  # only the handle's own phrase goes
+    # A wiki export's breadcrumb link is a path, not a name; one slash can be a name ("tcp/ip").
+    crumbs = phrases("Home > display/ops/post-incident+reviews > PIR 7. The tcp/ip stack stalled.", "")
+    assert not any(p.count("/") > 1 or "+" in p for p in crumbs) and "tcp/ip stack" in crumbs
 
 
 def test_phrases_stay_inside_punctuation_and_sentences_and_say_how_they_were_written():
