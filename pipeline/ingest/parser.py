@@ -367,6 +367,12 @@ NAMED_SERVICE = re.compile(
 NAMED_CLUSTER = re.compile(
     r"(?<![\w-])((?:[A-Z][\w-]*+|[a-z][a-z0-9]*+-[\w-]++)(?:\s+(?:Kubernetes|EKS|GKE|AKS|K8s))?\s+cluster)\b"
 )
+# "the matchmaker, which we call mm-core internally", "a proxy known as `edge-relay`": the
+# writer introducing a component by its name (one hyphenated or code word).
+INTRODUCED_NAME = re.compile(
+    r"\b(?:which|that|what)\s+we\s+(?:call|refer\s+to\s+as)\s+`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)`?"
+    r"|\b(?:known|referred\s+to)\s+(?:internally\s+)?as\s+`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)`?"
+)
 PLATFORM_WORDS = {"kubernetes", "eks", "gke", "aks", "k8s", "the", "our", "this", "a", "production", "prod", "staging"}
 NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
               "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
@@ -612,7 +618,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         timeline_origin = ("prose: summary" if summary else "prose" if unlabeled else prop_origin("summary")) if timeline else ""
     date, date_origin = pick_date(props, by_field, source_id, title, body, prop_origin)
     services, services_origin = pick_services(
-        props, by_field, title, joined("impact"), summary, prop_origin, root_cause, PARAGRAPH_BREAK.split(unlabeled)[0]
+        props, by_field, title, joined("impact"), summary, prop_origin, root_cause, PARAGRAPH_BREAK.split(unlabeled)[0], body
     )
     hints, hint_origin = category_hints(props, by_field, prop_origin)
     provenance = {
@@ -1376,7 +1382,8 @@ def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str
 
 
 def pick_services(
-    props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin, cause: str = "", opening: str = ""
+    props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin, cause: str = "", opening: str = "",
+    body: str = "",
 ) -> tuple[list[str], str]:
     for key in SERVICE_META_KEYS:
         value = props.get(key)
@@ -1400,6 +1407,9 @@ def pick_services(
     found = []
     for text in (title, impact, summary, cause):
         found.extend(services_in(text))
+    # A component the writer introduces by name, wherever in the story ("the matchmaker, which we
+    # call mm-core internally").
+    found.extend(norm_service(m.group(1) or m.group(2)) for m in INTRODUCED_NAME.finditer(body))
     origin = "prose: listed as affected" if listed else "prose" if found else ""
     return most_specific(dedupe(listed + found))[:8], origin
 

@@ -520,3 +520,18 @@ def test_a_diagnosis_confirmed_in_the_timeline_is_the_cause():
     parsed = parse(DIAGNOSIS_IN_THE_TIMELINE)
     assert "build 3.1 expects protocol 12" in parsed.fields["root_cause"]
     assert "Rolled the servers back to 3.0" in parsed.fields["fix"]
+
+
+def test_a_component_the_writer_introduces_by_name_is_a_service():
+    doc = """# Slow lobbies on Friday
+
+Lobbies took minutes to fill on Friday evening.
+
+Later that night we added timing logs to the lobby builder, which we call lobby-core internally, and found
+it was caused by a list that was never cleared, so memory filled up.
+
+We fixed it by clearing the list when a player leaves.
+"""
+    parsed = parse(doc)
+    assert "lobby-core" in parsed.fields["services_affected"]
+    assert parsed.provenance["services_affected"].startswith("prose")
