@@ -15,6 +15,7 @@ A document that still has no root cause or no fix is excluded, with a reason cod
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -1362,6 +1363,33 @@ def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+# "On 12 March 2024", "March 12, 2024", "12th of March, 2024": the date as a summary writes it.
+WRITTEN_DATE = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+((?:19|20)\d\d)|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d))\b",
+    re.I,
+)
+
+
+def first_date(text: str) -> str:
+    """The first date in the text, written as digits (2024-03-12) or in words (12 March 2024),
+    as YYYY-MM-DD; '' for none. A summary's "On 12 March 2024" comes before the timeline, whose
+    first row may be a precursor days earlier."""
+    found = []
+    m = DATE_RE.search(text)
+    if m:
+        found.append((m.start(), "-".join(m.groups())))
+    for w in WRITTEN_DATE.finditer(text):
+        day, month, year = (w.group(1), w.group(2), w.group(3)) if w.group(1) else (w.group(5), w.group(4), w.group(6))
+        try:
+            found.append((w.start(), datetime.date(int(year), MONTHS.index(month[:3].lower()) + 1, int(day)).isoformat()))
+            break
+        except ValueError:  # "31 February"
+            continue
+    return min(found)[1] if found else ""
+
+
 def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str, prop_origin) -> tuple[str, str]:
     for key in ("date", "start_time", "started_at", "incident_date", "created", "source_published_at"):
         value = props.get(key)
@@ -1374,9 +1402,9 @@ def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str
         if m:
             return "-".join(m.groups()), f"{BLOCK_ORIGIN[b.kind]}: {b.label}"
     for text, origin in ((PurePosixPath(source_id).name, "file name"), (title, "title"), (body[:3000], "prose")):
-        m = DATE_RE.search(text)
-        if m:
-            return "-".join(m.groups()), origin
+        date = first_date(text)
+        if date:
+            return date, origin
     m = PM_YEAR.match(PurePosixPath(source_id).name)
     return (m.group(1), "file name") if m else ("", "")
 

@@ -1549,3 +1549,29 @@ Just after midnight mail clients started failing. This happened because the TLS 
     p = parse(doc, source_id="x.md")
     assert p.reason is None, p.detail
     assert p.fields["fix"].startswith(fix[:30])
+
+
+def test_the_incident_date_is_the_first_one_written_in_digits_or_words():
+    """The summary's "On 14 May 2024" is the day of the outage; the timeline's first row is a
+    warning logged two days before. A date only written in words is still a date."""
+    doc = """# Storage node failure
+
+## Summary
+
+On 14 May 2024 a disk controller on st-04 failed and uploads stopped for 20 minutes. It was caused
+by a failed controller battery.
+
+We restored service by failing over to st-05.
+
+## Timeline
+
+| Time | Event |
+| --- | --- |
+| 2024-05-12 | Controller logs a battery warning |
+| 2024-05-14 09:02 | Uploads fail |
+"""
+    parsed = parse(doc)
+    assert (parsed.fields["date"], parsed.provenance["date"]) == ("2024-05-14", "prose")
+    words_only = doc.replace("On 14 May 2024", "On May 3rd, 2023").split("## Timeline")[0]
+    assert parse(words_only).fields["date"] == "2023-05-03"
+    assert parse(words_only.replace("May 3rd, 2023", "30 February 2023")).fields["date"] == ""
