@@ -43,7 +43,11 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A blog's question: "So what actually broke?"
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
         # "What happened" is the story; "What actually happened" is the explanation after it.
-        r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was)$",
+        r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
+        # "Why vacuum couldn't keep up", "Why the cluster ran out of IPs": why a component failed
+        # (why the responders or the alerts failed is hindsight, below).
+        r"|why\s+(?!we\b|it\s+took|(?:the\s+)?(?:alert|monitor|detect|pag|on-?call|respon))(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
+        r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+down|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable))\b.*)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -135,7 +139,7 @@ CAUSE_CUES = re.compile(
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     r"|(?:started|began|coincided)\s+with\s+(?:a|an|the|our)\s+(?:\w+\s+){0,2}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
-    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
+    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED
     + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?(?:bug|defect|regression|race\s+condition)\s+in)\b",
     re.I,
@@ -152,6 +156,12 @@ DETECTION_PHRASE = re.compile(
 APOLOGY = re.compile(
     r"\W*(?:we\s+(?:are|'re)\s+(?:deeply\s+|very\s+|truly\s+|so\s+)?sorry|we\s+(?:sincerely\s+|deeply\s+)?apologi[sz]e"
     r"|you\s+deserve\s+(?:an?\s+|better\s+|more\s+|answers)|(?:this|the)\s+(?:one|post|write-?up|report)\s+is\s+(?:a\s+bit\s+|much\s+)?longer)\b",
+    re.I,
+)
+# What the responders tried that did not work: "We restarted two MTA processes, which changed nothing."
+DID_NOT_HELP = re.compile(
+    r"\b(?:changed\s+nothing|(?:did\s+not|didn't|did\s+nothing\s+to)\s+(?:help|fix|resolve|stop|change|improve)\b|had\s+no\s+(?:visible\s+)?effect"
+    r"|made\s+no\s+(?:visible\s+)?difference|to\s+no\s+(?:avail|effect)|without\s+(?:any\s+)?(?:effect|improvement))",
     re.I,
 )
 # A sentence that announces the explanation instead of giving it ("EXPLAIN revealed why.",
@@ -193,6 +203,9 @@ FIX_CUES = re.compile(
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|returned\s+to\s+(?:baseline|normal)|reload(?:ed|ing)|issued\s+a\s+new\s+(?:certificate|cert|key|token|credential)"
     r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|brought\s+(?:[\w-]+\s+){1,3}?back\s+(?:straight\s+away|immediately|within|in\s+(?:a\s+few|\d+|under))|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
+    # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers."
+    r"|\bwe\s+(?:then\s+|now\s+)?(?:drop|restart|revert|roll\s+back|remove|delete|purge|kill|fail\s+over|scale|rotate|redeploy|reboot|re-?run|disable|promote|re-?enable|flush)\s+(?:the|all|every|it|them|a|an)\b"
+    r"|dropped\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:slot|index|partition|connections?|locks?)\b"
     r"|rebuilt|restoring\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:service|availability|access)|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
     # The symptom ending on what the responders did: "failures stopped once the new hardware ...".
     r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|sets|setting|turned|turning|dialled|dialed|dialling)\s+(?:`?[\w.-]+`?\s+){0,3}?(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing)"
@@ -1232,9 +1245,10 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 candidates.append(((1 + (0 if rank == 0 else 1), rank, pos), s))
                 continue
             probe = DETECTION_PHRASE.sub(" ", s)
-            if APOLOGY.match(s) or (cues is CAUSE_CUES and RULED_OUT.search(s)) or (cues is FIX_CUES and ONSET_AFTER.search(s)):
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and RULED_OUT.search(s)) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
-                # never a capacity issue", "we first suspected ...": what the cause was not.
+                # never a capacity issue", "we first suspected ...": what the cause was not; "We
+                # restarted the MTAs, which changed nothing": an attempt, not the fix.
                 continue
             if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or says_nothing(s):
                 continue
@@ -1242,6 +1256,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 continue  # "... before we noticed it. This is partly because ...": the detection story
             if pos and EFFECT_OF_PREVIOUS.match(s):
                 s = f"{found[pos - 1]} {s}"  # "This caused ..." names its cause one sentence back
+            if s.endswith(":") and pos + 1 < len(found):
+                s = " ".join([s, *found[pos + 1:pos + 3]])  # "So the fix was in two parts:" and the parts
             # A weak cue in the first pool (the summary) ties with a strong cue further on: the
             # summary tells the cause, a timeline's "due to" is as often about a symptom.
             score = ((0 if strong.search(s) else 1) + (0 if rank == 0 else 1), rank, pos)

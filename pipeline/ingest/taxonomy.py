@@ -56,7 +56,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "network": [
         (r"DNS( resolution| lookups?)?|coredns|kube-dns|resolver", 2.0), (r"load.?balancer|\bELB\b|\bALB\b|\bNLB\b", 1.0),
         (r"ingress|nginx|envoy|proxy|traefik", 0.6), (r"BGP|routing|route table|peering", 2.0),
-        (r"packet loss|network(ing)?|connectivity|partition", 1.5), (r"TCP|MTU|conntrack|VPN|NAT|subnet|CNI", 1.2),
+        # A partition between hosts, not a table's ("the March partition had stale statistics").
+        (r"packet loss|network(ing)?|connectivity|partitioned from|(network|cluster) partition", 1.5), (r"TCP|MTU|conntrack|VPN|NAT|subnet|CNI", 1.2),
         (r"VLANs?|multicast|VRRP|IGMP|keepalived|virtual IP|VIP|spanning.tree|(core|access|top.of.rack|ToR|network) switch(es)?", 1.5),
         # Connections and routes dropped between healthy ends.
         (r"keep.?alive|idle (timeout|connection|flow)s?|RSTs?|connection resets?|no route|static routes?|ARP|RPKI|route leak|blackhol\w+|misrout\w+|anycast|transit", 2.0),

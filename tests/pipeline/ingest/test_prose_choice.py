@@ -535,3 +535,76 @@ We fixed it by clearing the list when a player leaves.
     parsed = parse(doc)
     assert "lobby-core" in parsed.fields["services_affected"]
     assert parsed.provenance["services_affected"].startswith("prose")
+
+
+def test_a_table_partition_is_no_network_partition():
+    taxonomy = Taxonomy.default()
+    stale = ("Orders are stored in a table partitioned by month. PostgreSQL planned the lookup with statistics "
+             "gathered when the newest partition was empty, so the partition was scanned in full.")
+    assert taxonomy.classify(stale) == "database"
+    assert taxonomy.scores("A network partition split the etcd members.")["network"] > 0
+
+
+def test_servers_targeted_by_an_attack_are_the_cause():
+    doc = """# Websites not loading on Thursday evening
+
+## What happened
+
+Our DNS servers were targeted by a deliberate attack from a botnet of hijacked cameras. Pages did
+not load because the overloaded servers could not answer lookups in time.
+
+## What we did
+
+From 20:35 we filtered out requests matching the attack and rate limited each device.
+"""
+    parsed = parse(doc)
+    assert parsed.fields["root_cause"].startswith("Our DNS servers were targeted by a deliberate attack")
+    fields = parsed.fields
+    assert Taxonomy.default().classify_incident(fields["incident_title"], fields["root_cause"], fields["fix"]) == "security"
+
+
+PRESENT_TENSE_BLOG = """# The day the queue stopped taking jobs
+
+The job queue refused new jobs for two hours on Saturday.
+
+## Why the queue couldn't keep up
+
+A consumer group left behind by a finished experiment kept the broker from trimming its log, so
+the log disk filled and the broker refused writes.
+
+## The morning of
+
+- **07:02** Writes to the queue fail.
+- **07:31** We drop the stale consumer group.
+- **07:40** We restart the brokers one at a time, and writes succeed again.
+
+## What went wrong in our response
+
+We restarted the producers first, which changed nothing. So the fix was in two parts:
+
+- Trim the log by hand to free the disk.
+- Add a retention alarm on every consumer group.
+"""
+
+
+def test_a_why_heading_a_present_tense_timeline_and_an_announced_fix():
+    parsed = parse(PRESENT_TENSE_BLOG)
+    assert parsed.provenance["root_cause"] == "heading: Why the queue couldn't keep up"
+    fix = parsed.fields["fix"]
+    assert "We drop the stale consumer group." in fix or "We restart the brokers" in fix
+    assert "which changed nothing" not in fix
+
+
+def test_an_announced_fix_brings_the_steps_after_it():
+    doc = """# Mail stalled
+
+## Summary
+
+The spool disks ran out of inodes because of many small messages, so mail stopped.
+We did not want to delete queued mail. So the fix was in two parts:
+
+- Moved deferred messages to the central retry queue to free inodes.
+- Replaced the hosts with volumes formatted with more inodes.
+"""
+    fix = parse(doc).fields["fix"]
+    assert fix.startswith("So the fix was in two parts: Moved deferred messages to the central retry queue")
