@@ -123,7 +123,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 # "The trigger was an access policy change.", "The root of it was an old race condition": the
 # writer naming the cause as such.
 CAUSE_NAMED = (
-    r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|the\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure))\s+)?was"
+    r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
     r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
     # A status page's "Identified" update: "We have identified the issue: one of the two ...".
     r"|identified\s+the\s+(?:issue|problem|cause|root\s+cause)(?=\s*(?::|as\b))"

@@ -215,6 +215,13 @@ ROOT_CAUSE_SAID = re.compile(
 )
 
 
+SUMMED_TRIGGER = re.compile(
+    r"^[^.!?\n]{0,40}?\b(?:root\s+cause|underlying\s+cause|in\s+short|in\s+summary)\b\s*(?::|was\b|is\b|,)"
+    r"|^the\s+(?:trigger|root\s+cause)\s+(?:of\s+(?:this|the)\s+\w+\s+)?was\b", re.I
+)
+SUMMED_UP = 2.0
+
+
 LEAK = re.compile(
     r"\b(?:memory|connection|file[\s-]descriptor|fd|handle|socket|goroutine|thread)s?\s+leak"
     r"|\bleak(?:s|ed|ing)\s+(?:\w+\s+)?(?:memory|connections|file\s+descriptors|fds|handles|sockets|goroutines|threads)\b"
@@ -322,7 +329,10 @@ class Taxonomy:
         # A cause that tells no event at all is only how the system works (all the section
         # had): its words name components more than the trigger, and the title says more.
         told = any(p.search(root_cause) for p in (EVENT_VERB, TRIGGER_AFTER, TRIGGER_BEFORE))
-        for text, weight in ((title, 1.5), (root_cause, 1.0 if told else BACKGROUND_ONLY), (fix, 0.4)):
+        # A cause the writer sums up as such ("In short, the trigger of this event was packet
+        # loss ...") outweighs a title that names what broke ("Managed Postgres disruption").
+        cause_weight = SUMMED_UP if SUMMED_TRIGGER.search(root_cause) else 1.0 if told else BACKGROUND_ONLY
+        for text, weight in ((title, 1.5), (root_cause, cause_weight), (fix, 0.4)):
             for cat, score in self.scores(text).items():
                 total[cat] = total.get(cat, 0.0) + weight * score
         best = max(total, key=total.get, default=None)

@@ -608,3 +608,14 @@ We did not want to delete queued mail. So the fix was in two parts:
 """
     fix = parse(doc).fields["fix"]
     assert fix.startswith("So the fix was in two parts: Moved deferred messages to the central retry queue")
+
+
+def test_a_trigger_the_writer_sums_up_outweighs_a_title_naming_what_broke():
+    """A provider's long narrative chases the database first; its one-line summary names the
+    trigger, and that, not the title's "Managed Postgres", decides."""
+    taxonomy = Taxonomy.default()
+    title = "Summary of the Managed Postgres Service Disruption"
+    cause = ("Engineers first examined the database hosts, which were healthy. In short, the trigger of this event "
+             "was packet loss on the network the connection routers use to synchronize their state.")
+    fix = "Engineers paused automatic database failover and repaired the degraded Postgres clusters."
+    assert taxonomy.classify_incident(title, cause, fix) == "network"
