@@ -245,7 +245,7 @@ def _source_blocks(sources: list[dict]) -> list[dict]:
         details = [d for d in (src.get("date"), _score(src.get("score"))) if d]
         if details:
             line += "  ·  " + "  ·  ".join(details)
-        for label, key in (("Root cause", "root_cause"), ("Fix", "fix")):
+        for label, key in ((src.get("cause_label") or "Root cause", "root_cause"), ("Fix", "fix")):
             if src.get(key):
                 line += f"\n_{label}:_ " + escape(clip_line(src[key], 600))
         blocks.append(section(truncate(line, SECTION_MAX)))

@@ -563,6 +563,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             if root_cause and rc_origin == fix_origin:
                 # The resolution told the story first: what was done is the rest of it.
                 fix = " ".join(sentences(fix)[len(sentences(root_cause)):])
+            if root_cause:
+                # Said where it came from, so an answer can say the write-up states no cause.
+                rc_origin = STORY + (rc_origin[len("prose"):] if rc_origin.startswith("prose") else f": {rc_origin}")
         elif rc_origin == "prose: summary":
             root_cause = explained(root_cause, summary)
             # A summary tells the change that set it off ("On Monday we deployed ...") early,
@@ -741,6 +744,10 @@ SYMPTOM_TOLD = re.compile(
     r"|\b(?:could\s*(?:not|n't)|were\s+unable\s+to|was\s+unavailable|went\s+down|were\s+declined|timed\s+out)\b",
     re.I,
 )
+
+
+# The provenance of a cause that is only the story's opening: the write-up states no cause.
+STORY = "story"
 
 
 def story_opening(

@@ -58,6 +58,7 @@ from pipeline.prompts import PROMPT_TEMPLATE, category_of
 from pipeline.serve.grounding import Grounder, SentenceStream
 from pipeline.serve.index import VectorIndex
 from pipeline.serve.retrieve import Hit, Retriever, best_similarity
+from pipeline.ingest.parser import STORY
 from pipeline.ingest.scrub import scrub
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
@@ -94,6 +95,7 @@ INSTRUCTIONS = (
 )
 
 NO_EVIDENCE = "No stored post-mortem resembles this question, so there is nothing to answer from."
+NO_CAUSE_STATED = "Root cause not stated; the write-up opens"
 
 # Sentences that address a model rather than describe an incident. A post-mortem describes
 # what happened; it does not tell its reader what to say, print or ignore.
@@ -266,7 +268,7 @@ def evidence_text(sources: Sequence[dict], match: bool) -> str:
         lines = [f"This looks like {named(1, top)}."]
         cause = clip(top.get("root_cause") or "", EVIDENCE_FIELD_CHARS)
         fix = clip(top.get("fix") or "", EVIDENCE_FIELD_CHARS)
-        lines.append(f"Root cause: {cause}" if cause else "Root cause: not recorded in that post-mortem.")
+        lines.append(f"{top.get('cause_label') or 'Root cause'}: {cause}" if cause else "Root cause: not recorded in that post-mortem.")
         lines.append(f"What fixed it: {fix}" if fix else "What fixed it: not recorded in that post-mortem.")
         if top.get("url"):
             lines.append(f"Post-mortem: {top['url']}")
@@ -331,6 +333,11 @@ def source_of(hit: Hit) -> dict:
         "action_items": [scrub(clip(item, SOURCE_FIELD_CHARS))[0] for item in row.get("action_items") or []],
         "incident_title": clean_field(row.get("incident_title") or "", 200),
         "root_cause": clean_field(row.get("root_cause") or "", SOURCE_FIELD_CHARS),
+        # How the cause is introduced where it is shown: a write-up that states no cause (its
+        # story's opening stands in for one) is not shown as if it did.
+        "cause_label": (
+            NO_CAUSE_STATED if str((row.get("provenance") or {}).get("root_cause") or "").startswith(STORY) else "Root cause"
+        ),
         "fix": clean_field(row.get("fix") or "", SOURCE_FIELD_CHARS),
         "root_cause_category": row.get("root_cause_category") or "",
         "similarity": round(hit.similarity or 0.0, 4),

@@ -192,7 +192,7 @@ def test_a_story_without_cause_wording_opens_on_its_cause():
     assert parsed.reason is None
     assert parsed.fields["root_cause"].startswith("The indexer was moved to the new queue cluster")
     assert "consumer group name was left" in parsed.fields["root_cause"]
-    assert parsed.provenance["root_cause"] == "prose: context"
+    assert parsed.provenance["root_cause"] == "story: context"  # the write-up states no cause as such
 
 
 STORY_WITH_EMPTY_CAUSE = STORY_ONLY.replace("## Resolution", "## Root cause\n\n## Resolution")
@@ -426,7 +426,8 @@ def test_a_resolution_that_tells_the_story_first_gives_the_cause_and_keeps_the_f
     assert fields["root_cause"].startswith("The network automation job had been switched off")
     assert "withdrew the VPN routes" in fields["root_cause"]
     assert fields["fix"] == "The routes were put back by applying the current plan by hand, restoring access within minutes."
-    assert parsed.provenance["root_cause"] == parsed.provenance["fix"] == "label: Resolution"
+    assert parsed.provenance["fix"] == "label: Resolution"
+    assert parsed.provenance["root_cause"] == "story: label: Resolution"
 
 
 FIVE_WHYS_UNDER_A_QUESTION = """# Post-mortem: Photo uploads failing (4 June)

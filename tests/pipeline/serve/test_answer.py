@@ -11,6 +11,8 @@ from pipeline.serve.answer import (
     Answerer,
     build_prompt,
     decide_category,
+    evidence_text,
+    source_of,
     follow_up_query,
     neutralize,
     with_earlier,
@@ -294,3 +296,21 @@ def test_the_configured_taxonomy_votes(incident_db, fake_openai):
     backend = OpenAIBackend(fake_openai.base_url, "pm")
     assert Answerer(incident_db, backend=backend, taxonomy=custom).ask(QUESTION).root_cause_category == "dns-infra"
     assert Answerer(incident_db, backend=backend).ask(QUESTION).root_cause_category != "dns-infra"
+
+
+def test_a_cause_the_write_up_never_states_is_not_shown_as_one():
+    """Where the parser found no cause statement and the story's opening stands in for one
+    (provenance `story: ...`), the evidence and the Slack sources say so."""
+    from bot.blocks import _source_blocks
+
+    def hit(origin):
+        row = {"source_id": "x", "incident_title": "Launches stuck", "root_cause": "Launches hung after the build step.",
+               "fix": "Deleted the hub pod.", "provenance": {"root_cause": origin}}
+        return Hit(incident=row, score=1.0, similarity=0.8, vector_rank=1, keyword_rank=1)
+
+    told = source_of(hit("story: summary"))
+    assert evidence_text([told], match=True).splitlines()[1] == "Root cause not stated; the write-up opens: Launches hung after the build step."
+    assert "Root cause not stated; the write-up opens:" in json.dumps(_source_blocks([told]))
+    stated = source_of(hit("heading: Root cause"))
+    assert evidence_text([stated], match=True).splitlines()[1] == "Root cause: Launches hung after the build step."
+    assert "_Root cause:_" in json.dumps(_source_blocks([stated]))
