@@ -95,7 +95,7 @@ INSTRUCTIONS = (
 )
 
 NO_EVIDENCE = "No stored post-mortem resembles this question, so there is nothing to answer from."
-NO_CAUSE_STATED = "Root cause not stated; the write-up opens"
+NO_CAUSE_STATED = "Root cause (from the write-up's opening, not named as such)"
 
 # Sentences that address a model rather than describe an incident. A post-mortem describes
 # what happened; it does not tell its reader what to say, print or ignore.
@@ -268,7 +268,8 @@ def evidence_text(sources: Sequence[dict], match: bool) -> str:
         lines = [f"This looks like {named(1, top)}."]
         cause = clip(top.get("root_cause") or "", EVIDENCE_FIELD_CHARS)
         fix = clip(top.get("fix") or "", EVIDENCE_FIELD_CHARS)
-        lines.append(f"{top.get('cause_label') or 'Root cause'}: {cause}" if cause else "Root cause: not recorded in that post-mortem.")
+        label = top.get("cause_label") or "Root cause"
+        lines.append(f"{label}: {cause}" if cause else "Root cause: not recorded in that post-mortem.")
         lines.append(f"What fixed it: {fix}" if fix else "What fixed it: not recorded in that post-mortem.")
         if top.get("url"):
             lines.append(f"Post-mortem: {top['url']}")

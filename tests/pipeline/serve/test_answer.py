@@ -309,8 +309,9 @@ def test_a_cause_the_write_up_never_states_is_not_shown_as_one():
         return Hit(incident=row, score=1.0, similarity=0.8, vector_rank=1, keyword_rank=1)
 
     told = source_of(hit("story: summary"))
-    assert evidence_text([told], match=True).splitlines()[1] == "Root cause not stated; the write-up opens: Launches hung after the build step."
-    assert "Root cause not stated; the write-up opens:" in json.dumps(_source_blocks([told]))
+    label = "Root cause (from the write-up's opening, not named as such)"
+    assert evidence_text([told], match=True).splitlines()[1] == f"{label}: Launches hung after the build step."
+    assert f"_{label}:_" in json.dumps(_source_blocks([told]))
     stated = source_of(hit("heading: Root cause"))
     assert evidence_text([stated], match=True).splitlines()[1] == "Root cause: Launches hung after the build step."
     assert "_Root cause:_" in json.dumps(_source_blocks([stated]))
