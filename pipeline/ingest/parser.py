@@ -24,6 +24,7 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
+from pipeline.ingest.record import STORY
 from pipeline.ingest.taxonomy import PARAGRAPH_BREAK, RULED_OUT
 from pipeline.text import clip
 
@@ -560,12 +561,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             # Only where the write-up has no cause slot: one left empty marks it unfinished.
             root_cause, rc_origin = story_opening(summary, by_field.get("timeline", []), preamble, (fix_origin, fix))
             told_only = True
-            if root_cause and rc_origin == fix_origin:
+            if root_cause and rc_origin == f"{STORY}: {fix_origin}":
                 # The resolution told the story first: what was done is the rest of it.
                 fix = " ".join(sentences(fix)[len(sentences(root_cause)):])
-            if root_cause:
-                # Said where it came from, so an answer can say the write-up states no cause.
-                rc_origin = STORY + (rc_origin[len("prose"):] if rc_origin.startswith("prose") else f": {rc_origin}")
         elif rc_origin == "prose: summary":
             root_cause = explained(root_cause, summary)
             # A summary tells the change that set it off ("On Monday we deployed ...") early,
@@ -746,10 +744,6 @@ SYMPTOM_TOLD = re.compile(
 )
 
 
-# The provenance of a cause that is only the story's opening: the write-up states no cause.
-STORY = "story"
-
-
 def story_opening(
     summary: str, timeline_blocks: list[Block], preamble: str, fix: tuple[str, str] = ("", ""), limit: int = 3
 ) -> tuple[str, str]:
@@ -757,19 +751,20 @@ def story_opening(
     write-up with no cause wording still opens on what set the incident off. Impact sentences
     are left out: what users saw is the symptom. Last, a resolution that tells the story before
     what was done ("Pipelines had been paused ... Route tables were rebuilt ..."): its sentences
-    up to the fix, never the fix itself. `fix`: (origin, text) of the fix."""
-    pools = [("prose: summary", summary)]
-    pools += [(f"prose: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
-    pools.append(("prose", preamble))
+    up to the fix, never the fix itself. `fix`: (origin, text) of the fix. Its origin is
+    STORY's ("story: summary"), so an answer can say the write-up names no cause."""
+    pools = [(f"{STORY}: summary", summary)]
+    pools += [(f"{STORY}: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
+    pools.append((STORY, preamble))
     fix_origin, fix_text = fix
     if fix_origin.startswith(("heading", "label", "table")):
         told = list(itertools.takewhile(lambda x: not FIX_CUES.search(x), sentences(fix_text)))
         if told and len(told) < len(sentences(fix_text)):
-            pools.append((fix_origin, " ".join(told)))
+            pools.append((f"{STORY}: {fix_origin}", " ".join(told)))
     for origin, text in pools:
         story = clean_field(text)
         paragraphs = [p for p in PARAGRAPH_BREAK.split(story) if p.strip()]
-        if origin == "prose" and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
+        if origin == STORY and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
             # A retelling with no headings opens on what users saw ("For forty minutes riders
             # could not be matched ..."); the story of why starts with the next paragraph.
             story = "\n\n".join(paragraphs[1:])

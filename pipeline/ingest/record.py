@@ -22,6 +22,11 @@ FIELDS = (
 )
 
 
+# The provenance of a cause that is only the story's opening ("story: summary"): the write-up
+# names no cause as such, and answers say so.
+STORY = "story"
+
+
 @dataclass
 class IncidentRecord:
     source: str
@@ -36,8 +41,8 @@ class IncidentRecord:
     action_items: list[str] = field(default_factory=list)
     root_cause_category: str = ""
     content_hash: str = ""
-    # Where each field came from (heading, label, table, prose, classifier, model, human), so a
-    # person can see why a value is what it is.
+    # Where each field came from (heading, label, table, prose, story, classifier, model, human),
+    # so a person can see why a value is what it is.
     provenance: dict[str, str] = field(default_factory=dict)
 
     def apply_label(self, label: dict[str, str]) -> None:

@@ -58,7 +58,7 @@ from pipeline.prompts import PROMPT_TEMPLATE, category_of
 from pipeline.serve.grounding import Grounder, SentenceStream
 from pipeline.serve.index import VectorIndex
 from pipeline.serve.retrieve import Hit, Retriever, best_similarity
-from pipeline.ingest.parser import STORY
+from pipeline.ingest.record import STORY
 from pipeline.ingest.scrub import scrub
 from pipeline.ingest.taxonomy import Taxonomy
 from storage import Database
