@@ -758,8 +758,9 @@ def story_opening(
     pools.append((STORY, preamble))
     fix_origin, fix_text = fix
     if fix_origin.startswith(("heading", "label", "table")):
-        told = list(itertools.takewhile(lambda x: not FIX_CUES.search(x), sentences(fix_text)))
-        if told and len(told) < len(sentences(fix_text)):
+        resolution = sentences(fix_text)
+        told = list(itertools.takewhile(lambda x: not FIX_CUES.search(x), resolution))
+        if told and len(told) < len(resolution):
             pools.append((f"{STORY}: {fix_origin}", " ".join(told)))
     for origin, text in pools:
         story = clean_field(text)

@@ -215,11 +215,16 @@ ROOT_CAUSE_SAID = re.compile(
 )
 
 
+# The sums-up ROOT_CAUSE_SAID does not open on: "In summary, ...", "The trigger of this event was ...".
 SUMMED_TRIGGER = re.compile(
-    r"^[^.!?\n]{0,40}?\b(?:root\s+cause|underlying\s+cause|in\s+short|in\s+summary)\b\s*(?::|was\b|is\b|,)"
-    r"|^the\s+(?:trigger|root\s+cause)\s+(?:of\s+(?:this|the)\s+\w+\s+)?was\b", re.I
+    r"^[^.!?\n]{0,40}?\bin\s+summary\b\s*(?::|was\b|is\b|,)|^the\s+(?:trigger|root\s+cause)\s+(?:of\s+(?:this|the)\s+\w+\s+)?was\b", re.I
 )
 SUMMED_UP = 2.0
+
+
+def summed_up(cause: str) -> bool:
+    """Whether a cause opens on the writer summing it up ("In short, the trigger of this event was ...")."""
+    return bool(ROOT_CAUSE_SAID.match(cause) or SUMMED_TRIGGER.match(cause))
 
 
 LEAK = re.compile(
@@ -331,7 +336,7 @@ class Taxonomy:
         told = any(p.search(root_cause) for p in (EVENT_VERB, TRIGGER_AFTER, TRIGGER_BEFORE))
         # A cause the writer sums up as such ("In short, the trigger of this event was packet
         # loss ...") outweighs a title that names what broke ("Managed Postgres disruption").
-        cause_weight = SUMMED_UP if SUMMED_TRIGGER.search(root_cause) else 1.0 if told else BACKGROUND_ONLY
+        cause_weight = SUMMED_UP if summed_up(root_cause) else 1.0 if told else BACKGROUND_ONLY
         for text, weight in ((title, 1.5), (root_cause, cause_weight), (fix, 0.4)):
             for cat, score in self.scores(text).items():
                 total[cat] = total.get(cat, 0.0) + weight * score
