@@ -93,7 +93,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),
         (r"pumps?|bearings?|chilled.water|compressors?|generators?|(circuit )?breakers?", 2.0),
         (r"HSMs?|(cryptographic |crypto )?accelerator( card)?|line ?cards?|appliances?", 1.5),
-        (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan|kernel panic", 2.0),
+        # A cooling fan, not a "fan-out" (a queue's consumers) or a "fan-in".
+        (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fans?(?![ -](?:out|in)\b)|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
         (r"(disk|drive|storage) (shelf|shelves|arrays?|enclosures?|controllers?)|(storage|disk|array) controller (had )?failed", 2.5),
@@ -160,6 +161,7 @@ CHANGE_OVER_SYMPTOM = 0.5
 # A bug told beside a release at this share of its score was shipped by it; 0.5 to 0.9
 # measured the same on the corpus.
 SHIPPED_BUG = 0.7
+UNDONE = re.compile(r"\b(?:roll(?:ed|ing)?\s+(?:it\s+|them\s+)?back|rollback|revert(?:ed|ing|s)?|downgrad(?:e|ed|ing))\b", re.I)
 # About two sentences; 150 to 300 characters measured the same on the corpus.
 OPENING_CHARS = 300
 # A new version shipped through a change, and how close deployment must score to configuration
@@ -337,9 +339,12 @@ class Taxonomy:
         # A cause the writer sums up as such ("In short, the trigger of this event was packet
         # loss ...") outweighs a title that names what broke ("Managed Postgres disruption").
         cause_weight = SUMMED_UP if summed_up(root_cause) else 1.0 if told else BACKGROUND_ONLY
+        told_by_change: dict[str, float] = {}
         for text, weight in ((title, 1.5), (root_cause, cause_weight), (fix, 0.4)):
             for cat, score in self.scores(text).items():
                 total[cat] = total.get(cat, 0.0) + weight * score
+                if text is not fix or UNDONE.search(fix):
+                    told_by_change[cat] = told_by_change.get(cat, 0.0) + weight * score
         best = max(total, key=total.get, default=None)
         if best in SYMPTOM_OF_CHANGE:
             # Load balancers, ingress and DNS are where a bad change shows; a change told
@@ -357,9 +362,11 @@ class Taxonomy:
             # Memory or connections running out because something leaks them: the leak is
             # the defect, the exhaustion its symptom.
             best = "software-bug"
-        if best == "software-bug" and total.get("deployment", 0) >= SHIPPED_BUG * total[best]:
+        if best == "software-bug" and told_by_change.get("deployment", 0) >= SHIPPED_BUG * total[best]:
             # A bug a release just shipped is a deployment: software-bug is the latent defect
-            # that surfaced without a fresh change.
+            # that surfaced without a fresh change. A fix that undoes a change says a change
+            # shipped it; one that ships a patch does not ("the patched service was deployed"):
+            # every bug's fix is deployed.
             best = "deployment"
         return best if best and total[best] > 0 else self.fallback
 

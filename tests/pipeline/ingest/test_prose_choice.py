@@ -213,6 +213,20 @@ def test_a_bug_a_release_shipped_is_a_deployment():
     assert taxonomy.classify_incident("Users logged out", latent) == "software-bug"
 
 
+def test_deploying_the_fix_does_not_make_the_bug_shipped_by_a_release():
+    taxonomy = Taxonomy.default()
+    cause = "The expiry code rejected tokens created on 29 February, a date its year arithmetic got wrong."
+    assert taxonomy.classify_incident("Login failures", cause, "The patched service was deployed to all regions by 05:55.") == "software-bug"
+    # Undoing a change says the change shipped the bug.
+    assert taxonomy.classify_incident("Login failures", cause, "The release with the new expiry code was reverted.") == "deployment"
+
+
+def test_a_fan_out_is_software_not_a_cooling_fan():
+    taxonomy = Taxonomy.default()
+    assert taxonomy.scores("The fan-out consumer marks each purged object invalid.")["hardware"] == 0
+    assert taxonomy.scores("A failed fan in the storage server tripped its thermal shutdown.")["hardware"] > 0
+
+
 def test_a_summary_opening_on_a_change_leads_the_cause():
     doc = """# Exports failing
 
