@@ -626,7 +626,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         }[reason]
         return Parsed(reason=reason, detail=detail)
 
-    title, title_origin = pick_title(props, h1, source_id, prop_origin, by_field)
+    title, title_origin = pick_title(props, h1, source_id, prop_origin, by_field, body)
     timeline, timeline_origin = render_timeline(timeline_raw), blocks_origin(by_field, "timeline")
     if not timeline:
         timeline = clip(summary or unlabeled or str(props.get("summary") or ""), 1200, one_line=False)
@@ -1358,7 +1358,51 @@ def list_items(text: str) -> list[str]:
 OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$", re.I)
 
 
-def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict) -> tuple[str, str]:
+# The kind of document a report's letterhead names instead of the incident.
+DOC_KIND = (
+    r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo|(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary)"
+    r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir)"
+)
+KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
+# "QUAYSTACK INCIDENT ANALYSIS", "BRAMBLEWEB HOSTING - INCIDENT SUMMARY", "INCIDENT REPORT": the
+# organization (a few capitalised words at most) and the document's kind. "Inventory lookups
+# timing out — incident review" names its incident.
+LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:]\s*)?{DOC_KIND}$", re.I)
+# "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
+NAMED_INCIDENT = re.compile(r"^\|?\s*(?:\*\*)?(?:incident|subject|incident\s+name)(?:\*\*)?\s*(?::|\|)\s*(.+?)\s*\|?$", re.I)
+
+
+def letterhead_title(h1: str, body: str) -> tuple[str, str]:
+    """The incident's name where the first heading is a report's letterhead ("VERDANT EDGE
+    NETWORKS" over "Root Cause Analysis"): its "Incident:" or "Subject:" line, else the first
+    short line after the letterhead; with where it came from. ('', '') where the heading is no
+    letterhead or nothing names the incident."""
+    lines = body.split("\n")
+    top = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    if top is None or lines[top][2:].strip() != h1.strip():
+        return "", ""
+    # A plain-text report's short lines read as headings once converted: their words are the same.
+    below = [strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip() for line in lines[top + 1:top + 40] if line.strip()]
+    if not (LETTERHEAD.match(h1.strip()) or (below and KIND_LINE.match(below[0]))):
+        return "", ""
+    for line in below[:15]:
+        named = NAMED_INCIDENT.match(line)
+        if named and len(re.findall(r"[A-Za-z]{2,}", named.group(1))) >= 2:
+            return named.group(1), "letterhead: incident line"
+    for line in below[:3]:
+        if KIND_LINE.match(line):
+            continue
+        label = PLAIN_LABEL.match(line)
+        # "Incident ID: TW-0310", "Date: ... · Severity: ...": the report's particulars. A name
+        # may have a colon of its own ("Multiple services: elevated permission errors in ...").
+        particulars = label and (len((label.group(3) or "").split()) <= 5 or "·" in line)
+        if len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not particulars and not classify_label(line):
+            return line, "letterhead: line below"
+        break
+    return "", ""
+
+
+def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict, body: str = "") -> tuple[str, str]:
     title = str(props.get("title") or "").strip()
     origin = prop_origin("title")
     if not title and by_field.get("title"):
@@ -1366,6 +1410,8 @@ def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict
         # above it is often the report's ("POST INCIDENT REPORT PIR-0542").
         title = strip_markdown(by_field["title"][0].text).strip().split("\n")[0]
         origin = blocks_origin(by_field, "title")
+    if not title:
+        title, origin = letterhead_title(h1, body)
     if not title:
         title, origin = h1.strip(), "heading: title" if h1 else "file name"
     if not title:

@@ -1580,3 +1580,46 @@ We restored service by failing over to st-05.
     words_only = doc.replace("On 14 May 2024", "On May 3rd, 2023").split("## Timeline")[0]
     assert parse(words_only).fields["date"] == "2023-05-03"
     assert parse(words_only.replace("May 3rd, 2023", "30 February 2023")).fields["date"] == ""
+
+
+LETTERHEAD_RCA = """TERNWAY CLOUD
+Root Cause Analysis
+
+{name_line}
+Incident ID:     TW-2025-0310
+Status:          Final
+
+1. Summary
+
+On 10 March object uploads in the north region failed for 40 minutes.
+
+2. Cause
+
+A configuration push set the upload gateway's body limit to zero bytes.
+
+3. Resolution
+
+We reverted the configuration push and uploads recovered at 10:42.
+"""
+
+
+@pytest.mark.parametrize(
+    "name_line, origin",
+    [("Object upload failures in the north region", "letterhead: line below"),
+     ("INCIDENT:        OBJECT UPLOAD FAILURES", "letterhead: incident line")],
+    ids=["line-below", "incident-line"],
+)
+def test_a_reports_letterhead_is_not_the_incidents_title(name_line, origin):
+    from pipeline.ingest.formats import to_markdown
+
+    text, _, _ = to_markdown(LETTERHEAD_RCA.format(name_line=name_line).encode(), "rca.txt")
+    parsed = parse(text, source_id="rca.txt")
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["incident_title"] == name_line.split(":")[-1].strip()
+    assert parsed.provenance["incident_title"] == origin
+
+
+def test_a_title_heading_that_names_the_incident_stays():
+    parsed = parse("# Checkout down after the cache deploy\n\nIncident report.\n\n## Root cause\n\nA bad cache "
+                   "config was deployed.\n\n## Resolution\n\nWe rolled the cache config back at 10:40 and checkout recovered.\n", source_id="x.md")
+    assert parsed.fields["incident_title"] == "Checkout down after the cache deploy"
