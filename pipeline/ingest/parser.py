@@ -340,6 +340,8 @@ BOLD_PAIR = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([A-Za-z][^*:\n]{1,40}):\s*([^*\
 # "Cause - packet loss on the carrier's path", as notes summed up for the record write it.
 DASH_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{1,30}?)\s+[-–—]\s+(\S.*)$")
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
+# "  2.1 Package Registry ...": a plain-text report numbers the items of its sections.
+SUBSECTION_ITEM = re.compile(r"^(\s*)\d{1,2}\.\d{1,2}\.?\s+(\S.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
 
 # Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
@@ -481,7 +483,13 @@ def product_labels(impact: str) -> list[str]:
 TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
 # What follows a listed name: the rest of its line or the next line, its description after a dash
 # or colon, an aside in brackets left open by the cut.
-ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-]\s.*|:\s.*", re.S)
+ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-](?:\s.*|$)|:\s.*", re.S)
+# "Not affected: Git operations, the web application, ...", "GitLab projects were not affected.":
+# what the writer rules out, in an affected-services section's text.
+NOT_AFFECTED = re.compile(r"(?:^|(?<=[.!?])\s+|\n)(?:not\s+affected|unaffected)\s*:[^\n]*|[^.!?;\n]*\b(?:were|was)\s+(?:not|un)\s*affected\b[^.!?;\n]*[.!?]?", re.I)
+# A list item "CI pipelines that request a registry token via ...": the name, not the clause
+# that says which.
+ITEM_CLAUSE = re.compile(r"\s+(?:that|which|who|whose)\s.*$", re.I)
 UNCLOSED_ASIDE = re.compile(r"\s*\([^()]*$")
 SERVICE_META_KEYS = (
     "services", "services_affected", "affected_services", "service", "affected", "components", "component",
@@ -1338,7 +1346,14 @@ def list_items(text: str) -> list[str]:
     if not text:
         return []
     items = []
+    item_indent = None  # the indent of the last item's marker while its lines continue
     for line in text.splitlines():
+        if item_indent is not None and line.strip() and _indent(line) > item_indent and not (LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)):
+            # A hard-wrapped item ("7.1 Configure minimum-links on exchange bundles so that a\n
+            #      single failing member ..."): its next line, indented under it.
+            items[-1] = " ".join(f"{items[-1]} {strip_markdown(line)}".split())
+            continue
+        item_indent = None
         if line.strip().startswith("|"):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
             first = strip_markdown(cells[0]).strip() if cells else ""
@@ -1346,12 +1361,13 @@ def list_items(text: str) -> list[str]:
                 continue
             items.append(" ".join(first.split()))
             continue
-        m = LIST_ITEM.match(line)
-        if m and _indent(line) <= 2:
+        m = LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)
+        if m and _indent(line) <= (4 if m.re is SUBSECTION_ITEM else 2):
             item = " ".join(strip_markdown(m.group(2)).split())
             item = re.sub(r"^\[[ xX]\]\s*", "", item)
             if item and not PLACEHOLDER.fullmatch(item):
                 items.append(item)
+                item_indent = _indent(line)
     return items[:30]
 
 
@@ -1487,10 +1503,13 @@ def pick_services(
                 return dedupe(found), prop_origin(key)
     labelled = "\n".join(b.text for b in by_field.get("services", []))
     if labelled:
-        items = list_items(labelled) or re.split(r"[,;]\s*", strip_markdown(labelled))
+        told = NOT_AFFECTED.sub("", strip_markdown(labelled))
+        # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".
+        items = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled)] or re.split(r"[,;]\s*(?![^()]*\))", told)
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
-        found = [norm_service(TRAILING_ASIDE.sub("", i)) for i in items if i.strip() and len(i) < 60]
+        names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]
+        found = [norm_service(n) for n in names if n and len(n) < 60]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
     status_lines = "\n".join([opening] + [b.text for b in by_field.get("status", [])])
@@ -1587,9 +1606,12 @@ def _service_prefix(chain: str, after: str) -> str:
 
 
 def norm_service(value) -> str:
-    """Lower case, markup and a leading article out ("The student help desk" is the help desk);
-    an underscore inside a name (`acct_db`) is part of it."""
+    """Lower case, markup and a leading article out ("The student help desk" is the help desk,
+    "and the bookings cluster" the last of a list); an underscore inside a name (`acct_db`) is
+    part of it."""
     words = re.sub(r"[`*]|(?<!\w)_+|_+(?!\w)", "", str(value)).strip().lower().split()
+    if len(words) > 1 and words[0] == "and":
+        words = words[1:]
     return " ".join(words[1:] if len(words) > 1 and words[0] in ("the", "a", "an", "our") else words)
 
 

@@ -1623,3 +1623,58 @@ def test_a_title_heading_that_names_the_incident_stays():
     parsed = parse("# Checkout down after the cache deploy\n\nIncident report.\n\n## Root cause\n\nA bad cache "
                    "config was deployed.\n\n## Resolution\n\nWe rolled the cache config back at 10:40 and checkout recovered.\n", source_id="x.md")
     assert parsed.fields["incident_title"] == "Checkout down after the cache deploy"
+
+
+NUMBERED_REPORT = """# Registry authentication failures
+
+## 2. Services affected
+
+  2.1 Package Registry (npm and container endpoints) -
+      authenticated operations with new tokens.
+  2.2 CI pipelines that request a registry token via the
+      built-in variable.
+
+Not affected: Git operations, the web application.
+
+## 5. Cause
+
+A date bug in the token service rejected tokens created on 29 February.
+
+## 6. Resolution
+
+The patched token service was deployed to all regions and tokens were re-issued.
+
+## 7. Follow-up actions
+
+  7.1 Add a test for leap-day expiries to the token service so that a
+      wrong date fails the build.      [Done]
+  7.2 Alert on the share of rejected tokens.
+"""
+
+
+def test_a_numbered_reports_items_are_list_items_and_what_was_not_affected_is_no_service():
+    parsed = parse(NUMBERED_REPORT, source_id="rca.md")
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["services_affected"] == ["package registry", "ci pipelines"]
+    # A hard-wrapped item keeps its next line.
+    assert parsed.fields["action_items"] == [
+        "Add a test for leap-day expiries to the token service so that a wrong date fails the build. [Done]",
+        "Alert on the share of rejected tokens.",
+    ]
+
+
+def test_an_affected_line_keeps_its_asides_and_drops_what_it_rules_out():
+    doc = """# Bookings slow
+
+**Services affected:** booking-api, my-trips-web, and the bookings MySQL cluster (primary, three read replicas), bin ordering. The main website was on another cluster and was not affected.
+
+## Root cause
+
+A long report query held locks on the bookings table and the replicas fell behind.
+
+## Resolution
+
+We killed the query and the replicas caught up by 10:40.
+"""
+    parsed = parse(doc, source_id="x.md")
+    assert parsed.fields["services_affected"] == ["booking-api", "my-trips-web", "bookings mysql cluster", "bin ordering"]
