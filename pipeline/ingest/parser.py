@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -526,6 +527,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     def prop_origin(key: str) -> str:
         return f"{'properties' if key in meta_keys else 'front-matter'}: {key}"
 
+    body, h1_origin = opening_title(body) if not props.get("title") else (body, "")
     blocks, preamble, h1 = read_blocks(caps_headings(body))
     by_field: dict[str, list[Block]] = {}
     for b in blocks:
@@ -634,7 +636,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         }[reason]
         return Parsed(reason=reason, detail=detail)
 
-    title, title_origin = pick_title(props, h1, source_id, prop_origin, by_field, body)
+    title, title_origin = pick_title(props, h1, source_id, prop_origin, by_field, body, h1_origin)
     timeline, timeline_origin = render_timeline(timeline_raw), blocks_origin(by_field, "timeline")
     if not timeline:
         timeline = clip(summary or unlabeled or str(props.get("summary") or ""), 1200, one_line=False)
@@ -775,8 +777,11 @@ def story_opening(
         paragraphs = [p for p in PARAGRAPH_BREAK.split(story) if p.strip()]
         if origin == STORY and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
             # A retelling with no headings opens on what users saw ("For forty minutes riders
-            # could not be matched ..."); the story of why starts with the next paragraph.
-            story = "\n\n".join(paragraphs[1:])
+            # could not be matched ..."); the story of why starts with the next paragraph. Unless
+            # the rest only tells the fix and what follows it: the opening paragraph went on to why.
+            rest = "\n\n".join(paragraphs[1:])
+            if any(x not in fix_text and not off_the_story(x) and not says_nothing(x) and not RECOVERED.match(x) for x in sentences(rest)):
+                story = rest
         found = [s for s in sentences(story) if not says_nothing(s)]
         found = [s for s in found if not off_the_story(s)] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
@@ -800,6 +805,13 @@ ONSET_AFTER = re.compile(
 WE_ACTED = re.compile(r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?)\b", re.I)
 # Short enough that the sentence names a trigger without saying how it broke things.
 EXPLAINED_CHARS = 250
+
+
+# "Latency was normal from 20:30.", "Follow-up: a check that ...": after the fix, not the story.
+RECOVERED = re.compile(
+    r"^(?:[\w-]+\s+){1,4}(?:was|were|is|are)\s+(?:back\s+to\s+)?(?:normal|healthy|stable)\b|^(?:follow[\s-]?ups?|action\s+items?|next\s+steps?)\s*:",
+    re.I,
+)
 
 
 def off_the_story(sentence: str) -> bool:
@@ -895,6 +907,8 @@ def is_draft_value(text: str) -> bool:
 
 def split_front_matter(text: str) -> tuple[dict, str]:
     text = text.lstrip("\ufeff")
+    if text.startswith("+++"):
+        return _toml_front_matter(text)
     if not text.startswith("---"):
         return {}, text
     m = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", text, re.S)
@@ -910,6 +924,20 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         raise ValueError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}")
     if not isinstance(data, dict):
         raise ValueError("front matter is not a YAML mapping")
+    return data, text[m.end():]
+
+
+def _toml_front_matter(text: str) -> tuple[dict, str]:
+    """Hugo's `+++` front matter, in TOML."""
+    m = re.match(r"^\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|$)", text, re.S)
+    if not m:
+        raise ValueError("front matter opened with '+++' but never closed")
+    if len(m.group(1)) > MAX_FRONT_MATTER:
+        raise ValueError(f"front matter is over {MAX_FRONT_MATTER:,} characters")
+    try:
+        data = tomllib.loads(m.group(1))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"front matter is not valid TOML: {exc}")
     return data, text[m.end():]
 
 
@@ -1244,6 +1272,15 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+# "We have added an alert that fires ..., because ...", "Going forward, ...": what changes after
+# the incident, whose "because" is the change's reason, never the incident's cause.
+FOLLOW_UP_TOLD = re.compile(
+    r"^(?:we(?:'ve|\s+have)\s+(?:since\s+|also\s+|now\s+)?(?:added|introduced|built|written|set\s+up|changed|moved|enabled|made|put)"
+    r"|we(?:'ll|\s+will|\s+are\s+going\s+to|\s+plan\s+to)|going\s+forward|from\s+now\s+on|in\s+(?:the\s+)?future)\b",
+    re.I,
+)
+
+
 def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 3, exclude: str = "") -> str:
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
@@ -1256,7 +1293,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 candidates.append(((1 + (0 if rank == 0 else 1), rank, pos), s))
                 continue
             probe = DETECTION_PHRASE.sub(" ", s)
-            if APOLOGY.match(s) or (cues is CAUSE_CUES and RULED_OUT.search(s)) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...": what the cause was not; "We
                 # restarted the MTAs, which changed nothing": an attempt, not the fix.
@@ -1418,7 +1455,9 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     return "", ""
 
 
-def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict, body: str = "") -> tuple[str, str]:
+def pick_title(
+    props: dict, h1: str, source_id: str, prop_origin, by_field: dict, body: str = "", h1_origin: str = ""
+) -> tuple[str, str]:
     title = str(props.get("title") or "").strip()
     origin = prop_origin("title")
     if not title and by_field.get("title"):
@@ -1428,9 +1467,12 @@ def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict
         origin = blocks_origin(by_field, "title")
     if not title:
         title, origin = letterhead_title(h1, body)
+    if not title and h1.strip():
+        title, origin = h1.strip(), h1_origin or "heading: title"
     if not title:
-        title, origin = h1.strip(), "heading: title" if h1 else "file name"
+        title, origin = subject_line(body)
     if not title:
+        origin = "file name"
         stem = PurePosixPath(source_id).name
         stem = re.sub(r"(?:(\.html)?\.(md|markdown)(\.erb)?|\.(?:html?|xhtml|docx|pdf|txt|text|rst|rest))$", "", stem, flags=re.I)
         title = stem.replace("_", " ")
@@ -1440,8 +1482,51 @@ def pick_title(props: dict, h1: str, source_id: str, prop_origin, by_field: dict
             title, origin = f"{str(props[named]).strip()} incident", prop_origin(named)
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
-    title = re.sub(r"^(?:post[\s-]?mortem|incident(?:\s+report)?)\s*[-–:]\s*", "", title, flags=re.I)
+    # "[MailCourier] Kestrelhub incident report: hosted runner delays", "Root Cause Analysis - ...",
+    # "Incident: files.example.org serving an expired certificate": the incident after the kind.
+    # "PIR-0412: ..." keeps its number.
+    title = re.sub(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+\s+)?(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", "", title, flags=re.I)
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
+
+
+# An email's or a memo's subject line.
+SUBJECT_LINE = re.compile(r"^(?:subject|subj|re)\s*:\s*(.+)$", re.I)
+# Lines a document may open with that name no incident: a chat channel or log line, mail headers.
+NOT_A_TITLE = re.compile(r"^(?:\[|#\w|(?:from|to|cc|date|sent)\s*:|\d{1,2}:\d{2}\b)", re.I)
+
+
+def subject_line(body: str) -> tuple[str, str]:
+    """An email's or a memo's subject, where no heading names the incident."""
+    for line in [line for line in body.split("\n") if line.strip()][:12]:
+        subject = SUBJECT_LINE.match(strip_markdown(line).strip())
+        if subject:
+            return subject.group(1).strip(), "subject line"
+    return "", ""
+
+
+def opening_title(body: str) -> tuple[str, str]:
+    """The body with its opening line made its title heading, where the document has none and
+    that line stands alone, short, as a heading would ("**Harrowgate Mutual — mobile banking
+    login failures, 11 March 2026**", a first `## ...` heading that names no section); with
+    where the title came from. The body unchanged, and '', where it has a title heading or opens
+    straight into the story: the line is then neither the title nor a part of the story."""
+    lines = body.split("\n")
+    i = next((n for n, line in enumerate(lines) if line.strip()), None)
+    # A title heading further down is the title ("Quillpay Status" over "# Elevated latency ..."),
+    # and so is a memo's subject line.
+    if i is None or any(line.startswith("# ") for line in lines) or subject_line(body)[0]:
+        return body, ""
+    first = lines[i].strip()
+    heading = re.match(r"^#{2,6}\s+(.*)$", first)
+    text = strip_markdown(heading.group(1) if heading else first).strip()
+    if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:
+        return body, ""
+    alone = i + 1 >= len(lines) or not lines[i + 1].strip()
+    if not heading and not (
+        alone and 2 <= len(text.split()) <= 20 and not text.endswith((".", ":", ",", ";")) and not PLAIN_LABEL.match(text)
+    ):
+        return body, ""
+    return "\n".join([*lines[:i], f"# {text}", *lines[i + 1:]]), "heading: first" if heading else "first line"
 
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -1482,7 +1567,8 @@ def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str
         m = DATE_RE.search(b.text)
         if m:
             return "-".join(m.groups()), f"{BLOCK_ORIGIN[b.kind]}: {b.label}"
-    for text, origin in ((PurePosixPath(source_id).name, "file name"), (title, "title"), (body[:3000], "prose")):
+    # "uni_2026-09-28_portal.txt": an underscore joins words, so a date there has no word boundary.
+    for text, origin in ((PurePosixPath(source_id).name.replace("_", " "), "file name"), (title, "title"), (body[:3000], "prose")):
         date = first_date(text)
         if date:
             return date, origin

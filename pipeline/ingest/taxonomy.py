@@ -185,6 +185,8 @@ RULED_OUT = re.compile(
     r"|(?:initial|first)\s+(?:investigation|responders?|diagnosis)\s+(?:treated|suspected|assumed)|treated\s+it\s+as\s+(?:a|an)\b"
     r"|(?:looked|looks|look|presented|appeared|seemed)\s+(?:like|as)\s+(?:a|an|the)\b|(?:was|is)\s+(?:not|never)\s+(?:a|an)\b|ruled\s+out|red\s+herring"
     r"|(?:first|initial|early|original)\s+(?:reading|hypothes[ie]s|theory|theories|guess|assumption|impression)"
+    # "The second theory was a capacity problem", "that theory died quickly": one of a list of guesses.
+    r"|(?:second|third|next|another|other|working|leading)\s+(?:hypothes[ie]s|theory|theories|guess|suspicion)|(?:theory|hypothesis)\s+(?:died|fell|was\s+(?:wrong|ruled|discarded))"
     # A part cleared of blame: "the database itself was healthy", "Kafka was fine", "behaved as designed".
     r"|(?:was|were|remained|stayed)\s+(?:otherwise\s+|itself\s+|completely\s+|entirely\s+)?(?:healthy|fine|unaffected|not\s+at\s+fault|not\s+misbehaving)"
     r"|(?:behaved|performed|worked)\s+as\s+(?:designed|intended|expected)|healthy\s+(?:throughout|on\s+its\s+own|the\s+whole\s+time)"

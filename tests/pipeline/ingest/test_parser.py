@@ -1678,3 +1678,50 @@ We killed the query and the replicas caught up by 10:40.
 """
     parsed = parse(doc, source_id="x.md")
     assert parsed.fields["services_affected"] == ["booking-api", "my-trips-web", "bookings mysql cluster", "bin ordering"]
+
+
+TITLED_BY_STORY = """{first}
+
+Between 19:05 and 20:30 the lessons API was slow and returned 502s. The database elected a new primary after a long checkpoint, and the new primary lacked an index, so the hot query scanned the whole collection.
+
+We stepped the new primary down at 19:50 and built the missing index on the secondaries. Latency was normal from 20:30.
+"""
+
+
+@pytest.mark.parametrize(
+    "first, title, origin",
+    [("**Lessons API slow / 502s — 21 Aug 2026**", "Lessons API slow / 502s — 21 Aug 2026", "first line"),
+     ("## Lessons API slow after a failover", "Lessons API slow after a failover", "heading: first"),
+     ("Subject: [Eng] Incident report: lessons API slow, 21 August", "lessons API slow, 21 August", "subject line")],
+    ids=["first-line", "first-heading", "subject-line"],
+)
+def test_a_document_without_a_title_heading_is_named_by_its_opening_line(first, title, origin):
+    parsed = parse(TITLED_BY_STORY.format(first=first), source_id="incidents-2026-08-21.md")
+    assert parsed.reason is None, parsed.detail
+    assert (parsed.fields["incident_title"], parsed.provenance["incident_title"]) == (title, origin)
+    # The title line is no part of the story the cause is taken from.
+    assert "Lessons API slow" not in parsed.fields["root_cause"]
+    assert "elected a new primary" in parsed.fields["root_cause"]
+
+
+def test_an_opening_line_above_a_title_heading_is_not_the_title():
+    doc = TITLED_BY_STORY.format(first="Quillpay Status\n\n# Lessons API slow after a failover")
+    assert parse(doc, source_id="x.md").fields["incident_title"] == "Lessons API slow after a failover"
+
+
+def test_toml_front_matter_is_read():
+    doc = '+++\ntitle = "Why your functions ran out of memory"\ndate = 2026-10-22T09:00:00Z\n+++\n\n' + TITLED_BY_STORY.format(first="")
+    parsed = parse(doc, source_id="blog.md")
+    assert parsed.fields["incident_title"] == "Why your functions ran out of memory"
+    assert parsed.fields["date"] == "2026-10-22"
+    assert parse("+++\ntitle = 'x'\n", source_id="blog.md").reason == "bad-front-matter"
+
+
+@pytest.mark.parametrize(
+    "heading, title",
+    [("Post-incident review: card payments failing", "card payments failing"),
+     ("PIR-0412: Packet loss to device APIs", "PIR-0412: Packet loss to device APIs"),
+     ("Fernwave incident report: 502s across European PoPs", "502s across European PoPs")],
+)
+def test_a_titles_document_kind_is_not_part_of_the_incidents_name(heading, title):
+    assert parse(f"# {heading}\n\n" + TITLED_BY_STORY.format(first=""), source_id="x.md").fields["incident_title"] == title
