@@ -634,3 +634,17 @@ def test_a_trigger_the_writer_sums_up_outweighs_a_title_naming_what_broke():
              "was packet loss on the network the connection routers use to synchronize their state.")
     fix = "Engineers paused automatic database failover and repaired the degraded Postgres clusters."
     assert taxonomy.classify_incident(title, cause, fix) == "network"
+
+
+def test_a_list_of_theories_and_a_follow_ups_reason_are_not_the_cause():
+    doc = """# CI jobs stuck in pending
+
+The on-call engineer was paged at 08:31. The second theory was a capacity problem at our cloud provider, because the autoscaler logs were full of scale-up activity; that theory died quickly. The runner pods could not be scheduled because every new node carried a taint from a values file change.
+
+We reverted the values file change at 09:41 and removed the taint from the existing nodes.
+
+We have added an alert that fires when runner pods stay unschedulable, because that combination means a mismatch rather than a shortage.
+"""
+    cause = parse(doc, source_id="ci.md").fields["root_cause"]
+    assert cause.startswith("The runner pods could not be scheduled because every new node carried a taint")
+    assert "second theory" not in cause and "We have added an alert" not in cause
