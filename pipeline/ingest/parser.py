@@ -40,7 +40,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
-        r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause"
+        r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause|(?:the\s+)?(?:bug|defect)"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
         # A blog's question: "So what actually broke?"
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
@@ -59,7 +59,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
-        r"|what\s+fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+restored|getting\s+back\s+to\s+green)$",
+        r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+restored|getting\s+back\s+to\s+green)$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):
@@ -1591,7 +1591,8 @@ def pick_services(
     if labelled:
         told = NOT_AFFECTED.sub("", strip_markdown(labelled))
         # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".
-        items = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled)] or re.split(r"[,;]\s*(?![^()]*\))", told)
+        listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.fullmatch(i)]
+        items = listed or re.split(r"[,;]\s*(?![^()]*\))", told)
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
         names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]

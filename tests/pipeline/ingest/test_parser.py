@@ -1725,3 +1725,25 @@ def test_toml_front_matter_is_read():
 )
 def test_a_titles_document_kind_is_not_part_of_the_incidents_name(heading, title):
     assert parse(f"# {heading}\n\n" + TITLED_BY_STORY.format(first=""), source_id="x.md").fields["incident_title"] == title
+
+
+def test_a_section_named_the_bug_is_the_cause_and_an_unaffected_item_is_no_service():
+    doc = """# Titles fail to play
+
+## Services affected
+
+- drm-license-service
+- /home and /projects were not affected
+
+## The bug
+
+Two writers swapped the key cache map without a lock, so a stale map overwrote a fresh one.
+
+## What actually fixed it
+
+We disabled the lazy-load path and restarted the licence pods.
+"""
+    parsed = parse(doc, source_id="x.md")
+    assert parsed.provenance["root_cause"] == "heading: The bug"
+    assert parsed.provenance["fix"] == "heading: What actually fixed it"
+    assert parsed.fields["services_affected"] == ["drm-license-service"]
