@@ -648,3 +648,17 @@ We have added an alert that fires when runner pods stay unschedulable, because t
     cause = parse(doc, source_id="ci.md").fields["root_cause"]
     assert cause.startswith("The runner pods could not be scheduled because every new node carried a taint")
     assert "second theory" not in cause and "We have added an alert" not in cause
+
+
+def test_the_problem_was_names_the_cause():
+    doc = """# Scheduler outage after the upgrade
+
+We upgraded the controller and then the compute nodes in batches of 50.
+
+The problem was our use of configless mode: nodes still on the old version fetched a config with options they did not know and were drained.
+
+We finished upgrading every compute node and resumed the drained nodes.
+"""
+    parsed = parse(doc, source_id="x.md")
+    assert parsed.fields["root_cause"].startswith("The problem was our use of configless mode")
+    assert parsed.provenance["root_cause"].startswith("prose")
