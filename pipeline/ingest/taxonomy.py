@@ -71,6 +71,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"status page|their side|on their end|availability zone", 2.0),
         # Someone else had the incident: "Their incident report states ...", "The outage was at RxRelay".
         (r"their (own )?(incident|outage|post.?incident|post.?mortem|status) (report|page|updates?|review|note)|outage was at", 3.0),
+        # Someone else limiting us, or their service failing: "that API started throttling us",
+        # "their ownership service was overloaded".
+        (r"(?:throttl\w+|rate[\s-]limit\w*)\s+us|their\s+(?:[\w-]+\s+){0,2}(?:API|service|platform|backend)\s+(?:was|were|had\s+been)\s+(?:overloaded|down|degraded|failing|unavailable)", 3.0),
         # The outside party that failed, named by its role.
         (r"(registry|processor|carrier|partner|maintainers|managed \w+ provider|hosted [\w\s]{0,20}API)\b", 1.5),
         (r"Okta|Auth0|Firebase|FCM|APNs|Microsoft|Entra|SendGrid|Mailgun|Twilio|Heroku|Vercel|Netlify|OpenAI", 0.6),

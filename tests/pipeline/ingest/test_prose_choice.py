@@ -662,3 +662,11 @@ We finished upgrading every compute node and resumed the drained nodes.
     parsed = parse(doc, source_id="x.md")
     assert parsed.fields["root_cause"].startswith("The problem was our use of configless mode")
     assert parsed.provenance["root_cause"].startswith("prose")
+
+
+def test_someone_else_throttling_us_is_a_dependency():
+    taxonomy = Taxonomy.default()
+    cause = ("Entitlements are checked against the platform holder's ownership API. On launch day that API started "
+             "throttling us and returned HTTP 429 for a growing share of requests.")
+    assert taxonomy.classify_incident("Players lost access to owned content", cause) == "dependency"
+    assert taxonomy.classify_incident("Players lost access to owned content", "Our ingest workers were throttled by the disk's IOPS limit.") == "capacity"
