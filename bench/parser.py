@@ -8,7 +8,8 @@ drafts (not parseable) excluded, root-cause category accuracy with a confusion t
 row, predicted per column) and the misclassified documents, the rules' category on the
 labeller's own cause (category_on_gold_cause: what exact extraction would give), services F1
 (exact names, and with whole-word containment: metrics.services_f1_containment), and ROUGE-L
-recall (median and mean) of the gold root cause and fix inside the parsed fields. Reported for the
+recall (median and mean) of the gold root cause and fix inside the parsed fields, the title's
+ROUGE-L recall of the gold title and how many titles only a file name gave. Reported for the
 tuned part of the shared corpus, for the held-out organization on its own (nothing is tuned on
 it: the honest figure), per organization and per format (file extension); and the category
 rules alone on bench/data/causes.jsonl (fresh cause statements, by voice), and the whole chain on
@@ -87,6 +88,9 @@ def score_documents(corpus: Path, labels: list[dict], structurer=None) -> list[d
             row["services_f1_containment"] = services_f1_containment(f["services_affected"], gold["services_affected"])
             row["root_cause_recall"] = rouge_l_recall(gold["root_cause"], f["root_cause"])
             row["fix_recall"] = rouge_l_recall(gold["fix"], f["fix"])
+            # What a reader sees first: the title, and whether only the file name gave one.
+            row["title_recall"] = rouge_l_recall(gold.get("incident_title", ""), f["incident_title"])
+            row["title_from_file_name"] = parsed.provenance.get("incident_title") == "file name"
         rows.append(row)
     return rows
 
@@ -120,6 +124,8 @@ def summarize(rows: list[dict]) -> dict:
         "root_cause_recall_mean": stat("root_cause_recall", fmean),
         "fix_recall_median": stat("fix_recall", median),
         "fix_recall_mean": stat("fix_recall", fmean),
+        "title_recall_mean": stat("title_recall", fmean),
+        "titles_from_file_name": sum(r["title_from_file_name"] for r in kept),
     }
 
 
