@@ -1492,7 +1492,7 @@ def pick_title(
 # An email's or a memo's subject line.
 SUBJECT_LINE = re.compile(r"^(?:subject|subj|re)\s*:\s*(.+)$", re.I)
 # Lines a document may open with that name no incident: a chat channel or log line, mail headers.
-NOT_A_TITLE = re.compile(r"^(?:\[|#\w|(?:from|to|cc|date|sent)\s*:|\d{1,2}:\d{2}\b)", re.I)
+NOT_A_TITLE = re.compile(r"^(?:\[\d{1,2}:\d{2}|#\w|(?:from|to|cc|date|sent)\s*:|\d{1,2}:\d{2}\b)", re.I)
 
 
 def subject_line(body: str) -> tuple[str, str]:
@@ -1522,9 +1522,11 @@ def opening_title(body: str) -> tuple[str, str]:
     if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:
         return body, ""
     alone = i + 1 >= len(lines) or not lines[i + 1].strip()
-    if not heading and not (
-        alone and 2 <= len(text.split()) <= 20 and not text.endswith((".", ":", ",", ";")) and not PLAIN_LABEL.match(text)
-    ):
+    label = PLAIN_LABEL.match(text)
+    # "Project: Live Operations", "Status: Resolved": a record's particulars; "EdgeSpan incident
+    # report: wrong content served for query-string URLs" names the incident.
+    particulars = label and (classify_label(label.group(2)) or len((label.group(3) or "").split()) <= 3)
+    if not heading and not (alone and 2 <= len(text.split()) <= 20 and not text.endswith((".", ":", ",", ";")) and not particulars):
         return body, ""
     return "\n".join([*lines[:i], f"# {text}", *lines[i + 1:]]), "heading: first" if heading else "first line"
 

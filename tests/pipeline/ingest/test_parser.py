@@ -1747,3 +1747,17 @@ We disabled the lazy-load path and restarted the licence pods.
     assert parsed.provenance["root_cause"] == "heading: The bug"
     assert parsed.provenance["fix"] == "heading: What actually fixed it"
     assert parsed.fields["services_affected"] == ["drm-license-service"]
+
+
+@pytest.mark.parametrize(
+    "first, title",
+    [("## [OPS-2291] Matchmaking queues stalled during launch weekend", "[OPS-2291] Matchmaking queues stalled during launch weekend"),
+     ("EdgeSpan incident report: wrong content served for query-string URLs", "wrong content served for query-string URLs")],
+)
+def test_a_ticket_key_or_a_report_label_opens_a_title(first, title):
+    assert parse(TITLED_BY_STORY.format(first=first), source_id="x.md").fields["incident_title"] == title
+
+
+def test_a_records_particulars_are_not_its_title():
+    doc = TITLED_BY_STORY.format(first="Project: Live Operations")
+    assert parse(doc, source_id="ops-2291.md").provenance["incident_title"] == "file name"
