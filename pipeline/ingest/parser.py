@@ -905,40 +905,43 @@ def is_draft_value(text: str) -> bool:
 # -- structure ---------------------------------------------------------------------------------
 
 
+# Where front matter ends: YAML's `---` (or `...`), Hugo's TOML `+++`.
+FRONT_MATTER_FENCES = {
+    "---": r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)",
+    "+++": r"^\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|$)",
+}
+
+
 def split_front_matter(text: str) -> tuple[dict, str]:
     text = text.lstrip("\ufeff")
-    if text.startswith("+++"):
-        return _toml_front_matter(text)
-    if not text.startswith("---"):
+    fence = next((f for f in FRONT_MATTER_FENCES if text.startswith(f)), None)
+    if fence is None:
         return {}, text
-    m = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", text, re.S)
+    m = re.match(FRONT_MATTER_FENCES[fence], text, re.S)
     if not m:
-        raise ValueError("front matter opened with '---' but never closed")
+        raise ValueError(f"front matter opened with '{fence}' but never closed")
     if len(m.group(1)) > MAX_FRONT_MATTER:
         raise ValueError(f"front matter is over {MAX_FRONT_MATTER:,} characters")
+    return (_toml_mapping if fence == "+++" else _yaml_mapping)(m.group(1)), text[m.end():]
+
+
+def _yaml_mapping(block: str) -> dict:
     try:
-        data = yaml.load(m.group(1), Loader=_FrontMatterLoader) or {}
+        data = yaml.load(block, Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         raise ValueError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}")
     if not isinstance(data, dict):
         raise ValueError("front matter is not a YAML mapping")
-    return data, text[m.end():]
+    return data
 
 
-def _toml_front_matter(text: str) -> tuple[dict, str]:
-    """Hugo's `+++` front matter, in TOML."""
-    m = re.match(r"^\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|$)", text, re.S)
-    if not m:
-        raise ValueError("front matter opened with '+++' but never closed")
-    if len(m.group(1)) > MAX_FRONT_MATTER:
-        raise ValueError(f"front matter is over {MAX_FRONT_MATTER:,} characters")
+def _toml_mapping(block: str) -> dict:
     try:
-        data = tomllib.loads(m.group(1))
+        return tomllib.loads(block)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"front matter is not valid TOML: {exc}")
-    return data, text[m.end():]
 
 
 # Front matter holds a few fields; anything bigger or deeper is not a post-mortem's header.
