@@ -41,6 +41,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause|(?:the\s+)?(?:bug|defect)"
+        # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
+        r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
         # A blog's question: "So what actually broke?"
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
@@ -59,7 +61,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
-        r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+restored|getting\s+back\s+to\s+green)$",
+        r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green)$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):

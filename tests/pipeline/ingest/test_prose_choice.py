@@ -670,3 +670,34 @@ def test_someone_else_throttling_us_is_a_dependency():
              "throttling us and returned HTTP 429 for a growing share of requests.")
     assert taxonomy.classify_incident("Players lost access to owned content", cause) == "dependency"
     assert taxonomy.classify_incident("Players lost access to owned content", "Our ingest workers were throttled by the disk's IOPS limit.") == "capacity"
+
+
+FIVE_WHYS = """# Five Whys: lab results not reaching the wards
+
+## Problem statement
+
+Between 07:00 and 11:25 results were not appearing on the wards.
+
+## The Whys
+
+**1. Why did results stop appearing on the wards?**
+Because the results interface stopped sending messages and queued them.
+
+**2. Why did the interface stop sending?**
+Because the client certificate it presents had expired and every TLS handshake was rejected.
+
+**3. Why was the certificate not renewed?**
+It was issued by hand outside the certificate register, so no expiry report listed it.
+
+## How service was brought back
+
+Security issued a new client certificate and the queued messages were replayed.
+"""
+
+
+def test_a_five_whys_chain_is_the_cause_and_its_category_is_past_the_first_answer():
+    parsed = parse(FIVE_WHYS, source_id="whys.md")
+    assert parsed.provenance["root_cause"] == "heading: The Whys"
+    assert "outside the certificate register" in parsed.fields["root_cause"]
+    f = parsed.fields
+    assert Taxonomy.default().classify_incident(f["incident_title"], f["root_cause"], f["fix"]) == "security"
