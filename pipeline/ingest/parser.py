@@ -159,7 +159,10 @@ DETECTION_PHRASE = re.compile(
 # one is longer than usual because ..."): neither cause nor fix, whatever its "because".
 APOLOGY = re.compile(
     r"\W*(?:we\s+(?:are|'re)\s+(?:deeply\s+|very\s+|truly\s+|so\s+)?sorry|we\s+(?:sincerely\s+|deeply\s+)?apologi[sz]e"
-    r"|you\s+deserve\s+(?:an?\s+|better\s+|more\s+|answers)|(?:this|the)\s+(?:one|post|write-?up|report)\s+is\s+(?:a\s+bit\s+|much\s+)?longer)\b",
+    r"|you\s+deserve\s+(?:an?\s+|better\s+|more\s+|answers)|(?:this|the)\s+(?:one|post|write-?up|report)\s+is\s+(?:a\s+bit\s+|much\s+)?longer"
+    # The writer on the write-up itself: "We want to explain what happened, in plain terms, because
+    # ...", "It's a bit longer than our usual posts because ...".
+    r"|we\s+(?:want|wanted|'d\s+like|would\s+like)\s+to\s+(?:explain|be\s+(?:open|transparent|clear))|it(?:'s|\s+is)\s+(?:a\s+bit\s+|much\s+)?longer\s+than)\b",
     re.I,
 )
 # What the responders tried that did not work: "We restarted two MTA processes, which changed nothing."

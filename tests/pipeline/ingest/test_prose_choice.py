@@ -701,3 +701,15 @@ def test_a_five_whys_chain_is_the_cause_and_its_category_is_past_the_first_answe
     assert "outside the certificate register" in parsed.fields["root_cause"]
     f = parsed.fields
     assert Taxonomy.default().classify_incident(f["incident_title"], f["root_cause"], f["fix"]) == "security"
+
+
+def test_the_writer_on_the_write_up_itself_is_not_the_cause():
+    doc = """# Checkout slowdown on 9 October
+
+We want to explain what happened, in plain terms, because we know sellers rely on checkout. It's a bit longer than our usual posts because a few people asked for detail. At 13:05 the payment provider's authorisation endpoint became very slow, and because our timeout was 30 seconds, stuck calls filled the payments thread pool.
+
+We resolved it by cutting the timeout to 4 seconds at 13:40, which drained the thread pool.
+"""
+    cause = parse(doc, source_id="blog.md").fields["root_cause"]
+    assert "authorisation endpoint became very slow" in cause
+    assert "We want to explain" not in cause and "longer than our usual posts" not in cause
