@@ -40,7 +40,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
-        r"|triggers?|fault|underlying\s+(?:cause|issue)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause|(?:the\s+)?(?:bug|defect)"
+        r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
@@ -778,7 +778,8 @@ def story_opening(
         if told and len(told) < len(resolution):
             pools.append((f"{STORY}: {fix_origin}", " ".join(told)))
     for origin, text in pools:
-        story = clean_field(text)
+        # A review's particulars ("Incident window: ...", "Review lead: ...") tell no story.
+        story = clean_field("\n".join(line for line in (text or "").split("\n") if not particulars(line)))
         paragraphs = [p for p in PARAGRAPH_BREAK.split(story) if p.strip()]
         if origin == STORY and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
             # A retelling with no headings opens on what users saw ("For forty minutes riders
@@ -1433,6 +1434,15 @@ LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:]\s*
 NAMED_INCIDENT = re.compile(r"^\|?\s*(?:\*\*)?(?:incident|subject|incident\s+name)(?:\*\*)?\s*(?::|\|)\s*(.+?)\s*\|?$", re.I)
 
 
+def particulars(line: str) -> bool:
+    """A record's particulars ("Incident ID: TW-0310", "Status: Resolved", "Review date: 2024-09-06",
+    "Date: ... · Severity: ..."): a label with a short value. A name or a sentence may have a colon
+    of its own ("EdgeSpan incident report: wrong content served for query-string URLs")."""
+    label = PLAIN_LABEL.match(strip_markdown(line).strip())
+    words = re.findall(r"[A-Za-z]{2,}", label.group(3) or "") if label else []
+    return bool(label) and (bool(classify_label(label.group(2))) or len(words) <= 5 or "·" in line)
+
+
 def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     """The incident's name where the first heading is a report's letterhead ("VERDANT EDGE
     NETWORKS" over "Root Cause Analysis"): its "Incident:" or "Subject:" line, else the first
@@ -1453,11 +1463,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     for line in below[:3]:
         if KIND_LINE.match(line):
             continue
-        label = PLAIN_LABEL.match(line)
-        # "Incident ID: TW-0310", "Date: ... · Severity: ...": the report's particulars. A name
-        # may have a colon of its own ("Multiple services: elevated permission errors in ...").
-        particulars = label and (len((label.group(3) or "").split()) <= 5 or "·" in line)
-        if len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not particulars and not classify_label(line):
+        if len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not particulars(line) and not classify_label(line):
             return line, "letterhead: line below"
         break
     return "", ""
@@ -1530,11 +1536,7 @@ def opening_title(body: str) -> tuple[str, str]:
     if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:
         return body, ""
     alone = i + 1 >= len(lines) or not lines[i + 1].strip()
-    label = PLAIN_LABEL.match(text)
-    # "Project: Live Operations", "Status: Resolved": a record's particulars; "EdgeSpan incident
-    # report: wrong content served for query-string URLs" names the incident.
-    particulars = label and (classify_label(label.group(2)) or len((label.group(3) or "").split()) <= 3)
-    if not heading and not (alone and 2 <= len(text.split()) <= 20 and not text.endswith((".", ":", ",", ";")) and not particulars):
+    if not heading and not (alone and 2 <= len(text.split()) <= 20 and not text.endswith((".", ":", ",", ";")) and not particulars(text)):
         return body, ""
     return "\n".join([*lines[:i], f"# {text}", *lines[i + 1:]]), "heading: first" if heading else "first line"
 

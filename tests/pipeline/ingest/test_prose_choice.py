@@ -713,3 +713,23 @@ We resolved it by cutting the timeout to 4 seconds at 13:40, which drained the t
     cause = parse(doc, source_id="blog.md").fields["root_cause"]
     assert "authorisation endpoint became very slow" in cause
     assert "We want to explain" not in cause and "longer than our usual posts" not in cause
+
+
+def test_a_reviews_particulars_tell_no_story_and_an_underlying_reason_is_the_cause():
+    doc = """# Incident review: inter-site packet loss
+
+- **Incident window**: 2024-09-03 08:47 – 11:32 (local time)
+- **Review lead**: Kasimir Oduya (Platform Operations)
+
+## Underlying reason
+
+The carrier's inter-site circuit dropped packets while still showing as up, and session replication waited on every write.
+
+## Resolution
+
+The carrier replaced a faulty optic at 11:20 and replication caught up.
+"""
+    parsed = parse(doc, source_id="x.md")
+    assert parsed.provenance["root_cause"] == "heading: Underlying reason"
+    story = parse(doc.replace("## Underlying reason\n\n", ""), source_id="x.md")
+    assert "Incident window" not in story.fields.get("root_cause", "")
