@@ -87,7 +87,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:(?:detailed\s+description\s+of\s+)?(?:customer\s+|user\s+|business\s+)?impact|what\s+(?:users|customers)\s+(?:saw|experienced))$", re.I
     ),
     "summary": re.compile(
-        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative)$", re.I
+        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)$", re.I
     ),
     "services": re.compile(
         r"^(?:services?(?:\s+(?:affected|involved|impacted))?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"

@@ -733,3 +733,19 @@ The carrier replaced a faulty optic at 11:20 and replication caught up.
     assert parsed.provenance["root_cause"] == "heading: Underlying reason"
     story = parse(doc.replace("## Underlying reason\n\n", ""), source_id="x.md")
     assert "Incident window" not in story.fields.get("root_cause", "")
+
+
+def test_a_section_called_the_story_is_the_summary():
+    doc = """# Daily Chest crash blocks logins
+
+## The story
+
+At midnight on 29 February every login failed, because the reward calendar had no row for 02-29 and the lookup raised an error.
+
+## How we recovered
+
+We disabled the Daily Chest lookup at 03:52 and logins recovered.
+"""
+    parsed = parse(doc, source_id="x.md")
+    assert parsed.reason is None, parsed.detail
+    assert parsed.provenance["root_cause"] == "prose: summary"
