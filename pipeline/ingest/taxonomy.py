@@ -164,6 +164,7 @@ CHANGE_OVER_SYMPTOM = 0.5
 # A bug told beside a release at this share of its score was shipped by it; 0.5 to 0.9
 # measured the same on the corpus.
 SHIPPED_BUG = 0.7
+# A fix that undoes a change ("rolled the release back", "reverted the PR").
 UNDONE = re.compile(r"\b(?:roll(?:ed|ing)?\s+(?:it\s+|them\s+)?back|rollback|revert(?:ed|ing|s)?|downgrad(?:e|ed|ing))\b", re.I)
 # About two sentences; 150 to 300 characters measured the same on the corpus.
 OPENING_CHARS = 300
@@ -344,11 +345,11 @@ class Taxonomy:
         # A cause the writer sums up as such ("In short, the trigger of this event was packet
         # loss ...") outweighs a title that names what broke ("Managed Postgres disruption").
         cause_weight = SUMMED_UP if summed_up(root_cause) else 1.0 if told else BACKGROUND_ONLY
-        told_by_change: dict[str, float] = {}
-        for text, weight in ((title, 1.5), (root_cause, cause_weight), (fix, 0.4)):
+        told_by_change: dict[str, float] = {}  # the scores of what can tell that a change shipped a bug
+        for text, weight, tells_change in ((title, 1.5, True), (root_cause, cause_weight, True), (fix, 0.4, bool(UNDONE.search(fix)))):
             for cat, score in self.scores(text).items():
                 total[cat] = total.get(cat, 0.0) + weight * score
-                if text is not fix or UNDONE.search(fix):
+                if tells_change:
                     told_by_change[cat] = told_by_change.get(cat, 0.0) + weight * score
         best = max(total, key=total.get, default=None)
         if best in SYMPTOM_OF_CHANGE:
