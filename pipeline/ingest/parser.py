@@ -491,8 +491,17 @@ TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
 # or colon, an aside in brackets left open by the cut.
 ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-](?:\s.*|$)|:\s.*", re.S)
 # "Not affected: Git operations, the web application, ...", "GitLab projects were not affected.":
-# what the writer rules out, in an affected-services section's text.
-NOT_AFFECTED = re.compile(r"(?:^|(?<=[.!?])\s+|\n)(?:not\s+affected|unaffected)\s*:[^\n]*|[^.!?;\n]*\b(?:were|was)\s+(?:not|un)\s*affected\b[^.!?;\n]*[.!?]?", re.I)
+# what the writer rules out, in an affected-services section's text. Searched sentence by
+# sentence: a pattern that scans back to a sentence's start is quadratic in a long one.
+NOT_AFFECTED = re.compile(r"^\s*(?:not\s+affected|unaffected)\s*:|\b(?:were|was)\s+(?:not|un)\s*affected\b", re.I)
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")
+
+
+def without_unaffected(text: str) -> str:
+    """The text without its sentences (or clauses after a ';') that rule a service out."""
+    return " ".join(part for part in CLAUSE_SPLIT.split(text) if not NOT_AFFECTED.search(part))
+
+
 # A list item "CI pipelines that request a registry token via ...": the name, not the clause
 # that says which.
 ITEM_CLAUSE = re.compile(r"\s+(?:that|which|who|whose)\s.*$", re.I)
@@ -1601,9 +1610,9 @@ def pick_services(
                 return dedupe(found), prop_origin(key)
     labelled = "\n".join(b.text for b in by_field.get("services", []))
     if labelled:
-        told = NOT_AFFECTED.sub("", strip_markdown(labelled))
+        told = without_unaffected(strip_markdown(labelled))
         # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".
-        listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.fullmatch(i)]
+        listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.search(i)]
         items = listed or re.split(r"[,;]\s*(?![^()]*\))", told)
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
