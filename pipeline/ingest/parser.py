@@ -1400,13 +1400,13 @@ def render_timeline(text: str) -> str:
 def list_items(text: str) -> list[str]:
     if not text:
         return []
-    items = []
+    items: list[list[str]] = []  # each item's lines
     item_indent = None  # the indent of the last item's marker while its lines continue
     for line in text.splitlines():
         if item_indent is not None and line.strip() and _indent(line) > item_indent and not (LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)):
             # A hard-wrapped item ("7.1 Configure minimum-links on exchange bundles so that a\n
             #      single failing member ..."): its next line, indented under it.
-            items[-1] = " ".join(f"{items[-1]} {strip_markdown(line)}".split())
+            items[-1].append(strip_markdown(line))
             continue
         item_indent = None
         if line.strip().startswith("|"):
@@ -1414,16 +1414,15 @@ def list_items(text: str) -> list[str]:
             first = strip_markdown(cells[0]).strip() if cells else ""
             if not first or re.fullmatch(r":?-{2,}:?", cells[0]) or first.lower() in ("action item", "action", "item", "task"):
                 continue
-            items.append(" ".join(first.split()))
+            items.append([first])
             continue
         m = LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)
         if m and _indent(line) <= (4 if m.re is SUBSECTION_ITEM else 2):
-            item = " ".join(strip_markdown(m.group(2)).split())
-            item = re.sub(r"^\[[ xX]\]\s*", "", item)
+            item = re.sub(r"^\[[ xX]\]\s*", "", " ".join(strip_markdown(m.group(2)).split()))
             if item and not PLACEHOLDER.fullmatch(item):
-                items.append(item)
+                items.append([item])
                 item_indent = _indent(line)
-    return items[:30]
+    return [" ".join(" ".join(lines).split()) for lines in items[:30]]
 
 
 OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$", re.I)

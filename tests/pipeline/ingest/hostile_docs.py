@@ -65,6 +65,7 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
         "services-column-headers": (_with("Summary", "| Service | Effect |\n|---|---|\n" * 6000), {}),
         "dashed-summary": (_with("Summary", "a-" * 15000), {}),
         "services-without-sentence-end": ("## Services affected\n" + "cart api " * 9000 + "\n" + BASE, {}),
+        "wrapped-item-lines": (BASE + "\n## Action items\n- first item\n" + "  more words on this wrapped line\n" * 20000, {}),
         "dashed-title": ("# " + "b-" * 15000 + "\n" + BASE.split("\n", 1)[1], {}),
         "bold-label-blank-lines": ("- **Root cause**:" + "\n" * 12000 + "The disk filled up because logs were not rotated.\n" + BASE, {}),
         "label-blank-continuation": ("- **Resolution**: we restarted it\n" + "\n" * 12000 + "  more\n" + BASE, {}),
