@@ -1438,6 +1438,9 @@ KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
 # organization (a few capitalised words at most) and the document's kind. "Inventory lookups
 # timing out — incident review" names its incident.
 LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:]\s*)?{DOC_KIND}$", re.I)
+# A page's running header: "Corvane Payments Confidential - Internal", "ACME — Internal use only".
+MARKING = r"(?:(?:company\s+)?confidential|(?:for\s+)?internal(?:\s+use(?:\s+only)?)?|restricted|proprietary)"
+MARKED = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:|]\s*)?{MARKING}(?:\s*[-–—:|/]\s*{MARKING})?$", re.I)
 # "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
 NAMED_INCIDENT = re.compile(r"^\|?\s*(?:\*\*)?(?:incident|subject|incident\s+name)(?:\*\*)?\s*(?::|\|)\s*(.+?)\s*\|?$", re.I)
 
@@ -1447,8 +1450,10 @@ def particulars(line: str) -> bool:
     "Date: ... · Severity: ..."): a label with a short value. A name or a sentence may have a colon
     of its own ("EdgeSpan incident report: wrong content served for query-string URLs")."""
     label = PLAIN_LABEL.match(strip_markdown(line).strip())
-    words = re.findall(r"[A-Za-z]{2,}", label.group(3) or "") if label else []
-    return bool(label) and (bool(classify_label(label.group(2))) or len(words) <= 5 or "·" in line)
+    if not label or re.search(rf"{DOC_KIND}$", label.group(2), re.I):
+        return False  # "Post-mortem: Patients received repeated reminders" names its incident
+    words = re.findall(r"[A-Za-z]{2,}", label.group(3) or "")
+    return bool(classify_label(label.group(2))) or len(words) <= 5 or "·" in line
 
 
 def letterhead_title(h1: str, body: str) -> tuple[str, str]:
@@ -1462,16 +1467,20 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         return "", ""
     # A plain-text report's short lines read as headings once converted: their words are the same.
     below = [strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip() for line in lines[top + 1:top + 40] if line.strip()]
-    if not (LETTERHEAD.match(h1.strip()) or (below and KIND_LINE.match(below[0]))):
+    if not (LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0]))):
         return "", ""
     for line in below[:15]:
         named = NAMED_INCIDENT.match(line)
-        if named and len(re.findall(r"[A-Za-z]{2,}", named.group(1))) >= 2:
+        # Words, not an id and a severity ("INC-21077, SEV1").
+        if named and sum(bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*[,.;]?", w)) for w in named.group(1).split()) >= 2:
             return named.group(1), "letterhead: incident line"
-    for line in below[:3]:
+    for i, line in enumerate(below[:3]):
         if KIND_LINE.match(line):
             continue
         if len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not particulars(line) and not classify_label(line):
+            if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:
+                # A page's width wrapped the title ("... repeated appointment" / "reminder texts").
+                line = f"{line} {below[i + 1]}"
             return line, "letterhead: line below"
         break
     return "", ""
@@ -1507,7 +1516,7 @@ def pick_title(
     # "[MailCourier] Kestrelhub incident report: hosted runner delays", "Root Cause Analysis - ...",
     # "Incident: files.example.org serving an expired certificate": the incident after the kind.
     # "PIR-0412: ..." keeps its number.
-    title = re.sub(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+\s+)?(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", "", title, flags=re.I)
+    title = re.sub(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+\s+){{0,2}}(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", "", title, flags=re.I)
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
 
 

@@ -1761,3 +1761,24 @@ def test_a_ticket_key_or_a_report_label_opens_a_title(first, title):
 def test_a_records_particulars_are_not_its_title():
     doc = TITLED_BY_STORY.format(first="Project: Live Operations")
     assert parse(doc, source_id="ops-2291.md").provenance["incident_title"] == "file name"
+
+
+def test_a_pages_running_header_is_not_the_title_and_a_wrapped_title_is_joined():
+    doc = """# Tidewell Health Confidential - Internal
+
+Post-mortem: Patients received repeated appointment
+## reminder texts
+
+Incident: INC-21077, SEV1
+
+## Root cause
+
+The reminder worker ran twice in the hour the clocks went back, so every reminder was sent again.
+
+## Resolution
+
+We deduplicated the queue and deployed a fix that keys reminders by UTC time.
+"""
+    parsed = parse(doc, source_id="x.pdf")
+    assert parsed.fields["incident_title"] == "Patients received repeated appointment reminder texts"
+    assert parsed.provenance["incident_title"] == "letterhead: line below"
