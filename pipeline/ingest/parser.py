@@ -1434,6 +1434,12 @@ DOC_KIND = (
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir)"
 )
 KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
+# "Post-mortem: X", "Security Incident Post-mortem: X": a label that is the document's kind.
+KIND_LABEL = re.compile(rf"{DOC_KIND}$", re.I)
+# "[MailCourier] Kestrelhub incident report: hosted runner delays", "Root Cause Analysis - ...",
+# "Incident: files.example.org serving an expired certificate": the incident after the kind.
+# "PIR-0412: ..." keeps its number.
+KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+\s+){{0,2}}(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", re.I)
 # "QUAYSTACK INCIDENT ANALYSIS", "BRAMBLEWEB HOSTING - INCIDENT SUMMARY", "INCIDENT REPORT": the
 # organization (a few capitalised words at most) and the document's kind. "Inventory lookups
 # timing out — incident review" names its incident.
@@ -1450,10 +1456,15 @@ def particulars(line: str) -> bool:
     "Date: ... · Severity: ..."): a label with a short value. A name or a sentence may have a colon
     of its own ("EdgeSpan incident report: wrong content served for query-string URLs")."""
     label = PLAIN_LABEL.match(strip_markdown(line).strip())
-    if not label or re.search(rf"{DOC_KIND}$", label.group(2), re.I):
+    if not label or KIND_LABEL.search(label.group(2)):
         return False  # "Post-mortem: Patients received repeated reminders" names its incident
     words = re.findall(r"[A-Za-z]{2,}", label.group(3) or "")
     return bool(classify_label(label.group(2))) or len(words) <= 5 or "·" in line
+
+
+def reads_as_title(line: str) -> bool:
+    """A short line that names something: not a sentence, a label's particulars or a section's name."""
+    return len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not particulars(line) and not classify_label(line)
 
 
 def letterhead_title(h1: str, body: str) -> tuple[str, str]:
@@ -1477,7 +1488,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     for i, line in enumerate(below[:3]):
         if KIND_LINE.match(line):
             continue
-        if len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not particulars(line) and not classify_label(line):
+        if reads_as_title(line):
             if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:
                 # A page's width wrapped the title ("... repeated appointment" / "reminder texts").
                 line = f"{line} {below[i + 1]}"
@@ -1513,10 +1524,7 @@ def pick_title(
             title, origin = f"{str(props[named]).strip()} incident", prop_origin(named)
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
-    # "[MailCourier] Kestrelhub incident report: hosted runner delays", "Root Cause Analysis - ...",
-    # "Incident: files.example.org serving an expired certificate": the incident after the kind.
-    # "PIR-0412: ..." keeps its number.
-    title = re.sub(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+\s+){{0,2}}(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", "", title, flags=re.I)
+    title = KIND_PREFIX.sub("", title)
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
 
 
@@ -1553,7 +1561,7 @@ def opening_title(body: str) -> tuple[str, str]:
     if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:
         return body, ""
     alone = i + 1 >= len(lines) or not lines[i + 1].strip()
-    if not heading and not (alone and 2 <= len(text.split()) <= 20 and not text.endswith((".", ":", ",", ";")) and not particulars(text)):
+    if not heading and not (alone and len(text.split()) >= 2 and not text.endswith(";") and reads_as_title(text)):
         return body, ""
     return "\n".join([*lines[:i], f"# {text}", *lines[i + 1:]]), "heading: first" if heading else "first line"
 
@@ -1618,10 +1626,9 @@ def pick_services(
                 return dedupe(found), prop_origin(key)
     labelled = "\n".join(b.text for b in by_field.get("services", []))
     if labelled:
-        told = without_unaffected(strip_markdown(labelled))
-        # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".
         listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.search(i)]
-        items = listed or re.split(r"[,;]\s*(?![^()]*\))", told)
+        # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".
+        items = listed or re.split(r"[,;]\s*(?![^()]*\))", without_unaffected(strip_markdown(labelled)))
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
         names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]
