@@ -1741,8 +1741,10 @@ def norm_service(value) -> str:
 def dedupe(items: list[str]) -> list[str]:
     seen, out = set(), []
     for item in items:
-        if item and item not in seen:
-            seen.add(item)
+        # "api-gateway" in one sentence and "API gateway" in the next name one component.
+        key = re.sub(r"[-_\s]+", " ", item)
+        if item and key not in seen:
+            seen.add(key)
             out.append(item)
     return out
 

@@ -130,6 +130,23 @@ def test_most_specific_service_names():
     assert most_specific(["payments-api", "payments-api-mtls"]) == ["payments-api", "payments-api-mtls"]
 
 
+def test_a_name_spelt_with_hyphens_and_with_spaces_is_listed_once():
+    doc = """# Checkout errors after a gateway change
+
+## Summary
+
+The api-gateway dropped requests to checkout. A route change on the API gateway sent them to
+a retired upstream.
+
+## Resolution
+
+We reverted the route change.
+"""
+    services = parse(doc, source_id="gateway.md").fields["services_affected"]
+    assert "api-gateway" in services
+    assert "api gateway" not in services
+
+
 def test_how_it_was_noticed_is_not_the_cause():
     doc = """# Upload queue stalled
 
