@@ -161,7 +161,7 @@ def rst_to_markdown(text: str) -> str:
     from docutils.core import publish_parts
 
     parts = publish_parts(
-        _keep_label_lines(text),
+        _keep_label_lines(_letterhead_apart(text)),
         writer="html5",
         # Untrusted input: no file inclusion or raw HTML, and no error text inside the document.
         settings_overrides={
@@ -180,6 +180,22 @@ def rst_to_markdown(text: str) -> str:
     # Field lists right under the title (":Date:", ":Status:") come out as the docinfo part.
     body = html_to_markdown(parts.get("docinfo", "") + parts["body"])
     return f"# {title}\n\n{body}" if title else body
+
+
+def _letterhead_apart(text: str) -> str:
+    """A document that opens on a letterhead of several lines with an underline below
+    ("KESTREL BROADCASTING SERVICE" / "INCIDENT REVIEW" / "======") keeps them as lines of their
+    own: docutils would join them, underline and all, into one line of text. The underline goes
+    too: a report's kind is no section holding the whole report."""
+    lines = text.split("\n")
+    top = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if top is None:
+        return text
+    end = next((i for i in range(top, len(lines)) if not lines[i].strip()), len(lines))
+    block = lines[top:end]
+    if len(block) < 3 or not _RST_UNDERLINE.match(block[-1]) or any(_RST_UNDERLINE.match(line) for line in block[:-1]):
+        return text
+    return "\n".join([*lines[:top], "\n\n".join(block[:-1]), *lines[end:]])
 
 
 def _keep_label_lines(text: str) -> str:

@@ -1430,8 +1430,9 @@ OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 # The kind of document a report's letterhead names instead of the incident.
 DOC_KIND = (
-    r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo|(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary)"
-    r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir)"
+    r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
+    r"|(?:(?:major|serious|significant|critical|security|service)\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary)"
+    r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?)"
 )
 KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
 # "Post-mortem: X", "Security Incident Post-mortem: X": a label that is the document's kind.
@@ -1443,12 +1444,20 @@ KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+\s+){{0,2}}(?
 # "QUAYSTACK INCIDENT ANALYSIS", "BRAMBLEWEB HOSTING - INCIDENT SUMMARY", "INCIDENT REPORT": the
 # organization (a few capitalised words at most) and the document's kind. "Inventory lookups
 # timing out — incident review" names its incident.
-LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:]\s*)?{DOC_KIND}$", re.I)
+LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:[-–—:]\s*)?{DOC_KIND}$", re.I)
 # A page's running header: "Corvane Payments Confidential - Internal", "ACME — Internal use only".
 MARKING = r"(?:(?:company\s+)?confidential|(?:for\s+)?internal(?:\s+use(?:\s+only)?)?|restricted|proprietary)"
 MARKED = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:|]\s*)?{MARKING}(?:\s*[-–—:|/]\s*{MARKING})?$", re.I)
 # "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
 NAMED_INCIDENT = re.compile(r"^\|?\s*(?:\*\*)?(?:incident|subject|incident\s+name)(?:\*\*)?\s*(?::|\|)\s*(.+?)\s*\|?$", re.I)
+# "Service: MyTamar patient portal", "| **Service** | TicketPoint booking engine |": what a
+# letterhead's record names where no line names the incident.
+SERVICE_LINE = re.compile(
+    r"^\|?\s*(?:\*\*)?(?:affected\s+)?(?:service|system|application|product)s?(?:\s+affected)?(?:\*\*)?\s*(?::|\|)\s*(.+?)\s*\|?$", re.I
+)
+# "ASHGROVE MUTUAL INSURANCE", "CORVANE PAY -- ENGINEERING": an organization's name (and a
+# department's), every word capitalised.
+ORG_NAME = re.compile(r"^(?-i:(?:[A-Z][\w&.,'()]*(?:\s+[-–—]+)?\s+){0,4}[A-Z][\w&.,'()]*)$")
 
 
 def particulars(line: str) -> bool:
@@ -1464,7 +1473,10 @@ def particulars(line: str) -> bool:
 
 def reads_as_title(line: str) -> bool:
     """A short line that names something: not a sentence, a label's particulars or a section's name."""
-    return len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not particulars(line) and not classify_label(line)
+    return (
+        len(line.split()) <= 20 and not line.endswith((".", ",", ":")) and not line.startswith("|") and bool(re.search(r"[^\W\d_]{2}", line))
+        and not particulars(line) and not classify_label(line)
+    )
 
 
 def letterhead_title(h1: str, body: str) -> tuple[str, str]:
@@ -1478,7 +1490,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         return "", ""
     # A plain-text report's short lines read as headings once converted: their words are the same.
     below = [strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip() for line in lines[top + 1:top + 40] if line.strip()]
-    if not (LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0]))):
+    named_below = below and ORG_NAME.match(h1.strip()) and KIND_PREFIX.match(below[0])
+    if not (LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below):
         return "", ""
     for line in below[:15]:
         named = NAMED_INCIDENT.match(line)
@@ -1494,7 +1507,9 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
                 line = f"{line} {below[i + 1]}"
             return line, "letterhead: line below"
         break
-    return "", ""
+    # A record that names no incident names its service: the service says more than the letterhead.
+    service = next((m.group(1) for m in map(SERVICE_LINE.match, below[:15]) if m), "")
+    return (service, "letterhead: service line") if service else ("", "")
 
 
 def pick_title(
@@ -1739,13 +1754,19 @@ def norm_service(value) -> str:
 
 
 def dedupe(items: list[str]) -> list[str]:
-    seen, out = set(), []
+    at: dict[str, int] = {}
+    out: list[str] = []
     for item in items:
-        # "api-gateway" in one sentence and "API gateway" in the next name one component.
+        if not item:
+            continue
+        # "ingress-controller" in one sentence and "ingress controller" in the next name one
+        # component: listed once, as first written or as the component is known.
         key = re.sub(r"[-_\s]+", " ", item)
-        if item and key not in seen:
-            seen.add(key)
+        if key not in at:
+            at[key] = len(out)
             out.append(item)
+        elif item in KNOWN_COMPONENTS:
+            out[at[key]] = item
     return out
 
 

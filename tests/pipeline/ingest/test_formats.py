@@ -222,3 +222,20 @@ def test_repository_paths_include_every_document_format():
         assert looks_like_postmortem(path), path
     for path in ("postmortems/diagram.png", "postmortems/README.md", "src/2025-01-02-tool.py", "docs/guide.html"):
         assert not looks_like_postmortem(path), path
+
+
+def test_a_plain_text_letterhead_over_an_underline_keeps_its_lines():
+    # Underlined sections make it read as reStructuredText, where the letterhead's lines and its
+    # underline would be joined into one line of text.
+    text = (
+        "HOLLOWAY MUTUAL - DIGITAL CHANNELS\nINCIDENT REVIEW\n===============\n\n"
+        "Service: Online policy renewals\n\n"
+        "1. Root cause\n-------------\n\nA firewall change removed the rule that let renewals reach the rating engine.\n\n"
+        "2. Resolution\n-------------\n\nThe rule was restored and renewals recovered at 11:05.\n"
+    )
+    assert text_kind(text, "renewals.txt") == "rst"
+    markdown, _, _ = to_markdown(text.encode(), "renewals.txt")
+    assert markdown.startswith("HOLLOWAY MUTUAL - DIGITAL CHANNELS\n\nINCIDENT REVIEW\n")
+    assert "===" not in markdown
+    parsed = parse(markdown, source_id="renewals.txt")
+    assert parsed.fields["incident_title"] == "Online policy renewals"

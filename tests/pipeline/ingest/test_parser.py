@@ -1782,3 +1782,58 @@ We deduplicated the queue and deployed a fix that keys reminders by UTC time.
     parsed = parse(doc, source_id="x.pdf")
     assert parsed.fields["incident_title"] == "Patients received repeated appointment reminder texts"
     assert parsed.provenance["incident_title"] == "letterhead: line below"
+
+
+REPORT_BODY = """
+1. Summary
+
+Members could not renew policies online for two hours on Tuesday morning.
+
+2. Root cause
+
+A firewall change removed the rule that let the renewal service reach the rating engine.
+
+3. Resolution
+
+The rule was restored from the pre-change backup and renewals recovered at 11:05.
+"""
+
+
+@pytest.mark.parametrize(
+    "name, head, title, origin",
+    [
+        # The organization alone as the H1, the incident after the report's kind below it.
+        ("renewals.md", "# HOLLOWAY MUTUAL\n## Major Incident Report: Online renewals failing\n",
+         "Online renewals failing", "letterhead: line below"),
+        # "Organization: kind" as the title, the incident as the subtitle.
+        ("renewals.rst", "Holloway Mutual: Post Incident Review\n=====================================\n\n"
+         "Online renewals failing\n-----------------------\n", "Online renewals failing", "letterhead: line below"),
+        # A plain-text letterhead of several lines over an underline, and a record that names
+        # only an id and a service: the service, never the letterhead or the file name.
+        ("renewals.txt", "HOLLOWAY MUTUAL - DIGITAL CHANNELS\nSERIOUS INCIDENT REPORT\n========================\n\n"
+         "Incident ref   : HM-INC-2291\nService        : Online policy renewals\nStatus         : Closed\n",
+         "Online policy renewals", "letterhead: service line"),
+    ],
+    ids=["org-over-kind-prefix", "org-colon-kind", "service-line"],
+)
+def test_a_letterhead_names_the_organization_and_the_report_names_the_incident(name, head, title, origin):
+    # Each format's headings: "## 1. Summary", an underlined "1. Summary", a numbered line.
+    heading = {"md": lambda line: f"## {line}", "rst": lambda line: f"{line}\n{'=' * len(line)}", "txt": lambda line: line}
+    body = "\n".join(heading[name.rsplit(".", 1)[1]](line) if line[:2] in ("1.", "2.", "3.") else line for line in REPORT_BODY.split("\n"))
+    text, _, _ = to_markdown((head + body).encode(), name)
+    parsed = parse(text, source_id=name)
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["incident_title"] == title
+    assert parsed.provenance["incident_title"] == origin
+
+
+def test_a_table_row_under_a_letterhead_is_no_title():
+    html = """<html><body><h1>Holloway Mutual: Digital Channels<br>Major Incident Report</h1>
+<table><tr><td><b>Incident number</b></td><td>HM-2291</td></tr>
+<tr><td><b>Service</b></td><td>Online policy renewals</td></tr></table>
+<h2>Root cause</h2><p>A firewall change removed the rule that let renewals reach the rating engine.</p>
+<h2>Resolution</h2><p>The rule was restored from the pre-change backup and renewals recovered.</p>
+</body></html>"""
+    text, _, _ = to_markdown(html.encode(), "renewals.html")
+    parsed = parse(text, source_id="renewals.html")
+    assert parsed.fields["incident_title"] == "Online policy renewals"
