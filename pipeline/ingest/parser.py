@@ -190,8 +190,9 @@ WHY_IT_WENT_UNNOTICED = re.compile(r"^(?:this|that|it)\s+(?:is|was)\s+(?:\w+\s+)
 # whatever else its sentences say was renewed or restarted on its own.
 NOTHING_DONE = re.compile(
     r"\b(?:(?:this|it|that)\s+(?:was|is)\s+a\s+no-?op|no\s+(?:action|intervention|fix)\s+(?:was\s+)?(?:needed|required|necessary|taken)"
-    # "Clients recovered with no action needed on their side": nothing for them to do, not us.
-    r"(?!\s+(?:on\s+(?:their|your|the\s+[\w-]+'?s?)\s+(?:side|part|end)|(?:by|from|for)\s+(?:customers?|clients?|users?|them|you)\b))"
+    # "Clients recovered with no action needed on their side", "No action was needed on user
+    # devices": nothing for someone else to do, not for us.
+    r"(?!\s+(?:on|by|from|for)\s+(?!(?:our|my)\s+(?:side|part|end)\b|us\b))"
     r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed)|nothing\s+was\s+(?:changed|done)|no\s+changes?\s+(?:was|were)\s+made\s+(?:by|to\s+(?:resolve|fix))\b)\b",
     re.I,
 )
@@ -1438,9 +1439,10 @@ KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
 # "Post-mortem: X", "Security Incident Post-mortem: X": a label that is the document's kind.
 KIND_LABEL = re.compile(rf"{DOC_KIND}$", re.I)
 # "[MailCourier] Kestrelhub incident report: hosted runner delays", "Root Cause Analysis - ...",
-# "Incident: files.example.org serving an expired certificate": the incident after the kind.
+# "Incident: files.example.org serving an expired certificate", "KBS Player: Post Incident Review:
+# ...": the incident after the kind.
 # "PIR-0412: ..." keeps its number.
-KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+\s+){{0,2}}(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", re.I)
+KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+:?\s+){{0,2}}(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", re.I)
 # "QUAYSTACK INCIDENT ANALYSIS", "BRAMBLEWEB HOSTING - INCIDENT SUMMARY", "INCIDENT REPORT": the
 # organization (a few capitalised words at most) and the document's kind. "Inventory lookups
 # timing out — incident review" names its incident.

@@ -1837,3 +1837,24 @@ def test_a_table_row_under_a_letterhead_is_no_title():
     text, _, _ = to_markdown(html.encode(), "renewals.html")
     parsed = parse(text, source_id="renewals.html")
     assert parsed.fields["incident_title"] == "Online policy renewals"
+
+
+def test_no_action_needed_by_someone_else_is_still_a_fix():
+    doc = """# Streaming Platform: Post Incident Review: Live playback failing on set-top boxes
+
+## Root cause
+
+A manifest service release stopped encoding the licence token, which older boxes rejected.
+
+## Resolution and recovery
+
+The manifest service was rolled back at 20:38 and the manifest cache was purged. No action was
+needed on viewers' boxes: they retried on their own.
+"""
+    parsed = parse(doc, source_id="pir.md")
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["fix"].startswith("The manifest service was rolled back")
+    # An organization's name before the document's kind goes with it.
+    assert parsed.fields["incident_title"] == "Live playback failing on set-top boxes"
+    # Nothing done on our side is still no fix.
+    assert parse(doc.replace("on viewers' boxes", "on our side"), source_id="pir.md").reason == "no-fix"
