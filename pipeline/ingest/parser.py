@@ -1186,12 +1186,10 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     return out
 
 
-# "Timeline (CET)", "Timeline (all times UTC)", "Root Cause(s)", "Why did it happen? (5 whys)":
-# the same section. (Not any
-# parenthesis: "Immediate actions (completed)" are action items, not the fix.)
-LABEL_QUALIFIER = re.compile(
-    r"\s*\((?:s|[A-Z]{2,5}(?:[+-]\d{1,2})?|(?:all\s+)?times?\b[^()]{0,30}|local\s+time|(?i:5|five)\s+(?i:whys))\)$"
-)
+# "Timeline (CET)", "Root Cause(s)", "Why did it happen? (5 whys)", "Root cause (IC's summary)":
+# the same section. Not a state of the work: "Immediate actions (completed)" is the fix, where
+# "Immediate actions" are action items.
+LABEL_QUALIFIER = re.compile(r"\s*\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s?){1,4}\)$", re.I)
 
 
 # A heading that is the cause's only where it tells a story and no lessons section asks what

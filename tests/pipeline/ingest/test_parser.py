@@ -1858,3 +1858,22 @@ needed on viewers' boxes: they retried on their own.
     assert parsed.fields["incident_title"] == "Live playback failing on set-top boxes"
     # Nothing done on our side is still no fix.
     assert parse(doc.replace("on viewers' boxes", "on our side"), source_id="pir.md").reason == "no-fix"
+
+
+def test_a_labels_qualifier_in_brackets_keeps_its_role():
+    doc = """# Report queue backlog
+
+## Wrap-up
+
+**Root cause (incident lead's summary):** The report workers ran out of memory under the evening's load.
+
+**What fixed it:** Raising worker memory and adding a separate pool for very large reports.
+
+## Action items (still open)
+
+- Alert on worker OOM kills
+"""
+    parsed = parse(doc, source_id="backlog.md")
+    assert parsed.fields["root_cause"] == "The report workers ran out of memory under the evening's load."
+    assert parsed.provenance["root_cause"].startswith("label: Root cause")
+    assert parsed.fields["action_items"] == ["Alert on worker OOM kills"]
