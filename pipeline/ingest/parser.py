@@ -258,7 +258,7 @@ UNKNOWN_CAUSE = re.compile(
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
     # updated with the confirmed root cause".
     r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
-    r"|(?:root\s+)?cause\s+(?:is\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed)"
+    r"|(?:root\s+)?cause\s+(?:is\s+|was\s+|remains\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed|not\s+(?:yet\s+)?(?:confirmed|established|determined))"
     # Hypotheses offered with a warning: "please treat the cause as unknown", "until one of these is confirmed".
     r"|treat\s+the\s+(?:root\s+)?cause\s+as\s+(?:unknown|unconfirmed|not\s+(?:yet\s+)?known)"
     r"|until\s+(?:one\s+of\s+)?(?:these|them|this|it|either)\s+(?:is|are|has\s+been|have\s+been)\s+confirmed"
@@ -630,7 +630,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         )
     if root_cause and all(HEDGED.search(s) for s in sentences(root_cause)) and len(root_cause.split()) < 40:
         root_cause = ""  # only a suspicion: not an established cause
-    unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble, front_summary]))
+    unknown = UNKNOWN_CAUSE.search(" ".join([root_cause, summary, preamble, front_summary, joined("status")]))
     if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")

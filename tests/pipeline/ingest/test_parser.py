@@ -1877,3 +1877,23 @@ def test_a_labels_qualifier_in_brackets_keeps_its_role():
     assert parsed.fields["root_cause"] == "The report workers ran out of memory under the evening's load."
     assert parsed.provenance["root_cause"].startswith("label: Root cause")
     assert parsed.fields["action_items"] == ["Alert on worker OOM kills"]
+
+
+def test_a_status_section_that_has_no_confirmed_cause_marks_a_draft():
+    doc = """# Upload stalls from Asia (notes)
+
+## What happened
+
+Uploads from Asia stalled at 70% for two hours. Then they went back to normal speed.
+
+## What we looked at
+
+- Our load balancers were healthy; a packet capture showed retransmits on one transit path.
+
+## Status
+
+Self-resolved at 11:58 UTC. **Cause not confirmed.**
+"""
+    parsed = parse(doc, source_id="notes.md")
+    assert parsed.reason == "draft"
+    assert "Cause not confirmed" in parsed.detail
