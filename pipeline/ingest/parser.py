@@ -16,6 +16,7 @@ A document that still has no root cause or no fix is excluded, with a reason cod
 from __future__ import annotations
 
 import datetime
+import bisect
 import itertools
 import re
 import tomllib
@@ -1020,7 +1021,6 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             code_lines.update(range(tok.map[0], tok.map[1]))
 
     labels = label_blocks(lines, code_lines)
-    covered = {i for b in labels for i in range(*b.span)}
     # A section runs to the next heading of its level or above: `### 14:05` timeline entries
     # and other sub-headings stay inside it. One pass with a stack of open sections (a scan
     # ahead from each heading is quadratic in a document of thousands of headings).
@@ -1031,6 +1031,14 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             ends[open_sections.pop()] = line
         open_sections.append(idx)
     names = [classify_label(text) for _, _, text, _ in headings]
+    # A table's row inside a section of its own role ("| Trigger | ... |" under "Root cause") is
+    # a part of that section, in its place (a bold "Root cause:" line there is its conclusion). The section a line is in is the last heading above it.
+    starts = [line for line, _, _, _ in headings]
+    labels = [
+        b for b in labels
+        if not (b.kind == "table" and b.field_name and (at := bisect.bisect_right(starts, b.span[0]) - 1) >= 0 and names[at] == b.field_name)
+    ]
+    covered = {i for b in labels for i in range(*b.span)}
 
     blocks: list[Block] = []
     h1 = ""
@@ -1247,7 +1255,11 @@ def clean_field(text: str) -> str:
         return ""
     if UNKNOWN_CAUSE.search(text) and len(words) < 25:
         return ""
-    return text.strip()
+    # A table with an empty header row ("| | |" over "|---|---|") opens on no text.
+    lines = text.strip().split("\n")
+    while lines and TABLE_RULE_LINE.fullmatch(lines[0]):
+        lines.pop(0)
+    return "\n".join(lines).strip()
 
 
 # Patterns over untrusted text are written to run in linear time: no quantified class that

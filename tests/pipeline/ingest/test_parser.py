@@ -1897,3 +1897,25 @@ Self-resolved at 11:58 UTC. **Cause not confirmed.**
     parsed = parse(doc, source_id="notes.md")
     assert parsed.reason == "draft"
     assert "Cause not confirmed" in parsed.detail
+
+
+def test_a_table_inside_the_cause_section_stays_in_its_order():
+    doc = """# Card payments failing
+
+## Root cause
+
+| | |
+|---|---|
+| Trigger | A firewall change replaced the payment processor rule with a stale address group |
+| Why it was missed | The post-change checks made no test payment |
+
+The change itself was meant to narrow outbound access.
+
+## Resolution
+
+The firewall rule was reverted and payments resumed.
+"""
+    parsed = parse(doc, source_id="payments.md")
+    assert parsed.fields["root_cause"].startswith("| Trigger | A firewall change replaced")
+    assert parsed.fields["root_cause"].index("Trigger") < parsed.fields["root_cause"].index("narrow outbound")
+    assert parsed.provenance["root_cause"] == "heading: Root cause"
