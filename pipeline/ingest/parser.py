@@ -441,7 +441,9 @@ NOT_A_PRODUCT = re.compile(
 # Bold labels of an impact section's facts, not products ("**Severity:**", "**Affected customers:**").
 IMPACT_FACT = re.compile(
     r"\b(?:impact|severity|duration|status|customers?|users?|rates?|times?|issues?|incidents?|degradation|priority"
-    r"|detected|resolved|started|ended|owner|authors?|dates?|regions?|total|scope|level|summary)\b",
+    r"|detected|resolved|started|ended|owner|authors?|dates?|regions?|total|scope|level|summary"
+    # The kinds of impact a review counts ("**Outage:** 3h45m", "**Security:** ...", "**Cost:** ...").
+    r"|outages?|downtime|security|privacy|costs?|financial|revenue|reputation(?:al)?|compliance|regulatory|legal|sla|data\s+loss)\b",
     re.I,
 )
 # A status line's list after a separator ("**Status:** Resolved · **Affected components:** API,

@@ -1919,3 +1919,24 @@ The firewall rule was reverted and payments resumed.
     assert parsed.fields["root_cause"].startswith("| Trigger | A firewall change replaced")
     assert parsed.fields["root_cause"].index("Trigger") < parsed.fields["root_cause"].index("narrow outbound")
     assert parsed.provenance["root_cause"] == "heading: Root cause"
+
+
+def test_the_kinds_of_impact_a_review_counts_are_no_products():
+    doc = """# Prices missing everywhere
+
+## Impact
+
+- **Outage:** three hours with stale prices in the app.
+- **Security:** a leaked key was used by a third party for nineteen days.
+- **Cost:** the vendor quota for the month was used up.
+
+## Root cause
+
+A production API key was committed to a public fork and abused until the vendor suspended it.
+
+## Resolution
+
+We revoked the key and deployed a new one from the secrets manager.
+"""
+    services = parse(doc, source_id="prices.md").fields["services_affected"]
+    assert not {"outage", "security", "cost"} & set(services)
