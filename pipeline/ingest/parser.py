@@ -178,7 +178,9 @@ REASON_FOLLOWS = re.compile(
     r"\b(?:revealed|showed|shows|explains?|explained|here(?:'s|\s+is)|that\s+is|this\s+is)\s+why\s*[.:]?$"
     # "And here, finally, is the cause.", "Here's what actually caused it:" ("Here is what
     # happened." opens the story, not its explanation)
-    r"|\bhere(?:'s|,?\s+(?:\w+,\s+)?is)\s+(?:the\s+(?:\w+\s+)?cause|what\s+(?:actually\s+|really\s+)?caused\s+it)\s*[.:]?$",
+    r"|\bhere(?:'s|,?\s+(?:\w+,\s+)?is)\s+(?:the\s+(?:\w+\s+)?cause|what\s+(?:actually\s+|really\s+)?caused\s+it"
+    # "Here is what was actually going on.": after the first theory, the real story.
+    r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$",
     re.I,
 )
 EFFECT_OF_PREVIOUS = re.compile(
@@ -319,7 +321,9 @@ DRAFT_VALUE = re.compile(
 # ("noticed because someone looked at a dashboard").
 DETECTION_STORY = re.compile(
     r"\b(?:noticed|spotted|alerted|alerts?\s+(?:fired|triggered|went\s+off)|paged|pager|(?:was|were)\s+reported|reported\s+(?:by|that|in|to)"
-    r"|looked\s+at|took\s+notice|dashboards?|pingdom|(?:first\s+)?detected|discovered\s+(?:by|when|that)|raised\s+(?:by|in|with)|saw\s+(?:a|an|the))\b",
+    r"|looked\s+at|took\s+notice|dashboards?|pingdom|(?:first\s+)?detected|discovered\s+(?:by|when|that)|raised\s+(?:by|in|with)|saw\s+(?:a|an|the)"
+    # "At 14:19 a creator emailed support to say ...": someone telling us, not what set it off.
+    r"|(?:emailed|contacted|called|phoned|messaged|wrote\s+to|opened\s+a\s+ticket\s+with)\s+(?:our\s+|the\s+)?(?:support|help\s*desk|service\s+desk))\b",
     re.I,
 )
 
@@ -1321,7 +1325,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             if cues is CAUSE_CUES and REASON_FOLLOWS.search(s) and pos + 1 < len(found):
                 # "EXPLAIN revealed why." announces the cause: the sentences after it tell it.
                 s = " ".join(found[pos + 1:pos + 3])
-                candidates.append(((1 + (0 if rank == 0 else 1), rank, pos), s))
+                candidates.append((((0 if rank == 0 else 1), rank, pos), s))
                 continue
             probe = DETECTION_PHRASE.sub(" ", s)
             if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):

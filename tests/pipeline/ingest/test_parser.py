@@ -1940,3 +1940,25 @@ We revoked the key and deployed a new one from the secrets manager.
 """
     services = parse(doc, source_id="prices.md").fields["services_affected"]
     assert not {"outage", "security", "cost"} & set(services)
+
+
+def test_the_story_after_here_is_what_was_actually_going_on_is_the_cause():
+    doc = """# The morning our search went dark
+
+If you searched the catalogue on Monday morning, you got an empty page for about an hour.
+
+At 09:12 a librarian emailed support to say that every search returned nothing. Old bookmarks
+kept working, because those pages are served from a different system.
+
+We first thought it was a network problem, because the load balancer showed resets. It was not.
+
+Here is what was actually going on. A nightly job had rebuilt the search index with an empty
+schema file. Every query then matched no field at all.
+
+We restored the previous index from the snapshot at 10:20 and searches came back.
+"""
+    parsed = parse(doc, source_id="search.md")
+    assert parsed.reason is None, parsed.detail
+    cause = parsed.fields["root_cause"]
+    assert cause.startswith("A nightly job had rebuilt the search index with an empty schema file.")
+    assert "emailed support" not in cause
