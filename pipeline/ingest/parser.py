@@ -41,7 +41,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
-        r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|technical\s+cause|(?:the\s+)?(?:bug|defect)"
+        r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
@@ -58,7 +58,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
     "contributing": re.compile(r"^(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?$", re.I),
     "fix": re.compile(
-        r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair"
+        r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"

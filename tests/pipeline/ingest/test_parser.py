@@ -1962,3 +1962,27 @@ We restored the previous index from the snapshot at 10:20 and searches came back
     cause = parsed.fields["root_cause"]
     assert cause.startswith("A nightly job had rebuilt the search index with an empty schema file.")
     assert "emailed support" not in cause
+
+
+def test_an_immediate_cause_and_a_service_restoration_section():
+    doc = """# Major Incident Report: sign-in failures
+
+## 1. Summary
+
+Most sign-ins failed for three hours on Tuesday morning.
+
+## 3. Causal factors
+
+### 3.1 Immediate cause
+
+A firewall clean-up removed the rule that let the identity servers reach the directory.
+
+## 4. Service restoration
+
+An emergency change reinstated the rule from the pre-change backup and sign-ins recovered.
+"""
+    parsed = parse(doc, source_id="mir.md")
+    assert parsed.fields["root_cause"].startswith("A firewall clean-up removed the rule")
+    assert parsed.provenance["root_cause"] == "heading: 3.1 Immediate cause"
+    assert parsed.fields["fix"].startswith("An emergency change reinstated the rule")
+    assert parsed.provenance["fix"] == "heading: 4. Service restoration"
