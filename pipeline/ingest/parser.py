@@ -496,8 +496,9 @@ def product_labels(impact: str) -> list[str]:
 # What a writer adds after a listed name in brackets: its state or scope, not its name.
 TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
 # What follows a listed name: the rest of its line or the next line, its description after a dash
-# or colon, an aside in brackets left open by the cut.
-ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-](?:\s.*|$)|:\s.*", re.S)
+# or colon or after its aside ("Fares engine API (internal), called by the above"), an aside in
+# brackets left open by the cut.
+ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-](?:\s.*|$)|:\s.*|(?<=\)),\s.*", re.S)
 # "Not affected: Git operations, the web application, ...", "GitLab projects were not affected.":
 # what the writer rules out, in an affected-services section's text. Searched sentence by
 # sentence: a pattern that scans back to a sentence's start is quadratic in a long one.
@@ -512,6 +513,8 @@ def without_unaffected(text: str) -> str:
 
 # A list item "CI pipelines that request a registry token via ...": the name, not the clause
 # that says which.
+# A services table's header cell ("| Service | Impact |", "System"): the column's name, no service.
+COLUMN_HEADER = re.compile(r"^(?:services?|systems?|components?|applications?|products?|names?|impact)$", re.I)
 ITEM_CLAUSE = re.compile(r"\s+(?:that|which|who|whose)\s.*$", re.I)
 UNCLOSED_ASIDE = re.compile(r"\s*\([^()]*$")
 SERVICE_META_KEYS = (
@@ -1665,7 +1668,7 @@ def pick_services(
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
         names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]
-        found = [norm_service(n) for n in names if n and len(n) < 60]
+        found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
     status_lines = "\n".join([opening] + [b.text for b in by_field.get("status", [])])

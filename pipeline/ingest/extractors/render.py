@@ -255,13 +255,18 @@ class _Storage:
         if name == "hr":
             return "---"
         if name == "dl":
-            return "\n".join(
-                f"- **{self.inline_children(dt).strip().rstrip(':').strip()}**: {self.inline_children(dd).strip()}"
-                for dt, dd in zip(tag.find_all("dt"), tag.find_all("dd"))
-            )
+            return "\n".join(self.definition(dt, dd) for dt, dd in zip(tag.find_all("dt"), tag.find_all("dd")))
         if name in ("ac:structured-macro", "ac:macro"):
             return self.macro(tag)
         return "\n\n".join(self.blocks(tag))  # div, section, layouts, rich-text bodies
+
+    def definition(self, dt: Tag, dd: Tag) -> str:
+        term = self.inline_children(dt).strip().rstrip(":").strip()
+        if dd.find(["ul", "ol"]):
+            # "AFFECTED:" over an indented list (how docutils reads a plain-text report): the
+            # list stays a list, one item a line, instead of one run-on line.
+            return f"**{term}:**\n\n" + "\n\n".join(self.blocks(dd)) + "\n"
+        return f"- **{term}**: {self.inline_children(dd).strip()}"
 
     def macro(self, tag: Tag) -> str:
         name = (tag.get("ac:name") or "").lower()

@@ -1986,3 +1986,38 @@ An emergency change reinstated the rule from the pre-change backup and sign-ins 
     assert parsed.provenance["root_cause"] == "heading: 3.1 Immediate cause"
     assert parsed.fields["fix"].startswith("An emergency change reinstated the rule")
     assert parsed.provenance["fix"] == "heading: 4. Service restoration"
+
+
+def test_a_services_tables_header_and_an_items_trailing_clause_are_no_names():
+    doc = """# Claims platform could not save
+
+## Services impacted
+
+| Service | Impact |
+|---|---|
+| Claims workbench | Read-only |
+| Quotes API (internal), called by the partner portal | Write calls failed |
+
+## Root cause
+
+A data-fix session left a transaction open and the claims database refused writes.
+
+## Resolution
+
+The session was terminated and a manual vacuum brought the database back.
+"""
+    assert parse(doc, source_id="claims.md").fields["services_affected"] == ["claims workbench", "quotes api"]
+
+
+def test_a_plain_text_label_over_an_indented_list_keeps_its_items():
+    # Underlined sections make it reStructuredText, where "AFFECTED:" over an indented list is a
+    # definition whose list had been run into one line.
+    text = (
+        "Sign-in failures\n================\n\n"
+        "AFFECTED:\n  - Account sign-in (web and apps)\n  - Account registration\n\n"
+        "1. Root cause\n-------------\n\nA credential-stuffing attack from rotating addresses hit the sign-in service.\n\n"
+        "2. Resolution\n-------------\n\nBot-management rules were switched to blocking and lockout was replaced by a challenge.\n"
+    )
+    markdown, _, _ = to_markdown(text.encode(), "signin.txt")
+    assert "- Account registration" in markdown.split("\n")
+    assert parse(markdown, source_id="signin.txt").fields["services_affected"] == ["account sign-in", "account registration"]
