@@ -52,7 +52,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "Why vacuum couldn't keep up", "Why the cluster ran out of IPs": why a component failed
         # (why the responders or the alerts failed is hindsight, below).
         r"|why\s+(?!we\b|it\s+took|(?:the\s+)?(?:alert|monitor|detect|pag|on-?call|respon))(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
-        r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+down|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable))\b.*)$",
+        r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+(?:down|blank|dark|offline|stale|silent|quiet|wrong)|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable))\b.*)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -92,7 +92,10 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "services": re.compile(
         r"^(?:services?(?:\s+(?:affected|involved|impacted))?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"
-        r"|systems?(?:\s+(?:affected|involved|impacted))?)$",
+        r"|systems?(?:\s+(?:affected|involved|impacted))?"
+        # "Surfaces affected", "Impacted products", "Features affected".
+        r"|(?:products?|features?|surfaces?|applications?|apps?|platforms?)\s+(?:affected|impacted)"
+        r"|(?:affected|impacted)\s+(?:products?|features?|surfaces?|applications?|apps?|platforms?))$",
         re.I,
     ),
     "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
@@ -115,7 +118,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "hindsight": re.compile(
         r"^(?:why\s+(?:it|this|recovery|detection|diagnosis)\s+took\b.*|why\s+(?:the\s+)?[\w\s]{1,30}?\s+misled\s+us"
         r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow)"
-        r"|what\s+we\s+(?:got\s+wrong|could\s+have\s+done\s+better|did\s+wrong)\s+in\s+(?:the|our)\s+(?:response|handling|incident\s+response))$",
+        r"|what\s+we\s+(?:got\s+wrong|could\s+have\s+done\s+better|did\s+wrong)\s+in\s+(?:the|our)\s+(?:response|handling|incident\s+response)"
+        # "Wrong first theory", "The first theory (and why it was wrong)": what the cause was not.
+        r"|(?:the\s+|our\s+)?(?:wrong\s+|first\s+|initial\s+){1,2}(?:theory|theories|hypothes[ie]s|suspicions?|diagnosis)\b.*)$",
         re.I,
     ),
     "status": re.compile(
@@ -502,13 +507,22 @@ ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-](?:\s.*|$)|:\s.*|(?<=\)),\s.*", re
 # "Not affected: Git operations, the web application, ...", "GitLab projects were not affected.":
 # what the writer rules out, in an affected-services section's text. Searched sentence by
 # sentence: a pattern that scans back to a sentence's start is quadratic in a long one.
-NOT_AFFECTED = re.compile(r"^\s*(?:not\s+affected|unaffected)\s*:|\b(?:were|was)\s+(?:not|un)\s*affected\b", re.I)
-CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")
+NOT_AFFECTED = re.compile(r"^\s*\|?\s*\**(?:not\s+affected|unaffected)\**\s*[:|]|\b(?:were|was)\s+(?:not|un)\s*affected\b", re.I)
+# Sentences (a closing quote after the full stop too), clauses after a ';', and the clause a ", but"
+# or ", because" opens: "DNS was not affected, but the dashboard and API were".
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|(?<=[.!?][\"'”’])\s+|,\s+(?=(?:but|because|while|whereas|although|though)\b)|\n\s*\n")
 
 
 def without_unaffected(text: str) -> str:
     """The text without its sentences (or clauses after a ';') that rule a service out."""
     return " ".join(part for part in CLAUSE_SPLIT.split(text) if not NOT_AFFECTED.search(part))
+
+
+def lines_without_unaffected(text: str) -> str:
+    """without_unaffected line by line, so that lists and table rows stay lines: an impact
+    section's "| Not affected | Route planning, Driver App |" row or "Driver App and the
+    tracking pages were not affected." names no service."""
+    return "\n".join(without_unaffected(line) if NOT_AFFECTED.search(line) else line for line in (text or "").split("\n"))
 
 
 # A list item "CI pipelines that request a registry token via ...": the name, not the clause
@@ -1671,6 +1685,7 @@ def pick_services(
         found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
+    impact, summary = lines_without_unaffected(impact), lines_without_unaffected(summary)
     status_lines = "\n".join([opening] + [b.text for b in by_field.get("status", [])])
     listed = inline_affected(status_lines) + product_labels(impact)
     for text in (impact, summary, opening):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.ingest.parser import SERVICE_SUFFIXES
+from pipeline.ingest.parser import CLAUSE_SPLIT, NOT_AFFECTED, SERVICE_SUFFIXES
 
 MODEL_PATH = Path(__file__).with_name("services_model.json")
 # Chosen with each fresh set left out in turn: 0.25 and four names did best there and on the
@@ -229,6 +229,12 @@ class ServicesModel:
         if LISTED_ORIGIN.match(origin or "") or len(services) >= MAX_NAMES:
             return services, origin
         out, taken = list(services), [_spaced(s) for s in services]
+        # What the writer rules out ("Driver App and the tracking pages were not affected"), where
+        # that is all the writer says of it: "Other Interlink channels were not affected" beside
+        # the Interlink engine that failed rules out no Interlink.
+        parts = CLAUSE_SPLIT.split(text)
+        ruled_out = _spaced(" ".join(part for part in parts if NOT_AFFECTED.search(part)))
+        told = _spaced(" ".join(part for part in parts if not NOT_AFFECTED.search(part)))
         added = []
         for p, phrase in self.ranked(text, title, services):
             if p < self.threshold or len(out) >= MAX_NAMES:
@@ -236,6 +242,8 @@ class ServicesModel:
             if len(phrase) < 3:
                 continue  # "am", "pm", "mm": a clock's words or someone's initials, never a name here
             key = _spaced(phrase)
+            if key in ruled_out and key not in told:
+                continue
             # A phrase the model added gives way to a longer one it also believes ("cache" to
             # "artifact cache"): the writer's fuller name says which one.
             shorter = next((i for i in range(len(services), len(out)) if taken[i] in key and taken[i] != key), None)

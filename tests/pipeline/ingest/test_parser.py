@@ -2021,3 +2021,28 @@ def test_a_plain_text_label_over_an_indented_list_keeps_its_items():
     markdown, _, _ = to_markdown(text.encode(), "signin.txt")
     assert "- Account registration" in markdown.split("\n")
     assert parse(markdown, source_id="signin.txt").fields["services_affected"] == ["account sign-in", "account registration"]
+
+
+def test_an_impact_tables_affected_row_lists_the_services_and_its_not_affected_row_does_not():
+    doc = """# Live map blank after a DNS clean-up
+
+## Impact
+
+| Metric | Value |
+|---|---|
+| Surfaces affected | Live Map, branded tracking pages, ETA widget |
+| Not affected | Route planning, Courier App |
+
+Courier App and the notification service were not affected, but the partner API was slow.
+
+## Root cause
+
+A Terraform clean-up pointed the tiles record at a retired CDN distribution.
+
+## Fix
+
+We reverted the record and the tiles came back as caches expired.
+"""
+    services = parse(doc, source_id="map.md").fields["services_affected"]
+    assert services[:3] == ["live map", "branded tracking pages", "eta widget"]
+    assert "courier app" not in services

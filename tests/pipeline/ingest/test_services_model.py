@@ -141,3 +141,12 @@ def test_the_shipped_model_was_trained_on_the_fresh_writeups_and_samples():
     assert saved["threshold"] == services_model.THRESHOLD
     assert saved["documents"] > 350
     assert services_model.load().weights["rules"] > 0  # a name the rules found stays likely
+
+
+def test_a_phrase_the_writer_only_rules_out_is_not_added():
+    text = TOY_TEXT + "\n\nThe payments api and the audit queue were not affected, because they read from a replica."
+    out, _ = TOY.complete(text, "", [], "")
+    assert "payments api" not in out and "audit queue" not in out
+    # Ruled out in one sentence and told as failing in another: still what broke.
+    out, _ = TOY.complete(text + "\n\nThe payments api timed out for ten minutes.", "", [], "")
+    assert "payments api" in out
