@@ -1141,6 +1141,9 @@ def table_label(line: str) -> tuple[str, str, str] | None:
     return label, name, " ".join(values).replace("\\|", "|")
 
 
+ASIDE_ONLY = re.compile(r"\s*\([^()\n]{0,80}\)\s*:?\s*")
+
+
 def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     scan = [QUOTE_MARK.sub("", line) for line in lines]
     out = []
@@ -1177,6 +1180,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         if i < field_end.get(name, 0):
             continue
         is_bullet = bool(re.match(r"^\s*[-*+]\s", line))
+        if ASIDE_ONLY.fullmatch(rest or ""):
+            rest = ""  # "**Services impacted** (as recorded on the ticket):" announces what follows
         body = [rest] if rest else []
         has_text = bool(rest.strip())
         j = i + 1

@@ -2046,3 +2046,32 @@ We reverted the record and the tiles came back as caches expired.
     services = parse(doc, source_id="map.md").fields["services_affected"]
     assert services[:3] == ["live map", "branded tracking pages", "eta widget"]
     assert "courier app" not in services
+
+
+def test_a_label_with_only_an_aside_after_it_announces_the_list_below():
+    doc = """# Sign-in failures in exam week
+
+| Reference | MI-0114 |
+|---|---|
+| Service | Campus single sign-on |
+
+## Summary
+
+Most sign-ins failed for two hours.
+
+**Services impacted** (as recorded on the ticket):
+
+- Campus single sign-on: all browser sign-ins
+- Learning portal
+- Exam submission
+
+## Root cause
+
+A firewall clean-up removed the rule that let the identity servers reach the directory.
+
+## Resolution
+
+The rule was restored from the backup and sign-ins recovered.
+"""
+    parsed = parse(doc, source_id="mir.md")
+    assert parsed.fields["services_affected"] == ["campus single sign-on", "learning portal", "exam submission"]
