@@ -1683,7 +1683,13 @@ def pick_services(
     if labelled:
         listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.search(i)]
         # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".
-        items = listed or re.split(r"[,;]\s*(?![^()]*\))", without_unaffected(strip_markdown(labelled)))
+        # Each block on its own: a record's "Service: X" line and an "Affected: A, B and C"
+        # sentence are two lists, and a name's gloss runs to its line's end, not the next block's.
+        # Its first sentence names them; the ones after say what kept working or why.
+        items = listed or [
+            item for b in by_field["services"]
+            for item in re.split(r"[,;]\s*(?![^()]*\))", (sentences(without_unaffected(b.text)) or [""])[0])
+        ]
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
         names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]

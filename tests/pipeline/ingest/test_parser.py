@@ -2075,3 +2075,25 @@ The rule was restored from the backup and sign-ins recovered.
 """
     parsed = parse(doc, source_id="mir.md")
     assert parsed.fields["services_affected"] == ["campus single sign-on", "learning portal", "exam submission"]
+
+
+def test_each_services_label_is_read_on_its_own_and_only_its_first_sentence_names():
+    doc = """# Claim documents failing to open
+
+Service: Claims portal
+
+## Summary
+
+Handlers could not open documents for five hours.
+
+Affected: document viewer, scanning stations. Telephony and all other portal functions worked.
+
+## Root cause
+
+BGP kept the branch traffic on the backup VPN path, where large packets were dropped.
+
+## Resolution
+
+Local preference was set to prefer the primary circuit and the sessions were reset.
+"""
+    assert parse(doc, source_id="docs.md").fields["services_affected"] == ["claims portal", "document viewer", "scanning stations"]
