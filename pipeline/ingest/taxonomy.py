@@ -31,7 +31,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
     ],
     "configuration": [
-        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature.flag|flag (was |had been |has been )?(enabled|set|flipped|changed|updated|turned on)|flag console", 2.5),
+        (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature.flag|flag (was |had been |has been )?(enabled|set|flipped|changed|updated|turned on)|flag console"
+         # "running behind the `reminders_v2` flag", "the flag rollout went to 100%"
+         r"|behind (?:a|the|its) (?:[\w`'\".-]+ ){0,2}flag|flag rollout", 2.5),
         (r"terraform|IaC|infrastructure.as.code|manifests?|helm values|kubectl apply|cloudformation", 2.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
         (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS change", 2.0),

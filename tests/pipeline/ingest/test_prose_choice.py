@@ -765,3 +765,13 @@ We disabled the Daily Chest lookup at 03:52 and logins recovered.
     parsed = parse(doc, source_id="x.md")
     assert parsed.reason is None, parsed.detail
     assert parsed.provenance["root_cause"] == "prose: summary"
+
+
+def test_a_feature_gated_behind_a_flag_that_was_rolled_out_is_configuration():
+    cause = (
+        "We have been building a new reminder scheduler that lets each clinic choose when reminders go out. "
+        "It had been running behind the `reminders_v2` flag for a month without trouble.\n\n"
+        "On Wednesday the flag rollout went from the pilot list to every clinic."
+    )
+    fix = "The SMS provider raised our daily spend cap and queued messages went out."
+    assert Taxonomy.default().classify_incident("The 3 a.m. reminder storm", cause, fix) == "configuration"
