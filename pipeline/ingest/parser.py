@@ -1225,7 +1225,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
 # "Timeline (CET)", "Root Cause(s)", "Why did it happen? (5 whys)", "Root cause (IC's summary)":
 # the same section. Not a state of the work: "Immediate actions (completed)" is the fix, where
 # "Immediate actions" are action items.
-LABEL_QUALIFIER = re.compile(r"\s*\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s?){1,4}\)$", re.I)
+# Each word followed by spaces, so a long unclosed "(aaaa..." has one reading, not one per split.
+LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s+){0,3}[^()\s]+\s*\)$", re.I)
 
 
 # A heading that is the cause's only where it tells a story and no lessons section asks what
@@ -1242,7 +1243,8 @@ def label_text(label: str) -> str:
     text = TEXT_LINK.sub(r"\1", label)
     text = re.sub(r"^[\W\d_]+", "", text)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
-    return LABEL_QUALIFIER.sub("", text) or text
+    qualifier = LABEL_QUALIFIER.search(text)
+    return (text[:qualifier.start()].rstrip() if qualifier else text) or text
 
 
 def classify_label(label: str) -> str | None:
@@ -1489,12 +1491,19 @@ LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'(
 MARKING = r"(?:(?:company\s+)?confidential|(?:for\s+)?internal(?:\s+use(?:\s+only)?)?|restricted|proprietary)"
 MARKED = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:|]\s*)?{MARKING}(?:\s*[-–—:|/]\s*{MARKING})?$", re.I)
 # "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
-NAMED_INCIDENT = re.compile(r"^\|?\s*(?:\*\*)?(?:incident|subject|incident\s+name)(?:\*\*)?\s*(?::|\|)\s*(.+?)\s*\|?$", re.I)
+# The value is what follows the label, less a table's closing pipe (cell_value): a lazy value
+# before optional trailing spaces is quadratic in a line of spaces.
+NAMED_INCIDENT = re.compile(r"^\|?\s*(?:\*\*)?(?:incident|subject|incident\s+name)(?:\*\*)?\s*(?::|\|)(.+)$", re.I)
 # "Service: MyTamar patient portal", "| **Service** | TicketPoint booking engine |": what a
 # letterhead's record names where no line names the incident.
 SERVICE_LINE = re.compile(
-    r"^\|?\s*(?:\*\*)?(?:affected\s+)?(?:service|system|application|product)s?(?:\s+affected)?(?:\*\*)?\s*(?::|\|)\s*(.+?)\s*\|?$", re.I
+    r"^\|?\s*(?:\*\*)?(?:affected\s+)?(?:service|system|application|product)s?(?:\s+affected)?(?:\*\*)?\s*(?::|\|)(.+)$", re.I
 )
+
+
+def cell_value(text: str) -> str:
+    """A label's value as written, without a table row's closing pipe."""
+    return text.strip().removesuffix("|").strip()
 # "ASHGROVE MUTUAL INSURANCE", "CORVANE PAY -- ENGINEERING": an organization's name (and a
 # department's), every word capitalised.
 ORG_NAME = re.compile(r"^(?-i:(?:[A-Z][\w&.,'()]*(?:\s+[-–—]+)?\s+){0,4}[A-Z][\w&.,'()]*)$")
@@ -1535,9 +1544,10 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         return "", ""
     for line in below[:15]:
         named = NAMED_INCIDENT.match(line)
+        value = cell_value(named.group(1)) if named else ""
         # Words, not an id and a severity ("INC-21077, SEV1").
-        if named and sum(bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*[,.;]?", w)) for w in named.group(1).split()) >= 2:
-            return named.group(1), "letterhead: incident line"
+        if sum(bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*[,.;]?", w)) for w in value.split()) >= 2:
+            return value, "letterhead: incident line"
     for i, line in enumerate(below[:3]):
         if KIND_LINE.match(line):
             continue
@@ -1548,7 +1558,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
             return line, "letterhead: line below"
         break
     # A record that names no incident names its service: the service says more than the letterhead.
-    service = next((m.group(1) for m in map(SERVICE_LINE.match, below[:15]) if m), "")
+    service = next((cell_value(m.group(1)) for m in map(SERVICE_LINE.match, below[:15]) if m and cell_value(m.group(1))), "")
     return (service, "letterhead: service line") if service else ("", "")
 
 

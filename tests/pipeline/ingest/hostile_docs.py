@@ -77,6 +77,12 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
         "timeline-long-spaces": (_with("Timeline", "- 10:30 a" + " " * 5000 + "| b" + " " * 5000 + "— c"), {}),
         "heading-staircase": ("".join("#" * (1 + i % 6) + f" Root cause {i}\nline\n" for i in range(3000)), {}),
         "many-headings": ("# Outage\n" + "## Resolution\nrestarted it\n" * 5000, {}),
+        "unclosed-heading-qualifier": (_with("Summary", "### Notes (" + "a" * 3000), {}),
+        "letterhead-spaced-service-line": (
+            "# ACME MUTUAL\n\nMAJOR INCIDENT REPORT\n\nIncident: x" + " " * 20000 + "y\nService: x" + " " * 20000 + "y\n"
+            + BASE.split("\n", 1)[1],
+            {},
+        ),
         "binary-noise": (bytes(range(256)) * 40, {}),
         "nul-in-str": (_with("Root cause", "a\x00b"), {}),
         "empty": (b"", {}),
