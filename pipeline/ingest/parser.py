@@ -499,15 +499,15 @@ def product_labels(impact: str) -> list[str]:
 
 
 # What a writer adds after a listed name in brackets: its state or scope, not its name.
-TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
+TRAILING_ASIDE = re.compile(r"(?<!\s)\s*\([^()]*\)\s*$")
 # What follows a listed name: the rest of its line or the next line, its description after a dash
 # or colon or after its aside ("Fares engine API (internal), called by the above"), an aside in
 # brackets left open by the cut.
-ITEM_GLOSS = re.compile(r"\s*\n.*|\s+[—–-](?:\s.*|$)|:\s.*|(?<=\)),\s.*", re.S)
+ITEM_GLOSS = re.compile(r"(?<!\s)\s*\n.*|(?<!\s)\s+[—–-](?:\s.*|$)|:\s.*|(?<=\)),\s.*", re.S)
 # "Not affected: Git operations, the web application, ...", "GitLab projects were not affected.":
 # what the writer rules out, in an affected-services section's text. Searched sentence by
 # sentence: a pattern that scans back to a sentence's start is quadratic in a long one.
-NOT_AFFECTED = re.compile(r"^\s*\|?\s*\**(?:not\s+affected|unaffected)\**\s*[:|]|\b(?:were|was)\s+(?:not|un)\s*affected\b", re.I)
+NOT_AFFECTED = re.compile(r"^\s*(?:\|\s*)?\**(?:not\s+affected|unaffected)\**\s*[:|]|\b(?:were|was)\s+(?:not|un)\s*affected\b", re.I)
 # Sentences (a closing quote after the full stop too), clauses after a ';', and the clause a ", but"
 # or ", because" opens: "DNS was not affected, but the dashboard and API were".
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|(?<=[.!?][\"'”’])\s+|,\s+(?=(?:but|because|while|whereas|although|though)\b)|\n\s*\n")
@@ -529,8 +529,8 @@ def lines_without_unaffected(text: str) -> str:
 # that says which.
 # A services table's header cell ("| Service | Impact |", "System"): the column's name, no service.
 COLUMN_HEADER = re.compile(r"^(?:services?|systems?|components?|applications?|products?|names?|impact)$", re.I)
-ITEM_CLAUSE = re.compile(r"\s+(?:that|which|who|whose)\s.*$", re.I)
-UNCLOSED_ASIDE = re.compile(r"\s*\([^()]*$")
+ITEM_CLAUSE = re.compile(r"(?<!\s)\s+(?:that|which|who|whose)\s.*$", re.I)
+UNCLOSED_ASIDE = re.compile(r"(?<!\s)\s*\([^()]*$")
 SERVICE_META_KEYS = (
     "services", "services_affected", "affected_services", "service", "affected", "components", "component",
     "systems", "product",

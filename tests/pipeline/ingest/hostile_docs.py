@@ -83,6 +83,7 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
             + BASE.split("\n", 1)[1],
             {},
         ),
+        "spaced-service-item": ("## Services affected\n- cart api" + " " * 20000 + "x\n- not affected" + " " * 20000 + "y\n" + BASE, {}),
         "binary-noise": (bytes(range(256)) * 40, {}),
         "nul-in-str": (_with("Root cause", "a\x00b"), {}),
         "empty": (b"", {}),
