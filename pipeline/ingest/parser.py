@@ -254,7 +254,7 @@ COULD_NOT_FIND_CAUSE = (
     r"(?:(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?|unable\s+to\s+)"
     r"(?:determine|identify|find|establish|pin\s+down|agree\s+on)\s+(?:a|the|any|one)\s+(?:single\s+)?(?:root\s+)?cause"
     # "has not yet identified what caused the errors", as a retelling puts it.
-    r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?(?:identified|determined|found|established)\s+(?:what|why|the\s+(?:root\s+)?cause)"
+    r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?(?:identified|determined|found|established)\s+(?:what|why|whether|the\s+(?:root\s+)?cause)"
 )
 UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
@@ -282,6 +282,7 @@ UNKNOWN_CAUSE = re.compile(
 # been chosen" (of the ways to recover).
 NO_FIX_YET = re.compile(
     r"\bno\s+(?:permanent\s+)?fix\s+has\s+(?:yet\s+)?been\s+(?:deployed|applied|identified|found|made|put\s+in\s+place)"
+    r"|\b(?:do\s*not|don'?t)\s+(?:yet\s+)?have\s+a\s+(?:permanent\s+|real\s+)?fix\s+yet\b"
     r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
     # "At the time of writing, exports are still failing at a 60% rate."
     r"|\bat\s+the\s+time\s+of\s+writing\b[^.\n]{0,120}?\bstill\b"
@@ -333,12 +334,18 @@ DETECTION_STORY = re.compile(
 )
 
 HEDGED = re.compile(
-    r"\b(?:we\s+suspect|suspected|it\s+appear(?:s|ed)|possibly|might\s+have|may\s+have|not\s+sure|unclear"
+    # "You may have seen errors" guesses at the reader, not at the cause.
+    r"\b(?:we\s+suspect|suspected|it\s+appear(?:s|ed)|possibly|(?<!you\s)(?:might|may)\s+have|not\s+sure|unclear"
     r"|trying\s+to\s+identify|we\s+(?:think|believe)|likely)\b",
     re.I,
 )
 # Key-event lines ("Resolved: 2025-01-14 16:53") carry fix words but say nothing about the fix.
-KEY_EVENT = re.compile(r"^(?:first\s+detected|incident\s+declared|repaired|resolved|time\s+to\s+\w+)\b[\s:]*\d", re.I)
+KEY_EVENT = re.compile(
+    r"^(?:first\s+detected|incident\s+declared|repaired|resolved|time\s+to\s+\w+)\b[\s:]*\d"
+    # A ticket's dates on one line: "Created: 27/Nov/23 8:47 AM   Updated: ...   Resolved: ...".
+    r"|^created\s*:\s*\d",
+    re.I,
+)
 # "Context/Resolution/Review actions:" with nothing after it: a label whose value is elsewhere
 # (a link, a list), which says nothing by itself.
 BARE_LABEL = re.compile(r"^\W*(?:[\w/&'-]+\s+){0,3}[\w/&'-]+:$")
@@ -1213,6 +1220,10 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                 break
             if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
                 break
+            if rest and _indent(nxt) <= indent and (key := PLAIN_LABEL.match(nxt)) and key.group(2)[:1].isupper() and key.group(3):
+                # A header of "Key: value" lines (a ticket export's "Resolution: Fixed" over
+                # "Labels: ..."): each line is its own field, not the one above's continuation.
+                break
             body.append(nxt)
             has_text = True
             j += 1
@@ -1340,6 +1351,12 @@ FOLLOW_UP_TOLD = re.compile(
 )
 
 
+# A ticket export's links to other issues ("is caused by OPS-4830 ...", "relates to OPS-4819 ...").
+ISSUE_LINK = re.compile(
+    r"^(?:is\s+)?(?:caused\s+by|causes|relates\s+to|blocks|blocked\s+by|duplicates|duplicated\s+by|clones|cloned\s+by)\s+[A-Z][A-Z0-9]+-\d+\b"
+)
+
+
 def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 3, exclude: str = "") -> str:
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
@@ -1351,6 +1368,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 s = " ".join(found[pos + 1:pos + 3])
                 candidates.append((((0 if rank == 0 else 1), rank, pos), s))
                 continue
+            if ISSUE_LINK.match(s):
+                continue  # "is caused by OPS-4830 Resize /var/log": a tracker's link, not a sentence
             probe = DETECTION_PHRASE.sub(" ", s)
             if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
@@ -1608,6 +1627,9 @@ def subject_line(body: str) -> tuple[str, str]:
     return "", ""
 
 
+TICKET_KEY_LINE = re.compile(r"^\[[A-Z][A-Z0-9]+-\d+\]\s+\S")
+
+
 def opening_title(body: str) -> tuple[str, str]:
     """The body with its opening line made its title heading, where the document has none and
     that line stands alone, short, as a heading would ("**Harrowgate Mutual — mobile banking
@@ -1625,7 +1647,8 @@ def opening_title(body: str) -> tuple[str, str]:
     text = strip_markdown(heading.group(1) if heading else first).strip()
     if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:
         return body, ""
-    alone = i + 1 >= len(lines) or not lines[i + 1].strip()
+    # A ticket export opens on its key and summary ("[OPS-4821] Checkout API returning 500s") over its fields.
+    alone = i + 1 >= len(lines) or not lines[i + 1].strip() or bool(TICKET_KEY_LINE.match(first))
     if not heading and not (alone and len(text.split()) >= 2 and not text.endswith(";") and reads_as_title(text)):
         return body, ""
     return "\n".join([*lines[:i], f"# {text}", *lines[i + 1:]]), "heading: first" if heading else "first line"

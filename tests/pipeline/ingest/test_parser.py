@@ -2097,3 +2097,71 @@ BGP kept the branch traffic on the backup VPN path, where large packets were dro
 Local preference was set to prefer the primary circuit and the sessions were reset.
 """
     assert parse(doc, source_id="docs.md").fields["services_affected"] == ["claims portal", "document viewer", "scanning stations"]
+
+
+TICKET_EXPORT = """[OPS-9120] Search API returning 500s
+Created: 02/Mar/24 9:10 AM   Updated: 05/Mar/24 4:00 PM   Resolved: 02/Mar/24 1:20 PM
+
+Status:             Resolved
+Resolution:         Fixed
+Labels:             incident, sev2
+Environment:        Production
+
+Description:
+Support report that search returns an error page for most users since 09:00.
+
+Links:
+  is caused by OPS-9125  Grow /var/log on search hosts (Done)
+
+Comments:
+
+Comment by Ana Ruiz [02/Mar/24 9:30 AM]
+Looking at the search hosts now.
+
+Comment by Ana Ruiz [02/Mar/24 1:20 PM]
+Resolving. Root cause: the search hosts' root disks filled with request logs during the sale traffic.
+Deleted rotated logs and grew the volumes to 100 GB.
+"""
+
+
+def test_a_ticket_export_is_read_field_by_field():
+    parsed = parse(TICKET_EXPORT, source_id="OPS-9120.txt")
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["incident_title"] == "[OPS-9120] Search API returning 500s"
+    # A link to another issue is no sentence of the story; the comment's "Root cause:" is.
+    assert parsed.fields["root_cause"].startswith("Root cause: the search hosts' root disks filled")
+    # "Resolution: Fixed" is the ticket's state (the next header line no part of it), and the
+    # line of dates no fix.
+    assert "Labels" not in parsed.fields["fix"] and "Created" not in parsed.fields["fix"]
+    assert "grew the volumes" in parsed.fields["fix"]
+
+
+@pytest.mark.parametrize(
+    "told",
+    ["We don't have a fix yet, and we don't want to pretend otherwise.",
+     "We have found long-running transactions but have not yet established whether these were the cause."],
+)
+def test_an_update_that_has_no_fix_or_no_cause_yet_is_a_draft(told):
+    doc = f"""# An update on slow scratch storage
+
+Scratch has been slow on most afternoons this month. The metadata server is overloaded. {told}
+
+We are purging old files early and adding file-count quotas.
+"""
+    assert parse(doc, source_id="update.md").reason == "draft"
+
+
+def test_a_guess_at_what_the_reader_saw_is_no_hedge_on_the_cause():
+    doc = """# Slow dashboard on February 20
+
+If you used the dashboard that morning, you may have seen spinners that never finished, and
+for twenty minutes a third of API requests failed.
+
+Our API servers reach the database through a pooler that lends out a fixed number of
+connections. A customer's new integration sent forty times its usual requests, and every
+connection in the pool was taken.
+
+We rate-limited that workspace at 14:41 and raised the pool size, and latency recovered by 15:41.
+"""
+    parsed = parse(doc, source_id="status.md")
+    assert parsed.reason is None, parsed.detail
