@@ -84,15 +84,17 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "capacity": [
         (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*|starv(ed|ation)", 3.0),
-        (r"disk (full|space)|(volume|filesystem|partition)s? (was |were |is )?(full|filled)|filled (up|to \d+ ?%)|ENOSPC|no space left|inodes?|inotify|quota|limit(s)? (reached|hit|exceeded)|too many", 2.5),
+        (r"disk (full|space)|(volume|filesystem|partition)s? (was |were |is )?(full|filled)|filled (up|to \d+ ?%)|ENOSPC|no space left|inodes?|inotify|quota|limit(s)? (reached|hit|exceeded)|too many"
+         # "the root disk on the api hosts filled with logs"
+         r"|(disk|volume|filesystem|partition)s?( [\w/-]+){0,5} (filled|fill(ed)? up)\b", 2.5),
         # "load" the noun; the verb ("couldn't load the shop", "failed to load") is a symptom.
-        (r"traffic (spike|surge)|spike|surge|(?<!failed\sto\s)(?<!unable\sto\s)(?<!n't\s)(?<!not\s)load(?! balanc)(?!\s+(?:the|their|its|our|any|pages?)\b)|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
+        (r"traffic (spike|surge|peak)|spike|surge|(?<!failed\sto\s)(?<!unable\sto\s)(?<!n't\s)(?<!not\s)load(?! balanc)(?!\s+(?:the|their|its|our|any|pages?)\b)|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
         (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
         (r"(hit|reached|exceeded|over) (the|its|their) (\w+ )?limits?", 2.0),
         # Demand past what was planned: "rose far above forecast", "beyond what the tier was sized for".
-        (r"(above|beyond|exceed(ed|ing)?|outgrew) (the |what (the |it |we )?)?([\w-]+ ){0,2}(forecasts?|expected|planned|provisioned|sized for|was sized for|were sized for)|(was|were) sized for", 2.5),
+        (r"(above|beyond|exceed(ed|ing)?|outgrew) (the |what (the |it |we )?)?([\w-]+ ){0,2}(forecasts?|expected|planned|provisioned|sized for|was sized for|were sized for)|(was|were|\w+) sized for", 2.5),
     ],
     "hardware": [
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),

@@ -775,3 +775,9 @@ def test_a_feature_gated_behind_a_flag_that_was_rolled_out_is_configuration():
     )
     fix = "The SMS provider raised our daily spend cap and queued messages went out."
     assert Taxonomy.default().classify_incident("The 3 a.m. reminder storm", cause, fix) == "configuration"
+
+
+def test_a_disk_that_filled_during_a_traffic_peak_is_capacity():
+    cause = ("Root cause: the root disk on the search hosts filled with request logs during the sale's "
+             "traffic peak (three times the usual volume on a disk sized for 2021 traffic).")
+    assert Taxonomy.default().classify_incident("Search API returning 500s", cause, "We grew the volumes.") == "capacity"
