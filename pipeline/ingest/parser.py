@@ -425,6 +425,7 @@ HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:interna
 # quadratic in its length (`a-a-a-...` once took a minute).
 QUOTED_SERVICE = re.compile(r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`", re.I)
 # Words that make "x-service" say how something applies ("per-service limits"), not name one.
+PHRASE_WORDS = frozenset("of to the and or by on in for a".split())
 NOT_A_SERVICE_PREFIX = frozenset("per cross multi inter intra non to direct each every all".split())
 HYPHEN_CHAIN = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+", re.I)
 SERVICE_SUFFIXES = frozenset(
@@ -1819,6 +1820,8 @@ def _service_prefix(chain: str, after: str) -> str:
         if parts[j].lower() in SERVICE_SUFFIXES:
             if all(p.lower() in NOT_A_SERVICE_PREFIX for p in parts[:j]):
                 return ""  # "per-service", "cross-service": how something applies, not what
+            if any(p.lower() in PHRASE_WORDS for p in parts[1:j]):
+                return ""  # "denial-of-service", "end-to-end-api": an English phrase, not a name
             return "-".join(parts[: j + 1])
     return ""
 

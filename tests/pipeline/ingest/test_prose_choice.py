@@ -123,6 +123,27 @@ We restored the disk size and restarted the exporter.
     assert not any("compute.internal" in s or s.startswith("ip-") for s in services)
 
 
+def test_a_hyphenated_english_phrase_is_no_service():
+    doc = """# Online banking down during an attack
+
+## Summary
+
+A denial-of-service attack hit the edge; service-to-service calls inside stayed up, but online
+banking and the payments-api were unreachable for an hour.
+
+## Root cause
+
+A volumetric denial-of-service attack saturated the edge links.
+
+## Resolution
+
+Traffic was moved to the scrubbing provider and the attack subsided.
+"""
+    services = parse(doc, source_id="ddos.md").fields["services_affected"]
+    assert "payments-api" in services
+    assert not {"denial-of-service", "service-to-service"} & set(services)
+
+
 def test_most_specific_service_names():
     assert most_specific(["cloudwatch", "fluentd", "cloudwatch logs"]) == ["fluentd", "cloudwatch logs"]
     assert most_specific(["master node", "etcd", "master nodes"]) == ["master nodes", "etcd"]
