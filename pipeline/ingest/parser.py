@@ -1063,12 +1063,15 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         open_sections.append(idx)
     names = [classify_label(text) for _, _, text, _ in headings]
     # A table's row inside a section of its own role ("| Trigger | ... |" under "Root cause") is
-    # a part of that section, in its place (a bold "Root cause:" line there is its conclusion). The section a line is in is the last heading above it.
+    # a part of that section, in its place (a bold "Root cause:" line there is its conclusion).
+    # The section a line is in is the last heading above it.
     starts = [line for line, _, _, _ in headings]
-    labels = [
-        b for b in labels
-        if not (b.kind == "table" and b.field_name and (at := bisect.bisect_right(starts, b.span[0]) - 1) >= 0 and names[at] == b.field_name)
-    ]
+
+    def in_own_section(b: Block) -> bool:
+        at = bisect.bisect_right(starts, b.span[0]) - 1
+        return b.kind == "table" and bool(b.field_name) and at >= 0 and names[at] == b.field_name
+
+    labels = [b for b in labels if not in_own_section(b)]
     covered = {i for b in labels for i in range(*b.span)}
 
     blocks: list[Block] = []
@@ -1236,8 +1239,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
 
 # "Timeline (CET)", "Root Cause(s)", "Why did it happen? (5 whys)", "Root cause (IC's summary)":
 # the same section. Not a state of the work: "Immediate actions (completed)" is the fix, where
-# "Immediate actions" are action items.
-# Each word followed by spaces, so a long unclosed "(aaaa..." has one reading, not one per split.
+# "Immediate actions" are action items. Each word is followed by spaces, so that a long unclosed
+# "(aaaa..." has one reading, not one per way of splitting it.
 LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s+){0,3}[^()\s]+\s*\)$", re.I)
 
 
