@@ -15,8 +15,8 @@ A document that still has no root cause or no fix is excluded, with a reason cod
 
 from __future__ import annotations
 
-import datetime
 import bisect
+import datetime
 import itertools
 import re
 import tomllib
@@ -424,8 +424,9 @@ HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:interna
 # suffix checked in Python: a pattern that backtracks over the chain to find the suffix is
 # quadratic in its length (`a-a-a-...` once took a minute).
 QUOTED_SERVICE = re.compile(r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`", re.I)
-# Words that make "x-service" say how something applies ("per-service limits"), not name one.
+# Words inside "denial-of-service" or "end-to-end-api": an English phrase, not a name.
 PHRASE_WORDS = frozenset("of to the and or by on in for a".split())
+# Words that make "x-service" say how something applies ("per-service limits"), not name one.
 NOT_A_SERVICE_PREFIX = frozenset("per cross multi inter intra non to direct each every all".split())
 HYPHEN_CHAIN = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+", re.I)
 SERVICE_SUFFIXES = frozenset(
@@ -521,9 +522,18 @@ NOT_AFFECTED = re.compile(r"^\s*(?:\|\s*)?\**(?:not\s+affected|unaffected)\**\s*
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|(?<=[.!?][\"'”’])\s+|,\s+(?=(?:but|because|while|whereas|although|though)\b)|\n\s*\n")
 
 
+def unaffected_parts(text: str) -> tuple[str, str]:
+    """(what the text tells, what it rules out): its sentences (or clauses) that rule a service
+    out, and the others."""
+    told, ruled_out = [], []
+    for part in CLAUSE_SPLIT.split(text):
+        (ruled_out if NOT_AFFECTED.search(part) else told).append(part)
+    return " ".join(told), " ".join(ruled_out)
+
+
 def without_unaffected(text: str) -> str:
     """The text without its sentences (or clauses after a ';') that rule a service out."""
-    return " ".join(part for part in CLAUSE_SPLIT.split(text) if not NOT_AFFECTED.search(part))
+    return unaffected_parts(text)[0]
 
 
 def lines_without_unaffected(text: str) -> str:
@@ -533,10 +543,10 @@ def lines_without_unaffected(text: str) -> str:
     return "\n".join(without_unaffected(line) if NOT_AFFECTED.search(line) else line for line in (text or "").split("\n"))
 
 
-# A list item "CI pipelines that request a registry token via ...": the name, not the clause
-# that says which.
 # A services table's header cell ("| Service | Impact |", "System"): the column's name, no service.
 COLUMN_HEADER = re.compile(r"^(?:services?|systems?|components?|applications?|products?|names?|impact)$", re.I)
+# A list item "CI pipelines that request a registry token via ...": the name, not the clause
+# that says which.
 ITEM_CLAUSE = re.compile(r"(?<!\s)\s+(?:that|which|who|whose)\s.*$", re.I)
 UNCLOSED_ASIDE = re.compile(r"(?<!\s)\s*\([^()]*$")
 SERVICE_META_KEYS = (
@@ -1503,8 +1513,7 @@ KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
 KIND_LABEL = re.compile(rf"{DOC_KIND}$", re.I)
 # "[MailCourier] Kestrelhub incident report: hosted runner delays", "Root Cause Analysis - ...",
 # "Incident: files.example.org serving an expired certificate", "KBS Player: Post Incident Review:
-# ...": the incident after the kind.
-# "PIR-0412: ..." keeps its number.
+# ...": the incident after the kind. "PIR-0412: ..." keeps its number.
 KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+:?\s+){{0,2}}(?:{DOC_KIND}|incident)(?!-\d)\s*[-–—:]\s*(?=\S)", re.I)
 # "QUAYSTACK INCIDENT ANALYSIS", "BRAMBLEWEB HOSTING - INCIDENT SUMMARY", "INCIDENT REPORT": the
 # organization (a few capitalised words at most) and the document's kind. "Inventory lookups
@@ -1513,20 +1522,25 @@ LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'(
 # A page's running header: "Corvane Payments Confidential - Internal", "ACME — Internal use only".
 MARKING = r"(?:(?:company\s+)?confidential|(?:for\s+)?internal(?:\s+use(?:\s+only)?)?|restricted|proprietary)"
 MARKED = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:|]\s*)?{MARKING}(?:\s*[-–—:|/]\s*{MARKING})?$", re.I)
-# "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
-# The value is what follows the label, less a table's closing pipe (cell_value): a lazy value
-# before optional trailing spaces is quadratic in a line of spaces.
-NAMED_INCIDENT = re.compile(r"^\|?\s*(?:\*\*)?(?:incident|subject|incident\s+name)(?:\*\*)?\s*(?::|\|)(.+)$", re.I)
-# "Service: MyTamar patient portal", "| **Service** | TicketPoint booking engine |": what a
-# letterhead's record names where no line names the incident.
-SERVICE_LINE = re.compile(
-    r"^\|?\s*(?:\*\*)?(?:affected\s+)?(?:service|system|application|product)s?(?:\s+affected)?(?:\*\*)?\s*(?::|\|)(.+)$", re.I
-)
+
+
+def record_line(labels: str) -> re.Pattern:
+    """A record's "Label: value" line, or a key/value table's "| **Label** | value |" row, for
+    any of `labels`; its value is group 1, read with cell_value. (A lazy value before optional
+    trailing spaces and pipe would be quadratic in a line of spaces.)"""
+    return re.compile(rf"^\|?\s*(?:\*\*)?(?:{labels})(?:\*\*)?\s*(?::|\|)(.+)$", re.I)
 
 
 def cell_value(text: str) -> str:
     """A label's value as written, without a table row's closing pipe."""
     return text.strip().removesuffix("|").strip()
+
+
+# "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
+NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name")
+# "Service: MyTamar patient portal", "| **Service** | TicketPoint booking engine |": what a
+# letterhead's record names where no line names the incident.
+SERVICE_LINE = record_line(r"(?:affected\s+)?(?:service|system|application|product)s?(?:\s+affected)?")
 # "ASHGROVE MUTUAL INSURANCE", "CORVANE PAY -- ENGINEERING": an organization's name (and a
 # department's), every word capitalised.
 ORG_NAME = re.compile(r"^(?-i:(?:[A-Z][\w&.,'()]*(?:\s+[-–—]+)?\s+){0,4}[A-Z][\w&.,'()]*)$")

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.ingest.parser import CLAUSE_SPLIT, NOT_AFFECTED, SERVICE_SUFFIXES
+from pipeline.ingest.parser import SERVICE_SUFFIXES, unaffected_parts
 
 MODEL_PATH = Path(__file__).with_name("services_model.json")
 # Chosen with each fresh set left out in turn: 0.25 and four names did best there and on the
@@ -232,9 +232,7 @@ class ServicesModel:
         # What the writer rules out ("Driver App and the tracking pages were not affected"), where
         # that is all the writer says of it: "Other Interlink channels were not affected" beside
         # the Interlink engine that failed rules out no Interlink.
-        parts = CLAUSE_SPLIT.split(text)
-        ruled_out = _spaced(" ".join(part for part in parts if NOT_AFFECTED.search(part)))
-        told = _spaced(" ".join(part for part in parts if not NOT_AFFECTED.search(part)))
+        told, ruled_out = map(_spaced, unaffected_parts(text))
         added = []
         for p, phrase in self.ranked(text, title, services):
             if p < self.threshold or len(out) >= MAX_NAMES:
