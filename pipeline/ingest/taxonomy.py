@@ -179,6 +179,13 @@ VERSION_CHANGE = re.compile(
     r"\b(?:upgrad(?:e|ed|ing)|version\s+(?:bump|update|upgrade)|bump(?:ed|s)?|migrat(?:ion|ed|ing)|new\s+(?:[\w-]+\s+)?version)\b", re.I
 )
 NEW_VERSION = 0.7
+# A change that set a latent bug off: "Malformed IngressRoute manifest applied to Kubernetes
+# triggered a bug in Traefik v2". The bug is real, but the first cause in the chain is the
+# change told as the sentence's subject.
+CHANGE_SET_OFF_BUG = re.compile(
+    r"(?:^|(?<=[.!?;\n]))\s*([^.!?;\n]{8,200}?)\s+(?:triggered|exposed|surfaced|hit|tripped)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:bug|defect)\b",
+    re.I,
+)
 # The weight of a cause that tells no event. 0.5: corpus +1, fresh write-ups +1, one terse
 # cause statement wrong ("wrong env file mounted" tells no event verb); 0.25 lost a second.
 BACKGROUND_ONLY = 0.5
@@ -372,6 +379,13 @@ class Taxonomy:
             # Memory or connections running out because something leaks them: the leak is
             # the defect, the exhaustion its symptom.
             best = "software-bug"
+        if best == "software-bug":
+            set_off = CHANGE_SET_OFF_BUG.search(root_cause)
+            if set_off:
+                subject = self.scores(set_off.group(1))
+                change = max(CHANGES, key=lambda c: subject.get(c, 0.0))
+                if subject.get(change, 0.0) > 0 and subject[change] == max(subject.values()):
+                    return change
         if best == "software-bug" and told_by_change.get("deployment", 0) >= SHIPPED_BUG * total[best]:
             # A bug a release just shipped is a deployment: software-bug is the latent defect
             # that surfaced without a fresh change. A fix that undoes a change says a change

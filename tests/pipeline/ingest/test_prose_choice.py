@@ -250,6 +250,16 @@ def test_a_bug_a_release_shipped_is_a_deployment():
     assert taxonomy.classify_incident("Users logged out", latent) == "software-bug"
 
 
+def test_a_change_that_set_a_latent_bug_off_is_the_trigger():
+    taxonomy = Taxonomy.default()
+    # The bug is named twice and first, but the writer says what set it off.
+    cause = ("Because of how the bug works it only fired once the gateway pods restarted. A route file with an "
+             "empty host field, applied to the cluster on Monday, triggered a known bug in the gateway (fixed in 3.1).")
+    assert taxonomy.classify_incident("All routes returning 404", cause) == "configuration"
+    latent = "A known bug in the gateway (fixed in 3.1) dropped every route once its pods restarted."
+    assert taxonomy.classify_incident("All routes returning 404", latent) == "software-bug"
+
+
 def test_deploying_the_fix_does_not_make_the_bug_shipped_by_a_release():
     taxonomy = Taxonomy.default()
     cause = "The expiry code rejected tokens created on 29 February, a date its year arithmetic got wrong."
