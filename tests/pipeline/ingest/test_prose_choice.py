@@ -834,3 +834,22 @@ We pinned the module to its earlier release.
     # The sentence is a cause of its own, not filler picked up with the sentences around it.
     assert "coincided with an update to the load balancer module" in cause
     assert "paged the platform team" not in cause
+
+
+def test_some_bugs_in_the_code_are_a_cause():
+    doc = """# Robot accounts out of sync
+
+## Summary
+
+When we first built the robot-account feature we had some bugs in our sync code, so accounts
+were left with passwords that no longer matched the vault. Over the following months more and
+more teams adopted the feature. However there is still a problem with how long names are
+shortened, which due to the directory's limits cannot be solved as it stands.
+
+## Resolution
+
+We fixed the sync code and reset the passwords of every robot account.
+"""
+    p = parse(doc)
+    assert "we had some bugs in our sync code" in p.fields["root_cause"]
+    assert Taxonomy.default().classify_incident(p.fields["incident_title"], p.fields["root_cause"], p.fields["fix"]) == "software-bug"
