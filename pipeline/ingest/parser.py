@@ -190,7 +190,10 @@ REASON_FOLLOWS = re.compile(
     re.I,
 )
 EFFECT_OF_PREVIOUS = re.compile(
-    r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b", re.I
+    r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b"
+    # A fragment that goes on from the sentence before: "Potentially causing all pods on it to ..."
+    r"|^(?:\w+ly\s+)?(?:causing|leading\s+to|resulting\s+in)\b",
+    re.I,
 )
 # "This is partly because ...": the reason given for the sentence before, a detection story
 # when that sentence tells how (or how late) the incident was noticed.

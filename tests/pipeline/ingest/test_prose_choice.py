@@ -192,6 +192,10 @@ We re-attached the volume and re-queued the failed jobs.
 """
     cause = parse(doc, source_id="reports.md").fields["root_cause"]
     assert cause.startswith("On Tuesday morning the shared scratch volume was detached from the build host. This caused")
+    # A fragment that goes on from the sentence before is read with it.
+    fragment = doc.replace("This caused every report job", "Potentially causing every report job")
+    cause = parse(fragment, source_id="reports.md").fields["root_cause"]
+    assert cause.startswith("On Tuesday morning the shared scratch volume was detached from the build host. Potentially causing")
 
 
 STORY_ONLY = """# Search results empty for an afternoon
