@@ -857,3 +857,12 @@ We fixed the sync code and reset the passwords of every robot account.
     p = parse(doc)
     assert "we had some bugs in our sync code" in p.fields["root_cause"]
     assert Taxonomy.default().classify_incident(p.fields["incident_title"], p.fields["root_cause"], p.fields["fix"]) == "software-bug"
+
+
+def test_a_terraform_provider_is_tooling_not_an_upstream_provider():
+    taxonomy = Taxonomy.default()
+    plugin = ("The errors began on the 15th, which coincided with an update to the Terraform AWS provider. "
+              "The provider behaviour changed and it detached the target groups.")
+    assert taxonomy.classify_incident("Checkout 503s", plugin) == "configuration"
+    upstream = taxonomy.scores("Our DNS provider had an outage and stopped answering for our zone.")
+    assert upstream["dependency"] > 0
