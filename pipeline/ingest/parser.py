@@ -189,10 +189,14 @@ REASON_FOLLOWS = re.compile(
     r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$",
     re.I,
 )
+# A remedy said to be out already ("This is already released for all SDKs now").
+ALREADY_OUT = r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:now\s+)?already\s+(?:been\s+)?(?:released|shipped|deployed|rolled\s+out|live|in\s+place)"
 EFFECT_OF_PREVIOUS = re.compile(
     r"^(?:this|that|it|which|these|those)\s+(?:\w+\s+){0,3}?(?:caused|meant|led\s+to|resulted\s+in|triggered)\b"
     # A fragment that goes on from the sentence before: "Potentially causing all pods on it to ..."
-    r"|^(?:\w+ly\s+)?(?:causing|leading\s+to|resulting\s+in)\b",
+    r"|^(?:\w+ly\s+)?(?:causing|leading\s+to|resulting\s+in)\b"
+    # "This is already released for all SDKs now.": the remedy is the sentence before.
+    r"|^(?:this|that|it|these|those)\s+(?:\w+\s+)?" + ALREADY_OUT,
     re.I,
 )
 # "This is partly because ...": the reason given for the sentence before, a detection story
@@ -239,7 +243,9 @@ FIX_CUES = re.compile(
     r"|stepped\s+down\s+(?:the\s+)?(?:[\w-]+\s+)?(?:primary|leader|master)|(?:built|rebuilt|re-built|created|added)\s+(?:the\s+)?(?:missing\s+)?index(?:es)?"
     # Put right by hand: "found the incorrect prefix and corrected it", "reset both tunnels"
     # (not "the server had reset the connection": the symptom).
-    r"|corrected\s+(?:it|them|this|that|the|its|their|our)\b|reset\s+(?:both|all|each|every)\b)\b",
+    r"|corrected\s+(?:it|them|this|that|the|its|their|our)\b|reset\s+(?:both|all|each|every)\b"
+    # A remedy announced, then said to be out: "all SDKs will stop retrying ... This is already released."
+    r"|" + ALREADY_OUT + r")\b",
     re.I,
 )
 STRONG_FIX = re.compile(
@@ -1649,6 +1655,7 @@ def subject_line(body: str) -> tuple[str, str]:
     return "", ""
 
 
+BARE_LINK = re.compile(r"^(?:[\w -]{1,40}:\s*)?<?https?://\S+>?$")
 TICKET_KEY_LINE = re.compile(r"^\[[A-Z][A-Z0-9]+-\d+\]\s+\S")
 
 
@@ -1669,6 +1676,8 @@ def opening_title(body: str) -> tuple[str, str]:
     text = strip_markdown(heading.group(1) if heading else first).strip()
     if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:
         return body, ""
+    if BARE_LINK.match(text):
+        return body, ""  # "Internal post-mortem: https://...": where the write-up lives, not its name
     # A ticket export opens on its key and summary ("[OPS-4821] Checkout API returning 500s") over its fields.
     alone = i + 1 >= len(lines) or not lines[i + 1].strip() or bool(TICKET_KEY_LINE.match(first))
     if not heading and not (alone and len(text.split()) >= 2 and not text.endswith(";") and reads_as_title(text)):

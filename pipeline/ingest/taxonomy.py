@@ -6,6 +6,7 @@ what the category names, not the symptoms described after it."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -283,9 +284,16 @@ def trigger_spans(text: str) -> list[tuple[int, int]]:
     for m in TRIGGER_AFTER.finditer(text):
         end = CLAUSE_END.search(text, m.end())
         spans.append((m.end(), end.start() if end else len(text)))
+    ends = list(CLAUSE_END.finditer(text))
+    end_at = [e.end() for e in ends]
     for m in TRIGGER_BEFORE.finditer(text):
-        start = max((c.end() for c in CLAUSE_END.finditer(text, 0, m.start())), default=0)
-        spans.append((start, m.start()))
+        i = bisect.bisect_right(end_at, m.start())  # the clause ends before the verb
+        stop = m.start()
+        if i and ends[i - 1].group(0).endswith("which") and not text[end_at[i - 1]:m.start()].strip():
+            # "Our database started stalling, which caused ...": the subject is the clause before the comma.
+            i -= 1
+            stop = ends[i].start()
+        spans.append((end_at[i - 1] if i else 0, stop))
     return spans
 
 

@@ -97,6 +97,9 @@ def test_trigger_spans():
     spans = [text[a:b].strip() for a, b in trigger_spans(text)]
     assert "a quota change" in spans
     assert "A bad rollout" in spans
+    # ", which caused": the subject is the clause before the comma.
+    which = "Our queue broker started stalling, which caused a short blip."
+    assert "Our queue broker started stalling" in [which[a:b].strip() for a, b in trigger_spans(which)]
 
 
 def test_services_named_in_the_text():
@@ -866,3 +869,21 @@ def test_a_terraform_provider_is_tooling_not_an_upstream_provider():
     assert taxonomy.classify_incident("Checkout 503s", plugin) == "configuration"
     upstream = taxonomy.scores("Our DNS provider had an outage and stopped answering for our zone.")
     assert upstream["dependency"] > 0
+
+
+def test_a_remedy_said_to_be_out_already_is_the_fix():
+    doc = """Internal write-up: https://git.example.test/ops/reviews/pull/12
+
+On 3 May the flag service went down for two hours.
+
+Our session store started stalling, which caused a short blip. Then every client retried its flag
+requests at once and we knocked ourselves over.
+
+From now on the clients will stop retrying flag requests and give up after two seconds. This is
+already released for every client library.
+"""
+    p = parse(doc, source_id="2031-05-03-flags-down.md")
+    assert p.reason is None
+    assert "This is already released" in p.fields["fix"] and "will stop retrying" in p.fields["fix"]
+    # The line naming where the write-up lives is not its title: the file name is.
+    assert p.fields["incident_title"] == "flags-down"
