@@ -161,6 +161,8 @@ TRIGGER_AFTER = re.compile(
     r"|stemmed\s+from|resulted\s+from|traced\s+(?:back\s+)?to)\b",
     re.I,
 )
+# The end of "This problem never showed up before", "it had not happened until now".
+NOT_BEFORE = re.compile(r"\b(?:never|not|n't)\s+(?:[\w-]+\s+){0,4}?(?:before|previously|until\s+now|in\s+the\s+past)\s*,?\s*$", re.I)
 TRIGGER_BEFORE = re.compile(r"\b(?:caused|causing|led\s+to|resulted\s+in|triggered|broke|meant\s+that)\b", re.I)
 CLAUSE_END = re.compile(r"[.;:!?\n]|,\s+(?:so|which|and|but|causing|leading)\b")
 TRIGGER_BOOST = 2.0
@@ -282,6 +284,8 @@ def ruled_out_spans(text: str) -> list[tuple[int, int]]:
 def trigger_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for m in TRIGGER_AFTER.finditer(text):
+        if NOT_BEFORE.search(text, max(0, m.start() - 80), m.start()):
+            continue  # "It never showed up before because we had headroom": why not earlier, not the trigger
         end = CLAUSE_END.search(text, m.end())
         spans.append((m.end(), end.start() if end else len(text)))
     ends = list(CLAUSE_END.finditer(text))
