@@ -26,7 +26,7 @@ DEFAULT_CATEGORIES: dict[str, str] = {
 DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "deployment": [
         (r"deploy(ed|ment|ing|s)?", 2.0), (r"releas(e|ed|ing)(?! (key|keys|signing|checklist|notes|process)\b)(?!\.md)", 2.0), (r"roll ?out|roll(ed|ing) out", 2.0),
-        (r"upgrad(e|ed|ing)", 2.5), (r"new ([\w-]+ )?version|version (bump|update|upgrade)|v?\d+\.\d+(\.\d+)?", 1.5),
+        (r"upgrad(e|ed|ing)", 2.5), (r"new ([\w-]+ )?version|v?\d+\.\d+(\.\d+)?", 1.5), (r"version (bump|update|upgrade)", 3.0),
         (r"migrat(ion|ed|ing)", 1.5), (r"bump(ed|s)?", 2.5), (r"helm chart", 1.5),
         (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),
         (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
@@ -46,6 +46,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(manual(ly)?|accidental(ly)?|(?<!went )(?<!go )(?<!goes )(?<!going )wrong|incorrect|unintended|mistaken(ly)?) \w*|by hand|hand.edited|edit(ed|ing)", 1.5),
         (r"applied|apply|changed|change|removed|deleted|overwr(o|i)te\w*", 1.0), (r"cron ?job|schedule|script|pipeline", 0.8),
         (r"limitranges?|quota (change|set)|instance (type|group)|node group|min ?size", 1.5),
+        # A setting's value changed: "cut the database connection timeout from 1 s to 300 ms".
+        (r"(cut|reduced|lowered|raised|increased|decreased|changed|shortened|lengthened) (the |its |a )?([\w-]+ ){0,3}?(timeouts?|limits?|thresholds?|TTLs?|intervals?|sizes?|values?|retries|retry count) from", 6.0),
     ],
     "database": [
         (r"database|datastore", 2.5), (r"\bdb\b", 1.5),
@@ -95,7 +97,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
-        (r"(hit|reached|exceeded|over) (the|its|their) (\w+ )?limits?", 2.0),
+        (r"(hit|reached|exceeded|over) (the|its|their|our) ([\w-]+ ){0,2}limits?", 2.0),
         # Demand past what was planned: "rose far above forecast", "beyond what the tier was sized for".
         (r"(above|beyond|exceed(ed|ing)?|outgrew) (the |what (the |it |we )?)?([\w-]+ ){0,2}(forecasts?|expected|planned|provisioned|sized for|was sized for|were sized for)|(was|were|\w+) sized for", 2.5),
     ],
@@ -106,6 +108,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # A cooling fan, not a "fan-out" (a queue's consumers) or a "fan-in".
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fans?(?![ -](?:out|in)\b)|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
+        # Machines failing of themselves: "some nodes went bad (NodeLost)", "aging nodes", "read-only filesystem".
+        (r"(nodes?|hosts?|servers?|machines?|VMs?) went bad|bad (nodes?|hosts?|machines?)|aging (nodes?|hosts?|servers?|machines?|hardware)|NodeLost|read.only (file ?system|mount)", 2.5),
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
         (r"(disk|drive|storage) (shelf|shelves|arrays?|enclosures?|controllers?)|(storage|disk|array) controller (had )?failed", 2.5),
         (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware|optics|optical|transceivers?|corrupt(ed)? frames", 2.0),

@@ -92,6 +92,29 @@ def test_trigger_clause_decides_the_category(title, cause, expected):
     assert Taxonomy.default().classify_incident(title, cause) == expected
 
 
+@pytest.mark.parametrize(
+    "title,cause,expected",
+    [
+        # A setting's value changed is configuration, whatever it made the database do.
+        ("Sessions API down", "A routine release cut the session database connection timeout from 2 s to 200 ms while the "
+         "primary database was busy with a backfill, so every pod failed its database connection and crash-looped.",
+         "configuration"),
+        # Machines that failed of themselves.
+        ("Hub would not start", "Several worker nodes went bad (NodeLost); the hub pod on one of them kept its volume "
+         "claim, so new hub pods could not start.", "hardware"),
+        # A version update a pipeline applied still shipped a new version.
+        ("GitOps agent unintended version update", "A scheduled cluster pipeline applied an unintended version update to "
+         "the GitOps agent (its version was not pinned); the agent was torn down and re-applied, which deleted the log "
+         "shipper.", "deployment"),
+        # A limit named in more than one word.
+        ("Launches failing", "Two workshops of 100 students each started at once; the rush outran the warm pool and "
+         "reached the GKE node limit, so new sessions queued and timed out.", "capacity"),
+    ],
+)
+def test_how_the_labels_read_a_cause(title, cause, expected):
+    assert Taxonomy.default().classify_incident(title, cause) == expected
+
+
 def test_why_it_had_not_happened_before_is_not_the_trigger():
     taxonomy = Taxonomy.default()
     cause = ("Our session database started stalling, which caused a short blip. It never showed up before because "
