@@ -86,15 +86,6 @@ def test_summary_cause_leads_before_a_timeline_due_to():
          "deployment"),
         ("Search slow for an hour", "A reindex job with no memory limit caused the search nodes to run out of memory.",
          "capacity"),
-    ],
-)
-def test_trigger_clause_decides_the_category(title, cause, expected):
-    assert Taxonomy.default().classify_incident(title, cause) == expected
-
-
-@pytest.mark.parametrize(
-    "title,cause,expected",
-    [
         # A setting's value changed is configuration, whatever it made the database do.
         ("Sessions API down", "A routine release cut the session database connection timeout from 2 s to 200 ms while the "
          "primary database was busy with a backfill, so every pod failed its database connection and crash-looped.",
@@ -111,7 +102,7 @@ def test_trigger_clause_decides_the_category(title, cause, expected):
          "reached the GKE node limit, so new sessions queued and timed out.", "capacity"),
     ],
 )
-def test_how_the_labels_read_a_cause(title, cause, expected):
+def test_trigger_clause_decides_the_category(title, cause, expected):
     assert Taxonomy.default().classify_incident(title, cause) == expected
 
 
