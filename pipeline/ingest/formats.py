@@ -200,15 +200,31 @@ def _letterhead_apart(text: str) -> str:
 
 def _keep_label_lines(text: str) -> str:
     """A run of `KEY: value` lines (a report's header block) as an rst line block: as a plain
-    paragraph docutils joins them into one line, and the parser reads no label in it."""
+    paragraph docutils joins them into one line, and the parser reads no label in it. For the
+    same reason a label that opens a line after a finished sentence ("... changed.", then "Fix:
+    Carrowline put a filter ...") and a numbered section title ("3.3 Cause / fix") open
+    paragraphs of their own."""
     lines = text.split("\n")
     out = []
     for i, line in enumerate(lines):
         near = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+        prev = out[-1] if out else ""
         if _KEY_VALUE.match(line) and any(_KEY_VALUE.match(n) for n in near):
             line = f"| {line}"
+        elif prev.strip() and _indent(prev) == _indent(line) and (
+            (_KEY_VALUE.match(line.lstrip()) and prev.rstrip().endswith((".", "!", "?"))) or _NUMBERED_SUBTITLE.match(prev.strip())
+        ):
+            out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+# "3.3 Cause / fix (short version for the day shift)": a report's numbered subsection title.
+_NUMBERED_SUBTITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][^.!?]{0,80}$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def pdf_text(data: bytes) -> str:

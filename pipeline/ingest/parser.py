@@ -986,6 +986,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if fence is None:
         return {}, text
     m = re.match(FRONT_MATTER_FENCES[fence], text, re.S)
+    if not m and fence == "---":
+        return {}, text  # a rule at the top of the page (an export's banner, a ticket's separator), not front matter
     if not m:
         raise ValueError(f"front matter opened with '{fence}' but never closed")
     if len(m.group(1)) > MAX_FRONT_MATTER:
@@ -1516,7 +1518,8 @@ OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 DOC_KIND = (
     r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
     r"|(?:(?:major|serious|significant|critical|security|service)\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary)"
-    r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?)"
+    r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
+    r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log))"
 )
 KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
 # "Post-mortem: X", "Security Incident Post-mortem: X": a label that is the document's kind.
@@ -1546,8 +1549,14 @@ def cell_value(text: str) -> str:
     return text.strip().removesuffix("|").strip()
 
 
+# A shift report's section on its incident: "3. INC-0319 - MEMBER PORTAL UNREACHABLE".
+INCIDENT_SECTION = re.compile(r"^(?:\d{1,2}[.)]\s+)?INC(?:IDENT)?[-\s#]?\d+\s+[-–—:]\s+(\S.{4,120})$", re.I)
 # "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
 NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name")
+# A tracker export's banner ("Jira export | Project: INC | Exported 2024-09-12") over the
+# ticket's fields, whose "Summary:" names the incident.
+EXPORT_BANNER = re.compile(r"^(?:[\w.-]+\s+){0,3}(?:issue\s+|ticket\s+)?export\b|\bexported\s+(?:by|on|at|\d)", re.I)
+TICKET_SUMMARY = record_line(r"summary|title")
 # "Service: MyTamar patient portal", "| **Service** | TicketPoint booking engine |": what a
 # letterhead's record names where no line names the incident.
 SERVICE_LINE = record_line(r"(?:affected\s+)?(?:service|system|application|product)s?(?:\s+affected)?")
@@ -1586,9 +1595,18 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         return "", ""
     # A plain-text report's short lines read as headings once converted: their words are the same.
     below = [strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip() for line in lines[top + 1:top + 40] if line.strip()]
+    if EXPORT_BANNER.search(h1):
+        summary = next((cell_value(m.group(1)) for m in map(TICKET_SUMMARY.match, below[:20]) if m), "")
+        if summary and len(summary.split()) <= 20:
+            return summary, "letterhead: ticket summary"
     named_below = below and ORG_NAME.match(h1.strip()) and KIND_PREFIX.match(below[0])
     if not (LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below):
         return "", ""
+    # A shift report names its incident in a section of its own ("3. INC-0319 - MEMBER PORTAL
+    # UNREACHABLE FROM SOME ISPs").
+    ticket = next((m.group(1) for m in map(INCIDENT_SECTION.match, below) if m), "")
+    if ticket:
+        return ticket, "letterhead: incident section"
     for line in below[:15]:
         named = NAMED_INCIDENT.match(line)
         value = cell_value(named.group(1)) if named else ""
@@ -1655,6 +1673,7 @@ def subject_line(body: str) -> tuple[str, str]:
     return "", ""
 
 
+RULE_LINE = re.compile(r"^(?:-{3,}|={3,}|\*{3,}|_{3,})$")
 BARE_LINK = re.compile(r"^(?:[\w -]{1,40}:\s*)?<?https?://\S+>?$")
 TICKET_KEY_LINE = re.compile(r"^\[[A-Z][A-Z0-9]+-\d+\]\s+\S")
 
@@ -1666,7 +1685,8 @@ def opening_title(body: str) -> tuple[str, str]:
     where the title came from. The body unchanged, and '', where it has a title heading or opens
     straight into the story: the line is then neither the title nor a part of the story."""
     lines = body.split("\n")
-    i = next((n for n, line in enumerate(lines) if line.strip()), None)
+    # A rule above it (an export's banner) is no line of the document.
+    i = next((n for n, line in enumerate(lines) if line.strip() and not RULE_LINE.match(line.strip())), None)
     # A title heading further down is the title ("Quillpay Status" over "# Elevated latency ..."),
     # and so is a memo's subject line.
     if i is None or any(line.startswith("# ") for line in lines) or subject_line(body)[0]:

@@ -190,6 +190,8 @@ _INLINE_MACROS = {"status", "jira", "anchor", "emoticon", "mention", "footnote"}
 _PANELS = {"info": "Info", "note": "Note", "warning": "Warning", "tip": "Tip", "panel": None, "error": "Error", "success": "Success"}
 # Navigation and decoration: no content of the document itself.
 # Expand titles that are only a UI hint ("Click here to expand...") carry no content.
+# A definition term that is itself a label and its value's first line ("Cause: A Terraform change").
+_TERM_LABEL = re.compile(r"^([A-Za-z][A-Za-z /&'-]{0,40}?):\s+(\S.*)$")
 _UI_LABEL = re.compile(r"^\s*(click|show|expand|see|view|hide|open)\b", re.I)
 _SKIPPED_MACROS = {"toc", "children", "pagetree", "recently-updated", "contentbylabel", "livesearch", "attachments", "gallery", "excerpt-include", "include"}
 
@@ -255,17 +257,27 @@ class _Storage:
         if name == "hr":
             return "---"
         if name == "dl":
-            return "\n".join(self.definition(dt, dd) for dt, dd in zip(tag.find_all("dt"), tag.find_all("dd")))
+            # Its own terms only (HTML5 may wrap each pair in a div): a nested list is rendered
+            # inside its definition, not a second time here.
+            own = [x for x in tag.find_all(["dt", "dd"]) if x.find_parent("dl") is tag]
+            return "\n".join(self.definition(dt, dd) for dt, dd in zip(
+                [x for x in own if x.name == "dt"], [x for x in own if x.name == "dd"]))
         if name in ("ac:structured-macro", "ac:macro"):
             return self.macro(tag)
         return "\n\n".join(self.blocks(tag))  # div, section, layouts, rich-text bodies
 
     def definition(self, dt: Tag, dd: Tag) -> str:
         term = self.inline_children(dt).strip().rstrip(":").strip()
-        if dd.find(["ul", "ol"]):
-            # "AFFECTED:" over an indented list (how docutils reads a plain-text report): the
-            # list stays a list, one item a line, instead of one run-on line.
+        if dd.find(["ul", "ol", "dl"]):
+            # "AFFECTED:" over an indented list (how docutils reads a plain-text report), a
+            # comment holding "Cause: ..." and "Fix: ...": the list stays a list, one item a
+            # line, instead of one run-on line.
             return f"**{term}:**\n\n" + "\n\n".join(self.blocks(dd)) + "\n"
+        labelled = _TERM_LABEL.match(term)
+        if labelled:
+            # "Cause: A Terraform change (PR-1873)" wrapped onto an indented line: a label whose
+            # value goes on below, not a term defined by its second line.
+            return f"- **{labelled.group(1)}:** {labelled.group(2)} {self.inline_children(dd).strip()}"
         return f"- **{term}**: {self.inline_children(dd).strip()}"
 
     def macro(self, tag: Tag) -> str:

@@ -239,3 +239,96 @@ def test_a_plain_text_letterhead_over_an_underline_keeps_its_lines():
     assert "===" not in markdown
     parsed = parse(markdown, source_id="renewals.txt")
     assert parsed.fields["incident_title"] == "Online policy renewals"
+
+
+TICKET_EXPORT = """===============================================================
+Larkfield Service Desk - Issue export
+Exported by: r.okafor   Export date: 2031-03-04 08:10 UTC
+===============================================================
+
+[LS-OPS-118] Route planner returns no journeys after the timetable load
+
+Type:       Incident
+Status:     Closed
+
+---------------------------------------------------------------
+Comments
+---------------------------------------------------------------
+
+Dana Reyes - 2031-03-03 07:40
+  Planner answers every search with an empty list. Looking.
+
+Dana Reyes - 2031-03-03 08:55
+  Closing. Short version for the record:
+
+  Cause: The nightly timetable load (job tt-import)
+    ran against a half-written feed and replaced the stop table with an empty one.
+  Fix: Restored the stop table from the 02:00 snapshot
+    and re-ran the import on the complete feed.
+
+Kit Mbeki - 2031-03-03 09:30
+  Import now refuses a feed without its end-of-file marker.
+"""
+
+
+def test_a_ticket_export_with_a_banner_reads_its_comments_labels():
+    # The banner's rules become a rule at the top (no front matter), the ticket's key line
+    # under it is the title, and a "Cause:" wrapped onto an indented line stays a label whose
+    # value goes on, once: not a term over its definition, and not again for the outer list.
+    markdown, _, _ = to_markdown(TICKET_EXPORT.encode(), "LS-OPS-118.txt")
+    p = parse(markdown, source_id="LS-OPS-118.txt")
+    assert p.reason is None
+    assert p.fields["incident_title"].endswith("Route planner returns no journeys after the timetable load")
+    assert p.fields["root_cause"].startswith("The nightly timetable load (job tt-import) ran against a half-written feed")
+    assert p.fields["root_cause"].count("half-written feed") == 1
+    assert p.fields["fix"].startswith("Restored the stop table from the 02:00 snapshot and re-ran the import")
+
+
+SHIFT_REPORT = """WESTBROOK WATER - NOC SHIFT REPORT
+==================================
+Shift:        Night, 4 Apr 2031
+Operator:     J. Varga
+
+1. SHIFT SUMMARY
+----------------
+One incident (INC-0412), resolved, see 2.
+
+2. INC-0412 - TELEMETRY PORTAL UNREACHABLE FOR FIELD CREWS
+----------------------------------------------------------
+2.1 Log
+01:10  Field crews report the telemetry portal timing out.
+01:40  Portal back.
+
+2.2 Cause / fix (short version)
+Cause: the VPN concentrator's certificate expired at 01:00 and crews'
+tablets refused the tunnel. Nobody had renewed it by hand.
+Fix: issued a new certificate and restarted the concentrator at 01:38.
+"""
+
+
+def test_a_shift_report_names_its_incident_and_keeps_its_labels():
+    assert text_kind(SHIFT_REPORT, "shift.txt") == "rst"
+    markdown, _, _ = to_markdown(SHIFT_REPORT.encode(), "shift.txt")
+    p = parse(markdown, source_id="shift.txt")
+    assert p.fields["incident_title"] == "TELEMETRY PORTAL UNREACHABLE FOR FIELD CREWS"
+    # A label after a numbered subsection title, and one after a finished sentence, open
+    # paragraphs of their own: docutils would have joined them into the lines before.
+    assert p.fields["root_cause"].startswith("the VPN concentrator's certificate expired at 01:00")
+    assert p.fields["fix"].startswith("issued a new certificate and restarted the concentrator")
+
+
+def test_a_tracker_exports_banner_is_no_title_its_summary_field_is():
+    text = (
+        "======================================================\n"
+        " Jira export  |  Project: OPS  |  Exported 2031-06-02 09:00 UTC\n"
+        "======================================================\n\n"
+        "Key:            OPS-77\n"
+        "Summary:        Invoice emails sent twice to every customer\n"
+        "Status:         Closed\n\n"
+        "Description\n-----------\n\nCustomers got each invoice email twice since Monday.\n\n"
+        "Root cause\n----------\n\nA retry loop in the mailer re-sent batches it had already sent.\n\n"
+        "Resolution\n----------\n\nThe mailer was patched to record each sent batch before acknowledging it.\n"
+    )
+    assert text_kind(text, "OPS-77.txt") == "rst"
+    markdown, _, _ = to_markdown(text.encode(), "OPS-77.txt")
+    assert parse(markdown, source_id="OPS-77.txt").fields["incident_title"] == "Invoice emails sent twice to every customer"

@@ -1717,6 +1717,13 @@ def test_toml_front_matter_is_read():
     assert parse("+++\ntitle = 'x'\n", source_id="blog.md").reason == "bad-front-matter"
 
 
+def test_a_rule_at_the_top_that_never_closes_is_no_front_matter():
+    doc = ("---\n\n# Cart errors\n\n## Root cause\nA bad cache key shipped in the 2.4 release.\n\n## Resolution\n"
+           "We rolled the cart service back to 2.3 and cleared the cache.\n")
+    parsed = parse(doc, source_id="cart.md")
+    assert parsed.reason is None and parsed.fields["incident_title"] == "Cart errors"
+
+
 @pytest.mark.parametrize(
     "heading, title",
     [("Post-incident review: card payments failing", "card payments failing"),
