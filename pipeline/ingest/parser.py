@@ -266,6 +266,11 @@ COULD_NOT_FIND_CAUSE = (
     # "has not yet identified what caused the errors", as a retelling puts it.
     r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?(?:identified|determined|found|established)\s+(?:what|why|whether|the\s+(?:root\s+)?cause)"
 )
+SELF_RESOLVED = re.compile(
+    r"\b(?:problem|issue|outage|incident|it)\s+(?:then\s+|just\s+)?(?:resolved|fixed|cleared|sorted)\s+itself"
+    r"|went\s+away\s+(?:on\s+its\s+own|by\s+itself)|self[\s-]resolved\b",
+    re.I,
+)
 UNKNOWN_CAUSE = re.compile(
     r"\b(?:root\s+cause\s+(?:is|remains)\s+(?:still\s+)?(?:unknown|unclear|under\s+investigation|not\s+(?:yet\s+)?(?:known|identified))"
     r"|(?:still|currently)\s+(?:being\s+|under\s+)?investigat\w+|cause\s+(?:is|remains)\s+(?:unknown|unclear)|no\s+root\s+cause\s+(?:has\s+been|was)\s+(?:found|identified)"
@@ -686,6 +691,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
+    self_resolved = SELF_RESOLVED.search(body) if told_only else None
+    if self_resolved:
+        # No sentence tells a cause, and the write-up says the problem went away on its own
+        # after what was tried: "self-resolved, cause unknown".
+        return Parsed(reason="draft", detail=f"no cause is told and the problem went away on its own ('{self_resolved.group(0)}')")
     told = " ".join([fix, summary, preamble, unlabeled])
     no_fix = NO_FIX_YET.search(told)
     if no_fix:

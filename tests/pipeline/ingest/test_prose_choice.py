@@ -910,3 +910,36 @@ already released for every client library.
     assert "This is already released" in p.fields["fix"] and "will stop retrying" in p.fields["fix"]
     # The line naming where the write-up lives is not its title: the file name is.
     assert p.fields["incident_title"] == "flags-down"
+
+
+def test_a_problem_that_went_away_on_its_own_with_no_cause_told_is_a_draft():
+    doc = """# 2031-02-03, uploads hang
+
+## Summary
+
+Uploads reached 99% and then hung for everyone. Restarting the `upload-api` pods brought them back.
+
+## Timeline
+
+### 10:02
+
+Support sees a pile of tickets about stuck uploads.
+
+### 10:20
+
+We restart the `upload-api` pods and uploads complete again.
+
+## What went well
+
+- We restarted quickly.
+
+## Where we got lucky
+
+- The restart was all it took and the problem resolved itself.
+"""
+    p = parse(doc, source_id="uploads.md")
+    assert p.reason == "draft" and "resolved itself" in p.detail
+    # The same write-up telling a cause is finished.
+    told = doc.replace("Uploads reached 99% and then hung for everyone.",
+                       "Uploads hung at 99% because the disk under /tmp had filled with partial files.")
+    assert parse(told, source_id="uploads.md").reason is None
