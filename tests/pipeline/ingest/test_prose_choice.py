@@ -943,3 +943,22 @@ We restart the `upload-api` pods and uploads complete again.
     told = doc.replace("Uploads reached 99% and then hung for everyone.",
                        "Uploads hung at 99% because the disk under /tmp had filled with partial files.")
     assert parse(told, source_id="uploads.md").reason is None
+
+
+def test_rolling_over_a_node_is_what_fixed_it():
+    doc = """# Pods pending on one node
+
+## Summary
+
+Pods on one node crash-looped after the weekly roll-over because the node ran out of memory.
+
+## Timeline
+
+| Time | Event |
+| --- | --- |
+| 2031-05-06 07:00 | Weekly node roll-over |
+| 2031-05-06 08:00 | Pods on one node start crash-looping |
+| 2031-05-06 11:30 | Rolled over the sick node |
+| 2031-05-06 12:00 | All healthy and issue resolved |
+"""
+    assert "Rolled over the sick node" in parse(doc, source_id="pending.md").fields["fix"]
