@@ -244,7 +244,7 @@ FIX_CUES = re.compile(
     # Put right by hand: "found the incorrect prefix and corrected it", "reset both tunnels"
     # (not "the server had reset the connection": the symptom).
     r"|corrected\s+(?:it|them|this|that|the|its|their|our)\b|reset\s+(?:both|all|each|every)\b"
-    # Machines replaced: "Rolled over sick node", "rolled the node group over".
+    # Machines replaced: "Rolled over sick node", "rolling over the two worker nodes".
     r"|roll(?:ed|ing)\s+over\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:nodes?|hosts?|instances?|servers?|vms?|machines?)\b"
     # A remedy announced, then said to be out: "all SDKs will stop retrying ... This is already released."
     r"|" + ALREADY_OUT + r")\b",
