@@ -1,5 +1,6 @@
-"""Clipping text to a length: one helper for prompts, stored fields, evidence and Slack; and
-reading the JSONL files people hand the CLI (query sets, datasets)."""
+"""Clipping text to a length: one helper for prompts, stored fields, evidence and Slack; a
+line's indent, for the readers of plain-text structure; and reading the JSONL files people
+hand the CLI (query sets, datasets)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ def clip(text: str, limit: int, *, one_line: bool = True, at_word: bool = True) 
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip() + " …"
+
+
+def indent_width(line: str) -> int:
+    """How far a line is indented: its leading spaces and tabs."""
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def jsonl_rows(path: str | Path, error: type[Exception]) -> Iterator[tuple[int, object]]:

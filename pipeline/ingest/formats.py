@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup
 
 from pipeline.ingest.decode import MAX_BYTES, decode
 from pipeline.ingest.extractors.render import html_to_markdown
+from pipeline.text import indent_width
 
 # Text formats by name; a file with no extension is sniffed. Any other extension (source code,
 # data files, images) is not a write-up.
@@ -211,7 +212,7 @@ def _keep_label_lines(text: str) -> str:
         prev = out[-1] if out else ""
         if _KEY_VALUE.match(line) and any(_KEY_VALUE.match(n) for n in near):
             line = f"| {line}"
-        elif prev.strip() and _indent(prev) == _indent(line) and (
+        elif prev.strip() and indent_width(prev) == indent_width(line) and (
             (_KEY_VALUE.match(line.lstrip()) and prev.rstrip().endswith((".", "!", "?"))) or _NUMBERED_SUBTITLE.match(prev.strip())
         ):
             out.append("")
@@ -221,10 +222,6 @@ def _keep_label_lines(text: str) -> str:
 
 # "3.3 Cause / fix (short version for the day shift)": a report's numbered subsection title.
 _NUMBERED_SUBTITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][^.!?]{0,80}$")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
 
 
 def pdf_text(data: bytes) -> str:

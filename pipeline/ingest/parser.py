@@ -28,7 +28,7 @@ from markdown_it import MarkdownIt
 
 from pipeline.ingest.record import STORY
 from pipeline.ingest.taxonomy import PARAGRAPH_BREAK, RULED_OUT
-from pipeline.text import clip
+from pipeline.text import clip, indent_width
 
 # Block structure only (headings, fences, tables): the parser reads an inline token's raw
 # `content`, never its children, and inline parsing is where markdown-it is slow on hostile
@@ -1242,7 +1242,7 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                 k = j + 1
                 while k < len(scan) and not scan[k].strip():
                     k += 1
-                if k < len(scan) and _indent(scan[k]) > indent and (is_bullet or LIST_ITEM.match(scan[k])):
+                if k < len(scan) and indent_width(scan[k]) > indent and (is_bullet or LIST_ITEM.match(scan[k])):
                     body.extend([""] * (k - j))  # the whole blank run at once, not line by line
                     j = k
                     continue
@@ -1256,9 +1256,9 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                 break
             if nxt.lstrip().startswith(("#", "|")):
                 break
-            if _indent(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
+            if indent_width(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
                 break
-            if rest and _indent(nxt) <= indent and (key := PLAIN_LABEL.match(nxt)) and key.group(2)[:1].isupper() and key.group(3):
+            if rest and indent_width(nxt) <= indent and (key := PLAIN_LABEL.match(nxt)) and key.group(2)[:1].isupper() and key.group(3):
                 # A header of "Key: value" lines (a ticket export's "Resolution: Fixed" over
                 # "Labels: ..."): each line is its own field, not the one above's continuation.
                 break
@@ -1304,13 +1304,9 @@ def classify_label(label: str) -> str | None:
     return None
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" \t"))
-
-
 def dedent(text: str) -> str:
     rows = text.splitlines()
-    widths = [_indent(r) for r in rows if r.strip()]
+    widths = [indent_width(r) for r in rows if r.strip()]
     cut = min(widths) if widths else 0
     return "\n".join(r[cut:] if len(r) >= cut else r.strip() for r in rows)
 
@@ -1501,7 +1497,7 @@ def list_items(text: str) -> list[str]:
     items: list[list[str]] = []  # each item's lines
     item_indent = None  # the indent of the last item's marker while its lines continue
     for line in text.splitlines():
-        if item_indent is not None and line.strip() and _indent(line) > item_indent and not (LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)):
+        if item_indent is not None and line.strip() and indent_width(line) > item_indent and not (LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)):
             # A hard-wrapped item ("7.1 Configure minimum-links on exchange bundles so that a\n
             #      single failing member ..."): its next line, indented under it.
             items[-1].append(strip_markdown(line))
@@ -1515,11 +1511,11 @@ def list_items(text: str) -> list[str]:
             items.append([first])
             continue
         m = LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)
-        if m and _indent(line) <= (4 if m.re is SUBSECTION_ITEM else 2):
+        if m and indent_width(line) <= (4 if m.re is SUBSECTION_ITEM else 2):
             item = re.sub(r"^\[[ xX]\]\s*", "", " ".join(strip_markdown(m.group(2)).split()))
             if item and not PLACEHOLDER.fullmatch(item):
                 items.append([item])
-                item_indent = _indent(line)
+                item_indent = indent_width(line)
     return [" ".join(" ".join(lines).split()) for lines in items[:30]]
 
 
