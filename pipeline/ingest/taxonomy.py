@@ -287,13 +287,15 @@ def ruled_out_spans(text: str) -> list[tuple[int, int]]:
 
 def trigger_spans(text: str) -> list[tuple[int, int]]:
     spans = []
+    # Every clause end once, found by bisection from each cue: a search per cue is quadratic.
+    ends = list(CLAUSE_END.finditer(text))
+    end_at = [e.end() for e in ends]
+    start_at = [e.start() for e in ends]
     for m in TRIGGER_AFTER.finditer(text):
         if NOT_BEFORE.search(text, max(0, m.start() - 80), m.start()):
             continue  # "It never showed up before because we had headroom": why not earlier, not the trigger
-        end = CLAUSE_END.search(text, m.end())
-        spans.append((m.end(), end.start() if end else len(text)))
-    ends = list(CLAUSE_END.finditer(text))
-    end_at = [e.end() for e in ends]
+        j = bisect.bisect_left(start_at, m.end())  # the clause ends after the cue
+        spans.append((m.end(), start_at[j] if j < len(ends) else len(text)))
     for m in TRIGGER_BEFORE.finditer(text):
         i = bisect.bisect_right(end_at, m.start())  # the clause ends before the verb
         stop = m.start()
