@@ -307,6 +307,25 @@ def trigger_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _covered_by(spans: list[tuple[int, int]]):
+    """A test of whether a position lies in any of the half-open spans, by bisection over them
+    merged: testing every match against every span was quadratic in the number of spans."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(s for s in spans if s[0] < s[1]):
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+
+    def covers(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and pos < ends[i]
+
+    return covers
+
+
 @dataclass
 class Taxonomy:
     categories: dict[str, str]
@@ -341,18 +360,18 @@ class Taxonomy:
     def scores(self, text: str) -> dict[str, float]:
         text = text or ""
         n = max(1, len(text))
-        spans = trigger_spans(text)
-        ruled_out = ruled_out_spans(text)
+        in_trigger = _covered_by(trigger_spans(text))
+        ruled_out = _covered_by(ruled_out_spans(text))
         out = {}
         for cat, pats in self._compiled.items():
             score = 0.0
             for pattern, weight in pats:
                 for m in pattern.finditer(text):
-                    if any(a <= m.start() < b for a, b in ruled_out):
+                    if ruled_out(m.start()):
                         continue
                     # 2x at the very start fading to 1x at the end: the trigger comes first.
                     w = weight * (2.0 - m.start() / n)
-                    if any(a <= m.start() < b for a, b in spans):
+                    if in_trigger(m.start()):
                         w *= TRIGGER_BOOST
                     score += w
             out[cat] = score

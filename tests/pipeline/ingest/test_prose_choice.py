@@ -125,6 +125,34 @@ def test_trigger_spans():
     assert "Our queue broker started stalling" in [which[a:b].strip() for a, b in trigger_spans(which)]
 
 
+def test_scores_weigh_each_match_by_the_spans_it_lies_in():
+    """Span membership by bisection gives the scores a test against every span gives."""
+    import random
+
+    from pipeline.ingest.taxonomy import TRIGGER_BOOST, ruled_out_spans
+
+    def by_every_span(taxonomy, text):
+        n, spans, ruled_out, out = max(1, len(text)), trigger_spans(text), ruled_out_spans(text), {}
+        for cat, pats in taxonomy._compiled.items():
+            out[cat] = 0.0
+            for pattern, weight in pats:
+                for m in pattern.finditer(text):
+                    if any(a <= m.start() < b for a, b in ruled_out):
+                        continue
+                    w = weight * (2.0 - m.start() / n)
+                    out[cat] += w * (TRIGGER_BOOST if any(a <= m.start() < b for a, b in spans) else 1)
+        return out
+
+    pieces = ["the deploy caused", "due to a DNS change", ", which caused", "because the disk filled",
+              "It was ruled out that the database failed.", "a bad config push", ".", " and ", "triggered by",
+              "the load balancer", "a memory leak"]
+    rng = random.Random(7)
+    taxonomy = Taxonomy.default()
+    for _ in range(200):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        assert taxonomy.scores(text) == pytest.approx(by_every_span(taxonomy, text)), text
+
+
 def test_services_named_in_the_text():
     doc = """# Invoice Export service down on two worker nodes
 
