@@ -1112,7 +1112,9 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     h1 = ""
     first_heading = headings[0][0] if headings else len(lines)
     for idx, (line, level, text, body_start) in enumerate(headings):
-        if level == 1 and not h1 and idx == 0:
+        if level == 1 and not h1 and idx == 0 and names[idx] is None:
+            # A first heading that names a section ("# Summary", "ISSUE SUMMARY") is not the
+            # incident's title.
             h1 = text
         end = ends[idx]
         if level == 1 and idx == 0 and names[idx] is None:

@@ -1625,6 +1625,31 @@ def test_a_title_heading_that_names_the_incident_stays():
     assert parsed.fields["incident_title"] == "Checkout down after the cache deploy"
 
 
+SECTION_FIRST = """ISSUE SUMMARY
+
+On Tuesday, virtual machines in one zone lost a share of their outbound packets for two hours.
+
+ROOT CAUSE
+
+A defect in a new release of the route agent withdrew routes when it received an oversized update.
+
+REMEDIATION AND PREVENTION
+
+Engineers re-announced the withdrawn routes by hand, which restored connectivity, and rolled the agent back.
+"""
+
+
+@pytest.mark.parametrize("body, name", [(SECTION_FIRST, "zone-b-packet-loss.txt"),
+                                        ("# Summary\n\n" + SECTION_FIRST.split("\n", 1)[1], "zone-b-packet-loss.md")],
+                         ids=["plain text", "markdown"])
+def test_a_first_heading_that_names_a_section_is_not_the_title(body, name):
+    text, _, _ = to_markdown(body.encode(), name)
+    parsed = parse(text, source_id=name)
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["incident_title"] == "zone-b-packet-loss"
+    assert parsed.provenance["incident_title"] == "file name"
+
+
 NUMBERED_REPORT = """# Registry authentication failures
 
 ## 2. Services affected
