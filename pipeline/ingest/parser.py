@@ -156,10 +156,13 @@ CAUSE_CUES = re.compile(
     re.I,
 )
 # "noticed because someone looked at a dashboard": the words that tell how it was found, so
-# their "because" is not read as a cause cue.
+# their "because" is not read as a cause cue. Likewise "At 13:05 we confirmed the root cause, and
+# began ...": the response's story, where the cause is found but not told.
 DETECTION_PHRASE = re.compile(
     r"\b(?:noticed|detected|spotted|discovered|alerted|paged|caught|flagged|reported)\s+(?:\w+\s+){0,3}?"
-    r"(?:because|when|after|by|via|through|thanks\s+to)\b",
+    r"(?:because|when|after|by|via|through|thanks\s+to)\b"
+    r"|\b(?:identified|confirmed|found|determined|isolated|pinpointed|discovered|understood)\s+(?:the\s+)?(?:\w+\s+)?"
+    r"root[\s-]*cause\b(?!\s*(?:as|to\s+be|was|is|of)\b|\s*:)",
     re.I,
 )
 # An apology, or the writer speaking of the write-up itself ("You deserve an explanation, and this
@@ -224,7 +227,7 @@ FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
-    r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
+    r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased(?!\s+(?:(?:API|HTTP|request|5xx)\s+)?(?:error|latenc|failure))|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
     r"|back\s+to\s+normal|returned\s+to\s+(?:baseline|normal)|reload(?:ed|ing)|issued\s+a\s+new\s+(?:certificate|cert|key|token|credential)"
     r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|brought\s+(?:[\w-]+\s+){1,3}?back\s+(?:straight\s+away|immediately|within|in\s+(?:a\s+few|\d+|under))|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
     # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers."
@@ -634,6 +637,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     title_text = h1 or str(props.get("title") or "")
     # The cause is only the story's opening: no sentence says what caused it.
     told_only = False
+    trigger_event = ""  # a narrative's first timed event, taken as the trigger: not the fix
     if not root_cause:
         root_cause, rc_origin = pick_sentences(
             CAUSE_CUES,
@@ -662,7 +666,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             event = next((x for x in sentences(unlabeled) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)
                           and not DETECTION_STORY.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
             if event and event not in root_cause:
-                root_cause = f"{event} {root_cause}"
+                root_cause, trigger_event = f"{event} {root_cause}", event
         contributing = clean_field(joined("contributing"))
         if contributing:
             # The trigger the prose names, then the factors listed under their own heading.
@@ -675,6 +679,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         fix, fix_origin = pick_sentences(
             FIX_CUES, STRONG_FIX,
             [*response, *fix_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), joined("hindsight"))],
+            exclude=trigger_event,
         )
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.

@@ -564,6 +564,31 @@ We restored service by restarting the placement service from its last good confi
     assert "allow list" in p.fields["root_cause"]
 
 
+def test_event_summary_keeps_its_trigger_symptoms_and_response_out_of_the_fix():
+    # The symptom ("increased error rates") and the trigger ("began adding capacity") read like
+    # fix words; "we confirmed the root cause, and ..." tells the response, not the cause.
+    doc = """# Summary of the Message Queue Event in the East Region
+
+We want to tell you more about the message queue disruption on 4 March.
+
+Starting at 9:37 AM UTC, customers saw increased API error rates when sending messages.
+Each front-end server builds a map of the partitions from what the other front-end servers tell it.
+
+At 9:12 AM UTC, we began adding capacity to the front-end fleet as planned. The new servers caused every
+front-end server to exceed the operating system's thread limit, so the partition maps were never finished.
+
+At 1:05 PM UTC we confirmed the root cause, and we removed the new capacity. By 6:20 PM UTC all front-end
+servers had been restarted and the service had fully recovered.
+"""
+    p = parse(doc, source_id="event.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("At 9:12 AM UTC, we began adding capacity")
+    assert "confirmed the root cause" not in p.fields["root_cause"]
+    fix = p.fields["fix"]
+    assert "removed the new capacity" in fix and "fully recovered" in fix
+    assert "error rates" not in fix and "began adding capacity" not in fix
+
+
 def test_learning_review_story_headings():
     # A learning review told as a story: the trigger under "How we got here", the fix told in
     # the story ("decided to revert the change"), a fix that makes a rerun "a no-op" is still a fix.
