@@ -75,7 +75,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # Not "Cloud Incident #24102" or "Cloud Incident Report": a provider's own report on itself.
         (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*(?:#|report|review|summary))|issue|degradation)|outage (at|of|in)", 3.0),
         (r"(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(returning|returned|threw) (errors|timeouts)|(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(timing out|was down)", 3.0),
-        (r"status page|their side|on their end|availability zone", 2.0),
+        (r"status page|their side|on their end|availability zone (outage|failure|impairment|issue|event|went down|was down)|(loss|failure|outage) of (an|one|a single|the) availability zone", 2.0),
         # Someone else had the incident: "Their incident report states ...", "The outage was at RxRelay".
         (r"their (own )?(incident|outage|post.?incident|post.?mortem|status) (report|page|updates?|review|note)|outage was at", 3.0),
         # Someone else limiting us, or their service failing: "that API started throttling us",

@@ -236,6 +236,10 @@ def test_explicit_category_wins_when_it_maps():
         # A part the write-up clears of blame ("the database itself was healthy") is not the category.
         ("Slow pages during the spring sale", "Sale traffic was five times the usual peak and the app servers ran at "
          "full CPU. The Postgres database itself was healthy, but every query waited on a busy worker.", "capacity"),
+        # An availability zone named as part of one's own layout is no provider failing; its outage is.
+        ("Ingress down", "A planned change to the cluster that split its auto-scaling groups per availability zone "
+         "caused the AWS load balancer to detach every worker node.", "configuration"),
+        ("Ingress down", "An availability zone outage at our cloud provider took half the worker nodes away.", "dependency"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
