@@ -162,7 +162,7 @@ def rst_to_markdown(text: str) -> str:
     from docutils.core import publish_parts
 
     parts = publish_parts(
-        _keep_label_lines(_letterhead_apart(text)),
+        _keep_label_lines(_letterhead_apart(_one_field_a_line(text))),
         writer="html5",
         # Untrusted input: no file inclusion or raw HTML, and no error text inside the document.
         settings_overrides={
@@ -199,6 +199,28 @@ def _letterhead_apart(text: str) -> str:
     return "\n".join([*lines[:top], "\n\n".join(block[:-1]), *lines[end:]])
 
 
+# A tracker's text export lays its fields out in columns ("Type:   Incident      Priority:   High",
+# "Resolution:   Fixed     Votes:   0"): each field goes on a line of its own, or the first
+# field's value runs on into the next ones.
+_FIELD_KEY = r"[A-Za-z][\w/&()-]*(?: [\w/&()-]+){0,4}"
+_NEXT_FIELD = re.compile(rf"(?<![ \t])[ \t]{{2,}}(?={_FIELD_KEY}:[ \t]+\S)")
+
+
+def _one_field_a_line(text: str) -> str:
+    out = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        # A banner's line between rules ("Exported by: x   Export date: y" over "=====") is
+        # part of a title, which stays one line.
+        under = i + 1 < len(lines) and _RST_UNDERLINE.match(lines[i + 1])
+        parts = _NEXT_FIELD.split(line.strip()) if _KEY_VALUE.match(line.lstrip()) and not under else []
+        if len(parts) > 1 and all(_KEY_VALUE.match(p) for p in parts):
+            out.extend(line[: indent_width(line)] + p for p in parts)
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _keep_label_lines(text: str) -> str:
     """A run of `KEY: value` lines (a report's header block) as an rst line block: as a plain
     paragraph docutils joins them into one line, and the parser reads no label in it. For the
@@ -211,6 +233,8 @@ def _keep_label_lines(text: str) -> str:
         near = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
         prev = out[-1] if out else ""
         if _KEY_VALUE.match(line) and any(_KEY_VALUE.match(n) for n in near):
+            if prev.strip() and not prev.startswith("| "):
+                out.append("")  # right under a title line ("[OPS-4471] ETAs shown late"), not part of it
             line = f"| {line}"
         elif prev.strip() and indent_width(prev) == indent_width(line) and (
             (_KEY_VALUE.match(line.lstrip()) and prev.rstrip().endswith((".", "!", "?"))) or _NUMBERED_SUBTITLE.match(prev.strip())
@@ -244,7 +268,7 @@ _LIST_OR_TIME = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\d{1,2}[:.]\d{2}\b|\d{4}-\
 
 
 def text_to_markdown(text: str) -> str:
-    lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in _one_field_a_line(text.replace("\r\n", "\n")).split("\n")]
     out: list[str] = []
     first = True
     for i, line in enumerate(lines):
@@ -256,7 +280,10 @@ def text_to_markdown(text: str) -> str:
         numbered_title = bool(_NUMBERED_TITLE.match(stripped)) and (
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and len(nxt.split()) > 8)
         )
-        if stripped and prev_ends and nxt and (numbered_title or _is_heading_line(stripped)) and not _RST_UNDERLINE.match(nxt):
+        # A line indented under the one above goes on with it ("cause:  a layer-2 loop; no loop
+        # protection on" over "        the edge ports"): never a heading.
+        hanging = i > 0 and indent_width(line) > indent_width(lines[i - 1]) and bool(prev)
+        if stripped and prev_ends and nxt and not hanging and (numbered_title or _is_heading_line(stripped)) and not _RST_UNDERLINE.match(nxt):
             if first:
                 out.append(f"# {stripped.rstrip(':')}")
             else:

@@ -783,8 +783,17 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
     if any(not WHAT_BROKE.match(label_text(b.label)) for b in blocks):
         # "What broke" beside a "Why" section tells the impact; alone, it tells the cause.
         blocks = [b for b in blocks if not WHAT_BROKE.match(label_text(b.label))]
-    value = clean_field("\n\n".join(b.text for b in blocks if b.text.strip()))
+    blocks = [b for b in blocks if b.text.strip() and not TRACKER_STATE.fullmatch(strip_markdown(b.text).strip())]
+    value = clean_field("\n\n".join(b.text for b in blocks))
     return (value, blocks_origin({name: blocks}, name)) if value else ("", "")
+
+
+# A tracker's resolution field ("Resolution: Fixed", "Won't Fix") is the ticket's state, not
+# what fixed the incident.
+TRACKER_STATE = re.compile(
+    r"(?:fixed|done|resolved|closed|completed?|won'?t\s+(?:fix|do)|duplicate|cannot\s+reproduce|incomplete|invalid|declined)\.?",
+    re.I,
+)
 
 
 def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, str]], exclude: str = "") -> tuple[str, str]:
@@ -1693,6 +1702,9 @@ BARE_LINK = re.compile(r"^(?:[\w -]{1,40}:\s*)?<?https?://\S+>?$")
 TICKET_KEY_LINE = re.compile(r"^\[[A-Z][A-Z0-9]+-\d+\]\s+\S")
 
 
+HEADER_FIELD = re.compile(r"^[A-Za-z][\w/&-]*(?: [\w/&-]+){0,3}:[ \t]+\S")
+
+
 def opening_title(body: str) -> tuple[str, str]:
     """The body with its opening line made its title heading, where the document has none and
     that line stands alone, short, as a heading would ("**Harrowgate Mutual — mobile banking
@@ -1714,7 +1726,9 @@ def opening_title(body: str) -> tuple[str, str]:
     if BARE_LINK.match(text):
         return body, ""  # "Internal post-mortem: https://...": where the write-up lives, not its name
     # A ticket export opens on its key and summary ("[OPS-4821] Checkout API returning 500s") over its fields.
-    alone = i + 1 >= len(lines) or not lines[i + 1].strip() or bool(TICKET_KEY_LINE.match(first))
+    # So does a note's first line over its header fields ("author: r.mbeki / reviewed: ...").
+    alone = (i + 1 >= len(lines) or not lines[i + 1].strip() or bool(TICKET_KEY_LINE.match(first))
+             or bool(HEADER_FIELD.match(lines[i + 1])))
     if not heading and not (alone and len(text.split()) >= 2 and not text.endswith(";") and reads_as_title(text)):
         return body, ""
     return "\n".join([*lines[:i], f"# {text}", *lines[i + 1:]]), "heading: first" if heading else "first line"

@@ -332,3 +332,52 @@ def test_a_tracker_exports_banner_is_no_title_its_summary_field_is():
     assert text_kind(text, "OPS-77.txt") == "rst"
     markdown, _, _ = to_markdown(text.encode(), "OPS-77.txt")
     assert parse(markdown, source_id="OPS-77.txt").fields["incident_title"] == "Invoice emails sent twice to every customer"
+
+
+COLUMNED_TICKET = """[SUP-812] Parcel labels printed with the wrong depot code
+Created: 02/May/31 06:40   Updated: 04/May/31 10:12   Resolved: 03/May/31 17:30
+
+Status:        Resolved
+Type:          Incident        Priority:      High
+Resolution:    Fixed           Votes:         0
+
+Description
+-----------
+Since the morning run, labels from the northern depots carried the southern depot's code.
+
+Comments
+--------
+Cause: the depot lookup table was reloaded from last year's file after the migration.
+Fix: reloaded the current depot file and reprinted the affected labels.
+"""
+
+
+def test_a_tickets_columned_fields_are_one_a_line_and_its_resolution_state_is_no_fix():
+    assert text_kind(COLUMNED_TICKET, "SUP-812.txt") == "rst"
+    markdown, _, _ = to_markdown(COLUMNED_TICKET.encode(), "SUP-812.txt")
+    assert "\nType: Incident\n" in f"\n{markdown}\n" and "\nPriority: High\n" in f"\n{markdown}\n"
+    p = parse(markdown, source_id="SUP-812.txt")
+    assert p.reason is None, p.detail
+    # The key line stays a line of its own over the dates below it, and so is the title.
+    assert p.fields["incident_title"] == "[SUP-812] Parcel labels printed with the wrong depot code"
+    # "Resolution: Fixed" is the ticket's state; the fix is what the comment says was done.
+    assert p.fields["fix"] == "reloaded the current depot file and reprinted the affected labels."
+    assert p.provenance["fix"] == "label: Fix"
+
+
+def test_a_plain_text_labels_hanging_lines_go_on_with_it():
+    note = (
+        "Depot 3 ops note -- scanner network down\n"
+        "author: k.osei\n\n"
+        "06:02  scanners offline in halls A-C\n"
+        "06:20  unplugged the new patch cable, scanners back\n\n"
+        "cause:  a patch cable looped two access switches; no loop guard on\n"
+        "        the hall switches' edge ports\n"
+        "fix:    pulled the looping cable at 06:20, scanners back\n"
+    )
+    markdown, _, _ = to_markdown(note.encode(), "depot3.txt")
+    p = parse(markdown, source_id="depot3.txt")
+    assert p.reason is None, p.detail
+    assert "edge ports" in p.fields["root_cause"]
+    # The first line over its header fields names the note.
+    assert p.fields["incident_title"] == "Depot 3 ops note -- scanner network down"
