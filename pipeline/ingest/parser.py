@@ -436,7 +436,11 @@ INTRODUCED_NAME = re.compile(
 )
 PLATFORM_WORDS = {"kubernetes", "eks", "gke", "aks", "k8s", "the", "our", "this", "a", "production", "prod", "staging"}
 NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
-              "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for"}
+              "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for",
+              # What kind of service, not which ("DoseClock, the in-house service that ...").
+              "in-house", "third-party", "customer-facing", "user-facing", "public-facing", "internet-facing",
+              "long-running", "self-hosted", "on-prem", "on-premises", "built-in", "home-grown", "open-source",
+              "mission-critical", "business-critical", "so-called"}
 # Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
 HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:internal|local|compute)\b")
 # `cart-api` in backticks, or a bare hyphenated name whose last part says it is a service

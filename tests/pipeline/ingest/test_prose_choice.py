@@ -177,6 +177,14 @@ We restored the disk size and restarted the exporter.
     assert not any("compute.internal" in s or s.startswith("ip-") for s in services)
 
 
+def test_what_kind_of_service_is_no_services_name():
+    from pipeline.ingest.parser import services_in
+
+    found = services_in("DoseClock, the in-house service that schedules doses, and the third-party Payments service "
+                        "failed; a customer-facing service stayed up.")
+    assert found == ["payments"]
+
+
 def test_a_hyphenated_english_phrase_is_no_service():
     doc = """# Online banking down during an attack
 
