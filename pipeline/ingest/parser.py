@@ -199,7 +199,9 @@ EFFECT_OF_PREVIOUS = re.compile(
     # A fragment that goes on from the sentence before: "Potentially causing all pods on it to ..."
     r"|^(?:\w+ly\s+)?(?:causing|leading\s+to|resulting\s+in)\b"
     # "This is already released for all SDKs now.": the remedy is the sentence before.
-    r"|^(?:this|that|it|these|those)\s+(?:\w+\s+)?" + ALREADY_OUT,
+    r"|^(?:this|that|it|these|those)\s+(?:\w+\s+)?" + ALREADY_OUT
+    # "Because of an internal fault, it failed open instead.": the sentence before says what "it" is.
+    + r"|^(?:because\s+of|due\s+to)\s+[^,.]{3,80},\s+(?:it|they|this|that)\s",
     re.I,
 )
 # "This is partly because ...": the reason given for the sentence before, a detection story
@@ -663,12 +665,19 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             opening = next((x for x in sentences(summary)[:3] if CHANGE_TOLD.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
             if opening and opening not in root_cause:
                 root_cause = f"{opening} {root_cause}"
+            elif not opening and not STRONG_CAUSE.search(root_cause):
+                # Or a "What happened" story opens on it as its first timed event ("At 16:05 our
+                # email provider started returning 503s"), as a provider's narrative does. Not
+                # where a sentence names the cause outright: the first event may be the attack's
+                # symptom ("our resolvers began receiving a flood of queries").
+                event = first_timed_event(summary)
+                if event and event not in root_cause:
+                    root_cause, trigger_event = f"{event} {root_cause}", event
         elif rc_origin == "prose":
             root_cause = explained(root_cause, unlabeled)
             # A narrative with no headings (a provider's event summary) tells the trigger as its
             # first timed event ("At 9:37AM, an operator executed a command ..."), without a cue.
-            event = next((x for x in sentences(unlabeled) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)
-                          and not DETECTION_STORY.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
+            event = first_timed_event(unlabeled)
             if event and event not in root_cause:
                 root_cause, trigger_event = f"{event} {root_cause}", event
         contributing = clean_field(joined("contributing"))
@@ -818,6 +827,13 @@ STORY_LABEL = re.compile(r"^(?:context|background|what\s+happened\??)$", re.I)
 
 # "At 9:37AM PST, ...", "At 13:14 UTC ...": an event told with its time in running prose.
 TIMED_EVENT = re.compile(r"^(?:at|around|shortly\s+after)\s+(?:approximately\s+|about\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?", re.I)
+
+
+def first_timed_event(story: str) -> str:
+    """The story's first timed event that is neither what users saw, how it was noticed, a
+    guess nor the fix: the trigger, where no sentence names it with a cue."""
+    return next((x for x in sentences(story) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)
+                 and not DETECTION_STORY.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
 
 
 # A change someone made, told as the story's first event: the trigger the cue sentence explains.

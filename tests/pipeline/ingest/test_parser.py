@@ -593,6 +593,28 @@ servers had been restarted and the service had fully recovered.
     assert "error rates" not in fix and "began adding capacity" not in fix
 
 
+def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
+    story = """# Newsletter sends delayed
+
+## What happened
+
+At 16:05 UTC our email provider started returning HTTP 503 for most send requests. Failed batches went back on
+the retry list, which filled the queue's memory because every retry held the whole payload.
+
+## Resolution
+
+We switched sending to the secondary provider and cleared the retry list.
+"""
+    cause = parse(story, source_id="x.md").fields["root_cause"]
+    assert cause.startswith("At 16:05 UTC our email provider started returning HTTP 503")
+    named = story.replace("because every retry held the whole payload.",
+                          "because every retry held the whole payload. The root cause was a flood of bogus sign-ups.")
+    named = named.replace("At 16:05 UTC our email provider started returning HTTP 503 for most send requests.",
+                          "At 16:05 UTC the sign-up form began receiving a very large volume of requests.")
+    cause = parse(named, source_id="x.md").fields["root_cause"]
+    assert not cause.startswith("At 16:05"), cause
+
+
 def test_learning_review_story_headings():
     # A learning review told as a story: the trigger under "How we got here", the fix told in
     # the story ("decided to revert the change"), a fix that makes a rerun "a no-op" is still a fix.
