@@ -610,6 +610,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     def prop_origin(key: str) -> str:
         return f"{'properties' if key in meta_keys else 'front-matter'}: {key}"
 
+    body = fields_apart(body)
     body, h1_origin = opening_title(body) if not props.get("title") else (body, "")
     blocks, preamble, h1 = read_blocks(caps_headings(body))
     by_field: dict[str, list[Block]] = {}
@@ -1089,6 +1090,24 @@ class _FrontMatterLoader(yaml.SafeLoader):
 CAPS_LINE = re.compile(r"^[A-Z][A-Z0-9 &/'()-]{2,60}\??$")
 
 
+# A page's meta line runs fields together ("Published June 18 · Region: AMS-2 · Services: Block
+# Volumes, Compute"): a field the parser reads starts a line of its own.
+META_SEPARATOR = re.compile(r"(?<![ \t])[ \t]+[·•|][ \t]+(?=([A-Za-z][\w/&-]*(?: [\w/&-]+){0,3}):[ \t])")
+
+
+def fields_apart(body: str) -> str:
+    lines = []
+    for line in body.split("\n"):
+        start = 0
+        if not line.lstrip().startswith("|"):
+            for m in META_SEPARATOR.finditer(line):
+                if classify_label(m.group(1)):
+                    lines.append(line[start:m.start()])
+                    start = m.end()
+        lines.append(line[start:])
+    return "\n".join(lines)
+
+
 def caps_headings(body: str) -> str:
     """Upper-case lines between blank lines that name a field become `##` headings."""
     lines = body.split("\n")
@@ -1145,10 +1164,12 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     blocks: list[Block] = []
     h1 = ""
     first_heading = headings[0][0] if headings else len(lines)
+    first_h1 = next((idx for idx, h in enumerate(headings) if h[1] == 1), None)
     for idx, (line, level, text, body_start) in enumerate(headings):
-        if level == 1 and not h1 and idx == 0 and names[idx] is None:
+        if level == 1 and idx == first_h1 and names[idx] is None:
             # A first heading that names a section ("# Summary", "ISSUE SUMMARY") is not the
-            # incident's title.
+            # incident's title; the first H1 is, even under a web page's smaller headings
+            # (a wiki's space name, a cookie banner).
             h1 = text
         end = ends[idx]
         if level == 1 and idx == 0 and names[idx] is None:
@@ -1722,6 +1743,7 @@ BARE_LINK = re.compile(r"^(?:[\w -]{1,40}:\s*)?<?https?://\S+>?$")
 TICKET_KEY_LINE = re.compile(r"^\[[A-Z][A-Z0-9]+-\d+\]\s+\S")
 
 
+BOLD_LEAD = re.compile(r"^\*\*([^*\n]{5,150})\*\*[ \t]*(\S.*)$")
 HEADER_FIELD = re.compile(r"^[A-Za-z][\w/&-]*(?: [\w/&-]+){0,3}:[ \t]+\S")
 
 
@@ -1739,6 +1761,13 @@ def opening_title(body: str) -> tuple[str, str]:
     if i is None or any(line.startswith("# ") for line in lines) or subject_line(body)[0]:
         return body, ""
     first = lines[i].strip()
+    lead = BOLD_LEAD.match(first)
+    if lead:
+        # "**Subscriber import incident, Tuesday 7 May.** Written up by ...": a memo's bold
+        # opening words name it, and the rest of the paragraph is its story.
+        name = strip_markdown(lead.group(1)).strip().rstrip(".").strip()
+        if len(name.split()) >= 2 and ":" not in name and reads_as_title(name):
+            return "\n".join([*lines[:i], f"# {name}", "", lead.group(2), *lines[i + 1:]]), "bold lead"
     heading = re.match(r"^#{2,6}\s+(.*)$", first)
     text = strip_markdown(heading.group(1) if heading else first).strip()
     if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:

@@ -490,7 +490,9 @@ def html_to_markdown(html: str) -> str:
         elif tag.name == "details":
             _as_expand(soup, tag, tag.find("summary"), None)
     md = "\n\n".join(b for b in _Storage({}).blocks(soup) if b.strip())
-    if title and not re.match(r"#\s", md):
+    # A heading of the body's own is the title, even under a breadcrumb: the page title adds
+    # the site's name ("... | Nimbara Cloud").
+    if title and not re.search(r"^#\s", md, re.M):
         md = f"# {title}\n\n{md}"
     return md
 

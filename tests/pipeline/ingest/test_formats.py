@@ -381,3 +381,32 @@ def test_a_plain_text_labels_hanging_lines_go_on_with_it():
     assert "edge ports" in p.fields["root_cause"]
     # The first line over its header fields names the note.
     assert p.fields["incident_title"] == "Depot 3 ops note -- scanner network down"
+
+
+PROVIDER_PAGE = """<!DOCTYPE html><html><head><title>Summary of the Object Store event in the North-1 Region | Larchcloud</title></head>
+<body><header><nav><a href="/">Status</a> <a href="/history">History</a></nav></header>
+<h2><a href="/spaces/ops">Operations space</a></h2>
+<div class="breadcrumb"><a href="/pes">Post-Event Summaries</a> &rsaquo; North-1</div>
+<h1>Summary of the Object Store event in the North-1 Region</h1>
+<p class="meta">Published 3 May 2031 &middot; Region: North-1 &middot; Services: Object Store, Image Builder</p>
+<p>Between 09:10 and 10:40 UTC some Object Store requests in North-1 failed.</p>
+<p><b>What happened.</b> At 09:10 UTC a power distribution unit in one storage room tripped. The unit should have
+handed its load to the second feed. Because of a faulty relay, it dropped the load instead, and 6 racks lost power.
+Requests for objects with two copies in those racks failed until the racks came back.</p>
+<p><b>Resolution.</b> Engineers moved the racks to the second feed by hand at 10:30 UTC and requests recovered by 10:40 UTC.</p>
+</body></html>"""
+
+
+def test_a_provider_pages_own_heading_meta_line_and_power_story():
+    markdown, _, _ = to_markdown(PROVIDER_PAGE.encode(), "north-1.html")
+    p = parse(markdown, source_id="north-1.html")
+    assert p.reason is None, p.detail
+    # The page's own heading, under the site's navigation headings, without the site's name.
+    assert p.fields["incident_title"] == "Summary of the Object Store event in the North-1 Region"
+    # A field in the page's meta line is read as one.
+    assert p.fields["services_affected"] == ["object store", "image builder"]
+    assert p.provenance["services_affected"] == "label: Services"
+    # The story's first timed event is the trigger, and "it" brings the sentence that says what it is.
+    cause = p.fields["root_cause"]
+    assert cause.startswith("At 09:10 UTC a power distribution unit in one storage room tripped.")
+    assert "The unit should have handed its load to the second feed. Because of a faulty relay" in cause

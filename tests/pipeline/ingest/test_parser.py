@@ -1701,6 +1701,20 @@ def test_a_first_heading_that_names_a_section_is_not_the_title(body, name):
     assert parsed.provenance["incident_title"] == "file name"
 
 
+def test_a_memos_bold_opening_words_are_its_title():
+    doc = ("**Invoice export incident, Thursday 4 May 2031.** Written up by the billing team.\n\n"
+           "Invoice exports failed for two hours because a schema migration dropped the customer index.\n\n"
+           "We restored the index and re-ran the exports.\n")
+    parsed = parse(doc, source_id="notes.md")
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["incident_title"] == "Invoice export incident, Thursday 4 May 2031"
+    assert parsed.provenance["incident_title"] == "bold lead"
+    # A bold label is no title.
+    labelled = parse("**Root cause.** A schema migration dropped the customer index in the billing database.\n\n"
+                     "**Fix.** We restored the index and re-ran all exports.\n", source_id="notes.md")
+    assert labelled.fields["incident_title"] == "notes"
+
+
 NUMBERED_REPORT = """# Registry authentication failures
 
 ## 2. Services affected
