@@ -51,8 +51,11 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
         # "Why vacuum couldn't keep up", "Why the cluster ran out of IPs": why a component failed
         # (why the responders or the alerts failed is hindsight, below).
-        r"|why\s+(?!we\b|it\s+took|(?:the\s+)?(?:alert|monitor|detect|pag|on-?call|respon))(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
-        r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+(?:down|blank|dark|offline|stale|silent|quiet|wrong)|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable))\b.*)$",
+        # "Why the plan changed", "Why the queue backed up"; not the fix's ("Why the rollback worked").
+        r"|why\s+(?!we\b|it\s+took|(?:the\s+|our\s+)?(?:alert|monitor|detect|pag|on-?call|respon|fix\b|rollback|roll-back|restart|revert|mitigation|workaround))"
+        r"(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
+        r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+(?:down|blank|dark|offline|stale|silent|quiet|wrong)|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable)"
+        r"|changed|flipped|regressed|stalled|hung|leaked|overflowed|expired|misbehaved|slowed\s+down|filled\s+up|backed\s+up)\b.*)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -62,7 +65,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
-        r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green)$",
+        r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
+        r"|fixing\s+(?:it|this|things)|how\s+we\s+recovered)$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):

@@ -1522,7 +1522,20 @@ All relay ranges now sit behind always-on scrubbing and relay addresses were rot
     assert parse(faq, source_id="faq.md").provenance["fix"] == "heading: How did we stop it?"
 
 
-@pytest.mark.parametrize("fix_heading", ["What fixed it", "How service was restored", "Getting back to green", "How it got fixed"])
+@pytest.mark.parametrize("heading, role", [
+    ("Why the plan changed", "root_cause"), ("Why the queue backed up", "root_cause"), ("Why the database failed", "root_cause"),
+    # Why the fix worked, why the responders were misled, a title that asks why: no cause section.
+    ("Why the rollback worked", None), ("Why the symptoms misled us", "hindsight"), ("Why recipe downloads crawled for two days", None),
+    ("Why were customers billed twice?", None),
+])
+def test_a_why_heading_names_the_cause_when_a_part_failed(heading, role):
+    from pipeline.ingest.parser import classify_label
+
+    assert classify_label(heading) == role
+
+
+@pytest.mark.parametrize("fix_heading", ["What fixed it", "How service was restored", "Getting back to green", "How it got fixed",
+                                         "Fixing it", "How we recovered"])
 def test_more_fix_cause_and_follow_up_headings(fix_heading):
     doc = f"""# Queue meltdown
 
