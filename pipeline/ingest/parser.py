@@ -271,6 +271,8 @@ PLACEHOLDER = re.compile(
 )
 # "We have not been able to determine a root cause", "unable to identify the cause": in a
 # status update or in the cause slot itself.
+# "... was not identified until 14:20": found later in the story, not unknown.
+LATER_FOUND = r"(?!\s+(?:until|for|before|at\s+first|initially|immediately|quickly|right\s+away))"
 COULD_NOT_FIND_CAUSE = (
     r"(?:(?:have|has|were|was|could|did)\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?|unable\s+to\s+)"
     r"(?:determine|identify|find|establish|pin\s+down|agree\s+on)\s+(?:a|the|any|one)\s+(?:single\s+)?(?:root\s+)?cause"
@@ -292,7 +294,11 @@ UNKNOWN_CAUSE = re.compile(
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
     # updated with the confirmed root cause".
     r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
-    r"|(?:root\s+)?cause\s+(?:is\s+|was\s+|remains\s+)?(?:still\s+)?(?:unconfirmed|to\s+be\s+confirmed|not\s+(?:yet\s+)?(?:confirmed|established|determined))"
+    # "The root cause of this incident has not yet been determined." (a preliminary review); not
+    # the story's "the cause was not identified until 14:00".
+    r"|(?:root\s+)?cause\s+(?:of\s+(?:this|the)\s+\w+\s+)?(?:is\s+|was\s+|remains\s+|has\s+)?(?:still\s+)?"
+    r"(?:unconfirmed|to\s+be\s+confirmed|not\s+(?:yet\s+)?(?:been\s+)?(?:confirmed|established|determined|identified)|yet\s+to\s+be\s+(?:confirmed|established|determined|identified))"
+    + LATER_FOUND +
     # Hypotheses offered with a warning: "please treat the cause as unknown", "until one of these is confirmed".
     r"|treat\s+the\s+(?:root\s+)?cause\s+as\s+(?:unknown|unconfirmed|not\s+(?:yet\s+)?known)"
     r"|until\s+(?:one\s+of\s+)?(?:these|them|this|it|either)\s+(?:is|are|has\s+been|have\s+been)\s+confirmed"
@@ -336,7 +342,8 @@ DRAFT_STATUS = re.compile(
 DRAFT_VALUE = re.compile(
     r"\b(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|decided|identified|written|added|completed|investigated)"
     r"|not\s+(?:yet\s+)?(?:known|identified|determined|established|understood|confirmed|clear|found|recovered|resolved|fixed|mitigated)"
-    r"|(?:still|currently|remains?|is|are)\s+(?:unknown|unclear|under\s+investigation|being\s+investigated|investigating|open)"
+    + LATER_FOUND
+    + r"|(?:still|currently|remains?|is|are)\s+(?:unknown|unclear|under\s+investigation|being\s+investigated|investigating|open)"
     r"|cause\s+unknown|unknown\s+cause|under\s+investigation|still\s+investigating|investigation\s+(?:is\s+)?(?:ongoing|in\s+progress|continues|pending)"
     r"|pending\s+(?:[\w-]+\s+)?(?:rca|investigation|analysis|review|root\s+cause)|rca\s+pending|trying\s+to\s+identify"
     r"|" + COULD_NOT_FIND_CAUSE

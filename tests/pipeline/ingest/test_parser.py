@@ -360,6 +360,7 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "Resolution failures at the DNS provider caused it. This review will be updated with the confirmed root cause.",
         "We will replace this with a full review once our investigation is finished. Traffic moved back at 14:40.",
         "Our leading hypothesis is port exhaustion on the new pool. Until one of these is confirmed, please treat the cause as unknown.",
+        "The root cause of this incident has not yet been determined. Traffic was moved to the other zone at 14:40.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
@@ -388,6 +389,12 @@ def test_rolled_over_and_back_to_normal_is_no_rollback():
     assert not STRONG_FIX.search("All nodes have been rolled over and all pods are back to their normal working state.")
     assert STRONG_FIX.search("At 09:20 we began rolling the front-end fleet back to the previous build.")
     assert FIX_CUES.search("At 09:20 we began rolling the front-end fleet back to v2.3.")
+
+
+def test_a_cause_found_late_is_no_unknown_cause():
+    doc = (STORY + "## Root cause\n\nThe root cause was not identified until 14:20: a retry bug shipped in 4.2 flooded "
+           "the API with repeated calls.\n\n## Resolution\n\nWe rolled back to 4.1 and the flood stopped.\n")
+    assert parse(doc, source_id="x.md").reason is None
 
 
 def test_finished_status_and_a_real_cause_are_kept():
