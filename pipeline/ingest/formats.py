@@ -57,6 +57,9 @@ def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | No
         if text is None:
             return text, reason, detail
         kind = text_kind(text, name)
+        if kind in ("text", "rst"):
+            text = unquoted_reply(text)
+            kind = text_kind(text, name)
         if kind == "html":
             return _finish(html_to_markdown(text), "HTML")
         if kind == "rst" and len(text) <= RST_MAX_CHARS:
@@ -76,6 +79,20 @@ def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | Non
     if not markdown.strip():
         return None, "empty", f"the {what} document holds no text"
     return markdown, None, None
+
+
+# An email reply that quotes the write-up ("On Thu, 21 Nov 2024 at 16:05, Marta wrote:" over
+# "> ROOT CAUSE"): the quoted message is as much the document as the reply, and its headings
+# and labels are only seen without the quote marks.
+_REPLY_INTRO = re.compile(r"^On\b[^\n]{5,160}\bwrote:[ \t]*$|^-{2,}[ \t]*Original Message[ \t]*-{2,}", re.M | re.I)
+_QUOTE_MARKS = re.compile(r"^(?:>[ \t]?)+", re.M)
+
+
+def unquoted_reply(text: str) -> str:
+    intro = _REPLY_INTRO.search(text)
+    if not intro or len(_QUOTE_MARKS.findall(text, intro.end())) < 5:
+        return text
+    return text[: intro.end()] + _QUOTE_MARKS.sub("", text[intro.end():])
 
 
 def sniff(data: bytes, name: str) -> str:

@@ -1742,11 +1742,20 @@ NOT_A_TITLE = re.compile(r"^(?:\[\d{1,2}:\d{2}|#\w|(?:from|to|cc|date|sent)\s*:|
 
 def subject_line(body: str) -> tuple[str, str]:
     """An email's or a memo's subject, where no heading names the incident."""
-    for line in [line for line in body.split("\n") if line.strip()][:12]:
+    lines = [line for line in body.split("\n") if line.strip()][:12]
+    for i, line in enumerate(lines):
         subject = SUBJECT_LINE.match(strip_markdown(line).strip())
         if subject:
-            return subject.group(1).strip(), "subject line"
+            text = subject.group(1).strip()
+            if i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t") and not HEADER_FIELD.match(lines[i + 1].strip()):
+                text = f"{text} {strip_markdown(lines[i + 1]).strip()}"  # a long subject folded onto the next line
+            return REPLY_PREFIX.sub("", text).strip() or text, "subject line"
     return "", ""
+
+
+# "Re: [rc-users] Talon outage": a reply's and a mailing list's marks, not the subject's words
+# (a ticket key in brackets stays).
+REPLY_PREFIX = re.compile(r"^(?:(?:re|fwd?|aw|wg)\s*:\s*|\[(?![A-Z][A-Z0-9]+-\d+\])[^\]\n]{1,40}\]\s*)+", re.I)
 
 
 RULE_LINE = re.compile(r"^(?:-{3,}|={3,}|\*{3,}|_{3,})$")

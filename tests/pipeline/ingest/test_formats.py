@@ -410,3 +410,45 @@ def test_a_provider_pages_own_heading_meta_line_and_power_story():
     cause = p.fields["root_cause"]
     assert cause.startswith("At 09:10 UTC a power distribution unit in one storage room tripped.")
     assert "The unit should have handed its load to the second feed. Because of a faulty relay" in cause
+
+
+QUOTED_WRITE_UP = """Subject: Re: Post-mortem: search pages timing out during the spring
+ sale (INC-88)
+From: Ines Ward <ines@example.org>
+Date: Fri, 4 Apr 2031 09:12:40 +0100
+
+Thanks, a few corrections inline.
+
+On Thu, 3 Apr 2031 at 16:05, Tomas Berg wrote:
+> Hi all,
+>
+> Write-up for Tuesday's incident.
+>
+> WHAT HAPPENED
+>
+> At 12:00 the spring sale went live and search pages slowed down for
+> forty minutes.
+>
+> ROOT CAUSE
+>
+> The sale's traffic exhausted the connection pool in front of the
+> search database; the pool size had not been revisited since 2029.
+
+Agree, though the autoscaler made it worse.
+
+> RESOLUTION
+>
+> We raised the pool size to 150 on both poolers at 12:14 and the
+> queue drained by 12:38.
+"""
+
+
+def test_a_reply_that_quotes_the_write_up_is_read_through_its_quote_marks():
+    markdown, _, _ = to_markdown(QUOTED_WRITE_UP.encode(), "inc-88.txt")
+    p = parse(markdown, source_id="inc-88.txt")
+    assert p.reason is None, p.detail
+    # The folded subject is joined, its reply mark left out.
+    assert p.fields["incident_title"] == "search pages timing out during the spring sale (INC-88)"
+    assert p.fields["root_cause"].startswith("The sale's traffic exhausted the connection pool")
+    assert p.provenance["root_cause"] == "heading: ROOT CAUSE"
+    assert p.fields["fix"].startswith("We raised the pool size to 150")
