@@ -706,6 +706,10 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             [*response, *fix_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), joined("hindsight"))],
             exclude=trigger_event,
         )
+        steps = after_diagnosis(response_text)
+        if steps and fix_origin == blocks_origin(by_field, "response"):
+            # A response told as timed steps: what was done once the cause was found, in full.
+            fix = steps
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
             fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])
@@ -1557,6 +1561,22 @@ def render_timeline(text: str) -> str:
         item = LIST_ITEM.match(lines[i - 1])
         out.append(" ".join(strip_markdown(item.group(2) if item else line).split()))
     return "\n".join(o for o in out if o)
+
+
+# A response step that says the cause was found ("We identified that a single repository ...").
+DIAGNOSED = re.compile(r"\b(?:identified|determined|found|confirmed|traced|isolated|pinpointed|narrowed\s+down)\b|\broot\s+cause\b", re.I)
+
+
+def after_diagnosis(response: str) -> str:
+    """The steps a response list tells after the one that found the cause, when one of them has a
+    fix cue: "enabled a concurrency limit", "the customer paused their CI" and "added capacity"
+    are the fix together, though only the last has a fix word."""
+    items = list_items(response)
+    at = next((i for i, item in enumerate(items) if DIAGNOSED.search(item)), None)
+    if len(items) < 3 or at is None:
+        return ""
+    steps = items[at + 1:at + 6]
+    return " ".join(steps) if any(FIX_CUES.search(step) for step in steps) else ""
 
 
 def list_items(text: str) -> list[str]:

@@ -622,6 +622,29 @@ We switched sending to the secondary provider and cleared the retry list.
     assert not cause.startswith("At 16:05"), cause
 
 
+def test_a_response_told_as_steps_gives_every_step_after_the_diagnosis_as_the_fix():
+    doc = """# Slow Git clones in the EU region
+
+## What went wrong and why?
+
+A customer's CI fleet cloned one large repository 40,000 times at once and filled the proxies' connection pools.
+
+## How did we respond?
+
+- **10:19 UTC:** Our error-rate alert fired and the on-call engineer began investigating.
+- **10:41 UTC:** We identified that one repository accounted for most clone traffic.
+- **10:58 UTC:** We enabled a concurrency limit of 200 clones for that repository at the proxy layer.
+- **11:05 UTC:** Our support team contacted the customer, who paused their CI autoscaling.
+- **11:20 UTC:** We added 40% more proxy capacity in the region.
+- **11:52 UTC:** Error rates had returned to normal.
+"""
+    p = parse(doc, source_id="x.md")
+    fix = p.fields["fix"]
+    assert fix.startswith("10:58 UTC: We enabled a concurrency limit") and "paused their CI autoscaling" in fix
+    assert "began investigating" not in fix and "returned to normal" in fix
+    assert p.provenance["fix"] == "heading: How did we respond?"
+
+
 def test_learning_review_story_headings():
     # A learning review told as a story: the trigger under "How we got here", the fix told in
     # the story ("decided to revert the change"), a fix that makes a rerun "a no-op" is still a fix.
