@@ -1463,6 +1463,15 @@ ISSUE_LINK = re.compile(
 )
 
 
+NARRATIVE_SENTENCES = 25
+# A person or team doing something: "we", "engineers", "the on-call", "Priya".
+SOMEONE_DID = re.compile(
+    r"\b(?:we|our\s+(?:team|engineers?|on-?call|sre|operators?|technicians?|staff)|engineers?|technicians?|operators?"
+    r"|the\s+(?:team|on-?call|responders?|sre|dba|contractor|vendor)|on-?call|responders?|someone|support)\b",
+    re.I,
+)
+
+
 def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 3, exclude: str = "") -> str:
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
@@ -1472,7 +1481,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             if cues is CAUSE_CUES and REASON_FOLLOWS.search(s) and pos + 1 < len(found):
                 # "EXPLAIN revealed why." announces the cause: the sentences after it tell it.
                 s = " ".join(found[pos + 1:pos + 3])
-                candidates.append((((0 if rank == 0 else 1), rank, pos), s))
+                candidates.append((((0 if rank == 0 else 1), rank, 0, pos), s))
                 continue
             if ISSUE_LINK.match(s):
                 continue  # "is caused by OPS-4830 Resize /var/log": a tracker's link, not a sentence
@@ -1493,6 +1502,13 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             # A weak cue in the first pool (the summary) ties with a strong cue further on: the
             # summary tells the cause, a timeline's "due to" is as often about a symptom.
             score = ((0 if strong.search(s) else 1) + (0 if rank == 0 else 1), rank, pos)
+            if cues is FIX_CUES and not strong.search(s) and len(found) >= NARRATIVE_SENTENCES:
+                # Among a long narrative's weak cues, what someone did ("the team moved the units
+                # to another feed") before what the system did ("the trip removed power",
+                # "replicas failed over"), which the story tells first.
+                score = (score[0], rank, 0 if SOMEONE_DID.search(s) else 1, pos)
+            else:
+                score = (score[0], rank, 0, pos)
             candidates.append((score, s))
     if not candidates:
         return ""
@@ -1502,7 +1518,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
         # weak cues further on (a timeline's "pod terminated") add noise, not the answer.
         candidates = [c for c in candidates if c[0][0] < 2]
     picked: list[tuple[tuple[int, int], str]] = []
-    for (_, rank, pos), s in candidates:
+    for (_, rank, _, pos), s in candidates:
         # An effect sentence brings its cause along, which may be a candidate of its own too:
         # each sentence once, in the longer candidate.
         if any(s in p for _, p in picked):

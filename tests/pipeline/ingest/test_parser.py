@@ -645,6 +645,28 @@ A customer's CI fleet cloned one large repository 40,000 times at once and fille
     assert p.provenance["fix"] == "heading: How did we respond?"
 
 
+def test_a_long_narratives_fix_is_what_people_did_not_what_the_system_did():
+    background = " ".join(f"Storage room {n} holds forty racks on two power feeds." for n in range(1, 15))
+    doc = f"""# Summary of the Compute event in the North-1 Region
+
+We want to tell you more about the disruption in North-1 on 3 May.
+
+At 14:41, a breaker serving two storage rooms tripped. The trip removed utility power from the A-side line-up.
+Database clusters in one zone failed over to their standbys. {background} Instances lost their volumes.
+The racks stayed dark for forty minutes. Customers saw errors across the zone.
+
+At 15:20, engineers restored power to the racks by moving them to the B-side feed. At 15:44, the team moved the
+cooling units to an alternate feed, and temperatures returned to normal. We also disabled re-mirroring at 16:05.
+
+We apologize for the impact this event had on our customers.
+"""
+    p = parse(doc, source_id="event.md")
+    assert p.reason is None, p.detail
+    fix = p.fields["fix"]
+    assert fix.startswith("At 15:20, engineers restored power to the racks"), fix
+    assert "removed utility power" not in fix and "failed over" not in fix
+
+
 def test_learning_review_story_headings():
     # A learning review told as a story: the trigger under "How we got here", the fix told in
     # the story ("decided to revert the change"), a fix that makes a rerun "a no-op" is still a fix.
