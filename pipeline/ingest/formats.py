@@ -290,6 +290,7 @@ def text_to_markdown(text: str) -> str:
     first = True
     # The next non-blank line after each line, found once from the end: a search forward from
     # every line was quadratic (60,000 "Key: value" lines took 3.7 s).
+    in_label = False  # on a "Key: value" line or one hanging under it
     following = [""] * len(lines)
     for i in range(len(lines) - 2, -1, -1):
         following[i] = lines[i + 1].strip() or following[i + 1]
@@ -305,6 +306,12 @@ def text_to_markdown(text: str) -> str:
         # A line indented under the one above goes on with it ("cause:  a layer-2 loop; no loop
         # protection on" over "        the edge ports"): never a heading.
         hanging = i > 0 and indent_width(line) > indent_width(lines[i - 1]) and bool(prev)
+        if hanging and in_label and out:
+            # A field's value wrapped under its value column (a folded mail header, a note's
+            # "cause:" over two lines): one line again.
+            out[-1] = f"{out[-1]} {stripped}"
+            continue
+        in_label = bool(stripped) and bool(_KEY_VALUE.match(line))
         if stripped and prev_ends and nxt and not hanging and (numbered_title or _is_heading_line(stripped)) and not _RST_UNDERLINE.match(nxt):
             if first:
                 out.append(f"# {stripped.rstrip(':')}")
