@@ -129,6 +129,8 @@ def phrases(text: str, title: str) -> dict[str, Phrase]:
                         continue
                     if any(len(p) < 2 or NOT_A_NAME.search(p) for p in parts):
                         continue
+                    if lower.startswith("::", seg.start() + words[j - 1][1]):
+                        continue  # `std::chrono`: a namespace in code
                     phrase = " ".join(parts)
                     p = found.get(phrase)
                     if p is None:

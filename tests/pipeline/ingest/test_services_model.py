@@ -100,6 +100,9 @@ def test_web_addresses_chat_handles_and_words_that_name_nothing_are_no_phrases()
     # A wiki export's breadcrumb link is a path, not a name; one slash can be a name ("tcp/ip").
     crumbs = phrases("Home > display/ops/post-incident+reviews > PIR 7. The tcp/ip stack stalled.", "")
     assert not any(p.count("/") > 1 or "+" in p for p in crumbs) and "tcp/ip stack" in crumbs
+    # A namespace in code (`std::chrono`) names no service; the word after it may.
+    code = phrases("Time is now a `std::chrono` duration in the sip proxy.", "")
+    assert "std" not in code and "sip proxy" in code
 
 
 def test_phrases_stay_inside_punctuation_and_sentences_and_say_how_they_were_written():
