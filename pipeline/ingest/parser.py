@@ -301,6 +301,8 @@ UNKNOWN_CAUSE = re.compile(
     + LATER_FOUND +
     # Hypotheses offered with a warning: "please treat the cause as unknown", "until one of these is confirmed".
     r"|treat\s+the\s+(?:root\s+)?cause\s+as\s+(?:unknown|unconfirmed|not\s+(?:yet\s+)?known)"
+    # A handover summary: "No root cause, no fix.", "nothing is concluded", "Suspects, none confirmed".
+    r"|\bno\s+root\s+cause(?=\s*(?:[,.;]|yet\b|so\s+far\b))|\bnothing\s+(?:is|has\s+been)\s+(?:yet\s+)?concluded\b|\bsuspects?\W+none\s+confirmed\b"
     r"|until\s+(?:one\s+of\s+)?(?:these|them|this|it|either)\s+(?:is|are|has\s+been|have\s+been)\s+confirmed"
     r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:the\s+|what\s+)?(?:root\s+)?caus\w*"
     # Theories, none settled: "we do not yet have a single explanation", "none of these has been confirmed".
@@ -314,6 +316,8 @@ UNKNOWN_CAUSE = re.compile(
 # been chosen" (of the ways to recover).
 NO_FIX_YET = re.compile(
     r"\bno\s+(?:permanent\s+)?fix\s+has\s+(?:yet\s+)?been\s+(?:deployed|applied|identified|found|made|put\s+in\s+place)"
+    # An ITIL review's "A permanent fix has not been identified; workaround in place."
+    r"|\b(?:a|the)\s+permanent\s+fix\s+has\s+not\s+(?:yet\s+)?been\s+(?:identified|found|agreed|decided|chosen)"
     r"|\b(?:do\s*not|don'?t)\s+(?:yet\s+)?have\s+a\s+(?:permanent\s+|real\s+)?fix\s+yet\b"
     r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
     # "At the time of writing, exports are still failing at a 60% rate."

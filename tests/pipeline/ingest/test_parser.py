@@ -361,6 +361,8 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "We will replace this with a full review once our investigation is finished. Traffic moved back at 14:40.",
         "Our leading hypothesis is port exhaustion on the new pool. Until one of these is confirmed, please treat the cause as unknown.",
         "The root cause of this incident has not yet been determined. Traffic was moved to the other zone at 14:40.",
+        "A permanent fix has not been identified; workaround in place. Card payments recovered at 14:40 after a restart.",
+        "Summary for handover: No root cause, no fix. The only workaround is restarting the gateway, done at 14:40.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
