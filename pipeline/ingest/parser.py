@@ -1647,7 +1647,12 @@ KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+:?\s+){{0,2}}
 # "QUAYSTACK INCIDENT ANALYSIS", "BRAMBLEWEB HOSTING - INCIDENT SUMMARY", "INCIDENT REPORT": the
 # organization (a few capitalised words at most) and the document's kind. "Inventory lookups
 # timing out — incident review" names its incident.
-LETTERHEAD = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:[-–—:]\s*)?{DOC_KIND}$", re.I)
+# The kind may carry the report's reference ("Major Incident Report MIR-2024-017").
+LETTERHEAD = re.compile(
+    rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:[-–—:]\s*)?{DOC_KIND}"
+    r"(?:\s*[-–—:#]?\s*(?-i:[A-Z]{2,}[A-Z0-9]*-?\d[\w-]*))?$",
+    re.I,
+)
 # A page's running header: "Corvane Payments Confidential - Internal", "ACME — Internal use only".
 MARKING = r"(?:(?:company\s+)?confidential|(?:for\s+)?internal(?:\s+use(?:\s+only)?)?|restricted|proprietary)"
 MARKED = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:|]\s*)?{MARKING}(?:\s*[-–—:|/]\s*{MARKING})?$", re.I)
@@ -1908,9 +1913,10 @@ def pick_services(
         # Each block on its own: a record's "Service: X" line and an "Affected: A, B and C"
         # sentence are two lists, and a name's gloss runs to its line's end, not the next block's.
         # Its first sentence names them; the ones after say what kept working or why.
+        # A sentence ends at ". " even before a lower-case name: "..., scheduled rides. surge-svc was healthy".
         items = listed or [
             item for b in by_field["services"]
-            for item in re.split(r"[,;]\s*(?![^()]*\))", (sentences(without_unaffected(b.text)) or [""])[0])
+            for item in re.split(r"[,;]\s*(?![^()]*\))", re.split(r"(?<=\w)\.\s", (sentences(without_unaffected(b.text)) or [""])[0], maxsplit=1)[0])
         ]
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]

@@ -109,6 +109,16 @@ def lines_by_section(text: str, title: str) -> list[tuple[str, str]]:
     return out
 
 
+# A chat export's speaker: "**[18:44] Jonas Lindqvist**" on a line of its own, or "[10:02] jonas:"
+# before what was said. A person, never what broke.
+# The time in brackets, the name in letters only: a timeline's "14:05 payments-api: 500s rising"
+# or "[14:05] Payments API errors rising" is no speaker.
+SPEAKER = re.compile(
+    r"^[*_ \t]*\[\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?\][*_ \t]*"
+    r"(?:[A-Z][A-Za-z.']*(?:[ \t]+[A-Z][A-Za-z.']*){0,3}[*_ \t]*$|[A-Za-z][A-Za-z.']*(?:[ \t]+[A-Za-z][A-Za-z.']*){0,2}[ \t]*:)"
+)
+
+
 def phrases(text: str, title: str) -> dict[str, Phrase]:
     """Every phrase of one to MAX_WORDS words in the write-up, lower case, with where it was written."""
     text = text[:CHARS]
@@ -117,6 +127,9 @@ def phrases(text: str, title: str) -> dict[str, Phrase]:
     found: dict[str, Phrase] = {}
     at = 0
     for kind, line in lines:
+        speaker = SPEAKER.match(line)
+        if speaker:
+            line = " " * speaker.end() + line[speaker.end():]  # same length: positions keep their order
         lower = line.lower()
         for seg in SEGMENT.finditer(lower):
             words = [(m.start(), m.end(), m.group(0)) for m in WORD.finditer(seg.group(0))]

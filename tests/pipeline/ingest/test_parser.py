@@ -1433,6 +1433,9 @@ We stopped the job and moved it to 02:00.
 """
     p = parse(doc, source_id="x.md")
     assert p.fields["services_affected"] == ["register a business", "company search", "billing-api"]
+    # The list ends where its sentence does, even before a lower-case name.
+    told = doc.replace("billing-api (EU only)", "billing-api. search-indexer was healthy the whole time")
+    assert parse(told, source_id="x.md").fields["services_affected"] == ["register a business", "company search", "billing-api"]
 
 
 def test_settings_columns_and_per_service_words_are_no_services():
@@ -1977,8 +1980,11 @@ The rule was restored from the pre-change backup and renewals recovered at 11:05
         ("renewals.txt", "HOLLOWAY MUTUAL - DIGITAL CHANNELS\nSERIOUS INCIDENT REPORT\n========================\n\n"
          "Incident ref   : HM-INC-2291\nService        : Online policy renewals\nStatus         : Closed\n",
          "Online policy renewals", "letterhead: service line"),
+        # The report's kind with its reference as the H1, the incident in bold below it.
+        ("renewals.md", "# Major Incident Report MIR-2031-017\n\n**Online renewals failing, 22 May 2031**\n",
+         "Online renewals failing, 22 May 2031", "letterhead: line below"),
     ],
-    ids=["org-over-kind-prefix", "org-colon-kind", "service-line"],
+    ids=["org-over-kind-prefix", "org-colon-kind", "service-line", "kind-and-reference"],
 )
 def test_a_letterhead_names_the_organization_and_the_report_names_the_incident(name, head, title, origin):
     # Each format's headings: "## 1. Summary", an underlined "1. Summary", a numbered line.

@@ -100,6 +100,9 @@ def test_web_addresses_chat_handles_and_words_that_name_nothing_are_no_phrases()
     # A wiki export's breadcrumb link is a path, not a name; one slash can be a name ("tcp/ip").
     crumbs = phrases("Home > display/ops/post-incident+reviews > PIR 7. The tcp/ip stack stalled.", "")
     assert not any(p.count("/") > 1 or "+" in p for p in crumbs) and "tcp/ip stack" in crumbs
+    # A chat export's speakers are people; a timeline's service names stay.
+    chat = phrases("**[18:44] Jonas Lindqvist**\nThe packager failed.\n[18:50] aoife: restarting it\n[18:55] Packager api back", "")
+    assert "jonas lindqvist" not in chat and "aoife" not in chat and "packager api" in chat
     # A namespace in code (`std::chrono`) names no service; the word after it may.
     code = phrases("Time is now a `std::chrono` duration in the sip proxy.", "")
     assert "std" not in code and "sip proxy" in code
