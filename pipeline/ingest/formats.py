@@ -288,9 +288,9 @@ def text_to_markdown(text: str) -> str:
     lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in _one_field_a_line(text.replace("\r\n", "\n")).split("\n")]
     out: list[str] = []
     first = True
+    in_label = False  # on a "Key: value" line, whose wrapped value may hang under it
     # The next non-blank line after each line, found once from the end: a search forward from
     # every line was quadratic (60,000 "Key: value" lines took 3.7 s).
-    in_label = False  # on a "Key: value" line or one hanging under it
     following = [""] * len(lines)
     for i in range(len(lines) - 2, -1, -1):
         following[i] = lines[i + 1].strip() or following[i + 1]

@@ -710,10 +710,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             [*response, *fix_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), joined("hindsight"))],
             exclude=trigger_event,
         )
-        steps = after_diagnosis(response_text)
-        if steps and fix_origin == blocks_origin(by_field, "response"):
+        if response and fix_origin == response[0][0]:
             # A response told as timed steps: what was done once the cause was found, in full.
-            fix = steps
+            fix = after_diagnosis(response_text) or fix
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
             fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])
@@ -1111,7 +1110,9 @@ CAPS_LINE = re.compile(r"^[A-Z][A-Z0-9 &/'()-]{2,60}\??$")
 
 # A page's meta line runs fields together ("Published June 18 · Region: AMS-2 · Services: Block
 # Volumes, Compute"): a field the parser reads starts a line of its own.
-META_SEPARATOR = re.compile(r"(?<![ \t])[ \t]+[·•|][ \t]+(?=([A-Za-z][\w/&-]*(?: [\w/&-]+){0,3}):[ \t])")
+# A field's name: a few words ("Services", "Affected Version/s").
+FIELD_KEY = r"[A-Za-z][\w/&-]*(?: [\w/&-]+){0,3}"
+META_SEPARATOR = re.compile(rf"(?<![ \t])[ \t]+[·•|][ \t]+(?=({FIELD_KEY}):[ \t])")
 
 
 def fields_apart(body: str) -> str:
@@ -1505,15 +1506,12 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 s = " ".join([s, *found[pos + 1:pos + 3]])  # "So the fix was in two parts:" and the parts
             # A weak cue in the first pool (the summary) ties with a strong cue further on: the
             # summary tells the cause, a timeline's "due to" is as often about a symptom.
-            score = ((0 if strong.search(s) else 1) + (0 if rank == 0 else 1), rank, pos)
-            if cues is FIX_CUES and not strong.search(s) and len(found) >= NARRATIVE_SENTENCES:
-                # Among a long narrative's weak cues, what someone did ("the team moved the units
-                # to another feed") before what the system did ("the trip removed power",
-                # "replicas failed over"), which the story tells first.
-                score = (score[0], rank, 0 if SOMEONE_DID.search(s) else 1, pos)
-            else:
-                score = (score[0], rank, 0, pos)
-            candidates.append((score, s))
+            strong_cue = bool(strong.search(s))
+            # Among a long narrative's weak fix cues, what someone did ("the team moved the units
+            # to another feed") before what the system did ("the trip removed power", "replicas
+            # failed over"), which the story tells first.
+            by_system = cues is FIX_CUES and not strong_cue and len(found) >= NARRATIVE_SENTENCES and not SOMEONE_DID.search(s)
+            candidates.append((((0 if strong_cue else 1) + (0 if rank == 0 else 1), rank, int(by_system), pos), s))
     if not candidates:
         return ""
     candidates.sort(key=lambda c: c[0])
@@ -1809,7 +1807,7 @@ TICKET_KEY_LINE = re.compile(r"^\[[A-Z][A-Z0-9]+-\d+\]\s+\S")
 
 
 BOLD_LEAD = re.compile(r"^\*\*([^*\n]{5,150})\*\*[ \t]*(\S.*)$")
-HEADER_FIELD = re.compile(r"^[A-Za-z][\w/&-]*(?: [\w/&-]+){0,3}:[ \t]+\S")
+HEADER_FIELD = re.compile(rf"^{FIELD_KEY}:[ \t]+\S")
 
 
 def opening_title(body: str) -> tuple[str, str]:
