@@ -1,16 +1,20 @@
 """Any document a connector hands over (bytes + its name) -> markdown-ish text for the parser.
 
 Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTML", Google
-Docs "web page"), DOCX, PDF, plain text and reStructuredText. Each is turned into markdown
-with its headings, tables and lists kept, so one parser reads them all. The format is decided
-by sniffing the content first (a `.txt` that is HTML, a file without an extension) and by the
-extension second. Anything else is rejected with reason `unsupported-format`, never dropped.
+Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, as what an
+office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), RTF,
+email (`.eml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
+one), AsciiDoc and MDX from docs-as-code sites. Each is turned into markdown with its headings,
+tables and lists kept, so one parser reads them all. The format is decided by sniffing the
+content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
+Anything else is rejected with reason `unsupported-format`, never dropped.
 
-The HTML path is the hub: DOCX (mammoth) and reStructuredText (docutils) are rendered to HTML
-and read by the same converter as an HTML export."""
+The HTML path is the hub: DOCX (mammoth), OpenDocument, reStructuredText (docutils) and a web
+archive's page are rendered to HTML and read by the same converter as an HTML export."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -24,8 +28,13 @@ from pipeline.text import indent_width
 
 # Text formats by name; a file with no extension is sniffed. Any other extension (source code,
 # data files, images) is not a write-up.
-_TEXT_NAME = re.compile(r"\.(?:md|markdown|md\.erb|html?|xhtml|txt|text|rst|rest)$", re.I)
-_MARKDOWN_NAME = re.compile(r"\.(?:md|markdown)(?:\.erb)?$", re.I)
+_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc)$", re.I)
+_MARKDOWN_NAME = re.compile(r"\.(?:md|mdx|markdown)(?:\.erb)?$", re.I)
+# A message or a web archive: read by the MIME parser, whatever its name says (Confluence names
+# its Word export `.doc`); a file named otherwise is one only where its headers declare MIME.
+_MIME_NAME = re.compile(r"\.(?:eml|mht|mhtml|doc)$", re.I)
+_MIME_HEADERS = re.compile(rb"\A(?:[A-Za-z][\w-]{0,40}:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){2,}")
+_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html)\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
 # reStructuredText: a title underlined (or over- and underlined) with punctuation, or directives.
@@ -49,36 +58,65 @@ def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | No
     if kind.startswith("unsupported:"):
         return None, "unsupported-format", kind.split(":", 1)[1]
     try:
-        if kind == "pdf":
-            return _finish(text_to_markdown(pdf_text(body)), "PDF")
-        if kind == "docx":
-            return _finish(docx_to_markdown(body), "DOCX")
+        if kind in _BINARY:
+            return _finish(*_BINARY[kind](body))
         text, reason, detail = decode(body)
         if text is None:
             return text, reason, detail
-        kind = text_kind(text, name)
-        if kind in ("text", "rst"):
-            text = unquoted_reply(text)
-            kind = text_kind(text, name)
-        if kind == "html":
-            return _finish(html_to_markdown(text), "HTML")
-        if kind == "rst" and len(text) <= RST_MAX_CHARS:
-            return _finish(rst_to_markdown(text), "reStructuredText")
+        if kind == "rtf":
+            return _finish(text_to_markdown(rtf_text(text)), "RTF")
+        return _finish(*_read_text(text, name))
     except Exception as exc:  # noqa: BLE001 - any library error on one bad file becomes its reason
         why = " ".join(str(exc).split())[:160]
         return None, "unreadable", f"{_NAMES.get(kind, kind)} could not be read: {type(exc).__name__}: {why}"
+
+
+def _read_text(text: str, name: str) -> tuple[str, str]:
+    """(markdown, what it was read as) for a decoded text document."""
+    kind = text_kind(text, name)
+    if kind in ("text", "rst"):
+        text = unquoted_reply(text)
+        kind = text_kind(text, name)
+    if kind == "html":
+        return html_to_markdown(text), "HTML"
+    if kind == "rst" and len(text) <= RST_MAX_CHARS:
+        return rst_to_markdown(text), "reStructuredText"
+    if kind == "asciidoc":
+        return asciidoc_to_markdown(text), "AsciiDoc"
     if kind in ("rst", "text"):
-        return text_to_markdown(text), None, None
-    return text, None, None
+        return text_to_markdown(text), "text"
+    if PurePosixPath(name).suffix.lower() == ".mdx":
+        return mdx_to_markdown(text), "MDX"
+    return text, "markdown"
 
 
-_NAMES = {"pdf": "PDF", "docx": "DOCX", "html": "HTML", "rst": "reStructuredText"}
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "rtf": "RTF", "mime": "MIME message", "html": "HTML", "rst": "reStructuredText"}
 
 
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
     if not markdown.strip():
         return None, "empty", f"the {what} document holds no text"
     return markdown, None, None
+
+
+def _pdf(data: bytes) -> tuple[str, str]:
+    return text_to_markdown(pdf_text(data)), "PDF"
+
+
+def _docx(data: bytes) -> tuple[str, str]:
+    return docx_to_markdown(data), "DOCX"
+
+
+def _odt(data: bytes) -> tuple[str, str]:
+    return odt_to_markdown(data), "OpenDocument text"
+
+
+def _mime(data: bytes) -> tuple[str, str]:
+    return mime_to_markdown(data), "MIME message"
+
+
+# Formats read from their bytes, not decoded as text first.
+_BINARY = {"pdf": _pdf, "docx": _docx, "odt": _odt, "mime": _mime}
 
 
 # An email reply that quotes the write-up ("On Thu, 21 Nov 2024 at 16:05, Marta wrote:" over
@@ -96,7 +134,8 @@ def unquoted_reply(text: str) -> str:
 
 
 def sniff(data: bytes, name: str) -> str:
-    """'pdf', 'docx', 'text' (decoded and told apart later) or 'unsupported:<why>'."""
+    """'pdf', 'docx', 'odt', 'rtf', 'mime', 'text' (decoded and told apart later) or
+    'unsupported:<why>'."""
     ext = PurePosixPath(name).suffix.lower()
     head = data[:8]
     if data.lstrip()[:5] == b"%PDF-":
@@ -105,10 +144,13 @@ def sniff(data: bytes, name: str) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 names = set(z.namelist())
+                mimetype = z.read("mimetype")[:100].strip() if "mimetype" in names else b""
         except zipfile.BadZipFile:
             return "unsupported:a damaged zip archive"
         if "word/document.xml" in names:
             return "docx"
+        if mimetype == _ODT_MIMETYPE and "content.xml" in names:
+            return "odt"
         kind = next((k for k, v in _ZIP_KINDS.items() if v in names), "a zip archive")
         return f"unsupported:{kind} ({ext or 'no extension'}), not a format we read"
     if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and data[8:12] == b"WEBP"):
@@ -116,7 +158,12 @@ def sniff(data: bytes, name: str) -> str:
     if head.startswith(_OLE_MAGIC):
         return f"unsupported:a legacy Office file ({ext or 'no extension'}); save it as DOCX or PDF"
     if data.lstrip()[:5] == b"{\\rtf":
-        return "unsupported:RTF; save it as DOCX or PDF"
+        return "rtf"
+    headers = _MIME_HEADERS.match(data[:20_000])
+    if headers and (_MIME_NAME.search(name) or re.search(rb"(?im)^MIME-Version:", headers.group())):
+        return "mime"
+    if ext == ".doc" and _HTML_START.match(data[:4000].decode("latin-1")):
+        return "text"  # an HTML page saved as .doc (older Confluence and wiki exports)
     if not _TEXT_NAME.search(name) and re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
         return f"unsupported:{ext} files are not a post-mortem format we read"
     return "text"
@@ -130,13 +177,15 @@ _ZIP_KINDS = {
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'rst' or 'text' for a decoded document."""
+    """'markdown', 'html', 'rst', 'asciidoc' or 'text' for a decoded document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
     if _HTML_START.match(head):
         return "html"  # even a `.md` that is really a saved web page
     if _MARKDOWN_NAME.search(name):
         return "markdown"
+    if ext in (".adoc", ".asciidoc"):
+        return "asciidoc"
     if ext in (".html", ".htm", ".xhtml") or len(_HTML_TAGS.findall(head)) >= 3:
         return "html"
     if ext in (".rst", ".rest"):
@@ -198,6 +247,180 @@ def rst_to_markdown(text: str) -> str:
     # Field lists right under the title (":Date:", ":Status:") come out as the docinfo part.
     body = html_to_markdown(parts.get("docinfo", "") + parts["body"])
     return f"# {title}\n\n{body}" if title else body
+
+
+# OpenDocument's XML namespaces, by the prefixes its documents use.
+_ODF = {
+    prefix: f"urn:oasis:names:tc:opendocument:xmlns:{ns}:1.0"
+    for prefix, ns in (("office", "office"), ("text", "text"), ("table", "table"), ("style", "style"), ("fo", "xsl-fo-compatible"))
+}
+# content.xml of a write-up is tens of KB; a zip that inflates it past this is no write-up.
+ODT_MAX_XML = 20 * MAX_BYTES
+
+
+def odt_to_markdown(data: bytes) -> str:
+    """OpenDocument text (LibreOffice, Google Docs' "Download as ODT") as HTML, for the hub:
+    headings by outline level, paragraphs, lists, tables, and bold where the document's own
+    styles make it so ("Root cause:" set in bold is a label the parser reads)."""
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if z.getinfo("content.xml").file_size > ODT_MAX_XML:
+            raise ValueError(f"content.xml inflates to over {ODT_MAX_XML:,} bytes")
+        root = ElementTree.fromstring(z.read("content.xml"))
+    bold = {
+        style.get(f"{{{_ODF['style']}}}name")
+        for style in root.iter(f"{{{_ODF['style']}}}style")
+        for props in style.iter(f"{{{_ODF['style']}}}text-properties")
+        if props.get(f"{{{_ODF['fo']}}}font-weight") in ("bold", "600", "700", "800", "900")
+    }
+    body = root.find(f"{{{_ODF['office']}}}body")
+    return html_to_markdown(_odf_html(body, bold) if body is not None else "")
+
+
+def _odf_html(element, bold: set) -> str:
+    tag = element.tag.rsplit("}", 1)[-1]
+    space = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
+    if tag in ("note", "tracked-changes", "sequence-decls", "table-columns", "table-column", "forms", "annotation"):
+        return ""  # footnotes, revision marks and declarations are not the text
+    if tag == "s":
+        return " " * int(element.get(f"{{{_ODF['text']}}}c", "1") or 1)
+    if tag == "tab":
+        return " "
+    if tag == "line-break":
+        return "<br>"
+    inner = html.escape(element.text or "") + "".join(_odf_html(child, bold) + html.escape(child.tail or "") for child in element)
+    strong = element.get(f"{{{_ODF['text']}}}style-name") in bold
+    if tag == "h" and space == _ODF["text"]:
+        level = min(6, max(1, int(element.get(f"{{{_ODF['text']}}}outline-level", "1") or 1)))
+        return f"<h{level}>{inner}</h{level}>"
+    if tag == "p" and space == _ODF["text"]:
+        return f"<p><b>{inner}</b></p>" if strong and inner.strip() else f"<p>{inner}</p>"
+    if tag == "span":
+        return f"<b>{inner}</b>" if strong and inner.strip() else inner
+    wrap = {"list": "ul", "list-item": "li", "list-header": "li", "table": "table", "table-row": "tr", "table-cell": "td"}.get(tag)
+    return f"<{wrap}>{inner}</{wrap}>" if wrap else inner
+
+
+def rtf_text(text: str) -> str:
+    """RTF (Word's and Google Docs' "Rich Text") as plain text for the plain-text reader; a
+    table's rows, which come out as `cell|cell|`, as markdown table rows."""
+    from striprtf.striprtf import rtf_to_text
+
+    out: list[str] = []
+    in_table = False
+    for line in rtf_to_text(text, errors="replace").split("\n"):
+        row = line.rstrip()
+        if row.endswith("|") and row.count("|") >= 2:
+            cells = [c.strip() for c in row[:-1].split("|")]
+            out.extend(["", "| " + " | ".join(cells) + " |", "|" + " --- |" * len(cells)] if not in_table else ["| " + " | ".join(cells) + " |"])
+            in_table = True
+        else:
+            out.extend([""] if in_table else [])
+            out.append(line)
+            in_table = False
+    return "\n".join(out)
+
+
+def mime_to_markdown(data: bytes) -> str:
+    """An email (`.eml`) or a web archive (`.mht`, Confluence's "Export to Word" `.doc`): its
+    HTML part through the hub, else its text part as a text file is read. An email keeps its
+    subject, sender and date on top, as a mail client shows them (the subject may be the only
+    title); a web archive's headers are the browser's or exporter's, not the document's."""
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(data, policy=policy.default)
+    html_part = plain = None
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind == "text/html" and html_part is None:
+            html_part = part.get_content()
+        elif kind == "text/plain" and plain is None:
+            plain = part.get_content()
+    if html_part is not None:
+        body = html_to_markdown(html_part)
+    else:
+        body = _read_text(plain or "", "message.txt")[0]
+    if message.get_content_type() == "multipart/related":
+        return body
+    header = "\n".join(f"{key}: {' '.join(str(message[key]).split())}" for key in ("Subject", "From", "Date") if message[key])
+    return f"{header}\n\n{body}" if header else body
+
+
+_ADOC_HEADING = re.compile(r"^(={1,6})[ \t]+(\S.*)$")
+_ADOC_ATTRIBUTE = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
+_ADOC_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
+_ADOC_DELIMITER = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|\+{4,}|/{4,})$")
+
+
+def asciidoc_to_markdown(text: str) -> str:
+    """AsciiDoc (docs-as-code sites) as markdown: `== Section` headings, `*bold*`, `|===` tables,
+    `----` listings, `.Block titles`, and `:status: draft`-style attributes as label lines. The
+    rest of the syntax reads the same in both."""
+    out: list[str] = []
+    cells: list[str] | None = None
+    columns = 0
+    fenced = False
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if stripped in ("----", "...."):
+            fenced = not fenced
+            out.append("```")
+            continue
+        if fenced:
+            out.append(line)
+            continue
+        if stripped == "|===":
+            if cells is None:
+                cells, columns = [], 0
+            else:
+                out.extend(_adoc_table(cells, columns or 2))
+                cells = None
+            continue
+        if cells is not None:
+            row = [c.strip() for c in stripped.split("|")[1:]] if stripped.startswith("|") else []
+            columns = columns or (len(row) if len(row) > 1 else 0)
+            cells.extend(row)
+            continue
+        heading = _ADOC_HEADING.match(stripped)
+        attribute = _ADOC_ATTRIBUTE.match(stripped)
+        if heading:
+            out.append(f"{'#' * len(heading.group(1))} {heading.group(2)}")
+        elif attribute:
+            if attribute.group(2):
+                out.append(f"{attribute.group(1).replace('-', ' ').capitalize()}: {attribute.group(2)}")
+        elif stripped.startswith("//") or _ADOC_DELIMITER.match(stripped) or re.fullmatch(r"\[[^\]]*\]", stripped):
+            continue  # comments, block delimiters and block attributes ("[source,bash]")
+        elif re.match(r"^\.[A-Za-z]", stripped):
+            out.append(f"**{stripped[1:]}**")
+        else:
+            out.append(_ADOC_BOLD.sub(r"**\1**", line))
+    if cells:
+        out.extend(_adoc_table(cells, columns or 2))
+    return "\n".join(out)
+
+
+def _adoc_table(cells: list[str], columns: int) -> list[str]:
+    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+    lines = ["", *("| " + " | ".join(r) + " |" for r in rows[:1]), "|" + " --- |" * columns]
+    return [*lines, *("| " + " | ".join(r) + " |" for r in rows[1:]), ""]
+
+
+# MDX is markdown with JSX: `import`/`export` lines and component tags are the site's code.
+_MDX_CODE = re.compile(r"^(?:import|export)\s.*$", re.M)
+_MDX_SUMMARY = re.compile(r"<summary>[ \t\n]{0,20}([^<>]{0,300}?)[ \t\n]{0,20}</summary>", re.I)
+_MDX_TAG = re.compile(r"</?(?:[A-Z][\w.]*|details|summary|div)\b[^<>]{0,500}/?>")
+
+
+def mdx_to_markdown(text: str) -> str:
+    """An MDX page as markdown: a `<details>` summary ("Root cause") becomes a bold label line,
+    and the components' tags go, their text stays."""
+    text = _MDX_CODE.sub("", text)
+    text = _MDX_SUMMARY.sub(lambda m: f"\n**{m.group(1)}**\n", text)
+    return _MDX_TAG.sub("", text)
 
 
 def _letterhead_apart(text: str) -> str:

@@ -1,9 +1,11 @@
-"""Writes the binary samples of this folder: a Word document, a PDF and a screenshot-like PNG.
+"""Writes the binary samples of this folder: a Word document, an OpenDocument text (as Google
+Docs' "Download as ODT" saves one), a PDF and a screenshot-like PNG.
 
     python samples/formats/generate.py
 
-Built with the standard library only (zip/XML for DOCX, PDF operators by hand), so the files
-are reproducible and need no writer library; the project reads them with mammoth and pypdf."""
+Built with the standard library only (zip/XML for DOCX and ODT, PDF operators by hand), so the
+files are reproducible and need no writer library; the project reads them with mammoth, its own
+OpenDocument reader and pypdf."""
 
 from __future__ import annotations
 
@@ -122,6 +124,71 @@ def write_docx(path: Path) -> None:
             z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
 
 
+ODT_TITLE = "Support tickets lost while the helpdesk queue was full"
+ODT_BODY = [
+    ("table", [("Incident date", "2025-10-07"), ("Severity", "SEV2"), ("Services affected", "helpdesk-intake, ticket-queue")]),
+    ("h2", "What happened"),
+    ("p", "Between 09:10 and 10:25 customer emails to support were accepted by the mail gateway but "
+          "never became tickets; 312 requests had to be recovered by hand."),
+    ("h2", "Why it happened"),
+    ("label", "Root cause: ", "the ticket-queue retention limit had been cut to 10,000 messages to save "
+                              "storage, and the Monday backlog filled it, so new messages were dropped."),
+    ("h2", "How we fixed it"),
+    ("p", "Raised the retention limit back to 200,000 messages and replayed the gateway's archive into "
+          "helpdesk-intake, which created the missing tickets."),
+    ("h2", "Follow-up"),
+    ("li", "Alert when the queue is 80% full."),
+    ("li", "Review storage savings with the owning team before applying them."),
+]
+
+
+def write_odt(path: Path) -> None:
+    ns = {
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+        "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    }
+    body = [f'<text:h text:outline-level="1">{escape(ODT_TITLE)}</text:h>']
+    for kind, *value in ODT_BODY:
+        if kind == "table":
+            rows = "".join(
+                f"<table:table-row><table:table-cell><text:p>{escape(k)}</text:p></table:table-cell>"
+                f"<table:table-cell><text:p>{escape(v)}</text:p></table:table-cell></table:table-row>"
+                for k, v in value[0]
+            )
+            body.append(f'<table:table table:name="Facts"><table:table-column table:number-columns-repeated="2"/>{rows}</table:table>')
+        elif kind == "h2":
+            body.append(f'<text:h text:outline-level="2">{escape(value[0])}</text:h>')
+        elif kind == "label":
+            # Google Docs writes a bold run as a span with an automatic style.
+            body.append(f'<text:p><text:span text:style-name="T1">{escape(value[0])}</text:span>{escape(value[1])}</text:p>')
+        elif kind == "li":
+            body.append(f"<text:list><text:list-item><text:p>{escape(value[0])}</text:p></text:list-item></text:list>")
+        else:
+            body.append(f"<text:p>{escape(value[0])}</text:p>")
+    declarations = " ".join(f'xmlns:{k}="{v}"' for k, v in ns.items())
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {declarations} office:version="1.3">'
+        '<office:automatic-styles><style:style style:name="T1" style:family="text">'
+        '<style:text-properties fo:font-weight="bold"/></style:style></office:automatic-styles>'
+        f'<office:body><office:text>{"".join(body)}</office:text></office:body></office:document-content>'
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        # The mimetype entry comes first and uncompressed, as the OpenDocument package format asks.
+        z.writestr(zipfile.ZipInfo("mimetype", date_time=(2025, 1, 1, 0, 0, 0)), "application/vnd.oasis.opendocument.text",
+                   compress_type=zipfile.ZIP_STORED)
+        for name, data in (("META-INF/manifest.xml", manifest), ("content.xml", content)):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
+
+
 def write_pdf(path: Path) -> None:
     def literal(text: str) -> str:
         return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
@@ -162,5 +229,6 @@ def write_png(path: Path) -> None:
 
 if __name__ == "__main__":
     write_docx(HERE / "checkout-pool-timeouts.docx")
+    write_odt(HERE / "helpdesk-queue-full.odt")
     write_pdf(HERE / "nfs-volume-full.pdf")
     write_png(HERE / "grafana-screenshot.png")

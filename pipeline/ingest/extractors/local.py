@@ -1,4 +1,4 @@
-"""A local folder of post-mortems (a checkout, an export): markdown, HTML, DOCX, PDF, text, reST."""
+"""A local folder of post-mortems (a checkout, an export): every format pipeline.ingest.formats reads."""
 
 from __future__ import annotations
 

@@ -84,10 +84,26 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
             {},
         ),
         "spaced-service-item": ("## Services affected\n- cart api" + " " * 20000 + "x\n- not affected" + " " * 20000 + "y\n" + BASE, {}),
+        "odt-deep-nesting": (_odt("<text:span>" * 100_000 + "x" + "</text:span>" * 100_000), {}),
+        "rtf-open-groups": (b"{\\rtf1 " + b"{\\b " * 200_000, {}),
+        "mime-unclosed-parts": (b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=x\n\n" + b"--x\n" * 50_000, {}),
         "binary-noise": (bytes(range(256)) * 40, {}),
         "nul-in-str": (_with("Root cause", "a\x00b"), {}),
         "empty": (b"", {}),
     }
+
+
+def _odt(body: str) -> bytes:
+    """An OpenDocument text around `body` (content.xml markup)."""
+    import io
+    import zipfile
+
+    ns = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", f"<office:document-content {ns}><office:body><office:text>{body}</office:text></office:body></office:document-content>")
+    return buf.getvalue()
 
 
 class ListExtractor:

@@ -1,6 +1,7 @@
 """Every export format a team keeps post-mortems in, through pipeline.ingest.formats and the
 ingest loop: HTML (Confluence export, Google Docs), DOCX, PDF, plain text, reStructuredText,
-sniffed by content as well as by name; anything else is listed as `unsupported-format`."""
+OpenDocument text, RTF, email and web archives, AsciiDoc and MDX, sniffed by content as well as
+by name; anything else is listed as `unsupported-format`."""
 
 import io
 import shutil
@@ -184,6 +185,19 @@ def test_unsupported_and_broken_files_get_a_reason():
     assert reason == "unsupported-format" and detail.startswith("a spreadsheet")
     assert to_markdown(b"print('hi')\n", "tool.py")[1] == "unsupported-format"
     assert to_markdown(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old.doc")[1] == "unsupported-format"
+    # An OpenDocument spreadsheet is not an OpenDocument text.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<x/>")
+    assert to_markdown(buf.getvalue(), "timeline.ods")[1:] == ("unsupported-format", "an OpenDocument file (.ods), not a format we read")
+    # A damaged OpenDocument text or email is one bad document with a one-line reason.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", "<office:document-content")
+    reason, detail = to_markdown(buf.getvalue(), "broken.odt")[1:]
+    assert reason == "unreadable" and detail.startswith("OpenDocument text could not be read") and "\n" not in detail
     # A truncated PDF is one bad document with a one-line reason, not a crash.
     reason, detail = to_markdown(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "broken.pdf")[1:]
     assert reason == "unreadable" and detail.startswith("PDF could not be read") and "\n" not in detail
@@ -199,15 +213,17 @@ def test_folder_sync_reads_every_format_and_lists_the_rest(tmp_path):
     stored = {r["source_id"] for r in db.incidents()}
     assert stored == {
         "search-indexer-stall-confluence-export.html", "billing-double-charge-gdocs.html", "checkout-pool-timeouts.docx",
-        "nfs-volume-full.pdf", "cdn-purge-storm.txt", "mail-relay-dns.rst",
+        "nfs-volume-full.pdf", "cdn-purge-storm.txt", "mail-relay-dns.rst", "helpdesk-queue-full.odt",
+        "session-store-evictions.rtf", "payroll-export-timeout-email.eml", "image-resizer-outage-confluence-word.doc",
+        "dns-resolver-cutover.adoc",
     }
     reasons = {r["source_id"]: r["reason"] for r in db.excluded()}
     assert reasons == {
         "queue-consumer-backlog-draft.md": "draft", "vpn-gateway-flaps-draft.html": "draft",
-        "warehouse-scanner-outage-draft.txt": "draft",
+        "warehouse-scanner-outage-draft.txt": "draft", "search-ranking-regression-draft.mdx": "draft",
         "grafana-screenshot.png": "unsupported-format", "generate.py": "unsupported-format",
     }  # README.md and .git are not candidates
-    assert summary.reasons == {"draft": 3, "unsupported-format": 2}
+    assert summary.reasons == {"draft": 4, "unsupported-format": 2}
     row = next(r for r in db.incidents() if r["source_id"] == "checkout-pool-timeouts.docx")
     assert row["provenance"]["root_cause"] == "heading: Root cause"
     assert row["provenance"]["incident_title"] == "heading: title"
@@ -218,7 +234,9 @@ def test_repository_paths_include_every_document_format():
     from pipeline.ingest.extractors.base import looks_like_postmortem
 
     for path in ("docs/postmortems/checkout.docx", "incidents/2025-01-02-dns.pdf", "ops/2025-01-02-dns.html",
-                 "post-mortems/cdn.txt", "incident-reports/mail.rst", "postmortems/2024-db.md"):
+                 "post-mortems/cdn.txt", "incident-reports/mail.rst", "postmortems/2024-db.md", "postmortems/queue.odt",
+                 "postmortems/cache.rtf", "incidents/mail.eml", "incidents/page.mht", "postmortems/export.doc",
+                 "docs/incidents/dns.adoc", "incidents/2025-01-02-search.mdx"):
         assert looks_like_postmortem(path), path
     for path in ("postmortems/diagram.png", "postmortems/README.md", "src/2025-01-02-tool.py", "docs/guide.html"):
         assert not looks_like_postmortem(path), path
@@ -453,3 +471,83 @@ def test_a_reply_that_quotes_the_write_up_is_read_through_its_quote_marks():
     assert p.fields["root_cause"].startswith("The sale's traffic exhausted the connection pool")
     assert p.provenance["root_cause"] == "heading: ROOT CAUSE"
     assert p.fields["fix"].startswith("We raised the pool size to 150")
+
+
+def test_office_suite_and_mail_exports_keep_their_structure():
+    # Google Docs' ODT: headings by outline level, the facts table, a bold run as a label.
+    text, p = parsed("helpdesk-queue-full.odt")
+    assert text.startswith("# Support tickets lost while the helpdesk queue was full")
+    assert "| Services affected | helpdesk-intake, ticket-queue |" in text and "**Root cause:**" in text
+    assert p.provenance["root_cause"] == "label: Root cause" and p.provenance["fix"] == "heading: How we fixed it"
+    assert p.fields["services_affected"] == ["helpdesk-intake", "ticket-queue"]
+    # RTF: bold paragraphs are lines of their own, which the plain-text reader makes headings.
+    _, p = parsed("session-store-evictions.rtf")
+    assert p.fields["incident_title"] == "Session store eviction storm logged users out"
+    assert p.fields["root_cause"].startswith("The session-store cache was resized") and "—" in p.fields["fix"]
+    # Confluence's "Export to Word" is a web archive named .doc: the page, not the MIME headers.
+    text, p = parsed("image-resizer-outage-confluence-word.doc")
+    assert "Exported From Confluence" not in text and p.fields["incident_title"].startswith("Image resizer returning 500s")
+    assert p.provenance["root_cause"] == "heading: Root cause" and p.fields["date"] == "2025-11-24"
+    # An email: the HTML part (quoted-printable), with its subject as the title.
+    text, p = parsed("payroll-export-timeout-email.eml")
+    assert text.startswith("Subject: Post-incident review: payroll export")
+    assert p.fields["incident_title"] == "payroll export timed out for three customers"
+    assert p.fields["root_cause"].startswith("a new report column added in release 4.18") and "scanned 90 million rows" in p.fields["root_cause"]
+    assert p.provenance["fix"] == "label: Fix"
+
+
+def test_docs_as_code_pages_asciidoc_and_mdx():
+    text, p = parsed("dns-resolver-cutover.adoc")
+    assert text.startswith("# Internal DNS resolver cutover") and "## Root cause" in text and "**Fix:**" in text
+    assert p.fields["services_affected"] == ["dns-resolver", "service-discovery"] and p.fields["date"] == "2025-08-05"
+    assert "NXDOMAIN" in p.fields["root_cause"] and p.fields["fix"].startswith("we pointed clients back")
+    # A page's attribute says it is a draft; an MDX page's front matter and <details> too.
+    draft = "= Queue stall\n:status: draft\n\n== Root cause\n\nTBD\n"
+    assert parse(to_markdown(draft.encode(), "stall.adoc")[0], source_id="stall.adoc").reason == "draft"
+    text, p = parsed("search-ranking-regression-draft.mdx")
+    assert "import" not in text and "<Callout" not in text and "**Root cause**" in text
+    assert p.reason == "draft"
+
+
+def test_asciidoc_tables_and_listings():
+    adoc = """= Cache outage
+
+[cols="1,3"]
+|===
+|Severity
+|SEV2
+|Root cause
+|A bad TTL on the edge cache
+|===
+
+----
+== not a heading inside a listing
+----
+"""
+    text, _, _ = to_markdown(adoc.encode(), "cache.asciidoc")
+    assert "| Severity | SEV2 |\n| --- | --- |\n| Root cause | A bad TTL on the edge cache |" in text
+    assert "```\n== not a heading inside a listing\n```" in text
+
+
+def test_a_plain_email_and_a_web_archive_by_content():
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "Re: [ops] Mail relay outage review"
+    message["From"] = "ops@example.org"
+    message.set_content("Root cause: the relay's TLS certificate expired on the edge.\nFix: we renewed the certificate and restarted the relay.\n")
+    body = message.as_bytes()
+    # A raw message saved as text declares MIME; a memo's header block does not, and stays text.
+    assert sniff(body, "relay.eml") == "mime" and sniff(body, "relay.txt") == "mime"
+    assert sniff(b"From: ops\nTo: all\nSubject: Mail relay outage\n\nRoot cause: ...\n", "memo.txt") == "text"
+    text, p = parsed_bytes(body, "relay.eml")
+    assert p.fields["incident_title"] == "Mail relay outage review" and p.fields["fix"] == "we renewed the certificate and restarted the relay."
+    archive = (FORMATS / "image-resizer-outage-confluence-word.doc").read_bytes()
+    assert sniff(archive, "page.mht") == "mime" and sniff(archive, "download") == "mime"
+    assert sniff(b"<html><body><h1>Export</h1></body></html>", "old-wiki.doc") == "text"
+
+
+def parsed_bytes(body: bytes, name: str):
+    text, reason, detail = to_markdown(body, name)
+    assert reason is None, detail
+    return text, parse(text, source_id=name)
