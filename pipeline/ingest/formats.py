@@ -60,11 +60,12 @@ def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | No
     try:
         if kind in _BINARY:
             return _finish(*_BINARY[kind](body))
-        text, reason, detail = decode(body)
+        # WordPad ends its RTF with a NUL byte, which is no reason to call the file binary.
+        text, reason, detail = decode(body.rstrip(b"\x00") if kind == "rtf" else body)
         if text is None:
             return text, reason, detail
         if kind == "rtf":
-            return _finish(text_to_markdown(rtf_text(text)), "RTF")
+            return _finish(_title_first(text_to_markdown(rtf_text(text))), "RTF")
         return _finish(*_read_text(text, name))
     except Exception as exc:  # noqa: BLE001 - any library error on one bad file becomes its reason
         why = " ".join(str(exc).split())[:160]
@@ -260,25 +261,63 @@ ODT_MAX_XML = 20 * MAX_BYTES
 
 def odt_to_markdown(data: bytes) -> str:
     """OpenDocument text (LibreOffice, Google Docs' "Download as ODT") as HTML, for the hub:
-    headings by outline level, paragraphs, lists, tables, and bold where the document's own
-    styles make it so ("Root cause:" set in bold is a label the parser reads)."""
+    headings by outline level or by a Title/Heading paragraph style, paragraphs, lists, tables,
+    and bold where the document's styles make it so ("Root cause:" set in bold is a label the
+    parser reads)."""
     from xml.etree import ElementTree
 
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        if z.getinfo("content.xml").file_size > ODT_MAX_XML:
-            raise ValueError(f"content.xml inflates to over {ODT_MAX_XML:,} bytes")
-        root = ElementTree.fromstring(z.read("content.xml"))
-    bold = {
-        style.get(f"{{{_ODF['style']}}}name")
-        for style in root.iter(f"{{{_ODF['style']}}}style")
-        for props in style.iter(f"{{{_ODF['style']}}}text-properties")
-        if props.get(f"{{{_ODF['fo']}}}font-weight") in ("bold", "600", "700", "800", "900")
-    }
+        parts = {}
+        for name in ("content.xml", "styles.xml"):
+            if name in z.namelist():
+                if z.getinfo(name).file_size > ODT_MAX_XML:
+                    raise ValueError(f"{name} inflates to over {ODT_MAX_XML:,} bytes")
+                parts[name] = ElementTree.fromstring(z.read(name))
+    root = parts["content.xml"]
+    styles = _OdfStyles([parts[n] for n in ("styles.xml", "content.xml") if n in parts])
     body = root.find(f"{{{_ODF['office']}}}body")
-    return html_to_markdown(_odf_html(body, bold) if body is not None else "")
+    return html_to_markdown(_odf_html(body, styles) if body is not None else "")
 
 
-def _odf_html(element, bold: set) -> str:
+class _OdfStyles:
+    """Which paragraph and text styles are bold, and which make a paragraph a title or heading,
+    following each style's parents (automatic styles in content.xml derive from the common
+    ones in styles.xml: "P3" from "Title", "T1" bold)."""
+
+    HEADING = re.compile(r"^(?:Heading_20_|heading_20_)([1-6])$")
+
+    def __init__(self, roots: list):
+        self.parent: dict[str, str] = {}
+        self.bold: dict[str, bool] = {}
+        for root in roots:
+            for style in root.iter(f"{{{_ODF['style']}}}style"):
+                name = style.get(f"{{{_ODF['style']}}}name")
+                self.parent[name] = style.get(f"{{{_ODF['style']}}}parent-style-name") or ""
+                weight = next((p.get(f"{{{_ODF['fo']}}}font-weight") for p in style.iter(f"{{{_ODF['style']}}}text-properties")), None)
+                if weight:
+                    self.bold[name] = weight in ("bold", "600", "700", "800", "900")
+
+    def chain(self, name: str | None):
+        for _ in range(10):  # a style's ancestry is a few levels; a loop in a damaged file ends here
+            if not name:
+                return
+            yield name
+            name = self.parent.get(name)
+
+    def is_bold(self, name: str | None) -> bool:
+        return next((self.bold[n] for n in self.chain(name) if n in self.bold), False)
+
+    def heading_level(self, name: str | None) -> int:
+        for n in self.chain(name):
+            if n == "Title":
+                return 1
+            level = self.HEADING.match(n)
+            if level:
+                return int(level.group(1))
+        return 0
+
+
+def _odf_html(element, styles: _OdfStyles) -> str:
     tag = element.tag.rsplit("}", 1)[-1]
     space = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
     if tag in ("note", "tracked-changes", "sequence-decls", "table-columns", "table-column", "forms", "annotation"):
@@ -289,15 +328,16 @@ def _odf_html(element, bold: set) -> str:
         return " "
     if tag == "line-break":
         return "<br>"
-    inner = html.escape(element.text or "") + "".join(_odf_html(child, bold) + html.escape(child.tail or "") for child in element)
-    strong = element.get(f"{{{_ODF['text']}}}style-name") in bold
-    if tag == "h" and space == _ODF["text"]:
-        level = min(6, max(1, int(element.get(f"{{{_ODF['text']}}}outline-level", "1") or 1)))
-        return f"<h{level}>{inner}</h{level}>"
-    if tag == "p" and space == _ODF["text"]:
-        return f"<p><b>{inner}</b></p>" if strong and inner.strip() else f"<p>{inner}</p>"
+    inner = html.escape(element.text or "") + "".join(_odf_html(child, styles) + html.escape(child.tail or "") for child in element)
+    style = element.get(f"{{{_ODF['text']}}}style-name")
+    if space == _ODF["text"] and tag in ("h", "p"):
+        level = int(element.get(f"{{{_ODF['text']}}}outline-level", "1") or 1) if tag == "h" else styles.heading_level(style)
+        if level and inner.strip():
+            level = min(6, max(1, level))
+            return f"<h{level}>{inner}</h{level}>"
+        return f"<p><b>{inner}</b></p>" if styles.is_bold(style) and inner.strip() else f"<p>{inner}</p>"
     if tag == "span":
-        return f"<b>{inner}</b>" if strong and inner.strip() else inner
+        return f"<b>{inner}</b>" if styles.is_bold(style) and inner.strip() else inner
     wrap = {"list": "ul", "list-item": "li", "list-header": "li", "table": "table", "table-row": "tr", "table-cell": "td"}.get(tag)
     return f"<{wrap}>{inner}</{wrap}>" if wrap else inner
 
@@ -320,6 +360,20 @@ def rtf_text(text: str) -> str:
             out.append(line)
             in_table = False
     return "\n".join(out)
+
+
+def _title_first(markdown: str) -> str:
+    """A word processor's document opens on its title, set large or bold, which plain text
+    loses: a short first line that is no label and no sentence is the title again."""
+    lines = markdown.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return markdown
+    line = lines[first].strip()
+    if line.startswith("#") or len(line) > 150 or line.endswith((".", ":")) or _KEY_VALUE.match(line) or line.startswith(("|", "- ")):
+        return markdown
+    lines[first] = f"# {line}"
+    return "\n".join(lines)
 
 
 def mime_to_markdown(data: bytes) -> str:

@@ -150,7 +150,8 @@ def write_odt(path: Path) -> None:
         "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
         "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
     }
-    body = [f'<text:h text:outline-level="1">{escape(ODT_TITLE)}</text:h>']
+    # Google Docs sets the title as a paragraph in the Title style, by way of an automatic style.
+    body = [f'<text:p text:style-name="P1">{escape(ODT_TITLE)}</text:p>']
     for kind, *value in ODT_BODY:
         if kind == "table":
             rows = "".join(
@@ -171,21 +172,28 @@ def write_odt(path: Path) -> None:
     declarations = " ".join(f'xmlns:{k}="{v}"' for k, v in ns.items())
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {declarations} office:version="1.3">'
-        '<office:automatic-styles><style:style style:name="T1" style:family="text">'
-        '<style:text-properties fo:font-weight="bold"/></style:style></office:automatic-styles>'
+        '<office:automatic-styles><style:style style:name="P1" style:family="paragraph" style:parent-style-name="Title"/>'
+        '<style:style style:name="T1" style:family="text"><style:text-properties fo:font-weight="bold"/></style:style>'
+        '</office:automatic-styles>'
         f'<office:body><office:text>{"".join(body)}</office:text></office:body></office:document-content>'
+    )
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {declarations} office:version="1.3"><office:styles>'
+        '<style:style style:name="Title" style:family="paragraph"><style:text-properties fo:font-size="26pt"/></style:style>'
+        "</office:styles></office:document-styles>"
     )
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
         '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/></manifest:manifest>'
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         # The mimetype entry comes first and uncompressed, as the OpenDocument package format asks.
         z.writestr(zipfile.ZipInfo("mimetype", date_time=(2025, 1, 1, 0, 0, 0)), "application/vnd.oasis.opendocument.text",
                    compress_type=zipfile.ZIP_STORED)
-        for name, data in (("META-INF/manifest.xml", manifest), ("content.xml", content)):
+        for name, data in (("META-INF/manifest.xml", manifest), ("styles.xml", styles), ("content.xml", content)):
             z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
 
 

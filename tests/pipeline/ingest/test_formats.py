@@ -480,8 +480,10 @@ def test_office_suite_and_mail_exports_keep_their_structure():
     assert "| Services affected | helpdesk-intake, ticket-queue |" in text and "**Root cause:**" in text
     assert p.provenance["root_cause"] == "label: Root cause" and p.provenance["fix"] == "heading: How we fixed it"
     assert p.fields["services_affected"] == ["helpdesk-intake", "ticket-queue"]
-    # RTF: bold paragraphs are lines of their own, which the plain-text reader makes headings.
-    _, p = parsed("session-store-evictions.rtf")
+    # RTF (WordPad's trailing NUL byte and all): bold paragraphs are lines of their own, which the
+    # plain-text reader makes headings, and the first line, over a subtitle, is the title.
+    text, p = parsed("session-store-evictions.rtf")
+    assert text.startswith("# Session store eviction storm logged users out\nLarkspur platform team · post-incident review")
     assert p.fields["incident_title"] == "Session store eviction storm logged users out"
     assert p.fields["root_cause"].startswith("The session-store cache was resized") and "—" in p.fields["fix"]
     # Confluence's "Export to Word" is a web archive named .doc: the page, not the MIME headers.
