@@ -72,7 +72,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):
     # detection, diagnosis and what fixed it, so the fix is picked from its fix sentences.
     "response": re.compile(
-        r"^(?:how\s+did\s+we\s+respond|how\s+we\s+responded|(?:incident\s+)?response|remediation\s+and\s+prevention"
+        r"^(?:how\s+did\s+we\s+respond|how\s+we\s+responded|(?:incident\s+)?response(?:\s+and\s+(?:recovery|mitigation|remediation))?|remediation\s+and\s+prevention"
         r"|mitigation\s+and\s+(?:recovery|remediation)|recovery\s+and\s+remediation)$",
         re.I,
     ),

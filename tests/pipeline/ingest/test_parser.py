@@ -2335,3 +2335,20 @@ We rate-limited that workspace at 14:41 and raised the pool size, and latency re
 """
     parsed = parse(doc, source_id="status.md")
     assert parsed.reason is None, parsed.detail
+
+
+def test_a_response_and_recovery_section_tells_the_fix():
+    text = """# Billing database refused writes
+
+## Root cause
+An abandoned replication slot kept vacuum from freezing old transaction IDs until the database hit its wraparound limit.
+
+## Response and recovery
+The on-call engineer recognised the wraparound error at 04:10 and paged the DBA. We dropped the abandoned slot at 05:20 and ran a manual freeze vacuum on the oldest tables, after which writes were accepted again at 08:08.
+
+## Lessons learned
+- Alerts must page, not post to a channel.
+"""
+    p = parse(text, source_id="billing-db.md")
+    assert p.provenance["fix"] == "heading: Response and recovery"
+    assert "dropped the abandoned slot" in p.fields["fix"]
