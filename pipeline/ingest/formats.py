@@ -28,8 +28,8 @@ from pipeline.text import indent_width
 
 # Text formats by name; a file with no extension is sniffed. Any other extension (source code,
 # data files, images) is not a write-up.
-_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc)$", re.I)
-_MARKDOWN_NAME = re.compile(r"\.(?:md|mdx|markdown)(?:\.erb)?$", re.I)
+_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc)$", re.I)
+_MARKDOWN_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(?:\.erb)?$", re.I)
 # A message or a web archive: read by the MIME parser, whatever its name says (Confluence names
 # its Word export `.doc`); a file named otherwise is one only where its headers declare MIME.
 _MIME_NAME = re.compile(r"\.(?:eml|mht|mhtml|doc)$", re.I)
@@ -156,6 +156,8 @@ def sniff(data: bytes, name: str) -> str:
         return f"unsupported:{kind} ({ext or 'no extension'}), not a format we read"
     if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         return f"unsupported:an image ({ext or 'no extension'}), not a post-mortem document"
+    if head.startswith(_OLE_MAGIC) and ext == ".msg":
+        return "unsupported:an Outlook message (.msg); save it as .eml or PDF"
     if head.startswith(_OLE_MAGIC):
         return f"unsupported:a legacy Office file ({ext or 'no extension'}); save it as DOCX or PDF"
     if data.lstrip()[:5] == b"{\\rtf":
@@ -163,8 +165,10 @@ def sniff(data: bytes, name: str) -> str:
     headers = _MIME_HEADERS.match(data[:20_000])
     if headers and (_MIME_NAME.search(name) or re.search(rb"(?im)^MIME-Version:", headers.group())):
         return "mime"
-    if ext == ".doc" and _HTML_START.match(data[:4000].decode("latin-1")):
-        return "text"  # an HTML page saved as .doc (older Confluence and wiki exports)
+    if _HTML_START.match(data[:4000].decode("latin-1")):
+        # A web page whatever its name: saved from a wiki as .aspx or .php, or as .doc by older
+        # Confluence and wiki exports.
+        return "text"
     if not _TEXT_NAME.search(name) and re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
         return f"unsupported:{ext} files are not a post-mortem format we read"
     return "text"

@@ -546,7 +546,11 @@ def test_a_plain_email_and_a_web_archive_by_content():
     assert p.fields["incident_title"] == "Mail relay outage review" and p.fields["fix"] == "we renewed the certificate and restarted the relay."
     archive = (FORMATS / "image-resizer-outage-confluence-word.doc").read_bytes()
     assert sniff(archive, "page.mht") == "mime" and sniff(archive, "download") == "mime"
-    assert sniff(b"<html><body><h1>Export</h1></body></html>", "old-wiki.doc") == "text"
+    page = b"<!DOCTYPE html><html><body><h1>Export</h1></body></html>"
+    assert sniff(page, "old-wiki.doc") == "text" and sniff(page, "Incident-Review.aspx") == "text"
+    assert text_kind("# Queue stall\n\n## Root cause\nA bad TTL.\n", "queue-stall.mkd") == "markdown"
+    outlook = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
+    assert to_markdown(outlook, "review.msg")[1:] == ("unsupported-format", "an Outlook message (.msg); save it as .eml or PDF")
 
 
 def parsed_bytes(body: bytes, name: str):
