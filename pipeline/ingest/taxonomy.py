@@ -41,7 +41,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # An operation run with the wrong input ("a cleanup script was run with an empty filter").
         (r"(was|were) run with|ran with (an? |the )?(empty|wrong|missing|stale)", 2.0),
         # A person's command or tool run with a wrong input ("the pool selector was entered incorrectly").
-        (r"mistyp\w+|entered incorrectly|fat.finger\w*|(wrong|incorrect|mistyped|over.?broad|too broad) ([\w-]+ )?(input|selector|filter|parameter|argument|host list|list|query|value)", 3.0), (r"settings?|parameters?|environment variables?|annotations?|labels?|typo", 1.5),
+        (r"mistyp\w+|entered incorrectly|fat.finger\w*|(wrong|incorrect|mistyped|over.?broad|too broad) ([\w-]+ )?(input|selector|filter|parameter|argument|host list|list|query|value)", 3.0), (r"settings?|parameters?|environment variables?|annotations?|(?<!shipping )(?<!address )(?<!parcel )(?<!postage )labels?(?![ -](?:print\w*|service|stock))|typo", 1.5),
         # "the wrong subnet", not "what went wrong with ..."
         (r"(manual(ly)?|accidental(ly)?|(?<!went )(?<!go )(?<!goes )(?<!going )wrong|incorrect|unintended|mistaken(ly)?) \w*|by hand|hand.edited|edit(ed|ing)", 1.5),
         (r"applied|apply|changed|change|removed|deleted|overwr(o|i)te\w*", 1.0), (r"cron ?job|schedule|script|pipeline", 0.8),
@@ -103,7 +103,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "hardware": [
         (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),
-        (r"pumps?|bearings?|chilled.water|compressors?|generators?|(circuit )?breakers?", 2.0),
+        # An electrical breaker, not a client's circuit breaker ("no timeout and no circuit breaker").
+        (r"pumps?|bearings?|chilled.water|compressors?|generators?|(circuit )?breakers? (tripped|trips?|panel|failed)|(power|electrical|main|PDU|UPS) (circuit )?breakers?", 2.0),
         (r"HSMs?|(cryptographic |crypto )?accelerator( card)?|line ?cards?|appliances?", 1.5),
         # A cooling fan, not a "fan-out" (a queue's consumers) or a "fan-in".
         (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fans?(?![ -](?:out|in)\b)|kernel panic", 2.0),

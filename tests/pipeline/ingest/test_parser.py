@@ -2352,3 +2352,15 @@ The on-call engineer recognised the wraparound error at 04:10 and paged the DBA.
     p = parse(text, source_id="billing-db.md")
     assert p.provenance["fix"] == "heading: Response and recovery"
     assert "dropped the abandoned slot" in p.fields["fix"]
+
+
+def test_printed_labels_and_software_circuit_breakers_are_no_config_or_hardware():
+    t = Taxonomy.default()
+    cause = ("A slowdown at our address validation provider, combined with our label service calling it "
+             "synchronously with no timeout and no circuit breaker, took out label printing.")
+    assert t.scores(cause)["hardware"] == 0 and t.scores("Label printing outage at three depots")["configuration"] == 0
+    assert t.classify_incident("Label printing outage at three depots", cause,
+                               "We turned off address validation with the feature flag.") == "dependency"
+    # Kubernetes labels and an electrical breaker keep their categories.
+    assert t.scores("The namespace label had been removed")["configuration"] > 0
+    assert t.classify_incident("Rack B lost power", "A circuit breaker tripped in the PDU feeding rack B.") == "hardware"
