@@ -611,6 +611,9 @@ class Block:
     kind: str  # "section", "label" or "table"
     field_name: str | None = None
     span: tuple[int, int] = (0, 0)  # a label block's body lines [start, end)
+    # A label inside a section of its own role ("Direct cause:" under "Root cause analysis"):
+    # the writer's statement of what the section explains.
+    in_own_section: bool = False
 
 
 def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed:
@@ -811,7 +814,8 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
             return value, prop_origin(key)
     # A section the writer titled "Root cause" says it in one line where "Fault" or "Trigger"
     # tell the story around it: it opens the field.
-    blocks = sorted(by_field.get(name, []), key=lambda b: not NAMED_ROOT_CAUSE.search(b.label))
+    # A label the writer put inside that section leads it: the section explains, the label states.
+    blocks = sorted(by_field.get(name, []), key=lambda b: (not b.in_own_section, not NAMED_ROOT_CAUSE.search(b.label)))
     if any(not WHAT_BROKE.match(label_text(b.label)) for b in blocks):
         # "What broke" beside a "Why" section tells the impact; alone, it tells the cause.
         blocks = [b for b in blocks if not WHAT_BROKE.match(label_text(b.label))]
@@ -1176,9 +1180,11 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
 
     def in_own_section(b: Block) -> bool:
         at = bisect.bisect_right(starts, b.span[0]) - 1
-        return b.kind == "table" and bool(b.field_name) and at >= 0 and names[at] == b.field_name
+        return bool(b.field_name) and at >= 0 and names[at] == b.field_name
 
-    labels = [b for b in labels if not in_own_section(b)]
+    labels = [b for b in labels if not (b.kind == "table" and in_own_section(b))]
+    for b in labels:
+        b.in_own_section = in_own_section(b)
     covered = {i for b in labels for i in range(*b.span)}
 
     blocks: list[Block] = []

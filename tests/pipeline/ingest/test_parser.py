@@ -2364,3 +2364,20 @@ def test_printed_labels_and_software_circuit_breakers_are_no_config_or_hardware(
     # Kubernetes labels and an electrical breaker keep their categories.
     assert t.scores("The namespace label had been removed")["configuration"] > 0
     assert t.classify_incident("Rack B lost power", "A circuit breaker tripped in the PDU feeding rack B.") == "hardware"
+
+
+def test_a_cause_label_inside_the_cause_section_leads_the_cause():
+    text = """# Regional packet loss after a backbone fibre cut
+
+## 4. Root cause analysis
+
+Why the impact was so large: the surviving ring had 200G of capacity against a 520G peak, and capacity planning never modelled losing one path.
+Direct cause: a contractor drilling for a water main cut the backbone fibre, using duct records that were never updated after a re-route.
+
+## 5. Restoration
+
+We lit a leased wavelength to relieve the ring, and the field team spliced the cable overnight.
+"""
+    p = parse(text, source_id="fibre-cut.md")
+    assert p.fields["root_cause"].startswith("a contractor drilling for a water main cut the backbone fibre")
+    assert "Why the impact was so large" in p.fields["root_cause"]  # the explanation stays, after it
