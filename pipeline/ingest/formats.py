@@ -4,7 +4,8 @@ Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTM
 Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, as what an
 office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), RTF,
 email (`.eml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
-one), AsciiDoc and MDX from docs-as-code sites. Each is turned into markdown with its headings,
+one), AsciiDoc and MDX from docs-as-code sites, and a wiki's own markup (MediaWiki source,
+DokuWiki's `.txt` pages). Each is turned into markdown with its headings,
 tables and lists kept, so one parser reads them all. The format is decided by sniffing the
 content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
 Anything else is rejected with reason `unsupported-format`, never dropped.
@@ -28,7 +29,7 @@ from pipeline.text import indent_width
 
 # Text formats by name; a file with no extension is sniffed. Any other extension (source code,
 # data files, images) is not a write-up.
-_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc)$", re.I)
+_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc|wiki|mediawiki|wikitext|dokuwiki)$", re.I)
 _MARKDOWN_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(?:\.erb)?$", re.I)
 # A message or a web archive: read by the MIME parser, whatever its name says (Confluence names
 # its Word export `.doc`); a file named otherwise is one only where its headers declare MIME.
@@ -84,6 +85,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return rst_to_markdown(text), "reStructuredText"
     if kind == "asciidoc":
         return asciidoc_to_markdown(text), "AsciiDoc"
+    if kind == "wikitext":
+        return wikitext_to_markdown(text), "wikitext"
     if kind in ("rst", "text"):
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
@@ -182,7 +185,7 @@ _ZIP_KINDS = {
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'rst', 'asciidoc' or 'text' for a decoded document."""
+    """'markdown', 'html', 'rst', 'asciidoc', 'wikitext' or 'text' for a decoded document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
     if _HTML_START.match(head):
@@ -191,6 +194,9 @@ def text_kind(text: str, name: str) -> str:
         return "markdown"
     if ext in (".adoc", ".asciidoc"):
         return "asciidoc"
+    wiki_headings = [m for m in _WIKI_HEADING.findall(head) if len(m[0]) >= 2]
+    if ext in (".wiki", ".mediawiki", ".wikitext", ".dokuwiki") or (ext in (".txt", ".text", "") and len(wiki_headings) >= 2):
+        return "wikitext"
     if ext in (".html", ".htm", ".xhtml") or len(_HTML_TAGS.findall(head)) >= 3:
         return "html"
     if ext in (".rst", ".rest"):
@@ -465,6 +471,82 @@ def _adoc_table(cells: list[str], columns: int) -> list[str]:
     rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
     lines = ["", *("| " + " | ".join(r) + " |" for r in rows[:1]), "|" + " --- |" * columns]
     return [*lines, *("| " + " | ".join(r) + " |" for r in rows[1:]), ""]
+
+
+# A wiki's own markup: MediaWiki ("== Root cause ==", '''bold''', {| tables |}) and DokuWiki
+# ("====== Title ======", **bold**, ^ header ^ tables, pages kept as .txt files).
+_WIKI_HEADING = re.compile(r"^(={1,6})[ \t]{0,20}([^=\n][^\n]{0,200}?)[ \t]{0,20}\1[ \t]*$", re.M)
+_WIKI_LINK = re.compile(r"\[\[(?:[^\[\]|\n]{0,200}\|)?([^\[\]|\n]{0,200})\]\]")
+_WIKI_EXTERNAL = re.compile(r"\[(?:https?|ftp)://[^\s\]]{1,500}[ \t]+([^\]\n]{1,200})\]")
+_WIKI_TEMPLATE = re.compile(r"\{\{[^{}\n]{0,300}\}\}")
+_WIKI_REF = re.compile(r"<ref[^>]{0,200}/>|<ref[^>]{0,200}>[^<]{0,1000}</ref>|<references\s*/>", re.I)
+
+
+def wikitext_to_markdown(text: str) -> str:
+    """MediaWiki or DokuWiki markup as markdown. DokuWiki counts its heading levels down (six
+    `=` is the page title), MediaWiki up (two is a section); links keep their text, templates
+    and references go."""
+    text = text.replace("\r\n", "\n")
+    levels = [len(m.group(1)) for m in _WIKI_HEADING.finditer(text)]
+    doku = bool(levels) and (max(levels) >= 5 or bool(re.search(r"^\^.*\^[ \t]*$", text, re.M)))
+    out: list[str] = []
+    rows: list[list[str]] | None = None  # the MediaWiki table being read
+    for line in text.split("\n"):
+        stripped = line.strip()
+        heading = _WIKI_HEADING.match(stripped)
+        if heading:
+            n = len(heading.group(1))
+            out.extend(["", f"{'#' * (7 - n if doku else n)} {_wiki_inline(heading.group(2), doku)}", ""])
+            continue
+        if not doku and stripped.startswith("{|"):  # a MediaWiki table: rows after |-, cells split by || or !!
+            rows = []
+            continue
+        if rows is not None:
+            if stripped.startswith("|}"):
+                out.extend(_wiki_table(rows))
+                rows = None
+            elif stripped.startswith("|-"):
+                rows.append([])
+            elif stripped[:1] in ("|", "!") and not stripped.startswith("|+"):
+                # "style=... | text": a cell's attributes come before its last single bar
+                cells = [c.split("|")[-1] if "=" in c.split("|")[0] else c for c in re.split(r"\|\||!!", stripped[1:])]
+                if not rows:
+                    rows.append([])
+                rows[-1].extend(_wiki_inline(c.strip(), doku) for c in cells)  # cells may come one to a line
+            continue
+        if doku and len(stripped) > 1 and stripped[0] in "^|" and stripped[-1] in "^|":
+            cells = [_wiki_inline(c.strip(), doku) for c in re.split(r"[|^]", stripped[1:-1])]
+            if not (out and out[-1].startswith("|")):
+                out.extend(["", "| " + " | ".join(cells) + " |", "|" + " --- |" * len(cells)])
+            else:
+                out.append("| " + " | ".join(cells) + " |")
+            continue
+        item = re.match(r"^( {2,})([*-])[ \t]+(.*)$", line) if doku else re.match(r"^([*#]+)[ \t]*(.*)$", stripped)
+        if item:
+            depth, mark, rest = (len(item.group(1)) // 2 - 1, item.group(2), item.group(3)) if doku else (len(item.group(1)) - 1, item.group(1)[-1], item.group(2))
+            out.append(f"{'  ' * depth}{'1.' if mark in '#-' else '-'} {_wiki_inline(rest, doku)}")
+            continue
+        out.append(_wiki_inline(line, doku))
+    if rows:
+        out.extend(_wiki_table(rows))  # a table never closed
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+def _wiki_table(rows: list[list[str]]) -> list[str]:
+    rows = [r for r in rows if r]
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    lines = ["| " + " | ".join(r + [""] * (width - len(r))) + " |" for r in rows]
+    return ["", lines[0], "|" + " --- |" * width, *lines[1:], ""]
+
+
+def _wiki_inline(text: str, doku: bool) -> str:
+    text = _WIKI_REF.sub("", _WIKI_TEMPLATE.sub("", text))
+    text = _WIKI_EXTERNAL.sub(r"\1", _WIKI_LINK.sub(r"\1", text))
+    if doku:
+        return re.sub(r"(?<![:/])//([^/\n]{1,200}?)//", r"*\1*", text)
+    return re.sub(r"''([^'\n]{1,200}?)''", r"*\1*", re.sub(r"'''([^'\n]{1,200}?)'''", r"**\1**", text))
 
 
 # MDX is markdown with JSX: `import`/`export` lines and component tags are the site's code.

@@ -215,7 +215,7 @@ def test_folder_sync_reads_every_format_and_lists_the_rest(tmp_path):
         "search-indexer-stall-confluence-export.html", "billing-double-charge-gdocs.html", "checkout-pool-timeouts.docx",
         "nfs-volume-full.pdf", "cdn-purge-storm.txt", "mail-relay-dns.rst", "helpdesk-queue-full.odt",
         "session-store-evictions.rtf", "payroll-export-timeout-email.eml", "image-resizer-outage-confluence-word.doc",
-        "dns-resolver-cutover.adoc",
+        "dns-resolver-cutover.adoc", "checkout-latency-cache-resize.wiki",
     }
     reasons = {r["source_id"]: r["reason"] for r in db.excluded()}
     assert reasons == {
@@ -236,7 +236,7 @@ def test_repository_paths_include_every_document_format():
     for path in ("docs/postmortems/checkout.docx", "incidents/2025-01-02-dns.pdf", "ops/2025-01-02-dns.html",
                  "post-mortems/cdn.txt", "incident-reports/mail.rst", "postmortems/2024-db.md", "postmortems/queue.odt",
                  "postmortems/cache.rtf", "incidents/mail.eml", "incidents/page.mht", "postmortems/export.doc",
-                 "docs/incidents/dns.adoc", "incidents/2025-01-02-search.mdx"):
+                 "docs/incidents/dns.adoc", "incidents/2025-01-02-search.mdx", "postmortems/cache.wiki"):
         assert looks_like_postmortem(path), path
     for path in ("postmortems/diagram.png", "postmortems/README.md", "src/2025-01-02-tool.py", "docs/guide.html"):
         assert not looks_like_postmortem(path), path
@@ -557,3 +557,30 @@ def parsed_bytes(body: bytes, name: str):
     text, reason, detail = to_markdown(body, name)
     assert reason is None, detail
     return text, parse(text, source_id=name)
+
+
+def test_wiki_markup_mediawiki_and_dokuwiki():
+    # MediaWiki source: == sections ==, a wikitable with a cell on a line of its own, links by
+    # their text, templates and references gone.
+    text, p = parsed("checkout-latency-cache-resize.wiki")
+    assert "## Root cause" in text and "{{" not in text and "<ref>" not in text and "[[" not in text
+    assert "| Services affected | checkout-web, price-cache |\n| Date | 2025-06-17 |" in text
+    assert p.fields["services_affected"] == ["checkout-web", "price-cache"] and p.fields["date"] == "2025-06-17"
+    assert p.fields["root_cause"].startswith("The price-cache cluster was shrunk") and p.provenance["fix"] == "heading: Resolution"
+    # DokuWiki keeps its pages as .txt files: six = is the title, ^ marks table headers.
+    page = """====== Mail relay outage ======
+
+^ Field ^ Value ^
+| Services affected | mail-relay, newsletter-sender |
+
+===== Root cause =====
+The relay's TLS certificate expired, and //nobody// was alerted because the check watched the old host.
+
+===== Fix =====
+  * We renewed the certificate and restarted the relay.
+"""
+    assert text_kind(page, "mail-relay-outage.txt") == "wikitext"
+    text, p = parsed_bytes(page.encode(), "mail-relay-outage.txt")
+    assert text.startswith("# Mail relay outage") and "## Root cause" in text and "*nobody*" in text
+    assert p.fields["incident_title"] == "Mail relay outage" and p.fields["services_affected"] == ["mail-relay", "newsletter-sender"]
+    assert p.fields["fix"] == "- We renewed the certificate and restarted the relay."
