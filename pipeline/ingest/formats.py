@@ -91,7 +91,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
         return mdx_to_markdown(text), "MDX"
-    return text, "markdown"
+    return folded_sections(text), "markdown"
 
 
 _NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "rtf": "RTF", "mime": "MIME message", "html": "HTML", "rst": "reStructuredText"}
@@ -549,18 +549,25 @@ def _wiki_inline(text: str, doku: bool) -> str:
     return re.sub(r"''([^'\n]{1,200}?)''", r"*\1*", re.sub(r"'''([^'\n]{1,200}?)'''", r"**\1**", text))
 
 
+# Markdown folds a section into HTML: GitHub, GitLab and Outline as <details> with its title in
+# <summary>, Notion's export its callouts as <aside>.
+_SUMMARY = re.compile(r"<summary>[ \t\n]{0,20}([^<>]{0,300}?)[ \t\n]{0,20}</summary>", re.I)
+_BLOCK_TAG_LINE = re.compile(r"^[ \t]*</?(?:details|aside)\b[^<>\n]{0,200}>[ \t]*$", re.M | re.I)
 # MDX is markdown with JSX: `import`/`export` lines and component tags are the site's code.
 _MDX_CODE = re.compile(r"^(?:import|export)\s.*$", re.M)
-_MDX_SUMMARY = re.compile(r"<summary>[ \t\n]{0,20}([^<>]{0,300}?)[ \t\n]{0,20}</summary>", re.I)
 _MDX_TAG = re.compile(r"</?(?:[A-Z][\w.]*|details|summary|div)\b[^<>]{0,500}/?>")
 
 
+def folded_sections(text: str) -> str:
+    """A folded section's summary ("Root cause") as a bold label line over its text, which the
+    parser reads as it reads "**Root cause**"; the <details> and <aside> tag lines go."""
+    return _BLOCK_TAG_LINE.sub("", _SUMMARY.sub(lambda m: f"\n**{m.group(1)}**\n", text))
+
+
 def mdx_to_markdown(text: str) -> str:
-    """An MDX page as markdown: a `<details>` summary ("Root cause") becomes a bold label line,
-    and the components' tags go, their text stays."""
-    text = _MDX_CODE.sub("", text)
-    text = _MDX_SUMMARY.sub(lambda m: f"\n**{m.group(1)}**\n", text)
-    return _MDX_TAG.sub("", text)
+    """An MDX page as markdown: folded sections as above, and the components' tags go, their
+    text stays."""
+    return _MDX_TAG.sub("", folded_sections(_MDX_CODE.sub("", text)))
 
 
 def _letterhead_apart(text: str) -> str:

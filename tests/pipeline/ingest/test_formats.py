@@ -584,3 +584,32 @@ The relay's TLS certificate expired, and //nobody// was alerted because the chec
     assert text.startswith("# Mail relay outage") and "## Root cause" in text and "*nobody*" in text
     assert p.fields["incident_title"] == "Mail relay outage" and p.fields["services_affected"] == ["mail-relay", "newsletter-sender"]
     assert p.fields["fix"] == "- We renewed the certificate and restarted the relay."
+
+
+def test_folded_sections_in_markdown_are_labelled_sections():
+    # GitHub, GitLab and Outline fold a section into <details>; Notion exports callouts as <aside>.
+    md = """# Search outage on 3 March
+
+<aside>
+💡 This review follows the blameless format.
+</aside>
+
+## What happened
+
+Search returned errors for 40 minutes.
+
+<details>
+<summary>Root cause</summary>
+
+The index alias pointed at an index the nightly cleanup job had deleted, because the job matched indices by a shared prefix.
+
+</details>
+
+## How we fixed it
+
+We re-pointed the alias at the rebuilt index and made the cleanup job skip indices behind an alias.
+"""
+    text, p = parsed_bytes(md.encode(), "search-outage.md")
+    assert "<details>" not in text and "<aside>" not in text and "<summary>" not in text
+    assert p.provenance["root_cause"] == "label: Root cause"
+    assert p.fields["root_cause"].startswith("The index alias pointed at an index")
