@@ -549,19 +549,26 @@ def _wiki_inline(text: str, doku: bool) -> str:
     return re.sub(r"''([^'\n]{1,200}?)''", r"*\1*", re.sub(r"'''([^'\n]{1,200}?)'''", r"**\1**", text))
 
 
-# Markdown folds a section into HTML: GitHub, GitLab and Outline as <details> with its title in
-# <summary>, Notion's export its callouts as <aside>.
+# Markdown dialects' blocks: GitHub, GitLab and Outline fold a section into <details> with its
+# title in <summary>; Notion's export writes callouts as <aside>; Outline and Docusaurus fence
+# notices with `:::info` (a title may follow); GitHub marks alerts `> [!NOTE]`; GitLab puts a
+# `[[_TOC_]]` where its table of contents goes.
 _SUMMARY = re.compile(r"<summary>[ \t\n]{0,20}([^<>]{0,300}?)[ \t\n]{0,20}</summary>", re.I)
 _BLOCK_TAG_LINE = re.compile(r"^[ \t]*</?(?:details|aside)\b[^<>\n]{0,200}>[ \t]*$", re.M | re.I)
+_NOTICE_FENCE = re.compile(r"^[ \t]*:::[ \t]*[\w-]{0,20}(?:[ \t]+([^\n]{1,200}?))?[ \t]*$", re.M)
+_MARKER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]|\[\[_TOC_\]\]|\[TOC\])[ \t]*$", re.M | re.I)
 # MDX is markdown with JSX: `import`/`export` lines and component tags are the site's code.
 _MDX_CODE = re.compile(r"^(?:import|export)\s.*$", re.M)
 _MDX_TAG = re.compile(r"</?(?:[A-Z][\w.]*|details|summary|div)\b[^<>]{0,500}/?>")
 
 
 def folded_sections(text: str) -> str:
-    """A folded section's summary ("Root cause") as a bold label line over its text, which the
-    parser reads as it reads "**Root cause**"; the <details> and <aside> tag lines go."""
-    return _BLOCK_TAG_LINE.sub("", _SUMMARY.sub(lambda m: f"\n**{m.group(1)}**\n", text))
+    """A folded section's or a notice's title ("Root cause") as a bold label line over its text,
+    which the parser reads as it reads "**Root cause**"; the dialects' tag and marker lines go,
+    so none of them ends up in a field a person reads."""
+    text = _SUMMARY.sub(lambda m: f"\n**{m.group(1)}**\n", text)
+    text = _NOTICE_FENCE.sub(lambda m: f"**{m.group(1)}**" if m.group(1) else "", text)
+    return _MARKER_LINE.sub("", _BLOCK_TAG_LINE.sub("", text))
 
 
 def mdx_to_markdown(text: str) -> str:

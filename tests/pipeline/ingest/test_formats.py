@@ -613,3 +613,29 @@ We re-pointed the alias at the rebuilt index and made the cleanup job skip indic
     assert "<details>" not in text and "<aside>" not in text and "<summary>" not in text
     assert p.provenance["root_cause"] == "label: Root cause"
     assert p.fields["root_cause"].startswith("The index alias pointed at an index")
+
+
+def test_notice_fences_and_alert_markers_stay_out_of_the_fields():
+    md = """# Payments webhook delays
+
+[[_TOC_]]
+
+> [!WARNING]
+> Customer data was not affected.
+
+## Root cause
+
+:::warning Root cause
+The webhook dispatcher's consumer was pinned to one partition after a config change, so deliveries backed up behind one slow endpoint.
+:::
+
+## Resolution
+
+:::info
+We rolled the consumer config back and the backlog drained in twenty minutes.
+:::
+"""
+    text, p = parsed_bytes(md.encode(), "webhooks.md")
+    assert ":::" not in text and "[!WARNING]" not in text and "_TOC_" not in text
+    assert p.fields["root_cause"].startswith("The webhook dispatcher's consumer was pinned")
+    assert p.fields["fix"] == "We rolled the consumer config back and the backlog drained in twenty minutes."
