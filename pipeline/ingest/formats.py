@@ -544,7 +544,8 @@ def _wiki_table(rows: list[list[str]]) -> list[str]:
 def _wiki_inline(text: str, doku: bool) -> str:
     text = _WIKI_REF.sub("", _WIKI_TEMPLATE.sub("", text))
     text = _WIKI_EXTERNAL.sub(r"\1", _WIKI_LINK.sub(r"\1", text))
-    if doku:
+    if doku:  # //italic// and ''monospace''
+        text = re.sub(r"''([^'\n]{1,200}?)''", r"`\1`", text)
         return re.sub(r"(?<![:/])//([^/\n]{1,200}?)//", r"*\1*", text)
     return re.sub(r"''([^'\n]{1,200}?)''", r"*\1*", re.sub(r"'''([^'\n]{1,200}?)'''", r"**\1**", text))
 

@@ -457,7 +457,15 @@ def _fence(code: str, lang: str) -> str:
 
 # Page chrome of exports and saved web pages: no content of the write-up.
 _CHROME = ("script", "style", "head", "nav", "footer", "header", "noscript", "template", "svg", "form", "button", "iframe")
-_CHROME_IDS = re.compile(r"^(?:breadcrumb-section|footer|navigation|attachments|likes-and-labels-container|comments-section)$")
+_CHROME_IDS = re.compile(
+    r"^(?:breadcrumb-section|footer|navigation|attachments|likes-and-labels-container|comments-section"
+    # MediaWiki's skins (site notice, "From <wiki>", jump links, contents box, categories, menus)
+    # and DokuWiki's contents box.
+    r"|siteNotice|siteSub|contentSub|jump-to-nav|toc|catlinks|mw-navigation|mw-head|mw-panel|dw__toc)$"
+)
+# Furniture marked by class: a wiki's "[edit]" section links, "Jump to navigation", "Retrieved
+# from ...", and what a wiki marks as never printed.
+_CHROME_CLASSES = {"mw-editsection", "mw-jump-link", "printfooter", "catlinks", "toc", "noprint"}
 
 
 def html_to_markdown(html: str) -> str:
@@ -472,6 +480,10 @@ def html_to_markdown(html: str) -> str:
     for tag in soup.find_all(_CHROME):
         tag.decompose()
     for tag in soup.find_all(id=_CHROME_IDS):
+        tag.decompose()
+    for tag in soup.find_all(class_=lambda c: c in _CHROME_CLASSES):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": "navigation"}):
         tag.decompose()
     for tag in soup.find_all(True):
         if tag.decomposed:

@@ -639,3 +639,28 @@ We rolled the consumer config back and the backlog drained in twenty minutes.
     assert ":::" not in text and "[!WARNING]" not in text and "_TOC_" not in text
     assert p.fields["root_cause"].startswith("The webhook dispatcher's consumer was pinned")
     assert p.fields["fix"] == "We rolled the consumer config back and the backlog drained in twenty minutes."
+
+
+def test_a_saved_mediawiki_page_loses_its_skin():
+    page = """<!DOCTYPE html><html><head><title>Portal outage - OpsWiki</title></head><body>
+<div id="siteNotice"><p><b>Reminder:</b> the winter on-call rota is published.</p></div>
+<h1 id="firstHeading">Portal outage</h1>
+<div id="siteSub">From OpsWiki</div><a class="mw-jump-link" href="#mw-head">Jump to navigation</a>
+<div id="toc" class="toc"><h2>Contents</h2><ul><li>1 Root cause</li><li>2 Resolution</li></ul></div>
+<h2><span class="mw-headline" id="Root_cause">Root cause</span><span class="mw-editsection">[<a href="/w/index.php?action=edit&amp;section=1">edit</a>]</span></h2>
+<p>A storage controller failed and the surviving one ran in write-through mode, so database writes timed out.</p>
+<h2><span class="mw-headline">Resolution</span><span class="mw-editsection">[<a href="/w/index.php?action=edit&amp;section=2">edit</a>]</span></h2>
+<p>We moved the virtual machines to a healthy array and restarted the portal database.</p>
+<div class="printfooter">Retrieved from "https://wiki.example/w/index.php?oldid=1"</div>
+<div id="catlinks" class="catlinks">Categories: Incident reports</div>
+<div id="mw-navigation"><h2>Navigation menu</h2></div>
+</body></html>"""
+    text, p = parsed_bytes(page.encode(), "Portal_outage_-_OpsWiki.html")
+    for furniture in ("Reminder", "From OpsWiki", "Jump to navigation", "Contents", "[edit]", "Retrieved from", "Categories", "Navigation menu"):
+        assert furniture not in text, furniture
+    assert p.provenance["root_cause"] == "heading: Root cause" and p.provenance["fix"] == "heading: Resolution"
+
+
+def test_dokuwiki_monospace_is_code():
+    text, _, _ = to_markdown("====== Freeze ======\n\n===== Fix =====\nWe ran ''VACUUM FREEZE'' on //all// tables.\n".encode(), "freeze.txt")
+    assert "We ran `VACUUM FREEZE` on *all* tables." in text
