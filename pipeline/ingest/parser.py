@@ -1780,7 +1780,12 @@ def pick_title(
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
     title = KIND_PREFIX.sub("", title)
+    # A page's icon before its name (Outline and Notion put an emoji there: "🕑 Stale dashboards").
+    title = ICON_PREFIX.sub("", title)
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
+
+
+ICON_PREFIX = re.compile(r"^[\u2190-\u2bff\u2e80-\u2eff\U0001f000-\U0001faff\ufe0f\u200d\s]+(?=\w)")
 
 
 # An email's or a memo's subject line.

@@ -2381,3 +2381,8 @@ We lit a leased wavelength to relieve the ring, and the field team spliced the c
     p = parse(text, source_id="fibre-cut.md")
     assert p.fields["root_cause"].startswith("a contractor drilling for a water main cut the backbone fibre")
     assert "Why the impact was so large" in p.fields["root_cause"]  # the explanation stays, after it
+
+
+def test_a_pages_icon_is_no_part_of_its_title():
+    text = "# 🕑 Stale dashboards after the clock change\n\n## Root cause\nThe scheduler crashed on local times the clock change skipped.\n\n## Fix\nWe deployed a hotfix that computes next runs in UTC.\n"
+    assert parse(text, source_id="stale.md").fields["incident_title"] == "Stale dashboards after the clock change"
