@@ -489,6 +489,8 @@ def wikitext_to_markdown(text: str) -> str:
     text = text.replace("\r\n", "\n")
     levels = [len(m.group(1)) for m in _WIKI_HEADING.finditer(text)]
     doku = bool(levels) and (max(levels) >= 5 or bool(re.search(r"^\^.*\^[ \t]*$", text, re.M)))
+    if doku:  # its plugin lines go, and a forced line break (`\\` at a line's end) is the line's end
+        text = re.sub(r"[ \t]*\\\\[ \t]*$", "", _DOKU_MARKUP_LINE.sub("", text), flags=re.M)
     out: list[str] = []
     rows: list[list[str]] | None = None  # the MediaWiki table being read
     for line in text.split("\n"):
@@ -541,6 +543,10 @@ def _wiki_table(rows: list[list[str]]) -> list[str]:
     return ["", lines[0], "|" + " --- |" * width, *lines[1:], ""]
 
 
+# DokuWiki's plugin and macro lines (<WRAP info>, ~~DISCUSSION~~, ~~NOTOC~~) are no text.
+_DOKU_MARKUP_LINE = re.compile(r"^[ \t]*(?:</?(?:WRAP|wrap|note|box)\b[^<>\n]{0,200}>|~~[A-Z]{2,20}(?::[^~\n]{0,100})?~~)[ \t]*$", re.M)
+
+
 def _wiki_inline(text: str, doku: bool) -> str:
     text = _WIKI_REF.sub("", _WIKI_TEMPLATE.sub("", text))
     text = _WIKI_EXTERNAL.sub(r"\1", _WIKI_LINK.sub(r"\1", text))
@@ -553,11 +559,14 @@ def _wiki_inline(text: str, doku: bool) -> str:
 # Markdown dialects' blocks: GitHub, GitLab and Outline fold a section into <details> with its
 # title in <summary>; Notion's export writes callouts as <aside>; Outline and Docusaurus fence
 # notices with `:::info` (a title may follow); GitHub marks alerts `> [!NOTE]`; GitLab puts a
-# `[[_TOC_]]` where its table of contents goes.
+# `[[_TOC_]]` where its table of contents goes; Wiki.js styles a quote with `{.is-info}`.
 _SUMMARY = re.compile(r"<summary>[ \t\n]{0,20}([^<>]{0,300}?)[ \t\n]{0,20}</summary>", re.I)
 _BLOCK_TAG_LINE = re.compile(r"^[ \t]*</?(?:details|aside)\b[^<>\n]{0,200}>[ \t]*$", re.M | re.I)
 _NOTICE_FENCE = re.compile(r"^[ \t]*:::[ \t]*[\w-]{0,20}(?:[ \t]+([^\n]{1,200}?))?[ \t]*$", re.M)
-_MARKER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]|\[\[_TOC_\]\]|\[TOC\])[ \t]*$", re.M | re.I)
+_MARKER_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]|\[\[_TOC_\]\]|\[TOC\]|\{\.is-(?:info|success|warning|danger)\})[ \t]*$",
+    re.M | re.I,
+)
 # MDX is markdown with JSX: `import`/`export` lines and component tags are the site's code.
 _MDX_CODE = re.compile(r"^(?:import|export)\s.*$", re.M)
 _MDX_TAG = re.compile(r"</?(?:[A-Z][\w.]*|details|summary|div)\b[^<>]{0,500}/?>")

@@ -466,6 +466,9 @@ _CHROME_IDS = re.compile(
 # Furniture marked by class: a wiki's "[edit]" section links, "Jump to navigation", "Retrieved
 # from ...", and what a wiki marks as never printed.
 _CHROME_CLASSES = {"mw-editsection", "mw-jump-link", "printfooter", "catlinks", "toc", "noprint"}
+# What a page marks as its site's header, footer, menus, search box, buttons and pop-ups (a
+# cookie notice is a dialog): no write-up lives there.
+_CHROME_ROLES = re.compile(r"^(?:navigation|banner|contentinfo|search|button|dialog|alertdialog)$")
 
 
 def html_to_markdown(html: str) -> str:
@@ -483,7 +486,7 @@ def html_to_markdown(html: str) -> str:
         tag.decompose()
     for tag in soup.find_all(class_=lambda c: c in _CHROME_CLASSES):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": "navigation"}):
+    for tag in soup.find_all(attrs={"role": _CHROME_ROLES}):
         tag.decompose()
     for tag in soup.find_all(True):
         if tag.decomposed:

@@ -664,3 +664,18 @@ def test_a_saved_mediawiki_page_loses_its_skin():
 def test_dokuwiki_monospace_is_code():
     text, _, _ = to_markdown("====== Freeze ======\n\n===== Fix =====\nWe ran ''VACUUM FREEZE'' on //all// tables.\n".encode(), "freeze.txt")
     assert "We ran `VACUUM FREEZE` on *all* tables." in text
+
+
+def test_cookie_notices_plugin_lines_and_style_markers_are_furniture():
+    page = """<!DOCTYPE html><html><body><h1>Exam submissions failing</h1>
+<h2>Root cause</h2><p>A static route still pointed at the old firewall after the upgrade, so replies took another path and were reset.</p>
+<h2>What we did</h2><p>We changed the route to the firewall cluster's shared address and the resets stopped.</p>
+<div role="dialog" aria-label="Cookie notice"><div>This site uses cookies to analyse traffic.</div><div role="button">Got it</div></div>
+</body></html>"""
+    text, _ = parsed_bytes(page.encode(), "exam-submissions.html")
+    assert "cookies" not in text and "Got it" not in text
+    doku = "====== Catalogue read-only ======\n\n<WRAP round info 60%>\n**Status:** Closed \\\\\n**Severity:** 1 \\\\\n</WRAP>\n\n===== Root cause =====\nAutovacuum was off.\n\n~~DISCUSSION~~\n"
+    text, _, _ = to_markdown(doku.encode(), "catalogue.txt")
+    assert "WRAP" not in text and "DISCUSSION" not in text and "**Status:** Closed\n**Severity:** 1\n" in text
+    wikijs = "# Login loop\n\n> **Severity:** SEV1\n{.is-info}\n\n## Root cause\nA config went live before the servers.\n"
+    assert "{.is-info}" not in to_markdown(wikijs.encode(), "login-loop.md")[0]
