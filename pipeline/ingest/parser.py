@@ -389,8 +389,17 @@ BARE_LABEL = re.compile(r"^\W*(?:[\w/&'-]+\s+){0,3}[\w/&'-]+:$")
 
 
 def says_nothing(sentence: str) -> bool:
-    """A key event's time or a bare label: a line of a template, never a cause or a fix."""
-    return bool(KEY_EVENT.match(sentence) or BARE_LABEL.match(sentence))
+    """A key event's time or a bare label (a line of a template), or a note on where the
+    write-up tells something ("There is no separate fix section; the steps are in the
+    timeline"): never a cause or a fix."""
+    return bool(KEY_EVENT.match(sentence) or BARE_LABEL.match(sentence) or ABOUT_THE_DOCUMENT.search(sentence))
+
+
+ABOUT_THE_DOCUMENT = re.compile(
+    r"\b(?:no\s+(?:separate\s+|dedicated\s+)?(?:[\"'\u201c]?\w+[\"'\u201d]?\s+)?section|(?:this|the|that|next|previous|following)\s+section\b(?!\s+of\s+(?:the\s+)?(?:pipe|cable|network|road|track|line))"
+    r"|(?:see|in)\s+the\s+timeline\s+(?:below|above)|(?:are|is)\s+(?:all\s+)?(?:told|described|listed)\s+in\s+the\s+timeline)",
+    re.I,
+)
 
 DATE_RE = re.compile(r"\b(20\d\d|19\d\d)[-/.](0[1-9]|1[0-2])[-/.](0[1-9]|[12]\d|3[01])\b")
 FILE_DATE = re.compile(r"(20\d\d|19\d\d)-(\d\d)-(\d\d)")

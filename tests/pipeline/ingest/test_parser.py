@@ -2386,3 +2386,19 @@ We lit a leased wavelength to relieve the ring, and the field team spliced the c
 def test_a_pages_icon_is_no_part_of_its_title():
     text = "# 🕑 Stale dashboards after the clock change\n\n## Root cause\nThe scheduler crashed on local times the clock change skipped.\n\n## Fix\nWe deployed a hotfix that computes next runs in UTC.\n"
     assert parse(text, source_id="stale.md").fields["incident_title"] == "Stale dashboards after the clock change"
+
+
+def test_a_note_on_where_the_write_up_tells_the_fix_is_no_fix():
+    text = """# Season launch login loop
+
+## Summary
+Players could not log in for two hours after the season launch. There is no separate "fix" section – the recovery steps are all in the timeline.
+
+## What went wrong
+A scheduled job published the new client manifest before the server fleet had been upgraded, so clients and servers disagreed on the protocol version.
+
+## Timeline
+- 16:41 — the previous manifest was republished and the CDN purged; logins recovered.
+"""
+    p = parse(text, source_id="login-loop.md")
+    assert "no separate" not in p.fields["fix"] and "republished" in p.fields["fix"]
