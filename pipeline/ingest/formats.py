@@ -2,7 +2,8 @@
 
 Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTML", Google
 Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, as what an
-office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), RTF,
+office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
+PowerPoint deck (a review presented as slides), RTF,
 email (`.eml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
 one), AsciiDoc and MDX from docs-as-code sites, and a wiki's own markup (MediaWiki source,
 DokuWiki's `.txt` pages). Each is turned into markdown with its headings,
@@ -10,13 +11,14 @@ tables and lists kept, so one parser reads them all. The format is decided by sn
 content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
 Anything else is rejected with reason `unsupported-format`, never dropped.
 
-The HTML path is the hub: DOCX (mammoth), OpenDocument, reStructuredText (docutils) and a web
-archive's page are rendered to HTML and read by the same converter as an HTML export."""
+The HTML path is the hub: DOCX (mammoth), OpenDocument, PowerPoint, reStructuredText
+(docutils) and a web archive's page are rendered to HTML and read by the same converter as an HTML export."""
 
 from __future__ import annotations
 
 import html
 import io
+import posixpath
 import re
 import zipfile
 from pathlib import PurePosixPath
@@ -94,7 +96,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
     return folded_sections(text), "markdown"
 
 
-_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "rtf": "RTF", "mime": "MIME message", "html": "HTML", "rst": "reStructuredText"}
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "html": "HTML", "rst": "reStructuredText"}
 
 
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
@@ -115,12 +117,16 @@ def _odt(data: bytes) -> tuple[str, str]:
     return odt_to_markdown(data), "OpenDocument text"
 
 
+def _pptx(data: bytes) -> tuple[str, str]:
+    return pptx_to_markdown(data), "PowerPoint deck"
+
+
 def _mime(data: bytes) -> tuple[str, str]:
     return mime_to_markdown(data), "MIME message"
 
 
 # Formats read from their bytes, not decoded as text first.
-_BINARY = {"pdf": _pdf, "docx": _docx, "odt": _odt, "mime": _mime}
+_BINARY = {"pdf": _pdf, "docx": _docx, "odt": _odt, "pptx": _pptx, "mime": _mime}
 
 
 # An email reply that quotes the write-up ("On Thu, 21 Nov 2024 at 16:05, Marta wrote:" over
@@ -138,7 +144,7 @@ def unquoted_reply(text: str) -> str:
 
 
 def sniff(data: bytes, name: str) -> str:
-    """'pdf', 'docx', 'odt', 'rtf', 'mime', 'text' (decoded and told apart later) or
+    """'pdf', 'docx', 'odt', 'pptx', 'rtf', 'mime', 'text' (decoded and told apart later) or
     'unsupported:<why>'."""
     ext = PurePosixPath(name).suffix.lower()
     head = data[:8]
@@ -155,6 +161,8 @@ def sniff(data: bytes, name: str) -> str:
             return "docx"
         if mimetype == _ODT_MIMETYPE and "content.xml" in names:
             return "odt"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
         kind = next((k for k, v in _ZIP_KINDS.items() if v in names), "a zip archive")
         return f"unsupported:{kind} ({ext or 'no extension'}), not a format we read"
     if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and data[8:12] == b"WEBP"):
@@ -179,7 +187,6 @@ def sniff(data: bytes, name: str) -> str:
 
 _ZIP_KINDS = {
     "a spreadsheet": "xl/workbook.xml",
-    "a presentation": "ppt/presentation.xml",
     "an OpenDocument file": "mimetype",
 }
 
@@ -350,6 +357,124 @@ def _odf_html(element, styles: _OdfStyles) -> str:
         return f"<b>{inner}</b>" if styles.is_bold(style) and inner.strip() else inner
     wrap = {"list": "ul", "list-item": "li", "list-header": "li", "table": "table", "table-row": "tr", "table-cell": "td"}.get(tag)
     return f"<{wrap}>{inner}</{wrap}>" if wrap else inner
+
+
+# PowerPoint's XML namespaces: DrawingML (text, tables), PresentationML (slides, shapes) and the
+# package relationships that give the slides' order.
+_PPT = {
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def pptx_to_markdown(data: bytes) -> str:
+    """A PowerPoint deck (a review presented as slides) as HTML, for the hub: each slide's title
+    a heading (the first slide's the document's title), its text boxes' paragraphs with their
+    bullet levels and bold runs, its tables, then the speaker's notes, which often tell the
+    story the bullets only name."""
+    from xml.etree import ElementTree
+
+    def read(z: zipfile.ZipFile, name: str):
+        if name not in z.namelist():
+            return None
+        if z.getinfo(name).file_size > ODT_MAX_XML:
+            raise ValueError(f"{name} inflates to over {ODT_MAX_XML:,} bytes")
+        return ElementTree.fromstring(z.read(name))
+
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for i, slide_path in enumerate(_slide_order(z, read)):
+            slide = read(z, slide_path)
+            if slide is None:
+                continue
+            title, body = _pptx_slide(slide)
+            level = 1 if i == 0 else 2
+            parts.append(f"<h{level}>{html.escape(title)}</h{level}>" if title else "")
+            parts.append(body)
+            folder, name = slide_path.rsplit("/", 1)
+            rels = read(z, f"{folder}/_rels/{name}.rels")
+            for rel in rels if rels is not None else []:
+                if rel.get("Type", "").endswith("/notesSlide"):
+                    notes = read(z, posixpath.normpath(posixpath.join(folder, rel.get("Target", ""))))
+                    if notes is not None:
+                        parts.append(_pptx_notes(notes))
+    return html_to_markdown("".join(parts))
+
+
+def _slide_order(z: zipfile.ZipFile, read) -> list[str]:
+    """Slide parts in the deck's order (presentation.xml's list), not their file names' order,
+    which a moved slide keeps."""
+    presentation, rels = read(z, "ppt/presentation.xml"), read(z, "ppt/_rels/presentation.xml.rels")
+    if presentation is None or rels is None:
+        return []
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    order = [
+        targets.get(s.get(f"{{{_PPT['r']}}}id"), "")
+        for s in presentation.iter(f"{{{_PPT['p']}}}sldId")
+    ]
+    return [posixpath.normpath(posixpath.join("ppt", t)) for t in order if t]
+
+
+def _pptx_slide(slide) -> tuple[str, str]:
+    """(title, HTML of the rest) of one slide, shapes in document order."""
+    title, body = "", []
+    for shape in slide.iter():
+        tag = shape.tag.rsplit("}", 1)[-1]
+        if tag == "sp":
+            placeholder = shape.find(f".//{{{_PPT['p']}}}ph")
+            kind = placeholder.get("type", "") if placeholder is not None else ""
+            text_body = shape.find(f"{{{_PPT['p']}}}txBody")
+            if text_body is None:
+                continue
+            if kind in ("title", "ctrTitle") and not title:
+                title = " ".join(_pptx_text(p) for p in text_body.iter(f"{{{_PPT['a']}}}p")).strip()
+            else:
+                body.append(_pptx_paragraphs(text_body))
+        elif tag == "tbl":
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{_pptx_paragraphs(tc)}</td>" for tc in tr.iter(f"{{{_PPT['a']}}}tc")) + "</tr>"
+                for tr in shape.iter(f"{{{_PPT['a']}}}tr")
+            )
+            body.append(f"<table>{rows}</table>")
+    return title, "".join(body)
+
+
+def _pptx_paragraphs(text_body) -> str:
+    out = []
+    for p in text_body.iter(f"{{{_PPT['a']}}}p"):
+        text = _pptx_text(p, bold=True)
+        if not text.strip():
+            continue
+        props = p.find(f"{{{_PPT['a']}}}pPr")
+        level = int(props.get("lvl", "0") or 0) if props is not None else 0
+        out.append(f"<ul><li>{text}</li></ul>" if level else f"<p>{text}</p>")
+    return "".join(out)
+
+
+def _pptx_text(paragraph, bold: bool = False) -> str:
+    runs = []
+    for node in paragraph:
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag == "br":
+            runs.append("<br>" if bold else " ")
+        elif tag in ("r", "fld"):
+            text = "".join(t.text or "" for t in node.iter(f"{{{_PPT['a']}}}t"))
+            props = node.find(f"{{{_PPT['a']}}}rPr")
+            strong = bold and props is not None and props.get("b") in ("1", "true")
+            runs.append(f"<b>{html.escape(text)}</b>" if strong and text.strip() else html.escape(text) if bold else text)
+    return "".join(runs)
+
+
+def _pptx_notes(notes) -> str:
+    """A notes slide's body placeholder (not its slide image or number)."""
+    for shape in notes.iter(f"{{{_PPT['p']}}}sp"):
+        placeholder = shape.find(f".//{{{_PPT['p']}}}ph")
+        text_body = shape.find(f"{{{_PPT['p']}}}txBody")
+        if placeholder is not None and placeholder.get("type") == "body" and text_body is not None:
+            return _pptx_paragraphs(text_body)
+    return ""
 
 
 def rtf_text(text: str) -> str:

@@ -1,11 +1,11 @@
 """Writes the binary samples of this folder: a Word document, an OpenDocument text (as Google
-Docs' "Download as ODT" saves one), a PDF and a screenshot-like PNG.
+Docs' "Download as ODT" saves one), a PowerPoint deck, a PDF and a screenshot-like PNG.
 
     python samples/formats/generate.py
 
-Built with the standard library only (zip/XML for DOCX and ODT, PDF operators by hand), so the
-files are reproducible and need no writer library; the project reads them with mammoth, its own
-OpenDocument reader and pypdf."""
+Built with the standard library only (zip/XML for DOCX, ODT and PPTX, PDF operators by hand), so
+the files are reproducible and need no writer library; the project reads them with mammoth, its
+own OpenDocument and PowerPoint readers and pypdf."""
 
 from __future__ import annotations
 
@@ -197,6 +197,92 @@ def write_odt(path: Path) -> None:
             z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
 
 
+PPTX_SLIDES = [
+    ("Mobile push notifications delayed by up to 40 minutes", ["Post-incident review · 2025-05-06 · SEV2"], None),
+    ("What happened", [
+        (0, "Between 18:05 and 18:52 order updates reached phones up to 40 minutes late."),
+        (1, "Services affected: push-gateway, order-notifier"),
+        (1, "About 120,000 notifications were delayed; none were lost."),
+    ], "Support saw the first complaints at 18:20, when couriers' arrival messages came after the couriers."),
+    ("Root cause", [
+        (0, "The push-gateway's connection pool to the notification provider was capped at 20 after a library upgrade reset it to its default."),
+    ], "The upgrade to the HTTP client 5.x changed the setting's name, so our value of 400 was silently ignored."),
+    ("How we fixed it", [
+        (0, "We set the pool size under its new name, redeployed the push-gateway, and the queue drained in twelve minutes."),
+    ], None),
+]
+
+
+def write_pptx(path: Path) -> None:
+    ns_a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    ns_p = "http://schemas.openxmlformats.org/presentationml/2006/main"
+    ns_r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rel_type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    head = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+
+    def shape(kind: str, paragraphs: list[tuple[int, str]]) -> str:
+        ph = f'<p:ph type="{kind}"/>' if kind else '<p:ph idx="1"/>'
+        level = '<a:pPr lvl="{}"/>'
+        paras = "".join(
+            f'<a:p>{level.format(lvl) if lvl else ""}<a:r><a:rPr lang="en-GB"/><a:t>{escape(text)}</a:t></a:r></a:p>'
+            for lvl, text in paragraphs
+        )
+        return (f'<p:sp><p:nvSpPr><p:cNvPr id="2" name="{kind or "Content"}"/><p:cNvSpPr/><p:nvPr>{ph}</p:nvPr></p:nvSpPr>'
+                f"<p:spPr/><p:txBody><a:bodyPr/>{paras}</p:txBody></p:sp>")
+
+    files = {
+        "[Content_Types].xml": (
+            f'{head}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/>'
+            + "".join(
+                f'<Override PartName="/ppt/slides/slide{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.slide+xml"/>'
+                for i in range(1, len(PPTX_SLIDES) + 1)
+            )
+            + "</Types>"
+        ),
+        "_rels/.rels": (
+            f'{head}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel_type}/officeDocument" Target="ppt/presentation.xml"/></Relationships>'
+        ),
+    }
+    # The deck's order is presentation.xml's list, not the file names: slide 4 was moved to
+    # the end in the editor, as happens, so its file is slide2.xml.
+    order = [1, 3, 4, 2]
+    files["ppt/presentation.xml"] = (
+        f'{head}<p:presentation xmlns:a="{ns_a}" xmlns:p="{ns_p}" xmlns:r="{ns_r}"><p:sldIdLst>'
+        + "".join(f'<p:sldId id="{255 + n}" r:id="rId{n}"/>' for n in order)
+        + "</p:sldIdLst></p:presentation>"
+    )
+    files["ppt/_rels/presentation.xml.rels"] = (
+        f'{head}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join(f'<Relationship Id="rId{n}" Type="{rel_type}/slide" Target="slides/slide{n}.xml"/>' for n in range(1, 5))
+        + "</Relationships>"
+    )
+    for position, (title, body, notes) in enumerate(PPTX_SLIDES):
+        n = order[position]
+        paragraphs = [(0, text) for text in body] if body and isinstance(body[0], str) else body
+        shapes = shape("ctrTitle" if position == 0 else "title", [(0, title)]) + shape("subTitle" if position == 0 else "", paragraphs)
+        files[f"ppt/slides/slide{n}.xml"] = (
+            f'{head}<p:sld xmlns:a="{ns_a}" xmlns:p="{ns_p}" xmlns:r="{ns_r}"><p:cSld><p:spTree>{shapes}</p:spTree></p:cSld></p:sld>'
+        )
+        if notes:
+            files[f"ppt/slides/_rels/slide{n}.xml.rels"] = (
+                f'{head}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rId2" Type="{rel_type}/notesSlide" Target="../notesSlides/notesSlide{n}.xml"/></Relationships>'
+            )
+            files[f"ppt/notesSlides/notesSlide{n}.xml"] = (
+                f'{head}<p:notes xmlns:a="{ns_a}" xmlns:p="{ns_p}" xmlns:r="{ns_r}"><p:cSld><p:spTree>'
+                + shape("sldImg", [])
+                + shape("body", [(0, notes)])
+                + "</p:spTree></p:cSld></p:notes>"
+            )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
+
+
 def write_pdf(path: Path) -> None:
     def literal(text: str) -> str:
         return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
@@ -238,5 +324,6 @@ def write_png(path: Path) -> None:
 if __name__ == "__main__":
     write_docx(HERE / "checkout-pool-timeouts.docx")
     write_odt(HERE / "helpdesk-queue-full.odt")
+    write_pptx(HERE / "push-notifications-delayed.pptx")
     write_pdf(HERE / "nfs-volume-full.pdf")
     write_png(HERE / "grafana-screenshot.png")

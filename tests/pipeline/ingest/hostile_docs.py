@@ -85,6 +85,7 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
         ),
         "spaced-service-item": ("## Services affected\n- cart api" + " " * 20000 + "x\n- not affected" + " " * 20000 + "y\n" + BASE, {}),
         "odt-deep-nesting": (_odt("<text:span>" * 100_000 + "x" + "</text:span>" * 100_000), {}),
+        "pptx-slide-bomb": (_pptx_bomb(), {}),
         "rtf-open-groups": (b"{\\rtf1 " + b"{\\b " * 200_000, {}),
         "mime-unclosed-parts": (b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=x\n\n" + b"--x\n" * 50_000, {}),
         "binary-noise": (bytes(range(256)) * 40, {}),
@@ -103,6 +104,20 @@ def _odt(body: str) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
         z.writestr("content.xml", f"<office:document-content {ns}><office:body><office:text>{body}</office:text></office:body></office:document-content>")
+    return buf.getvalue()
+
+
+def _pptx_bomb() -> bytes:
+    """A deck whose one slide inflates past any write-up's size (zeros compress 1000 to 1)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        ns = 'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+        z.writestr("ppt/presentation.xml", f'<p:presentation {ns}><p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst></p:presentation>')
+        z.writestr("ppt/_rels/presentation.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Target="slides/slide1.xml"/></Relationships>')
+        z.writestr("ppt/slides/slide1.xml", "<a>" + "0" * 50_000_000 + "</a>")
     return buf.getvalue()
 
 

@@ -215,7 +215,7 @@ def test_folder_sync_reads_every_format_and_lists_the_rest(tmp_path):
         "search-indexer-stall-confluence-export.html", "billing-double-charge-gdocs.html", "checkout-pool-timeouts.docx",
         "nfs-volume-full.pdf", "cdn-purge-storm.txt", "mail-relay-dns.rst", "helpdesk-queue-full.odt",
         "session-store-evictions.rtf", "payroll-export-timeout-email.eml", "image-resizer-outage-confluence-word.doc",
-        "dns-resolver-cutover.adoc", "checkout-latency-cache-resize.wiki",
+        "dns-resolver-cutover.adoc", "checkout-latency-cache-resize.wiki", "push-notifications-delayed.pptx",
     }
     reasons = {r["source_id"]: r["reason"] for r in db.excluded()}
     assert reasons == {
@@ -236,7 +236,8 @@ def test_repository_paths_include_every_document_format():
     for path in ("docs/postmortems/checkout.docx", "incidents/2025-01-02-dns.pdf", "ops/2025-01-02-dns.html",
                  "post-mortems/cdn.txt", "incident-reports/mail.rst", "postmortems/2024-db.md", "postmortems/queue.odt",
                  "postmortems/cache.rtf", "incidents/mail.eml", "incidents/page.mht", "postmortems/export.doc",
-                 "docs/incidents/dns.adoc", "incidents/2025-01-02-search.mdx", "postmortems/cache.wiki"):
+                 "docs/incidents/dns.adoc", "incidents/2025-01-02-search.mdx", "postmortems/cache.wiki",
+                 "postmortems/pir-deck.pptx"):
         assert looks_like_postmortem(path), path
     for path in ("postmortems/diagram.png", "postmortems/README.md", "src/2025-01-02-tool.py", "docs/guide.html"):
         assert not looks_like_postmortem(path), path
@@ -679,3 +680,14 @@ def test_cookie_notices_plugin_lines_and_style_markers_are_furniture():
     assert "WRAP" not in text and "DISCUSSION" not in text and "**Status:** Closed\n**Severity:** 1\n" in text
     wikijs = "# Login loop\n\n> **Severity:** SEV1\n{.is-info}\n\n## Root cause\nA config went live before the servers.\n"
     assert "{.is-info}" not in to_markdown(wikijs.encode(), "login-loop.md")[0]
+
+
+def test_a_review_presented_as_slides():
+    # Slides in the deck's order (the last slide's file is slide2.xml), titles as headings, a
+    # sub-bullet's label, and the speaker's notes, which tell what the bullets only name.
+    text, p = parsed("push-notifications-delayed.pptx")
+    assert text.startswith("# Mobile push notifications delayed by up to 40 minutes")
+    assert text.index("## What happened") < text.index("## Root cause") < text.index("## How we fixed it")
+    assert p.fields["services_affected"] == ["push-gateway", "order-notifier"] and p.fields["date"] == "2025-05-06"
+    assert "silently ignored" in p.fields["root_cause"] and p.provenance["fix"] == "heading: How we fixed it"
+    assert sniff((FORMATS / "push-notifications-delayed.pptx").read_bytes(), "deck") == "pptx"
