@@ -1199,6 +1199,7 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     blocks: list[Block] = []
     h1 = ""
     first_heading = headings[0][0] if headings else len(lines)
+    went_well = any(WENT_WELL.match(text) for _, _, text, _ in headings)
     first_h1 = next((idx for idx, h in enumerate(headings) if h[1] == 1), None)
     for idx, (line, level, text, body_start) in enumerate(headings):
         if level == 1 and idx == first_h1 and names[idx] is None:
@@ -1219,7 +1220,7 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
         ).strip()
         name = names[idx]
-        if name is None and WENT_WRONG.match(text) and "lessons" not in names and not list_items(section_text):
+        if name is None and WENT_WRONG.match(text) and not went_well and not list_items(section_text):
             # "What went wrong" told as a story is the cause; as a list, or beside "What went
             # well", it is what the response could have done better.
             name = "root_cause"
@@ -1373,6 +1374,8 @@ LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]pro
 # A heading that is the cause's only where it tells a story and no lessons section asks what
 # went well beside it.
 WENT_WRONG = re.compile(r"^[\W\d_]*what\s+went\s+wrong\W*$", re.I)
+# The retrospective's other questions, beside which "What went wrong" is about the response.
+WENT_WELL = re.compile(r"^[\W\d_]*(?:(?:what|things\s+that)\s+went\s+(?:well|right)|where\s+we\s+got\s+lucky)\b", re.I)
 
 
 WHAT_BROKE = re.compile(r"^what\s+broke$", re.I)

@@ -2402,3 +2402,23 @@ A scheduled job published the new client manifest before the server fleet had be
 """
     p = parse(text, source_id="login-loop.md")
     assert "no separate" not in p.fields["fix"] and "republished" in p.fields["fix"]
+
+
+def test_what_went_wrong_told_as_a_story_is_the_cause_even_beside_lessons_learned():
+    text = """# Stale dashboards after the clock change
+
+## Impact
+Dashboards stopped refreshing for 29 hours.
+
+## What went wrong
+The scheduler computed next run times in local time and raised an error for times the spring clock change skipped. The error was not caught per workspace, so whole scheduler shards crash-looped.
+
+## How we fixed it
+We shipped a hotfix that computes next runs in UTC and catches errors per workspace.
+
+## Lessons learned
+- Test both clock changes.
+"""
+    p = parse(text, source_id="stale.md")
+    assert p.provenance["root_cause"] == "heading: What went wrong"
+    assert p.fields["root_cause"].startswith("The scheduler computed next run times in local time")
