@@ -478,7 +478,7 @@ def html_to_markdown(html: str) -> str:
     soup = BeautifulSoup(_defuse(html or ""), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     # Confluence exports title pages "Space : Page"; the page is what names the incident.
-    title = title.split(" : ", 1)[-1].strip()
+    title = page_title(title.split(" : ", 1)[-1].strip())
     _bold_by_style(soup)
     for tag in soup.find_all(_CHROME):
         tag.decompose()
@@ -510,6 +510,23 @@ def html_to_markdown(html: str) -> str:
     if title and not re.search(r"^#\s", md, re.M):
         md = f"# {title}\n\n{md}"
     return md
+
+
+# A saved page's <title> adds its site's name, before or after the page's ("Portal outage -
+# OpsWiki", "ITS Incident Reviews - Exam submissions failing"): a short part that names a wiki, a
+# tool or a collection of write-ups is the site's.
+_SITE_PART = re.compile(
+    r"\b(?:wiki|confluence|slab|notion|sharepoint|google\s+sites|intranet|handbook|knowledge\s*base|docs|documentation"
+    r"|blog|status\s+page|incident\s+(?:reviews|reports|log)|post-?mortems)\b|\w\.(?:com|io|org|net|dev|app)\b|wiki\b",
+    re.I,
+)
+_TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014\u00b7-]\s+")
+
+
+def page_title(title: str) -> str:
+    parts = [part for part in _TITLE_SEPARATOR.split(title) if part.strip()]
+    kept = [part for part in parts if len(part.split()) > 4 or not _SITE_PART.search(part)]
+    return " - ".join(kept) if kept and len(kept) < len(parts) else title
 
 
 # Google Docs' "web page" export marks bold with CSS (a class whose rule says font-weight:700,

@@ -691,3 +691,16 @@ def test_a_review_presented_as_slides():
     assert p.fields["services_affected"] == ["push-gateway", "order-notifier"] and p.fields["date"] == "2025-05-06"
     assert "silently ignored" in p.fields["root_cause"] and p.provenance["fix"] == "heading: How we fixed it"
     assert sniff((FORMATS / "push-notifications-delayed.pptx").read_bytes(), "deck") == "pptx"
+
+
+def test_a_saved_pages_title_loses_its_sites_name():
+    from pipeline.ingest.extractors.render import page_title
+
+    assert page_title("Season 4 launch day: what happened with logins | Ninefold Games Dev Blog") == "Season 4 launch day: what happened with logins"
+    assert page_title("ITS Incident Reviews - Exam submissions failing, 11 Dec") == "Exam submissions failing, 11 Dec"
+    assert page_title("Portal outage - OpsWiki") == "Portal outage"
+    # A title of the incident's own parts keeps them, and its own dash.
+    assert page_title("DNS outage - root cause analysis") == "DNS outage - root cause analysis"
+    assert page_title("PIR – Online ticketing outage") == "PIR – Online ticketing outage"
+    page = b"<html><head><title>Exam submissions failing | Campus IT Blog</title></head><body><p>On Monday uploads failed.</p></body></html>"
+    assert to_markdown(page, "exam.html")[0].startswith("# Exam submissions failing\n")
