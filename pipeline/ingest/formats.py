@@ -93,7 +93,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
         return mdx_to_markdown(text), "MDX"
-    return folded_sections(text), "markdown"
+    return folded_sections(unescaped(text)), "markdown"
 
 
 _NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "html": "HTML", "rst": "reStructuredText"}
@@ -695,6 +695,25 @@ _MARKER_LINE = re.compile(
 # MDX is markdown with JSX: `import`/`export` lines and component tags are the site's code.
 _MDX_CODE = re.compile(r"^(?:import|export)\s.*$", re.M)
 _MDX_TAG = re.compile(r"</?(?:[A-Z][\w.]*|details|summary|div)\b[^<>]{0,500}/?>")
+
+
+# Converters escape markdown's punctuation in plain text (Google Docs' "Download as Markdown",
+# pandoc, turndown): "checkout\_api", "PR \#1184", "\(staging\)". A field shows it as written
+# and a service's name breaks on it. A table cell's "\|", an "\*" and a line-opening "\#" or
+# "\-" stay escaped: there the escape still means something (no emphasis, no heading, no list).
+_ESCAPED = re.compile(r"(`[^`\n]*`)|(?<!^)\\([!\"$%&'()+,\-./:;<=>?@\[\]^_{}~#])", re.M)
+
+
+def unescaped(text: str) -> str:
+    out, fence = [], ""
+    for line in text.split("\n"):
+        marker = re.match(r"^[ \t]*(`{3,}|~{3,})", line)
+        if marker and (not fence or marker.group(1)[0] == fence[0]):
+            fence = "" if fence else marker.group(1)
+        elif not fence and "\\" in line:
+            line = _ESCAPED.sub(lambda m: m.group(1) or m.group(2), line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def folded_sections(text: str) -> str:

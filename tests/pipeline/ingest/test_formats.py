@@ -704,3 +704,29 @@ def test_a_saved_pages_title_loses_its_sites_name():
     assert page_title("PIR – Online ticketing outage") == "PIR – Online ticketing outage"
     page = b"<html><head><title>Exam submissions failing | Campus IT Blog</title></head><body><p>On Monday uploads failed.</p></body></html>"
     assert to_markdown(page, "exam.html")[0].startswith("# Exam submissions failing\n")
+
+
+def test_markdown_escapes_from_a_converter_are_undone():
+    # Google Docs' "Download as Markdown" escapes punctuation in plain text.
+    md = r"""# Checkout outage \- 12 March
+
+**Services affected:** checkout\_api, orders\-db
+
+## Root cause
+A config change set the pool to 4 in the production overlay \(meant for staging\), so checkout\_api waited for connections; see PR \#1184\.
+
+| Field | Value \| note |
+| --- | --- |
+
+```
+a\_b
+```
+
+## Resolution
+We reverted PR \#1184 and restarted checkout\_api\.
+"""
+    text, p = parsed_bytes(md.encode(), "checkout.md")
+    assert p.fields["incident_title"] == "Checkout outage - 12 March"
+    assert p.fields["services_affected"] == ["checkout_api", "orders-db"]
+    assert "(meant for staging)" in p.fields["root_cause"] and p.fields["fix"] == "We reverted PR #1184 and restarted checkout_api."
+    assert "Value \\| note" in text and "a\\_b" in text  # a table cell's bar and code stay as written
