@@ -390,14 +390,16 @@ BARE_LABEL = re.compile(r"^\W*(?:[\w/&'-]+\s+){0,3}[\w/&'-]+:$")
 
 def says_nothing(sentence: str) -> bool:
     """A key event's time or a bare label (a line of a template), or a note on where the
-    write-up tells something ("There is no separate fix section; the steps are in the
-    timeline"): never a cause or a fix."""
+    write-up tells something ("There is no separate fix section", "the steps are listed in the
+    timeline"): never a cause or a fix. A sentence that only points at the timeline ("as the
+    timeline below shows, the deploy ...") still tells its content."""
     return bool(KEY_EVENT.match(sentence) or BARE_LABEL.match(sentence) or ABOUT_THE_DOCUMENT.search(sentence))
 
 
 ABOUT_THE_DOCUMENT = re.compile(
-    r"\b(?:no\s+(?:separate\s+|dedicated\s+)?(?:[\"'\u201c]?\w+[\"'\u201d]?\s+)?section|(?:this|the|that|next|previous|following)\s+section\b(?!\s+of\s+(?:the\s+)?(?:pipe|cable|network|road|track|line))"
-    r"|(?:see|in)\s+the\s+timeline\s+(?:below|above)|(?:are|is)\s+(?:all\s+)?(?:told|described|listed)\s+in\s+the\s+timeline)",
+    r"\bno\s+(?:separate\s+|dedicated\s+)?(?:[\"'\u201c]?\w+[\"'\u201d]?\s+)?section\b"
+    r"|\b(?:this|the\s+(?:following|next|previous))\s+section\s+(?:describes|covers|explains|lists|sets\s+out|summari[sz]es)\b"
+    r"|\b(?:are|is)\s+(?:all\s+)?(?:told|described|listed)\s+in\s+the\s+timeline\b",
     re.I,
 )
 
