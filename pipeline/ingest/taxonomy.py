@@ -36,6 +36,10 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
          # "running behind the `reminders_v2` flag", "the flag rollout went to 100%"
          r"|behind (?:a|the|its) (?:[\w`'\".-]+ ){0,2}flag|flag rollout", 2.5),
         (r"terraform|IaC|infrastructure.as.code|manifests?|helm values|kubectl apply|cloudformation", 2.5),
+        # A size or limit someone set lower ("was resized from 8 GB to 2 GB in a cost review",
+        # "had been cut to 10,000 messages", "was shrunk from six nodes to three"): the change is
+        # the trigger, the exhaustion that follows its symptom.
+        (r"(?:was|were|had been|has been|got) (?:cut|reduced|lowered|shrunk|shrank|resized|scaled down|downsized|decreased|capped)(?: back)? (?:from [\w.,%]+(?: [\w%]+)? )?to [\w.,%]+", 3.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
         (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS change", 2.0),
         # An operation run with the wrong input ("a cleanup script was run with an empty filter").

@@ -2422,3 +2422,14 @@ We shipped a hotfix that computes next runs in UTC and catches errors per worksp
     p = parse(text, source_id="stale.md")
     assert p.provenance["root_cause"] == "heading: What went wrong"
     assert p.fields["root_cause"].startswith("The scheduler computed next run times in local time")
+
+
+def test_a_limit_someone_set_lower_is_the_configuration_trigger_of_the_exhaustion():
+    t = Taxonomy.default()
+    assert t.classify_incident(
+        "Support tickets lost while the helpdesk queue was full",
+        "The ticket-queue retention limit had been cut to 10,000 messages to save storage, and the Monday backlog filled it, so new messages were dropped.",
+        "Raised the retention limit back to 200,000 messages and replayed the archive.",
+    ) == "configuration"
+    # Exhaustion nobody set up stays capacity.
+    assert t.classify_incident("Ticket queue full", "The Monday backlog filled the queue to its limit and new messages were dropped.") == "capacity"
