@@ -800,12 +800,42 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    pages = [page.extract_text() or "" for page in reader.pages]
+    pages = _without_running_lines([page.extract_text() or "" for page in reader.pages])
     title = ((reader.metadata or {}).get("/Title") or "").strip() if reader.metadata else ""
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if title and not text.lstrip().startswith(title):
         text = f"{title}\n\n{text}"
     return text
+
+
+# A page number on its own ("3", "Page 3 of 7", "- 3 -", "3 / 7").
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*\d{1,4}\s*[-\u2013]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
+
+
+def _without_running_lines(pages: list[str]) -> list[str]:
+    """Pages without their running header and footer ("Acme - Confidential - Internal" at the
+    foot of every page, a page number): in the text they fall between a section's sentences,
+    and into the cause or the fix. A running line is one of a page's first or last three lines
+    that recurs so on at least half of the pages (two at least). The first page keeps its top,
+    where nothing comes before it: a letterhead over the title is read as one."""
+    split = [[line for line in page.split("\n")] for page in pages]
+
+    def edges(lines: list[str]) -> list[int]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        return sorted(set(filled[:3] + filled[-3:]))
+
+    seen: dict[str, int] = {}
+    for lines in split:
+        for line in {lines[i].strip() for i in edges(lines)}:
+            seen[line] = seen.get(line, 0) + 1
+    running = {line for line, n in seen.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
+    out = []
+    for n, lines in enumerate(split):
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        candidates = set(filled[-3:]) | (set(filled[:3]) if n else set())
+        drop = {i for i in candidates if lines[i].strip() in running or _PAGE_NUMBER.match(lines[i].strip())}
+        out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return out
 
 
 # Plain text (and PDF text) has no markup: a short line on its own, or one ending in a colon,

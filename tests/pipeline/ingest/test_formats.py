@@ -730,3 +730,18 @@ We reverted PR \#1184 and restarted checkout\_api\.
     assert p.fields["services_affected"] == ["checkout_api", "orders-db"]
     assert "(meant for staging)" in p.fields["root_cause"] and p.fields["fix"] == "We reverted PR #1184 and restarted checkout_api."
     assert "Value \\| note" in text and "a\\_b" in text  # a table cell's bar and code stay as written
+
+
+def test_a_pdfs_running_header_footer_and_page_numbers_are_not_text():
+    from pipeline.ingest.formats import _without_running_lines
+
+    pages = [
+        "Acme Games Confidential - Internal\nCredential stuffing against login\nRoot cause\nA leaked password list was replayed against\nPage 1 of 2",
+        "Acme Games Confidential - Internal\nthe login endpoint, which had no rate limit.\nResolution\nWe added a rate limit.\nPage 2 of 2",
+    ]
+    first, second = _without_running_lines(pages)
+    # The first page keeps its letterhead; the footers and the second page's header go, so the
+    # sentence runs on across the page break.
+    assert first.startswith("Acme Games Confidential - Internal\nCredential stuffing") and "Page 1" not in first
+    assert second.startswith("the login endpoint") and "Page 2" not in second
+    assert _without_running_lines(["One page only\n3"]) == ["One page only"]
