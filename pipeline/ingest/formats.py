@@ -802,7 +802,11 @@ def pdf_text(data: bytes) -> str:
     reader = PdfReader(io.BytesIO(data))
     pages = _without_running_lines([page.extract_text() or "" for page in reader.pages])
     title = ((reader.metadata or {}).get("/Title") or "").strip() if reader.metadata else ""
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    text = ""
+    for page in (p.strip() for p in pages if p.strip()):
+        # A sentence that runs on over the page break ("... normal by" / "19:58. The ...") is one.
+        runs_on = text and not text.endswith((".", "!", "?", ":")) and re.match(r"[a-z0-9(]", page)
+        text = f"{text}{' ' if runs_on else chr(10) * 2 if text else ''}{page}"
     if title and not text.lstrip().startswith(title):
         text = f"{title}\n\n{text}"
     return text

@@ -745,3 +745,35 @@ def test_a_pdfs_running_header_footer_and_page_numbers_are_not_text():
     assert first.startswith("Acme Games Confidential - Internal\nCredential stuffing") and "Page 1" not in first
     assert second.startswith("the login endpoint") and "Page 2" not in second
     assert _without_running_lines(["One page only\n3"]) == ["One page only"]
+
+
+def test_a_sentence_over_a_pdf_page_break_is_one():
+    import re as regex
+
+    from pipeline.ingest.formats import pdf_text
+
+    def page(lines: list[str]) -> str:
+        ops = " ".join(f"({line}) Tj T*" for line in lines)
+        return f"BT /F1 10 Tf 14 TL 50 800 Td {ops} ET"
+
+    def pdf(pages: list[list[str]]) -> bytes:
+        objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+        kids = []
+        for lines in pages:
+            stream = page(lines).encode("latin-1")
+            objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % len(objects))
+            kids.append(len(objects))
+        objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+        out, offsets = bytearray(b"%PDF-1.4\n"), []
+        for i, obj in enumerate(objects, 1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        return bytes(out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+
+    text = pdf_text(pdf([["Resolution", "Playback was normal by", "Acme - Confidential", "Page 1 of 2"],
+                         ["Acme - Confidential", "19:58. The extra instances stayed up.", "Acme - Confidential", "Page 2 of 2"]]))
+    assert "Playback was normal by 19:58. The extra instances stayed up." in text
+    assert not regex.search(r"Page \d of 2", text) and text.count("Acme - Confidential") == 0
