@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
+
 MAX_BYTES = 2_000_000  # a post-mortem is a few KB; megabytes means a log dump or an export
+# A Word, PDF, OpenDocument or PowerPoint file, or a web archive or email, carries its
+# screenshots: ten of them make a short write-up tens of megabytes. Its text is still held to
+# MAX_BYTES once extracted.
+MAX_FILE_BYTES = 50_000_000
+_WITH_PICTURES = re.compile(r"\.(?:docx?|pdf|odt|pptx|mht|mhtml|eml)$", re.I)
+
+
+def size_limit(name: str) -> int:
+    """The most bytes a file of this name may have: the text limit, or the larger one for a
+    format that carries pictures."""
+    return MAX_FILE_BYTES if _WITH_PICTURES.search(PurePosixPath(name).name) else MAX_BYTES
 
 
 def decode(body: bytes | str) -> tuple[str | None, str | None, str | None]:

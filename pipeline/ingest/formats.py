@@ -25,7 +25,7 @@ from pathlib import PurePosixPath
 
 from bs4 import BeautifulSoup
 
-from pipeline.ingest.decode import MAX_BYTES, decode
+from pipeline.ingest.decode import MAX_BYTES, decode, size_limit
 from pipeline.ingest.extractors.render import html_to_markdown
 from pipeline.text import indent_width
 
@@ -55,8 +55,10 @@ def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | No
     """(markdown, None, None), or (None, reason, detail) for a document we can't read."""
     if isinstance(body, str):
         return decode(body)  # connectors that render their own markdown (Notion, Confluence)
-    if len(body) > MAX_BYTES or not body.strip():
+    if not body.strip():
         return decode(body)
+    if len(body) > size_limit(name):
+        return None, "too-large", f"{len(body):,} bytes is over the {size_limit(name):,}-byte limit"
     kind = sniff(body, name)
     if kind.startswith("unsupported:"):
         return None, "unsupported-format", kind.split(":", 1)[1]
@@ -102,6 +104,8 @@ _NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "Pow
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
     if not markdown.strip():
         return None, "empty", f"the {what} document holds no text"
+    if len(markdown) > MAX_BYTES:
+        return None, "too-large", f"the {what} document's text is {len(markdown):,} characters, over the {MAX_BYTES:,} limit"
     return markdown, None, None
 
 
@@ -236,9 +240,15 @@ def _rst_headings(text: str) -> int:
 def docx_to_markdown(data: bytes) -> str:
     import mammoth
 
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if z.getinfo("word/document.xml").file_size > ODT_MAX_XML:
+            raise ValueError(f"word/document.xml inflates to over {ODT_MAX_XML:,} bytes")
+
     # Word's Title and List Bullet paragraph styles carry structure mammoth leaves out by default.
     style_map = "p[style-name='Title'] => h1:fresh\np[style-name='List Bullet'] => ul > li:fresh"
-    result = mammoth.convert_to_html(io.BytesIO(data), style_map=style_map)
+    # Pictures are not read (mammoth would inline each as a data URI): only their alt text.
+    no_pictures = mammoth.images.img_element(lambda image: {"alt": image.alt_text or ""})
+    result = mammoth.convert_to_html(io.BytesIO(data), style_map=style_map, convert_image=no_pictures)
     return html_to_markdown(result.value)
 
 

@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pipeline.ingest import draft_model, services_model
-from pipeline.ingest.decode import MAX_BYTES
+from pipeline.ingest.decode import size_limit
 from pipeline.ingest.extractors.base import not_an_incident
 from pipeline.ingest.formats import sniff, to_markdown
 from pipeline.ingest.parser import Parsed, parse
@@ -133,7 +133,7 @@ class Reader:
 def _rejected_unread(body: bytes | str, name: str) -> bool:
     """Whether to_markdown turns it away without converting it (too large, an image, a
     spreadsheet): no worker needed, and no worker start-up for the `labels.jsonl` of a folder."""
-    return len(body) > MAX_BYTES or isinstance(body, bytes) and sniff(body, name).startswith("unsupported:")
+    return len(body) > size_limit(name) or isinstance(body, bytes) and sniff(body, name).startswith("unsupported:")
 
 
 def _serve() -> None:

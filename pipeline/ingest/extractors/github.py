@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
 
-from pipeline.ingest.decode import MAX_BYTES
+from pipeline.ingest.decode import size_limit
 from pipeline.ingest.extractors import registry
 from pipeline.ingest.extractors.base import (
     ExtractorConfigError,
@@ -184,10 +184,11 @@ class GitHubRepo:
         def read(item: tuple[str, str, int | None]) -> RawDocument:
             path, sha, size = item
             url = base + urllib.parse.quote(path, safe="/")
-            if size is not None and size > MAX_BYTES:
+            limit = size_limit(path)
+            if size is not None and size > limit:
                 # The tree says how big it is: no download of what would be refused anyway.
                 return RawDocument(source_id=path, url=url, body=b"", version=sha,
-                                   problem=("too-large", f"{size:,} bytes is over the {MAX_BYTES:,}-byte limit (not downloaded)"))
+                                   problem=("too-large", f"{size:,} bytes is over the {limit:,}-byte limit (not downloaded)"))
             blob = self._call(gh, lambda: repo.get_git_blob(sha), path)
             document = RawDocument(source_id=path, url=url, body=_decode_blob(blob.content, blob.encoding), version=sha)
             self.fetched += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.ingest.decode import MAX_BYTES
+from pipeline.ingest.decode import size_limit
 from pipeline.ingest.extractors import registry
 from pipeline.ingest.extractors.base import NOT_INCIDENTS, ExtractorConfigError, Listing, RawDocument
 
@@ -37,14 +37,14 @@ class LocalFolder:
 
         def documents():
             for path, sid in zip(files, ids):
-                body, problem = read_bounded(path)
+                body, problem = read_bounded(path, size_limit(path.name))
                 # Files carry no upstream version; the content hash decides what changed.
                 yield RawDocument(source_id=sid, url=path.resolve().as_uri(), body=body, problem=problem)
 
         return Listing(source=self.source, documents=documents(), present=set(ids), total=len(ids))
 
 
-def read_bounded(path: Path, limit: int = MAX_BYTES) -> tuple[bytes, tuple[str, str] | None]:
+def read_bounded(path: Path, limit: int) -> tuple[bytes, tuple[str, str] | None]:
     """The file's bytes, or (b"", (reason, detail)) when it is too large or can't be read.
     Never reads more than `limit` + 1 bytes, so a 1 GB file costs no memory: its size is
     checked before reading, and the read is bounded in case it grows in between."""

@@ -777,3 +777,29 @@ def test_a_sentence_over_a_pdf_page_break_is_one():
                          ["Acme - Confidential", "19:58. The extra instances stayed up.", "Acme - Confidential", "Page 2 of 2"]]))
     assert "Playback was normal by 19:58. The extra instances stayed up." in text
     assert not regex.search(r"Page \d of 2", text) and text.count("Acme - Confidential") == 0
+
+
+def test_a_word_file_with_screenshots_is_read_a_text_file_that_size_is_not(tmp_path):
+    # Ten screenshots make a short write-up megabytes: the file's limit is 50 MB, its text's 2 MB.
+    import os
+
+    docx = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO((FORMATS / "checkout-pool-timeouts.docx").read_bytes())) as source, zipfile.ZipFile(docx, "w") as z:
+        for item in source.infolist():
+            z.writestr(item, source.read(item.filename))
+        z.writestr("word/media/screenshot1.png", os.urandom(3_000_000))  # does not compress
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "checkout-pool-timeouts.docx").write_bytes(docx.getvalue())
+    (folder / "log-dump.md").write_text("# Log dump\n\n" + "x" * 3_000_000)
+    db = Database(tmp_path / "pm.db")
+    ingest(db, LocalFolder(folder))
+    assert [r["source_id"] for r in db.incidents()] == ["checkout-pool-timeouts.docx"]
+    excluded = next(iter(db.excluded()))
+    assert (excluded["source_id"], excluded["reason"]) == ("log-dump.md", "too-large")
+    # A Word file whose text inflates past any write-up is one 'unreadable' line.
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", "<w:document>" + " " * 50_000_000 + "</w:document>")
+    reason, detail = to_markdown(bomb.getvalue(), "bomb.docx")[1:]
+    assert reason == "unreadable" and "inflates" in detail
