@@ -1078,13 +1078,45 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 def _yaml_mapping(block: str) -> dict:
     try:
         data = yaml.load(block, Loader=_FrontMatterLoader) or {}
+    except _Refused as exc:
+        raise ValueError(str(exc))
     except yaml.YAMLError as exc:
+        # People write front matter by hand, and YAML refuses what they mean: "title: Incident:
+        # DB outage", "title: [DRAFT] Checkout errors". Lines that are all `key: value` (and
+        # `- item` under a key) are read as such, values as written.
+        fields = _plain_fields(block)
+        if fields is not None:
+            return fields
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         raise ValueError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}")
     if not isinstance(data, dict):
         raise ValueError("front matter is not a YAML mapping")
     return data
+
+
+_PLAIN_FIELD = re.compile(r"^([A-Za-z_][\w .-]{0,40}?)[ \t]*:(?:[ \t]+(.*?))?[ \t]*$")
+_PLAIN_ITEM = re.compile(r"^[ \t]*-[ \t]+(.*?)[ \t]*$")
+
+
+def _plain_fields(block: str) -> dict | None:
+    """`key: value` lines (and `- item` lines under a key with no value), or None when the
+    block has any other line."""
+    fields: dict = {}
+    key = None
+    for line in block.split("\n"):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        field = _PLAIN_FIELD.match(line)
+        item = _PLAIN_ITEM.match(line)
+        if field and not line[:1].isspace():
+            key, value = field.group(1).strip(), (field.group(2) or "").strip()
+            fields[key] = value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else value or []
+        elif item and key is not None and isinstance(fields[key], list):
+            fields[key].append(item.group(1))
+        else:
+            return None
+    return fields or None
 
 
 def _toml_mapping(block: str) -> dict:
@@ -1099,6 +1131,10 @@ MAX_FRONT_MATTER = 20_000
 MAX_YAML_DEPTH = 20
 
 
+class _Refused(yaml.YAMLError):
+    """Front matter built to do harm (an alias bomb, nesting past the limit): never read."""
+
+
 class _FrontMatterLoader(yaml.SafeLoader):
     """safe_load that refuses aliases and deep nesting before building anything: an alias
     bomb of a few hundred bytes expands to gigabytes when its value is printed, and deep
@@ -1108,11 +1144,11 @@ class _FrontMatterLoader(yaml.SafeLoader):
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("front matter uses a YAML alias (*name); aliases are not supported")
+            raise _Refused("front matter uses a YAML alias (*name); aliases are not supported")
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
-                raise yaml.YAMLError(f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
+                raise _Refused(f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1

@@ -49,7 +49,7 @@ def test_extract_resync_and_bad_input(tmp_path):
     write(folder, "postmortems/empty.md", b"")
     write(folder, "postmortems/binary.md", b"\x00\x01\x02PNG\x00" * 50)
     write(folder, "postmortems/huge.md", b"# big\n" + b"x" * 2_100_000)
-    write(folder, "postmortems/broken.md", "---\ntitle: [oops\n---\n# T\n")
+    write(folder, "postmortems/broken.md", "---\ntitle: [oops\n  }{\n---\n# T\n")
     write(folder, "postmortems/latin1.md", GOOD.format(n="café").encode("cp1252"))
     write(folder, "postmortems/template.md", "# T\n\n## Root cause\n<fill in>\n\n## Resolution\nTBD\n")
     out = extract(folder, db_path)

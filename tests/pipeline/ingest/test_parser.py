@@ -137,9 +137,31 @@ def test_still_investigating_is_excluded():
 
 
 def test_broken_front_matter_is_a_clear_reason():
-    p = parse("---\ntitle: [unclosed\n---\n# T\n", source_id="x.md")
+    p = parse("---\ntitle: [unclosed\n  }{ not a field\n---\n# T\n", source_id="x.md")
     assert p.reason == "bad-front-matter"
     assert "YAML" in p.detail
+
+
+def test_front_matter_yaml_refuses_is_read_as_its_fields():
+    # An unquoted colon or a leading [tag] is a YAML error, but plainly fields to a person.
+    text = """---
+title: [DRAFT] Checkout errors: card declines
+services:
+  - checkout-api
+  - payments-gateway
+status: draft
+---
+# Checkout errors
+
+## Root cause
+Under investigation.
+"""
+    p = parse(text, source_id="checkout.md")
+    assert p.reason == "draft" and "draft" in p.detail
+    text = text.replace("[DRAFT] ", "").replace("status: draft", "status: final").replace("Under investigation.", "An expired certificate on the card network's API.\n\n## Resolution\nWe renewed the certificate and retried the declined payments.")
+    p = parse(text, source_id="checkout.md")
+    assert p.reason is None and p.fields["incident_title"] == "Checkout errors: card declines"
+    assert p.fields["services_affected"] == ["checkout-api", "payments-gateway"]
 
 
 def test_explicit_category_wins_when_it_maps():
