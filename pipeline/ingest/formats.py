@@ -49,6 +49,9 @@ RST_MAX_CHARS = 200_000
 # Magic numbers of files people leave next to write-ups (screenshots, spreadsheets).
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .doc/.xls/.ppt
+# The XML of a write-up in a Word, OpenDocument or PowerPoint file is tens of KB; a part that
+# would inflate past this is no write-up (a zip bomb), and is never inflated.
+MAX_XML_PART = 20 * MAX_BYTES
 
 
 def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | None, str | None]:
@@ -241,8 +244,8 @@ def docx_to_markdown(data: bytes) -> str:
     import mammoth
 
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        if z.getinfo("word/document.xml").file_size > ODT_MAX_XML:
-            raise ValueError(f"word/document.xml inflates to over {ODT_MAX_XML:,} bytes")
+        if z.getinfo("word/document.xml").file_size > MAX_XML_PART:
+            raise ValueError(f"word/document.xml inflates to over {MAX_XML_PART:,} bytes")
 
     # Word's Title and List Bullet paragraph styles carry structure mammoth leaves out by default.
     style_map = "p[style-name='Title'] => h1:fresh\np[style-name='List Bullet'] => ul > li:fresh"
@@ -282,8 +285,6 @@ _ODF = {
     prefix: f"urn:oasis:names:tc:opendocument:xmlns:{ns}:1.0"
     for prefix, ns in (("office", "office"), ("text", "text"), ("table", "table"), ("style", "style"), ("fo", "xsl-fo-compatible"))
 }
-# content.xml of a write-up is tens of KB; a zip that inflates it past this is no write-up.
-ODT_MAX_XML = 20 * MAX_BYTES
 
 
 def odt_to_markdown(data: bytes) -> str:
@@ -297,8 +298,8 @@ def odt_to_markdown(data: bytes) -> str:
         parts = {}
         for name in ("content.xml", "styles.xml"):
             if name in z.namelist():
-                if z.getinfo(name).file_size > ODT_MAX_XML:
-                    raise ValueError(f"{name} inflates to over {ODT_MAX_XML:,} bytes")
+                if z.getinfo(name).file_size > MAX_XML_PART:
+                    raise ValueError(f"{name} inflates to over {MAX_XML_PART:,} bytes")
                 parts[name] = ElementTree.fromstring(z.read(name))
     root = parts["content.xml"]
     styles = _OdfStyles([parts[n] for n in ("styles.xml", "content.xml") if n in parts])
@@ -389,8 +390,8 @@ def pptx_to_markdown(data: bytes) -> str:
     def read(z: zipfile.ZipFile, name: str):
         if name not in z.namelist():
             return None
-        if z.getinfo(name).file_size > ODT_MAX_XML:
-            raise ValueError(f"{name} inflates to over {ODT_MAX_XML:,} bytes")
+        if z.getinfo(name).file_size > MAX_XML_PART:
+            raise ValueError(f"{name} inflates to over {MAX_XML_PART:,} bytes")
         return ElementTree.fromstring(z.read(name))
 
     parts = []
