@@ -5,8 +5,8 @@ Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, a
 office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
 PowerPoint deck (a review presented as slides), RTF,
 email (`.eml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
-one), AsciiDoc and MDX from docs-as-code sites, and a wiki's own markup (MediaWiki source,
-DokuWiki's `.txt` pages). Each is turned into markdown with its headings,
+one), AsciiDoc and MDX from docs-as-code sites, a wiki's own markup (MediaWiki source,
+DokuWiki's `.txt` pages) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its headings,
 tables and lists kept, so one parser reads them all. The format is decided by sniffing the
 content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
 Anything else is rejected with reason `unsupported-format`, never dropped.
@@ -31,7 +31,7 @@ from pipeline.text import indent_width
 
 # Text formats by name; a file with no extension is sniffed. Any other extension (source code,
 # data files, images) is not a write-up.
-_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc|wiki|mediawiki|wikitext|dokuwiki)$", re.I)
+_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc|wiki|mediawiki|wikitext|dokuwiki|textile)$", re.I)
 _MARKDOWN_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(?:\.erb)?$", re.I)
 # A message or a web archive: read by the MIME parser, whatever its name says (Confluence names
 # its Word export `.doc`); a file named otherwise is one only where its headers declare MIME.
@@ -94,6 +94,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return asciidoc_to_markdown(text), "AsciiDoc"
     if kind == "wikitext":
         return wikitext_to_markdown(text), "wikitext"
+    if kind == "tracker":
+        return tracker_markup_to_markdown(text), "tracker markup"
     if kind in ("rst", "text"):
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
@@ -199,7 +201,8 @@ _ZIP_KINDS = {
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'rst', 'asciidoc', 'wikitext' or 'text' for a decoded document."""
+    """'markdown', 'html', 'rst', 'asciidoc', 'wikitext', 'tracker' or 'text' for a decoded
+    document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
     if _HTML_START.match(head):
@@ -208,6 +211,8 @@ def text_kind(text: str, name: str) -> str:
         return "markdown"
     if ext in (".adoc", ".asciidoc"):
         return "asciidoc"
+    if ext in (".txt", ".text", ".textile", "") and len(re.findall(r"^h[1-6]\.[ \t]+\S", head, re.M)) >= 2:
+        return "tracker"
     wiki_headings = [m for m in _WIKI_HEADING.findall(head) if len(m[0]) >= 2]
     if ext in (".wiki", ".mediawiki", ".wikitext", ".dokuwiki") or (ext in (".txt", ".text", "") and len(wiki_headings) >= 2):
         return "wikitext"
@@ -690,6 +695,42 @@ def _wiki_inline(text: str, doku: bool) -> str:
         text = re.sub(r"''([^'\n]{1,200}?)''", r"`\1`", text)
         return re.sub(r"(?<![:/])//([^/\n]{1,200}?)//", r"*\1*", text)
     return re.sub(r"''([^'\n]{1,200}?)''", r"*\1*", re.sub(r"'''([^'\n]{1,200}?)'''", r"**\1**", text))
+
+
+# Jira's and Confluence's wiki markup, and Redmine's Textile, which tracker exports and
+# comments are written in: "h2. Root cause", *bold*, ||header|| and |cell| tables, {code}
+# and {noformat} blocks, {panel:title=...} and {quote} macros.
+_TRACKER_HEADING = re.compile(r"^h([1-6])\.[ \t]+(\S.*)$")
+_TRACKER_MACRO = re.compile(r"^\{(?:code|noformat)(?::[^}\n]{0,200})?\}$|^<pre>$|^</pre>$")
+_TRACKER_PANEL = re.compile(r"\{(?:panel|info|note|warning|tip|expand)(?::(?:[^}\n]{0,200}?\btitle=([^|}\n]{1,100}))?[^}\n]{0,200})?\}|\{quote\}")
+_TRACKER_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
+
+
+def tracker_markup_to_markdown(text: str) -> str:
+    """Tracker wiki markup as markdown. Only what the parser reads is rewritten: headings, bold
+    labels, tables and code blocks; a panel's title is a label line over its text."""
+    out: list[str] = []
+    fenced = False
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if _TRACKER_MACRO.match(stripped):
+            fenced = not fenced
+            out.append("```")
+            continue
+        if fenced:
+            out.append(line)
+            continue
+        heading = _TRACKER_HEADING.match(stripped)
+        if heading:
+            out.extend(["", f"{'#' * int(heading.group(1))} {heading.group(2)}", ""])
+            continue
+        if stripped.startswith("||"):
+            cells = [c.strip() for c in stripped.strip("|").split("||")]
+            out.extend(["", "| " + " | ".join(_TRACKER_BOLD.sub(r"**\1**", c) for c in cells) + " |", "|" + " --- |" * len(cells)])
+            continue
+        line = _TRACKER_PANEL.sub(lambda m: f"\n**{m.group(1).strip()}**\n" if m.group(1) else "", line)
+        out.append(_TRACKER_BOLD.sub(r"**\1**", line))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
 # Markdown dialects' blocks: GitHub, GitLab and Outline fold a section into <details> with its

@@ -803,3 +803,31 @@ def test_a_word_file_with_screenshots_is_read_a_text_file_that_size_is_not(tmp_p
         z.writestr("word/document.xml", "<w:document>" + " " * 50_000_000 + "</w:document>")
     reason, detail = to_markdown(bomb.getvalue(), "bomb.docx")[1:]
     assert reason == "unreadable" and "inflates" in detail
+
+
+def test_a_tracker_export_in_jira_wiki_markup():
+    text = """[OPS-4471] Checkout errors after a gateway certificate rotation
+
+h2. Summary
+Card payments failed for 35 minutes on 3 June.
+
+||Field||Value||
+|Services affected|checkout-api, payments-gateway|
+
+h2. Root cause
+{panel:title=Trigger}
+The gateway's client certificate was rotated in the vault, but the checkout pods kept the old one cached until a restart.
+{panel}
+
+h2. Resolution
+*Fix:* we restarted the checkout pods so they loaded the new certificate, and added a reload hook.
+
+{code:bash}
+h2. not a heading inside code
+{code}
+"""
+    assert text_kind(text, "OPS-4471.txt") == "tracker"
+    md, p = parsed_bytes(text.encode(), "OPS-4471.txt")
+    assert "## Root cause" in md and "```\nh2. not a heading inside code\n```" in md and "{panel" not in md
+    assert p.fields["services_affected"] == ["checkout-api", "payments-gateway"]
+    assert p.provenance["root_cause"] == "label: Trigger" and p.fields["fix"].startswith("we restarted the checkout pods")
