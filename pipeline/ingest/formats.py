@@ -54,26 +54,43 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .doc/.xls/.ppt
 MAX_XML_PART = 20 * MAX_BYTES
 
 
+def _refuse_oversized(z: zipfile.ZipFile, name: str) -> None:
+    """Raises for a part of an office file that would inflate past MAX_XML_PART, before it is."""
+    if z.getinfo(name).file_size > MAX_XML_PART:
+        raise ValueError(f"{name} inflates to over {MAX_XML_PART:,} bytes")
+
+
+def _zip_xml(z: zipfile.ZipFile, name: str):
+    """A part of an office file parsed as XML, or None where the file has no such part."""
+    from xml.etree import ElementTree
+
+    if name not in z.namelist():
+        return None
+    _refuse_oversized(z, name)
+    return ElementTree.fromstring(z.read(name))
+
+
 def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | None, str | None]:
     """(markdown, None, None), or (None, reason, detail) for a document we can't read."""
     if isinstance(body, str):
         return decode(body)  # connectors that render their own markdown (Notion, Confluence)
     if not body.strip():
         return decode(body)
-    if len(body) > size_limit(name):
-        return None, "too-large", f"{len(body):,} bytes is over the {size_limit(name):,}-byte limit"
+    limit = size_limit(name)
+    if len(body) > limit:
+        return None, "too-large", f"{len(body):,} bytes is over the {limit:,}-byte limit"
     kind = sniff(body, name)
     if kind.startswith("unsupported:"):
         return None, "unsupported-format", kind.split(":", 1)[1]
     try:
         if kind in _BINARY:
-            return _finish(*_BINARY[kind](body))
+            return _finish(_BINARY[kind](body), _NAMES[kind])
         # WordPad ends its RTF with a NUL byte, which is no reason to call the file binary.
         text, reason, detail = decode(body.rstrip(b"\x00") if kind == "rtf" else body)
         if text is None:
             return text, reason, detail
         if kind == "rtf":
-            return _finish(_title_first(text_to_markdown(rtf_text(text))), "RTF")
+            return _finish(_title_first(text_to_markdown(rtf_text(text))), _NAMES[kind])
         return _finish(*_read_text(text, name))
     except Exception as exc:  # noqa: BLE001 - any library error on one bad file becomes its reason
         why = " ".join(str(exc).split())[:160]
@@ -114,28 +131,15 @@ def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | Non
     return markdown, None, None
 
 
-def _pdf(data: bytes) -> tuple[str, str]:
-    return text_to_markdown(pdf_text(data)), "PDF"
-
-
-def _docx(data: bytes) -> tuple[str, str]:
-    return docx_to_markdown(data), "DOCX"
-
-
-def _odt(data: bytes) -> tuple[str, str]:
-    return odt_to_markdown(data), "OpenDocument text"
-
-
-def _pptx(data: bytes) -> tuple[str, str]:
-    return pptx_to_markdown(data), "PowerPoint deck"
-
-
-def _mime(data: bytes) -> tuple[str, str]:
-    return mime_to_markdown(data), "MIME message"
-
-
-# Formats read from their bytes, not decoded as text first.
-_BINARY = {"pdf": _pdf, "docx": _docx, "odt": _odt, "pptx": _pptx, "mime": _mime}
+# Formats read from their bytes, not decoded as text first (each converter looked up when
+# called: they are defined further down).
+_BINARY = {
+    "pdf": lambda data: text_to_markdown(pdf_text(data)),
+    "docx": lambda data: docx_to_markdown(data),
+    "odt": lambda data: odt_to_markdown(data),
+    "pptx": lambda data: pptx_to_markdown(data),
+    "mime": lambda data: mime_to_markdown(data),
+}
 
 
 # An email reply that quotes the write-up ("On Thu, 21 Nov 2024 at 16:05, Marta wrote:" over
@@ -213,8 +217,9 @@ def text_kind(text: str, name: str) -> str:
         return "asciidoc"
     if ext in (".txt", ".text", ".textile", "") and len(re.findall(r"^h[1-6]\.[ \t]+\S", head, re.M)) >= 2:
         return "tracker"
-    wiki_headings = [m for m in _WIKI_HEADING.findall(head) if len(m[0]) >= 2]
-    if ext in (".wiki", ".mediawiki", ".wikitext", ".dokuwiki") or (ext in (".txt", ".text", "") and len(wiki_headings) >= 2):
+    if ext in (".wiki", ".mediawiki", ".wikitext", ".dokuwiki") or (
+        ext in (".txt", ".text", "") and sum(len(m[0]) >= 2 for m in _WIKI_HEADING.findall(head)) >= 2
+    ):
         return "wikitext"
     if ext in (".html", ".htm", ".xhtml") or len(_HTML_TAGS.findall(head)) >= 3:
         return "html"
@@ -249,8 +254,7 @@ def docx_to_markdown(data: bytes) -> str:
     import mammoth
 
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        if z.getinfo("word/document.xml").file_size > MAX_XML_PART:
-            raise ValueError(f"word/document.xml inflates to over {MAX_XML_PART:,} bytes")
+        _refuse_oversized(z, "word/document.xml")
 
     # Word's Title and List Bullet paragraph styles carry structure mammoth leaves out by default.
     style_map = "p[style-name='Title'] => h1:fresh\np[style-name='List Bullet'] => ul > li:fresh"
@@ -297,17 +301,9 @@ def odt_to_markdown(data: bytes) -> str:
     headings by outline level or by a Title/Heading paragraph style, paragraphs, lists, tables,
     and bold where the document's styles make it so ("Root cause:" set in bold is a label the
     parser reads)."""
-    from xml.etree import ElementTree
-
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        parts = {}
-        for name in ("content.xml", "styles.xml"):
-            if name in z.namelist():
-                if z.getinfo(name).file_size > MAX_XML_PART:
-                    raise ValueError(f"{name} inflates to over {MAX_XML_PART:,} bytes")
-                parts[name] = ElementTree.fromstring(z.read(name))
-    root = parts["content.xml"]
-    styles = _OdfStyles([parts[n] for n in ("styles.xml", "content.xml") if n in parts])
+        root, common = _zip_xml(z, "content.xml"), _zip_xml(z, "styles.xml")
+    styles = _OdfStyles([r for r in (common, root) if r is not None])
     body = root.find(f"{{{_ODF['office']}}}body")
     return html_to_markdown(_odf_html(body, styles) if body is not None else "")
 
@@ -390,19 +386,10 @@ def pptx_to_markdown(data: bytes) -> str:
     a heading (the first slide's the document's title), its text boxes' paragraphs with their
     bullet levels and bold runs, its tables, then the speaker's notes, which often tell the
     story the bullets only name."""
-    from xml.etree import ElementTree
-
-    def read(z: zipfile.ZipFile, name: str):
-        if name not in z.namelist():
-            return None
-        if z.getinfo(name).file_size > MAX_XML_PART:
-            raise ValueError(f"{name} inflates to over {MAX_XML_PART:,} bytes")
-        return ElementTree.fromstring(z.read(name))
-
     parts = []
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        for i, slide_path in enumerate(_slide_order(z, read)):
-            slide = read(z, slide_path)
+        for i, slide_path in enumerate(_slide_order(z)):
+            slide = _zip_xml(z, slide_path)
             if slide is None:
                 continue
             title, body = _pptx_slide(slide)
@@ -410,19 +397,19 @@ def pptx_to_markdown(data: bytes) -> str:
             parts.append(f"<h{level}>{html.escape(title)}</h{level}>" if title else "")
             parts.append(body)
             folder, name = slide_path.rsplit("/", 1)
-            rels = read(z, f"{folder}/_rels/{name}.rels")
+            rels = _zip_xml(z, f"{folder}/_rels/{name}.rels")
             for rel in rels if rels is not None else []:
                 if rel.get("Type", "").endswith("/notesSlide"):
-                    notes = read(z, posixpath.normpath(posixpath.join(folder, rel.get("Target", ""))))
+                    notes = _zip_xml(z, posixpath.normpath(posixpath.join(folder, rel.get("Target", ""))))
                     if notes is not None:
                         parts.append(_pptx_notes(notes))
     return html_to_markdown("".join(parts))
 
 
-def _slide_order(z: zipfile.ZipFile, read) -> list[str]:
+def _slide_order(z: zipfile.ZipFile) -> list[str]:
     """Slide parts in the deck's order (presentation.xml's list), not their file names' order,
     which a moved slide keeps."""
-    presentation, rels = read(z, "ppt/presentation.xml"), read(z, "ppt/_rels/presentation.xml.rels")
+    presentation, rels = _zip_xml(z, "ppt/presentation.xml"), _zip_xml(z, "ppt/_rels/presentation.xml.rels")
     if presentation is None or rels is None:
         return []
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
@@ -507,7 +494,8 @@ def rtf_text(text: str) -> str:
             out.extend(["", "| " + " | ".join(cells) + " |", "|" + " --- |" * len(cells)] if not in_table else ["| " + " | ".join(cells) + " |"])
             in_table = True
         else:
-            out.extend([""] if in_table else [])
+            if in_table:
+                out.append("")  # a blank line ends the table
             out.append(line)
             in_table = False
     return "\n".join(out)
@@ -557,7 +545,8 @@ def mime_to_markdown(data: bytes) -> str:
 
 _ADOC_HEADING = re.compile(r"^(={1,6})[ \t]+(\S.*)$")
 _ADOC_ATTRIBUTE = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
-_ADOC_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
+# AsciiDoc's and a tracker's bold: one pair of stars around words ("*Fix:*"), markdown's ** not.
+_STAR_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
 _ADOC_DELIMITER = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|\+{4,}|/{4,})$")
 
 
@@ -602,7 +591,7 @@ def asciidoc_to_markdown(text: str) -> str:
         elif re.match(r"^\.[A-Za-z]", stripped):
             out.append(f"**{stripped[1:]}**")
         else:
-            out.append(_ADOC_BOLD.sub(r"**\1**", line))
+            out.append(_STAR_BOLD.sub(r"**\1**", line))
     if cells:
         out.extend(_adoc_table(cells, columns or 2))
     return "\n".join(out)
@@ -703,7 +692,6 @@ def _wiki_inline(text: str, doku: bool) -> str:
 _TRACKER_HEADING = re.compile(r"^h([1-6])\.[ \t]+(\S.*)$")
 _TRACKER_MACRO = re.compile(r"^\{(?:code|noformat)(?::[^}\n]{0,200})?\}$|^<pre>$|^</pre>$")
 _TRACKER_PANEL = re.compile(r"\{(?:panel|info|note|warning|tip|expand)(?::(?:[^}\n]{0,200}?\btitle=([^|}\n]{1,100}))?[^}\n]{0,200})?\}|\{quote\}")
-_TRACKER_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
 
 
 def tracker_markup_to_markdown(text: str) -> str:
@@ -726,10 +714,10 @@ def tracker_markup_to_markdown(text: str) -> str:
             continue
         if stripped.startswith("||"):
             cells = [c.strip() for c in stripped.strip("|").split("||")]
-            out.extend(["", "| " + " | ".join(_TRACKER_BOLD.sub(r"**\1**", c) for c in cells) + " |", "|" + " --- |" * len(cells)])
+            out.extend(["", "| " + " | ".join(_STAR_BOLD.sub(r"**\1**", c) for c in cells) + " |", "|" + " --- |" * len(cells)])
             continue
         line = _TRACKER_PANEL.sub(lambda m: f"\n**{m.group(1).strip()}**\n" if m.group(1) else "", line)
-        out.append(_TRACKER_BOLD.sub(r"**\1**", line))
+        out.append(_STAR_BOLD.sub(r"**\1**", line))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
@@ -858,7 +846,8 @@ def pdf_text(data: bytes) -> str:
     for page in (p.strip() for p in pages if p.strip()):
         # A sentence that runs on over the page break ("... normal by" / "19:58. The ...") is one.
         runs_on = text and not text.endswith((".", "!", "?", ":")) and re.match(r"[a-z0-9(]", page)
-        text = f"{text}{' ' if runs_on else chr(10) * 2 if text else ''}{page}"
+        separator = " " if runs_on else "\n\n" if text else ""
+        text = f"{text}{separator}{page}"
     if title and not text.lstrip().startswith(title):
         text = f"{title}\n\n{text}"
     return text

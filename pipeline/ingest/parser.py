@@ -1229,9 +1229,9 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         at = bisect.bisect_right(starts, b.span[0]) - 1
         return bool(b.field_name) and at >= 0 and names[at] == b.field_name
 
-    labels = [b for b in labels if not (b.kind == "table" and in_own_section(b))]
     for b in labels:
         b.in_own_section = in_own_section(b)
+    labels = [b for b in labels if not (b.kind == "table" and b.in_own_section)]
     covered = {i for b in labels for i in range(*b.span)}
 
     blocks: list[Block] = []

@@ -480,13 +480,7 @@ def html_to_markdown(html: str) -> str:
     # Confluence exports title pages "Space : Page"; the page is what names the incident.
     title = page_title(title.split(" : ", 1)[-1].strip())
     _bold_by_style(soup)
-    for tag in soup.find_all(_CHROME):
-        tag.decompose()
-    for tag in soup.find_all(id=_CHROME_IDS):
-        tag.decompose()
-    for tag in soup.find_all(class_=lambda c: c in _CHROME_CLASSES):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"role": _CHROME_ROLES}):
+    for tag in soup.find_all(_is_chrome):  # one walk of the tree for every kind of furniture
         tag.decompose()
     for tag in soup.find_all(True):
         if tag.decomposed:
@@ -510,6 +504,15 @@ def html_to_markdown(html: str) -> str:
     if title and not re.search(r"^#\s", md, re.M):
         md = f"# {title}\n\n{md}"
     return md
+
+
+def _is_chrome(tag) -> bool:
+    return (
+        tag.name in _CHROME
+        or bool(_CHROME_IDS.match(tag.get("id") or ""))
+        or not _CHROME_CLASSES.isdisjoint(tag.get("class") or ())
+        or bool(_CHROME_ROLES.match(tag.get("role") or ""))
+    )
 
 
 # A saved page's <title> adds its site's name, before or after the page's ("Portal outage -
