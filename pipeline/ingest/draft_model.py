@@ -10,8 +10,8 @@ of the 15 unfinished write-ups the rules store, and loses none of the finished o
 only on what the rules would store (`isolate.read_document`), and a document is excluded as
 `draft` when its probability passes the threshold saved with it.
 
-Scoring is plain Python over the JSON saved beside this file (TF-IDF with sublinear term
-frequency and l2 norm, then the logistic), so nothing heavy is imported at ingest. Training
+Scoring is plain Python over the JSON saved beside this file (`pipeline.ingest.tfidf`), so
+nothing heavy is imported at ingest. Training
 needs scikit-learn (a dependency of sentence-transformers) and the labelled fresh sets:
 
     python -m pipeline.ingest.draft_model train
@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from pipeline.ingest import tfidf
 
 MODEL_PATH = Path(__file__).with_name("draft_model.json")
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +42,6 @@ THRESHOLD = 0.7
 # The opening of a write-up says whether it is finished (status, cause and fix sections); the
 # rest is timeline and follow-ups.
 CHARS = 4000
-TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, which trained it
 
 
 def window(text: str) -> str:
@@ -51,12 +51,8 @@ def window(text: str) -> str:
 
 
 def terms(text: str) -> dict[str, int]:
-    """Word and word-pair counts of the window, as the vectorizer that trained the model counted them."""
-    words = TOKEN.findall(window(text).lower())
-    counts: dict[str, int] = {}
-    for term in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
-        counts[term] = counts.get(term, 0) + 1
-    return counts
+    """Word and word-pair counts of the window."""
+    return tfidf.terms(window(text))
 
 
 @dataclass(frozen=True)
@@ -66,9 +62,7 @@ class DraftModel:
     threshold: float
 
     def probability(self, text: str) -> float:
-        tfidf = {t: (1.0 + math.log(n)) * self.weights[t][0] for t, n in terms(text).items() if t in self.weights}
-        norm = math.sqrt(sum(v * v for v in tfidf.values())) or 1.0
-        z = self.intercept + sum(v / norm * self.weights[t][1] for t, v in tfidf.items())
+        z = self.intercept + sum(v * self.weights[t][1] for t, v in tfidf.vector(window(text), self.weights).items())
         return 1.0 / (1.0 + math.exp(-z))
 
     def unfinished(self, text: str) -> float | None:
@@ -87,9 +81,6 @@ def train(sets: list[tuple[Path, Path]], max_features: int = 5000, c: float = 4.
     """Fit on every labelled write-up of `sets` ((folder, labels file) pairs); returns the
     model as saved. max_features, c and threshold were chosen by leave-one-set-out runs over
     the read sets: no finished write-up lost at 0.5 from 5,000 terms up."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     from pipeline.ingest.formats import to_markdown
     from pipeline.ingest.scrub import scrub
 
@@ -103,16 +94,14 @@ def train(sets: list[tuple[Path, Path]], max_features: int = 5000, c: float = 4.
             texts.append(window(scrub(text)[0]))
             drafts.append(int(not gold["parseable"]))
         sources.append(str(labels.relative_to(REPO)) if labels.is_relative_to(REPO) else str(labels))
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=max_features)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(vectorizer.fit_transform(texts), drafts)
-    idf, coef = vectorizer.idf_, model.coef_[0]
+    vectorizer, model = tfidf.fit(texts, drafts, max_features=max_features, c=c, class_weight="balanced")
     return {
         "trained_on": sources,
         "documents": len(texts),
         "unfinished": sum(drafts),
         "threshold": threshold,
         "intercept": round(float(model.intercept_[0]), 6),
-        "weights": {t: [round(float(idf[i]), 6), round(float(coef[i]), 6)] for t, i in sorted(vectorizer.vocabulary_.items())},
+        "weights": tfidf.saved_weights(vectorizer, model.coef_),
     }
 
 
