@@ -83,7 +83,7 @@ class Config:
         categories = {**base.categories, **t.get("categories", {})}
         rules = {**base.rules, **{k: [tuple(r) for r in v] for k, v in t.get("rules", {}).items()}}
         aliases = {**base.aliases, **t.get("aliases", {})}
-        return Taxonomy(categories, rules, aliases, fallback=t.get("fallback", base.fallback))
+        return Taxonomy(categories, rules, aliases, fallback=t.get("fallback", base.fallback), model=base.model)
 
 
 def config_path(path: str | os.PathLike | None = None) -> tuple[Path, bool]:

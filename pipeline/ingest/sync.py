@@ -280,11 +280,10 @@ def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest
     if parsed.reason:
         return None, parsed.reason, parsed.detail
     fields = parsed.fields
-    hint = fields.get("category_hint")
     provenance = {k: v for k, v in parsed.provenance.items() if k != "category_hint"}
+    category, origin = taxonomy.decide(fields["incident_title"], fields["root_cause"], fields["fix"], hint=fields.get("category_hint"))
     # The category is the document's own when one of its hints names a taxonomy category.
-    hinted = any(taxonomy.normalize(h) for h in (hint if isinstance(hint, list) else [hint]))
-    provenance["root_cause_category"] = parsed.provenance.get("category_hint", "") if hinted else "keywords"
+    provenance["root_cause_category"] = parsed.provenance.get("category_hint", "") if origin == "hint" else origin
     record = IncidentRecord(
         source=source,
         source_id=doc.source_id,
@@ -296,9 +295,7 @@ def _read_one(source: str, doc, taxonomy: Taxonomy, summary: SyncSummary, digest
         root_cause=fields["root_cause"],
         fix=fields["fix"],
         action_items=fields["action_items"],
-        root_cause_category=taxonomy.classify_incident(
-            fields["incident_title"], fields["root_cause"], fields["fix"], hint=hint
-        ),
+        root_cause_category=category,
         content_hash=digest,
         provenance=provenance,
     )

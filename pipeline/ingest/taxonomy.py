@@ -2,7 +2,8 @@
 
 The classifier is rules over the root-cause text: each category has weighted patterns, and a
 match early in the text counts more, because the first cause in the chain (the trigger) is
-what the category names, not the symptoms described after it."""
+what the category names, not the symptoms described after it. Beside them a learned model
+(`category_model`) decides where it is sure: `Taxonomy.decide`."""
 
 from __future__ import annotations
 
@@ -337,10 +338,15 @@ class Taxonomy:
     rules: dict[str, list[tuple[str, float]]]
     aliases: dict[str, str] = field(default_factory=dict)
     fallback: str = "software-bug"
+    # The learned second opinion (category_model.CategoryModel); it knows the default categories
+    # only, so a taxonomy with other categories is decided by its rules alone.
+    model: object | None = None
 
     @classmethod
     def default(cls) -> "Taxonomy":
-        return cls(dict(DEFAULT_CATEGORIES), dict(DEFAULT_RULES), dict(DEFAULT_ALIASES))
+        from pipeline.ingest import category_model
+
+        return cls(dict(DEFAULT_CATEGORIES), dict(DEFAULT_RULES), dict(DEFAULT_ALIASES), model=category_model.load())
 
     def __post_init__(self) -> None:
         self._compiled = {
@@ -382,14 +388,33 @@ class Taxonomy:
             out[cat] = score
         return out
 
-    def classify_incident(self, title: str, root_cause: str, fix: str = "", hint=None) -> str:
-        """Category of a whole incident: the title often names the trigger ("... after Flux
-        version bump"), the root cause explains it, and the fix ("rolled back the release")
-        corroborates; scores are summed with those weights."""
+    def hinted(self, hint: str | list | None) -> str | None:
+        """The category a document names itself (front matter, a page property), if one maps."""
         for h in hint if isinstance(hint, list) else [hint]:
             mapped = self.normalize(h)
             if mapped:
                 return mapped
+        return None
+
+    def decide(self, title: str, root_cause: str, fix: str = "", hint=None) -> tuple[str, str]:
+        """The incident's category and where it came from: "hint" (the document names it), the
+        learned model where it is sure ("category model (0.83)"), else the rules ("keywords")."""
+        mapped = self.hinted(hint)
+        if mapped:
+            return mapped, "hint"
+        if self.model is not None and set(self.model.classes) == set(self.categories):
+            sure = self.model.sure(title, root_cause, fix)
+            if sure:
+                return sure[0], f"category model ({sure[1]:.2f})"
+        return self.classify_incident(title, root_cause, fix), "keywords"
+
+    def classify_incident(self, title: str, root_cause: str, fix: str = "", hint=None) -> str:
+        """Category of a whole incident by the rules: the title often names the trigger ("...
+        after Flux version bump"), the root cause explains it, and the fix ("rolled back the
+        release") corroborates; scores are summed with those weights."""
+        mapped = self.hinted(hint)
+        if mapped:
+            return mapped
         total: dict[str, float] = {}
         # Only the opening of the cause and the fix: it names the trigger, and what follows in a
         # long section (contributing factors, follow-ups, symptoms) pulls towards other categories.
@@ -439,11 +464,9 @@ class Taxonomy:
         return best if best and total[best] > 0 else self.fallback
 
     def classify(self, text: str, hint: str | list | None = None) -> str:
-        hints = hint if isinstance(hint, list) else [hint]
-        for h in hints:
-            mapped = self.normalize(h)
-            if mapped:
-                return mapped
+        mapped = self.hinted(hint)
+        if mapped:
+            return mapped
         scores = self.scores(text)
         best = max(scores, key=scores.get, default=None)
         if best is None or scores[best] == 0:

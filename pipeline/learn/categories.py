@@ -19,8 +19,8 @@ from pipeline.ingest.taxonomy import OPENING_CHARS, Taxonomy, opening
 
 # Cosine similarity of the cause texts above which two incidents are the same failure again.
 RECURRENCE_SIMILARITY = 0.8
-# Categories set from the rules or by this module: the ones it may (re)decide.
-DECIDED_HERE = ("keywords", "classifier")
+# Categories set from the rules, the category model or by this module: the ones it may (re)decide.
+DECIDED_HERE = ("keywords", "category model", "classifier")
 
 
 def cause_text(row: dict) -> str:
@@ -38,7 +38,7 @@ def learn_from_corrections(db, taxonomy: Taxonomy | None = None, embedder=None) 
         if (r.get("provenance") or {}).get("root_cause_category") == "human" and r.get("root_cause_category") in taxonomy.names
     ]
     # With no correction to carry, the rules' categories stand as ingest made them: only what an
-    # earlier correction decided goes back to the rules (no re-classifying every row per sync).
+    # earlier correction decided is decided again as at ingest (no re-classifying every row per sync).
     decided_here = DECIDED_HERE if corrected else ("classifier",)
     open_rows = [r for r in rows if (r.get("provenance") or {}).get("root_cause_category", "").startswith(decided_here)]
     if not open_rows:
@@ -56,9 +56,8 @@ def learn_from_corrections(db, taxonomy: Taxonomy | None = None, embedder=None) 
             category = like["root_cause_category"]
             origin = f"classifier: recurrence of {like['source_id']} (human label, similarity {similarity:.2f})"
         else:
-            # No recurrence (any more): the rules decide, as at ingest.
-            category = taxonomy.classify_incident(row["incident_title"], row["root_cause"], row["fix"])
-            origin = "keywords"
+            # No recurrence (any more): decided as at ingest.
+            category, origin = taxonomy.decide(row["incident_title"], row["root_cause"], row["fix"])
         if (category, origin) != (row["root_cause_category"], row["provenance"].get("root_cause_category")):
             changes.append((row["id"], row["root_cause_category"], category, origin))
     return db.set_categories(changes)
