@@ -1330,6 +1330,9 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     # The end of the last table read for a services column: its rows are not searched again
     # (a table of thousands of header rows would be rescanned from each).
     table_end = 0
+    # Bold labels alone on their line, each but the last: the next one bounds its section.
+    alone_bold = [i for i, line in enumerate(scan) if i not in code_lines and (m := BOLD_LABEL.match(line)) and not m.group(3).strip() and not LIST_ITEM.match(line)]
+    heading_like = set(alone_bold[:-1])
     for i, line in enumerate(scan):
         if i in code_lines:
             continue
@@ -1356,6 +1359,7 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         if i < field_end.get(name, 0):
             continue
         is_bullet = bool(re.match(r"^\s*[-*+]\s", line))
+        alone = not (rest or "").strip() and not is_bullet
         if ASIDE_ONLY.fullmatch(rest or ""):
             rest = ""  # "**Services impacted** (as recorded on the ticket):" announces what follows
         body = [rest] if rest else []
@@ -1369,11 +1373,13 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                 j += 1
                 continue
             if not nxt.strip():
-                # A blank line ends a plain label paragraph unless an indented continuation follows.
+                # A blank line ends a plain label paragraph unless an indented continuation follows,
+                # or the label stands alone as a heading does (a bold paragraph for a heading, as
+                # Google Docs and Confluence export them) and a later one ends its section.
                 k = j + 1
                 while k < len(scan) and not scan[k].strip():
                     k += 1
-                if k < len(scan) and indent_width(scan[k]) > indent and (is_bullet or LIST_ITEM.match(scan[k])):
+                if k < len(scan) and (indent_width(scan[k]) > indent and (is_bullet or LIST_ITEM.match(scan[k])) or alone and i in heading_like):
                     body.extend([""] * (k - j))  # the whole blank run at once, not line by line
                     j = k
                     continue

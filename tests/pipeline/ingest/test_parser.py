@@ -2455,3 +2455,35 @@ def test_a_limit_someone_set_lower_is_the_configuration_trigger_of_the_exhaustio
     ) == "configuration"
     # Exhaustion nobody set up stays capacity.
     assert t.classify_incident("Ticket queue full", "The Monday backlog filled the queue to its limit and new messages were dropped.") == "capacity"
+
+
+BOLD_PARAGRAPH_HEADINGS = """# Ledger export stalled
+
+**Summary**:
+The nightly ledger export to the finance warehouse stopped at 02:10 and finance had no numbers at 08:00.
+
+**Root cause**:
+In short: the export ran out of room.
+
+The export stages its files on a 50 GB scratch volume. A new merchant's backfill had left 46 GB of
+staged files there the day before, so the export's first write failed with "no space left on device".
+
+It retried every minute and failed the same way until the morning.
+
+**Resolution**:
+We cleared the backfill's staged files and re-ran the export at 08:40.
+
+**Action items**:
+- Clean the scratch volume after each backfill
+"""
+
+
+def test_a_bold_label_alone_on_its_line_heads_a_section_until_the_next_one():
+    # Google Docs and Confluence export headings as bold paragraphs: a label there reads on
+    # over its blank lines to the next one, not only its first paragraph.
+    p = parse(BOLD_PARAGRAPH_HEADINGS, source_id="ledger.md")
+    assert "backfill had left 46 GB" in p.fields["root_cause"]
+    assert "retried every minute" in p.fields["root_cause"]
+    assert "We cleared" not in p.fields["root_cause"]
+    assert p.fields["fix"].startswith("We cleared the backfill's staged files")
+    assert p.provenance["root_cause"] == "label: Root cause"
