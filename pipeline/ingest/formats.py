@@ -902,6 +902,12 @@ def text_to_markdown(text: str) -> str:
         following[i] = lines[i + 1].strip() or following[i + 1]
     for i, line in enumerate(lines):
         stripped = line.strip()
+        if _PAGE_OF.match(stripped):
+            continue  # "Page 2 of 3" from a printed or exported report, between its sentences
+        if stripped.startswith("#"):
+            # Plain text's "#" is a character ("#  Action   Status" over a table's rows, a chat
+            # channel's name), never a markdown heading: escaped, as markdown writes it.
+            line = line.replace("#", "\\#", 1)
         prev = lines[i - 1].strip() if i else ""
         # PDF text has no blank lines: a heading follows a finished sentence or a `Key: value` line.
         prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev))
@@ -931,6 +937,7 @@ def text_to_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
+_PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.
 _NUMBERED_TITLE = re.compile(r"^\d{1,2}[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}$")

@@ -788,17 +788,22 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     }
     return Parsed(
         fields={
-            "incident_title": title,
+            "incident_title": literal(title),
             "date": date,
             "services_affected": services,
-            "timeline": timeline,
-            "root_cause": clip(root_cause, 2000, one_line=False),
-            "fix": clip(fix, 2000, one_line=False),
-            "action_items": list_items(joined("action_items")),
+            "timeline": literal(timeline),
+            "root_cause": literal(clip(root_cause, 2000, one_line=False)),
+            "fix": literal(clip(fix, 2000, one_line=False)),
+            "action_items": [literal(item) for item in list_items(joined("action_items"))],
             "category_hint": hints,
         },
         provenance={k: v for k, v in provenance.items() if v},
     )
+
+
+def literal(text: str) -> str:
+    """A field as a person reads it: a "#" escaped so as not to open a heading is a "#"."""
+    return text.replace("\\#", "#")
 
 
 # -- provenance --------------------------------------------------------------------------------

@@ -831,3 +831,21 @@ h2. not a heading inside code
     assert "## Root cause" in md and "```\nh2. not a heading inside code\n```" in md and "{panel" not in md
     assert p.fields["services_affected"] == ["checkout-api", "payments-gateway"]
     assert p.provenance["root_cause"] == "label: Trigger" and p.fields["fix"].startswith("we restarted the checkout pods")
+
+
+def test_plain_texts_hash_is_a_character_and_its_page_lines_are_not_text():
+    text = (
+        "NORTHGATE TELECOM\nROOT CAUSE ANALYSIS\n\nSubject:   Voicemail unavailable in the west region\nIssued:    3 May 2024\n\n"
+        "1. SUMMARY\n\nVoicemail could not be reached for two hours after a storage controller failed and\n"
+        "Page 1 of 2\n"
+        "the standby did not take over.\n\n"
+        "2. ROOT CAUSE\n\nThe standby controller ran older firmware that could not read the primary's cache journal.\n\n"
+        "3. RESOLUTION\n\nWe upgraded the standby's firmware and failed voicemail over to it at 11:40.\n#noc-west confirmed calls reached voicemail again.\n\n"
+        "4. ACTIONS\n\n  #  Action                          Status     Target\n  1  Test controller failover         Open       June\n"
+    )
+    markdown, _, _ = to_markdown(text.encode(), "rca.txt")
+    assert "Page 1 of 2" not in markdown
+    assert not any(line.lstrip().startswith("# ") and "Action" in line for line in markdown.split("\n"))
+    parsed = parse(markdown, source_id="rca.txt")
+    assert parsed.fields["incident_title"] == "Voicemail unavailable in the west region"
+    assert "\n#noc-west confirmed" in parsed.fields["fix"]  # the "#" as written
