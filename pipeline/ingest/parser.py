@@ -1813,6 +1813,22 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     return (service, "letterhead: service line") if service else ("", "")
 
 
+# A status page's name over the incident's own heading ("Paxelle Status", "Status | Orbit").
+STATUS_PAGE = re.compile(r"^(?:(?:[\w&.'-]+\s+){1,3}status(?:\s+page)?|status(?:\s+page)?\s*[|:–—-]\s*[\w&.' -]{1,40})$", re.I)
+
+
+def heading_below(body: str, h1: str) -> tuple[str, str]:
+    """The first heading under the page's own that names something, not a section; ('', '') if none."""
+    lines = body.split("\n")
+    top = next((i for i, line in enumerate(lines) if line.startswith("# ") and line[2:].strip() == h1.strip()), None)
+    for line in lines[top + 1:] if top is not None else []:
+        m = re.match(r"^#{2,6}\s+(.*)$", line)
+        if m:
+            name = strip_markdown(m.group(1)).strip()
+            return (name, "heading: below the status page's name") if reads_as_title(name) else ("", "")
+    return "", ""
+
+
 def pick_title(
     props: dict, h1: str, source_id: str, prop_origin, by_field: dict, body: str = "", h1_origin: str = ""
 ) -> tuple[str, str]:
@@ -1825,6 +1841,8 @@ def pick_title(
         origin = blocks_origin(by_field, "title")
     if not title:
         title, origin = letterhead_title(h1, body)
+    if not title and STATUS_PAGE.match(h1.strip()):
+        title, origin = heading_below(body, h1)
     if not title and h1.strip():
         title, origin = h1.strip(), h1_origin or "heading: title"
     if not title:

@@ -2487,3 +2487,24 @@ def test_a_bold_label_alone_on_its_line_heads_a_section_until_the_next_one():
     assert "We cleared" not in p.fields["root_cause"]
     assert p.fields["fix"].startswith("We cleared the backfill's staged files")
     assert p.provenance["root_cause"] == "label: Root cause"
+
+
+def test_a_status_pages_name_is_not_the_incidents_title():
+    text = """# Tollgate Status
+
+[Dashboard](https://status.tollgate.example/) · [History](https://status.tollgate.example/history)
+
+## Card payments declined in the EU
+
+**Resolved** - Card payments have succeeded normally since 10:25.
+
+### Postmortem
+
+**Root cause**: A certificate rotation on the card gateway left its new certificate without the
+intermediate, so the acquirer refused our TLS handshakes.
+
+**Resolution**: We re-issued the chain with its intermediate at 10:20.
+"""
+    p = parse(text, source_id="status.md")
+    assert p.fields["incident_title"] == "Card payments declined in the EU"
+    assert p.provenance["incident_title"] == "heading: below the status page's name"
