@@ -304,7 +304,7 @@ UNKNOWN_CAUSE = re.compile(
     # A handover summary: "No root cause, no fix.", "nothing is concluded", "Suspects, none confirmed".
     r"|\bno\s+root\s+cause(?=\s*(?:[,.;]|yet\b|so\s+far\b))|\bnothing\s+(?:is|has\s+been)\s+(?:yet\s+)?concluded\b|\bsuspects?\W+none\s+confirmed\b"
     r"|until\s+(?:one\s+of\s+)?(?:these|them|this|it|either)\s+(?:is|are|has\s+been|have\s+been)\s+confirmed"
-    r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:the\s+|what\s+)?(?:root\s+)?caus\w*"
+    r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:yet\s+)?(?:the\s+|what(?:'s|\s+is)?\s+)?(?:root\s+)?caus\w*"
     # Theories, none settled: "we do not yet have a single explanation", "none of these has been confirmed".
     r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?explanation|none\s+of\s+(?:these|them|the\s+(?:theories|hypotheses))\s+(?:has|have)\s+been\s+confirmed"
     # Notes kept until someone writes the review: "Write-up to follow", "This review is not yet complete".
@@ -320,6 +320,8 @@ NO_FIX_YET = re.compile(
     r"|\b(?:a|the)\s+permanent\s+fix\s+has\s+not\s+(?:yet\s+)?been\s+(?:identified|found|agreed|decided|chosen)"
     r"|\b(?:do\s*not|don'?t)\s+(?:yet\s+)?have\s+a\s+(?:permanent\s+|real\s+)?fix\s+yet\b"
     r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
+    # What was done so far, disowned: "None of this is a fix."
+    r"|\bnone\s+of\s+(?:this|these|that)\s+(?:is|are)\s+(?:a\s+)?(?:real\s+|permanent\s+)?fix(?:es)?\b"
     # "At the time of writing, exports are still failing at a 60% rate."
     r"|\bat\s+the\s+time\s+of\s+writing\b[^.\n]{0,120}?\bstill\b"
     # Two things were done and nobody can say which one fixed it.
