@@ -2510,3 +2510,20 @@ intermediate, so the acquirer refused our TLS handshakes.
     p = parse(text, source_id="status.md")
     assert p.fields["incident_title"] == "Card payments declined in the EU"
     assert p.provenance["incident_title"] == "heading: below the status page's name"
+
+
+def test_an_incident_write_up_is_a_kind_of_document_not_the_incidents_name():
+    text = """BRIARWOOD - INCIDENT WRITE-UP
+Member portal logins failing after the SSO certificate expired
+Written by: the identity team
+
+The SAML signing certificate of the member portal expired at midnight and every login failed.
+
+Root cause: the certificate was issued by hand two years ago and nothing tracked its expiry.
+
+Resolution: we issued a new certificate and uploaded it to the identity provider at 07:40.
+"""
+    markdown, _, _ = to_markdown(text.encode(), "briarwood.txt")
+    p = parse(markdown, source_id="briarwood.txt")
+    assert p.fields["incident_title"] == "Member portal logins failing after the SSO certificate expired"
+    assert parse("# Incident write-up: Search down\n\n" + text.split("\n", 3)[3], source_id="x.md").fields["incident_title"] == "Search down"
