@@ -1444,10 +1444,20 @@ def label_text(label: str) -> str:
 
 def classify_label(label: str) -> str | None:
     text = label_text(label)
-    for name, pattern in FIELD_LABELS.items():
-        if pattern.match(text):
-            return name
-    return None
+    name = _field_of(text)
+    if name is None and len(text) <= 80:
+        # "Mitigation and resolution", "Fix / workaround": two names of one field are that field.
+        parts = {_field_of(part) for part in JOINED_NAMES.split(text)}
+        if len(parts) == 1:
+            name = parts.pop()
+    return name
+
+
+JOINED_NAMES = re.compile(r"\s+(?:and|&)\s+|\s*/\s*", re.I)
+
+
+def _field_of(text: str) -> str | None:
+    return next((name for name, pattern in FIELD_LABELS.items() if pattern.match(text)), None)
 
 
 def dedent(text: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.formats import to_markdown
-from pipeline.ingest.parser import parse
+from pipeline.ingest.parser import classify_label, parse
 from pipeline.ingest.taxonomy import Taxonomy
 from tests.paths import SAMPLES, SHARED
 
@@ -2527,3 +2527,23 @@ Resolution: we issued a new certificate and uploaded it to the identity provider
     p = parse(markdown, source_id="briarwood.txt")
     assert p.fields["incident_title"] == "Member portal logins failing after the SSO certificate expired"
     assert parse("# Incident write-up: Search down\n\n" + text.split("\n", 3)[3], source_id="x.md").fields["incident_title"] == "Search down"
+
+
+def test_two_names_of_one_field_joined_are_that_field():
+    text = """# Search index read-only
+
+## Root cause
+
+The search cluster's disk watermark was reached after a reindex doubled the index, and the cluster
+set every index read-only.
+
+## Mitigation and resolution
+
+1. **10:05 UTC** - We deleted the old copy of the index, freeing 40% of the disk.
+2. **10:12 UTC** - We cleared the read-only block and writes resumed.
+"""
+    p = parse(text, source_id="search.md")
+    assert p.provenance["fix"] == "heading: Mitigation and resolution"
+    assert "deleted the old copy of the index" in p.fields["fix"]
+    assert classify_label("Fix / workaround") == "fix"
+    assert classify_label("Detection and resolution") is None  # two fields: neither
