@@ -1227,6 +1227,10 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             ends[open_sections.pop()] = line
         open_sections.append(idx)
     names = [classify_label(text) for _, _, text, _ in headings]
+    if names and names[0] and KIND_LINE.match(label_text(headings[0][2])) and names[0] in names[1:]:
+        # A report's kind over its particulars ("ROOT CAUSE ANALYSIS" over "Subject: ...") is its
+        # letterhead where a section further down has that role ("4. ROOT CAUSE").
+        names[0] = None
     # A table's row inside a section of its own role ("| Trigger | ... |" under "Root cause") is
     # a part of that section, in its place (a bold "Root cause:" line there is its conclusion).
     # The section a line is in is the last heading above it.

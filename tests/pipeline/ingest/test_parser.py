@@ -2547,3 +2547,27 @@ set every index read-only.
     assert "deleted the old copy of the index" in p.fields["fix"]
     assert classify_label("Fix / workaround") == "fix"
     assert classify_label("Detection and resolution") is None  # two fields: neither
+
+
+def test_a_reports_kind_over_its_particulars_is_no_cause_section():
+    text = """## ROOT CAUSE ANALYSIS
+
+Subject:     Card declines in the UK
+Document ID: RCA-2024-0412
+Version:     1.0 (Final)
+
+## 1. SUMMARY
+
+Card payments in the UK were declined for 40 minutes on 12 April.
+
+## 2. ROOT CAUSE
+
+A certificate on the acquirer link expired; the renewal job had been disabled in a clean-up.
+
+## 3. RESOLUTION
+
+We installed a renewed certificate at 10:40 and re-enabled the renewal job.
+"""
+    p = parse(text, source_id="rca.md")
+    assert p.provenance["root_cause"] == "heading: 2. ROOT CAUSE"
+    assert p.fields["root_cause"].startswith("A certificate on the acquirer link expired")
