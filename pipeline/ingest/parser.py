@@ -466,6 +466,8 @@ INTRODUCED_NAME = re.compile(
 )
 PLATFORM_WORDS = {"kubernetes", "eks", "gke", "aks", "k8s", "the", "our", "this", "a", "production", "prod", "staging"}
 NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", "some", "other", "many", "several",
+              # A sentence's opening word: "No cluster was ...", "Each cluster has ...".
+              "no", "each", "every", "any", "another", "either", "neither", "both", "its", "your", "those", "which",
               "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for",
               # What kind of service, not which ("DoseClock, the in-house service that ...").
               "in-house", "third-party", "customer-facing", "user-facing", "public-facing", "internet-facing",
@@ -2092,7 +2094,7 @@ def services_in(text: str) -> list[str]:
             out.append(norm_service(" ".join(words)))
     out.extend(norm_service(m.group(1)) for m in NODE_GROUP.finditer(text))
     for m in NAMED_CLUSTER.finditer(text):
-        if m.group(1).split()[0].lower() not in PLATFORM_WORDS:
+        if m.group(1).split()[0].lower() not in PLATFORM_WORDS | NOT_A_NAME:
             out.append(norm_service(m.group(1)))
     out.extend(KNOWN_SPELLING[re.sub(r"[-\s]", " ", m.group(1))] for m in KNOWN_NAME.finditer(text.lower()))
     return [s for s in out if not HOST_NAME.search(s)]

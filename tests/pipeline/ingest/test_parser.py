@@ -2571,3 +2571,20 @@ We installed a renewed certificate at 10:40 and re-enabled the renewal job.
     p = parse(text, source_id="rca.md")
     assert p.provenance["root_cause"] == "heading: 2. ROOT CAUSE"
     assert p.fields["root_cause"].startswith("A certificate on the acquirer link expired")
+
+
+def test_a_sentences_opening_word_before_cluster_names_no_cluster():
+    text = """# Shard ownership race in the fleet manager
+
+## Root cause
+
+A race in the fleet manager let two shards own one cluster. Each cluster is owned by one shard.
+No cluster data was lost. The Orion Kubernetes cluster was the first affected.
+
+## Resolution
+
+We restarted the shards with a forced ring refresh.
+"""
+    services = parse(text, source_id="fleet.md").fields["services_affected"]
+    assert "orion kubernetes cluster" in services
+    assert not {"each cluster", "no cluster"} & set(services)
