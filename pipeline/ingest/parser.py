@@ -52,7 +52,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "Why vacuum couldn't keep up", "Why the cluster ran out of IPs": why a component failed
         # (why the responders or the alerts failed is hindsight, below).
         # "Why the plan changed", "Why the queue backed up"; not the fix's ("Why the rollback worked").
+        # Not why a safeguard failed to stop it ("Why our preparations didn't prevent it"): hindsight.
         r"|why\s+(?!we\b|it\s+took|(?:the\s+|our\s+)?(?:alert|monitor|detect|pag|on-?call|respon|fix\b|rollback|roll-back|restart|revert|mitigation|workaround))"
+        r"(?!(?:[\w'-]+\s+){1,4}(?:didn't|did\s+not|couldn't|could\s+not|failed\s+to)\s+(?:prevent|catch|stop|detect|notice)\b)"
         r"(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
         r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+(?:down|blank|dark|offline|stale|silent|quiet|wrong)|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable)"
         r"|changed|flipped|regressed|stalled|hung|leaked|overflowed|expired|misbehaved|slowed\s+down|filled\s+up|backed\s+up)\b.*)$",
@@ -121,6 +123,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # cause, though its story may end on what fixed it.
     "hindsight": re.compile(
         r"^(?:why\s+(?:it|this|recovery|detection|diagnosis)\s+took\b.*|why\s+(?:the\s+)?[\w\s]{1,30}?\s+misled\s+us"
+        r"|why\s+(?:[\w'-]+\s+){1,4}(?:didn't|did\s+not|couldn't|could\s+not|failed\s+to)\s+(?:prevent|catch|stop|detect|notice)\b.*"
         r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow)"
         r"|what\s+we\s+(?:got\s+wrong|could\s+have\s+done\s+better|did\s+wrong)\s+in\s+(?:the|our)\s+(?:response|handling|incident\s+response)"
         # "Wrong first theory", "The first theory (and why it was wrong)": what the cause was not.

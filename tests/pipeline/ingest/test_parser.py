@@ -2588,3 +2588,26 @@ We restarted the shards with a forced ring refresh.
     services = parse(text, source_id="fleet.md").fields["services_affected"]
     assert "orion kubernetes cluster" in services
     assert not {"each cluster", "no cluster"} & set(services)
+
+
+def test_why_a_safeguard_did_not_prevent_it_is_hindsight_not_the_cause():
+    text = """# Checkout degradation during the flash sales
+
+## What happened
+
+Checkout slowed for 80 minutes. The cart pricing service ran out of connections to the promotions
+database when three flash sales started at the same minute, and retries tripled the load.
+
+## Why our preparations didn't prevent it
+
+Our load test ramped up over thirty minutes, so the autoscaler always kept ahead of it.
+
+## Resolution
+
+We raised the pooler's connection limit and turned on the checkout waiting room.
+"""
+    assert classify_label("Why our preparations didn't prevent it") == "hindsight"
+    assert classify_label("Why the cluster ran out of IPs") == "root_cause"
+    p = parse(text, source_id="sales.md")
+    assert "ran out of connections" in p.fields["root_cause"]
+    assert "load test" not in p.fields["root_cause"]
