@@ -49,6 +49,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
         # "What happened" is the story; "What actually happened" is the explanation after it.
         r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
+        r"|what\s+was\s+(?:actually\s+|really\s+)?wrong"
         # "Why vacuum couldn't keep up", "Why the cluster ran out of IPs": why a component failed
         # (why the responders or the alerts failed is hindsight, below).
         # "Why the plan changed", "Why the queue backed up"; not the fix's ("Why the rollback worked").

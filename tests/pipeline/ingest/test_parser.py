@@ -2611,3 +2611,24 @@ We raised the pooler's connection limit and turned on the checkout waiting room.
     p = parse(text, source_id="sales.md")
     assert "ran out of connections" in p.fields["root_cause"]
     assert "load test" not in p.fields["root_cause"]
+
+
+def test_what_was_actually_wrong_names_the_cause_section():
+    text = """# Editor disconnects
+
+## How it looked
+
+Editors dropped every few minutes and the gateway pods were OOM-killed.
+
+## What was actually wrong
+
+The session-resume path leaked one presence subscription per quick reconnect, so memory grew until
+the pods hit their limit.
+
+## Resolution
+
+We shipped a fix that disposes of the old subscription on resume.
+"""
+    p = parse(text, source_id="editor.md")
+    assert p.provenance["root_cause"] == "heading: What was actually wrong"
+    assert p.fields["root_cause"].startswith("The session-resume path leaked")
