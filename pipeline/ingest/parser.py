@@ -491,7 +491,7 @@ NOT_A_SERVICE_PREFIX = frozenset("per cross multi inter intra non to direct each
 HYPHEN_CHAIN = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+", re.I)
 SERVICE_SUFFIXES = frozenset(
     "api db service svc worker workers gateway proxy queue cache cluster server web app edge store scheduler"
-    " controller exporter operator ingest pipeline frontend backend auth router runner".split()
+    " controller exporter operator ingest pipeline frontend backend auth router runner engine".split()
 )
 # What a provider's review lists as affected: "Impacted services included A, B and C", "services
 # built on them, including A and B", "the event that affected A and B in the X Region". Only

@@ -2632,3 +2632,17 @@ We shipped a fix that disposes of the old subscription on resume.
     p = parse(text, source_id="editor.md")
     assert p.provenance["root_cause"] == "heading: What was actually wrong"
     assert p.fields["root_cause"].startswith("The session-resume path leaked")
+
+
+def test_an_engine_is_a_component_name():
+    text = """# quote-engine 2.14 rollout: 500s on quote requests
+
+## Root cause
+
+Release 2.14 changed the cached rating object's format without changing its keys.
+
+## Fix
+
+We rolled back to 2.13 and flushed the cache.
+"""
+    assert "quote-engine" in parse(text, source_id="q.md").fields["services_affected"]
