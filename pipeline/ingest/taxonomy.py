@@ -398,15 +398,17 @@ class Taxonomy:
 
     def decide(self, title: str, root_cause: str, fix: str = "", hint=None) -> tuple[str, str]:
         """The incident's category and where it came from: "hint" (the document names it), the
-        learned model where it is sure ("category model (0.83)"), else the rules ("keywords")."""
+        learned model where it is sure, or leans and finds the rules' category unlikely
+        ("category model (0.83)"), else the rules ("keywords")."""
         mapped = self.hinted(hint)
         if mapped:
             return mapped, "hint"
+        ruled = self.classify_incident(title, root_cause, fix)
         if self.model is not None and set(self.model.classes) == set(self.categories):
-            sure = self.model.sure(title, root_cause, fix)
+            sure = self.model.sure(title, root_cause, fix, against=ruled)
             if sure:
                 return sure[0], f"category model ({sure[1]:.2f})"
-        return self.classify_incident(title, root_cause, fix), "keywords"
+        return ruled, "keywords"
 
     def classify_incident(self, title: str, root_cause: str, fix: str = "", hint=None) -> str:
         """Category of a whole incident by the rules: the title often names the trigger ("...

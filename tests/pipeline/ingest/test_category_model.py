@@ -35,11 +35,11 @@ TOY = [
 ]
 
 
-def toy_model(tmp_path, threshold):
+def toy_model(tmp_path, threshold, lean=0.4):
     pytest.importorskip("sklearn")
     labels = tmp_path / "causes.jsonl"
     labels.write_text("\n".join(json.dumps({"title": t, "root_cause": r, "fix": f, "category": c}) for t, r, f, c in TOY))
-    saved = category_model.train([], labels, max_features=100, c=10.0, threshold=threshold)
+    saved = category_model.train([], labels, max_features=100, c=10.0, threshold=threshold, lean=lean)
     path = tmp_path / "model.json"
     path.write_text(json.dumps(saved))
     return category_model.load.__wrapped__(path), saved
@@ -69,8 +69,19 @@ def test_the_taxonomy_takes_the_models_category_only_where_it_is_sure(tmp_path):
     assert category == "hardware" and re.fullmatch(r"category model \([01]\.\d\d\)", origin)
     # A document that names its category keeps it; an unsure model leaves it to the rules.
     assert toy_taxonomy.decide(title, cause, fix, hint="Security") == ("security", "hint")
-    unsure, _ = toy_model(tmp_path, threshold=0.99)
+    unsure, _ = toy_model(tmp_path, threshold=0.99, lean=0.99)
     assert Taxonomy(toy_taxonomy.categories, rules.rules, model=unsure).decide(title, cause, fix) == ("software-bug", "keywords")
+
+
+def test_below_its_threshold_the_model_decides_only_against_a_category_it_finds_unlikely():
+    import math
+
+    # No terms: the probabilities are the softmax of the intercepts, 0.50 / 0.45 / 0.05.
+    model = category_model.CategoryModel(("a", "b", "c"), {}, tuple(math.log(p) for p in (0.50, 0.45, 0.05)), threshold=0.6, lean=0.4, unlikely=0.1)
+    assert model.sure("t", "cause") is None  # no rules' category to weigh: only the threshold counts
+    assert model.sure("t", "cause", against="b") is None  # the rules' pick is plausible (0.45)
+    category, p = model.sure("t", "cause", against="c")  # the rules' pick is unlikely (0.05)
+    assert category == "a" and round(p, 2) == 0.5
 
 
 def test_a_taxonomy_with_categories_the_model_does_not_know_is_decided_by_its_rules():
@@ -85,7 +96,7 @@ def test_the_shipped_model_says_what_it_was_trained_on():
     saved = json.loads(category_model.MODEL_PATH.read_text())
     # Only text written for this project: ../shared/corpus stays a fair test of it.
     assert saved["trained_on"] == ["bench/data/writeups/labels.jsonl", "samples/labels.jsonl", "bench/data/causes.jsonl"]
-    assert saved["threshold"] == category_model.THRESHOLD
+    assert (saved["threshold"], saved["lean"], saved["unlikely"]) == (category_model.THRESHOLD, category_model.LEAN, category_model.UNLIKELY)
     assert sorted(saved["classes"]) == sorted(Taxonomy.default().names)
     assert saved["examples"] > 1500
 
