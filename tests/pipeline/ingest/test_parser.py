@@ -2646,3 +2646,19 @@ Release 2.14 changed the cached rating object's format without changing its keys
 We rolled back to 2.13 and flushed the cache.
 """
     assert "quote-engine" in parse(text, source_id="q.md").fields["services_affected"]
+
+
+def test_a_component_the_story_names_again_and_again_is_what_broke():
+    text = """Order confirmations late on Black Friday
+
+We knew it would be our busiest day. At 13:42 outbound latency climbed on the notification-service
+dashboards, and within ten minutes the notification-service connection pool was fully used.
+We scaled it from 12 to 45 pods, which made it worse. At 14:50 the SMS aggregator's status page
+admitted a degradation: it had been accepting connections and answering after a minute, because
+a failover in its routing layer had left its API servers stalled.
+
+We switched SMS to our secondary provider at 15:09 and the queue drained by 15:40.
+"""
+    p = parse(text, source_id="confirmations.txt")
+    assert p.fields["services_affected"] == ["notification-service"]
+    assert p.provenance["services_affected"] == "prose"
