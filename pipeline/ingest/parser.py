@@ -2048,15 +2048,16 @@ def pick_services(
     found.extend(norm_service(m.group(1) or m.group(2)) for m in INTRODUCED_NAME.finditer(body))
     if not listed and not found:
         # A story that names what broke nowhere in its summary, impact or cause still names it
-        # over and over as it tells what happened ("notification-service's pool ...").
+        # as it tells what happened ("notification-service's pool ..."), the most often first.
         counts = Counter(services_in(body))
         found = [n for n, k in counts.most_common() if k >= FREQUENT_NAME][:4]
     origin = "prose: listed as affected" if listed else "prose" if found else ""
     return most_specific(dedupe(listed + found))[:8], origin
 
 
-# Named twice or more: on the held-out organization 1: 0.348, 2: 0.352, 3: 0.337 (none: 0.328).
-FREQUENT_NAME = 2
+# How often the story must name it: chosen on the corpus's tuned organizations and the write-ups
+# (once: 0.388 and 0.525, twice: 0.379 and 0.524, three times: 0.373 and 0.523; none: 0.364, 0.519).
+FREQUENT_NAME = 1
 
 
 def most_specific(names: list[str]) -> list[str]:

@@ -2648,7 +2648,7 @@ We rolled back to 2.13 and flushed the cache.
     assert "quote-engine" in parse(text, source_id="q.md").fields["services_affected"]
 
 
-def test_a_component_the_story_names_again_and_again_is_what_broke():
+def test_a_component_the_story_names_is_what_broke_where_no_field_names_one():
     text = """Order confirmations late on Black Friday
 
 We knew it would be our busiest day. At 13:42 outbound latency climbed on the notification-service
