@@ -2662,3 +2662,24 @@ We switched SMS to our secondary provider at 15:09 and the queue drained by 15:4
     p = parse(text, source_id="confirmations.txt")
     assert p.fields["services_affected"] == ["notification-service"]
     assert p.provenance["services_affected"] == "prose"
+
+
+def test_a_chat_thread_tells_its_fix_in_the_words_of_the_channel():
+    text = """# Thread summary: docs not syncing
+
+## The thread, condensed
+
+- **00:07 @jonas:** every call from the gateway to doc-sync fails with connection resets.
+- **00:36 @jonas:** the gateway's client certificate expired four minutes before the page.
+- **00:49 @priya:** new certificate issued and verified against the trust bundle.
+- **00:52 @jonas:** `kubectl rollout restart deploy/realtime-gateway` in both regions.
+- **01:01 @jonas:** 5xx back to baseline, edits sync again.
+
+## What we now know
+
+The mTLS client certificate the gateway presents to doc-sync expired at midnight, and doc-sync
+refused it; it had been issued by hand and nothing renewed it.
+"""
+    p = parse(text, source_id="thread.md")
+    assert p.reason is None, p.detail
+    assert "rollout restart" in p.fields["fix"] or "back to baseline" in p.fields["fix"]
