@@ -2683,3 +2683,17 @@ refused it; it had been issued by hand and nothing renewed it.
     p = parse(text, source_id="thread.md")
     assert p.reason is None, p.detail
     assert "rollout restart" in p.fields["fix"] or "back to baseline" in p.fields["fix"]
+
+
+def test_shutting_a_device_down_can_be_the_fix_and_errors_dropping_to_normal_tell_it():
+    text = """# What happened during the on-sale
+
+For 35 minutes checkout connections were reset. A spanning-tree reconvergence cut the heartbeats
+between our two load balancers, so the standby took over the address while the active one kept it.
+
+At 10:36 we shut down the standby load balancer's network interface. Checkout errors dropped to
+normal within a minute.
+"""
+    p = parse(text, source_id="onsale.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("At 10:36 we shut down the standby load balancer")
