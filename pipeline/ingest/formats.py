@@ -5,7 +5,7 @@ Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, a
 office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
 PowerPoint deck (a review presented as slides), RTF,
 email (`.eml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
-one), AsciiDoc and MDX from docs-as-code sites, a wiki's own markup (MediaWiki source,
+one), AsciiDoc and MDX from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source,
 DokuWiki's `.txt` pages) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its headings,
 tables and lists kept, so one parser reads them all. The format is decided by sniffing the
 content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
@@ -31,7 +31,7 @@ from pipeline.text import indent_width
 
 # Text formats by name; a file with no extension is sniffed. Any other extension (source code,
 # data files, images) is not a write-up.
-_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc|wiki|mediawiki|wikitext|dokuwiki|textile)$", re.I)
+_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc|org|wiki|mediawiki|wikitext|dokuwiki|textile)$", re.I)
 _MARKDOWN_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(?:\.erb)?$", re.I)
 # A message or a web archive: read by the MIME parser, whatever its name says (Confluence names
 # its Word export `.doc`); a file named otherwise is one only where its headers declare MIME.
@@ -109,6 +109,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return rst_to_markdown(text), "reStructuredText"
     if kind == "asciidoc":
         return asciidoc_to_markdown(text), "AsciiDoc"
+    if kind == "org":
+        return org_to_markdown(text), "Org mode"
     if kind == "wikitext":
         return wikitext_to_markdown(text), "wikitext"
     if kind == "tracker":
@@ -205,7 +207,7 @@ _ZIP_KINDS = {
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'rst', 'asciidoc', 'wikitext', 'tracker' or 'text' for a decoded
+    """'markdown', 'html', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or 'text' for a decoded
     document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
@@ -215,6 +217,8 @@ def text_kind(text: str, name: str) -> str:
         return "markdown"
     if ext in (".adoc", ".asciidoc"):
         return "asciidoc"
+    if ext == ".org":
+        return "org"
     if ext in (".txt", ".text", ".textile", "") and len(re.findall(r"^h[1-6]\.[ \t]+\S", head, re.M)) >= 2:
         return "tracker"
     if ext in (".wiki", ".mediawiki", ".wikitext", ".dokuwiki") or (
@@ -601,6 +605,70 @@ def _adoc_table(cells: list[str], columns: int) -> list[str]:
     rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
     lines = ["", *("| " + " | ".join(r) + " |" for r in rows[:1]), "|" + " --- |" * columns]
     return [*lines, *("| " + " | ".join(r) + " |" for r in rows[1:]), ""]
+
+
+# Org mode (Emacs users' notes and reviews): "* Heading" stars, "#+TITLE:" keywords, property
+# drawers, #+BEGIN_SRC blocks, /italic/, =code=, [[link][text]].
+_ORG_HEADING = re.compile(r"^(\*{1,6})[ \t]+(?:(?:TODO|DONE|WAITING|NEXT|CANCELL?ED)[ \t]+)?(?:\[#[A-Z]\][ \t]+)?(.*)$")
+_ORG_TAGS = re.compile(r":[\w@#%:]+:")
+_ORG_KEYWORD = re.compile(r"^#\+(\w+):[ \t]*(.*)$")
+_ORG_PROPERTY = re.compile(r"^:([\w-]+):[ \t]+(\S.*)$")
+_ORG_BLOCK = re.compile(r"^#\+(BEGIN|END)_(\w+)", re.I)
+_ORG_LINK = re.compile(r"\[\[([^\[\]\n]{1,500})\](?:\[([^\[\]\n]{1,200})\])?\]")
+_ORG_CODE = re.compile(r"(?<![\w=~])([=~])(?=\S)([^=~\n]{1,200}?)(?<=\S)\1(?![\w=~])")
+_ORG_ITALIC = re.compile(r"(?<![\w/:])/(?=[A-Za-z])([^/\n]{1,200}?)(?<=[\w.!?])/(?![\w/])")
+
+
+def org_to_markdown(text: str) -> str:
+    """Org mode as markdown: its title keyword the title, star headings one level below it, other
+    keywords and drawer properties ("#+DATE:", ":STATUS: draft") as label lines, source and
+    example blocks as code, quotes as quotes, its tables' +-rules as markdown's, and its inline
+    markup (*bold*, /italic/, =code=, ~code~, links)."""
+    out: list[str] = []
+    block = ""
+    titled = False
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        marker = _ORG_BLOCK.match(stripped)
+        if marker:
+            kind = marker.group(2).upper()
+            if kind != "QUOTE":
+                out.append("```")
+            block = "" if marker.group(1).upper() == "END" else kind
+            continue
+        if block and block != "QUOTE":
+            out.append(line)
+            continue
+        keyword = _ORG_KEYWORD.match(stripped)
+        heading = _ORG_HEADING.match(line)
+        prop = _ORG_PROPERTY.match(stripped)
+        if keyword:
+            key, value = keyword.group(1).lower(), keyword.group(2).strip()
+            if key == "title" and value and not titled:
+                out.append(f"# {value}")
+                titled = True
+            elif value and key not in ("options", "startup", "setupfile", "html_head", "latex_header", "property", "todo", "tags"):
+                out.append(f"{key.replace('_', ' ').capitalize()}: {value}")
+        elif heading and heading.group(2).strip():
+            # Its tags (":cause:ops:") are the writer's filing, not the heading's words.
+            name, _, tags = heading.group(2).strip().rpartition(" ")
+            name = name.rstrip() if name and _ORG_TAGS.fullmatch(tags) else heading.group(2).strip()
+            out.extend(["", f"{'#' * min(6, len(heading.group(1)) + titled)} {name}", ""])
+        elif stripped == ":END:":
+            out.append("")  # a drawer's properties are fields of their own, not the text below
+        elif stripped in (":PROPERTIES:", ":LOGBOOK:") or stripped.startswith("# ") or stripped == "#":
+            continue  # drawers' fences and comments
+        elif prop:
+            out.append(f"{prop.group(1).replace('_', ' ').capitalize()}: {prop.group(2)}")
+        elif re.fullmatch(r"\|[-+|: ]+\|?", stripped) and "-" in stripped:
+            out.append(stripped.replace("+", "|"))
+        else:
+            line = re.sub(r"^(\s*)\+(?=\s)", r"\1-", line)  # "+ item" is a list item
+            line = _ORG_LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})" if m.group(2) else m.group(1), line)
+            line = _ORG_CODE.sub(lambda m: f"`{m.group(2)}`", line)
+            line = _ORG_ITALIC.sub(r"*\1*", _STAR_BOLD.sub(r"**\1**", line))
+            out.append(f"> {line}" if block == "QUOTE" else line)
+    return "\n".join(out)
 
 
 # A wiki's own markup: MediaWiki ("== Root cause ==", '''bold''', {| tables |}) and DokuWiki

@@ -1874,7 +1874,7 @@ def pick_title(
     if not title:
         origin = "file name"
         stem = PurePosixPath(source_id).name
-        stem = re.sub(r"(?:(\.html)?\.(md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(\.erb)?|\.(?:html?|xhtml|aspx|php|docx?|odt|pptx|rtf|eml|mht|mhtml|pdf|txt|text|rst|rest|adoc|asciidoc|wiki|mediawiki|wikitext|dokuwiki|textile))$", "", stem, flags=re.I)
+        stem = re.sub(r"(?:(\.html)?\.(md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(\.erb)?|\.(?:html?|xhtml|aspx|php|docx?|odt|pptx|rtf|eml|mht|mhtml|pdf|txt|text|rst|rest|adoc|asciidoc|org|wiki|mediawiki|wikitext|dokuwiki|textile))$", "", stem, flags=re.I)
         title = stem.replace("_", " ")
         named = next((k for k in ("product", "company", "service") if str(props.get(k) or "").strip()), None) if OPAQUE_ID.match(stem) else None
         if named:

@@ -68,8 +68,8 @@ class Extractor(Protocol):
 POSTMORTEM_DIRS = ("postmortems/", "post-mortems/", "runbooks/incidents/", "incidents/", "incident-reports/")
 # The formats pipeline.ingest.formats reads: markdown, HTML, DOCX, PDF, plain text, reST,
 # OpenDocument, PowerPoint, RTF, email and web archives (and a `.doc` that is one), AsciiDoc, MDX,
-# wiki and tracker markup.
-_DOC_EXT = r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|aspx|php|docx?|odt|pptx|rtf|eml|mht|mhtml|msg|pdf|txt|text|rst|rest|adoc|asciidoc|wiki|mediawiki|wikitext|dokuwiki|textile)"
+# Org mode, wiki and tracker markup.
+_DOC_EXT = r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|aspx|php|docx?|odt|pptx|rtf|eml|mht|mhtml|msg|pdf|txt|text|rst|rest|adoc|asciidoc|org|wiki|mediawiki|wikitext|dokuwiki|textile)"
 DATED_FILE = re.compile(r"(^|/)\d{4}-\d{2}-\d{2}[-_][^/]*" + _DOC_EXT + "$", re.I)
 DOCUMENT = re.compile(_DOC_EXT + "$", re.I)
 # Whole file names (any extension) that are never a post-mortem: `index.md` is skipped,

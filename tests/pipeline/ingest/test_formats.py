@@ -216,6 +216,7 @@ def test_folder_sync_reads_every_format_and_lists_the_rest(tmp_path):
         "nfs-volume-full.pdf", "cdn-purge-storm.txt", "mail-relay-dns.rst", "helpdesk-queue-full.odt",
         "session-store-evictions.rtf", "payroll-export-timeout-email.eml", "image-resizer-outage-confluence-word.doc",
         "dns-resolver-cutover.adoc", "checkout-latency-cache-resize.wiki", "push-notifications-delayed.pptx",
+        "print-queue-stuck.org",
     }
     reasons = {r["source_id"]: r["reason"] for r in db.excluded()}
     assert reasons == {
@@ -237,7 +238,7 @@ def test_repository_paths_include_every_document_format():
                  "post-mortems/cdn.txt", "incident-reports/mail.rst", "postmortems/2024-db.md", "postmortems/queue.odt",
                  "postmortems/cache.rtf", "incidents/mail.eml", "incidents/page.mht", "postmortems/export.doc",
                  "docs/incidents/dns.adoc", "incidents/2025-01-02-search.mdx", "postmortems/cache.wiki",
-                 "postmortems/pir-deck.pptx"):
+                 "postmortems/pir-deck.pptx", "incidents/2025-03-14-printers.org"):
         assert looks_like_postmortem(path), path
     for path in ("postmortems/diagram.png", "postmortems/README.md", "src/2025-01-02-tool.py", "docs/guide.html"):
         assert not looks_like_postmortem(path), path
@@ -849,3 +850,42 @@ def test_plain_texts_hash_is_a_character_and_its_page_lines_are_not_text():
     parsed = parse(markdown, source_id="rca.txt")
     assert parsed.fields["incident_title"] == "Voicemail unavailable in the west region"
     assert "\n#noc-west confirmed" in parsed.fields["fix"]  # the "#" as written
+
+
+ORG_REVIEW = """#+TITLE: Checkout errors after the pool resize
+#+DATE: 2024-05-02
+#+OPTIONS: toc:nil
+
+* Summary
+Checkout failed for *12%* of requests for 40 minutes.
+
+* Root cause                                                    :cause:
+:PROPERTIES:
+:SERVICES: checkout-api, payments-db
+:END:
+A change to =max_connections= lowered the pool from 200 to 20; see [[https://wiki.example/pool][the pool page]].
+/Nobody/ reviewed the change.
+
+* Resolution
++ We restored the pool size to 200 at 10:42.
+
+#+BEGIN_SRC yaml
+pool: 20
+#+END_SRC
+"""
+
+
+def test_an_org_mode_review_is_read_with_its_title_drawer_and_markup():
+    assert sniff(ORG_REVIEW.encode(), "review.org") == "text"
+    markdown, reason, _ = to_markdown(ORG_REVIEW.encode(), "review.org")
+    assert reason is None
+    assert markdown.startswith("# Checkout errors after the pool resize")
+    assert "## Root cause\n" in markdown  # its tags are no part of the heading
+    assert "`max_connections`" in markdown and "[the pool page](https://wiki.example/pool)" in markdown
+    assert "Options" not in markdown and "```\npool: 20\n```" in markdown
+    p = parse(markdown, source_id="review.org")
+    assert p.reason is None, p.detail
+    assert p.fields["services_affected"] == ["checkout-api", "payments-db"]
+    assert p.fields["date"] == "2024-05-02"
+    assert p.fields["root_cause"].startswith("A change to `max_connections` lowered the pool")
+    assert p.fields["fix"].startswith("- We restored the pool size to 200 at 10:42.")
