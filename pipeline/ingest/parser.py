@@ -1837,8 +1837,11 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     return (service, "letterhead: service line") if service else ("", "")
 
 
-# A status page's name over the incident's own heading ("Paxelle Status", "Status | Orbit").
-STATUS_PAGE = re.compile(r"^(?:(?:[\w&.'-]+\s+){1,3}status(?:\s+page)?|status(?:\s+page)?\s*[|:–—-]\s*[\w&.' -]{1,40})$", re.I)
+# A status page's name over the incident's own heading ("Paxelle Status", "Status | Orbit",
+# "TallyHQ Status — Incident History").
+STATUS_PAGE = re.compile(
+    r"^(?:(?:[\w&.'-]+\s+){1,3}status(?:\s+page)?(?:\s+[|:–—-]\s+(?:incident\s+)?(?:history|incidents?))?|status(?:\s+page)?\s*[|:–—-]\s*[\w&.' -]{1,40})$", re.I
+)
 
 
 def heading_below(body: str, h1: str) -> tuple[str, str]:

@@ -2510,6 +2510,9 @@ intermediate, so the acquirer refused our TLS handshakes.
     p = parse(text, source_id="status.md")
     assert p.fields["incident_title"] == "Card payments declined in the EU"
     assert p.provenance["incident_title"] == "heading: below the status page's name"
+    # The page's history of incidents, as a status page titles it.
+    history = parse(text.replace("# Tollgate Status", "# Tollgate Status — Incident History"), source_id="status.md")
+    assert history.fields["incident_title"] == "Card payments declined in the EU"
 
 
 def test_an_incident_write_up_is_a_kind_of_document_not_the_incidents_name():
