@@ -323,7 +323,7 @@ UNKNOWN_CAUSE = re.compile(
 NO_FIX_YET = re.compile(
     r"\bno\s+(?:permanent\s+)?fix\s+has\s+(?:yet\s+)?been\s+(?:deployed|applied|identified|found|made|put\s+in\s+place)"
     # An ITIL review's "A permanent fix has not been identified; workaround in place."
-    r"|\b(?:a|the)\s+permanent\s+fix\s+has\s+not\s+(?:yet\s+)?been\s+(?:identified|found|agreed|decided|chosen)"
+    r"|\b(?:a|the)\s+permanent\s+fix\s+has\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?(?:identified|found|agreed|decided|chosen|shipped|deployed|released|implemented|applied)"
     r"|\b(?:do\s*not|don'?t)\s+(?:yet\s+)?have\s+a\s+(?:permanent\s+|real\s+)?fix\s+yet\b"
     r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
     # What was done so far, disowned: "None of this is a fix."

@@ -2333,7 +2333,8 @@ def test_a_ticket_export_is_read_field_by_field():
     ["We don't have a fix yet, and we don't want to pretend otherwise.",
      "We have found long-running transactions but have not yet established whether these were the cause.",
      "Honestly, we don't know yet what's causing this; a thread pool race is the best guess.",
-     "We raised the retry limit and lowered concurrency. None of this is a fix."],
+     "We raised the retry limit and lowered concurrency. None of this is a fix.",
+     "Mitigation is in place, but the permanent fix has not shipped."],
 )
 def test_an_update_that_has_no_fix_or_no_cause_yet_is_a_draft(told):
     doc = f"""# An update on slow scratch storage
