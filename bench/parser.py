@@ -166,7 +166,7 @@ def quality(corpus: Path, labels_file: Path, held_out: str | None = None, struct
         if len(groups) > 1:
             out[f"by_{key}"] = {g: summarize([r for r in rows if r[key] == g]) for g in groups}
     out["confusion_tuned" if held_out else "confusion"] = confusion_table(tuned)
-    if labels_file.resolve() in {lf.resolve() for _, lf in category_model.WRITEUPS}:
+    if labels_file.resolve() in {lf.resolve() for _, lf in category_model.TRAINING}:
         # Measured on what the category model learned from; its honest figure is left-one-set-out.
         out["category_in_sample"] = f"the category model was trained on these ({category_model.__name__})"
     # A regression in a pattern's complexity shows here first.
