@@ -104,7 +104,7 @@ def merge(parsed: Parsed, values: dict, document: str, taxonomy: Taxonomy, origi
     if services:
         fields["services_affected"], provenance["services_affected"] = services[:8], origin
     category = taxonomy.normalize(values.get("root_cause_category"))
-    if category and not any(taxonomy.normalize(h) for h in fields.get("category_hint") or []):
+    if category and not taxonomy.hinted(fields.get("category_hint")):
         # The document's own category still wins; the model's is a hint the rules then follow.
         fields["category_hint"], provenance["category_hint"] = [category], origin
     if not (fields.get("root_cause") and fields.get("fix")):
