@@ -554,6 +554,22 @@ _STAR_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
 _ADOC_DELIMITER = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|\+{4,}|/{4,})$")
 
 
+def _outside_code(text: str, is_fence, out: list[str]):
+    """The lines of a markup's text outside its code blocks, each with its stripped form. A block
+    (between two lines is_fence accepts: AsciiDoc's `----`, a tracker's `{code}`) goes straight
+    to out as a markdown fence, its lines as written."""
+    fenced = False
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if is_fence(stripped):
+            fenced = not fenced
+            out.append("```")
+        elif fenced:
+            out.append(line)
+        else:
+            yield line, stripped
+
+
 def asciidoc_to_markdown(text: str) -> str:
     """AsciiDoc (docs-as-code sites) as markdown: `== Section` headings, `*bold*`, `|===` tables,
     `----` listings, `.Block titles`, and `:status: draft`-style attributes as label lines. The
@@ -561,16 +577,7 @@ def asciidoc_to_markdown(text: str) -> str:
     out: list[str] = []
     cells: list[str] | None = None
     columns = 0
-    fenced = False
-    for line in text.replace("\r\n", "\n").split("\n"):
-        stripped = line.strip()
-        if stripped in ("----", "...."):
-            fenced = not fenced
-            out.append("```")
-            continue
-        if fenced:
-            out.append(line)
-            continue
+    for line, stripped in _outside_code(text, lambda s: s in ("----", "...."), out):
         if stripped == "|===":
             if cells is None:
                 cells, columns = [], 0
@@ -766,16 +773,7 @@ def tracker_markup_to_markdown(text: str) -> str:
     """Tracker wiki markup as markdown. Only what the parser reads is rewritten: headings, bold
     labels, tables and code blocks; a panel's title is a label line over its text."""
     out: list[str] = []
-    fenced = False
-    for line in text.replace("\r\n", "\n").split("\n"):
-        stripped = line.strip()
-        if _TRACKER_MACRO.match(stripped):
-            fenced = not fenced
-            out.append("```")
-            continue
-        if fenced:
-            out.append(line)
-            continue
+    for line, stripped in _outside_code(text, lambda s: bool(_TRACKER_MACRO.match(s)), out):
         heading = _TRACKER_HEADING.match(stripped)
         if heading:
             out.extend(["", f"{'#' * int(heading.group(1))} {heading.group(2)}", ""])
