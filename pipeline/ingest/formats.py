@@ -29,10 +29,29 @@ from pipeline.ingest.decode import MAX_BYTES, decode, size_limit
 from pipeline.ingest.extractors.render import html_to_markdown
 from pipeline.text import indent_width
 
-# Text formats by name; a file with no extension is sniffed. Any other extension (source code,
-# data files, images) is not a write-up.
-_TEXT_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|txt|text|rst|rest|adoc|asciidoc|org|wiki|mediawiki|wikitext|dokuwiki|textile)$", re.I)
-_MARKDOWN_NAME = re.compile(r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(?:\.erb)?$", re.I)
+# The extensions a write-up is read from. A new format adds its own here: the connectors list
+# these files, the sniffer decodes the text ones, and a title taken from a file name drops them.
+MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", "qmd", "rmd", "md.erb")
+TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
+    "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
+    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile",
+)
+# Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
+# saved from a wiki under its script's name.
+DOCUMENT_EXTENSIONS = TEXT_EXTENSIONS + (
+    "aspx", "php", "doc", "docx", "odt", "pptx", "rtf", "eml", "mht", "mhtml", "msg", "pdf",
+)
+
+
+def extension_pattern(extensions: tuple[str, ...]) -> str:
+    """A regex for one of `extensions` with its dot, longest first (`md.erb` before `md`)."""
+    return r"\.(?:" + "|".join(re.escape(e) for e in sorted(extensions, key=len, reverse=True)) + ")"
+
+
+# A file with no extension is sniffed. Any other extension (source code, data files, images) is
+# not a write-up.
+_TEXT_NAME = re.compile(extension_pattern(TEXT_EXTENSIONS) + "$", re.I)
+_MARKDOWN_NAME = re.compile(extension_pattern(MARKDOWN_EXTENSIONS) + "$", re.I)
 # A message or a web archive: read by the MIME parser, whatever its name says (Confluence names
 # its Word export `.doc`); a file named otherwise is one only where its headers declare MIME.
 _MIME_NAME = re.compile(r"\.(?:eml|mht|mhtml|doc)$", re.I)

@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
+from pipeline.ingest.formats import DOCUMENT_EXTENSIONS, extension_pattern
 from pipeline.ingest.record import STORY
 from pipeline.ingest.taxonomy import PARAGRAPH_BREAK, RULED_OUT
 from pipeline.text import clip, indent_width
@@ -1877,7 +1878,7 @@ def pick_title(
     if not title:
         origin = "file name"
         stem = PurePosixPath(source_id).name
-        stem = re.sub(r"(?:(\.html)?\.(md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd)(\.erb)?|\.(?:html?|xhtml|aspx|php|docx?|odt|pptx|rtf|eml|mht|mhtml|pdf|txt|text|rst|rest|adoc|asciidoc|org|wiki|mediawiki|wikitext|dokuwiki|textile))$", "", stem, flags=re.I)
+        stem = FILE_EXTENSION.sub("", stem)
         title = stem.replace("_", " ")
         named = next((k for k in ("product", "company", "service") if str(props.get(k) or "").strip()), None) if OPAQUE_ID.match(stem) else None
         if named:
@@ -1891,6 +1892,8 @@ def pick_title(
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
 
 
+# `.html.md` is a web page a static-site generator keeps as markdown.
+FILE_EXTENSION = re.compile(r"(?:\.html)?" + extension_pattern(DOCUMENT_EXTENSIONS) + "$", re.I)
 ICON_PREFIX = re.compile(r"^[\u2190-\u2bff\u2e80-\u2eff\U0001f000-\U0001faff\ufe0f\u200d\s]+(?=\w)")
 
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
+from pipeline.ingest.formats import DOCUMENT_EXTENSIONS, extension_pattern
+
 
 @dataclass
 class RawDocument:
@@ -66,10 +68,7 @@ class Extractor(Protocol):
 
 # Which files in a repository or folder look like post-mortems.
 POSTMORTEM_DIRS = ("postmortems/", "post-mortems/", "runbooks/incidents/", "incidents/", "incident-reports/")
-# The formats pipeline.ingest.formats reads: markdown, HTML, DOCX, PDF, plain text, reST,
-# OpenDocument, PowerPoint, RTF, email and web archives (and a `.doc` that is one), AsciiDoc, MDX,
-# Org mode, wiki and tracker markup.
-_DOC_EXT = r"\.(?:md|mdx|markdown|mkdn?|mdown|mdwn|qmd|rmd|md\.erb|html?|xhtml|aspx|php|docx?|odt|pptx|rtf|eml|mht|mhtml|msg|pdf|txt|text|rst|rest|adoc|asciidoc|org|wiki|mediawiki|wikitext|dokuwiki|textile)"
+_DOC_EXT = extension_pattern(DOCUMENT_EXTENSIONS)
 DATED_FILE = re.compile(r"(^|/)\d{4}-\d{2}-\d{2}[-_][^/]*" + _DOC_EXT + "$", re.I)
 DOCUMENT = re.compile(_DOC_EXT + "$", re.I)
 # Whole file names (any extension) that are never a post-mortem: `index.md` is skipped,
