@@ -881,9 +881,11 @@ TIMED_EVENT = re.compile(r"^(?:at|around|shortly\s+after)\s+(?:approximately\s+|
 
 def first_timed_event(story: str) -> str:
     """The story's first timed event that is neither what users saw, how it was noticed, a
-    guess nor the fix: the trigger, where no sentence names it with a cue."""
+    guess nor the fix: the trigger, where no sentence names it with a cue. A change the team
+    made stays one ("At 10:14 we had shipped 2024.18.2, which replaced ...")."""
     return next((x for x in sentences(story) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)
-                 and not DETECTION_STORY.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
+                 and not DETECTION_STORY.search(x) and not HEDGED.search(x)
+                 and not STRONG_FIX.search(x) and not (responders_acted(x) and not CHANGE_TOLD.search(x))), "")
 
 
 # A change someone made, told as the story's first event: the trigger the cue sentence explains.
@@ -978,13 +980,16 @@ RECOVERED = re.compile(
 )
 
 
+def responders_acted(sentence: str) -> bool:
+    """The fix told as the responders' act, timed or not ("At 10:36 we restarted ...")."""
+    acting = WE_ACTED.match(TIMED_EVENT.sub("", sentence).lstrip(" ,"))
+    return bool(STRONG_FIX.search(sentence) or (FIX_CUES.search(sentence) and acting))
+
+
 def off_the_story(sentence: str) -> bool:
-    """A sentence that is no part of a cause's story: the fix ("We rolled back ...", the
-    responders acting), what users saw, or a pointer to read on."""
-    return bool(
-        STRONG_FIX.search(sentence) or (FIX_CUES.search(sentence) and WE_ACTED.match(sentence))
-        or IMPACT_SENTENCE.search(sentence) or POINTER.match(sentence)
-    )
+    """A sentence that is no part of a cause's story: the fix, what users saw, or a pointer to
+    read on."""
+    return bool(responders_acted(sentence) or IMPACT_SENTENCE.search(sentence) or POINTER.match(sentence))
 
 
 def explained(cause: str, pool: str, limit: int = 2) -> str:

@@ -624,6 +624,30 @@ servers had been restarted and the service had fully recovered.
     assert "error rates" not in fix and "began adding capacity" not in fix
 
 
+def test_a_timed_fix_is_neither_the_trigger_nor_part_of_the_causes_story():
+    # "At 10:36 we restarted ..." is the responders acting: the fix, timed like any event.
+    doc = """# Checkout outage on 3 May
+
+At 09:58 an alert fired for checkout latency. The payments database had run out of disk space because its
+audit log table was never pruned. Checkout requests failed for about half an hour. At 10:36 we restarted the
+database after deleting old audit logs, and checkout recovered.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The payments database had run out of disk space")
+    assert p.fields["fix"].startswith("At 10:36 we restarted the database")
+    certificate = """# Login failures
+
+The identity provider's signing certificate had expired overnight. At 08:35 we installed a renewed certificate
+and restarted the auth service.
+"""
+    p = parse(certificate, source_id="x.md")
+    assert "restarted" not in p.fields["root_cause"]
+    # A change the team made, timed, is still the trigger.
+    shipped = doc.replace("At 09:58 an alert fired for checkout latency.", "At 09:40 we had shipped audit-writer 3.2, which replaced the log pruning job.")
+    assert parse(shipped, source_id="x.md").fields["root_cause"].startswith("At 09:40 we had shipped audit-writer 3.2")
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
