@@ -41,7 +41,8 @@ _md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
-        r"^(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca"
+        # "So, the cause", "So what was it?": a narrative's turn to the explanation.
+        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca|culprit|what\s+was\s+it"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
@@ -119,7 +120,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "lessons": re.compile(
         r"^(?:lessons?\s+learn(?:ed|t)|learnings?|(?:key\s+)?takeaways?|what\s+(?:went|we\s+did)\s+(?:well|right)"
         r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+"
-        r"|how\s+can\s+customers\b.*|what\s+went\s+poorly|lessons)$",
+        r"|how\s+can\s+customers\b.*|what\s+went\s+poorly|lessons|what\s+(?:didn't|did\s+not)(?:\s+(?:go\s+(?:well|so\s+well)|work))?)$",
         re.I,
     ),
     # Why the response was slow or misled: its "because" is about the responders, never the
@@ -130,7 +131,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow)"
         r"|what\s+we\s+(?:got\s+wrong|could\s+have\s+done\s+better|did\s+wrong)\s+in\s+(?:the|our)\s+(?:response|handling|incident\s+response)"
         # "Wrong first theory", "The first theory (and why it was wrong)": what the cause was not.
-        r"|(?:the\s+|our\s+)?(?:wrong\s+|first\s+|initial\s+){1,2}(?:theory|theories|hypothes[ie]s|suspicions?|diagnosis)\b.*)$",
+        r"|(?:the\s+|our\s+)?(?:wrong\s+|first\s+|initial\s+){1,2}(?:theory|theories|hypothes[ie]s|suspicions?|diagnosis)\b.*"
+        # "Why did memcached look guilty?", "Red herrings": what only looked like the cause.
+        r"|why\s+(?:did\s+)?(?:[\w'-]+\s+){1,4}(?:look|looked|seem|seemed)\s+(?:guilty|like|responsible|suspicious|to\s+blame)\b.*|red\s+herrings?)$",
         re.I,
     ),
     "status": re.compile(
@@ -681,6 +684,10 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
+    if root_cause and not fix:
+        # A cause section that goes on to tell what fixed it, where no section of its own does.
+        root_cause, fix = fix_told_after(root_cause)
+        fix_origin = rc_origin if fix else ""
     title_text = h1 or str(props.get("title") or "")
     # The cause is only the story's opening: no sentence says what caused it.
     told_only = False
@@ -831,6 +838,21 @@ def blocks_origin(by_field: dict, name: str) -> str:
 
 
 NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
+
+
+# "Reverting the image fixed it.", "That resolved the problem.": the fix named by its effect.
+FIXED_IT = re.compile(r"\b(?:fixed|resolved|solved|cured)\s+(?:it|this|things|the\s+(?:problem|issue|outage|incident))\b", re.I)
+
+
+def fix_told_after(cause: str) -> tuple[str, str]:
+    """A cause section's paragraphs up to the first that opens on the fix ("... so every kernel
+    failed to start.\n\nReverting the default image fixed it."), and the rest: the fix."""
+    paragraphs = re.split(r"\n\s*\n", cause)
+    for at, paragraph in enumerate(paragraphs[1:], start=1):
+        opening = next(iter(sentences(paragraph)), "")
+        if responders_acted(opening) or FIXED_IT.search(opening):
+            return "\n\n".join(paragraphs[:at]).strip(), "\n\n".join(paragraphs[at:]).strip()
+    return cause, ""
 
 
 def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[str, str]:

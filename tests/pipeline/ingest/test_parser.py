@@ -1637,6 +1637,46 @@ def test_a_why_heading_names_the_cause_when_a_part_failed(heading, role):
     assert classify_label(heading) == role
 
 
+@pytest.mark.parametrize("heading, role", [
+    # A narrative's turn to the explanation.
+    ("So what was it?", "root_cause"), ("So, the cause", "root_cause"), ("The culprit", "root_cause"),
+    # What only looked like the cause, and the retrospective's other question.
+    ("Why did memcached look guilty?", "hindsight"), ("Red herrings", "hindsight"),
+    ("What didn't", "lessons"), ("What did not go well", "lessons"),
+])
+def test_a_narratives_own_names_for_the_cause_and_for_what_misled(heading, role):
+    assert classify_label(heading) == role
+
+
+def test_a_cause_section_that_goes_on_to_the_fix_gives_it_as_the_fix():
+    doc = """# Random compiler crashes on the arm CI lane
+
+## What people saw
+
+Pull requests failed the arm build at random with internal compiler errors for three days.
+
+## So, the cause
+
+A failing memory module in the donated runner ci-arm-07 was flipping bits during long builds.
+Since the machine has no ECC, the only symptom was the crashes themselves.
+
+The fix was to drain ci-arm-07 from the runner pool until the donor replaces the module.
+
+## What didn't
+
+- We reverted a perfectly good PR first.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"].startswith("A failing memory module") and "drain" not in p.fields["root_cause"]
+    assert p.fields["fix"].startswith("The fix was to drain ci-arm-07")
+    assert p.provenance["fix"] == "heading: So, the cause"
+    effect = doc.replace("The fix was to drain ci-arm-07 from the runner pool", "Draining ci-arm-07 from the runner pool fixed it,")
+    assert parse(effect, source_id="x.md").fields["fix"].startswith("Draining ci-arm-07")
+    # A section of its own for the fix is the fix.
+    own = doc.replace("## What didn't", "## Resolution\n\nWe drained the runner from the pool.\n\n## What didn't")
+    assert parse(own, source_id="x.md").fields["fix"] == "We drained the runner from the pool."
+
+
 @pytest.mark.parametrize("fix_heading", ["What fixed it", "How service was restored", "Getting back to green", "How it got fixed",
                                          "Fixing it", "How we recovered"])
 def test_more_fix_cause_and_follow_up_headings(fix_heading):
