@@ -291,7 +291,7 @@ def rst_to_markdown(text: str) -> str:
     from docutils.core import publish_parts
 
     parts = publish_parts(
-        _keep_label_lines(_letterhead_apart(_one_field_a_line(text))),
+        _keep_label_lines(_letterhead_apart(_one_field_a_line(_items_aligned(text)))),
         writer="html5",
         # Untrusted input: no file inclusion or raw HTML, and no error text inside the document.
         settings_overrides={
@@ -892,6 +892,29 @@ def _one_field_a_line(text: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+# A list item's markers, nested ones too ("* - Action" in a list table), up to its text.
+_ITEM_START = re.compile(r"^([ \t]*(?:(?:[-*+]|\d{1,2}[.)])[ \t]+)+)\S")
+
+
+def _items_aligned(text: str) -> str:
+    """A list item's wrapped lines under the column its text starts at. Plain text hangs them
+    deeper ("- 16:58  A-side output lost; network" over "         in row F stabilizes."),
+    where reStructuredText would read the item as a term with its definition."""
+    lines = text.split("\n")
+    column = None  # the open item's text column
+    for i, line in enumerate(lines):
+        item = _ITEM_START.match(line)
+        if item:
+            column = len(item.group(1))
+        elif not line.strip():
+            column = None
+        elif column is not None and indent_width(line) > column:
+            lines[i] = " " * column + line.strip()
+        else:
+            column = None
+    return "\n".join(lines)
 
 
 def _keep_label_lines(text: str) -> str:

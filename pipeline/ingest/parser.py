@@ -53,6 +53,10 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "What happened" is the story; "What actually happened" is the explanation after it.
         r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
         r"|what\s+was\s+(?:actually\s+|really\s+)?wrong"
+        # An engineering blog's turn from the story to the explanation.
+        r"|a\s+closer\s+look|digging\s+in(?:to\s+it)?|what\s+went\s+wrong\s+(?:at|with|in|inside)\s+(?:our|the)"
+        # (Not with the response: "What went wrong in our response" is hindsight.)
+        r"(?!\s+(?:incident\s+)?(?:response|handling|communication|process|on-?call|escalation))(?:\s+[\w'-]+){1,3}"
         # "Why vacuum couldn't keep up", "Why the cluster ran out of IPs": why a component failed
         # (why the responders or the alerts failed is hindsight, below).
         # "Why the plan changed", "Why the queue backed up"; not the fix's ("Why the rollback worked").
@@ -72,7 +76,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
         r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
-        r"|fixing\s+(?:it|this|things)|how\s+we\s+recovered)$",
+        r"|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*)$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):
@@ -116,6 +120,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|discovered|how\s+we\s+found\s+out)$",
         re.I,
     ),
+    # How the system works, told before the incident ("How our edge routing works", "Some
+    # background on our queueing layer"): its "because" is the design's, never the cause.
+    "system": re.compile(r"^(?:how\s+(?:[\w'-]+\s+){1,5}works?|some\s+background\s+on\b.*)$", re.I),
     # Roles that are never the cause or the fix, however causal their wording.
     "lessons": re.compile(
         r"^(?:lessons?\s+learn(?:ed|t)|learnings?|(?:key\s+)?takeaways?|what\s+(?:went|we\s+did)\s+(?:well|right)"
@@ -330,6 +337,10 @@ NO_FIX_YET = re.compile(
     r"|\b(?:a|the)\s+permanent\s+fix\s+has\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?(?:identified|found|agreed|decided|chosen|shipped|deployed|released|implemented|applied)"
     r"|\b(?:do\s*not|don'?t)\s+(?:yet\s+)?have\s+a\s+(?:permanent\s+|real\s+)?fix\s+yet\b"
     r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
+    # An interim review: "we have not yet decided on a permanent fix", "We expect to choose an
+    # approach by 10 September".
+    r"|\b(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?decided\s+(?:on\s+)?(?:a|the|how|which)\b"
+    r"|\bexpect\s+to\s+(?:choose|decide\s+on|pick|select|settle\s+on)\s+(?:an?|the|one)\s+(?:approach|option|fix|solution|remedy)\b"
     # What was done so far, disowned: "None of this is a fix."
     r"|\bnone\s+of\s+(?:this|these|that)\s+(?:is|are)\s+(?:a\s+)?(?:real\s+|permanent\s+)?fix(?:es)?\b"
     # "At the time of writing, exports are still failing at a 60% rate."

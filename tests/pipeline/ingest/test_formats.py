@@ -385,6 +385,27 @@ def test_a_tickets_columned_fields_are_one_a_line_and_its_resolution_state_is_no
     assert p.provenance["fix"] == "label: Fix"
 
 
+def test_a_list_items_lines_hung_deeper_in_underlined_text_stay_the_item():
+    # Underlines make this text reStructuredText, where a line hung deeper than the item's text
+    # would turn the item into a term and its definition.
+    text = """SUMMARY OF THE SERVICE EVENT
+============================
+
+A row PDU failed.
+
+HOW WE RESTORED SERVICE
+-----------------------
+
+- 16:58  A-side output lost completely; ATS units settle on B side; network
+         in row F stabilizes.
+- 17:20  Technicians move the row F load onto the standby PDU using the
+         manual maintenance bypass.
+"""
+    md, _, _ = to_markdown(text.encode(), "event.txt")
+    assert "- 16:58 A-side output lost completely; ATS units settle on B side; network in row F stabilizes." in md
+    assert "**" not in md
+
+
 def test_a_plain_text_labels_hanging_lines_go_on_with_it():
     note = (
         "Depot 3 ops note -- scanner network down\n"

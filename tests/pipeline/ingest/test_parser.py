@@ -1677,6 +1677,41 @@ The fix was to drain ci-arm-07 from the runner pool until the donor replaces the
     assert parse(own, source_id="x.md").fields["fix"] == "We drained the runner from the pool."
 
 
+def test_an_engineering_blogs_sections_by_their_own_names():
+    doc = """# Elevated error rates on the Checkout API
+
+## How our edge routing works
+
+Every request reaches a proxy in the nearest PoP, which keeps connections open because opening one
+per request would be slow.
+
+## What happened
+
+Between 10:12 and 10:58 a share of checkout calls failed with HTTP 502.
+
+## A closer look
+
+The proxy release 2.14 changed its upstream idle timeout to 120 seconds, longer than the API's own
+60 seconds, so the proxy reused connections the API had already closed.
+
+## How we restored checkout
+
+At 10:49 we halted the rollout and rolled the proxy back to 2.13 in every PoP.
+"""
+    p = parse(doc, source_id="blog.md")
+    assert p.fields["root_cause"].startswith("The proxy release 2.14 changed its upstream idle timeout")
+    assert p.provenance["root_cause"] == "heading: A closer look"
+    assert p.provenance["fix"] == "heading: How we restored checkout"
+    # How the system works is the design, never the cause: without "A closer look" nothing
+    # there is read as one.
+    design_only = doc.replace("## A closer look\n\nThe proxy release 2.14 changed", "The proxy release 2.14 changed")
+    assert "opening one per request" not in parse(design_only, source_id="blog.md").fields["root_cause"]
+    for heading, role in [("Digging in", "root_cause"), ("What went wrong at our provider", "root_cause"),
+                          ("Some background on our queueing layer", "system"),
+                          ("What went wrong with Apply for a Household Support Grant", None)]:
+        assert classify_label(heading) == role, heading
+
+
 @pytest.mark.parametrize("fix_heading", ["What fixed it", "How service was restored", "Getting back to green", "How it got fixed",
                                          "Fixing it", "How we recovered"])
 def test_more_fix_cause_and_follow_up_headings(fix_heading):
@@ -2398,7 +2433,9 @@ def test_a_ticket_export_is_read_field_by_field():
      "We have found long-running transactions but have not yet established whether these were the cause.",
      "Honestly, we don't know yet what's causing this; a thread pool race is the best guess.",
      "We raised the retry limit and lowered concurrency. None of this is a fix.",
-     "Mitigation is in place, but the permanent fix has not shipped."],
+     "Mitigation is in place, but the permanent fix has not shipped.",
+     "We have identified the change that caused it, but we have not yet decided on a permanent fix.",
+     "Three options are being tested, and we expect to choose an approach by 10 September."],
 )
 def test_an_update_that_has_no_fix_or_no_cause_yet_is_a_draft(told):
     doc = f"""# An update on slow scratch storage
