@@ -2098,7 +2098,18 @@ def pick_services(
         # 0.388 and 0.525 (two: 0.379 and 0.524; three: 0.373 and 0.523; none: 0.364, 0.519).
         found = [name for name, _ in Counter(services_in(body)).most_common(4)]
     origin = "prose: listed as affected" if listed else "prose" if found else ""
-    return most_specific(dedupe(listed + found))[:8], origin
+    names = most_specific(dedupe(listed + found))
+    if not listed:
+        # Told in passing, a technology the team runs on ("PostgreSQL", "DNS", "the load
+        # balancer") is what broke inside one of its services, which the story names beside it.
+        names = [n for n in names if n not in TECHNOLOGY] or names
+    return names[:8], origin
+
+
+TECHNOLOGY = frozenset({
+    "dns", "load balancer", "cdn", "database", "postgresql", "postgres", "mysql", "redis", "kafka", "s3",
+    "api server", "kubelet",
+})
 
 
 def most_specific(names: list[str]) -> list[str]:

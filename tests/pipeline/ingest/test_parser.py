@@ -1464,6 +1464,26 @@ We rolled search back to 9.0 in every region and the nodes stayed up.
     assert p.fields["root_cause"] == "A memory leak in the new tokenizer released that morning."
 
 
+def test_a_technology_told_in_passing_gives_way_to_the_services_named_beside_it():
+    doc = """# Orders failing on Monday
+
+## Summary
+
+orders-api returned errors for 25 minutes because its PostgreSQL primary ran out of connections after the
+nightly report job opened hundreds of them. DNS and the load balancer were fine throughout.
+
+## Resolution
+
+We killed the report job's sessions and capped its pool at 20 connections.
+"""
+    services = parse(doc, source_id="x.md").fields["services_affected"]
+    assert "orders-api" in services
+    assert not {"postgresql", "dns", "load balancer"} & set(services)
+    # Named alone, the technology is all the story says broke.
+    alone = doc.replace("orders-api returned errors", "Orders returned errors")
+    assert "postgresql" in parse(alone, source_id="x.md").fields["services_affected"]
+
+
 def test_a_listed_service_keeps_its_name_without_the_writers_aside():
     doc = """# Saves failing
 
