@@ -1761,7 +1761,7 @@ OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 # The kind of document a report's letterhead names instead of the incident.
 DOC_KIND = (
     r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
-    r"|(?:(?:major|serious|significant|critical|security|service)\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary|write[\s-]?up)"
+    r"|(?:(?:major|serious|significant|critical|security|service)\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary|write[\s-]?up|notes)"
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
     r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log))"
 )
@@ -1781,6 +1781,10 @@ LETTERHEAD = re.compile(
     r"(?:\s*[-–—:#]?\s*(?-i:[A-Z]{2,}[A-Z0-9]*-?\d[\w-]*))?$",
     re.I,
 )
+# "Conformance Lab cluster -- incident notes": a system's name and the kind, or the incident's
+# own ("Flash sale queue backlog — post-incident review"): a letterhead only where a line below
+# names the incident.
+NAME_AND_KIND = re.compile(rf"^[A-Z][\w&.'()]*(?:\s+[\w&.'()]+){{0,5}}\s+(?:--|[–—])\s*{DOC_KIND}$", re.I)
 # A page's running header: "Corvane Payments Confidential - Internal", "ACME — Internal use only".
 MARKING = r"(?:(?:company\s+)?confidential|(?:for\s+)?internal(?:\s+use(?:\s+only)?)?|restricted|proprietary)"
 MARKED = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:|]\s*)?{MARKING}(?:\s*[-–—:|/]\s*{MARKING})?$", re.I)
@@ -1849,7 +1853,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         if summary and len(summary.split()) <= 20:
             return summary, "letterhead: ticket summary"
     named_below = below and ORG_NAME.match(h1.strip()) and KIND_PREFIX.match(below[0])
-    if not (LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below):
+    letterhead = LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
+    if not (letterhead or NAME_AND_KIND.match(h1.strip())):
         return "", ""
     # A shift report names its incident in a section of its own ("3. INC-0319 - MEMBER PORTAL
     # UNREACHABLE FROM SOME ISPs").
@@ -1862,6 +1867,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         # Words, not an id and a severity ("INC-21077, SEV1").
         if sum(bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*[,.;]?", w)) for w in value.split()) >= 2:
             return value, "letterhead: incident line"
+    if not letterhead:
+        return "", ""
     for i, line in enumerate(below[:3]):
         if KIND_LINE.match(line):
             continue

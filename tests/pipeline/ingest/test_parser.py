@@ -1881,6 +1881,27 @@ def test_a_reports_letterhead_is_not_the_incidents_title(name_line, origin):
     assert parsed.provenance["incident_title"] == origin
 
 
+def test_a_systems_name_over_the_notes_kind_gives_way_to_the_incident_line_below():
+    doc = """# Conformance Lab cluster -- incident notes
+
+Incident: pods stuck in ContainerCreating during release week
+When: Thursday 2024-04-18
+
+## What happened
+
+The node pool's subnet ran out of addresses, so the network plugin could not give pods an IP.
+
+## Fix
+
+We shrank the per-node warm IP pool and added a second subnet to the node group.
+"""
+    parsed = parse(doc, source_id="notes.txt")
+    assert parsed.fields["incident_title"] == "pods stuck in ContainerCreating during release week"
+    # Without a line naming the incident, the heading is the incident's own name.
+    own = parse(doc.replace("Incident: pods stuck in ContainerCreating during release week\n", ""), source_id="notes.txt")
+    assert own.fields["incident_title"] == "Conformance Lab cluster -- incident notes"
+
+
 def test_a_title_heading_that_names_the_incident_stays():
     parsed = parse("# Checkout down after the cache deploy\n\nIncident report.\n\n## Root cause\n\nA bad cache "
                    "config was deployed.\n\n## Resolution\n\nWe rolled the cache config back at 10:40 and checkout recovered.\n", source_id="x.md")
