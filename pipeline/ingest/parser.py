@@ -256,6 +256,8 @@ FIX_CUES = re.compile(
     # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers."
     r"|\bwe\s+(?:then\s+|now\s+)?(?:drop|restart|revert|roll\s+back|remove|delete|purge|kill|fail\s+over|scale|rotate|redeploy|reboot|re-?run|disable|promote|re-?enable|flush)\s+(?:the|all|every|it|them|a|an)\b"
     r"|dropped\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:slot|index|partition|connections?|locks?)\b"
+    # Load put on what stands by: "moved the rack onto the standby PDU", "switched to the backup link".
+    r"|(?:moved|switched|shifted|transferred|cut\s+over)\s+(?:[\w'-]+\s+){0,5}?(?:on)?to\s+(?:the\s+|a\s+|its\s+|our\s+)?(?:standby|backup|secondary|spare|redundant)\b"
     r"|rebuilt|restoring\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:service|availability|access)|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
     # The symptom ending on what the responders did: "failures stopped once the new hardware ...".
     r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|sets|setting|turned|turning|dialled|dialed|dialling)\s+(?:`?[\w.-]+`?\s+){0,3}?(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing)"
@@ -720,8 +722,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         elif rc_origin == "prose: summary":
             root_cause = explained(root_cause, summary)
             # A summary tells the change that set it off ("On Monday we deployed ...") early,
-            # often before the sentence with the cue that explains it; impact sentences stay out.
-            opening = next((x for x in sentences(summary)[:3] if CHANGE_TOLD.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
+            # before the sentence with the cue that explains it (after it, a change is what was
+            # done: "the breaker was replaced the next day"); impact sentences stay out.
+            told = sentences(summary)
+            cue_at = next((i for i, x in enumerate(told) if root_cause.startswith(x)), len(told))
+            opening = next((x for x in told[:min(3, cue_at)] if CHANGE_TOLD.search(x) and not HEDGED.search(x) and not STRONG_FIX.search(x)), "")
             if opening and opening not in root_cause:
                 root_cause = f"{opening} {root_cause}"
             elif not opening and not STRONG_CAUSE.search(root_cause):
@@ -1001,7 +1006,11 @@ ONSET_AFTER = re.compile(
 
 # "We rolled back ...": the responders acting, which is the fix (a weak fix cue alone is not:
 # "That release replaced the query builder" explains the cause).
-WE_ACTED = re.compile(r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?)\b", re.I)
+WE_ACTED = re.compile(
+    r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?|facilities|technicians?|operators?"
+    r"|(?:the|our)\s+(?:[\w-]+\s+){0,2}(?:team|technicians?|operators?|engineers?|dbas?))\b",
+    re.I,
+)
 # Short enough that the sentence names a trigger without saying how it broke things.
 EXPLAINED_CHARS = 250
 
@@ -1600,6 +1609,13 @@ ISSUE_LINK = re.compile(
 
 NARRATIVE_SENTENCES = 25
 # A person or team doing something: "we", "engineers", "the on-call", "Priya".
+# A machine or a process restarting by itself is the symptom: "the servers lost power and
+# restarted", "the worker kept restarting".
+SELF_RESTART = re.compile(
+    r"\b(?:lost\s+power|crashed|panicked|hung|froze|went\s+down|failed|died|oom[\s-]?killed)\s+and\s+(?:then\s+)?(?:restarted|rebooted)\b"
+    r"|\bkept\s+(?:restarting|rebooting)\b|\b(?:began|started)\s+(?:restarting|rebooting)(?=\s*(?:[.,;]|$|(?:repeatedly|again|every)\b))|\b(?:restarted|rebooted)\s+(?:itself|themselves|repeatedly|in\s+a\s+loop)\b",
+    re.I,
+)
 SOMEONE_DID = re.compile(
     r"\b(?:we|our\s+(?:team|engineers?|on-?call|sre|operators?|technicians?|staff)|engineers?|technicians?|operators?"
     r"|the\s+(?:team|on-?call|responders?|sre|dba|contractor|vendor)|on-?call|responders?|someone|support)\b",
@@ -1621,6 +1637,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             if ISSUE_LINK.match(s):
                 continue  # "is caused by OPS-4830 Resize /var/log": a tracker's link, not a sentence
             probe = DETECTION_PHRASE.sub(" ", s)
+            if cues is FIX_CUES:
+                probe = SELF_RESTART.sub(" ", probe)
             if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...": what the cause was not; "We

@@ -648,6 +648,28 @@ and restarted the auth service.
     assert parse(shipped, source_id="x.md").fields["root_cause"].startswith("At 09:40 we had shipped audit-writer 3.2")
 
 
+def test_a_machine_restarting_by_itself_is_no_fix_and_a_change_after_the_cause_is_no_trigger():
+    told = """# Rack 4 power event
+
+The servers in rack 4 lost power and restarted twice overnight, taking the build farm down. A failed breaker
+in the rack's PDU was the cause. The facilities team moved the rack onto the standby PDU.
+"""
+    p = parse(told, source_id="x.md")
+    assert p.fields["fix"] == "The facilities team moved the rack onto the standby PDU."
+    summary = """# Rack 4 power event
+
+## Summary
+
+At 02:10 the servers in rack 4 lost power and restarted. The cause was a failed breaker in the rack's PDU.
+Facilities moved the rack onto the standby PDU at 02:40, and the breaker was replaced the next day.
+"""
+    p = parse(summary, source_id="x.md")
+    # "was replaced", told after the cause, is what was done: not the change that set it off.
+    assert "standby" not in p.fields["root_cause"]
+    assert p.fields["fix"].startswith("Facilities moved the rack onto the standby PDU")
+    assert "lost power and restarted" not in p.fields["fix"]
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
