@@ -879,9 +879,24 @@ _FIELD_KEY = r"[A-Za-z][\w/&()-]*(?: [\w/&()-]+){0,4}"
 _NEXT_FIELD = re.compile(rf"(?<![ \t])[ \t]{{2,}}(?={_FIELD_KEY}:[ \t]+\S)")
 
 
+# A form's fields padded to a column with dot leaders ("Title .......... OTP SMS not delivered",
+# "Incident Commander . Fiona M."): a label and its value. An ellipsis in a sentence is no
+# leader: the line needs four dots, or a neighbour padded the same way.
+_DOT_LEADER = re.compile(rf"^([ \t]*{_FIELD_KEY})[ \t]*(?:[ \t](\.+)|(\.{{4,}}))[ \t]+(?=\S)")
+
+
+def _dot_leaders(lines: list[str]) -> list[str]:
+    found = [_DOT_LEADER.match(line) for line in lines]
+    out = []
+    for i, (line, m) in enumerate(zip(lines, found)):
+        padded = m and (m.group(3) or len(m.group(2) or "") >= 4 or any(0 <= j < len(found) and found[j] for j in (i - 1, i + 1)))
+        out.append(f"{m.group(1)}: {line[m.end():]}" if padded else line)
+    return out
+
+
 def _one_field_a_line(text: str) -> str:
     out = []
-    lines = text.split("\n")
+    lines = _dot_leaders(text.split("\n"))
     for i, line in enumerate(lines):
         # A banner's line between rules ("Exported by: x   Export date: y" over "=====") is
         # part of a title, which stays one line.

@@ -406,6 +406,28 @@ HOW WE RESTORED SERVICE
     assert "**" not in md
 
 
+def test_a_forms_dot_leaders_make_labels_and_an_ellipsis_stays_prose():
+    text = """OAKBRIDGE CREDIT UNION - DIGITAL BANKING
+POST-INCIDENT REPORT
+
+Title .............. One-time passcode SMS not delivered
+Incident Commander . Fiona MacAskill
+Services affected .. otp-service, mobile app login
+
+Root cause: the SMS provider's route for our sender ID was withdrawn.
+Resolution: we moved OTP traffic to the secondary SMS provider.
+
+So ... we will keep both providers warm from now on.
+"""
+    md, _, _ = to_markdown(text.encode(), "pir.txt")
+    assert "Title: One-time passcode SMS not delivered" in md
+    assert "Incident Commander: Fiona MacAskill" in md
+    assert "So ... we will keep" in md
+    p = parse(md, source_id="pir.txt")
+    assert p.fields["incident_title"] == "One-time passcode SMS not delivered"
+    assert p.fields["services_affected"] == ["otp-service", "mobile app login"]
+
+
 def test_a_plain_text_labels_hanging_lines_go_on_with_it():
     note = (
         "Depot 3 ops note -- scanner network down\n"
