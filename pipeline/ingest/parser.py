@@ -198,7 +198,7 @@ APOLOGY = re.compile(
 # What the responders tried that did not work: "We restarted two MTA processes, which changed nothing."
 DID_NOT_HELP = re.compile(
     r"\b(?:changed\s+nothing|(?:did\s+not|didn't|did\s+nothing\s+to)\s+(?:help|fix|resolve|stop|change|improve)\b|had\s+no\s+(?:visible\s+)?effect"
-    r"|made\s+no\s+(?:visible\s+)?difference|to\s+no\s+(?:avail|effect)|without\s+(?:any\s+)?(?:effect|improvement))",
+    r"|made\s+no\s+(?:visible\s+)?difference|to\s+no\s+(?:avail|effect)|without\s+(?:any\s+)?(?:effect|improvement)|did\s+(?:very\s+)?little\b|did\s+nothing\b)",
     re.I,
 )
 # A sentence that announces the explanation instead of giving it ("EXPLAIN revealed why.",
@@ -256,6 +256,8 @@ FIX_CUES = re.compile(
     # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers."
     r"|\bwe\s+(?:then\s+|now\s+)?(?:drop|restart|revert|roll\s+back|remove|delete|purge|kill|fail\s+over|scale|rotate|redeploy|reboot|re-?run|disable|promote|re-?enable|flush)\s+(?:the|all|every|it|them|a|an)\b"
     r"|dropped\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:slot|index|partition|connections?|locks?)\b"
+    # "Service came back after the team turned on the waiting room": the fix, told by its effect.
+    r"|(?:came|got)\s+back\s+(?:online\s+|up\s+)?(?:after|once|when)\b"
     # Load put on what stands by: "moved the rack onto the standby PDU", "switched to the backup link".
     r"|(?:moved|switched|shifted|transferred|cut\s+over)\s+(?:[\w'-]+\s+){0,5}?(?:on)?to\s+(?:the\s+|a\s+|its\s+|our\s+)?(?:standby|backup|secondary|spare|redundant)\b"
     r"|rebuilt|restoring\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:service|availability|access)|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
@@ -1623,11 +1625,41 @@ SOMEONE_DID = re.compile(
 )
 
 
+# The system coming back, told without who did what: "Latency returned to normal within minutes
+# of the new statistics landing.", "The backlog drained over the next two hours."
+RECOVERY_TOLD = re.compile(
+    r"\b(?:returned|went|came|got|was|were|is|are)\s+(?:back\s+)?(?:to\s+)?(?:normal|baseline|healthy)\b"
+    r"|\b(?:recovered|drained|resumed)\b|\b(?:was|were)\s+(?:fully\s+)?restored\b",
+    re.I,
+)
+ACTOR = re.compile(SOMEONE_DID.pattern + r"|\bthey\b|\b(?:the|our)\s+(?:[\w-]+\s+){0,2}(?:team|technicians?|operators?|engineers?|dbas?)\b", re.I)
+
+
+def with_the_act(found: list[str], pos: int, paragraph: list[int]) -> str:
+    """A recovery told without an actor, after the sentences of its paragraph that tell someone
+    acting ("The database team raised the statistics target ... Latency returned to normal ...")."""
+    start = pos
+    while start > 0 and pos - start < 2 and paragraph[start - 1] == paragraph[pos] and ACTOR.search(found[start - 1]) \
+            and not IMPACT_SENTENCE.search(found[start - 1]) and not HEDGED.search(found[start - 1]) and not DID_NOT_HELP.search(found[start - 1]):
+        start -= 1
+    return " ".join(found[start:pos + 1])
+
+
+def paragraph_of_each(pool: str, found: list[str]) -> list[int]:
+    """The paragraph each of `found` (the pool's sentences, in order) is in; each its own where
+    the paragraphs' sentences are not the pool's."""
+    told = [(n, s) for n, paragraph in enumerate(re.split(r"\n\s*\n", pool)) for s in sentences(paragraph)]
+    if [s for _, s in told] != found:
+        return list(range(len(found)))
+    return [n for n, _ in told]
+
+
 def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit: int = 3, exclude: str = "") -> str:
     """The first sentences carrying a cue, preferring strong cues; pools are searched in order."""
     candidates = []
     for rank, pool in enumerate(pools):
         found = sentences(pool or "")
+        paragraph = paragraph_of_each(pool or "", found) if cues is FIX_CUES else []
         for pos, s in enumerate(found):
             if cues is CAUSE_CUES and REASON_FOLLOWS.search(s) and pos + 1 < len(found):
                 # "EXPLAIN revealed why." announces the cause: the sentences after it tell it.
@@ -1652,6 +1684,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 s = f"{found[pos - 1]} {s}"  # "This caused ..." names its cause one sentence back
             if s.endswith(":") and pos + 1 < len(found):
                 s = " ".join([s, *found[pos + 1:pos + 3]])  # "So the fix was in two parts:" and the parts
+            elif cues is FIX_CUES and RECOVERY_TOLD.search(s) and not ACTOR.search(s) and not strong.search(s):
+                s = with_the_act(found, pos, paragraph)
             # A weak cue in the first pool (the summary) ties with a strong cue further on: the
             # summary tells the cause, a timeline's "due to" is as often about a symptom.
             strong_cue = bool(strong.search(s))

@@ -670,6 +670,32 @@ Facilities moved the rack onto the standby PDU at 02:40, and the breaker was rep
     assert "lost power and restarted" not in p.fields["fix"]
 
 
+def test_a_recovery_told_without_an_actor_brings_the_act_before_it():
+    doc = """# Order history slowdown
+
+No code or configuration had changed. Early that morning autovacuum refreshed the statistics on the orders
+table, and with the new estimates the planner switched the order history query to a sequential scan.
+
+The database team raised the statistics target for the merchant column and ran ANALYZE on the table by hand.
+As a safeguard, they also created extended statistics on the merchant and date columns. Latency returned to
+normal within minutes of the new statistics landing.
+"""
+    fix = parse(doc, source_id="x.md").fields["fix"]
+    assert fix.startswith("The database team raised the statistics target"), fix
+    assert fix.endswith("within minutes of the new statistics landing.")
+    # "Service came back after the team ..." tells the fix by its effect; an attempt that did little is none.
+    waiting_room = """# Checkout collapse during the on-sale
+
+The on-sale drew four times the expected traffic, and the seat-hold service ran out of database connections.
+
+On-call first added read replicas, which did little. Service came back after the team turned on the virtual
+waiting room. With incoming traffic capped, the backlog cleared by 16:20.
+"""
+    fix = parse(waiting_room, source_id="x.md").fields["fix"]
+    assert fix.startswith("Service came back after the team turned on the virtual waiting room."), fix
+    assert "read replicas" not in fix
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
