@@ -159,6 +159,8 @@ CAUSE_NAMED = (
     r"|identified\s+the\s+(?:issue|problem|cause|root\s+cause)(?=\s*(?::|as\b))"
     # A timeline's diagnosis: "14:21 Confirmed in the server logs: 1.4.2 raised the protocol ..."
     r"|confirmed\s+(?:in|from|via|by|with)\s+(?:the\s+)?[\w\s-]{0,30}\w(?=:)"
+    # A thread's "Found it: the window comes from ...".
+    r"|found\s+it(?=\s*[:!])|(?:found|figured\s+out|tracked\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
 )
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
@@ -256,6 +258,8 @@ FIX_CUES = re.compile(
     # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers."
     r"|\bwe\s+(?:then\s+|now\s+)?(?:drop|restart|revert|roll\s+back|remove|delete|purge|kill|fail\s+over|scale|rotate|redeploy|reboot|re-?run|disable|promote|re-?enable|flush)\s+(?:the|all|every|it|them|a|an)\b"
     r"|dropped\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:slot|index|partition|connections?|locks?)\b"
+    # A setting put right: "Set booking_horizon_days = 28 in the tfvars", "set the pool size to 50".
+    r"|\bset\s+(?:the\s+)?[\w.-]+(?:\s+[\w.-]+)?\s*(?:=|to)\s*[\w.-]+"
     # "Service came back after the team turned on the waiting room": the fix, told by its effect.
     r"|(?:came|got)\s+back\s+(?:online\s+|up\s+)?(?:after|once|when)\b"
     # Load put on what stands by: "moved the rack onto the standby PDU", "switched to the backup link".
@@ -668,13 +672,22 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     def prop_origin(key: str) -> str:
         return f"{'properties' if key in meta_keys else 'front-matter'}: {key}"
 
-    body = fields_apart(body)
+    body, thread = comments_apart(fields_apart(body))
     body, h1_origin = opening_title(body) if not props.get("title") else (body, "")
     blocks, preamble, h1 = read_blocks(caps_headings(body))
     by_field: dict[str, list[Block]] = {}
     for b in blocks:
         if b.field_name:
             by_field.setdefault(b.field_name, []).append(b)
+    if thread:
+        # The issue's template as it was opened ("Root cause (if known): Maybe the event traffic?")
+        # gives way to what its comments found.
+        for name in ("root_cause", "fix"):
+            known = [b for b in by_field.get(name, []) if not known_only_later(b.text)]
+            if known:
+                by_field[name] = known
+            else:
+                by_field.pop(name, None)
 
     def joined(name: str) -> str:
         return "\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip()).strip()
@@ -780,6 +793,10 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
+    last_comment = next((b.text for b in reversed(blocks) if b.kind == "section" and COMMENT_LABEL.match(b.label)), "")
+    left_open = LEFT_OPEN.search(last_comment) if thread else None
+    if left_open:
+        return Parsed(reason="draft", detail=f"the issue's last comment leaves it open ('{left_open.group(0)}')")
     self_resolved = SELF_RESOLVED.search(body) if told_only else None
     if self_resolved:
         # No sentence tells a cause, and the write-up says the problem went away on its own
@@ -1096,6 +1113,19 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
     return None
 
 
+def known_only_later(text: str) -> bool:
+    """A template field an issue was opened with, before anyone knew: a placeholder, or only
+    guesses and questions ("Maybe the weekend traffic? Not confirmed.")."""
+    told = sentences(strip_markdown(text))
+    return is_draft_value(text) or not clean_field(text) or all(
+        HEDGED.search(x) or x.rstrip().endswith("?") or GUESS.search(x) for x in told
+    )
+
+
+# "Maybe the event traffic?", "Probably the broker", "Not confirmed.": a guess, said as one.
+GUESS = re.compile(r"^\W*(?:maybe|perhaps|probably|possibly|not\s+(?:yet\s+)?confirmed|no\s+idea|could\s+be)\b", re.I)
+
+
 OWN_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*")
 BARE_PLACEHOLDER = re.compile(
     r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending)\b\s*(?:[-–—:.,;(]|$)",
@@ -1242,6 +1272,28 @@ def fields_apart(body: str) -> str:
                     start = m.end()
         lines.append(line[start:])
     return "\n".join(lines)
+
+
+# A tracker issue's comments, as GitHub or GitLab pages are saved: "**@hollis** commented on Jan
+# 16, 2024", "> farah.lin wrote:", "@dkwon commented:".
+COMMENT_HEADER = re.compile(
+    r"^[ \t]*(?:>[ \t]*)?(?:\*\*)?@?([\w][\w.-]{0,38})(?:\*\*)?(?:[ \t]+\([^()\n]{1,40}\))?[ \t]+"
+    r"(?:commented|wrote|replied|added\s+a\s+comment)\b[^\n]{0,60}$",
+    re.I | re.M,
+)
+MIN_COMMENTS = 2
+COMMENT_LABEL = re.compile(r"^Comment by ")
+# "Leaving this open.", "Keeping the issue open until ...": the thread ends unresolved.
+LEFT_OPEN = re.compile(r"\b(?:leaving|keeping|leave|keep)\s+(?:this|it|the\s+(?:issue|ticket|incident))\s+open\b|\breopen(?:ed|ing)\b", re.I)
+
+
+def comments_apart(body: str) -> tuple[str, bool]:
+    """A tracker issue saved with its comments, each comment a section of its own ("## Comment by
+    hollis"): the investigation goes on there, and the body's "Root cause (if known)" is what was
+    known when the issue was opened. With whether the document is such a thread."""
+    if len(COMMENT_HEADER.findall(body)) < MIN_COMMENTS:
+        return body, False
+    return COMMENT_HEADER.sub(lambda m: f"\n## Comment by {m.group(1)}\n", body), True
 
 
 def caps_headings(body: str) -> str:
