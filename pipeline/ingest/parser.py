@@ -42,7 +42,7 @@ _md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
-        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca|culprit|what\s+was\s+it"
+        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca|rc|culprit|what\s+was\s+it"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
@@ -200,7 +200,9 @@ APOLOGY = re.compile(
 # What the responders tried that did not work: "We restarted two MTA processes, which changed nothing."
 DID_NOT_HELP = re.compile(
     r"\b(?:changed\s+nothing|(?:did\s+not|didn't|did\s+nothing\s+to)\s+(?:help|fix|resolve|stop|change|improve)\b|had\s+no\s+(?:visible\s+)?effect"
-    r"|made\s+no\s+(?:visible\s+)?difference|to\s+no\s+(?:avail|effect)|without\s+(?:any\s+)?(?:effect|improvement)|did\s+(?:very\s+)?little\b|did\s+nothing\b)",
+    r"|made\s+no\s+(?:visible\s+)?difference|to\s+no\s+(?:avail|effect)|without\s+(?:any\s+)?(?:effect|improvement)|did\s+(?:very\s+)?little\b|did\s+nothing\b"
+    # A terse note's "rollback at 08:05, no change".
+    r"|(?:[,;:]|->|—|–)\s*no\s+(?:change|effect|improvement|difference)\b)",
     re.I,
 )
 # A sentence that announces the explanation instead of giving it ("EXPLAIN revealed why.",
@@ -1122,6 +1124,8 @@ def known_only_later(text: str) -> bool:
     )
 
 
+# A guess asked as a question: "maybe a regression in label matching?", "Could this be the edge?"
+GUESSED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|could\s+(?:it|this|that)\s+be)\b", re.I)
 # "Maybe the event traffic?", "Probably the broker", "Not confirmed.": a guess, said as one.
 GUESS = re.compile(r"^\W*(?:maybe|perhaps|probably|possibly|not\s+(?:yet\s+)?confirmed|no\s+idea|could\s+be)\b", re.I)
 
@@ -1552,6 +1556,7 @@ def label_text(label: str) -> str:
     text = TEXT_LINK.sub(r"\1", label)
     text = re.sub(r"^[\W\d_]+", "", text)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
+    text = re.sub(r"\s*(?:->|=>|[→>–—-])+$", "", text)  # "resolution ->": a terse note's arrow to what follows
     qualifier = LABEL_QUALIFIER.search(text)
     return (text[:qualifier.start()].rstrip() if qualifier else text) or text
 
@@ -1723,9 +1728,11 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             probe = DETECTION_PHRASE.sub(" ", s)
             if cues is FIX_CUES:
                 probe = SELF_RESTART.sub(" ", probe)
-            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
+            asked = s.rstrip(" )\"'”").endswith("?") and bool(GUESSED.search(s))
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked)) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
-                # never a capacity issue", "we first suspected ...": what the cause was not; "We
+                # never a capacity issue", "we first suspected ...", "maybe a regression in label
+                # matching?": what the cause was not, or a question; "We
                 # restarted the MTAs, which changed nothing": an attempt, not the fix.
                 continue
             if (exclude and s in exclude) or len(s) < 20 or len(s) > 600 or not cues.search(probe) or PLACEHOLDER.fullmatch(s) or says_nothing(s):

@@ -741,6 +741,36 @@ def test_an_issue_threads_comments_tell_the_cause_its_template_only_guessed():
     assert parse(body_only, source_id="issue.md").reason == "draft"
 
 
+def test_a_terse_notes_labels_arrows_and_guesses():
+    note = """# PM - route-planner timeouts 14 Feb
+
+## what we saw
+- first we think it is the new release of route-planner -> rollback at 08:05, no change
+- maybe the db is just slow today?
+
+## RC -
+- finance export query on the primary db took a table lock, so all shipment updates waited behind it
+
+## resolution ->
+- 08:50 killed the export session, lock released, API normal 08:55
+"""
+    p = parse(note, source_id="pm.md")
+    assert p.provenance["root_cause"] == "heading: RC -"
+    assert p.provenance["fix"] == "heading: resolution ->"
+    assert "08:50 killed the export session" in p.fields["fix"]
+    # Without the sections, the guess asked as a question is no cause, the rollback that changed
+    # nothing no fix.
+    prose = """# route-planner timeouts
+
+We bumped route-planner to 3.9 last week, maybe a regression in label matching because of it? The export
+query took a table lock because the export tool locks by default. Rollback at 08:05, no change. At 08:50 we
+killed the export session and the API recovered.
+"""
+    p = parse(prose, source_id="pm.md")
+    assert p.fields["root_cause"].startswith("The export query took a table lock"), p.fields["root_cause"]
+    assert "Rollback at 08:05" not in p.fields["fix"]
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
