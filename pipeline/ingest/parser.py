@@ -116,7 +116,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "title": re.compile(r"^(?:incident\s+)?title$", re.I),
     "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
     "detection": re.compile(
-        r"^(?:identified|detection|discovery|how\s+(?:it\s+was|we|was\s+it)\s+(?:detected|noticed|discovered|found)"
+        r"^(?:identified|detection|discovery|detected|how\s+(?:it\s+was|we|was\s+it)\s+(?:detected|noticed|discovered|found)"
         r"|discovered|how\s+we\s+found\s+out)$",
         re.I,
     ),
@@ -988,8 +988,11 @@ def story_opening(
     up to the fix, never the fix itself. `fix`: (origin, text) of the fix. Its origin is
     STORY's ("story: summary"), so an answer can say the write-up names no cause."""
     pools = [(f"{STORY}: summary", summary)]
-    pools += [(f"{STORY}: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
-    pools.append((STORY, preamble))
+    labelled = [(f"{STORY}: {b.label.strip().lower()}", b.text) for b in timeline_blocks if STORY_LABEL.match(b.label.strip())]
+    # An incident log's paragraph under its "Context:" line tells the change that set it off ("At
+    # 09:20 we applied a Terraform change ..."), where the context is how the system runs.
+    changed = first_timed_event(preamble)
+    pools += [(STORY, preamble), *labelled] if changed and CHANGE_TOLD.search(changed) else [*labelled, (STORY, preamble)]
     fix_origin, fix_text = fix
     if fix_origin.startswith(("heading", "label", "table")):
         resolution = sentences(fix_text)

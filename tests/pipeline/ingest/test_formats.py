@@ -428,6 +428,28 @@ So ... we will keep both providers warm from now on.
     assert p.fields["services_affected"] == ["otp-service", "mobile app login"]
 
 
+def test_an_incident_logs_paragraph_tells_the_change_under_its_context_line():
+    text = """Permit confirmation emails not sent - 2 November 2022
+=====================================================
+
+Service:         Get a Freshwater Fishing Permit
+Context:         Runs on the shared hosting platform. Outbound mail goes through
+                 our own relay on port 587.
+Detected:        12:15, by the contact centre after a run of phone calls.
+Resolution:      The egress rule to the mail relay was added back and applied
+                 with Terraform at 12:58.
+
+At 09:20 we applied a Terraform change as part of the quarterly tightening of
+security group egress rules. It replaced the broad outbound rule with an explicit
+list of destinations, and the mail relay was left off it.
+"""
+    md, _, _ = to_markdown(text.encode(), "log.txt")
+    p = parse(md, source_id="log.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("At 09:20 we applied a Terraform change"), p.fields["root_cause"]
+    assert "contact centre" not in p.fields["root_cause"]
+
+
 def test_a_plain_text_labels_hanging_lines_go_on_with_it():
     note = (
         "Depot 3 ops note -- scanner network down\n"
