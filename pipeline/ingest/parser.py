@@ -727,7 +727,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             CAUSE_CUES,
             STRONG_CAUSE,
             [*prose_pool, ("prose: fix", fix), (blocks_origin(by_field, "detection"), causes_in_detection(joined("detection"))),
-             ("timeline", timeline_raw), ("title", title_text)],
+             ("timeline", timeline_raw if not summary else strongly_caused(timeline_raw)), ("title", title_text)],
         )
         if not root_cause and "root_cause" not in by_field:
             # Only where the write-up has no cause slot: one left empty marks it unfinished.
@@ -976,6 +976,12 @@ SYMPTOM_TOLD = re.compile(
     r"|\b(?:could\s*(?:not|n't)|were\s+unable\s+to|was\s+unavailable|went\s+down|were\s+declined|timed\s+out)\b",
     re.I,
 )
+
+
+def strongly_caused(timeline: str) -> str:
+    """A timeline's entries that name a cause outright ("14:21 Confirmed in the logs: ..."). Beside
+    a summary that tells the story, an entry's weak cue ("the rows were deleted") is an event."""
+    return "\n".join(s for s in sentences(timeline) if STRONG_CAUSE.search(s))
 
 
 def story_opening(

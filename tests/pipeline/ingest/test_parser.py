@@ -771,6 +771,24 @@ killed the export session and the API recovered.
     assert "Rollback at 08:05" not in p.fields["fix"]
 
 
+def test_a_timeline_entrys_weak_cue_does_not_outrank_the_summarys_story():
+    doc = """# Ridership counted twice for Saturday
+
+## Summary
+
+On Sunday the clocks went back at 02:00, so 01:30 happened twice, and our scheduler started the ingestion
+job at both of them. The second run saw an empty window and fell back to loading the last 24 hours again.
+
+## Timeline
+
+- At 06:00 the dashboards refreshed with the doubled day.
+- At 09:30 the rows from the second load were deleted and the aggregates rebuilt.
+"""
+    cause = parse(doc, source_id="x.md").fields["root_cause"]
+    assert cause.startswith("On Sunday the clocks went back at 02:00"), cause
+    assert "were deleted" not in cause
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
