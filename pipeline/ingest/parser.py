@@ -503,7 +503,10 @@ NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", 
               # What kind of service, not which ("DoseClock, the in-house service that ...").
               "in-house", "third-party", "customer-facing", "user-facing", "public-facing", "internet-facing",
               "long-running", "self-hosted", "on-prem", "on-premises", "built-in", "home-grown", "open-source",
-              "mission-critical", "business-critical", "so-called"}
+              "mission-critical", "business-critical", "so-called",
+              # What it is written in ("a small Python service we wrote").
+              "python", "java", "go", "golang", "ruby", "rust", "node", "node.js", "php", "perl", "scala", "kotlin",
+              "elixir", "javascript", "typescript", "django", "rails", "flask", "spring"}
 # Machine-generated host names (EC2 internal names, IPs) identify one node, not a service.
 HOST_NAME = re.compile(r"^(?:ip-\d+-\d+-\d+-\d+|\d+\.\d+\.\d+\.\d+)|\.(?:internal|local|compute)\b")
 # `cart-api` in backticks, or a bare hyphenated name whose last part says it is a service

@@ -1620,6 +1620,9 @@ We killed the report job's sessions and capped its pool at 20 connections.
     services = parse(doc, source_id="x.md").fields["services_affected"]
     assert "orders-api" in services
     assert not {"postgresql", "dns", "load balancer"} & set(services)
+    # What a service is written in names no service ("a small Python service we wrote").
+    written = doc.replace("## Resolution", "The report job is a small Python service we wrote in 2019.\n\n## Resolution")
+    assert "python" not in parse(written, source_id="x.md").fields["services_affected"]
     # Named alone, the technology is all the story says broke.
     alone = doc.replace("orders-api returned errors", "Orders returned errors")
     assert "postgresql" in parse(alone, source_id="x.md").fields["services_affected"]
