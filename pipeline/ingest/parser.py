@@ -1136,10 +1136,9 @@ def known_only_later(text: str) -> bool:
     )
 
 
-# A guess asked as a question: "maybe a regression in label matching?", "Could this be the edge?"
-GUESSED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|could\s+(?:it|this|that)\s+be)\b", re.I)
-# "Maybe the event traffic?", "Probably the broker", "Not confirmed.": a guess, said as one.
-GUESS = re.compile(r"^\W*(?:maybe|perhaps|probably|possibly|not\s+(?:yet\s+)?confirmed|no\s+idea|could\s+be)\b", re.I)
+# "Maybe the event traffic?", "Probably the broker", "Not confirmed.", "Could this be the edge?":
+# a guess, said as one.
+GUESS = re.compile(r"\b(?:maybe|perhaps|probably|possibly|could\s+(?:it\s+|this\s+|that\s+)?be|not\s+(?:yet\s+)?confirmed|no\s+idea)\b", re.I)
 
 
 OWN_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*")
@@ -1300,7 +1299,11 @@ COMMENT_HEADER = re.compile(
 MIN_COMMENTS = 2
 COMMENT_LABEL = re.compile(r"^Comment by ")
 # "Leaving this open.", "Keeping the issue open until ...": the thread ends unresolved.
-LEFT_OPEN = re.compile(r"\b(?:leaving|keeping|leave|keep)\s+(?:this|it|the\s+(?:issue|ticket|incident))\s+open\b|\breopen(?:ed|ing)\b", re.I)
+LEFT_OPEN = re.compile(
+    r"\b(?:leaving|keeping|leave|keep)\s+(?:this|it|the\s+(?:issue|ticket|incident))\s+open\b"
+    r"|\breopen(?:ing|ed)\s+(?:this|it|the\s+(?:issue|ticket|incident))\b",
+    re.I,
+)
 
 
 def comments_apart(body: str) -> tuple[str, bool]:
@@ -1740,7 +1743,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             probe = DETECTION_PHRASE.sub(" ", s)
             if cues is FIX_CUES:
                 probe = SELF_RESTART.sub(" ", probe)
-            asked = s.rstrip(" )\"'”").endswith("?") and bool(GUESSED.search(s))
+            asked = s.rstrip(" )\"'”").endswith("?") and bool(GUESS.search(s))
             if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked)) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...", "maybe a regression in label
