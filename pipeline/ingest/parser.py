@@ -92,7 +92,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "action_items": re.compile(
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
-        r"|preventative\s+actions|remediation\s+items|todos?|actions?"
+        r"|prevent(?:at)?ive\s+(?:actions|measures|steps)|remediation\s+items|todos?|actions?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|corrective\s+and\s+preventive\s+actions"
         r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next)$",
@@ -717,6 +717,13 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
+    if not fix:
+        # A reason-for-outage letter's "Corrective Actions" beside its "Preventive Measures" is
+        # what was done; alone, it lists the follow-ups.
+        corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
+        if corrective and any(PREVENTIVE.match(label_text(b.label)) for b in by_field["action_items"]):
+            fix, fix_origin = clean_field("\n\n".join(b.text for b in corrective)), blocks_origin({"fix": corrective}, "fix")
+            by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
     if root_cause and not fix:
         # A cause section that goes on to tell what fixed it, where no section of its own does.
         root_cause, fix = fix_told_after(root_cause)
@@ -880,6 +887,8 @@ def blocks_origin(by_field: dict, name: str) -> str:
 NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
 
 
+CORRECTIVE = re.compile(r"^corrective\s+(?:actions?|measures|steps)$", re.I)
+PREVENTIVE = re.compile(r"^prevent(?:at)?ive\s+(?:actions?|measures|steps)$", re.I)
 # "Reverting the image fixed it.", "That resolved the problem.": the fix named by its effect.
 FIXED_IT = re.compile(r"\b(?:fixed|resolved|solved|cured)\s+(?:it|this|things|the\s+(?:problem|issue|outage|incident))\b", re.I)
 

@@ -789,6 +789,33 @@ job at both of them. The second run saw an empty window and fell back to loading
     assert "were deleted" not in cause
 
 
+RFO_LETTER = """**Pinecrest Managed Services — Reason for Outage**
+
+Dear Customer,
+
+**Root Cause**
+At 19:00 our network team pushed an updated security policy template to all managed firewalls, and a
+reordered rule blocked IKE and IPsec between your sites.
+
+**Corrective Actions**
+- At 20:12 we reverted the policy template to the previous version and re-pushed it to all firewalls.
+
+**Preventive Measures**
+- Template changes will now be applied to our lab firewalls and one pilot customer first.
+"""
+
+
+def test_a_reason_for_outage_letters_corrective_actions_beside_its_preventive_measures_are_the_fix():
+    p = parse(RFO_LETTER, source_id="rfo.md")
+    assert p.reason is None, p.detail
+    assert "At 20:12 we reverted the policy template" in p.fields["fix"]
+    assert p.provenance["fix"] == "label: Corrective Actions"
+    assert p.fields["action_items"] == ["Template changes will now be applied to our lab firewalls and one pilot customer first."]
+    # Alone, "Corrective Actions" lists the follow-ups.
+    alone = RFO_LETTER.split("**Preventive Measures**")[0]
+    assert parse(alone, source_id="rfo.md").provenance.get("fix") != "label: Corrective Actions"
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
