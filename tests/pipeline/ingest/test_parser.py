@@ -816,6 +816,23 @@ def test_a_reason_for_outage_letters_corrective_actions_beside_its_preventive_me
     assert parse(alone, source_id="rfo.md").provenance.get("fix") != "label: Corrective Actions"
 
 
+def test_what_the_investigation_determined_is_the_cause():
+    doc = """# Notice of Security Incident
+
+## What happened
+
+Between 8 and 10 May our security team saw an unusual number of sign-in attempts against the website.
+After investigating, we determined that an unauthorised party had used passwords stolen in breaches at
+other companies and tried them against our accounts.
+
+## Resolution
+
+We blocked the attacking networks, reset the passwords of every accessed account and signed them out.
+"""
+    cause = parse(doc, source_id="notice.md").fields["root_cause"]
+    assert cause.startswith("After investigating, we determined that an unauthorised party"), cause
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
