@@ -805,8 +805,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if unknown and (not root_cause or told_only or UNKNOWN_CAUSE.search(root_cause)):
         # The write-up says the investigation has not found the cause yet: an unfinished draft.
         return Parsed(reason="draft", detail=f"the document says the cause is not known yet ('{unknown.group(0)}')")
-    last_comment = next((b.text for b in reversed(blocks) if b.kind == "section" and COMMENT_LABEL.match(b.label)), "")
-    left_open = LEFT_OPEN.search(last_comment) if thread else None
+    last_comment = next((b.text for b in reversed(blocks) if b.kind == "section" and COMMENT_LABEL.match(b.label)), "") if thread else ""
+    left_open = LEFT_OPEN.search(last_comment)
     if left_open:
         return Parsed(reason="draft", detail=f"the issue's last comment leaves it open ('{left_open.group(0)}')")
     self_resolved = SELF_RESOLVED.search(body) if told_only else None
@@ -1048,9 +1048,10 @@ ONSET_AFTER = re.compile(
 
 # "We rolled back ...": the responders acting, which is the fix (a weak fix cue alone is not:
 # "That release replaced the query builder" explains the cause).
+# A team named by what it does: "the facilities team", "our network engineers", "the DBAs".
+NAMED_TEAM = r"(?:the|our)\s+(?:[\w-]+\s+){0,2}(?:team|technicians?|operators?|engineers?|dbas?)"
 WE_ACTED = re.compile(
-    r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?|facilities|technicians?|operators?"
-    r"|(?:the|our)\s+(?:[\w-]+\s+){0,2}(?:team|technicians?|operators?|engineers?|dbas?))\b",
+    r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?|facilities|technicians?|operators?|" + NAMED_TEAM + r")\b",
     re.I,
 )
 # Short enough that the sentence names a trigger without saying how it broke things.
@@ -1691,7 +1692,6 @@ ISSUE_LINK = re.compile(
 
 
 NARRATIVE_SENTENCES = 25
-# A person or team doing something: "we", "engineers", "the on-call", "Priya".
 # A machine or a process restarting by itself is the symptom: "the servers lost power and
 # restarted", "the worker kept restarting".
 SELF_RESTART = re.compile(
@@ -1699,6 +1699,7 @@ SELF_RESTART = re.compile(
     r"|\bkept\s+(?:restarting|rebooting)\b|\b(?:began|started)\s+(?:restarting|rebooting)(?=\s*(?:[.,;]|$|(?:repeatedly|again|every)\b))|\b(?:restarted|rebooted)\s+(?:itself|themselves|repeatedly|in\s+a\s+loop)\b",
     re.I,
 )
+# A person or team doing something: "we", "engineers", "the on-call", "Priya".
 SOMEONE_DID = re.compile(
     r"\b(?:we|our\s+(?:team|engineers?|on-?call|sre|operators?|technicians?|staff)|engineers?|technicians?|operators?"
     r"|the\s+(?:team|on-?call|responders?|sre|dba|contractor|vendor)|on-?call|responders?|someone|support)\b",
@@ -1713,7 +1714,7 @@ RECOVERY_TOLD = re.compile(
     r"|\b(?:recovered|drained|resumed)\b|\b(?:was|were)\s+(?:fully\s+)?restored\b",
     re.I,
 )
-ACTOR = re.compile(SOMEONE_DID.pattern + r"|\bthey\b|\b(?:the|our)\s+(?:[\w-]+\s+){0,2}(?:team|technicians?|operators?|engineers?|dbas?)\b", re.I)
+ACTOR = re.compile(SOMEONE_DID.pattern + r"|\bthey\b|\b" + NAMED_TEAM + r"\b", re.I)
 
 
 def with_the_act(found: list[str], pos: int, paragraph: list[int]) -> str:
