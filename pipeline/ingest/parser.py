@@ -896,7 +896,7 @@ FIXED_IT = re.compile(r"\b(?:fixed|resolved|solved|cured)\s+(?:it|this|things|th
 def fix_told_after(cause: str) -> tuple[str, str]:
     """A cause section's paragraphs up to the first that opens on the fix ("... so every kernel
     failed to start.\n\nReverting the default image fixed it."), and the rest: the fix."""
-    paragraphs = re.split(r"\n\s*\n", cause)
+    paragraphs = PARAGRAPH_BREAK.split(cause)
     for at, paragraph in enumerate(paragraphs[1:], start=1):
         opening = next(iter(sentences(paragraph)), "")
         if responders_acted(opening) or FIXED_IT.search(opening):
@@ -1083,7 +1083,7 @@ def explained(cause: str, pool: str, limit: int = 2) -> str:
     switched ..."), up to the fix, an impact sentence or the paragraph's end."""
     if len(cause) >= EXPLAINED_CHARS:
         return cause
-    for para in re.split(r"\n\s*\n", pool):
+    for para in PARAGRAPH_BREAK.split(pool):
         found = sentences(para)
         at = next((i for i, s in enumerate(found) if cause.endswith(s)), None)
         if at is None:
@@ -1142,8 +1142,13 @@ def known_only_later(text: str) -> bool:
     guesses and questions ("Maybe the weekend traffic? Not confirmed.")."""
     told = sentences(strip_markdown(text))
     return is_draft_value(text) or not clean_field(text) or all(
-        HEDGED.search(x) or x.rstrip().endswith("?") or GUESS.search(x) for x in told
+        HEDGED.search(x) or asks(x) or GUESS.search(x) for x in told
     )
+
+
+def asks(sentence: str) -> bool:
+    """A question, closing quote or bracket after its mark included ("(was it the proxy?)")."""
+    return sentence.rstrip(" )\"'”’").endswith("?")
 
 
 # "Maybe the event traffic?", "Probably the broker", "Not confirmed.", "Could this be the edge?":
@@ -1730,7 +1735,7 @@ def with_the_act(found: list[str], pos: int, paragraph: list[int]) -> str:
 def paragraph_of_each(pool: str, found: list[str]) -> list[int]:
     """The paragraph each of `found` (the pool's sentences, in order) is in; each its own where
     the paragraphs' sentences are not the pool's."""
-    told = [(n, s) for n, paragraph in enumerate(re.split(r"\n\s*\n", pool)) for s in sentences(paragraph)]
+    told = [(n, s) for n, paragraph in enumerate(PARAGRAPH_BREAK.split(pool)) for s in sentences(paragraph)]
     if [s for _, s in told] != found:
         return list(range(len(found)))
     return [n for n, _ in told]
@@ -1753,7 +1758,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             probe = DETECTION_PHRASE.sub(" ", s)
             if cues is FIX_CUES:
                 probe = SELF_RESTART.sub(" ", probe)
-            asked = s.rstrip(" )\"'”").endswith("?") and bool(GUESS.search(s))
+            asked = asks(s) and bool(GUESS.search(s))
             if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked)) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...", "maybe a regression in label

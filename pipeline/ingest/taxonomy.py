@@ -241,7 +241,8 @@ EVENT_VERB = re.compile(
     r"|exhausted|saturated|overloaded|corrupted|flapped|evicted|misconfigured|overwritten|truncated|leaked)\b",
     re.I,
 )
-PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# A blank line, or several: one break, so no paragraph starts on a newline.
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # "So the root cause: ...", "The root cause was ...", "In short, the cause is ...": the writer's own
 # one-line summary of the cause, taken from its sentence's start.
 ROOT_CAUSE_SAID = re.compile(
