@@ -2247,10 +2247,9 @@ def pick_services(
         found = [name for name, _ in Counter(services_in(body)).most_common(4)]
     origin = "prose: listed as affected" if listed else "prose" if found else ""
     names = most_specific(dedupe(listed + found))
-    if not listed:
-        # Told in passing, a technology the team runs on ("PostgreSQL", "DNS", "the load
-        # balancer") is what broke inside one of its services, which the story names beside it.
-        names = [n for n in names if n not in TECHNOLOGY] or names
+    # Told in passing, a technology the team runs on ("PostgreSQL", "DNS", "the load
+    # balancer") is what broke inside one of its services, which the story names beside it.
+    names = [n for n in names if n in listed or n not in TECHNOLOGY] or names
     return names[:8], origin
 
 

@@ -1672,6 +1672,27 @@ We killed the report job's sessions and capped its pool at 20 connections.
     assert "postgresql" in parse(alone, source_id="x.md").fields["services_affected"]
 
 
+def test_a_technology_told_in_passing_gives_way_to_the_services_listed_as_affected():
+    doc = """# Compute disruption in one zone
+
+## Summary
+
+We want to explain the disruption that affected Kestrel Compute and Kestrel Block Disks in one zone.
+A breaker failed to transfer load to the generator, so two rooms lost power. The load balancer kept routing traffic and DNS
+answered throughout.
+
+## Resolution
+
+Electricians bypassed the failed breaker and we brought storage servers back first.
+"""
+    services = parse(doc, source_id="x.md").fields["services_affected"]
+    assert "kestrel compute" in services
+    assert not {"dns", "load balancer"} & set(services)
+    # Listed by the writer, the technology is one of the services affected.
+    listed = doc.replace("Kestrel Compute and", "Kestrel Compute, DNS and")
+    assert "dns" in parse(listed, source_id="x.md").fields["services_affected"]
+
+
 def test_a_listed_service_keeps_its_name_without_the_writers_aside():
     doc = """# Saves failing
 
