@@ -2310,8 +2310,35 @@ def services_in(text: str) -> list[str]:
     for m in NAMED_CLUSTER.finditer(text):
         if m.group(1).split()[0].lower() not in PLATFORM_WORDS | NOT_A_NAME:
             out.append(norm_service(m.group(1)))
-    out.extend(KNOWN_SPELLING[re.sub(r"[-\s]", " ", m.group(1))] for m in KNOWN_NAME.finditer(text.lower()))
+    uses: dict[str, int] = {}  # how often each brand is written: counted once per text
+    for m in KNOWN_NAME.finditer(text.lower()):
+        known = KNOWN_SPELLING[re.sub(r"[-\s]", " ", m.group(1))]
+        # A provider's own product is named with its brand ("Sablewire CDN", "Fernline load
+        # balancer"): the brand is part of the name, as the writer wrote it.
+        if known in TECHNOLOGY:
+            known = " ".join([*_brand_before(text, m.start(), uses), known])
+        out.append(known)
     return [s for s in out if not HOST_NAME.search(s)]
+
+
+BRAND_BEFORE = re.compile(r"(?<![\w-])((?:[A-Z][a-z]+[A-Za-z]*[ \t]+){1,3})$")
+
+
+def _brand_before(text: str, at: int, uses: dict[str, int]) -> list[str]:
+    """The capitalised words a technology's name follows, lower case: its provider's brand
+    ("Halcyon Managed" of "Halcyon Managed Postgres"), one the writer keeps using; none where a
+    word is a day, a month, an article or a tool of its own ("Grafana MySQL")."""
+    m = BRAND_BEFORE.search(text, max(0, at - 60), at)
+    if not m:
+        return []
+    words = m.group(1).split()
+    if any(NOT_A_PRODUCT.match(w) or w.lower() in NOT_A_NAME | PLATFORM_WORDS or KNOWN_NAME.fullmatch(w.lower()) for w in words):
+        return []
+    if words[0] not in uses:
+        uses[words[0]] = len(re.findall(rf"(?<![\w-]){re.escape(words[0])}(?![\w-])", text))
+    if uses[words[0]] < 3:
+        return []  # "Shared Redis", once: a word of the sentence; a brand the writer keeps using
+    return [w.lower() for w in words]
 
 
 def _sentence_start(text: str, at: int) -> bool:

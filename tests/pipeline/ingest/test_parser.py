@@ -1693,6 +1693,27 @@ Electricians bypassed the failed breaker and we brought storage servers back fir
     assert "dns" in parse(listed, source_id="x.md").fields["services_affected"]
 
 
+def test_a_providers_product_keeps_its_brand_and_a_word_of_the_sentence_does_not():
+    doc = """# Edge outage for some customers
+
+## Summary
+
+Between 10:02 and 10:40 UTC requests through the Sablewire CDN failed for customers whose zones used custom
+cache keys. A change to how Sablewire Workers build cache keys dropped the host header, so Sablewire edges
+served one zone's objects for another. We also run a Shared Redis for rate limits, which was fine.
+
+## Resolution
+
+We rolled the cache-key change back and purged the affected objects.
+"""
+    services = parse(doc, source_id="x.md").fields["services_affected"]
+    assert "sablewire cdn" in services and "cdn" not in services
+    assert "shared redis" not in services
+    # Opening a sentence, a brand the writer keeps using is still the brand.
+    opening = doc.replace("requests through the Sablewire CDN failed", "requests failed.\nSablewire CDN errors rose")
+    assert "sablewire cdn" in parse(opening, source_id="x.md").fields["services_affected"]
+
+
 def test_a_listed_service_keeps_its_name_without_the_writers_aside():
     doc = """# Saves failing
 
