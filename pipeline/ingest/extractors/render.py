@@ -23,6 +23,9 @@ FIELD_NAMES = {
     "category": ("category", "root cause category", "cause category", "incident category", "cause type"),
 }
 _FIELD_BY_NAME = {alias: key for key, aliases in FIELD_NAMES.items() for alias in aliases}
+# A rule across the page (<hr>, a Notion divider). Not `---`: a page that opens and ends on one
+# would read as a markdown file's front matter around the whole write-up.
+THEMATIC_BREAK = "***"
 
 
 def property_field(name: str) -> str | None:
@@ -136,7 +139,7 @@ def _notion_block(block: dict, number: int) -> str:
     if kind == "table":
         return _notion_table(block, data)
     if kind == "divider":
-        return "---"
+        return THEMATIC_BREAK
     if kind == "equation":
         return f"$$\n{data.get('expression', '')}\n$$"
     if kind in ("child_page", "child_database"):
@@ -255,7 +258,7 @@ class _Storage:
         if name == "blockquote":
             return _quote("\n\n".join(self.blocks(tag)))
         if name == "hr":
-            return "---"
+            return THEMATIC_BREAK
         if name == "dl":
             # Its own terms only (HTML5 may wrap each pair in a div): a nested list is rendered
             # inside its definition, not a second time here.

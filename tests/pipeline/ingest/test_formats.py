@@ -304,6 +304,45 @@ def test_a_ticket_export_with_a_banner_reads_its_comments_labels():
     assert p.fields["fix"].startswith("Restored the stop table from the 02:00 snapshot and re-ran the import")
 
 
+BANNERED_EXPORT = """==============================================================
+ HARROW LANE BUILDING SOCIETY - IT Service Management
+ Incident export
+==============================================================
+
+Incident Number ...... INC0051120
+Short Description .... Branch teller sign-in failures
+State ................ Closed
+
+--------------------------------------------------------------
+ Description
+--------------------------------------------------------------
+Tellers at 14 branches could not sign in to the branch application
+from 08:30, and customers queued for counter service.
+
+--------------------------------------------------------------
+ Resolution Notes
+--------------------------------------------------------------
+Cause: the nightly group sync removed the tellers' role from the
+branch application.
+
+Fix: restored the role mapping and re-ran the sync.
+
+==============================================================
+"""
+
+
+def test_an_export_between_two_banner_rules_is_no_front_matter():
+    # Rules at the top and the end of a page become thematic breaks; two `---` lines would
+    # read as YAML front matter around the whole write-up and refuse it.
+    markdown, _, _ = to_markdown(BANNERED_EXPORT.encode(), "INC0051120.txt")
+    p = parse(markdown, source_id="INC0051120.txt")
+    assert p.reason is None
+    assert p.fields["root_cause"].startswith("the nightly group sync removed the tellers' role")
+    html = "<html><body><hr><h1>Checkout errors</h1><p>Cause: a bad deploy of cart-api dropped the session header.</p><p>Fix: rolled cart-api back to the previous release at 10:40.</p><hr></body></html>"
+    markdown, _, _ = to_markdown(html.encode(), "page.html")
+    assert parse(markdown, source_id="page.html").reason is None
+
+
 SHIFT_REPORT = """WESTBROOK WATER - NOC SHIFT REPORT
 ==================================
 Shift:        Night, 4 Apr 2031

@@ -44,7 +44,7 @@ def test_notion_block_types():
     assert "> Customer impact: **high**" in md  # the callout's icon is decoration
     assert "- **Root cause**\n\n  The `pgbouncer` pool was full." in md
     assert "- [x] Raise the pool limit\n- [ ] Alert on waiting clients\n1. first\n2. second\n   - detail" in md
-    assert "> Never again" in md and "\n---\n" in md
+    assert "> Never again" in md and "\n***\n" in md
     assert "```sql\nSHOW POOLS;\n```" in md
     assert "$$\ne=mc^2\n$$" in md
     assert "[https://status.example.com](https://status.example.com)" in md
