@@ -1559,8 +1559,31 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             j += 1
         field_end[name] = j
         text = dedent("\n".join(body))
-        out.append(Block(label, text.strip(), "label", name, (i, j)))
+        for label, name, text in labels_run_on(label, name, text):
+            out.append(Block(label, text.strip(), "label", name, (i, j)))
     return out
+
+
+# "Cause: ... rejected every request. Fix: policy order restored ...": a ticket's note gives the
+# next field after a sentence's end, on the same line or the lines it wraps onto.
+RUN_ON_LABEL = re.compile(r"(?<=[.!?])[ \t]*\n?[ \t]*([A-Z][A-Za-z]*(?:[ /&-][A-Za-z]+){0,3}):[ \t]+(?=\S)")
+
+
+def labels_run_on(label: str, name: str, text: str) -> list[tuple[str, str, str]]:
+    """A label's text, and each label of another field written on after it in the same
+    paragraph, apart: (label, field, text)."""
+    out = []
+    at = 0
+    for m in RUN_ON_LABEL.finditer(text):
+        field = classify_label(m.group(1))
+        if field is None or field == name or field not in RUN_ON_FIELDS:
+            continue
+        out.append((label, name, text[at:m.start()]))
+        label, name, at = m.group(1), field, m.end()
+    return [*out, (label, name, text[at:])]
+
+
+RUN_ON_FIELDS = frozenset({"root_cause", "fix", "impact", "action_items"})
 
 
 # "Timeline (CET)", "Root Cause(s)", "Why did it happen? (5 whys)", "Root cause (IC's summary)":

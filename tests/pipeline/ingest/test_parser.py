@@ -3074,3 +3074,19 @@ interface. Checkout errors dropped to normal within a minute.
     assert p.reason is None, p.detail
     assert "we shut down the standby load balancer" in p.fields["fix"]
     assert "spanning-tree reconvergence" in p.fields["root_cause"]
+
+
+def test_a_label_written_on_after_a_sentence_is_its_own_field():
+    note = """# INC0091544 Remote access VPN authentication failures
+
+Resolution Notes:
+  Cause: a standard change reordered the NPS network policies so the catch-all deny
+  policy was evaluated first and rejected every VPN request. Fix: policy order restored
+  from the nightly export and the deny policy scoped to the guest Wi-Fi NAS.
+"""
+    p = parse(note, source_id="x.txt")
+    assert p.fields["root_cause"].endswith("rejected every VPN request.")
+    assert " ".join(p.fields["fix"].split()).startswith("policy order restored from the nightly export")
+    # A capitalised word and a colon inside a sentence is no label: "Note: ..." names no field.
+    noted = note.replace("Fix: policy order", "Note: see the change record. Fix: policy order")
+    assert "see the change record" in parse(noted, source_id="x.txt").fields["root_cause"]
