@@ -1158,7 +1158,7 @@ GUESS = re.compile(r"\b(?:maybe|perhaps|probably|possibly|could\s+(?:it\s+|this\
 
 OWN_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*")
 BARE_PLACEHOLDER = re.compile(
-    r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending)\b\s*(?:[-–—:.,;(]|$)",
+    r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending|open)\b\s*(?:[-–—:.,;(]|$)",
     re.I,
 )
 
