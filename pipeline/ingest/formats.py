@@ -571,6 +571,8 @@ _ADOC_ATTRIBUTE = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
 # AsciiDoc's and a tracker's bold: one pair of stars around words ("*Fix:*"), markdown's ** not.
 _STAR_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
 _ADOC_DELIMITER = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|\+{4,}|/{4,})$")
+# An ordered list's item, one or two levels; a line opening on "... " is a writer's ellipsis.
+_ADOC_ORDERED = re.compile(r"^[ \t]*(\.{1,2})[ \t]+(\S.*)$")
 
 
 def _outside_code(text: str, is_fence, out: list[str]):
@@ -596,6 +598,7 @@ def asciidoc_to_markdown(text: str) -> str:
     out: list[str] = []
     cells: list[str] | None = None
     columns = 0
+    numbers: list[int] = []  # the open ordered list's item number at each level
     for line, stripped in _outside_code(text, lambda s: s in ("----", "...."), out):
         if stripped == "|===":
             if cells is None:
@@ -620,8 +623,16 @@ def asciidoc_to_markdown(text: str) -> str:
             continue  # comments, block delimiters and block attributes ("[source,bash]")
         elif re.match(r"^\.[A-Za-z]", stripped):
             out.append(f"**{stripped[1:]}**")
+        elif item := _ADOC_ORDERED.match(line):
+            # ". Re-route the cable", ".. its sub-step": numbered by the reader, in order.
+            level = len(item.group(1))
+            numbers = numbers[:level - 1] + [numbers[level - 1] + 1 if len(numbers) >= level else 1]
+            out.append("   " * (level - 1) + f"{numbers[-1]}. " + _STAR_BOLD.sub(r"**\1**", item.group(2)))
+            continue
         else:
             out.append(_STAR_BOLD.sub(r"**\1**", line))
+        if stripped:
+            numbers = []
     if cells:
         out.extend(_adoc_table(cells, columns or 2))
     return "\n".join(out)

@@ -637,6 +637,24 @@ def test_asciidoc_tables_and_listings():
     assert "```\n== not a heading inside a listing\n```" in text
 
 
+def test_asciidoc_ordered_lists_are_numbered_items():
+    adoc = """= Conveyor stops
+
+== Fix
+
+Recovery work:
+
+. Replaced the encoder cable with a *shielded* one.
+.. Grounded its shield at both ends.
+. Re-routed it away from the welding cell.
+
+... and the stops have not come back since.
+"""
+    text, _, _ = to_markdown(adoc.encode(), "conveyor.adoc")
+    assert "1. Replaced the encoder cable with a **shielded** one.\n   1. Grounded its shield at both ends.\n2. Re-routed it" in text
+    assert "\n... and the stops" in text  # an ellipsis opening a line is the writer's, no item
+
+
 def test_a_plain_email_and_a_web_archive_by_content():
     from email.message import EmailMessage
 
