@@ -1046,6 +1046,9 @@ def text_to_markdown(text: str) -> str:
         # PDF text has no blank lines: a heading follows a finished sentence or a `Key: value` line.
         prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev))
         nxt = following[i]
+        # A list's last item needs no full stop: a capitalised line after it, over a paragraph
+        # rather than the next item, opens a section ("- no data lost" / "Fix (done first)").
+        prev_ends = prev_ends or bool(re.match(r"[-*\u2022]\s", prev)) and stripped[:1].isupper() and not re.match(r"[-*\u2022]\s", nxt)
         numbered_title = bool(_NUMBERED_TITLE.match(stripped)) and (
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and len(nxt.split()) > 8)
         )

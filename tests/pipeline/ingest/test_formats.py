@@ -655,6 +655,28 @@ Recovery work:
     assert "\n... and the stops" in text  # an ellipsis opening a line is the writer's, no item
 
 
+def test_a_section_title_after_a_lists_last_item_is_a_heading():
+    # PDF text has no blank lines, and a list's last item no full stop.
+    text = """Incident report: label printing stop
+What happened
+Labels stopped printing at all pack stations from 11:05.
+Impact
+- 1,870 parcels delayed
+- no parcels lost
+Root cause
+The carrier's label API was down after a failed database migration on their side.
+Resolution
+The carrier restored its API at 15:20 and our retry queue printed the backlog.
+"""
+    markdown, _, _ = to_markdown(text.encode(), "labels.txt")
+    assert "## Root cause" in markdown
+    p = parse(markdown, source_id="labels.txt")
+    assert p.fields["root_cause"].startswith("The carrier's label API was down")
+    # An item's wrapped line, and a list going on, are no heading.
+    wrapped = text.replace("- no parcels lost", "- no parcels lost, but 420 missed\nthe same-day cut-off")
+    assert "## the same-day" not in to_markdown(wrapped.encode(), "labels.txt")[0]
+
+
 def test_a_plain_email_and_a_web_archive_by_content():
     from email.message import EmailMessage
 
