@@ -106,7 +106,11 @@ def _candidate(path: str, prefix: str | None) -> bool:
 PUBLISHING_PATH = re.compile(
     r"(^|/)(_posts|blog|news|releases?|release-notes|changelogs?)/|(^|[/_-])release[-_]?notes?\b", re.I
 )
-INCIDENT_WORDS = re.compile(r"\b(incident|outage|post-?mortem|downtime|degraded|degradation|sev-?\d)\b", re.I)
+# A blog's own telling of one counts: "what happened", "the root cause", "we apologise", "X broke".
+INCIDENT_WORDS = re.compile(
+    r"\b(incident|outage|post-?mortem|downtime|degraded|degradation|sev-?\d|root[\s-]cause|what\s+happened|apologi[sz]e|broke)\b",
+    re.I,
+)
 GUIDE_TITLE = re.compile(
     r"^\s*(how\s+(to|we)\s+write|writing|guide|template|a\s+guide)\b|\b(post-?mortem|incident)\s+(template|guide|process|guidelines)\b",
     re.I,
