@@ -42,7 +42,8 @@ _md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
-        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca|rc|culprit|what\s+was\s+it"
+        # "The actual cause", "The real culprit": the explanation after a wrong first guess.
+        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true)\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca|rc|culprit|what\s+was\s+it"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
@@ -1370,7 +1371,7 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         while open_sections and headings[open_sections[-1]][1] >= level:
             ends[open_sections.pop()] = line
         open_sections.append(idx)
-    names = [classify_label(text) for _, _, text, _ in headings]
+    names = [classify_label(text) or (named_before_colon(text) if level > 1 else None) for _, level, text, _ in headings]
     if names and names[0] and KIND_LINE.match(label_text(headings[0][2])) and names[0] in names[1:]:
         # A report's kind over its particulars ("ROOT CAUSE ANALYSIS" over "Subject: ...") is its
         # letterhead where a section further down has that role ("4. ROOT CAUSE").
@@ -1623,6 +1624,16 @@ def classify_label(label: str) -> str | None:
         if len(parts) == 1:
             name = parts.pop()
     return name
+
+
+def named_before_colon(heading: str) -> str | None:
+    """A section heading's name before what it found ("The actual cause: a flapping transit
+    link"). Not a title's ("RCA: invoice emails sent twice" over the whole page)."""
+    head, colon, _ = heading.partition(":")
+    name = _field_of(label_text(head)) if colon else None
+    # Only the cause and the fix: "Background: how power reaches your server" is a story's
+    # chapter, not the system section the word alone would head.
+    return name if name in ("root_cause", "fix") else None
 
 
 JOINED_NAMES = re.compile(r"\s+(?:and|&)\s+|\s*/\s*", re.I)

@@ -3093,3 +3093,31 @@ Resolution Notes:
     # A capitalised word and a colon inside a sentence is no label: "Note: ..." names no field.
     noted = note.replace("Fix: policy order", "Note: see the change record. Fix: policy order")
     assert "see the change record" in parse(noted, source_id="x.txt").fields["root_cause"]
+
+
+def test_a_heading_that_names_the_cause_then_what_it_was():
+    blog = """# Why EU races rubber-banded last weekend
+
+Here's what actually happened, because the truth turned out to be less obvious than "the servers were bad".
+
+## Our first guess (wrong)
+
+We rolled the relays back to the previous build. Nothing changed.
+
+## The actual cause: a flapping transit link
+
+The BGP session to one of our two transit providers kept going down and up, and each flap
+black-holed live race traffic while routes reconverged.
+
+## How we fixed it
+
+We shut the session to that provider and pinned all traffic to the other one.
+"""
+    p = parse(blog, source_id="x.md")
+    assert "BGP session to one of our two transit providers" in p.fields["root_cause"]
+    # The adjective alone: "The real cause" heads the cause as "Root cause" does.
+    real = blog.replace("## The actual cause: a flapping transit link", "## The real cause")
+    assert "BGP session" in parse(real, source_id="x.md").fields["root_cause"]
+    # A title that opens on "Root cause:" stays the page's title.
+    titled = blog.replace("# Why EU races rubber-banded last weekend", "# Root cause: EU races rubber-banding")
+    assert parse(titled, source_id="x.md").fields["incident_title"] == "Root cause: EU races rubber-banding"
