@@ -635,6 +635,8 @@ def lines_without_unaffected(text: str) -> str:
 
 
 # A services table's header cell ("| Service | Impact |", "System"): the column's name, no service.
+SINGLE_WORD_LIST = re.compile(r"[\w./-]+(?:(?:,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+)[\w./-]+)+")
+SINGLE_WORDS = re.compile(r",[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+")
 COLUMN_HEADER = re.compile(r"^(?:services?|systems?|components?|applications?|products?|names?|impact)$", re.I)
 # A list item "CI pipelines that request a registry token via ...": the name, not the clause
 # that says which.
@@ -2259,6 +2261,8 @@ def pick_services(
         # "**upload-api** — accepts uploads": the name, not what the writer says it does.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
         names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]
+        # "`marts.attribution_daily`, `marts.channel_roas`": one item, two names.
+        names = [part for n in names for part in (SINGLE_WORDS.split(n) if SINGLE_WORD_LIST.fullmatch(n) else [n])]
         found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")

@@ -1732,6 +1732,9 @@ We stopped the job and moved it to 02:00.
 """
     p = parse(doc, source_id="x.md")
     assert p.fields["services_affected"] == ["register a business", "company search", "billing-api"]
+    # One item naming two tables is two names; a phrase with a comma in it stays one.
+    tables = doc.replace("billing-api (EU only)", "billing-api (EU only)\n- `marts.attribution_daily`, `marts.channel_roas`")
+    assert parse(tables, source_id="x.md").fields["services_affected"][-2:] == ["marts.attribution_daily", "marts.channel_roas"]
     # The list ends where its sentence does, even before a lower-case name.
     told = doc.replace("billing-api (EU only)", "billing-api. search-indexer was healthy the whole time")
     assert parse(told, source_id="x.md").fields["services_affected"] == ["register a business", "company search", "billing-api"]
