@@ -110,7 +110,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|systems?(?:\s+(?:affected|involved|impacted))?"
         # "Surfaces affected", "Impacted products", "Features affected".
         r"|(?:products?|features?|surfaces?|applications?|apps?|platforms?)\s+(?:affected|impacted)"
-        r"|(?:affected|impacted)\s+(?:products?|features?|surfaces?|applications?|apps?|platforms?))$",
+        r"|(?:affected|impacted)\s+(?:products?|features?|surfaces?|applications?|apps?|platforms?|services?|systems?|components?)"
+        # A service desk's record: "Business Service", "Configuration Item", "Affected CI".
+        r"|business\s+services?|(?:affected\s+)?configuration\s+items?|affected\s+cis?)$",
         re.I,
     ),
     "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),

@@ -3124,3 +3124,26 @@ We shut the session to that provider and pinned all traffic to the other one.
     # A title that opens on "Root cause:" stays the page's title.
     titled = blog.replace("# Why EU races rubber-banded last weekend", "# Root cause: EU races rubber-banding")
     assert parse(titled, source_id="x.md").fields["incident_title"] == "Root cause: EU races rubber-banding"
+
+
+def test_a_service_desk_records_business_service_and_configuration_item_are_what_was_affected():
+    record = """# INC0048213 Payroll calculation failure
+
+Business Service: PayCore Payroll
+Configuration Item: paycore-app-prd
+Priority: 1 - Critical
+
+## Root cause
+
+A vendor patch applied on Friday changed the tax table loader, and the calculation run failed on every employee.
+
+## Resolution
+
+The patch was rolled back and the calculation run re-started at 11:40.
+"""
+    p = parse(record, source_id="x.txt")
+    assert p.fields["services_affected"] == ["paycore payroll", "paycore-app-prd"]
+    # "Affected service", singular, and "Impacted service" too.
+    for label in ("Affected service", "Impacted service", "Affected CI"):
+        one = record.replace("Business Service: PayCore Payroll\nConfiguration Item: paycore-app-prd", f"{label}: PayCore Payroll")
+        assert parse(one, source_id="x.txt").fields["services_affected"] == ["paycore payroll"], label
