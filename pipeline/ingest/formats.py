@@ -1029,6 +1029,7 @@ def text_to_markdown(text: str) -> str:
     out: list[str] = []
     first = True
     in_label = False  # on a "Key: value" line, whose wrapped value may hang under it
+    section = 0  # the number of the last numbered section heading ("2. Business impact")
     # The next non-blank line after each line, found once from the end: a search forward from
     # every line was quadratic (60,000 "Key: value" lines took 3.7 s).
     following = [""] * len(lines)
@@ -1049,8 +1050,14 @@ def text_to_markdown(text: str) -> str:
         # A list's last item needs no full stop: a capitalised line after it, over a paragraph
         # rather than the next item, opens a section ("- no data lost" / "Fix (done first)").
         prev_ends = prev_ends or bool(re.match(r"[-*\u2022]\s", prev)) and stripped[:1].isupper() and not re.match(r"[-*\u2022]\s", nxt)
-        numbered_title = bool(_NUMBERED_TITLE.match(stripped)) and (
+        numbered = _NUMBERED_TITLE.match(stripped)
+        numbered_title = bool(numbered) and (
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and len(nxt.split()) > 8)
+        )
+        # The section after the last one ("4. Timeline" after "3. Detection"), whatever comes
+        # above or below it; not an item of a numbered list that runs on from it.
+        in_sequence = bool(numbered) and section > 0 and int(numbered.group(1)) == section + 1 and not (
+            _NUMBERED_ITEM.match(prev) or _NUMBERED_ITEM.match(nxt)
         )
         # A line indented under the one above goes on with it ("cause:  a layer-2 loop; no loop
         # protection on" over "        the edge ports"): never a heading.
@@ -1061,7 +1068,11 @@ def text_to_markdown(text: str) -> str:
             out[-1] = f"{out[-1]} {stripped}"
             continue
         in_label = bool(stripped) and bool(_KEY_VALUE.match(line))
-        if stripped and prev_ends and nxt and not hanging and (numbered_title or _is_heading_line(stripped)) and not _RST_UNDERLINE.match(nxt):
+        if stripped and nxt and not hanging and not _RST_UNDERLINE.match(nxt) and (
+            in_sequence or prev_ends and (numbered_title or _is_heading_line(stripped))
+        ):
+            if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
+                section = int(number.group(1))
             if first:
                 out.append(f"# {stripped.rstrip(':')}")
             else:
@@ -1077,7 +1088,8 @@ def text_to_markdown(text: str) -> str:
 _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.
-_NUMBERED_TITLE = re.compile(r"^\d{1,2}[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}$")
+_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}$")
+_NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
 _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}$")
 

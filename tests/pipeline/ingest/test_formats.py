@@ -677,6 +677,33 @@ The carrier restored its API at 15:20 and our retry queue printed the backlog.
     assert "## the same-day" not in to_markdown(wrapped.encode(), "labels.txt")[0]
 
 
+def test_a_numbered_section_after_the_last_is_a_heading_wherever_it_falls():
+    # PDF text: "4. Timeline" over time-stamped lines, "5. Root cause" after a log line with no
+    # full stop, each the section after the one before.
+    text = """Incident Report IR-0088
+Date: 17.06.2024
+1. Short description
+Tellers in 37 branches could not reach the core gateway from 08:00.
+2. Timeline
+07:58 first call from a branch
+08:44 rule restored from the backup of 12.06
+FW-BR-CORE-1 deny tcp dst=10.1.20.15:7443 rule=default-deny
+3. Root cause
+A firewall clean-up change deleted the rule that let branch traffic reach the gateway.
+4. Resolution
+The rule was restored from the configuration backup and pushed at 08:47.
+5. Action items
+1. Shadow-rule analysis before deleting rules
+2. Test PC per region
+"""
+    markdown, _, _ = to_markdown(text.encode(), "IR-0088.txt")
+    assert "## 2. Timeline" in markdown and "## 3. Root cause" in markdown
+    # A numbered list's items are no sections, even the one after the section's number.
+    assert "## 1. Shadow" not in markdown and "## 2. Test" not in markdown
+    p = parse(markdown, source_id="IR-0088.txt")
+    assert p.fields["root_cause"].startswith("A firewall clean-up change deleted the rule")
+
+
 def test_a_plain_email_and_a_web_archive_by_content():
     from email.message import EmailMessage
 
