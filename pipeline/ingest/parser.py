@@ -1994,6 +1994,11 @@ TICKET_SUMMARY = record_line(r"summary|title")
 SERVICE_LINE = record_line(r"(?:affected\s+)?(?:service|system|application|product)s?(?:\s+affected)?")
 # "ASHGROVE MUTUAL INSURANCE", "CORVANE PAY -- ENGINEERING": an organization's name (and a
 # department's), every word capitalised.
+# An organisation's name over its unit: "KESTREL AUTO COMPONENTS - PLANT 2 VELMAR - IT".
+ORG_AND_UNIT = re.compile(r"^(?-i:[A-Z][\w&.,'()]*(?:[ \t]+[\w&.,'()/]+){0,5}(?:[ \t]+[-–—|][ \t]+[A-Z0-9][\w&.,'()/]*(?:[ \t]+[\w&.,'()/]+){0,5}){1,3})$")
+KIND_START = re.compile(rf"^{DOC_KIND}\b", re.I)
+# "Incident Report IR-2024-0088": the report's kind and number, naming no incident.
+KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d[\w-]*)$", re.I)
 ORG_NAME = re.compile(r"^(?-i:(?:[A-Z][\w&.,'()]*(?:\s+[-–—]+)?\s+){0,4}[A-Z][\w&.,'()]*)$")
 
 
@@ -2031,7 +2036,11 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         summary = next((cell_value(m.group(1)) for m in map(TICKET_SUMMARY.match, below[:20]) if m), "")
         if summary and len(summary.split()) <= 20:
             return summary, "letterhead: ticket summary"
-    named_below = below and ORG_NAME.match(h1.strip()) and KIND_PREFIX.match(below[0])
+    named_below = below and (
+        ORG_NAME.match(h1.strip()) and KIND_PREFIX.match(below[0])
+        # "MERIDIA SAVINGS BANK - IT Risk & Operations" over "Incident Report IR-2024-0088".
+        or ORG_AND_UNIT.match(h1.strip()) and not KIND_START.match(h1.strip()) and any(KIND_START.match(line) for line in below[:2])
+    )
     letterhead = LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
     if not (letterhead or NAME_AND_KIND.match(h1.strip())):
         return "", ""
@@ -2049,7 +2058,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     if not letterhead:
         return "", ""
     for i, line in enumerate(below[:3]):
-        if KIND_LINE.match(line):
+        if KIND_LINE.match(line) or KIND_AND_ID.match(line):
             continue
         if reads_as_title(line):
             if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:

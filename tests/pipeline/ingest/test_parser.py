@@ -3147,3 +3147,29 @@ The patch was rolled back and the calculation run re-started at 11:40.
     for label in ("Affected service", "Impacted service", "Affected CI"):
         one = record.replace("Business Service: PayCore Payroll\nConfiguration Item: paycore-app-prd", f"{label}: PayCore Payroll")
         assert parse(one, source_id="x.txt").fields["services_affected"] == ["paycore payroll"], label
+
+
+@pytest.mark.parametrize(
+    "top, title",
+    [
+        ("# Kestrel Auto Components - Plant 2 Velmar - IT\nIncident report: MES -> ERP interface stop (01.09.2024)\n",
+         "MES -> ERP interface stop (01.09.2024)"),
+        ("# MERIDIA SAVINGS BANK - IT Risk & Operations\nIncident Report IR-2024-0088\nTeller application unavailable in 37 branches\n",
+         "Teller application unavailable in 37 branches"),
+        # A report's own kind over its name is no organisation's letterhead.
+        ("# Major Incident Review - Debit card authorisation failures\n\n## Harbourline Savings Bank - Confidential\n\nMajor Incident Review\n",
+         "Debit card authorisation failures"),
+    ],
+)
+def test_an_organisations_letterhead_over_its_unit_gives_way_to_the_reports_incident(top, title):
+    doc = top + """Date: 03.09.2024
+
+## Root cause
+
+The client certificate of the bridge expired on 01.09 and the peer refused the handshake.
+
+## Resolution
+
+A new certificate was issued from the internal CA and the service restarted at 10:40.
+"""
+    assert parse(doc, source_id="report.txt").fields["incident_title"] == title
