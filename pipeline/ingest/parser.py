@@ -116,7 +116,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
-    "title": re.compile(r"^(?:incident\s+)?title$", re.I),
+    # A service desk record's "Short Description" is its title.
+    "title": re.compile(r"^(?:(?:incident\s+)?title|short\s+description)$", re.I),
     "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
     "detection": re.compile(
         r"^(?:identified|detection|discovery|detected|how\s+(?:it\s+was|we|was\s+it)\s+(?:detected|noticed|discovered|found)"
@@ -2095,11 +2096,13 @@ def pick_title(
 ) -> tuple[str, str]:
     title = str(props.get("title") or "").strip()
     origin = prop_origin("title")
-    if not title and by_field.get("title"):
-        # A key/value table's or a label's "Title" row names the incident, where the heading
-        # above it is often the report's ("POST INCIDENT REPORT PIR-0542").
-        title = strip_markdown(by_field["title"][0].text).strip().split("\n")[0]
-        origin = blocks_origin(by_field, "title")
+    # A key/value table's or a label's "Title" row names the incident, where the heading above
+    # it is often the report's ("POST INCIDENT REPORT PIR-0542"). A report's "1. Short
+    # description" section is its story, not a record's field.
+    named = [b for b in by_field.get("title", []) if not (b.kind == "section" and SHORT_DESCRIPTION.search(b.label))]
+    if not title and named:
+        title = strip_markdown(named[0].text).strip().split("\n")[0]
+        origin = f"{BLOCK_ORIGIN[named[0].kind]}: {named[0].label}"
     if not title:
         title, origin = letterhead_title(h1, body)
     if not title and STATUS_PAGE.match(h1.strip()):
@@ -2125,6 +2128,7 @@ def pick_title(
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
 
 
+SHORT_DESCRIPTION = re.compile(r"short\s+description", re.I)
 # `.html.md` is a web page a static-site generator keeps as markdown.
 FILE_EXTENSION = re.compile(r"(?:\.html)?" + extension_pattern(DOCUMENT_EXTENSIONS) + "$", re.I)
 ICON_PREFIX = re.compile(r"^[\u2190-\u2bff\u2e80-\u2eff\U0001f000-\U0001faff\ufe0f\u200d\s]+(?=\w)")

@@ -3173,3 +3173,22 @@ The client certificate of the bridge expired on 01.09 and the peer refused the h
 A new certificate was issued from the internal CA and the service restarted at 10:40.
 """
     assert parse(doc, source_id="report.txt").fields["incident_title"] == title
+
+
+def test_a_service_desk_records_short_description_is_its_title_a_reports_section_is_not():
+    record = """Incident Number: INC0091544
+Short Description: Remote Access VPN - all staff authentication failures
+State: Closed
+
+## Root cause
+
+A standard change reordered the NPS policies so the deny policy was evaluated first.
+
+## Resolution
+
+The policy order was restored from the nightly export and synced to both servers.
+"""
+    p = parse(record, source_id="INC0091544.txt")
+    assert p.fields["incident_title"] == "Remote Access VPN - all staff authentication failures"
+    report = "# Teller application unavailable in 37 branches\n\n## 1. Short description\n\nOn 13.06 at 08:00 tellers could not connect.\n\n" + record.split("\n\n", 1)[1]
+    assert parse(report, source_id="IR-0088.md").fields["incident_title"] == "Teller application unavailable in 37 branches"
