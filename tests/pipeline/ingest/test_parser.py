@@ -3192,3 +3192,22 @@ The policy order was restored from the nightly export and synced to both servers
     assert p.fields["incident_title"] == "Remote Access VPN - all staff authentication failures"
     report = "# Teller application unavailable in 37 branches\n\n## 1. Short description\n\nOn 13.06 at 08:00 tellers could not connect.\n\n" + record.split("\n\n", 1)[1]
     assert parse(report, source_id="IR-0088.md").fields["incident_title"] == "Teller application unavailable in 37 branches"
+
+
+def test_a_problem_records_permanent_fix_is_part_of_the_fix():
+    record = """# PRB0010377 Ledgerline ERP unresponsive during month-end close
+
+## Root Cause
+
+A long reconciliation transaction escalated to a table lock that blocked all journal inserts.
+
+## Workaround
+
+If ERP freezes at month end, kill the reconciliation session and re-run it out of hours.
+
+## Permanent Fix
+
+CHG0052094 added a covering index and switched the job to snapshot reads.
+"""
+    fix = parse(record, source_id="x.md").fields["fix"]
+    assert "kill the reconciliation session" in fix and "added a covering index" in fix
