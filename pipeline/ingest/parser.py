@@ -1296,18 +1296,23 @@ CAPS_LINE = re.compile(r"^[A-Z][A-Z0-9 &/'()-]{2,60}\??$")
 # Volumes, Compute"): a field the parser reads starts a line of its own.
 # A field's name: a few words ("Services", "Affected Version/s").
 FIELD_KEY = r"[A-Za-z][\w/&-]*(?: [\w/&-]+){0,3}"
-META_SEPARATOR = re.compile(rf"(?<![ \t])[ \t]+[·•|][ \t]+(?=({FIELD_KEY}):[ \t])")
+# Bold or not: "**Date:** 2024-12-23 | **Status:** monitoring".
+META_SEPARATOR = re.compile(rf"(?<![ \t])[ \t]+[·•|][ \t]+(?=(?:\*\*)?({FIELD_KEY})(?::\*\*|\*\*:|:)[ \t])")
 
 
 def fields_apart(body: str) -> str:
+    """Each field of a meta line on a line of its own, where one of them is a field the parser
+    reads ("**Region:** eu-north-2 · **Services:** a, b · **Customer-facing:** yes")."""
     lines = []
     for line in body.split("\n"):
+        found = [] if line.lstrip().startswith("|") else list(META_SEPARATOR.finditer(line))
+        if not any(classify_label(m.group(1)) for m in found) and not (found and classify_label(line.split(":", 1)[0].strip(" *_>-"))):
+            lines.append(line)
+            continue
         start = 0
-        if not line.lstrip().startswith("|"):
-            for m in META_SEPARATOR.finditer(line):
-                if classify_label(m.group(1)):
-                    lines.append(line[start:m.start()])
-                    start = m.end()
+        for m in found:
+            lines.append(line[start:m.start()])
+            start = m.end()
         lines.append(line[start:])
     return "\n".join(lines)
 

@@ -1006,10 +1006,12 @@ We issued a new certificate and restored the rotation job's permissions at 05:10
 """
     p = parse(doc, source_id="x.md")
     assert p.reason is None, p.detail
-    assert p.fields["services_affected"][:7] == [
-        "publish api", "web console", "dead-letter export", "lumen managed queue", "lumen functions",
-        "lumen event bridge", "lumen workflows",
-    ]
+    # The status line's "Affected components" field is the writer's own list.
+    assert p.fields["services_affected"] == ["publish api", "web console", "dead-letter export"]
+    assert p.provenance["services_affected"] == "label: Affected components"
+    # Without it, the impact section's products and the list after the cue are the services.
+    p = parse(doc.replace(" · **Affected components:** Publish API, Web console, Dead-letter export", ""), source_id="x.md")
+    assert p.fields["services_affected"][:4] == ["lumen managed queue", "lumen functions", "lumen event bridge", "lumen workflows"]
     assert "severity" not in p.fields["services_affected"]
     assert p.provenance["services_affected"] == "prose: listed as affected"
 
@@ -3211,3 +3213,25 @@ CHG0052094 added a covering index and switched the job to snapshot reads.
 """
     fix = parse(record, source_id="x.md").fields["fix"]
     assert "kill the reconciliation session" in fix and "added a covering index" in fix
+
+
+def test_each_field_of_a_meta_line_is_its_own_bold_or_not():
+    review = """# INC-2024-0882 SMS delivery delays
+
+**Date:** 2024-12-23 | **Severity:** Major | **Status:** monitoring
+
+## Root cause
+
+The SMSC throughput licence (800 TPS) was reached by the Christmas peak plus an unannounced campaign.
+
+## Resolution
+
+Bulk accounts were throttled to 200 TPS and one-time passwords given priority.
+"""
+    p = parse(review, source_id="x.md")
+    assert p.reason == "draft" and p.detail == "its Status is 'monitoring'"
+    closed = review.replace("**Status:** monitoring", "**Status:** closed").replace(
+        "**Date:** 2024-12-23", "**Region:** eu-north-2 · **Services:** smsc, a2p gateway · **Customer-facing:** yes\n\n**Date:** 2024-12-23"
+    )
+    p = parse(closed, source_id="x.md")
+    assert p.reason is None and p.fields["services_affected"] == ["smsc", "a2p gateway"]
