@@ -1171,6 +1171,12 @@ BARE_PLACEHOLDER = re.compile(
 )
 
 
+# A value that ends on a word no sentence ends on, with no full stop after it.
+STOPS_MID_SENTENCE = re.compile(
+    r"\b(?:the|a|an|of|to|was|were|is|are|by|for|with|and|or|because|that|in|on|at|from|due)$", re.I
+)
+
+
 def is_draft_value(text: str) -> bool:
     """A cause or fix that only says it is not known yet: the cue opens it (its first clause)
     and the text is short. A cause stated first, with an open question after it, is no draft."""
@@ -1179,6 +1185,8 @@ def is_draft_value(text: str) -> bool:
         return True  # "?", "-", "…": a placeholder for an answer
     if BARE_PLACEHOLDER.match(plain):
         return True  # "TBD - waiting on vendor. We have asked ...": the answer slot still open
+    if STOPS_MID_SENTENCE.search(plain) and len(plain.split()) < 60:
+        return True  # "The reason of problem was the": a write-up left off mid-sentence
     first = re.split(r"[;:—–]|\s-\s", (sentences(text) or [plain])[0], maxsplit=1)[0]
     return bool(DRAFT_VALUE.search(first)) and len(plain.split()) < 60
 

@@ -343,6 +343,8 @@ STORY = "# Checkout errors\n\n## Summary\nCheckout returned errors for half an h
          "Moved the access points to the standby controller."),
         ("Pending vendor RCA. The processor says the disruption was on their side.", "It recovered when they did."),
         ("We have not been able to determine a root cause.", "Latency returned to normal on its own at 20:55."),
+        # A write-up left off mid-sentence.
+        ("The reason of problem was the", "Manual offset pushed to the old displays as a workaround at 07:30."),
         # A problem record's fix still open, however much of the plan it goes on to give.
         ("Electrical noise on the encoder cable from the new welding cell.",
          "*Open.* Permanent solution proposal (not yet done): a shielded cable, re-routed away from the welder."),
