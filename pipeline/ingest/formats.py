@@ -1049,7 +1049,11 @@ def text_to_markdown(text: str) -> str:
         nxt = following[i]
         # A list's last item needs no full stop: a capitalised line after it, over a paragraph
         # rather than the next item, opens a section ("- no data lost" / "Fix (done first)").
-        prev_ends = prev_ends or bool(re.match(r"[-*\u2022]\s", prev)) and stripped[:1].isupper() and not re.match(r"[-*\u2022]\s", nxt)
+        # Over the next list ("Timeline" over "- 07:58 ..."), only a section's short name is one:
+        # a longer capitalised line there is the item above wrapped.
+        prev_ends = prev_ends or bool(re.match(r"[-*\u2022]\s", prev)) and stripped[:1].isupper() and (
+            not re.match(r"[-*\u2022]\s", nxt) or bool(_SECTION_NAME.fullmatch(stripped))
+        )
         numbered = _NUMBERED_TITLE.match(stripped)
         numbered_title = bool(numbered) and (
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and len(nxt.split()) > 8)
@@ -1085,6 +1089,7 @@ def text_to_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
+_SECTION_NAME = re.compile(r"[A-Z][a-z]+(?: [a-z]+){0,2}")
 _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.

@@ -675,6 +675,11 @@ The carrier restored its API at 15:20 and our retry queue printed the backlog.
     # An item's wrapped line, and a list going on, are no heading.
     wrapped = text.replace("- no parcels lost", "- no parcels lost, but 420 missed\nthe same-day cut-off")
     assert "## the same-day" not in to_markdown(wrapped.encode(), "labels.txt")[0]
+    wrapped = text.replace("- no parcels lost", "- no parcels lost, but 420 missed the\nSame-day cut-off at Lindholm\n- 95 calls")
+    assert "## Same-day" not in to_markdown(wrapped.encode(), "labels.txt")[0]
+    # A section's short name over the next list is its heading.
+    listed = text.replace("Root cause\n", "Timeline\n- 11:05 pack stations show errors\n- 15:20 carrier API restored\nRoot cause\n")
+    assert "## Timeline\n\n- 11:05" in to_markdown(listed.encode(), "labels.txt")[0]
 
 
 def test_a_numbered_section_after_the_last_is_a_heading_wherever_it_falls():
