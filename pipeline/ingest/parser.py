@@ -1638,6 +1638,10 @@ def label_text(label: str) -> str:
 def classify_label(label: str) -> str | None:
     text = label_text(label)
     name = _field_of(text)
+    head, comma, aside = text.partition(",")
+    if name is None and comma and len(aside.split()) <= 3:
+        # "Root cause, plain version", "Fix, for now": the field, then the writer's aside.
+        name = _field_of(head.strip())
     if name is None and len(text) <= 80:
         # "Mitigation and resolution", "Fix / workaround": two names of one field are that field.
         parts = {_field_of(part) for part in JOINED_NAMES.split(text)}

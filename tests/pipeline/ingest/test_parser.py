@@ -3237,3 +3237,23 @@ Bulk accounts were throttled to 200 TPS and one-time passwords given priority.
     )
     p = parse(closed, source_id="x.md")
     assert p.reason is None and p.fields["services_affected"] == ["smsc", "a2p gateway"]
+
+
+def test_a_label_with_the_writers_aside_after_a_comma_is_that_label():
+    retro = """# Lantern Night matchmaking meltdown
+
+## Why it happened
+
+We did a five whys at the retro.
+
+1. **Why were queue times so long?** Tickets came in faster than matchmaker could match them.
+2. **Why was it stuck at 12 pods?** The HPA ceiling, set two years ago.
+
+**Root cause, plain version:** a traffic spike from the event launch ran into a hard autoscaling ceiling on matchmaker.
+
+## How we fixed it
+
+We raised matchmaker's maxReplicas from 12 to 60 and let the cluster autoscaler add nodes.
+"""
+    p = parse(retro, source_id="x.md")
+    assert p.fields["root_cause"].startswith("a traffic spike from the event launch")
