@@ -2292,8 +2292,9 @@ def pick_services(
             item for b in by_field["services"]
             for item in re.split(r"[,;]\s*(?![^()]*\))", re.split(r"(?<=\w)\.\s", (sentences(without_unaffected(b.text)) or [""])[0], maxsplit=1)[0])
         ]
-        # "**upload-api** — accepts uploads": the name, not what the writer says it does.
-        items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", i)) for i in items]
+        # "**upload-api** — accepts uploads": the name, not what the writer says it does. Two
+        # names a spaced slash parts ("TimeKeeper (time recording) / Billing interface") are two.
+        items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", part)) for i in items for part in re.split(r"[ \t]+/[ \t]+(?![^()]*\))", i)]
         names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]
         # "`marts.attribution_daily`, `marts.channel_roas`": one item, two names.
         names = [part for n in names for part in (SINGLE_WORDS.split(n) if SINGLE_WORD_LIST.fullmatch(n) else [n])]

@@ -1736,6 +1736,9 @@ We stopped the job and moved it to 02:00.
 """
     p = parse(doc, source_id="x.md")
     assert p.fields["services_affected"] == ["register a business", "company search", "billing-api"]
+    # A spaced slash between two names parts them, not one inside the writer's aside.
+    slashed = doc.replace("billing-api (EU only)", "billing-api (EU / UK only) / Payment links")
+    assert parse(slashed, source_id="x.md").fields["services_affected"] == ["register a business", "company search", "billing-api", "payment links"]
     # One item naming two tables is two names; a phrase with a comma in it stays one.
     tables = doc.replace("billing-api (EU only)", "billing-api (EU only)\n- `marts.attribution_daily`, `marts.channel_roas`")
     assert parse(tables, source_id="x.md").fields["services_affected"][-2:] == ["marts.attribution_daily", "marts.channel_roas"]
