@@ -265,7 +265,10 @@ def _rst_headings(text: str) -> int:
     found = 0
     for i, line in enumerate(lines[1:], 1):
         title = lines[i - 1].strip()
-        if _RST_UNDERLINE.match(line) and title and not _RST_UNDERLINE.match(title) and len(line.strip()) >= len(title):
+        # A rule under a block of "Key:   value" lines closes a report's header box; it underlines
+        # no title.
+        closes_box = i >= 2 and _KEY_VALUE.match(title) and _KEY_VALUE.match(lines[i - 2].strip())
+        if _RST_UNDERLINE.match(line) and title and not _RST_UNDERLINE.match(title) and len(line.strip()) >= len(title) and not closes_box:
             found += 1
     return found
 

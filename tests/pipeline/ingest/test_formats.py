@@ -709,6 +709,27 @@ The rule was restored from the configuration backup and pushed at 08:47.
     assert p.fields["root_cause"].startswith("A firewall clean-up change deleted the rule")
 
 
+def test_a_plain_text_reports_boxed_header_is_no_restructuredtext():
+    # A rule under the title and one closing the header's "Key:   value" lines: a box, not two
+    # underlined titles. Read as reStructuredText, the report's lines ran together.
+    text = """ST. ALBINUS HOSPITAL - IT DEPARTMENT
+POST INCIDENT REVIEW (PIR)
+==========================================================
+Ref:        PIR-IT-2024-06
+Status:     closed
+==========================================================
+
+4. ROOT CAUSE
+A network loop on access switch C-SW-03: two active wall ports were patched together.
+
+5. RESOLUTION
+Loop cable removed 15:08, network recovered by itself.
+"""
+    assert text_kind(text, "pir.txt") == "text"
+    markdown, _, _ = to_markdown(text.encode(), "pir.txt")
+    assert parse(markdown, source_id="pir.txt").fields["root_cause"].startswith("A network loop on access switch")
+
+
 def test_a_plain_email_and_a_web_archive_by_content():
     from email.message import EmailMessage
 
