@@ -2186,6 +2186,12 @@ BOLD_LEAD = re.compile(r"^\*\*([^*\n]{5,150})\*\*[ \t]*(\S.*)$")
 HEADER_FIELD = re.compile(rf"^{FIELD_KEY}:[ \t]+\S")
 
 
+def is_section_heading(text: str) -> bool:
+    """A heading that names or numbers a section ("Root cause", "4. Investigation and wrong
+    tracks"), not the document."""
+    return bool(classify_label(text) or re.match(r"\d{1,2}[.)]\s", text.strip()))
+
+
 def opening_title(body: str) -> tuple[str, str]:
     """The body with its opening line made its title heading, where the document has none and
     that line stands alone, short, as a heading would ("**Harrowgate Mutual — mobile banking
@@ -2197,7 +2203,8 @@ def opening_title(body: str) -> tuple[str, str]:
     i = next((n for n, line in enumerate(lines) if line.strip() and not RULE_LINE.match(line.strip())), None)
     # A title heading further down is the title ("Quillpay Status" over "# Elevated latency ..."),
     # and so is a memo's subject line.
-    if i is None or any(line.startswith("# ") for line in lines) or subject_line(body)[0]:
+    # (A top heading that is a section, "# 1. Summary" in a word processor's export, is none.)
+    if i is None or any(line.startswith("# ") and not is_section_heading(line[2:]) for line in lines) or subject_line(body)[0]:
         return body, ""
     first = lines[i].strip()
     lead = BOLD_LEAD.match(first)

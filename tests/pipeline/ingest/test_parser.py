@@ -3260,3 +3260,30 @@ We raised matchmaker's maxReplicas from 12 to 60 and let the cluster autoscaler 
 """
     p = parse(retro, source_id="x.md")
     assert p.fields["root_cause"].startswith("a traffic spike from the event launch")
+
+
+def test_a_documents_first_line_is_its_title_over_numbered_top_level_sections():
+    # A word processor's export: the title in a plain paragraph, its numbered sections set as
+    # top-level headings.
+    doc = """Post-Incident Review: retail top-up failures after OCS 7.4.2 release
+
+**Author:** I. Solheim
+
+# 1. Summary
+
+Retail top-ups were rejected from 07:00 to 09:40.
+
+# 4. Investigation and wrong tracks
+
+The retail partner's gateway was suspected first; it was fine.
+
+# 5. Root cause
+
+The 7.4.2 release changed the top-up adapter's field mapping for retail channels.
+
+# 6. Resolution
+
+The adapter was rolled back to 7.4.1 at 09:35.
+"""
+    p = parse(doc, source_id="PIR_OCS-7.4.2_retail-topup.md")
+    assert p.fields["incident_title"] == "retail top-up failures after OCS 7.4.2 release"
