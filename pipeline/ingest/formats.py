@@ -1054,8 +1054,8 @@ def text_to_markdown(text: str) -> str:
         # rather than the next item, opens a section ("- no data lost" / "Fix (done first)").
         # Over the next list ("Timeline" over "- 07:58 ..."), only a section's short name is one:
         # a longer capitalised line there is the item above wrapped.
-        prev_ends = prev_ends or bool(re.match(r"[-*\u2022]\s", prev)) and stripped[:1].isupper() and (
-            not re.match(r"[-*\u2022]\s", nxt) or bool(_SECTION_NAME.fullmatch(stripped))
+        prev_ends = prev_ends or bool(_BULLET_ITEM.match(prev)) and stripped[:1].isupper() and (
+            not _BULLET_ITEM.match(nxt) or bool(_SECTION_NAME.fullmatch(stripped))
         )
         numbered = _NUMBERED_TITLE.match(stripped)
         numbered_title = bool(numbered) and (
@@ -1092,6 +1092,8 @@ def text_to_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
+# A bulleted item's line, stripped (the other bullets are "- " by now: _BULLET).
+_BULLET_ITEM = re.compile(r"[-*\u2022]\s")
 _SECTION_NAME = re.compile(r"[A-Z][a-z]+(?: [a-z]+){0,2}")
 _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be

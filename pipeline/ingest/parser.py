@@ -886,10 +886,15 @@ BLOCK_ORIGIN = {"section": "heading", "label": "label", "table": "table"}
 FIELD_PROPS = {"root_cause": ("root_cause", "root cause", "cause"), "fix": ("fix", "resolution", "remediation")}
 
 
+def block_origin(b: Block) -> str:
+    """Where one block's text came from ("heading: Root cause", "label: Resolution")."""
+    return f"{BLOCK_ORIGIN[b.kind]}: {b.label}"
+
+
 def blocks_origin(by_field: dict, name: str) -> str:
-    """Where a field's joined blocks came from: the first one with text ("heading: Root cause")."""
+    """Where a field's joined blocks came from: the first one with text."""
     b = next((b for b in by_field.get(name, []) if b.text.strip()), None)
-    return f"{BLOCK_ORIGIN[b.kind]}: {b.label}" if b else ""
+    return block_origin(b) if b else ""
 
 
 NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
@@ -2121,7 +2126,7 @@ def pick_title(
     named = [b for b in by_field.get("title", []) if not (b.kind == "section" and SHORT_DESCRIPTION.search(b.label))]
     if not title and named:
         title = strip_markdown(named[0].text).strip().split("\n")[0]
-        origin = f"{BLOCK_ORIGIN[named[0].kind]}: {named[0].label}"
+        origin = block_origin(named[0])
     if not title:
         title, origin = letterhead_title(h1, body)
     if not title and STATUS_PAGE.match(h1.strip()):
