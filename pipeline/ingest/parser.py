@@ -1481,21 +1481,29 @@ def label_line(line: str) -> tuple[int, str, str, str] | None:
     return len(indent), label.strip(), (rest or "").strip(), name
 
 
-def table_label(line: str) -> tuple[str, str, str] | None:
-    """A key/value table row (`| Root cause | ... |`): (label, field, value)."""
+def table_labels(line: str) -> list[tuple[str, str, str]]:
+    """A key/value table row's fields: `| Root cause | ... |` gives one (label, field, value);
+    a form's row of two pairs (`| Severity | SEV2 | Status | Draft |`, as Word and Confluence
+    templates lay out their details table) gives one per pair whose label names a field."""
     text = line.strip()
     if not text.startswith("|"):
-        return None
+        return []
     cells = [c.strip() for c in TABLE_CELL_SPLIT.split(text.strip("|"))]
     if len(cells) < 2 or not cells[0]:
-        return None
-    label = strip_markdown(cells[0]).strip()
-    name = classify_label(label)
-    values = [c for c in cells[1:] if c and not re.fullmatch(r":?-{2,}:?", c)]
-    # A header row of field names (`| Root cause | Fix |`) labels columns, not a value.
-    if name is None or not values or all(classify_label(strip_markdown(v)) for v in values):
-        return None
-    return label, name, " ".join(values).replace("\\|", "|")
+        return []
+    names = [classify_label(strip_markdown(c).strip()) if c else None for c in cells]
+    pairs = [(0, len(cells))]
+    if len(cells) >= 4 and len(cells) % 2 == 0 and any(names[k] and not names[k + 1] and cells[k + 1] for k in range(2, len(cells), 2)):
+        pairs = [(k, k + 2) for k in range(0, len(cells), 2)]
+    out = []
+    for start, end in pairs:
+        name = names[start]
+        values = [c for c in cells[start + 1:end] if c and not re.fullmatch(r":?-{2,}:?", c)]
+        # A header row of field names (`| Root cause | Fix |`) labels columns, not a value.
+        if name is None or not values or all(classify_label(strip_markdown(v)) for v in values):
+            continue
+        out.append((strip_markdown(cells[start]).strip(), name, " ".join(values).replace("\\|", "|")))
+    return out
 
 
 ASIDE_ONLY = re.compile(r"\s*\([^()\n]{0,80}\)\s*:?\s*")
@@ -1517,7 +1525,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     for i, line in enumerate(scan):
         if i in code_lines:
             continue
-        row = table_label(line)
+        rows = table_labels(line)
+        row = rows[0] if len(rows) == 1 else None
         if row and row[1] == "services" and i >= table_end and i + 1 < len(scan) and TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
             # "| Service | Effect |" over rows of services is a column header: the services are
             # down its first column. (A key/value table's first row is a header too, once
@@ -1530,8 +1539,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             if names and not any(classify_label(n) for n in names):
                 out.append(Block(row[0], "\n".join(f"- {n}" for n in names if n), "table", "services", (i, j)))
                 continue
-        if row:
-            out.append(Block(row[0], row[2], "table", row[1], (i, i + 1)))
+        if rows:
+            out += [Block(label, value, "table", name, (i, i + 1)) for label, name, value in rows]
             continue
         found = label_line(line)
         if not found:

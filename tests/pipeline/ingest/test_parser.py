@@ -450,6 +450,21 @@ def test_key_value_table_rows_are_read():
     assert p.provenance["root_cause"] == "table: Root cause" and p.provenance["date"] == "table: Date"
 
 
+def test_a_form_row_of_two_pairs_gives_each_field_its_own_value():
+    # Word and Confluence incident forms lay their details out two fields to a row.
+    rows = (
+        "# Checkout latency\n\n| Field | Value | Field | Value |\n|---|---|---|---|\n"
+        "| Severity | SEV2 | Status | {status} |\n| Services | checkout-api, pricing | Date | 2024-05-02 |\n"
+        "| Root cause | A config push set the pricing cache TTL to zero. | Resolution | Reverted the push and warmed the cache. |\n"
+    )
+    p = parse(rows.format(status="Resolved"), source_id="x.md")
+    assert p.fields["root_cause"] == "A config push set the pricing cache TTL to zero."
+    assert p.fields["fix"] == "Reverted the push and warmed the cache."
+    assert p.fields["services_affected"] == ["checkout-api", "pricing"] and p.fields["date"] == "2024-05-02"
+    assert p.provenance["fix"] == "table: Resolution"
+    assert parse(rows.format(status="Draft"), source_id="x.md").reason == "draft"
+
+
 def test_plain_and_emoji_labels_and_quoted_callouts():
     doc = (
         "# Search down\n\nSearch returned nothing for an hour.\n\n"
