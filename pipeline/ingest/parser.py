@@ -43,7 +43,10 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess.
-        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true)\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+)?|rca|rc|culprit|what\s+was\s+it"
+        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true)\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
+        # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
+        r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
+        r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
         r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
@@ -74,7 +77,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "fix": re.compile(
         r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
-        r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+steps"
+        r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+(?:steps|details|summary)"
+        # A service desk's or a provider's past tense: what was done, not what will be.
+        r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround"
         # A problem record's "Permanent Fix" beside its "Workaround".
         r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
@@ -98,11 +103,13 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|prevent(?:at)?ive\s+(?:actions|measures|steps)|remediation\s+items|todos?|actions?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|corrective\s+and\s+preventive\s+actions"
-        r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next)$",
+        r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next|what\s+we(?:'ll|\s+will)\s+do(?:\s+next|\s+differently)?)$",
         re.I,
     ),
     "impact": re.compile(
-        r"^(?:(?:detailed\s+description\s+of\s+)?(?:customer\s+|user\s+|business\s+)?impact|what\s+(?:users|customers)\s+(?:saw|experienced))$", re.I
+        r"^(?:(?:detailed\s+description\s+of\s+)?(?:customer\s+|user\s+|business\s+)?impact|what\s+(?:users|customers)\s+(?:saw|experienced)"
+        r"|who\s+(?:was|were)\s+(?:affected|impacted)|(?:customers?|users?)\s+(?:affected|impacted))$",
+        re.I
     ),
     "summary": re.compile(
         r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)$", re.I
@@ -1546,7 +1553,7 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         if not found:
             continue
         indent, label, rest, name = found
-        if i < field_end.get(name, 0):
+        if i < field_end.get(name, 0) or name == "root_cause" and is_subject_line(rest):
             continue
         is_bullet = bool(re.match(r"^\s*[-*+]\s", line))
         alone = not (rest or "").strip() and not is_bullet
@@ -2250,6 +2257,13 @@ WRITTEN_DATE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+((?:19|20)\d\d)|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d))\b",
     re.I,
 )
+
+
+def is_subject_line(value: str) -> bool:
+    """A letter's subject under a cause's name ("Reason for Outage: EU region service disruption
+    on 3 October 2024"): a few words that end on the incident's date, no cause told."""
+    value = strip_markdown(value).strip(" .")
+    return 0 < len(value.split()) <= 12 and any(m.end() == len(value) for p in (DATE_RE, WRITTEN_DATE) for m in p.finditer(value))
 
 
 def first_date(text: str) -> str:

@@ -3302,3 +3302,44 @@ The adapter was rolled back to 7.4.1 at 09:35.
 """
     p = parse(doc, source_id="PIR_OCS-7.4.2_retail-topup.md")
     assert p.fields["incident_title"] == "retail top-up failures after OCS 7.4.2 release"
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("Reason for Outage", "root_cause"),
+        ("RFO", "root_cause"),
+        ("Fault cause", "root_cause"),
+        ("Root cause of the incident", "root_cause"),
+        ("Resolution details", "fix"),
+        ("Actions taken to restore service", "fix"),
+        ("Who was affected", "impact"),
+        ("What we will do next", "action_items"),
+    ],
+)
+def test_a_providers_and_a_forms_names_for_the_fields(label, field):
+    assert classify_label(label) == field
+
+
+def test_a_letters_subject_under_the_reason_for_outage_is_no_cause():
+    # A provider's letter, as a PDF gives it: no blank lines, the subject under the RFO's name.
+    letter = """# Reason for Outage - Portal
+
+Ref: RFO-2024-031
+Reason for Outage: customer portal outage - 21 June 2024
+Dear Customer,
+On Friday 21 June our customer portal was unavailable for three hours.
+
+## What happened
+
+At 10:41 a storage controller failed and the standby controller's firmware stalled the takeover, leaving the portal's database volumes offline.
+
+## How we restored service
+
+The vendor's engineer forced the takeover by hand at 13:40 and the portal was back at 14:03.
+"""
+    p = parse(letter, source_id="x.md")
+    assert p.fields["root_cause"].startswith("At 10:41 a storage controller failed")
+    short = "# Portal outage\n\n**Reason for Outage:** a storage controller failed and its standby stalled.\n\n**Action taken:** forced the takeover by hand.\n"
+    p = parse(short, source_id="x.md")
+    assert p.provenance["root_cause"] == "label: Reason for Outage" and p.fields["fix"] == "forced the takeover by hand."
