@@ -3343,3 +3343,34 @@ The vendor's engineer forced the takeover by hand at 13:40 and the portal was ba
     short = "# Portal outage\n\n**Reason for Outage:** a storage controller failed and its standby stalled.\n\n**Action taken:** forced the takeover by hand.\n"
     p = parse(short, source_id="x.md")
     assert p.provenance["root_cause"] == "label: Reason for Outage" and p.fields["fix"] == "forced the takeover by hand."
+
+
+@pytest.mark.parametrize(
+    ("cause", "fix"),
+    [
+        # A cause section that is only the writer's note to self, under its heading.
+        ("TODO (Marek): rewrite once the registry and the vendor reply.", "Failed over to the secondary provider at 17:58."),
+        # A cause told, then disowned further down its own section.
+        (
+            "A consumer-group rebalance re-delivered the in-flight batches when a pod was evicted mid-batch, "
+            "so their entries were posted a second time.\n\n### Validation (in progress)\n\n"
+            "We have not yet been able to confirm the above: six staging attempts to kill a pod mid-batch "
+            "produced no duplicate, because the idempotency check rejected every replay.",
+            "Reversed the duplicate rows.",
+        ),
+        # A known cause, and a recovery nobody can explain.
+        (
+            "The worker loads every unread event into memory and ran out of it on one workspace.",
+            "Paginate event loading, to be scheduled. At 07:46 the pods stopped crashing; we don't know why it recovered.",
+        ),
+    ],
+)
+def test_a_cause_or_fix_section_that_says_it_is_not_settled_is_a_draft(cause, fix):
+    doc = STORY + f"## Root cause\n\n{cause}\n\n## Fix\n\n{fix}\n"
+    assert parse(doc, source_id="x.md").reason == "draft"
+
+
+def test_a_todo_list_in_notes_is_still_the_follow_ups():
+    notes = STORY + "## Root cause\n\nA config push set the cache TTL to zero.\n\n## Fix\n\nReverted the config push at 10:40.\n\ntodo: alert on cache hit rate\n"
+    p = parse(notes, source_id="x.md")
+    assert p.reason is None and p.provenance["action_items"] == "label: todo"
