@@ -625,7 +625,12 @@ ITEM_GLOSS = re.compile(r"(?<!\s)\s*\n.*|(?<!\s)\s+[—–-](?:\s.*|$)|:\s.*|(?<
 # "Not affected: Git operations, the web application, ...", "GitLab projects were not affected.":
 # what the writer rules out, in an affected-services section's text. Searched sentence by
 # sentence: a pattern that scans back to a sentence's start is quadratic in a long one.
-NOT_AFFECTED = re.compile(r"^\s*(?:\|\s*)?\**(?:not\s+affected|unaffected)\**\s*[:|]|\b(?:were|was)\s+(?:not|un)\s*affected\b", re.I)
+# "Not impacted: B-feed power, cooling", "IPv6 traffic unaffected (native dual stack)" too.
+NOT_AFFECTED = re.compile(
+    r"^\s*(?:\|\s*)?\**(?:not\s+(?:affected|impacted)|unaffected|unimpacted)\**\s*[:|]|\b(?:were|was)\s+(?:not|un)\s*(?:affected|impacted)\b"
+    r"|(?<![\w\s-])\s*[\w-]+(?:[ \t]+[\w-]+){0,5}[ \t]+(?:unaffected|unimpacted|not[ \t]+(?:affected|impacted))\b(?!\s+until\b)",
+    re.I,
+)
 # Sentences (a closing quote after the full stop too), clauses after a ';', and the clause a ", but"
 # or ", because" opens: "DNS was not affected, but the dashboard and API were".
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|(?<=[.!?][\"'”’])\s+|,\s+(?=(?:but|because|while|whereas|although|though)\b)|\n\s*\n")

@@ -3374,3 +3374,12 @@ def test_a_todo_list_in_notes_is_still_the_follow_ups():
     notes = STORY + "## Root cause\n\nA config push set the cache TTL to zero.\n\n## Fix\n\nReverted the config push at 10:40.\n\ntodo: alert on cache hit rate\n"
     p = parse(notes, source_id="x.md")
     assert p.reason is None and p.provenance["action_items"] == "label: todo"
+
+
+def test_a_services_list_item_that_rules_a_service_out_names_none():
+    doc = STORY + (
+        "## Services impacted\n\n- IPv4 internet access for CGNAT subscribers\n- IPv6 traffic unaffected (native dual stack)\n"
+        "- Voice: calls failed to register\n- Not impacted: leased lines, hosted DNS\n\n"
+        "## Root cause\n\nThe CGNAT port-block pool ran out after subscriber growth.\n\n## Fix\n\nAdded a reserve /24 to the pool at 21:40.\n"
+    )
+    assert parse(doc, source_id="x.md").fields["services_affected"] == ["ipv4 internet access for cgnat subscribers", "voice"]
