@@ -2067,7 +2067,8 @@ ORG_AND_UNIT = re.compile(r"^(?-i:[A-Z][\w&.,'()]*(?:[ \t]+[\w&.,'()/]+){0,5}(?:
 KIND_START = re.compile(rf"^{DOC_KIND}\b", re.I)
 # "Incident Report IR-2024-0088": the report's kind and number, naming no incident.
 KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d[\w-]*)$", re.I)
-ORG_NAME = re.compile(r"^(?-i:(?:[A-Z][\w&.,'()]*(?:\s+[-–—]+)?\s+){0,4}[A-Z][\w&.,'()]*)$")
+# "Tri-County Regional Transit Authority", "Eastvale and Kessock Hospitals NHS Trust".
+ORG_NAME = re.compile(r"^(?-i:(?:[A-Z][\w&.,'()-]*(?:\s+[-–—]+)?\s+(?:(?:and|of|for|the|&)\s+)?){0,5}[A-Z][\w&.,'()-]*)$")
 
 
 def particulars(line: str) -> bool:
@@ -2089,6 +2090,11 @@ def reads_as_title(line: str) -> bool:
     )
 
 
+def names_words(value: str) -> bool:
+    """Words, not an id and a severity ("INC-21077, SEV1") or a date."""
+    return sum(bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*[,.;]?", w)) for w in value.split()) >= 2
+
+
 def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     """The incident's name where the first heading is a report's letterhead ("VERDANT EDGE
     NETWORKS" over "Root Cause Analysis"): its "Incident:" or "Subject:" line, else the first
@@ -2105,7 +2111,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         if summary and len(summary.split()) <= 20:
             return summary, "letterhead: ticket summary"
     named_below = below and (
-        ORG_NAME.match(h1.strip()) and KIND_PREFIX.match(below[0])
+        # "Tri-County Regional Transit Authority" over its unit, then "Incident Review: ...".
+        ORG_NAME.match(h1.strip()) and any(KIND_PREFIX.match(line) for line in below[:2])
         # "MERIDIA SAVINGS BANK - IT Risk & Operations" over "Incident Report IR-2024-0088".
         or ORG_AND_UNIT.match(h1.strip()) and not KIND_START.match(h1.strip()) and any(KIND_START.match(line) for line in below[:2])
     )
@@ -2120,12 +2127,13 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     for line in below[:15]:
         named = NAMED_INCIDENT.match(line)
         value = cell_value(named.group(1)) if named else ""
-        # Words, not an id and a severity ("INC-21077, SEV1").
-        if sum(bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*[,.;]?", w)) for w in value.split()) >= 2:
+        if names_words(value):
             return value, "letterhead: incident line"
     if not letterhead:
         return "", ""
-    for i, line in enumerate(below[:3]):
+    # "Incident Review: Daily fare cap not applied" under the organization and its unit.
+    kind_named = next((i for i, line in enumerate(below[:3]) if KIND_PREFIX.match(line) and names_words(KIND_PREFIX.sub("", line))), None)
+    for i, line in enumerate(below[:3]) if kind_named is None else [(kind_named, below[kind_named])]:
         if KIND_LINE.match(line) or KIND_AND_ID.match(line):
             continue
         if reads_as_title(line):

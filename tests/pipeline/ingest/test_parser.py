@@ -3383,3 +3383,24 @@ def test_a_services_list_item_that_rules_a_service_out_names_none():
         "## Root cause\n\nThe CGNAT port-block pool ran out after subscriber growth.\n\n## Fix\n\nAdded a reserve /24 to the pool at 21:40.\n"
     )
     assert parse(doc, source_id="x.md").fields["services_affected"] == ["ipv4 internet access for cgnat subscribers", "voice"]
+
+
+def test_an_organizations_letterhead_over_its_unit_and_the_reviews_name():
+    doc = """# Tri-County Regional Transit Authority
+
+Fare Systems & Revenue Technology
+
+# Incident Review: Daily Fare Cap Not Applied on Sunday, November 5
+
+Prepared by: M. Etxeberria. Date: November 17, 2023.
+
+## Root cause
+
+The fare engine stored tap times in local time without an offset, so taps in the repeated hour sorted out of order.
+
+## Resolution
+
+Patch v2.8.3 stores tap times in UTC; it was deployed on November 8 and the overcharges refunded.
+"""
+    p = parse(doc, source_id="x.docx")
+    assert p.fields["incident_title"] == "Daily Fare Cap Not Applied on Sunday, November 5"
