@@ -519,6 +519,8 @@ NOT_A_NAME = {"the", "a", "an", "all", "our", "their", "this", "that", "these", 
               # A sentence's opening word: "No cluster was ...", "Each cluster has ...".
               "no", "each", "every", "any", "another", "either", "neither", "both", "its", "your", "those", "which",
               "most", "critical", "affected", "customer", "user", "users", "cloud", "web", "aws", "on", "in", "for",
+              # A department, not what it runs: "the IT Service Desk", "ICT Services", "Northmoor IS".
+              "it", "ict", "is",
               # What kind of service, not which ("DoseClock, the in-house service that ...").
               "in-house", "third-party", "customer-facing", "user-facing", "public-facing", "internet-facing",
               "long-running", "self-hosted", "on-prem", "on-premises", "built-in", "home-grown", "open-source",

@@ -3404,3 +3404,12 @@ Patch v2.8.3 stores tap times in UTC; it was deployed on November 8 and the over
 """
     p = parse(doc, source_id="x.docx")
     assert p.fields["incident_title"] == "Daily Fare Cap Not Applied on Sunday, November 5"
+
+
+def test_a_department_is_no_service():
+    doc = STORY + (
+        "The IT Service Desk raised a priority call and ICT Services paged the supplier.\n\n"
+        "## Root cause\n\nThe supplier's messaging platform stopped handing texts to the mobile networks after a data centre move.\n\n"
+        "## Fix\n\nSwitched reminders to the secondary supplier at 14:00 and re-sent them.\n"
+    )
+    assert not {"it", "ict"} & set(parse(doc, source_id="x.md").fields["services_affected"])
