@@ -163,8 +163,27 @@ def phrases(text: str, title: str) -> dict[str, Phrase]:
                     p.left[before] = p.left.get(before, 0) + 1
                     p.right[after] = p.right.get(after, 0) + 1
         at += len(line)
-    # "@katharine" is a person (or a team) in the chat log, never what broke.
-    return {phrase: p for phrase, p in found.items() if not p.mentioned}
+    # "@katharine" is a person (or a team) in the chat log, never what broke; so is a name the
+    # write-up gives a person elsewhere.
+    named = people(text)
+    return {phrase: p for phrase, p in found.items() if not p.mentioned and not set(phrase.split()) <= named}
+
+
+# Where a write-up names a person: an email's "Ines Okafor-Lindqvist <ines@...>", a chat
+# export's speaker ("[7:48 AM] Castellano, Ben"), a role ("Incident commander: ...",
+# "Exported by Ahmed Qureshi").
+PERSON = r"([A-Z][\w'.-]+(?:,?[ \t]+[A-Z][\w'.-]+){0,3})"
+PERSON_NAMED = re.compile(
+    rf"{PERSON}[ \t]*<[^<>@\s]+@[^<>\s]+>"
+    rf"|^[*_ \t]*\[\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[AaPp][Mm])?\][*_ \t]*{PERSON}"
+    rf"|(?i:\b(?:incident\s+commander|author|on-?call|(?:reviewed|prepared|exported|written|reported|presented)\s+by))\s*:?[ \t]+{PERSON}",
+    re.M,
+)
+
+
+def people(text: str) -> set[str]:
+    """The words of the names the write-up gives people, lower case."""
+    return {w.strip(",.").lower() for m in PERSON_NAMED.finditer(text) for w in (m.group(1) or m.group(2) or m.group(3)).split()}
 
 
 def _sentence_start(line: str, at: int) -> bool:

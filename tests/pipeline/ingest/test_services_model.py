@@ -103,6 +103,14 @@ def test_web_addresses_chat_handles_and_words_that_name_nothing_are_no_phrases()
     # A chat export's speakers are people; a timeline's service names stay.
     chat = phrases("**[18:44] Jonas Lindqvist**\nThe packager failed.\n[18:50] aoife: restarting it\n[18:55] Packager api back", "")
     assert "jonas lindqvist" not in chat and "aoife" not in chat and "packager api" in chat
+    # A name the write-up gives a person elsewhere (an email's sender, a Teams speaker, a role)
+    # is theirs wherever it appears.
+    mail = phrases(
+        "From: Ines Okafor-Lindqvist <ines@example.org>\n\n[7:48 AM] Castellano, Ben\nCedarchart is slow.\n\n"
+        "Exported by Ahmed Qureshi. Ines and Ben restarted the Cedarchart app servers.",
+        "",
+    )
+    assert not {"ines", "okafor-lindqvist", "ben", "castellano", "ahmed qureshi"} & set(mail) and "cedarchart" in mail
     # A namespace in code (`std::chrono`) names no service; the word after it may.
     code = phrases("Time is now a `std::chrono` duration in the sip proxy.", "")
     assert "std" not in code and "sip proxy" in code
