@@ -541,6 +541,9 @@ def _title_first(markdown: str) -> str:
     return "\n".join(lines)
 
 
+_HTML_STRUCTURE = re.compile(r"<(?:h[1-6]|li|table|pre|strong|b|th|dt)\b", re.I)
+
+
 def mime_to_markdown(data: bytes) -> str:
     """An email (`.eml`) or a web archive (`.mht`, Confluence's "Export to Word" `.doc`): its
     HTML part through the hub, else its text part as a text file is read. An email keeps its
@@ -559,7 +562,10 @@ def mime_to_markdown(data: bytes) -> str:
             html_part = part.get_content()
         elif kind == "text/plain" and plain is None:
             plain = part.get_content()
-    if html_part is not None:
+    # A mail client's HTML copy of a plain-text message (paragraphs and line breaks, nothing
+    # more) loses the text's layout, its headings on lines of their own above their paragraphs:
+    # the text part says the same and keeps it.
+    if html_part is not None and not (plain and not _HTML_STRUCTURE.search(html_part)):
         body = html_to_markdown(html_part)
     else:
         body = _read_text(plain or "", "message.txt")[0]

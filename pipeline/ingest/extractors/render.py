@@ -218,8 +218,7 @@ class _Storage:
         run: list[str] = []
 
         def flush():
-            # Line by line: `[ \t]+\n` over the text rescans a long run of spaces from each one.
-            text = "\n".join(line.rstrip(" \t") for line in "".join(run).split("\n")).strip()
+            text = _trimmed_lines("".join(run))
             if text:
                 out.append(text)
             run.clear()
@@ -243,7 +242,7 @@ class _Storage:
     def block(self, tag: Tag) -> str:
         name = tag.name
         if name == "p":
-            return self.inline_children(tag).strip()
+            return _trimmed_lines(self.inline_children(tag))
         if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = self.inline_children(tag).strip()
             return f"{'#' * int(name[1])} {text}" if text else ""
@@ -472,6 +471,13 @@ _CHROME_CLASSES = {"mw-editsection", "mw-jump-link", "printfooter", "catlinks", 
 # What a page marks as its site's header, footer, menus, search box, buttons and pop-ups (a
 # cookie notice is a dialog): no write-up lives there.
 _CHROME_ROLES = re.compile(r"^(?:navigation|banner|contentinfo|search|button|dialog|alertdialog)$")
+
+
+def _trimmed_lines(text: str) -> str:
+    """Inline text as its lines show in a browser: a line a <br> opens starts at its first word
+    (the source's newline after the <br> is no indent: "...<br>\nThe review was held"). Line by
+    line: `[ \t]+\n` over the text rescans a long run of spaces from each one."""
+    return "\n".join(line.strip(" \t") for line in text.split("\n")).strip()
 
 
 def html_to_markdown(html: str) -> str:

@@ -8,6 +8,7 @@ import shutil
 import zipfile
 
 from pipeline.ingest.extractors.local import LocalFolder
+from pipeline.ingest.extractors.render import html_to_markdown
 from pipeline.ingest.formats import sniff, text_kind, to_markdown
 from pipeline.ingest.parser import parse
 from pipeline.ingest.sync import ingest
@@ -750,6 +751,27 @@ def test_a_plain_email_and_a_web_archive_by_content():
     assert text_kind("# Queue stall\n\n## Root cause\nA bad TTL.\n", "queue-stall.mkd") == "markdown"
     outlook = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
     assert to_markdown(outlook, "review.msg")[1:] == ("unsupported-format", "an Outlook message (.msg); save it as .eml or PDF")
+
+
+def test_an_emails_html_copy_of_its_text_gives_way_to_the_text():
+    from email.message import EmailMessage
+
+    text = (
+        "Hi all,\n\nSummary of yesterday's matchmaking incident.\n\nRoot cause\nlobby-svc 4.18.0 added a field that\n"
+        "matchmaker-worker rejects in strict mode.\n\nResolution\nRolled lobby-svc back to 4.17.3 at 18:58.\n"
+    )
+    # What a mail client sends beside it: each paragraph a <p>, each line break a <br>.
+    html = "<html><body>" + "".join(
+        "<p>" + "<br>\n".join(para.split("\n")) + "</p>\n" for para in text.strip().split("\n\n")
+    ) + "</body></html>"
+    message = EmailMessage()
+    message["Subject"] = "Incident summary: matchmaking 502s"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    _, p = parsed_bytes(message.as_bytes(), "summary.eml")
+    assert p.provenance["root_cause"] == "heading: Root cause" and p.fields["fix"] == "Rolled lobby-svc back to 4.17.3 at 18:58."
+    # Read as a page, a line a <br> opens starts at its first word.
+    assert "\nmatchmaker-worker rejects" in html_to_markdown(html)
 
 
 def parsed_bytes(body: bytes, name: str):
