@@ -568,7 +568,9 @@ def mime_to_markdown(data: bytes) -> str:
     if html_part is not None and not (plain and not _HTML_STRUCTURE.search(html_part)):
         body = html_to_markdown(html_part)
     else:
-        body = _read_text(plain or "", "message.txt")[0]
+        # The subject names the message; the text's opening line is its greeting or its first
+        # sentence, not a title the text reader should make of it.
+        body = re.sub(r"^# ", "## ", _read_text(plain or "", "message.txt")[0], count=1)
     if message.get_content_type() == "multipart/related":
         return body
     header = "\n".join(f"{key}: {' '.join(str(message[key]).split())}" for key in ("Subject", "From", "Date") if message[key])

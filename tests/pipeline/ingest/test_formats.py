@@ -770,6 +770,11 @@ def test_an_emails_html_copy_of_its_text_gives_way_to_the_text():
     message.add_alternative(html, subtype="html")
     _, p = parsed_bytes(message.as_bytes(), "summary.eml")
     assert p.provenance["root_cause"] == "heading: Root cause" and p.fields["fix"] == "Rolled lobby-svc back to 4.17.3 at 18:58."
+    # The subject names it, not the text's opening line.
+    forwarded = EmailMessage()
+    forwarded["Subject"] = "Fwd: [INC-2291] Post-incident summary: CMS publishing stalled"
+    forwarded.set_content("Editors -- forwarding engineering's write-up of the publishing\noutage so you have it first-hand.\n\n" + text)
+    assert parsed_bytes(forwarded.as_bytes(), "fwd.eml")[1].fields["incident_title"] == "CMS publishing stalled"
     # Read as a page, a line a <br> opens starts at its first word.
     assert "\nmatchmaker-worker rejects" in html_to_markdown(html)
 
