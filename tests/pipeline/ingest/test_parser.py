@@ -268,6 +268,12 @@ def test_classifier_rules(title, cause, expected):
     assert Taxonomy.default().classify_incident(title, cause) == expected
 
 
+def test_an_address_is_no_version_number():
+    scores = Taxonomy.default().scores
+    assert scores("the policy rejected 0.0.0.0/0 and the target 10.20.14.37")["deployment"] == 0
+    assert scores("the 4.18.0 release")["deployment"] > 0 and scores("upgraded to v2.8")["deployment"] > 0
+
+
 def test_a_load_balancer_is_no_load():
     assert Taxonomy.default().scores("External HTTP(S) Load Balancing returned errors")["capacity"] == 0
     assert Taxonomy.default().scores("a sudden load on the API")["capacity"] > 0
