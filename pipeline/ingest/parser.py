@@ -500,8 +500,10 @@ NODE_GROUP = re.compile(r"\b((?:worker|master|kubernetes|k8s|cluster|eks|gke|mon
 # "the KIAM service", "Feature Flags service": a name the document itself calls a service.
 # Linear: a name starts where a hyphenated word starts (not at each of its parts) and its
 # words are taken whole (possessive), else `a-a-a-...` is rescanned from every part (25 s).
+# Not a department: "Network Services", "Information Services" (capitalised plural), "the
+# Service Desk".
 NAMED_SERVICE = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w-]*+|[a-z][a-z0-9]*+-[\w-]++)(?:\s+[A-Z][\w-]*+){0,2})\s+[Ss]ervices?\b"
+    r"(?<![\w-])((?:[A-Z][\w-]*+|[a-z][a-z0-9]*+-[\w-]++)(?:\s+[A-Z][\w-]*+){0,2})\s+(?:[Ss]ervice|services)\b(?!\s+[Dd]esk)"
 )
 # "the Hellman Kubernetes cluster", "k8s-prow-build cluster": a cluster the document names
 # (words taken whole, as above).

@@ -3412,6 +3412,13 @@ Patch v2.8.3 stores tap times in UTC; it was deployed on November 8 and the over
     assert p.fields["incident_title"] == "Daily Fare Cap Not Applied on Sunday, November 5"
 
 
+def test_a_department_or_the_service_desk_is_no_service():
+    from pipeline.ingest.parser import services_in
+
+    text = "Network Services and Information Services were paged; the First Service Desk ticket came at 09:04. The Upload Service stalled."
+    assert services_in(text) == ["upload"]
+
+
 def test_a_department_is_no_service():
     doc = STORY + (
         "The IT Service Desk raised a priority call and ICT Services paged the supplier.\n\n"
