@@ -1577,6 +1577,9 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             out += [Block(label, value, "table", name, (i, i + 1)) for label, name, value in rows]
             continue
         found = label_line(line)
+        mid = MID_LINE_LABEL.search(line, 0, MID_LINE_REACH + 20) if not found else None
+        if mid and mid.start() <= MID_LINE_REACH:
+            found = (indent_width(line), mid.group(1), line[mid.end():].strip(), classify_label(mid.group(1)))
         if not found:
             continue
         indent, label, rest, name = found
@@ -1619,7 +1622,7 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                     body.append(scan[j])
                     j += 1
                 break
-            if nxt.lstrip().startswith(("#", "|")):
+            if nxt.lstrip().startswith(("#", "|")) or mid and LOG_ENTRY.match(nxt):
                 break
             if indent_width(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
                 break
@@ -1639,7 +1642,14 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
 
 # "Cause: ... rejected every request. Fix: policy order restored ...": a ticket's note gives the
 # next field after a sentence's end, on the same line or the lines it wraps onto.
-RUN_ON_LABEL = re.compile(r"(?<=[.!?])[ \t]*\n?[ \t]*([A-Z][A-Za-z]*(?:[ /&-][A-Za-z]+){0,3}):[ \t]+(?=\S)")
+# A log line's own note: "timeouts gone. RESOLVED. cause: stale ARP entry. fix: ARP flush".
+RUN_ON_LABEL = re.compile(r"(?<=[.!?])[ \t]*\n?[ \t]*([A-Za-z][A-Za-z]*(?:[ /&-][A-Za-z]+){0,3}):[ \t]+(?=\S)")
+# Where a line that opens on no label gives the cause or the fix after a sentence's end, a
+# few words in ("Resolving. Root cause: ...", a log line's "timeouts gone. RESOLVED. cause: ...");
+# its text runs on to the log's next entry. Further into a line, it is a sentence of a story.
+MID_LINE_LABEL = re.compile(r"(?<=[.!?])[ \t]+((?:root[ \t]+)?cause|fix|resolution)[ \t]*:[ \t]+(?=\S)", re.I)
+MID_LINE_REACH = 80
+LOG_ENTRY = re.compile(r"^\s*\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2})")
 
 
 def labels_run_on(label: str, name: str, text: str) -> list[tuple[str, str, str]]:

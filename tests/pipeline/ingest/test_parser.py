@@ -3426,3 +3426,19 @@ def test_a_department_is_no_service():
         "## Fix\n\nSwitched reminders to the secondary supplier at 14:00 and re-sent them.\n"
     )
     assert not {"it", "ict"} & set(parse(doc, source_id="x.md").fields["services_affected"])
+
+
+def test_an_ops_logs_line_gives_the_cause_and_the_fix_after_its_status():
+    log = (
+        "2024-05-11 21:02Z  jpr  PAGE: lobby-svc p99 > 5s, ~30% of requests timing out\n"
+        "2024-05-11 21:14Z  jpr  timeouts only via VIP 10.40.0.20, lb-3 still answering ARP for it\n"
+        "2024-05-11 21:22Z  jpr  timeouts gone. RESOLVED. cause: stale ARP entry for the VIP pointing at lb-3. fix: ARP flush + lb-3 out of VRRP\n"
+        "2024-05-12 08:30Z  mlo  ack. NET-331 to find out why lb-3 kept claiming the VIP\n"
+    )
+    p = parse(log, source_id="ops-log.txt")
+    assert p.fields["root_cause"] == "stale ARP entry for the VIP pointing at lb-3."
+    assert p.fields["fix"] == "ARP flush + lb-3 out of VRRP"
+    # Hard-wrapped, the note runs on to its paragraph's end.
+    wrapped = "# Checkout 5xx\n\nResolving. Root cause: the root disk on the checkout hosts filled with\napplication logs during the peak. Fix: cleared logs and grew the volumes.\n"
+    p = parse(wrapped, source_id="x.txt")
+    assert p.fields["root_cause"].endswith("filled with\napplication logs during the peak.")
