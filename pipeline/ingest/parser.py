@@ -1622,8 +1622,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
                     body.append(scan[j])
                     j += 1
                 break
-            if nxt.lstrip().startswith(("#", "|")) or mid and LOG_ENTRY.match(nxt):
-                break
+            if nxt.lstrip().startswith(("#", "|")) or mid and (LOG_ENTRY.match(nxt) or body[-1].rstrip().endswith((".", "!", "?"))):
+                break  # a note in a line goes on only where its sentence is wrapped
             if indent_width(nxt) <= indent and (BOLD_LABEL.match(nxt) or label_line(nxt) or LIST_ITEM.match(nxt) and is_bullet):
                 break
             if rest and indent_width(nxt) <= indent and (key := PLAIN_LABEL.match(nxt)) and key.group(2)[:1].isupper() and key.group(3):
@@ -1646,7 +1646,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
 RUN_ON_LABEL = re.compile(r"(?<=[.!?])[ \t]*\n?[ \t]*([A-Za-z][A-Za-z]*(?:[ /&-][A-Za-z]+){0,3}):[ \t]+(?=\S)")
 # Where a line that opens on no label gives the cause or the fix after a sentence's end, a
 # few words in ("Resolving. Root cause: ...", a log line's "timeouts gone. RESOLVED. cause: ...");
-# its text runs on to the log's next entry. Further into a line, it is a sentence of a story.
+# its text ends with its sentence, where the line does, or at the log's next entry. Further into
+# a line, it is a sentence of a story.
 MID_LINE_LABEL = re.compile(r"(?<=[.!?])[ \t]+((?:root[ \t]+)?cause|fix|resolution)[ \t]*:[ \t]+(?=\S)", re.I)
 MID_LINE_REACH = 80
 LOG_ENTRY = re.compile(r"^\s*\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2})")

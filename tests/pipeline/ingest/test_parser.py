@@ -2725,7 +2725,7 @@ def test_a_ticket_export_is_read_field_by_field():
     assert parsed.reason is None, parsed.detail
     assert parsed.fields["incident_title"] == "[OPS-9120] Search API returning 500s"
     # A link to another issue is no sentence of the story; the comment's "Root cause:" is.
-    assert parsed.fields["root_cause"].startswith("Root cause: the search hosts' root disks filled")
+    assert parsed.fields["root_cause"].startswith("the search hosts' root disks filled")
     # "Resolution: Fixed" is the ticket's state (the next header line no part of it), and the
     # line of dates no fix.
     assert "Labels" not in parsed.fields["fix"] and "Created" not in parsed.fields["fix"]
