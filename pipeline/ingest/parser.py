@@ -374,10 +374,18 @@ NO_FIX_YET = re.compile(
     r"|\bat\s+the\s+time\s+of\s+writing\b[^.\n]{0,120}?\bstill\b"
     # Two things were done and nobody can say which one fixed it.
     r"|\b(?:do\s*not|don'?t|cannot|can'?t)\s+(?:yet\s+)?(?:know|say|tell)\s+which\b[^.\n]{0,80}?\b(?:fix|fixed|resolved\s+it)\b"
+    # The whole sentence: "No change has been made." (not "no change has been made to the alert yet").
+    r"|(?:^|(?<=[.!?:]\s))no\s+(?:change|fix)\s+has\s+(?:yet\s+)?been\s+(?:made|applied|deployed)(?:\s+yet)?\s*[.;]"
     # Nothing done brought it back: "We don't know why it recovered".
     r"|\b(?:do\s*not|don'?t|did\s*not|didn'?t)\s+(?:yet\s+)?(?:know|understand)\s+why\s+(?:it|the\s+[\w-]+|they|things|service)\s+(?:recovered|came\s+back|stopped\s+\w+ing|cleared|went\s+away)\b",
     re.I,
 )
+# A status page's update: "Identified - 27 Feb 2024 19:42 UTC", "**Monitoring** — We ...".
+STATUS_UPDATE = re.compile(
+    r"^[ \t*_#>-]*(investigating|identified|monitoring|update|resolved|completed|postmortem|post-incident\s+report)[*_]*[ \t]*[-–—:|]",
+    re.I | re.M,
+)
+RESOLVED_STATES = frozenset({"resolved", "completed", "postmortem", "post-incident report"})
 # A review reopened by a later update: the fix it told did not hold, or its cause was wrong.
 REOPENED = re.compile(
     r"\b(?:the\s+)?fix\s+did\s*(?:not|n't)\s+hold\b"
@@ -848,6 +856,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     no_fix = NO_FIX_YET.search(told)
     if no_fix:
         return Parsed(reason="draft", detail=f"the document says the fix is not in place yet ('{no_fix.group(0)}')")
+    updates = [m.group(1).lower() for m in STATUS_UPDATE.finditer(body)]
+    if len(updates) >= 2 and not RESOLVED_STATES.intersection(updates) and not fix_origin.startswith(("heading", "label", "table")):
+        # A status page's history whose newest update is still "Identified" or "Update": the
+        # fix is being worked on, whatever its sentences about a fix say.
+        return Parsed(reason="draft", detail=f"its status updates stop at '{updates[0]}', before one says it is resolved")
     reopened = REOPENED.search(told)
     if reopened:
         return Parsed(reason="draft", detail=f"a later update reopens it ('{reopened.group(0)}')")

@@ -3442,3 +3442,34 @@ def test_an_ops_logs_line_gives_the_cause_and_the_fix_after_its_status():
     wrapped = "# Checkout 5xx\n\nResolving. Root cause: the root disk on the checkout hosts filled with\napplication logs during the peak. Fix: cleared logs and grew the volumes.\n"
     p = parse(wrapped, source_id="x.txt")
     assert p.fields["root_cause"].endswith("filled with\napplication logs during the peak.")
+
+
+def test_a_status_history_that_stops_before_resolved_is_a_draft():
+    history = """Acme Edge Status - Incident History
+
+Elevated 502 errors for Image Resizing
+
+Update - 27 Feb 2024 21:58 UTC
+We are continuing to work on a fix for this issue. The fix is being tested in a single point of presence.
+
+Identified - 27 Feb 2024 19:42 UTC
+The issue has been identified: a change to the memory limit for image workers set it too low for large images,
+so workers are terminated and requests return 502.
+
+Investigating - 27 Feb 2024 18:47 UTC
+We are investigating reports of increased 502 errors for Image Resizing requests.
+"""
+    assert parse(history, source_id="status.txt").reason == "draft"
+    resolved = history.replace(
+        "Update - 27 Feb 2024 21:58 UTC", "Resolved - 27 Feb 2024 22:40 UTC\nWe restored the previous memory limit and errors stopped.\n\nUpdate - 27 Feb 2024 21:58 UTC"
+    )
+    assert parse(resolved, source_id="status.txt").reason is None
+
+
+def test_a_fix_section_that_says_no_change_has_been_made_is_a_draft():
+    doc = STORY + (
+        "## Root cause\n\nThe customer master loader read meter IDs as numbers and dropped their leading zeros.\n\n"
+        "## Fix\n\nTwo options are being costed: force the column to text in the loader, or pad the IDs at the join "
+        "in the export job. No change has been made. The affected accounts stay on billing hold.\n"
+    )
+    assert parse(doc, source_id="x.md").reason == "draft"
