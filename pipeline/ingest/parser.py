@@ -2456,10 +2456,12 @@ def most_specific(names: list[str]) -> list[str]:
 def services_in(text: str) -> list[str]:
     text = text or ""
     # A dotted name in backticks is code or a file name, and a snake_case one a setting or a
-    # column (`max_connections`, `expires_at`) unless it ends like a service (`acct_db`).
+    # column (`max_connections`, `expires_at`) unless it ends like a service (`acct_db`);
+    # a key or an id (`order-10231`, `INC-2291`) is a value.
     found = [
         (m.start(), m.group(1)) for m in QUOTED_SERVICE.finditer(text)
         if "." not in m.group(1) and ("_" not in m.group(1) or re.split(r"[-_]", m.group(1))[-1].lower() in SERVICE_SUFFIXES)
+        and not re.search(r"[-_]\d{3,}$", m.group(1))
     ]
     # Quoted names are blanked out (same length, so positions keep their order) so that
     # `foo.bar-api` is not found again as `bar-api`.

@@ -3417,6 +3417,8 @@ def test_a_department_or_the_service_desk_is_no_service():
 
     text = "Network Services and Information Services were paged; the First Service Desk ticket came at 09:04. The Upload Service stalled."
     assert services_in(text) == ["upload"]
+    # A key or an id in backticks is a value.
+    assert services_in("Keys like `order-10231` and `INC-2291` collided in `ledger-writer`.") == ["ledger-writer"]
 
 
 def test_a_department_is_no_service():
