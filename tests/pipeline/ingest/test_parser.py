@@ -3475,3 +3475,17 @@ def test_a_fix_section_that_says_no_change_has_been_made_is_a_draft():
         "in the export job. No change has been made. The affected accounts stay on billing hold.\n"
     )
     assert parse(doc, source_id="x.md").reason == "draft"
+
+
+def test_the_turn_from_a_wrong_guess_tells_the_cause():
+    note = """# Changelog
+
+## Incident note
+
+- 4.12.1 broke CSV invoice export for every workspace with a custom currency. We first suspected the
+  billing-api database because export queries looked slow. It wasn't that: the new exporter threw on a
+  null currency symbol and kept retrying.
+- Rolled back to 4.12.0 at 17:05, exports recovered.
+"""
+    p = parse(note, source_id="CHANGELOG.md")
+    assert p.reason is None and "the new exporter threw on a" in p.fields["root_cause"]
