@@ -335,7 +335,7 @@ UNKNOWN_CAUSE = re.compile(
     r"|once\s+(?:our|the)\s+investigation\s+(?:is\s+(?:complete|finished|done|over)|(?:concludes|finishes))|" + COULD_NOT_FIND_CAUSE + r"|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
     # updated with the confirmed root cause".
-    r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider)\s+(?:confirmation|analysis|rca|report)"
+    r"|updated\s+with\s+the\s+(?:confirmed|final|actual)\s+(?:root\s+)?cause|awaiting\s+(?:their|the\s+(?:vendor|provider|supplier)'?s?|vendor|provider|supplier)(?:'?s)?\s+(?:confirmation|analysis|rca|rfo|report)"
     # "The root cause of this incident has not yet been determined." (a preliminary review); not
     # the story's "the cause was not identified until 14:00".
     r"|(?:root\s+)?cause\s+(?:of\s+(?:this|the)\s+\w+\s+)?(?:is\s+|was\s+|remains\s+|has\s+)?(?:still\s+)?"
@@ -407,8 +407,10 @@ DRAFT_STATUS = re.compile(
 )
 DRAFT_VALUE = re.compile(
     r"\b(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|decided|identified|written|added|completed|investigated)"
-    r"|not\s+(?:yet\s+)?(?:known|identified|determined|established|understood|confirmed|clear|found|recovered|resolved|fixed|mitigated)"
+    r"|not\s+(?:yet\s+)?(?:known|identified|determined|established|understood|confirmed|clear|found|recovered|resolved|fixed|mitigated|decided)"
     + LATER_FOUND
+    # "Not yet completed. Awaiting supplier RCA." (a section's slot, not "the rollout had not completed").
+    + r"|^\W*not\s+yet\s+(?:completed|done|written|finished|started)"
     + r"|(?:still|currently|remains?|is|are)\s+(?:unknown|unclear|under\s+investigation|being\s+investigated|investigating|open)"
     r"|cause\s+unknown|unknown\s+cause|under\s+investigation|still\s+investigating|investigation\s+(?:is\s+)?(?:ongoing|in\s+progress|continues|pending)"
     r"|pending\s+(?:[\w-]+\s+)?(?:rca|investigation|analysis|review|root\s+cause)|rca\s+pending|trying\s+to\s+identify"
@@ -1229,7 +1231,10 @@ def is_draft_value(text: str) -> bool:
         return True  # "TBD - waiting on vendor. We have asked ...": the answer slot still open
     if STOPS_MID_SENTENCE.search(plain) and len(plain.split()) < 60:
         return True  # "The reason of problem was the": a write-up left off mid-sentence
-    first = re.split(r"[;:—–]|\s-\s", (sentences(text) or [plain])[0], maxsplit=1)[0]
+    opening = (sentences(text) or [plain])[0]
+    if len(strip_markdown(opening).split()) <= 4 and DRAFT_VALUE.search(opening):
+        return True  # "**Pending RCA.** The supplier has confirmed ...": the slot's answer, the story so far after it
+    first = re.split(r"[;:—–]|\s-\s", opening, maxsplit=1)[0]
     return bool(DRAFT_VALUE.search(first)) and len(plain.split()) < 60
 
 

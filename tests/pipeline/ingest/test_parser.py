@@ -3489,3 +3489,15 @@ def test_the_turn_from_a_wrong_guess_tells_the_cause():
 """
     p = parse(note, source_id="CHANGELOG.md")
     assert p.reason is None and "the new exporter threw on a" in p.fields["root_cause"]
+
+
+def test_a_cause_slot_that_opens_on_its_placeholder_is_a_draft_however_long_the_story_after_it():
+    so_far = (
+        "**Pending RCA.** The card processor has confirmed the fault lay on their primary processing route but has "
+        "not yet provided details. We have asked whether the 3DS server, a signing key or a capacity limit on the "
+        "primary route was involved, because our logs show both timeouts and explicit declines in the window, and "
+        "the processor's own status page showed nothing at the time. Their engineering team has committed to a "
+        "written report within ten working days of the incident."
+    )
+    doc = STORY + f"## Root cause\n\n{so_far}\n\n## Five whys\n\nNot yet completed. Awaiting supplier RCA.\n\n## Resolution\n\nMoved card traffic to the secondary route at 20:57.\n"
+    assert parse(doc, source_id="x.md").reason == "draft"
