@@ -1809,8 +1809,9 @@ def strip_markdown(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     # One clause per line ("semantic line breaks"): a line that goes on in lower case, not as a
-    # list item, continues the sentence above it.
-    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(])", " ", text or "")
+    # list item, continues the sentence above it, inside a quote ("> ...") too.
+    text = re.sub(r"(?m)^[ \t]*(?:>[ \t]?)+", "", text or "")
+    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(])", " ", text)
     plain = strip_markdown(text)
     out = []
     for para in re.split(r"\n\s*\n|\n(?=\s*\S)", plain):

@@ -3501,3 +3501,10 @@ def test_a_cause_slot_that_opens_on_its_placeholder_is_a_draft_however_long_the_
     )
     doc = STORY + f"## Root cause\n\n{so_far}\n\n## Five whys\n\nNot yet completed. Awaiting supplier RCA.\n\n## Resolution\n\nMoved card traffic to the secondary route at 20:57.\n"
     assert parse(doc, source_id="x.md").reason == "draft"
+
+
+def test_a_quoted_paste_wraps_its_sentences_across_its_lines():
+    from pipeline.ingest.parser import sentences
+
+    quoted = "> Hotfix (clamp to last day\n> of month, so 2025-02-28) deployed 10:55, re-ran the failed renewals.\n> All succeeded."
+    assert sentences(quoted) == ["Hotfix (clamp to last day of month, so 2025-02-28) deployed 10:55, re-ran the failed renewals.", "All succeeded."]
