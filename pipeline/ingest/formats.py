@@ -565,7 +565,7 @@ def mime_to_markdown(data: bytes) -> str:
     # A mail client's HTML copy of a plain-text message (paragraphs and line breaks, nothing
     # more) loses the text's layout, its headings on lines of their own above their paragraphs:
     # the text part says the same and keeps it.
-    if html_part is not None and not (plain and not _HTML_STRUCTURE.search(html_part)):
+    if html_part is not None and (not plain or _HTML_STRUCTURE.search(html_part)):
         body = html_to_markdown(html_part)
     else:
         # The subject names the message; the text's opening line is its greeting or its first

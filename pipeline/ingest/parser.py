@@ -864,7 +864,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     if len(updates) >= 2 and not RESOLVED_STATES.intersection(updates) and not fix_origin.startswith(("heading", "label", "table")):
         # A status page's history whose newest update is still "Identified" or "Update": the
         # fix is being worked on, whatever its sentences about a fix say.
-        return Parsed(reason="draft", detail=f"its status updates stop at '{updates[0]}', before one says it is resolved")
+        return Parsed(reason="draft", detail=f"none of its status updates ({', '.join(dict.fromkeys(updates))}) says it is resolved")
     reopened = REOPENED.search(told)
     if reopened:
         return Parsed(reason="draft", detail=f"a later update reopens it ('{reopened.group(0)}')")
@@ -1551,12 +1551,12 @@ def table_labels(line: str) -> list[tuple[str, str, str]]:
         pairs = [(k, k + 2) for k in range(0, len(cells), 2)]
     out = []
     for start, end in pairs:
-        name = names[start]
-        values = [c for c in cells[start + 1:end] if c and not re.fullmatch(r":?-{2,}:?", c)]
+        values = [k for k in range(start + 1, end) if cells[k] and not re.fullmatch(r":?-{2,}:?", cells[k])]
         # A header row of field names (`| Root cause | Fix |`) labels columns, not a value.
-        if name is None or not values or all(classify_label(strip_markdown(v)) for v in values):
+        if names[start] is None or not values or all(names[k] for k in values):
             continue
-        out.append((strip_markdown(cells[start]).strip(), name, " ".join(values).replace("\\|", "|")))
+        value = " ".join(cells[k] for k in values).replace("\\|", "|")
+        out.append((strip_markdown(cells[start]).strip(), names[start], value))
     return out
 
 
