@@ -479,6 +479,8 @@ LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 # "  2.1 Package Registry ...": a plain-text report numbers the items of its sections.
 SUBSECTION_ITEM = re.compile(r"^(\s*)\d{1,2}\.\d{1,2}\.?\s+(\S.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
+# A markdown heading line: its hashes, and its words.
+MD_HEADING = re.compile(r"^\s*(#{1,6})\s+(.*)$")
 
 # Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
 # (terraform, helm) and the platform as a whole (kubernetes, eks, gke) are where things happen,
@@ -1531,8 +1533,8 @@ def opens_cause_or_fix(scan: list[str], i: int) -> bool:
     j = i - 1
     while j >= 0 and not scan[j].strip():
         j -= 1
-    heading = re.match(r"^\s*#{1,6}\s+(.*)$", scan[j]) if j >= 0 else None
-    return bool(heading) and classify_label(heading.group(1)) in ("root_cause", "fix")
+    heading = MD_HEADING.match(scan[j]) if j >= 0 else None
+    return bool(heading) and classify_label(heading.group(2)) in ("root_cause", "fix")
 
 
 def table_labels(line: str) -> list[tuple[str, str, str]]:
@@ -1974,9 +1976,9 @@ def render_timeline(text: str) -> str:
                 continue
             out.append(" — ".join(strip_markdown(c).strip() for c in cells if c.strip()))
             continue
-        m = re.match(r"^#{1,6}\s+(.*)$", line)
+        m = MD_HEADING.match(line)
         if m:
-            head = m.group(1).strip()
+            head = m.group(2).strip()
             para = []
             while i < len(lines) and lines[i].strip() and not lines[i].lstrip().startswith("#"):
                 para.append(lines[i].strip())
@@ -2141,7 +2143,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     if top is None or lines[top][2:].strip() != h1.strip():
         return "", ""
     # A plain-text report's short lines read as headings once converted: their words are the same.
-    below = [strip_markdown(re.sub(r"^#{1,6}\s+", "", line.strip())).strip() for line in lines[top + 1:top + 40] if line.strip()]
+    below = [strip_markdown(MD_HEADING.sub(r"\2", line.strip())).strip() for line in lines[top + 1:top + 40] if line.strip()]
     if EXPORT_BANNER.search(h1):
         summary = next((cell_value(m.group(1)) for m in map(TICKET_SUMMARY.match, below[:20]) if m), "")
         if summary and len(summary.split()) <= 20:
@@ -2195,9 +2197,9 @@ def heading_below(body: str, h1: str) -> tuple[str, str]:
     lines = body.split("\n")
     top = next((i for i, line in enumerate(lines) if line.startswith("# ") and line[2:].strip() == h1.strip()), None)
     for line in lines[top + 1:] if top is not None else []:
-        m = re.match(r"^#{2,6}\s+(.*)$", line)
-        if m:
-            name = strip_markdown(m.group(1)).strip()
+        m = MD_HEADING.match(line)
+        if m and len(m.group(1)) > 1:
+            name = strip_markdown(m.group(2)).strip()
             return (name, "heading: below the status page's name") if reads_as_title(name) else ("", "")
     return "", ""
 
@@ -2306,8 +2308,9 @@ def opening_title(body: str) -> tuple[str, str]:
         name = strip_markdown(lead.group(1)).strip().rstrip(".").strip()
         if len(name.split()) >= 2 and ":" not in name and reads_as_title(name):
             return "\n".join([*lines[:i], f"# {name}", "", lead.group(2), *lines[i + 1:]]), "bold lead"
-    heading = re.match(r"^#{2,6}\s+(.*)$", first)
-    text = strip_markdown(heading.group(1) if heading else first).strip()
+    heading = MD_HEADING.match(first)
+    heading = heading if heading and len(heading.group(1)) > 1 else None
+    text = strip_markdown(heading.group(2) if heading else first).strip()
     if not text or classify_label(text) or TIME_HEADING.match(text) or NOT_A_TITLE.match(text) or "===" in text:
         return body, ""
     if BARE_LINK.match(text):
