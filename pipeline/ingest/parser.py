@@ -1729,9 +1729,12 @@ def classify_label(label: str) -> str | None:
         name = _field_of(head.strip())
     if name is None and len(text) <= 80:
         # "Mitigation and resolution", "Fix / workaround": two names of one field are that field.
-        parts = {_field_of(part) for part in JOINED_NAMES.split(text)}
-        if len(parts) == 1:
-            name = parts.pop()
+        # So is one name beside a word or two that name no field: the team's own language
+        # ("Orsak / Cause", "Root cause / Причина") or a synonym ("Fix / Solution").
+        parts = [(part, _field_of(part)) for part in JOINED_NAMES.split(text)]
+        named = {field for _, field in parts if field}
+        if len(named) == 1 and all(field or len(part.split()) <= 2 for part, field in parts):
+            name = named.pop()
     return name
 
 

@@ -3508,3 +3508,16 @@ def test_a_quoted_paste_wraps_its_sentences_across_its_lines():
 
     quoted = "> Hotfix (clamp to last day\n> of month, so 2025-02-28) deployed 10:55, re-ran the failed renewals.\n> All succeeded."
     assert sentences(quoted) == ["Hotfix (clamp to last day of month, so 2025-02-28) deployed 10:55, re-ran the failed renewals.", "All succeeded."]
+
+
+def test_a_heading_in_two_languages_or_with_a_synonym_beside_its_name_names_that_field():
+    doc = (
+        "# Card top-ups failing\n\nTop-ups failed for an hour on Tuesday.\n\n"
+        "## Orsak / Cause\n\nThe acquirer rotated its signing key and our gateway still pinned the old one.\n\n"
+        "## Fix / Solution\n\nPinned the new key and replayed the failed top-ups.\n"
+    )
+    p = parse(doc, source_id="notes/topups.md")
+    assert p.reason is None
+    assert p.provenance["root_cause"] == "heading: Orsak / Cause" and p.fields["root_cause"].startswith("The acquirer rotated")
+    assert p.provenance["fix"] == "heading: Fix / Solution" and p.fields["fix"].startswith("Pinned the new key")
+
