@@ -2020,7 +2020,9 @@ def list_items(text: str) -> list[str]:
         return []
     items: list[list[str]] = []  # each item's lines
     item_indent = None  # the indent of the last item's marker while its lines continue
-    for line in text.splitlines():
+    column = None  # the action's column of the table being read
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
         if item_indent is not None and line.strip() and indent_width(line) > item_indent and not (LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)):
             # A hard-wrapped item ("7.1 Configure minimum-links on exchange bundles so that a\n
             #      single failing member ..."): its next line, indented under it.
@@ -2028,12 +2030,18 @@ def list_items(text: str) -> list[str]:
             continue
         item_indent = None
         if line.strip().startswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            first = strip_markdown(cells[0]).strip() if cells else ""
-            if not first or re.fullmatch(r":?-{2,}:?", cells[0]) or first.lower() in ("action item", "action", "item", "task"):
+            cells = [strip_markdown(c).strip() for c in line.strip().strip("|").split("|")]
+            if all(TABLE_RULE.fullmatch(c) for c in cells if c):
                 continue
-            items.append([first])
+            if column is None:
+                column = table_action_column(cells)
+                if i + 1 < len(lines) and TABLE_RULE.fullmatch(lines[i + 1].strip().strip("|").split("|")[0].strip()):
+                    continue  # the header row
+            value = cells[column] if column < len(cells) else ""
+            if value and value.lower() not in ("action item", "action", "item", "task"):
+                items.append([value])
             continue
+        column = None
         m = LIST_ITEM.match(line) or SUBSECTION_ITEM.match(line)
         if m and indent_width(line) <= (4 if m.re is SUBSECTION_ITEM else 2):
             item = re.sub(r"^\[[ xX]\]\s*", "", " ".join(strip_markdown(m.group(2)).split()))
@@ -2041,6 +2049,21 @@ def list_items(text: str) -> list[str]:
                 items.append([item])
                 item_indent = indent_width(line)
     return [" ".join(" ".join(lines).split()) for lines in items[:30]]
+
+
+TABLE_RULE = re.compile(r":?-{2,}:?")
+# An action table's columns: the one that says what to do, and those that only number it.
+ACTION_COLUMN = re.compile(r"(?:action(?: items?)?|items?|tasks?|what|description|recommendations?|follow[- ]?ups?)", re.I)
+NUMBER_COLUMN = re.compile(r"(?:#|no\.?|nr\.?|id|ref(?:erence)?|key|ticket|jira|issue|priority|p\d?|[a-z]{0,6}-?\d{1,5}\.?)?", re.I)
+
+
+def table_action_column(header: list[str]) -> int:
+    """Which column of an action table holds the action: the one its header names so, else
+    the first that does not number the rows ("| # | Action | Owner |", "| AI-1 | ... |")."""
+    named = next((i for i, cell in enumerate(header) if ACTION_COLUMN.fullmatch(cell)), None)
+    if named is not None:
+        return named
+    return next((i for i, cell in enumerate(header) if not NUMBER_COLUMN.fullmatch(cell)), 0)
 
 
 OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$", re.I)

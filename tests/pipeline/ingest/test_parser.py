@@ -3521,3 +3521,16 @@ def test_a_heading_in_two_languages_or_with_a_synonym_beside_its_name_names_that
     assert p.provenance["root_cause"] == "heading: Orsak / Cause" and p.fields["root_cause"].startswith("The acquirer rotated")
     assert p.provenance["fix"] == "heading: Fix / Solution" and p.fields["fix"].startswith("Pinned the new key")
 
+
+
+def test_an_action_table_gives_each_rows_action_not_its_number():
+    doc = STORY + (
+        "## Root cause\n\nA config push dropped the cache's allow rule.\n\n"
+        "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n\n"
+        "## Action items\n\n| # | Action | Owner | Status |\n|---|---|---|---|\n"
+        "| 1 | Review firewall clean-ups before they ship | Net team | Done |\n"
+        "| AI-2 | Alert when the cache's hit rate falls | SRE | Open |\n"
+    )
+    assert parse(doc, source_id="x.md").fields["action_items"] == [
+        "Review firewall clean-ups before they ship", "Alert when the cache's hit rate falls",
+    ]
