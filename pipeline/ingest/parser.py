@@ -231,6 +231,14 @@ REASON_FOLLOWS = re.compile(
     r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$",
     re.I,
 )
+# "The trigger was outside Oriel.", "The trigger was on our own network.": where the cause lay,
+# told before what it was; the sentences after it say that.
+CAUSE_WHERE = re.compile(
+    r"^(?:so\s+)?the\s+(?:trigger|root|source|origin|(?:actual|real|true)\s+cause|cause)\s+(?:was|lay|is)\s+"
+    r"(?:\w+\s+)?(?:on|in|outside|inside|within|upstream|downstream|elsewhere|ours|theirs|not\s+ours)\b",
+    re.I,
+)
+WHERE_WORDS = 8
 # A remedy said to be out already ("This is already released for all SDKs now").
 ALREADY_OUT = r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:now\s+)?already\s+(?:been\s+)?(?:released|shipped|deployed|rolled\s+out|live|in\s+place)"
 EFFECT_OF_PREVIOUS = re.compile(
@@ -1900,6 +1908,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                 s = " ".join(found[pos + 1:pos + 3])
                 candidates.append((((0 if rank == 0 else 1), rank, 0, pos), s))
                 continue
+            if cues is CAUSE_CUES and CAUSE_WHERE.match(s) and len(s.split()) <= WHERE_WORDS and pos + 1 < len(found):
+                s = " ".join(found[pos:pos + 3])
             if ISSUE_LINK.match(s):
                 continue  # "is caused by OPS-4830 Resize /var/log": a tracker's link, not a sentence
             probe = DETECTION_PHRASE.sub(" ", s)

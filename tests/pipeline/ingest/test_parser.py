@@ -3534,3 +3534,16 @@ def test_an_action_table_gives_each_rows_action_not_its_number():
     assert parse(doc, source_id="x.md").fields["action_items"] == [
         "Review firewall clean-ups before they ship", "Alert when the cache's hit rate falls",
     ]
+
+
+def test_a_sentence_that_only_says_where_the_trigger_lay_brings_the_sentences_that_say_what_it_was():
+    doc = (
+        "# Shoppers could not pay by card\n\n## What happened\n\n"
+        "Card payments failed for most shoppers for forty minutes on Friday, and the help desk phones rang hot.\n\n"
+        "Gift cards kept working because they never reach the acquirer.\n\n"
+        "The trigger was outside our walls. Our acquirer's tokenisation endpoint refused every card it had not "
+        "seen that day. We switched card traffic to the backup acquirer at 18:40 and payments recovered.\n"
+    )
+    p = parse(doc, source_id="reviews/card-payments.md")
+    assert p.reason is None
+    assert p.fields["root_cause"].startswith("The trigger was outside our walls. Our acquirer's tokenisation endpoint refused every card")
