@@ -2084,7 +2084,7 @@ DOC_KIND = (
     r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
     r"|(?:(?:major|serious|significant|critical|security|service)\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary|write[\s-]?up|notes)"
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
-    r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log))"
+    r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log))"
 )
 KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
 # "Post-mortem: X", "Security Incident Post-mortem: X": a label that is the document's kind.

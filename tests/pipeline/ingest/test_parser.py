@@ -3547,3 +3547,19 @@ def test_a_sentence_that_only_says_where_the_trigger_lay_brings_the_sentences_th
     p = parse(doc, source_id="reviews/card-payments.md")
     assert p.reason is None
     assert p.fields["root_cause"].startswith("The trigger was outside our walls. Our acquirer's tokenisation endpoint refused every card")
+
+
+def test_an_ops_notes_letterhead_is_no_title_and_its_subject_line_names_the_incident():
+    from pipeline.ingest.isolate import read_document
+
+    notes = (
+        "HARBOURVIEW LOGISTICS -- OPS NOTES\n"
+        "Subject : pallet scanners could not print labels\n"
+        "Date    : 2024-02-11, 04:10-05:30 GMT\n\n"
+        "WHAT BROKE\n"
+        "  The label spooler's disk filled with orphaned print jobs, so every new label failed.\n\n"
+        "RECOVERY\n"
+        "  We deleted the orphaned jobs and restarted the spooler; labels printed again at 05:30.\n"
+    )
+    _, p = read_document(notes.encode(), "ops-notes/spooler.txt", {})
+    assert p.fields["incident_title"] == "pallet scanners could not print labels"
