@@ -2443,6 +2443,11 @@ def pick_services(
         names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]
         # "`marts.attribution_daily`, `marts.channel_roas`": one item, two names.
         names = [part for n in names for part in (SINGLE_WORDS.split(n) if SINGLE_WORD_LIST.fullmatch(n) else [n])]
+        # A sentence's list: "reminder-scheduler and the reminders feature" is two names ("file
+        # and print servers" one), and ", which reads the same replica" says what the name
+        # before it does.
+        names = [TRAILING_ASIDE.sub("", part).strip() for n in names for part in (LIST_AND.split(n) if len(n) < 60 else [n])]
+        names = [n for n in names if not RELATIVE_CLAUSE.match(n)]
         found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
@@ -2469,6 +2474,10 @@ def pick_services(
     # balancer") is what broke inside one of its services, which the story names beside it.
     names = [n for n in names if n in listed or n not in TECHNOLOGY] or names
     return names[:8], origin
+
+
+LIST_AND = re.compile(r"\s+and\s+(?=(?:the|our|its|their|a|an)\s)", re.I)
+RELATIVE_CLAUSE = re.compile(r"^(?:which|who|whose|that|where)\s", re.I)
 
 
 TECHNOLOGY = frozenset({

@@ -3563,3 +3563,13 @@ def test_an_ops_notes_letterhead_is_no_title_and_its_subject_line_names_the_inci
     )
     _, p = read_document(notes.encode(), "ops-notes/spooler.txt", {})
     assert p.fields["incident_title"] == "pallet scanners could not print labels"
+
+
+def test_an_affected_sentence_names_each_service_once_without_what_it_does():
+    doc = STORY + (
+        "Affected: invoice-api and the billing portal, and the mailer, which sends the receipts. "
+        "Payments were unaffected.\n\n"
+        "## Root cause\n\nA config push dropped the cache's allow rule.\n\n"
+        "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n"
+    )
+    assert parse(doc, source_id="x.md").fields["services_affected"] == ["invoice-api", "billing portal", "mailer"]
