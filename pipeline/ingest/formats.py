@@ -1041,6 +1041,7 @@ def text_to_markdown(text: str) -> str:
     first = True
     in_label = False  # on a "Key: value" line, whose wrapped value may hang under it
     section = 0  # the number of the last numbered section heading ("2. Business impact")
+    headed = False  # the last line was a heading ("4. Causal analysis" over "4.1 Root cause")
     # The next non-blank line after each line, found once from the end: a search forward from
     # every line was quadratic (60,000 "Key: value" lines took 3.7 s).
     following = [""] * len(lines)
@@ -1066,8 +1067,8 @@ def text_to_markdown(text: str) -> str:
             not _BULLET_ITEM.match(nxt) or bool(_SECTION_NAME.fullmatch(stripped))
         )
         numbered = _NUMBERED_TITLE.match(stripped)
-        numbered_title = bool(numbered) and (
-            nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and len(nxt.split()) > 8)
+        numbered_title = bool(numbered or _SUBSECTION_TITLE.match(stripped)) and (
+            nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and not _SUBSECTION_TITLE.match(nxt) and len(nxt.split()) > 8)
         )
         # The section after the last one ("4. Timeline" after "3. Detection"), whatever comes
         # above or below it; not an item of a numbered list that runs on from it.
@@ -1084,18 +1085,21 @@ def text_to_markdown(text: str) -> str:
             continue
         in_label = bool(stripped) and bool(_KEY_VALUE.match(line))
         if stripped and nxt and not hanging and not _RST_UNDERLINE.match(nxt) and (
-            in_sequence or prev_ends and (numbered_title or _is_heading_line(stripped))
+            in_sequence or (prev_ends or headed and bool(_SUBSECTION_TITLE.match(stripped))) and (numbered_title or _is_heading_line(stripped))
         ):
             if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
                 section = int(number.group(1))
             if first:
                 out.append(f"# {stripped.rstrip(':')}")
             else:
-                out.extend(["", f"## {stripped.rstrip(':')}", ""])
+                # A subsection ("3.1 Normal operation") sits inside its section ("3. Root cause").
+                level = "###" if _SUBSECTION_TITLE.match(stripped) else "##"
+                out.extend(["", f"{level} {stripped.rstrip(':')}", ""])
             first = False
+            headed = True
             continue
         if stripped:
-            first = False
+            first = headed = False
         out.append(line)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
@@ -1108,6 +1112,8 @@ _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # followed by the next item.
 _NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
+# "4.1 Root cause" over its paragraph: a report's numbered subsection.
+_SUBSECTION_TITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
 _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}$")
 

@@ -1113,3 +1113,30 @@ def test_an_org_mode_review_is_read_with_its_title_drawer_and_markup():
     assert p.fields["date"] == "2024-05-02"
     assert p.fields["root_cause"].startswith("A change to `max_connections` lowered the pool")
     assert p.fields["fix"].startswith("- We restored the pool size to 200 at 10:42.")
+
+
+def test_a_reports_numbered_subsection_is_a_heading_inside_its_section():
+    # PDF text: "2. Causal analysis" over "2.1 Root cause" over its paragraph; an action list's
+    # "4.1 ..." items stay items.
+    text = """Incident Report IR-0107
+Date: 08.08.2024
+1. Business impact
+Members saw stale balances until 09:40 and standing orders were paid late that morning.
+2. Causal analysis
+2.1 Root cause
+A UPS module failed and its bypass did not close, so a disk shelf lost power on both feeds and
+the batch storage went offline.
+2.2 Contributing factors
+- The alert for the failed PSU went to a retired mailbox.
+3. Remediation
+The vendor put the UPS on maintenance bypass and the batch was restarted from its checkpoint.
+4. Actions
+4.1 Replace the UPS battery strings in both halls before the end of the quarter
+4.2 Route storage hardware alerts to the pager instead of the mailbox
+"""
+    markdown, _, _ = to_markdown(text.encode(), "IR-0107.txt")
+    assert "### 2.1 Root cause" in markdown and "### 2.2 Contributing factors" in markdown
+    assert "# 4.1" not in markdown
+    p = parse(markdown, source_id="IR-0107.txt")
+    assert p.provenance["root_cause"] == "heading: 2.1 Root cause"
+    assert p.fields["root_cause"].startswith("A UPS module failed")
