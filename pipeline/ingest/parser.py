@@ -489,6 +489,7 @@ SUBSECTION_ITEM = re.compile(r"^(\s*)\d{1,2}\.\d{1,2}\.?\s+(\S.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
 # A markdown heading line: its hashes, and its words.
 MD_HEADING = re.compile(r"^\s*(#{1,6})\s+(.*)$")
+MD_HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.M)
 
 # Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
 # (terraform, helm) and the platform as a whole (kubernetes, eks, gke) are where things happen,
@@ -924,8 +925,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
 
 def literal(text: str) -> str:
-    """A field as a person reads it: a "#" escaped so as not to open a heading is a "#"."""
-    return text.replace("\\#", "#")
+    """A field as a person reads it: a subsection's heading inside it ("### What failed") is its
+    words, and a "#" escaped so as not to open a heading is a "#"."""
+    return MD_HEADING_LINE.sub(r"\1", text).replace("\\#", "#")
 
 
 # -- provenance --------------------------------------------------------------------------------

@@ -3573,3 +3573,11 @@ def test_an_affected_sentence_names_each_service_once_without_what_it_does():
         "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n"
     )
     assert parse(doc, source_id="x.md").fields["services_affected"] == ["invoice-api", "billing portal", "mailer"]
+
+
+def test_a_subsections_heading_inside_a_field_reads_as_its_words():
+    doc = STORY + (
+        "## Root cause\n\n### What failed\n\nA config push dropped the cache's allow rule, so every read missed.\n\n"
+        "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n"
+    )
+    assert parse(doc, source_id="x.md").fields["root_cause"] == "What failed\n\nA config push dropped the cache's allow rule, so every read missed."
