@@ -3581,3 +3581,11 @@ def test_a_subsections_heading_inside_a_field_reads_as_its_words():
         "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n"
     )
     assert parse(doc, source_id="x.md").fields["root_cause"] == "What failed\n\nA config push dropped the cache's allow rule, so every read missed."
+
+
+def test_a_fix_slot_that_opens_on_not_done_yet_is_a_draft():
+    doc = STORY + (
+        "## Root cause\n\nThe player SDK upgrade enabled tunneled playback, which one chipset's audio sink cannot start.\n\n"
+        "## Fix\n\n*Not done yet.* Options being looked at:\n\n1. Ship 6.3.1 with tunneling off\n1. Downgrade the SDK\n"
+    )
+    assert parse(doc, source_id="x.md").reason == "draft"
