@@ -1740,10 +1740,11 @@ def classify_label(label: str) -> str | None:
     if name is None and len(text) <= 80:
         # "Mitigation and resolution", "Fix / workaround": two names of one field are that field.
         # So is one name beside a word or two that name no field: the team's own language
-        # ("Orsak / Cause", "Root cause / Причина") or a synonym ("Fix / Solution").
+        # ("Orsak / Cause", "Root cause / Причина") or a synonym ("Fix / Solution"); and a name
+        # with an aside after it ("The trigger and the conditions around it").
         parts = [(part, _field_of(part)) for part in JOINED_NAMES.split(text)]
         named = {field for _, field in parts if field}
-        if len(named) == 1 and all(field or len(part.split()) <= 2 for part, field in parts):
+        if len(named) == 1 and all(field or len(part.split()) <= (5 if parts[0][1] else 2) for part, field in parts):
             name = named.pop()
     return name
 

@@ -3589,3 +3589,13 @@ def test_a_fix_slot_that_opens_on_not_done_yet_is_a_draft():
         "## Fix\n\n*Not done yet.* Options being looked at:\n\n1. Ship 6.3.1 with tunneling off\n1. Downgrade the SDK\n"
     )
     assert parse(doc, source_id="x.md").reason == "draft"
+
+
+def test_a_heading_that_names_a_field_then_an_aside_names_that_field():
+    doc = STORY + (
+        "## The trigger and the conditions around it\n\nA month-end reconciliation query held a snapshot on the "
+        "customer-facing replica, and replay paused behind it for forty minutes.\n\n"
+        "## Recovery\n\nWe cancelled the query and replay caught up within eleven minutes.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.provenance["root_cause"] == "heading: The trigger and the conditions around it"
