@@ -47,7 +47,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
-        r"|causes?|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
+        r"|causes?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"

@@ -3599,3 +3599,11 @@ def test_a_heading_that_names_a_field_then_an_aside_names_that_field():
     )
     p = parse(doc, source_id="x.md")
     assert p.provenance["root_cause"] == "heading: The trigger and the conditions around it"
+
+
+def test_a_reports_causal_analysis_section_names_the_cause():
+    doc = STORY + (
+        "## 4. Causal analysis\n\nPeak demand far above plan exhausted the token vault's connection pools.\n\n"
+        "## 5. Remediation\n\nWe doubled the token vault's instances and paused batch detokenisation.\n"
+    )
+    assert parse(doc, source_id="x.md").provenance["root_cause"] == "heading: 4. Causal analysis"
