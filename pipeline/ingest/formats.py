@@ -581,6 +581,8 @@ _ADOC_HEADING = re.compile(r"^(={1,6})[ \t]+(\S.*)$")
 _ADOC_ATTRIBUTE = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
 # AsciiDoc's and a tracker's bold: one pair of stars around words ("*Fix:*"), markdown's ** not.
 _STAR_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*(?![*\w])")
+# Struck-through words, "[.line-through]#as first written#": markdown's ~~...~~.
+_ADOC_STRIKE = re.compile(r"\[\.line-through\]#([^#\n]+(?:\n[^#\n]+){0,20})#")
 _ADOC_DELIMITER = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|\+{4,}|/{4,})$")
 # An ordered list's item, one or two levels; a line opening on "... " is a writer's ellipsis.
 _ADOC_ORDERED = re.compile(r"^[ \t]*(\.{1,2})[ \t]+(\S.*)$")
@@ -610,6 +612,7 @@ def asciidoc_to_markdown(text: str) -> str:
     cells: list[str] | None = None
     columns = 0
     numbers: list[int] = []  # the open ordered list's item number at each level
+    text = _ADOC_STRIKE.sub(r"~~\1~~", text)
     for line, stripped in _outside_code(text, lambda s: s in ("----", "...."), out):
         if stripped == "|===":
             if cells is None:

@@ -730,7 +730,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     def prop_origin(key: str) -> str:
         return f"{'properties' if key in meta_keys else 'front-matter'}: {key}"
 
-    body, thread = comments_apart(fields_apart(body))
+    body, thread = comments_apart(fields_apart(without_struck(body)))
     body, h1_origin = opening_title(body) if not props.get("title") else (body, "")
     blocks, preamble, h1 = read_blocks(caps_headings(body))
     by_field: dict[str, list[Block]] = {}
@@ -1399,6 +1399,30 @@ LEFT_OPEN = re.compile(
     r"|\breopen(?:ing|ed)\s+(?:this|it|the\s+(?:issue|ticket|incident))\b",
     re.I,
 )
+
+
+# Words struck through (~~...~~, from <del>, a word processor's strike or AsciiDoc's
+# line-through), never across a paragraph's end.
+STRUCK = re.compile(r"~~(?=[^\s~])((?:[^~\n]|\n(?![ \t]*\n)){1,3000}?)~~")
+# What is left of a line whose words were struck: its markup, or the label that introduced them
+# ("**Revision 1 (superseded):**", "> ").
+STRUCK_REMAINS = re.compile(r"^[\W_]*(?:[^\W_][^:\n]{0,60}:[\W_]*)?$")
+
+
+def without_struck(body: str) -> str:
+    """The text as it now stands: a revised write-up strikes through the cause or the fix it
+    first gave ("~~The reconciliation job held row locks~~ **Revised:** the driver upgrade ..."),
+    and the reader takes the struck words as withdrawn."""
+    if "~~" not in body:
+        return body
+    out = []
+    for line in STRUCK.sub("\x00", body).split("\n"):
+        if "\x00" in line:
+            line = line.replace("\x00", "")
+            if STRUCK_REMAINS.match(line.strip()):
+                continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def comments_apart(body: str) -> tuple[str, bool]:

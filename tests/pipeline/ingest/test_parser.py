@@ -3607,3 +3607,22 @@ def test_a_reports_causal_analysis_section_names_the_cause():
         "## 5. Remediation\n\nWe doubled the token vault's instances and paused batch detokenisation.\n"
     )
     assert parse(doc, source_id="x.md").provenance["root_cause"] == "heading: 4. Causal analysis"
+
+
+def test_a_revised_write_ups_struck_through_cause_is_withdrawn():
+    doc = STORY + (
+        "## Root cause\n\n**Revision 1 (superseded):** ~~The volume filled because chart data grew past\n"
+        "its capacity.~~\n\n**Revision 2:** A replication slot left behind by a retired connector kept every WAL "
+        "segment on the primary until the disk filled.\n\n"
+        "## Resolution\n\n~~Expanded the volume.~~ Dropped the replication slot, and the retained WAL was recycled.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"].startswith("**Revision 2:** A replication slot left behind")
+    assert "capacity" not in p.fields["root_cause"] and "Expanded" not in p.fields["fix"]
+
+
+def test_asciidocs_line_through_is_struck_text():
+    from pipeline.ingest.formats import to_markdown
+
+    adoc = "= Store purchases failing\n\n== Root cause\n\n[.line-through]#The payment provider had an outage.#\n\nOur client certificate expired.\n"
+    assert "~~The payment provider had an outage.~~" in to_markdown(adoc.encode(), "x.adoc")[0]
