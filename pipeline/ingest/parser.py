@@ -1409,10 +1409,26 @@ STRUCK = re.compile(r"~~(?=[^\s~])((?:[^~\n]|\n(?![ \t]*\n)){1,3000}?)~~")
 STRUCK_REMAINS = re.compile(r"^[\W_]*(?:[^\W_][^:\n]{0,60}:[\W_]*)?$")
 
 
+# A paragraph the writer labels as withdrawn: "*Original (19 Sep, superseded):* a TTL regression
+# ...", "**Superseded:** ...". A short label, or the word in brackets: "... so superseded updates
+# do not pile up" withdraws nothing.
+PARAGRAPH_SPLIT = re.compile(r"(?<=\n)(?=[ \t]*\n)")
+PARAGRAPH_LABEL = re.compile(r"^[ \t>*_-]{0,6}([^:\n]{1,50}):")
+WITHDRAWN = re.compile(r"\b(?:superseded|withdrawn|retracted|no\s+longer\s+(?:accurate|valid|correct))\b", re.I)
+
+
+def withdrawn(paragraph: str) -> bool:
+    label = PARAGRAPH_LABEL.match(paragraph.lstrip("\n")[:120])
+    text = label.group(1) if label else ""
+    return bool(WITHDRAWN.search(text)) and (len(text.split()) <= 4 or "(" in text)
+
+
 def without_struck(body: str) -> str:
     """The text as it now stands: a revised write-up strikes through the cause or the fix it
     first gave ("~~The reconciliation job held row locks~~ **Revised:** the driver upgrade ..."),
-    and the reader takes the struck words as withdrawn."""
+    or labels that paragraph superseded, and the reader takes those words as withdrawn."""
+    if WITHDRAWN.search(body):
+        body = "".join(p for p in PARAGRAPH_SPLIT.split(body) if not withdrawn(p))
     if "~~" not in body:
         return body
     out = []

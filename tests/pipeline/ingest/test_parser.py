@@ -3626,3 +3626,15 @@ def test_asciidocs_line_through_is_struck_text():
 
     adoc = "= Store purchases failing\n\n== Root cause\n\n[.line-through]#The payment provider had an outage.#\n\nOur client certificate expired.\n"
     assert "~~The payment provider had an outage.~~" in to_markdown(adoc.encode(), "x.adoc")[0]
+
+
+def test_a_paragraph_labelled_superseded_is_withdrawn_and_a_sentence_using_the_word_is_not():
+    doc = STORY + (
+        "## Cause\n\n*Original (19 Sep, superseded):* a TTL regression in the arrivals cache dropped live entries.\n\n"
+        "*Corrected (27 Sep):* the operator's feed publisher froze and kept serving its last snapshot.\n\n"
+        "## Resolution\n\nWe pointed ingest at the operator's secondary endpoint and arrivals came back.\n\n"
+        "## Actions\n\n- Make the stream keep the last value so superseded updates do not pile up.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert "TTL" not in p.fields["root_cause"] and "feed publisher froze" in p.fields["root_cause"]
+    assert p.fields["action_items"] == ["Make the stream keep the last value so superseded updates do not pile up."]
