@@ -1113,7 +1113,8 @@ _SECTION_NAME = re.compile(r"[A-Z][a-z]+(?: [a-z]+){0,2}")
 _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.
-_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}$")
+# Its aside in brackets too: "4. Root cause (revised 2 September)", "3. Timeline (BST)".
+_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}(?:\s+\([\w' ,/&-]{1,30}\))?$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
 # "4.1 Root cause" over its paragraph: a report's numbered subsection.
 _SUBSECTION_TITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")

@@ -1140,3 +1140,23 @@ The vendor put the UPS on maintenance bypass and the batch was restarted from it
     p = parse(markdown, source_id="IR-0107.txt")
     assert p.provenance["root_cause"] == "heading: 2.1 Root cause"
     assert p.fields["root_cause"].startswith("A UPS module failed")
+
+
+def test_a_numbered_section_with_an_aside_in_brackets_is_a_heading():
+    text = """Site Incident Report SIR-0007
+Date: 21.08.2024
+1. Summary
+Scanners, pick-to-light stations and label printers could not reach the warehouse system all morning.
+2. Timeline (BST)
+05:46 PDU-B2 output fault
+07:52 switch PSU 2 connected to PDU-A2; switch boots
+3. Root cause (revised 2 September)
+The PDU feeding the core switch's only connected power supply failed, and the switch lost power.
+4. Resolution (revised 2 September)
+Connecting the switch's second power supply to the healthy PDU brought the core switch back up.
+"""
+    markdown, _, _ = to_markdown(text.encode(), "SIR-0007.txt")
+    assert "## 2. Timeline (BST)" in markdown and "## 3. Root cause (revised 2 September)" in markdown
+    p = parse(markdown, source_id="SIR-0007.txt")
+    assert p.fields["root_cause"].startswith("The PDU feeding")
+    assert p.provenance["timeline"] == "heading: 2. Timeline (BST)"
