@@ -173,7 +173,8 @@ CAUSE_NAMED = (
     # A timeline's diagnosis: "14:21 Confirmed in the server logs: 1.4.2 raised the protocol ..."
     r"|confirmed\s+(?:in|from|via|by|with)\s+(?:the\s+)?[\w\s-]{0,30}\w(?=:)"
     # A thread's "Found it: the window comes from ...".
-    r"|found\s+it(?=\s*[:!])|(?:found|figured\s+out|tracked\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
+    # A timeline's present tense too: "11:05 Tobias finds it: if a client disconnects ...".
+    r"|(?:found|finds)\s+it(?=\s*[:!])|(?:found|finds|figured\s+out|figures\s+out|tracked\s+down|tracks\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
 )
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
@@ -198,10 +199,16 @@ CAUSE_CUES = re.compile(
 DETECTION_PHRASE = re.compile(
     r"\b(?:noticed|detected|spotted|discovered|alerted|paged|caught|flagged|reported)\s+(?:\w+\s+){0,3}?"
     r"(?:because|when|after|by|via|through|thanks\s+to)\b"
-    r"|\b(?:identified|confirmed|found|determined|isolated|pinpointed|discovered|understood)\s+(?:the\s+)?(?:\w+\s+)?"
-    r"root[\s-]*cause\b(?!\s*(?:as|to\s+be|was|is|of)\b|\s*:)",
+    # "... troubleshooting to find root cause": the search, not what it found.
+    r"|\b(?:identified|confirmed|found|determined|isolated|pinpointed|discovered|understood|to\s+(?:find|identify|determine))\s+(?:the\s+)?(?:\w+\s+)?"
+    r"root[\s-]*cause\b(?!\s*(?:as|to\s+be|was|is|of)\b|\s*:)"
+    # A timeline's "Root cause investigation started", "Issue root cause identified".
+    r"|\broot[\s-]*cause\s+(?:investigation|identified|found|confirmed|determined|located)\b(?!\s*:)",
     re.I,
 )
+# Why someone believed something ("Some users assumed their work wasn't saving because the
+# badge was missing"): a reason for a belief, not the incident's cause.
+BELIEF_REASON = re.compile(r"\b(?:assumed|thought|believed|worried|feared|figured|guessed)\b[^.;:\n]{0,80}?\bbecause\b", re.I)
 # An apology, or the writer speaking of the write-up itself ("You deserve an explanation, and this
 # one is longer than usual because ..."): neither cause nor fix, whatever its "because".
 APOLOGY = re.compile(
@@ -786,11 +793,13 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     told_only = False
     trigger_event = ""  # a narrative's first timed event, taken as the trigger: not the fix
     if not root_cause:
+        # A timeline kept as a table is read row by row as "time — event" lines: its cells are no sentences.
+        timeline_told = render_timeline(timeline_raw) if TABLE_ROW.search(timeline_raw) else timeline_raw
         root_cause, rc_origin = pick_sentences(
             CAUSE_CUES,
             STRONG_CAUSE,
             [*prose_pool, ("prose: fix", fix), (blocks_origin(by_field, "detection"), causes_in_detection(joined("detection"))),
-             ("timeline", timeline_raw if not summary else strongly_caused(timeline_raw)), ("title", title_text)],
+             ("timeline", timeline_told if not summary else strongly_caused(timeline_told)), ("title", title_text)],
         )
         if not root_cause and "root_cause" not in by_field:
             # Only where the write-up has no cause slot: one left empty marks it unfinished.
@@ -1052,6 +1061,9 @@ SYMPTOM_TOLD = re.compile(
     r"|\b(?:could\s*(?:not|n't)|were\s+unable\s+to|was\s+unavailable|went\s+down|were\s+declined|timed\s+out)\b",
     re.I,
 )
+
+
+TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
 
 
 def strongly_caused(timeline: str) -> str:
@@ -1956,6 +1968,8 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             if ISSUE_LINK.match(s):
                 continue  # "is caused by OPS-4830 Resize /var/log": a tracker's link, not a sentence
             probe = DETECTION_PHRASE.sub(" ", s)
+            if cues is CAUSE_CUES:
+                probe = BELIEF_REASON.sub(" ", probe)
             if cues is FIX_CUES:
                 probe = SELF_RESTART.sub(" ", probe)
             asked = asks(s) and bool(GUESS.search(s))

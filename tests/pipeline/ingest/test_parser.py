@@ -3638,3 +3638,17 @@ def test_a_paragraph_labelled_superseded_is_withdrawn_and_a_sentence_using_the_w
     p = parse(doc, source_id="x.md")
     assert "TTL" not in p.fields["root_cause"] and "feed publisher froze" in p.fields["root_cause"]
     assert p.fields["action_items"] == ["Make the stream keep the last value so superseded updates do not pile up."]
+
+
+def test_a_timeline_kept_as_a_table_is_searched_for_the_cause_row_by_row():
+    doc = (
+        "# Gateway memory waves\n\n## Timeline\n\n| Time | Entry |\n|---|---|\n"
+        "| 08:55 | Three pods OOMKilled within four minutes. |\n"
+        "| 09:04 | Root cause investigation started. |\n"
+        "| 11:05 | Tobias finds it: a client that disconnects mid-handshake leaves its subscription entry behind forever. |\n"
+        "| 16:10 | Gateway 2.9.4 with the fix deployed; memory flat since. |\n\n"
+        "## Notes\n\nSome users assumed their work was lost because the presence badge vanished.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.provenance["root_cause"] == "timeline"
+    assert p.fields["root_cause"].startswith("11:05 — Tobias finds it: a client that disconnects")
