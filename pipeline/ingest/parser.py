@@ -1029,7 +1029,17 @@ def first_timed_event(story: str) -> str:
     made stays one ("At 10:14 we had shipped 2024.18.2, which replaced ...")."""
     return next((x for x in sentences(story) if TIMED_EVENT.match(x) and not IMPACT_SENTENCE.search(x)
                  and not DETECTION_STORY.search(x) and not HEDGED.search(x)
-                 and not STRONG_FIX.search(x) and not (responders_acted(x) and not CHANGE_TOLD.search(x))), "")
+                 and not STRONG_FIX.search(x) and not TRAFFIC_MOVED.search(x)
+                 and not (responders_acted(x) and not CHANGE_TOLD.search(x))), "")
+
+
+# Traffic taken off what broke: "we removed the affected link from routing", "all traffic now
+# uses the second link", "moved traffic off the faulty path". What was done, never the trigger.
+TRAFFIC_MOVED = re.compile(
+    r"\b(?:removed|took|taken|pulled|drained)\s+(?:the\s+)?(?:affected\s+|faulty\s+|bad\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:from|out\s+of)\s+(?:routing|rotation|service|the\s+pool)\b"
+    r"|\b(?:all\s+)?traffic\s+(?:now\s+)?(?:uses|goes\s+(?:over|through|via))\b|\bmoved\s+(?:all\s+)?traffic\s+(?:off|away\s+from|to)\b",
+    re.I,
+)
 
 
 # A change someone made, told as the story's first event: the trigger the cue sentence explains.

@@ -3652,3 +3652,13 @@ def test_a_timeline_kept_as_a_table_is_searched_for_the_cause_row_by_row():
     p = parse(doc, source_id="x.md")
     assert p.provenance["root_cause"] == "timeline"
     assert p.fields["root_cause"].startswith("11:05 — Tobias finds it: a client that disconnects")
+
+
+def test_traffic_taken_off_the_broken_path_is_no_trigger():
+    from pipeline.ingest.parser import first_timed_event
+
+    story = (
+        "This incident is resolved. At 15:39 UTC we removed the affected link from routing, and all traffic now uses "
+        "the second link. At 16:02 UTC the carrier confirmed a faulty optic on their side."
+    )
+    assert first_timed_event(story) == "At 16:02 UTC the carrier confirmed a faulty optic on their side."
