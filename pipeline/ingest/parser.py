@@ -48,7 +48,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
         r"|causes?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
-        r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|(?:the\s+)?(?:bug|defect)"
+        r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|occurrence\s+(?:root\s+)?cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
@@ -73,7 +73,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
-    "contributing": re.compile(r"^(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?$", re.I),
+    # An 8D report's "Escape root cause": why the defect was not caught, beside how it occurred.
+    "contributing": re.compile(r"^(?:(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?|(?:escape|non[\s-]?detection)\s+(?:root\s+)?cause.*)$", re.I),
     "fix": re.compile(
         r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
@@ -81,6 +82,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A service desk's or a provider's past tense: what was done, not what will be.
         r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround"
+        # An 8D report's containment (what stopped the harm) and its permanent corrective action.
+        r"|(?:interim\s+)?containment(?:\s+actions?)?|permanent\s+corrective\s+actions?"
         # A problem record's "Permanent Fix" beside its "Workaround".
         r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
         r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
@@ -1781,11 +1784,15 @@ WENT_WELL = re.compile(r"^[\W\d_]*(?:(?:what|things\s+that)\s+went\s+(?:well|rig
 WHAT_BROKE = re.compile(r"^what\s+broke$", re.I)
 
 
+EIGHT_D = re.compile(r"^D[1-8]\s*[-–—:.)]\s*")
+
+
 def label_text(label: str) -> str:
     """A heading or label as classify_label reads it: no numbering, emoji, markup or qualifier."""
     # "3. Root cause", "🔥 Root cause", "**Root cause**:", "[Root cause](#root-cause)"
     text = TEXT_LINK.sub(r"\1", label)
     text = re.sub(r"^[\W\d_]+", "", text)
+    text = EIGHT_D.sub("", text)  # an 8D report's discipline: "D4 - Root cause analysis"
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
     text = re.sub(r"\s*(?:->|=>|[→>–—-])+$", "", text)  # "resolution ->": a terse note's arrow to what follows
     qualifier = LABEL_QUALIFIER.search(text)

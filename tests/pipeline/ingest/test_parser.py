@@ -3662,3 +3662,20 @@ def test_traffic_taken_off_the_broken_path_is_no_trigger():
         "the second link. At 16:02 UTC the carrier confirmed a faulty optic on their side."
     )
     assert first_timed_event(story) == "At 16:02 UTC the carrier confirmed a faulty optic on their side."
+
+
+def test_an_8d_reports_disciplines_name_their_fields():
+    doc = (
+        "# 8D-2024-031 Chargers offline after firmware 4.7.0\n\n"
+        "# D2 - Problem description\n\nUnits on firmware 4.7.0 lost their backend connection within the hour.\n\n"
+        "# D3 - Containment actions\n\nThe OTA campaign was paused and every 4.7.0 unit was downgraded to 4.6.3.\n\n"
+        "# D4 - Root cause analysis\n\n## Occurrence root cause\n\nThe new WebSocket library runs its disconnect callback "
+        "with the connection lock held, so the reconnect handler deadlocked.\n\n"
+        "## Escape root cause (why it was not caught)\n\nThe canary wave never saw a server-side close.\n\n"
+        "# D7 - Preventive actions\n\n- Soak every OTA wave across a forced server restart.\n"
+    )
+    p = parse(doc, source_id="8D-2024-031.md")
+    assert p.provenance["root_cause"].startswith("heading: Occurrence root cause")
+    assert p.fields["root_cause"].startswith("The new WebSocket library")
+    assert p.provenance["fix"] == "heading: D3 - Containment actions"
+    assert p.fields["action_items"] == ["Soak every OTA wave across a forced server restart."]
