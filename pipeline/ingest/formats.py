@@ -1077,7 +1077,7 @@ def text_to_markdown(text: str) -> str:
         # above or below it; not an item of a numbered list that runs on from it.
         in_sequence = bool(numbered) and section > 0 and int(numbered.group(1)) == section + 1 and not (
             _NUMBERED_ITEM.match(prev) or _NUMBERED_ITEM.match(nxt)
-        )
+        ) or bool(_EIGHT_D_TITLE.match(stripped))
         # A line indented under the one above goes on with it ("cause:  a layer-2 loop; no loop
         # protection on" over "        the edge ports"): never a heading.
         hanging = i > 0 and indent_width(line) > indent_width(lines[i - 1]) and bool(prev)
@@ -1116,6 +1116,8 @@ _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # Its aside in brackets too: "4. Root cause (revised 2 September)", "3. Timeline (BST)".
 _NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}(?:\s+\([\w' ,/&-]{1,30}\))?$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
+# An 8D report's discipline, whatever comes above it: "D4 Root cause", "D3 - Containment actions".
+_EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,6}$")
 # "4.1 Root cause" over its paragraph: a report's numbered subsection.
 _SUBSECTION_TITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.

@@ -1784,7 +1784,7 @@ WENT_WELL = re.compile(r"^[\W\d_]*(?:(?:what|things\s+that)\s+went\s+(?:well|rig
 WHAT_BROKE = re.compile(r"^what\s+broke$", re.I)
 
 
-EIGHT_D = re.compile(r"^D[1-8]\s*[-–—:.)]\s*")
+EIGHT_D = re.compile(r"^D[1-8](?:\s*[-–—:.)]\s*|\s+)(?=[A-Z])")
 
 
 def label_text(label: str) -> str:

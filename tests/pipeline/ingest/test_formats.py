@@ -1160,3 +1160,21 @@ Connecting the switch's second power supply to the healthy PDU brought the core 
     p = parse(markdown, source_id="SIR-0007.txt")
     assert p.fields["root_cause"].startswith("The PDU feeding")
     assert p.provenance["timeline"] == "heading: 2. Timeline (BST)"
+
+
+def test_an_8d_discipline_line_is_a_heading_wherever_it_falls():
+    # PDF text of a field report: "D4 Root cause" right under a table's last row, no separator.
+    text = """Field Incident Report FIR-0412
+Report no. | FIR-0412
+D3 Interim containment actions
+IC1 | Swapped the charge controllers on 31 sites | 2024-11-29 | stable overnight
+D4 Root cause
+The charge controllers from one supplier lot carry the wrong reference resistor, so they read the
+battery twenty degrees too cold and cut the load off on every cold night.
+D5 Permanent corrective actions
+- Replace the controller on every gateway built with that lot.
+"""
+    markdown, _, _ = to_markdown(text.encode(), "FIR-0412.txt")
+    assert "## D4 Root cause" in markdown
+    p = parse(markdown, source_id="FIR-0412.txt")
+    assert p.provenance["root_cause"] == "heading: D4 Root cause"
