@@ -103,7 +103,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "action_items": re.compile(
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
-        r"|prevent(?:at)?ive\s+(?:actions|measures|steps)|remediation\s+items|todos?|actions?"
+        r"|prevent(?:at)?ive\s+(?:actions|measures|steps)|remediation\s+items|todos?|actions?|recommendations?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|corrective\s+and\s+preventive\s+actions"
         r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next|what\s+we(?:'ll|\s+will)\s+do(?:\s+next|\s+differently)?)$",
@@ -1813,7 +1813,13 @@ def classify_label(label: str) -> str | None:
         # with an aside after it ("The trigger and the conditions around it").
         parts = [(part, _field_of(part)) for part in JOINED_NAMES.split(text)]
         named = {field for _, field in parts if field}
-        if len(named) == 1 and all(field or len(part.split()) <= (5 if parts[0][1] else 2) for part, field in parts):
+        # Not where the name is of a section the cause and the fix are never looked for in
+        # (follow-ups, impact, lessons, status, a date): there the other words often name a second
+        # topic that holds them.
+        unnamed = [part for part, field in parts if not field]
+        if len(named) == 1 and (not unnamed or named <= COMPANION_FIELDS and all(
+            len(part.split()) <= (5 if parts[0][1] else 2) for part in unnamed
+        )):
             name = named.pop()
     return name
 
@@ -1828,6 +1834,7 @@ def named_before_colon(heading: str) -> str | None:
     return name if name in ("root_cause", "fix") else None
 
 
+COMPANION_FIELDS = frozenset({"root_cause", "fix", "services", "timeline", "title"})
 JOINED_NAMES = re.compile(r"\s+(?:and|&)\s+|\s*/\s*", re.I)
 
 

@@ -3679,3 +3679,12 @@ def test_an_8d_reports_disciplines_name_their_fields():
     assert p.fields["root_cause"].startswith("The new WebSocket library")
     assert p.provenance["fix"] == "heading: D3 - Containment actions"
     assert p.fields["action_items"] == ["Soak every OTA wave across a forced server restart."]
+
+
+def test_a_sections_name_beside_unknown_words_names_it_only_for_fields_read_for_the_story():
+    from pipeline.ingest.parser import classify_label
+
+    assert classify_label("Orsak / Cause") == "root_cause" and classify_label("Affected products and features") == "services"
+    # A follow-up, impact or date heading with a second topic beside it may hold the fix: unread.
+    assert classify_label("Actions / owners") is None and classify_label("Date / time") is None
+    assert classify_label("Actions and recommendations") == "action_items"  # two names of one field
