@@ -1070,7 +1070,8 @@ def text_to_markdown(text: str) -> str:
             not _BULLET_ITEM.match(nxt) or bool(_SECTION_NAME.fullmatch(stripped))
         )
         numbered = _NUMBERED_TITLE.match(stripped)
-        numbered_title = bool(numbered or _SUBSECTION_TITLE.match(stripped)) and (
+        subsection = bool(_SUBSECTION_TITLE.match(stripped))
+        numbered_title = (bool(numbered) or subsection) and (
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and not _SUBSECTION_TITLE.match(nxt) and len(nxt.split()) > 8)
         )
         # The section after the last one ("4. Timeline" after "3. Detection"), whatever comes
@@ -1088,7 +1089,7 @@ def text_to_markdown(text: str) -> str:
             continue
         in_label = bool(stripped) and bool(_KEY_VALUE.match(line))
         if stripped and nxt and not hanging and not _RST_UNDERLINE.match(nxt) and (
-            in_sequence or (prev_ends or headed and bool(_SUBSECTION_TITLE.match(stripped))) and (numbered_title or _is_heading_line(stripped))
+            in_sequence or (prev_ends or headed and subsection) and (numbered_title or _is_heading_line(stripped))
         ):
             if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
                 section = int(number.group(1))
@@ -1096,7 +1097,7 @@ def text_to_markdown(text: str) -> str:
                 out.append(f"# {stripped.rstrip(':')}")
             else:
                 # A subsection ("3.1 Normal operation") sits inside its section ("3. Root cause").
-                level = "###" if _SUBSECTION_TITLE.match(stripped) else "##"
+                level = "###" if subsection else "##"
                 out.extend(["", f"{level} {stripped.rstrip(':')}", ""])
             first = False
             headed = True

@@ -497,9 +497,11 @@ LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 # "  2.1 Package Registry ...": a plain-text report numbers the items of its sections.
 SUBSECTION_ITEM = re.compile(r"^(\s*)\d{1,2}\.\d{1,2}\.?\s+(\S.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
-# A markdown heading line: its hashes, and its words.
-MD_HEADING = re.compile(r"^\s*(#{1,6})\s+(.*)$")
-MD_HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.M)
+# A markdown heading line: its hashes, and its words (any line of a text: a field's own
+# subsection headings).
+MD_HEADING = re.compile(r"^[ \t]*(#{1,6})[ \t]+(.*)$", re.M)
+# A table's rule cell, "---" or ":--:".
+TABLE_RULE = re.compile(r":?-{2,}:?")
 
 # Names of infrastructure pieces that post-mortems mention as affected. Build and deploy tools
 # (terraform, helm) and the platform as a whole (kubernetes, eks, gke) are where things happen,
@@ -740,7 +742,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     def prop_origin(key: str) -> str:
         return f"{'properties' if key in meta_keys else 'front-matter'}: {key}"
 
-    body, thread = comments_apart(fields_apart(without_struck(body)))
+    body, thread = comments_apart(fields_apart(without_withdrawn(body)))
     body, h1_origin = opening_title(body) if not props.get("title") else (body, "")
     blocks, preamble, h1 = read_blocks(caps_headings(body))
     by_field: dict[str, list[Block]] = {}
@@ -939,7 +941,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 def literal(text: str) -> str:
     """A field as a person reads it: a subsection's heading inside it ("### What failed") is its
     words, and a "#" escaped so as not to open a heading is a "#"."""
-    return MD_HEADING_LINE.sub(r"\1", text).replace("\\#", "#")
+    return MD_HEADING.sub(r"\2", text).replace("\\#", "#")
 
 
 # -- provenance --------------------------------------------------------------------------------
@@ -1448,7 +1450,7 @@ def withdrawn(paragraph: str) -> bool:
     return bool(WITHDRAWN.search(text)) and (len(text.split()) <= 4 or "(" in text)
 
 
-def without_struck(body: str) -> str:
+def without_withdrawn(body: str) -> str:
     """The text as it now stands: a revised write-up strikes through the cause or the fix it
     first gave ("~~The reconciliation job held row locks~~ **Revised:** the driver upgrade ..."),
     or labels that paragraph superseded, and the reader takes those words as withdrawn."""
@@ -1628,7 +1630,7 @@ def table_labels(line: str) -> list[tuple[str, str, str]]:
         pairs = [(k, k + 2) for k in range(0, len(cells), 2)]
     out = []
     for start, end in pairs:
-        values = [k for k in range(start + 1, end) if cells[k] and not re.fullmatch(r":?-{2,}:?", cells[k])]
+        values = [k for k in range(start + 1, end) if cells[k] and not TABLE_RULE.fullmatch(cells[k])]
         # A header row of field names (`| Root cause | Fix |`) labels columns, not a value.
         if names[start] is None or not values or all(names[k] for k in values):
             continue
@@ -2064,7 +2066,7 @@ def render_timeline(text: str) -> str:
             continue
         if line.startswith("|"):
             cells = [c.strip() for c in line.strip("|").split("|")]
-            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c) or [c.lower() for c in cells[:2]] in (
+            if all(TABLE_RULE.fullmatch(c) for c in cells if c) or [c.lower() for c in cells[:2]] in (
                 ["time", "event"], ["time", "description"], ["date", "event"], ["timestamp", "event"],
             ):
                 continue
@@ -2142,7 +2144,6 @@ def list_items(text: str) -> list[str]:
     return [" ".join(" ".join(lines).split()) for lines in items[:30]]
 
 
-TABLE_RULE = re.compile(r":?-{2,}:?")
 # An action table's columns: the one that says what to do, and those that only number it.
 ACTION_COLUMN = re.compile(r"(?:action(?: items?)?|items?|tasks?|what|description|recommendations?|follow[- ]?ups?)", re.I)
 NUMBER_COLUMN = re.compile(r"(?:#|no\.?|nr\.?|id|ref(?:erence)?|key|ticket|jira|issue|priority|p\d?|[a-z]{0,6}-?\d{1,5}\.?)?", re.I)
