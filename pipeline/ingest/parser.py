@@ -481,7 +481,9 @@ def says_nothing(sentence: str) -> bool:
 ABOUT_THE_DOCUMENT = re.compile(
     r"\bno\s+(?:separate\s+|dedicated\s+)?(?:[\"'\u201c]?\w+[\"'\u201d]?\s+)?section\b"
     r"|\b(?:this|the\s+(?:following|next|previous))\s+section\s+(?:describes|covers|explains|lists|sets\s+out|summari[sz]es)\b"
-    r"|\b(?:are|is)\s+(?:all\s+)?(?:told|described|listed)\s+in\s+the\s+timeline\b",
+    r"|\b(?:are|is)\s+(?:all\s+|mostly\s+)?(?:(?:told|described|listed)\s+)?in\s+the\s+timeline\b"
+    # How the write-up is laid out: "Written mostly as a timeline because ...".
+    r"|\b(?:written|told|kept|laid\s+out)\s+(?:mostly\s+|mainly\s+|largely\s+)?as\s+a\s+timeline\b",
     re.I,
 )
 

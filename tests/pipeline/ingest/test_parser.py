@@ -3688,3 +3688,27 @@ def test_a_sections_name_beside_unknown_words_names_it_only_for_fields_read_for_
     # A follow-up, impact or date heading with a second topic beside it may hold the fix: unread.
     assert classify_label("Actions / owners") is None and classify_label("Date / time") is None
     assert classify_label("Actions and recommendations") == "action_items"  # two names of one field
+
+
+@pytest.mark.parametrize("note", [
+    "Most of what matters is in the timeline, so I'm leading with it.",
+    "Written mostly as a timeline because most of the learning is in the order of events.",
+])
+def test_a_note_on_how_the_write_up_is_laid_out_is_no_cause(note):
+    text = f"""# Pantry sync stalled
+
+- **When:** 2031-03-02, 10:05 - 11:40 UTC
+
+{note}
+
+## Timeline (UTC)
+
+**10:05** - Sync lag on the pantry service climbs past ten minutes.
+
+**10:40** - The lag turned out to be caused by a full disk on the queue host: the cleanup cron had been disabled in March.
+
+**11:20** - We cleared old segments and re-enabled the cron; the lag drained by 11:40.
+"""
+    p = parse(text, source_id="pantry.md")
+    assert "timeline" not in p.fields["root_cause"] and "full disk" in p.fields["root_cause"]
+
