@@ -182,7 +182,7 @@ CAUSE_NAMED = (
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
-    r"|identified\s+that|found\s+that|(?:determined|established|concluded)\s+that|turned\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:real\s+|actual\s+)?(?:issue|problem)\s+was\s+(?:that|caused|due|with|in|our|an?|the)\b"
+    r"|identified\s+that|found\s+that|(?:determined|established|concluded)\s+that|turn(?:ed|s)\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:real\s+|actual\s+)?(?:issue|problem)\s+was\s+(?:that|caused|due|with|in|our|an?|the)\b"
     r"|culprit|the\s+reason|led\s+to|leading\s+to|result(?:ed|ing)\s+in|which\s+meant|caused|causing"
     r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"

@@ -3712,3 +3712,21 @@ def test_a_note_on_how_the_write_up_is_laid_out_is_no_cause(note):
     p = parse(text, source_id="pantry.md")
     assert "timeline" not in p.fields["root_cause"] and "full disk" in p.fields["root_cause"]
 
+
+def test_a_timeline_told_in_the_present_tense_names_the_cause_with_turns_out():
+    text = """# Shelf hub: "database is locked", check-ins failing
+
+- **When:** 2031-05-04, 09:10 - 11:30 UTC
+
+## Timeline (UTC)
+
+**09:10** - Check-in success rate drops to 70%.
+
+**09:40** - The hub volume shows slow writes. Moving the hub to another node changes nothing.
+
+**10:05** - Every guest check-in creates a session row, and it turns out nothing ever deletes them: the table holds nine million rows.
+
+**10:30** - Stale sessions deleted and the database vacuumed; check-ins recovered by 11:30.
+"""
+    p = parse(text, source_id="shelf.md")
+    assert "nothing ever deletes them" in p.fields["root_cause"]
