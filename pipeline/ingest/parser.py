@@ -1112,7 +1112,7 @@ def story_opening(
             pools.append((f"{STORY}: {fix_origin}", " ".join(told)))
     for origin, text in pools:
         # A review's particulars ("Incident window: ...", "Review lead: ...") tell no story.
-        story = clean_field("\n".join(line for line in (text or "").split("\n") if not particulars(line)))
+        story = clean_field("\n".join(line for line in (text or "").split("\n") if not particulars(line) and not BYLINE.match(line)))
         paragraphs = [p for p in PARAGRAPH_BREAK.split(story) if p.strip()]
         if origin == STORY and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
             # A retelling with no headings opens on what users saw ("For forty minutes riders
@@ -1128,6 +1128,14 @@ def story_opening(
         if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
             return " ".join(found[:limit]), origin
     return "", ""
+
+
+# "2023-10-11, @mholst", "2031-10-11 by Ana Ruiz": who wrote it and when, under the title. Its
+# date would read as a timeline's first entry, and a timeline is no story.
+BYLINE = re.compile(
+    r"^[ \t]*[*_]*(?:(?:20|19)\d\d-\d\d-\d\d[ \t]*(?:,|·|[-–—]|\bby\b)[ \t]*(?:by[ \t]+)?"
+    r"(?:@[\w-]+|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){0,2}))[*_]*[ \t]*$"
+)
 
 
 # "The editor became unreachable after an engineer deleted the record": the outage's onset and

@@ -3730,3 +3730,17 @@ def test_a_timeline_told_in_the_present_tense_names_the_cause_with_turns_out():
 """
     p = parse(text, source_id="shelf.md")
     assert "nothing ever deletes them" in p.fields["root_cause"]
+
+
+@pytest.mark.parametrize("byline", ["2031-10-11, @mholst", "2031-10-11 by Ana Ruiz", "@ana-r, 2031-10-11"])
+def test_a_byline_does_not_hide_the_story_under_the_title(byline):
+    text = f"""# Metrics store out of memory, no dashboards for nine hours
+
+{byline}
+
+On the evening of the 10th I merged a relabelling change that kept the full repository label on every launch metric. That is several hundred thousand label values, and the metrics store grew to its memory limit by 01:30 and then crashed in a loop.
+
+Reverted the relabel change and deleted the write-ahead log so it would start quickly; the store came back at 10:40.
+"""
+    p = parse(text, source_id="metrics.md")
+    assert p.reason is None and "relabelling change" in p.fields["root_cause"]
