@@ -238,7 +238,9 @@ REASON_FOLLOWS = re.compile(
     # happened." opens the story, not its explanation)
     r"|\bhere(?:'s|,?\s+(?:\w+,\s+)?is)\s+(?:the\s+(?:\w+\s+)?cause|what\s+(?:actually\s+|really\s+)?caused\s+it"
     # "Here is what was actually going on.": after the first theory, the real story.
-    r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$",
+    r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$"
+    # A timeline's "12:20 Cause found.", "Root cause identified:": what it is comes next.
+    r"|\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located)\s*[.:!]?$",
     re.I,
 )
 # "The trigger was outside Oriel.", "The trigger was on our own network.": where the cause lay,
@@ -283,7 +285,9 @@ REMEDY_TOLD = (
     r"|restoring\s+(?:[\w-]+\s+){0,3}?(?:required|involved)|to\s+mitigate\s+(?:the\s+)?(?:immediate\s+)?(?:impact|issue|problem|outage)"
 )
 FIX_CUES = re.compile(
-    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
+    r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert"
+    # A terse timeline's noun: "12:51 Revert applied.", "Revert PR #4479 merged".
+    r"|revert\s+(?:PR\b|pull\s+request|commit|applied|merged|deployed|landed|completed?|done)|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased(?!\s+(?:(?:API|HTTP|request|5xx)\s+)?(?:error|latenc|failure))|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
@@ -1995,9 +1999,11 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
         paragraph = paragraph_of_each(pool or "", found) if cues is FIX_CUES else []
         for pos, s in enumerate(found):
             if cues is CAUSE_CUES and REASON_FOLLOWS.search(s) and pos + 1 < len(found):
-                # "EXPLAIN revealed why." announces the cause: the sentences after it tell it.
-                s = " ".join(found[pos + 1:pos + 3])
-                candidates.append((((0 if rank == 0 else 1), rank, 0, pos), s))
+                # "EXPLAIN revealed why." announces the cause: the sentences after it tell it, up
+                # to the next timed entry ("15:55 Cause identified", then "16:20 Policy restored").
+                told = list(itertools.takewhile(lambda x: not TIME_HEADING.match(x) and not DATE_RE.match(x), found[pos + 1:pos + 3]))
+                if told:
+                    candidates.append((((0 if rank == 0 else 1), rank, 0, pos), " ".join(told)))
                 continue
             if cues is CAUSE_CUES and CAUSE_WHERE.match(s) and len(s.split()) <= WHERE_WORDS and pos + 1 < len(found):
                 s = " ".join(found[pos:pos + 3])

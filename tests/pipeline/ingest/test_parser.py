@@ -3744,3 +3744,19 @@ Reverted the relabel change and deleted the write-ahead log so it would start qu
 """
     p = parse(text, source_id="metrics.md")
     assert p.reason is None and "relabelling change" in p.fields["root_cause"]
+
+
+@pytest.mark.parametrize("announce", ["**Cause found.**", "Root cause identified:"])
+def test_a_timeline_entry_that_announces_the_cause_brings_the_sentences_after_it(announce):
+    text = f"""# Duplicate orders after worker rebalances
+
+## Timeline (UTC)
+
+- **02:10** - Peak traffic. The order workers start rebalancing every few minutes.
+- **10:20** - Incident declared. First guess: a client double-sending. Identical ids, so not the clients.
+- **12:20** - {announce} With the poll interval at 30 s, any batch that takes longer than 30 s to write gets its worker kicked out of the group. Its uncommitted offsets go to another worker, which writes the same batch again.
+- **12:51** - Revert applied (poll interval back to 300 s). Rebalances stop within minutes.
+"""
+    p = parse(text, source_id="orders.md")
+    assert p.reason is None
+    assert "kicked out of the group" in p.fields["root_cause"] and "Revert applied" in p.fields["fix"]
