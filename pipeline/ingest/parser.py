@@ -1926,8 +1926,8 @@ def sentences(text: str) -> list[str]:
         para = " ".join(para.split())
         if not para or para.startswith("|"):
             continue
-        # "On 5. January": a day number with its period does not end a sentence.
-        out.extend(s.strip() for s in re.split(r"(?<=[.!?])(?<!\s\d\.)(?<!\s\d\d\.)\s+(?=[A-Z0-9\[(\"'])", para) if s.strip())
+        # "On 5. January": a day number with its period does not end a sentence, nor does "i.e." or "e.g.".
+        out.extend(s.strip() for s in re.split(r"(?<=[.!?])(?<!\s\d\.)(?<!\s\d\d\.)(?<!\bi\.e\.)(?<!\be\.g\.)\s+(?=[A-Z0-9\[(\"'])", para) if s.strip())
     return out
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.formats import to_markdown
-from pipeline.ingest.parser import classify_label, parse
+from pipeline.ingest.parser import classify_label, parse, sentences
 from pipeline.ingest.taxonomy import Taxonomy
 from tests.paths import SAMPLES, SHARED
 
@@ -3760,3 +3760,9 @@ def test_a_timeline_entry_that_announces_the_cause_brings_the_sentences_after_it
     p = parse(text, source_id="orders.md")
     assert p.reason is None
     assert "kicked out of the group" in p.fields["root_cause"] and "Revert applied" in p.fields["fix"]
+
+
+def test_i_e_and_e_g_do_not_end_a_sentence():
+    said = "The culler reads the offset of that page, i.e. 0, instead of the next one. So page 2 is page 1 again."
+    assert sentences(said) == ["The culler reads the offset of that page, i.e. 0, instead of the next one.", "So page 2 is page 1 again."]
+    assert len(sentences("Some jobs, e.g. Nightly builds, were skipped.")) == 1
