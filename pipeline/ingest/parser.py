@@ -177,7 +177,7 @@ CAUSE_NAMED = (
     r"|confirmed\s+(?:in|from|via|by|with)\s+(?:the\s+)?[\w\s-]{0,30}\w(?=:)"
     # A thread's "Found it: the window comes from ...".
     # A timeline's present tense too: "11:05 Tobias finds it: if a client disconnects ...".
-    r"|(?:found|finds)\s+it(?=\s*[:!])|(?:found|finds|figured\s+out|figures\s+out|tracked\s+down|tracks\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
+    r"|(?:found|finds)\s+it(?=\s*[:!])|\b(?:root\s+)?cause\s+(?:found|identified|confirmed)(?=\s*:)|(?:found|finds|figured\s+out|figures\s+out|tracked\s+down|tracks\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
 )
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
@@ -287,7 +287,10 @@ REMEDY_TOLD = (
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert"
     # A terse timeline's noun: "12:51 Revert applied.", "Revert PR #4479 merged".
-    r"|revert\s+(?:PR\b|pull\s+request|commit|applied|merged|deployed|landed|completed?|done)|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
+    r"|revert\s+(?:PR\b|pull\s+request|commit|applied|merged|deployed|landed|completed?|done)"
+    # What held the database up, stopped: "Query cancelled with pg_cancel_backend", "we killed the migration".
+    r"|(?:cancell?ed|killed|terminated)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:query|queries|backend|migration|transaction)s?\b"
+    r"|(?:query|queries|backend|migration|transaction)s?\s+(?:was\s+|were\s+)?(?:cancell?ed|killed|terminated)\b|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
     r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased(?!\s+(?:(?:API|HTTP|request|5xx)\s+)?(?:error|latenc|failure))|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"

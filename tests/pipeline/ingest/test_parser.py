@@ -3766,3 +3766,20 @@ def test_i_e_and_e_g_do_not_end_a_sentence():
     said = "The culler reads the offset of that page, i.e. 0, instead of the next one. So page 2 is page 1 again."
     assert sentences(said) == ["The culler reads the offset of that page, i.e. 0, instead of the next one.", "So page 2 is page 1 again."]
     assert len(sentences("Some jobs, e.g. Nightly builds, were skipped.")) == 1
+
+
+def test_a_blocking_query_cancelled_is_the_fix():
+    text = """# Sales dashboards stale after a long report query
+
+Mostly a timeline, as agreed in our retro format.
+
+## Timeline
+
+- **19:35** - An ad-hoc report query starts on the reporting replica and holds back replay.
+- **08:41** - Cause identified: the long-running query on the replica held back replay, so the 02:00 extract was seven hours stale.
+- **08:52** - Query cancelled with pg_cancel_backend. Replay resumes.
+- **09:10** - Extract re-run for the missing day.
+"""
+    p = parse(text, source_id="sales.md")
+    assert p.reason is None and "Query cancelled" in p.fields["fix"]
+    assert p.fields["root_cause"].startswith("08:41 - Cause identified: the long-running query")
