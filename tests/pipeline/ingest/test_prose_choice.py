@@ -998,3 +998,11 @@ Pods on one node crash-looped after the weekly roll-over because the node ran ou
 | 2031-05-06 12:00 | All healthy and issue resolved |
 """
     assert "Rolled over the sick node" in parse(doc, source_id="pending.md").fields["fix"]
+
+
+
+@pytest.mark.parametrize("ref", ["deploy#1298", "nbcommons/deploy#1298", "release-tools#77"])
+def test_a_pull_request_reference_names_a_repository_not_a_deployment(ref):
+    # "deploy#1298" is pull request 1298 of a repository called deploy.
+    fix = f"At 19:45 we pointed the build pods at a registry mirror ({ref}) and added a pull secret."
+    assert Taxonomy.default().scores(fix)["deployment"] == 0
