@@ -2547,8 +2547,12 @@ def pick_services(
         # A sentence's list: "reminder-scheduler and the reminders feature" is two names ("file
         # and print servers" one), and ", which reads the same replica" says what the name
         # before it does.
-        names = [TRAILING_ASIDE.sub("", part).strip() for n in names for part in (LIST_AND.split(n) if len(n) < 60 else [n])]
-        names = [n for n in names if not RELATIVE_CLAUSE.match(n)]
+        names = [TRAILING_ASIDE.sub("", part).strip(" \t,;") for n in names for part in (LIST_AND.split(n) if len(n) < 120 else [n])]
+        # "log uploads and artifact uploads" is two names where each side has words of its own
+        # ("file and print servers", "access to head-office file and print servers" share a head noun: one).
+        names = [part for n in names for part in (n.split(" and ") if len(n) < 120 and TWO_NAMES.fullmatch(ARTICLE.sub("", n)) else [n])]
+        # "..., and so the log viewer": the consequence's connective is no part of the name.
+        names = [CONSEQUENCE.sub("", n) for n in names if not RELATIVE_CLAUSE.match(n) and not WHEN_TOLD.search(n)]
         found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
@@ -2578,6 +2582,11 @@ def pick_services(
 
 
 LIST_AND = re.compile(r"\s+and\s+(?=(?:the|our|its|their|a|an)\s)", re.I)
+TWO_NAMES = re.compile(r"(?!.*\b(?:to|at|of|on|in|for|from|via|with|between)\s.*\sand\s)[^\s,]+(?:[ \t]+[^\s,]+)+[ \t]+and[ \t]+[^\s,]+(?:[ \t]+[^\s,]+)+", re.I)
+ARTICLE = re.compile(r"^(?:the|our|its|their|a|an)\s+", re.I)
+CONSEQUENCE = re.compile(r"^(?:and\s+)?(?:so|also|hence|thus|therefore)\s+(?=\S)", re.I)
+# "from 14:22 to 15:11 UTC": when, not what.
+WHEN_TOLD = re.compile(r"^(?:from|between|since|until|at|on)\s+\d|\b\d{1,2}:\d{2}\b", re.I)
 RELATIVE_CLAUSE = re.compile(r"^(?:which|who|whose|that|where)\s", re.I)
 
 

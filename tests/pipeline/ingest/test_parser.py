@@ -3783,3 +3783,21 @@ Mostly a timeline, as agreed in our retro format.
     p = parse(text, source_id="sales.md")
     assert p.reason is None and "Query cancelled" in p.fields["fix"]
     assert p.fields["root_cause"].startswith("08:41 - Cause identified: the long-running query")
+
+
+@pytest.mark.parametrize("affected, names", [
+    # "X and the Y" however long the sentence is.
+    ("usage reporting and the September invoices sent out on the first", ["usage reporting", "september invoices sent out on the first"]),
+    # A list's last item "A and B", and the consequence ("and so the log viewer").
+    ("log uploads, artifact uploads and the log viewer", ["log uploads", "artifact uploads", "log viewer"]),
+    ("log uploads and artifact uploads, and so the log viewer for those runs", ["log uploads", "artifact uploads", "log viewer for those runs"]),
+    # When it happened is no service.
+    ("web app, public API, from 14:22 to 15:11 UTC", ["web app", "public api"]),
+])
+def test_an_affected_label_lists_names_not_clauses_or_times(affected, names):
+    doc = STORY + (
+        f"**Affected:** {affected}. Everything else was fine.\n\n"
+        "## Root cause\n\nA config push dropped the cache's allow rule.\n\n"
+        "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n"
+    )
+    assert parse(doc, source_id="x.md").fields["services_affected"] == names
