@@ -1006,3 +1006,16 @@ def test_a_pull_request_reference_names_a_repository_not_a_deployment(ref):
     # "deploy#1298" is pull request 1298 of a repository called deploy.
     fix = f"At 19:45 we pointed the build pods at a registry mirror ({ref}) and added a pull secret."
     assert Taxonomy.default().scores(fix)["deployment"] == 0
+
+
+def test_what_actually_happened_names_the_cause_over_a_because_in_the_impact():
+    text = """# Dock scanners stopped syncing on the night shift
+
+At about 01:40 the handheld scanners started showing "sync pending". The pickers could keep scanning, because the scanners queue events locally, but after 200 events a scanner refuses new scans.
+
+The scanners talk to scan-sync, a small service on the site's edge cluster. It was built to survive a lost internet link, and it does. It was not built for what actually happened, which is that the disk under its queue started failing.
+
+At 03:05 we moved scan-sync to a healthy node and restored the queue from the nightly copy; scanning recovered by 03:15.
+"""
+    p = parse(text, source_id="dock.md")
+    assert "disk under its queue started failing" in p.fields["root_cause"]
