@@ -42,7 +42,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # the trigger, the exhaustion that follows its symptom.
         (r"(?:was|were|had been|has been|got) (?:cut|reduced|lowered|shrunk|shrank|resized|scaled down|downsized|decreased|capped)(?: back)? (?:from [\w.,%]+(?: [\w%]+)? )?to [\w.,%]+", 3.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
-        (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS change", 2.0),
+        (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS (?:change|update)s?", 2.0),
         # An operation run with the wrong input ("a cleanup script was run with an empty filter").
         (r"(was|were) run with|ran with (an? |the )?(empty|wrong|missing|stale)", 2.0),
         # A person's command or tool run with a wrong input ("the pool selector was entered incorrectly").

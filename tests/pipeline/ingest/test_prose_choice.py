@@ -1019,3 +1019,9 @@ At 03:05 we moved scan-sync to a healthy node and restored the queue from the ni
 """
     p = parse(text, source_id="dock.md")
     assert "disk under its queue started failing" in p.fields["root_cause"]
+
+
+def test_a_dns_update_that_missed_a_record_is_configuration():
+    cause = ("The DNS update in CHG-7710 only changed the company-wide record. The site record still pointed at "
+             "the old VIP, so when the old VIP was removed at 06:00 every scanner sent its requests to an address that no longer existed.")
+    assert Taxonomy.default().classify_incident("Scanners unable to confirm picks", cause) == "configuration"
