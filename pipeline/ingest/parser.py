@@ -1925,6 +1925,10 @@ def sentences(text: str) -> list[str]:
     # list item, continues the sentence above it, inside a quote ("> ...") too.
     text = re.sub(r"(?m)^[ \t]*(?:>[ \t]?)+", "", text or "")
     text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(])", " ", text)
+    # A hard-wrapped paragraph goes on at a capital too ("... see when they are out of" /
+    # "Wi-Fi coverage."): a long line that stops mid-sentence, and a next line that opens on a
+    # word, not a label, a list item, a heading or a time.
+    text = unwrapped(text)
     plain = strip_markdown(text)
     out = []
     for para in re.split(r"\n\s*\n|\n(?=\s*\S)", plain):
@@ -1934,6 +1938,29 @@ def sentences(text: str) -> list[str]:
         # "On 5. January": a day number with its period does not end a sentence, nor does "i.e." or "e.g.".
         out.extend(s.strip() for s in re.split(r"(?<=[.!?])(?<!\s\d\.)(?<!\s\d\d\.)(?<!\bi\.e\.)(?<!\be\.g\.)\s+(?=[A-Z0-9\[(\"'])", para) if s.strip())
     return out
+
+
+# A wrapped line runs on: at least this long (editors wrap at 72 to 100), ending on a word or a
+# comma; the next line opens on a capitalised word that is no label ("Severity:").
+WRAP_CHARS = 60
+WRAPPED_END = re.compile(r"[\w,;]$")
+WRAPPED_ON = re.compile(r"^[ \t]*[A-Z][\w'’-]*[ \t,]")
+
+
+def unwrapped(text: str) -> str:
+    """Lines of a hard-wrapped paragraph joined where a sentence runs on at a capital."""
+    out: list[list[str]] = []  # each output line as its parts: joining as we go is quadratic
+    width = 0
+    for line in text.split("\n"):
+        last = out[-1][-1].rstrip() if out else ""
+        if width >= WRAP_CHARS and WRAPPED_END.search(last) and WRAPPED_ON.match(line):
+            out[-1][-1] = last
+            out[-1].append(line.strip())
+            width += len(line)
+        else:
+            out.append([line])
+            width = len(line.rstrip())
+    return "\n".join(" ".join(parts) for parts in out)
 
 
 # "We have added an alert that fires ..., because ...", "Going forward, ...": what changes after

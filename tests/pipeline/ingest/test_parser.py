@@ -3801,3 +3801,18 @@ def test_an_affected_label_lists_names_not_clauses_or_times(affected, names):
         "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n"
     )
     assert parse(doc, source_id="x.md").fields["services_affected"] == names
+
+
+def test_a_hard_wrapped_sentence_runs_on_at_a_capital_but_a_label_does_not():
+    wrapped = (
+        "The symptom is the same one pickers see when they are out of range of the access points or\n"
+        "Wi-Fi coverage is poor. Jeroen walked the floor with a laptop.\n"
+        "Owner: Ana Ferreira (Data Platform on-call, second week of the rota)\n"
+        "Severity: SEV3\n"
+    )
+    assert sentences(wrapped) == [
+        "The symptom is the same one pickers see when they are out of range of the access points or Wi-Fi coverage is poor.",
+        "Jeroen walked the floor with a laptop.",
+        "Owner: Ana Ferreira (Data Platform on-call, second week of the rota)",
+        "Severity: SEV3",
+    ]
