@@ -39,6 +39,15 @@ _md = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 # -- heading / label synonyms ------------------------------------------------------------------
 
+# What only looked like the cause: "Wrong first theory", "The first theory (and why it was
+# wrong)", "Why did memcached look guilty?", "Red herrings", "Wrong turn 1: the new node
+# image", "Dead ends". Never the cause, and never the fix either.
+WRONG_LEAD = (
+    r"(?:the\s+|our\s+)?(?:wrong\s+|first\s+|initial\s+){1,2}(?:theory|theories|hypothes[ie]s|suspicions?|diagnosis)\b.*"
+    r"|why\s+(?:did\s+)?(?:[\w'-]+\s+){1,4}(?:look|looked|seem|seemed)\s+(?:guilty|like|responsible|suspicious|to\s+blame)\b.*|red\s+herrings?"
+    r"|(?:wrong\s+turns?|dead\s+ends?|false\s+(?:leads?|starts?))\b.*"
+)
+
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
@@ -153,10 +162,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|why\s+(?:[\w'-]+\s+){1,4}(?:didn't|did\s+not|couldn't|could\s+not|failed\s+to)\s+(?:prevent|catch|stop|detect|notice)\b.*"
         r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow)"
         r"|what\s+we\s+(?:got\s+wrong|could\s+have\s+done\s+better|did\s+wrong)\s+in\s+(?:the|our)\s+(?:response|handling|incident\s+response)"
-        # "Wrong first theory", "The first theory (and why it was wrong)": what the cause was not.
-        r"|(?:the\s+|our\s+)?(?:wrong\s+|first\s+|initial\s+){1,2}(?:theory|theories|hypothes[ie]s|suspicions?|diagnosis)\b.*"
-        # "Why did memcached look guilty?", "Red herrings": what only looked like the cause.
-        r"|why\s+(?:did\s+)?(?:[\w'-]+\s+){1,4}(?:look|looked|seem|seemed)\s+(?:guilty|like|responsible|suspicious|to\s+blame)\b.*|red\s+herrings?)$",
+        r"|" + WRONG_LEAD + r")$",
         re.I,
     ),
     "status": re.compile(
@@ -858,9 +864,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         # A response story is searched first: where a write-up has one, it tells what fixed it.
         response_text = joined("response")
         response = [(blocks_origin(by_field, "response"), response_text)] if response_text else []
+        # Why the response was slow may end on what fixed it; a wrong lead never does.
+        hindsight_told = "\n\n".join(b.text for b in by_field.get("hindsight", []) if not WRONG_LEAD_LABEL.match(label_text(b.label)))
         fix, fix_origin = pick_sentences(
             FIX_CUES, STRONG_FIX,
-            [*response, *fix_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), joined("hindsight"))],
+            [*response, *fix_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), hindsight_told)],
             exclude=trigger_event,
         )
         if response and fix_origin == response[0][0]:
@@ -1797,6 +1805,7 @@ LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]pro
 
 # A heading that is the cause's only where it tells a story and no lessons section asks what
 # went well beside it.
+WRONG_LEAD_LABEL = re.compile(rf"^(?:{WRONG_LEAD})$", re.I)
 WENT_WRONG = re.compile(r"^[\W\d_]*what\s+went\s+wrong\W*$", re.I)
 # The retrospective's other questions, beside which "What went wrong" is about the response.
 WENT_WELL = re.compile(r"^[\W\d_]*(?:(?:what|things\s+that)\s+went\s+(?:well|right)|where\s+we\s+got\s+lucky)\b", re.I)

@@ -3816,3 +3816,23 @@ def test_a_hard_wrapped_sentence_runs_on_at_a_capital_but_a_label_does_not():
         "Owner: Ana Ferreira (Data Platform on-call, second week of the rota)",
         "Severity: SEV3",
     ]
+
+
+def test_a_wrong_turn_is_no_fix_however_it_is_worded():
+    text = """# Slow launches on the east cluster
+
+## Summary
+Launches slowed for a week; throwaway accounts were running crypto miners in user pods with no CPU limit.
+
+## Investigation, including the wrong turns
+
+### Wrong turn 1: registry latency
+Pulls from the registry were a bit faster than usual, as the pool had scaled up and more images were cached.
+
+## What we changed
+- Banned the accounts and deleted the running miner pods.
+- Put a CPU limit of two cores on every user pod.
+"""
+    p = parse(text, source_id="miners.md")
+    assert classify_label("Wrong turn 1: registry latency") == "hindsight"
+    assert "scaled up" not in p.fields["fix"] and "Banned the accounts" in p.fields["fix"]
