@@ -152,7 +152,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "lessons": re.compile(
         r"^(?:lessons?\s+learn(?:ed|t)|learnings?|(?:key\s+)?takeaways?|what\s+(?:went|we\s+did)\s+(?:well|right)"
         r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+"
-        r"|how\s+can\s+customers\b.*|what\s+went\s+poorly|lessons|what\s+(?:didn't|did\s+not)(?:\s+(?:go\s+(?:well|so\s+well)|work))?)$",
+        r"|how\s+can\s+customers\b.*|what\s+went\s+poorly|lessons|what\s+(?:didn't|did\s+not)(?:\s+(?:go\s+(?:well|so\s+well)|work))?"
+        # "What went less well", "What could have gone better": the response's, never the cause's.
+        r"|(?:what|things\s+that)\s+(?:went\s+(?:less|not\s+so)\s+well|could\s+have\s+(?:gone|been\s+done|been)\s+better))$",
         re.I,
     ),
     # Why the response was slow or misled: its "because" is about the responders, never the

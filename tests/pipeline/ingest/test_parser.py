@@ -3836,3 +3836,20 @@ Pulls from the registry were a bit faster than usual, as the pool had scaled up 
     p = parse(text, source_id="miners.md")
     assert classify_label("Wrong turn 1: registry latency") == "hindsight"
     assert "scaled up" not in p.fields["fix"] and "Banned the accounts" in p.fields["fix"]
+
+
+@pytest.mark.parametrize("heading", ["What went less well", "What could have gone better", "Things that went not so well"])
+def test_what_went_less_well_is_the_responses_lesson_not_the_fix(heading):
+    text = f"""# Launches failing on the west cluster
+
+## Summary
+Launches failed for three hours because the user nodes' disks filled with cached images.
+
+## Timeline
+- 11:15 - Node by node, unused images were pruned; launches recovered by 12:40.
+
+## {heading}
+- I spent half an hour restarting the hub before anyone looked at the nodes.
+"""
+    p = parse(text, source_id="west.md")
+    assert classify_label(heading) == "lessons" and "restarting the hub" not in p.fields["fix"]
