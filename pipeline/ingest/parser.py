@@ -2581,7 +2581,7 @@ def pick_services(
         # "**upload-api** — accepts uploads": the name, not what the writer says it does. Two
         # names a spaced slash parts ("TimeKeeper (time recording) / Billing interface") are two.
         items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", part)) for i in items for part in re.split(r"[ \t]+/[ \t]+(?![^()]*\))", i)]
-        names = [TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip() for i in items]
+        names = [LEAD_IN.sub("", TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip()) for i in items]
         # "`marts.attribution_daily`, `marts.channel_roas`": one item, two names.
         names = [part for n in names for part in (SINGLE_WORDS.split(n) if SINGLE_WORD_LIST.fullmatch(n) else [n])]
         # A sentence's list: "reminder-scheduler and the reminders feature" is two names ("file
@@ -2590,9 +2590,8 @@ def pick_services(
         names = [TRAILING_ASIDE.sub("", part).strip(" \t,;") for n in names for part in (LIST_AND.split(n) if len(n) < 120 else [n])]
         # "log uploads and artifact uploads" is two names where each side has words of its own
         # ("file and print servers", "access to head-office file and print servers" share a head noun: one).
-        names = [part for n in names for part in (n.split(" and ") if len(n) < 120 and TWO_NAMES.fullmatch(ARTICLE.sub("", n)) else [n])]
-        # "..., and so the log viewer": the consequence's connective is no part of the name.
-        names = [CONSEQUENCE.sub("", n) for n in names if not RELATIVE_CLAUSE.match(n) and not WHEN_TOLD.search(n)]
+        names = [TRAILING_ASIDE.sub("", part) for n in names for part in (n.split(" and ") if len(n) < 120 and TWO_NAMES.fullmatch(ARTICLE.sub("", n)) else [n])]
+        names = [LEAD_IN.sub("", n) for n in names if not RELATIVE_CLAUSE.match(n) and not RESTATED.match(n) and not WHEN_TOLD.search(n)]
         found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
@@ -2624,7 +2623,11 @@ def pick_services(
 LIST_AND = re.compile(r"\s+and\s+(?=(?:the|our|its|their|a|an)\s)", re.I)
 TWO_NAMES = re.compile(r"(?!.*\b(?:to|at|of|on|in|for|from|via|with|between)\s.*\sand\s)[^\s,]+(?:[ \t]+[^\s,]+)+[ \t]+and[ \t]+[^\s,]+(?:[ \t]+[^\s,]+)+", re.I)
 ARTICLE = re.compile(r"^(?:the|our|its|their|a|an)\s+", re.I)
-CONSEQUENCE = re.compile(r"^(?:and\s+)?(?:so|also|hence|thus|therefore)\s+(?=\S)", re.I)
+# "..., and so the log viewer", "..., including school-admissions": the words that lead in to a
+# name are no part of it.
+LEAD_IN = re.compile(r"^(?:and\s+)?(?:so|also|hence|thus|therefore|including|such\s+as|especially|notably)\s+(?=\S)", re.I)
+# "the public ingress, i.e. all 27 tenant services ...": the name said again in other words.
+RESTATED = re.compile(r"^(?:i\.?e\b|that\s+is\b|namely\b)", re.I)
 # "from 14:22 to 15:11 UTC": when, not what.
 WHEN_TOLD = re.compile(r"^(?:from|between|since|until|at|on)\s+\d|\b\d{1,2}:\d{2}\b", re.I)
 RELATIVE_CLAUSE = re.compile(r"^(?:which|who|whose|that|where)\s", re.I)

@@ -3793,6 +3793,10 @@ Mostly a timeline, as agreed in our retro format.
     ("log uploads and artifact uploads, and so the log viewer for those runs", ["log uploads", "artifact uploads", "log viewer for those runs"]),
     # When it happened is no service.
     ("web app, public API, from 14:22 to 15:11 UTC", ["web app", "public api"]),
+    # The name said again ("i.e. ..."), an aside, and a list's lead-in ("including").
+    ("the public ingress, i.e. all 27 tenant services on the shared domain", ["public ingress"]),
+    ("ingress-nginx (the public controller) and the tenant services, including grants-portal and court-fines",
+     ["ingress-nginx", "tenant services", "grants-portal", "court-fines"]),
 ])
 def test_an_affected_label_lists_names_not_clauses_or_times(affected, names):
     doc = STORY + (
