@@ -178,7 +178,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 # writer naming the cause as such.
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
-    r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
+    r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
     # "... for what actually happened, which is that the disk under the queue started failing."
     r"|what\s+(?:actually|really)\s+happened(?:,?\s+which)?\s+(?:is|was)\s+that"
     # A status page's "Identified" update: "We have identified the issue: one of the two ...".
@@ -307,7 +307,11 @@ FIX_CUES = re.compile(
     r"|back\s+to\s+(?:normal|baseline)|returned\s+to\s+(?:baseline|normal)|(?:dropped|fell|went|came)\s+(?:back\s+)?(?:down\s+)?to\s+(?:normal|baseline)"
     r"|rollout\s+restart|(?:we|they|engineers?|the\s+team)\s+(?:then\s+)?shut\s+(?:down|off)\b|reload(?:ed|ing)|issued\s+a\s+new\s+(?:certificate|cert|key|token|credential)"
     r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|brought\s+(?:[\w-]+\s+){1,3}?back\s+(?:straight\s+away|immediately|within|in\s+(?:a\s+few|\d+|under))|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
-    # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers."
+    # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers.",
+    # "09:31 Prometheus restarts and replays the WAL."
+    r"|restarts\s+(?:and|the|its|with|cleanly|successfully|normally)\b|recovers\b"
+    # "We had it back at 19:53 by turning on the CDN's challenge".
+    r"|by\s+(?:turning|switching)\s+(?:on|off)\b|by\s+(?:enabling|disabling)\b"
     r"|\bwe\s+(?:then\s+|now\s+)?(?:drop|restart|revert|roll\s+back|remove|delete|purge|kill|fail\s+over|scale|rotate|redeploy|reboot|re-?run|disable|promote|re-?enable|flush)\s+(?:the|all|every|it|them|a|an)\b"
     r"|dropped\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:slot|index|partition|connections?|locks?)\b"
     # A setting put right: "Set booking_horizon_days = 28 in the tfvars", "set the pool size to 50".
@@ -337,7 +341,7 @@ FIX_CUES = re.compile(
     re.I,
 )
 STRONG_FIX = re.compile(
-    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing))\b",
+    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing|turning|switching|enabling|disabling))\b",
     re.I,
 )
 

@@ -3857,3 +3857,28 @@ Launches failed for three hours because the user nodes' disks filled with cached
 """
     p = parse(text, source_id="west.md")
     assert classify_label(heading) == "lessons" and "restarting the hub" not in p.fields["fix"]
+
+
+def test_a_fix_told_as_by_turning_something_on_is_the_fix():
+    text = """# Docs site down for twelve minutes (HTTP flood)
+
+At 19:41 UTC our marketing site and the docs went down for twelve minutes. The cause was a layer-7 DDoS: random search queries bypassed the CDN cache and the flood reached the two small origin servers, which fell over.
+
+We had it back at 19:53 by turning on the CDN's JavaScript challenge for the zone and adding a rate-limit rule on /search.
+"""
+    p = parse(text, source_id="flood.md")
+    assert p.reason is None and "turning on the CDN's JavaScript challenge" in p.fields["fix"]
+
+
+def test_a_timeline_told_in_the_present_tense_restarts_and_recovers():
+    text = """# Metrics store stopped ingesting
+
+## Timeline
+**02:47** The metrics store logs no space left on device. Ingestion stops.
+**08:52** This is the cause: the volume was sized for last spring's tenant count and simply ran out.
+**09:10** Volume resize requested from 500 GiB to 1 TiB.
+**09:31** The metrics store restarts and replays its write-ahead log.
+**10:40** Dashboards and alerts confirmed working.
+"""
+    p = parse(text, source_id="metrics.md")
+    assert p.reason is None and "restarts and replays" in p.fields["fix"]
