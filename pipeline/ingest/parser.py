@@ -449,7 +449,7 @@ DRAFT_VALUE = re.compile(
     r"|not\s+(?:yet\s+)?(?:known|identified|determined|established|understood|confirmed|clear|found|recovered|resolved|fixed|mitigated|decided)"
     + LATER_FOUND
     # "Not yet completed. Awaiting supplier RCA." (a section's slot, not "the rollout had not completed").
-    + r"|^\W*not\s+yet\s+(?:completed|done|written|finished|started)|^\W*not\s+(?:done|fixed|finished|started|written)\s+yet\b"
+    + r"|^\W*not\s+yet\s+(?:completed|done|written|finished|started|agreed|decided)|^\W*not\s+(?:done|fixed|finished|started|written|agreed|decided|chosen|settled)\s+yet\b"
     + r"|(?:still|currently|remains?|is|are)\s+(?:unknown|unclear|under\s+investigation|being\s+investigated|investigating|open)"
     r"|cause\s+unknown|unknown\s+cause|under\s+investigation|still\s+investigating|investigation\s+(?:is\s+)?(?:ongoing|in\s+progress|continues|pending)"
     r"|pending\s+(?:[\w-]+\s+)?(?:rca|investigation|analysis|review|root\s+cause)|rca\s+pending|trying\s+to\s+identify"
@@ -1250,7 +1250,10 @@ def draft_detail(props: dict, by_field: dict, has_story: bool) -> str | None:
             break
         # "Root cause: unclear, possibly network" under a Root cause heading: the answer follows
         # the label the writer repeated.
-        texts = [OWN_LABEL.sub(lambda m: "" if classify_label(m.group(1)) == name else m.group(0), b.text) for b in by_field.get(name, []) if b.text.strip()]
+        blocks = [b for b in by_field.get(name, []) if b.text.strip()]
+        # A workaround in place beside a fix slot that says no fix is agreed yet: still a draft.
+        blocks = [b for b in blocks if not WORKAROUND.match(label_text(b.label))] or blocks
+        texts = [OWN_LABEL.sub(lambda m: "" if classify_label(m.group(1)) == name else m.group(0), b.text) for b in blocks]
         texts += [str(props[k]) for k in FIELD_PROPS[name] if props.get(k)]
         if texts and any(is_draft_value(t) for t in texts) and all(is_draft_value(t) or not clean_field(t) for t in texts):
             first = next(t for t in texts if is_draft_value(t))
@@ -1280,6 +1283,7 @@ def asks(sentence: str) -> bool:
 GUESS = re.compile(r"\b(?:maybe|perhaps|probably|possibly|could\s+(?:it\s+|this\s+|that\s+)?be|not\s+(?:yet\s+)?confirmed|no\s+idea)\b", re.I)
 
 
+WORKAROUND = re.compile(r"^(?:temporary\s+)?work[\s-]?arounds?\b", re.I)
 OWN_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*")
 BARE_PLACEHOLDER = re.compile(
     r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending|open)\b\s*(?:[-–—:.,;(]|$)",

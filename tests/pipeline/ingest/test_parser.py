@@ -3882,3 +3882,15 @@ def test_a_timeline_told_in_the_present_tense_restarts_and_recovers():
 """
     p = parse(text, source_id="metrics.md")
     assert p.reason is None and "restarts and replays" in p.fields["fix"]
+
+
+def test_a_fix_slot_that_says_no_option_is_agreed_yet_is_a_draft_even_beside_a_workaround():
+    doc = STORY + (
+        "**Cause:** The firewall policy push turned on dropping of IP fragments between the wireless and server zones, "
+        "so the fragmented RADIUS packets never reach the controllers.\n\n"
+        "**Workaround:** staff told to use wired desks or the guest SSID with the VPN.\n\n"
+        "**Fix:** not agreed yet. Security don't want the fragment protection rolled back as a whole. Options on the table:\n"
+        "- an exception for RADIUS between the controller and server subnets;\n"
+        "- a shorter certificate chain on the RADIUS servers.\n"
+    )
+    assert parse(doc, source_id="x.md").reason == "draft"
