@@ -1986,6 +1986,7 @@ def unwrapped(text: str) -> str:
 # the incident, whose "because" is the change's reason, never the incident's cause.
 FOLLOW_UP_TOLD = re.compile(
     r"^(?:we(?:'ve|\s+have)\s+(?:since\s+|also\s+|now\s+)?(?:added|introduced|built|written|set\s+up|changed|moved|enabled|made|put)"
+    r"|we(?:'re|\s+are)\s+(?:also\s+|now\s+)?(?:adding|introducing|building|writing|setting\s+up|changing|moving|enabling|making|putting)"
     r"|we(?:'ll|\s+will|\s+are\s+going\s+to|\s+plan\s+to)|going\s+forward|from\s+now\s+on|in\s+(?:the\s+)?future)\b",
     re.I,
 )

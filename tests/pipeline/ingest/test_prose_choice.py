@@ -1025,3 +1025,16 @@ def test_a_dns_update_that_missed_a_record_is_configuration():
     cause = ("The DNS update in CHG-7710 only changed the company-wide record. The site record still pointed at "
              "the old VIP, so when the old VIP was removed at 06:00 every scanner sent its requests to an address that no longer existed.")
     assert Taxonomy.default().classify_incident("Scanners unable to confirm picks", cause) == "configuration"
+
+
+def test_what_we_are_adding_after_the_incident_is_no_cause():
+    text = """# Slow transaction history after a plan flip
+
+Transaction history pages timed out for two hours on Tuesday. The cause was an automatic ANALYZE that sampled skewed account ids and underestimated their number, so the planner switched to a backward index scan.
+
+We pinned the statistics target and re-ran ANALYZE, which restored the old plan at 11:40.
+
+We are also adding a per-query p99 alert, because a host-level latency alert will not notice a regression that hurts one query.
+"""
+    p = parse(text, source_id="plan.md")
+    assert "per-query p99 alert" not in p.fields["root_cause"]
