@@ -43,6 +43,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(?:was|were|had been|has been|got) (?:cut|reduced|lowered|shrunk|shrank|resized|scaled down|downsized|decreased|capped)(?: back)? (?:from [\w.,%]+(?: [\w%]+)? )?to [\w.,%]+", 3.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
         (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS (?:change|update)s?", 2.0),
+        # A change record cited as the trigger ("the DNS update in CHG-10734", "change CR-5527"):
+        # a change someone made and applied, as IT change management files them.
+        (r"(?:CHG|CRQ|CR)[- ]?\d{3,}", 2.5),
         # An operation run with the wrong input ("a cleanup script was run with an empty filter").
         (r"(was|were) run with|ran with (an? |the )?(empty|wrong|missing|stale)", 2.0),
         # A person's command or tool run with a wrong input ("the pool selector was entered incorrectly").

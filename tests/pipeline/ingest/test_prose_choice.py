@@ -1038,3 +1038,9 @@ We are also adding a per-query p99 alert, because a host-level latency alert wil
 """
     p = parse(text, source_id="plan.md")
     assert "per-query p99 alert" not in p.fields["root_cause"]
+
+
+def test_a_change_record_cited_as_the_trigger_is_configuration():
+    cause = ("Enabling IPsec on the data-centre interconnect (CHG-8812) reduced the path MTU between the two sites "
+             "without an MSS clamp on the tunnel, so TCP segments larger than the tunnel MTU were blackholed.")
+    assert Taxonomy.default().classify_incident("Checkout timeouts, 5-7 March", cause) == "configuration"
