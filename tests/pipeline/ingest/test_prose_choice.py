@@ -1044,3 +1044,7 @@ def test_a_change_record_cited_as_the_trigger_is_configuration():
     cause = ("Enabling IPsec on the data-centre interconnect (CHG-8812) reduced the path MTU between the two sites "
              "without an MSS clamp on the tunnel, so TCP segments larger than the tunnel MTU were blackholed.")
     assert Taxonomy.default().classify_incident("Checkout timeouts, 5-7 March", cause) == "configuration"
+
+
+def test_a_route_leak_named_in_a_file_name_is_no_software_bug():
+    assert Taxonomy.default().scores("NE-2024-031-edge-ix2-route-leak")["software-bug"] == 0
