@@ -268,6 +268,11 @@ def summed_up(cause: str) -> bool:
     return bool(ROOT_CAUSE_SAID.match(cause) or SUMMED_TRIGGER.match(cause))
 
 
+PART_FAILED = re.compile(
+    r"\b(?:hardware\s+failure|(?:failing|failed|faulty|defective|dying|dead|worn(?:-out)?)\s+(?:NVMe|SSD|disk|drive|DIMM|memory\s+module|RAID\s+controller|controller|power\s+supply|PSU)s?"
+    r"|(?:NVMe|SSD|disk|drive|DIMM|RAID\s+controller|power\s+supply|PSU)s?\b[^.]{0,60}?\b(?:failed|died|started\s+failing|began\s+failing|(?:was|were)\s+failing))\b",
+    re.I,
+)
 LEAK = re.compile(
     r"\b(?:memory|connection|file[\s-]descriptor|fd|handle|socket|goroutine|thread)s?\s+leak"
     r"|\bleak(?:s|ed|ing)\s+(?:\w+\s+)?(?:memory|connections|file\s+descriptors|fds|handles|sockets|goroutines|threads)\b"
@@ -458,6 +463,10 @@ class Taxonomy:
             # Memory or connections running out because something leaks them: the leak is
             # the defect, the exhaustion its symptom.
             best = "software-bug"
+        if best == "database" and total.get("hardware", 0) > 0 and PART_FAILED.search(root_cause):
+            # A database on a drive that failed ("The NVMe drive in ch-03-b started failing"):
+            # the machine's part is the trigger, the database's errors and failover its symptoms.
+            best = "hardware"
         if best == "software-bug":
             set_off = CHANGE_SET_OFF_BUG.search(root_cause)
             if set_off:

@@ -1048,3 +1048,10 @@ def test_a_change_record_cited_as_the_trigger_is_configuration():
 
 def test_a_route_leak_named_in_a_file_name_is_no_software_bug():
     assert Taxonomy.default().scores("NE-2024-031-edge-ix2-route-leak")["software-bug"] == 0
+
+
+def test_a_database_on_a_drive_that_failed_is_hardware():
+    cause = ("The NVMe drive holding the Postgres data directory on the primary host started failing at 08:50; "
+             "reads timed out, the replica lagged and Patroni failed the database over.")
+    fix = "Patroni's automatic failover to the standby restored the database and we replaced the drive."
+    assert Taxonomy.default().classify_incident("transfers-pg failover: API errors for 38 minutes", cause, fix) == "hardware"
