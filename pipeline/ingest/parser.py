@@ -176,6 +176,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 
 # "The trigger was an access policy change.", "The root of it was an old race condition": the
 # writer naming the cause as such.
+# A timeline's "12:20 Cause found." or "08:41 Cause identified: ...": the cause comes next.
+CAUSE_FOUND = r"\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located)"
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
     r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
@@ -187,7 +189,7 @@ CAUSE_NAMED = (
     r"|confirmed\s+(?:in|from|via|by|with)\s+(?:the\s+)?[\w\s-]{0,30}\w(?=:)"
     # A thread's "Found it: the window comes from ...".
     # A timeline's present tense too: "11:05 Tobias finds it: if a client disconnects ...".
-    r"|(?:found|finds)\s+it(?=\s*[:!])|\b(?:root\s+)?cause\s+(?:found|identified|confirmed)(?=\s*:)|(?:found|finds|figured\s+out|figures\s+out|tracked\s+down|tracks\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
+    r"|(?:found|finds)\s+it(?=\s*[:!])|" + CAUSE_FOUND + r"(?=\s*:)|(?:found|finds|figured\s+out|figures\s+out|tracked\s+down|tracks\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
 )
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
@@ -249,8 +251,7 @@ REASON_FOLLOWS = re.compile(
     r"|\bhere(?:'s|,?\s+(?:\w+,\s+)?is)\s+(?:the\s+(?:\w+\s+)?cause|what\s+(?:actually\s+|really\s+)?caused\s+it"
     # "Here is what was actually going on.": after the first theory, the real story.
     r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$"
-    # A timeline's "12:20 Cause found.", "Root cause identified:": what it is comes next.
-    r"|\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located)\s*[.:!]?$",
+    r"|" + CAUSE_FOUND + r"\s*[.:!]?$",
     re.I,
 )
 # "The trigger was outside Oriel.", "The trigger was on our own network.": where the cause lay,
