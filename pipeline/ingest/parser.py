@@ -517,7 +517,8 @@ BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s
 BOLD_PAIR = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([A-Za-z][^*:\n]{1,40}):\s*([^*\n]+?)\*\*\s*$")
 # "Cause - packet loss on the carrier's path", as notes summed up for the record write it.
 DASH_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{1,30}?)\s+[-–—]\s+(\S.*)$")
-LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
+# "- item", "1. item", and a formal report's lettered "a) item".
+LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)]|[a-z]\))\s+(.*)$")
 # "  2.1 Package Registry ...": a plain-text report numbers the items of its sections.
 SUBSECTION_ITEM = re.compile(r"^(\s*)\d{1,2}\.\d{1,2}\.?\s+(\S.*)$")
 TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")

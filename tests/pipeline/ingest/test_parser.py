@@ -3894,3 +3894,17 @@ def test_a_fix_slot_that_says_no_option_is_agreed_yet_is_a_draft_even_beside_a_w
         "- a shorter certificate chain on the RADIUS servers.\n"
     )
     assert parse(doc, source_id="x.md").reason == "draft"
+
+
+def test_a_lettered_list_is_a_list():
+    doc = STORY + (
+        "## Root cause\n\nA storage controller failed and its partner did not take over the volumes.\n\n"
+        "## Resolution\n\nThe supplier replaced the controller and the volumes came back online at 14:10.\n\n"
+        "## Follow-up actions\n\n"
+        "  a) Ask the supplier to share controller health alerts with our on-call.\n"
+        "  b) Test failing over to the secondary site.\n"
+    )
+    assert parse(doc, source_id="x.txt").fields["action_items"] == [
+        "Ask the supplier to share controller health alerts with our on-call.",
+        "Test failing over to the secondary site.",
+    ]
