@@ -47,6 +47,7 @@ WRONG_LEAD = (
     r"|why\s+(?:did\s+)?(?:[\w'-]+\s+){1,4}(?:look|looked|seem|seemed)\s+(?:guilty|like|responsible|suspicious|to\s+blame)\b.*|red\s+herrings?"
     r"|(?:wrong\s+turns?|dead\s+ends?|false\s+(?:leads?|starts?))\b.*"
 )
+WRONG_LEAD_LABEL = re.compile(rf"^(?:{WRONG_LEAD})$", re.I)
 
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
@@ -784,8 +785,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             else:
                 by_field.pop(name, None)
 
-    def joined(name: str) -> str:
-        return "\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip()).strip()
+    def joined(name: str, keep=lambda block: True) -> str:
+        return "\n\n".join(b.text for b in by_field.get(name, []) if b.text.strip() and keep(b)).strip()
 
     summary = joined("summary")
     timeline_raw = joined("timeline")
@@ -873,7 +874,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         response_text = joined("response")
         response = [(blocks_origin(by_field, "response"), response_text)] if response_text else []
         # Why the response was slow may end on what fixed it; a wrong lead never does.
-        hindsight_told = "\n\n".join(b.text for b in by_field.get("hindsight", []) if not WRONG_LEAD_LABEL.match(label_text(b.label)))
+        hindsight_told = joined("hindsight", keep=lambda b: not WRONG_LEAD_LABEL.match(label_text(b.label)))
         fix, fix_origin = pick_sentences(
             FIX_CUES, STRONG_FIX,
             [*response, *fix_pool, ("timeline", last_entries(timeline_raw)), (blocks_origin(by_field, "hindsight"), hindsight_told)],
@@ -1817,7 +1818,6 @@ LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]pro
 
 # A heading that is the cause's only where it tells a story and no lessons section asks what
 # went well beside it.
-WRONG_LEAD_LABEL = re.compile(rf"^(?:{WRONG_LEAD})$", re.I)
 WENT_WRONG = re.compile(r"^[\W\d_]*what\s+went\s+wrong\W*$", re.I)
 # The retrospective's other questions, beside which "What went wrong" is about the response.
 WENT_WELL = re.compile(r"^[\W\d_]*(?:(?:what|things\s+that)\s+went\s+(?:well|right)|where\s+we\s+got\s+lucky)\b", re.I)

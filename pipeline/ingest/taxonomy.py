@@ -126,7 +126,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "software-bug": [
         # Not a leaked route (network) or a leaked key (security).
-        (r"bugs?|defect|race condition|memory leak|(?<!route )(?<!route-)leak(ed|ing|s)?(?! ([\w-]+ ){0,2}(routes?|prefix\w*|keys?|tokens?|credentials?|secrets?|passwords?)\b)|edge case|corner case", 3.0),
+        (r"bugs?|defect|race condition|memory leak|(?<!route[ -])leak(ed|ing|s)?(?! ([\w-]+ ){0,2}(routes?|prefix\w*|keys?|tokens?|credentials?|secrets?|passwords?)\b)|edge case|corner case", 3.0),
         (r"leap (year|second|day)|29(th)? (of )?February|February 29(th)?|daylight saving|DST|time ?zone|clock|overflow|off.by.one|null pointer|nil|panic|exception", 2.0),
         (r"infinite loop|retry storm|thundering herd|unhandled|latent|regex|misbehaving code", 2.0),
         # A counter outgrowing its type: the code's limit, not the system's capacity.
