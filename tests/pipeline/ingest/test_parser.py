@@ -1721,6 +1721,29 @@ Electricians bypassed the failed breaker and we brought storage servers back fir
     assert "dns" in parse(listed, source_id="x.md").fields["services_affected"]
 
 
+def test_a_host_or_device_told_in_passing_is_no_service_affected():
+    doc = """# Checkout timeouts on Tuesday
+
+## Summary
+
+Checkout and the `payments-api` timed out for 40 minutes. The interconnect router `dci-rtr-n1` dropped its
+BGP session with `dci-rtr-s1` after a line card reset, so traffic took the long path through `gc-core-2`.
+
+## Resolution
+
+We reseated the line card and the session came back.
+"""
+    services = parse(doc, source_id="x.md").fields["services_affected"]
+    assert "payments-api" in services
+    assert not {"dci-rtr-n1", "dci-rtr-s1", "gc-core-2"} & set(services)
+    # Listed by the writer, a host is one of the services affected.
+    listed = doc.replace("## Summary\n", "## Summary\n\nAffected services: payments-api, mx-relay-01\n")
+    assert "mx-relay-01" in parse(listed, source_id="x.md").fields["services_affected"]
+    # A version is no host: `traefik-v2` is what the writer names.
+    versioned = doc.replace("the `payments-api`", "the `traefik-v2` ingress")
+    assert "traefik-v2" in parse(versioned, source_id="x.md").fields["services_affected"]
+
+
 def test_a_providers_product_keeps_its_brand_and_a_word_of_the_sentence_does_not():
     doc = """# Edge outage for some customers
 
