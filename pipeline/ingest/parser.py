@@ -66,7 +66,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
         # "What happened" is the story; "What actually happened" is the explanation after it.
         r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
-        r"|what\s+was\s+(?:actually\s+|really\s+)?wrong"
+        r"|what\s+was\s+(?:actually\s+|really\s+)?wrong|what\s+we\s+found"
         # An engineering blog's turn from the story to the explanation.
         r"|a\s+closer\s+look|digging\s+in(?:to\s+it)?|what\s+went\s+wrong\s+(?:at|with|in|inside)\s+(?:our|the)"
         # (Not with the response: "What went wrong in our response" is hindsight.)
@@ -252,7 +252,9 @@ REASON_FOLLOWS = re.compile(
     r"|\bhere(?:'s|,?\s+(?:\w+,\s+)?is)\s+(?:the\s+(?:\w+\s+)?cause|what\s+(?:actually\s+|really\s+)?caused\s+it"
     # "Here is what was actually going on.": after the first theory, the real story.
     r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$"
-    r"|" + CAUSE_FOUND + r"\s*[.:!]?$",
+    r"|" + CAUSE_FOUND + r"\s*[.:!]?$"
+    # A comment that opens the analysis: "Root cause write-up.", "RCA below:".
+    r"|^(?:root\s+cause|rca)\s+(?:write-?up|analysis|summary|notes?|details|below|follows)\s*[.:!]?$",
     re.I,
 )
 # "The trigger was outside Oriel.", "The trigger was on our own network.": where the cause lay,
@@ -420,7 +422,9 @@ NO_FIX_YET = re.compile(
     # The whole sentence: "No change has been made." (not "no change has been made to the alert yet").
     r"|(?:^|(?<=[.!?:]\s))no\s+(?:change|fix)\s+has\s+(?:yet\s+)?been\s+(?:made|applied|deployed)(?:\s+yet)?\s*[.;]"
     # Nothing done brought it back: "We don't know why it recovered".
-    r"|\b(?:do\s*not|don'?t|did\s*not|didn'?t)\s+(?:yet\s+)?(?:know|understand)\s+why\s+(?:it|the\s+[\w-]+|they|things|service)\s+(?:recovered|came\s+back|stopped\s+\w+ing|cleared|went\s+away)\b",
+    r"|\b(?:do\s*not|don'?t|did\s*not|didn'?t)\s+(?:yet\s+)?(?:know|understand)\s+why\s+(?:it|the\s+[\w-]+|they|things|service)\s+(?:recovered|came\s+back|stopped\s+\w+ing|cleared|went\s+away)\b"
+    # A thread's latest word: "Still waiting on Legal. Nothing deployed yet, queue still growing."
+    r"|\bnothing\s+(?:has\s+been\s+|is\s+)?(?:deployed|fixed|shipped|rolled\s+out|released|in\s+place)\s+yet\b",
     re.I,
 )
 # A status page's update: "Identified - 27 Feb 2024 19:42 UTC", "**Monitoring** — We ...".
@@ -1463,6 +1467,8 @@ COMMENT_LABEL = re.compile(r"^Comment by ")
 # "Leaving this open.", "Keeping the issue open until ...": the thread ends unresolved.
 LEFT_OPEN = re.compile(
     r"\b(?:leaving|keeping|leave|keep)\s+(?:this|it|the\s+(?:issue|ticket|incident))\s+open\b"
+    # Open for its follow-ups: "Leaving the issue open until the unchecked items are done."
+    r"(?!\s+(?:until|till|to\s+track|for)\s+(?:[\w-]+\s+){0,3}?(?:action\s+items?|items|follow[\s-]?ups?|tasks|to-?dos?|actions?|checkboxes|checklist)\b)"
     r"|\breopen(?:ing|ed)\s+(?:this|it|the\s+(?:issue|ticket|incident))\b",
     re.I,
 )

@@ -3931,3 +3931,62 @@ def test_a_lettered_list_is_a_list():
         "Ask the supplier to share controller health alerts with our on-call.",
         "Test failing over to the secondary site.",
     ]
+
+
+def test_a_comment_that_opens_the_analysis_brings_the_sentences_after_it():
+    text = """# Morning slowdown on course pages
+
+**Description**
+
+From 08:52 course-api latency climbed to 9 s and logins timed out.
+
+**Comments**
+
+*Ingrid - 10/Sep 17:40*
+Root cause write-up.
+
+Traffic at term start is a wall, not a ramp: requests went from 900 to 10,400 per second in ten minutes. The autoscaler adds at most four pods a minute.
+
+*Ingrid - 16/Sep 15:20*
+Permanent fix merged: scheduled scaling raises minReplicas at 07:45 on term weekdays.
+"""
+    p = parse(text, source_id="COPS-2291.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("Traffic at term start is a wall")
+    assert "write-up" not in p.fields["root_cause"]
+
+
+def test_what_we_found_is_the_cause_and_what_we_did_the_fix():
+    text = """### PIR-2024-019: Theatre lists unresponsive
+
+**When:** 6 March, 08:15-09:05. **Who was affected:** theatre coordinators; screens took a minute to load.
+
+**What we found:** an ad-hoc report run against the live database held locks on the session and case tables. Every list update queued behind it.
+
+**What we did:** the DBA killed the report's session at 09:02 and the lists recovered within three minutes.
+"""
+    p = parse(text, source_id="pir.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("an ad-hoc report run against the live database held locks")
+    assert p.provenance["root_cause"] == "label: What we found"
+    assert "killed the report's session" in p.fields["fix"]
+
+
+def test_a_thread_whose_latest_word_is_that_nothing_is_deployed_yet_is_a_draft():
+    still = ISSUE_THREAD.replace(
+        "We set the new variable to 28 days in the Westmark file and applied it at 11:20; slots are visible again. Closing.",
+        "Still waiting on the module owners. Nothing deployed yet, bookings still failing.",
+    )
+    p = parse(still, source_id="issue.md")
+    assert p.reason == "draft" and "Nothing deployed yet" in p.detail
+
+
+def test_an_issue_left_open_for_its_follow_ups_is_finished():
+    follow_ups = ISSUE_THREAD.replace(
+        "slots are visible again. Closing.", "slots are visible again.\n\n**@lena** commented on Oct 22, 2024\n\nLeaving the issue open until the unchecked items are done."
+    )
+    p = parse(follow_ups, source_id="issue.md")
+    assert p.reason is None, p.detail
+    assert "applied it at 11:20" in p.fields["fix"]
+    # Left open with no such reason, it is still unfinished.
+    assert parse(follow_ups.replace(" until the unchecked items are done", ""), source_id="issue.md").reason == "draft"
