@@ -1524,14 +1524,22 @@ def comments_apart(body: str) -> tuple[str, bool]:
 
 
 def caps_headings(body: str) -> str:
-    """Upper-case lines between blank lines that name a field become `##` headings."""
+    """Upper-case lines between blank lines that name a field become `##` headings, and so does
+    a terse note's bare word over its indented block ("cause" / "  ARP table overflow ...")."""
     lines = body.split("\n")
     for i, line in enumerate(lines):
         text = line.strip()
-        if (CAPS_LINE.match(text) and (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
-                and classify_label(text)):
+        if not text or (i and lines[i - 1].strip()):
+            continue
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if (CAPS_LINE.match(text) and not after.strip() or BARE_HEADING.match(line) and after[:1] in (" ", "\t") and after.strip()) \
+                and classify_label(text):
             lines[i] = f"## {text}"
     return "\n".join(lines)
+
+
+# "fix (07:40)" at a line's start, its text indented under it.
+BARE_HEADING = re.compile(r"^[A-Za-z][A-Za-z /&'-]{1,40}(?:[ \t]*\([^()\n]{1,30}\))?:?[ \t]*$")
 
 
 def read_blocks(body: str) -> tuple[list[Block], str, str]:

@@ -3990,3 +3990,31 @@ def test_an_issue_left_open_for_its_follow_ups_is_finished():
     assert "applied it at 11:20" in p.fields["fix"]
     # Left open with no such reason, it is still unfinished.
     assert parse(follow_ups.replace(" until the unchecked items are done", ""), source_id="issue.md").reason == "draft"
+
+
+def test_a_terse_notes_bare_words_over_indented_blocks_are_its_sections():
+    note = """ops incident note: nodes flapping
+date:    2024-09-16
+status:  closed
+
+symptom
+  compute nodes go NOT_RESPONDING and come back 1-3 min later.
+
+cause
+  ARP neighbour table overflow on the head node after the expansion pushed the
+  number of hosts past the kernel default limit.
+
+fix (07:40)
+  raised gc_thresh1/2/3 on both head nodes, persisted in the ansible role.
+  flapping stopped within a minute.
+
+todo
+  - same sysctls on the storage servers
+"""
+    p = parse(note, source_id="note.txt")
+    assert p.reason is None, p.detail
+    assert p.provenance["root_cause"] == "heading: cause" and p.fields["root_cause"].startswith("ARP neighbour table overflow")
+    assert p.provenance["fix"] == "heading: fix (07:40)" and "raised gc_thresh1/2/3" in p.fields["fix"]
+    # In a code fence, a word over an indented line is the code's.
+    fenced = "# Nodes flapping\n\n```\n" + note + "```\n\nThe nodes flapped because the ARP table overflowed; we raised its limits.\n"
+    assert parse(fenced, source_id="note.md").provenance.get("root_cause") != "heading: cause"
