@@ -30,7 +30,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"upgrad(e|ed|ing)", 2.5), (r"new ([\w-]+ )?version|(?<![\d.])v?\d+\.\d+(\.\d+)?(?!\.?\d)", 1.5), (r"version (bump|update|upgrade)", 3.0),
         (r"migrat(ion|ed|ing)", 1.5), (r"bump(ed|s)?", 2.5), (r"helm chart", 1.5),
         (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),
-        (r"image|AMI|canary", 1.0), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
+        (r"image|AMI|canary", 1.0),
+        # An operating system's patch installed on a server: new code shipped to it.
+        (r"(cumulative|security|OS|operating system|windows|kernel|monthly|quarterly) (update|patch)(es)?|patch tuesday|(was|were) patched|install(ed|ing) (the |an? )?(update|patch)", 2.5), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
     ],
     "configuration": [
         (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature.flag|flag (was |had been |has been )?(enabled|set|flipped|changed|updated|turned on)|flag console"
@@ -42,6 +44,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # the trigger, the exhaustion that follows its symptom.
         (r"(?:was|were|had been|has been|got) (?:cut|reduced|lowered|shrunk|shrank|resized|scaled down|downsized|decreased|capped)(?: back)? (?:from [\w.,%]+(?: [\w%]+)? )?to [\w.,%]+", 3.5),
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
+        # A rule someone set live: "Rule R-482 was published straight to enforce mode".
+        (r"rules? ([\w-]+ ){0,2}(was|were) (published|enabled|activated|switched|set|pushed|added|turned on)", 2.0),
         (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS (?:change|update)s?", 2.0),
         # A change record cited as the trigger ("the DNS update in CHG-10734", "change CR-5527"):
         # a change someone made and applied, as IT change management files them.
@@ -60,7 +64,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "database": [
         (r"database|datastore", 2.5), (r"\bdb\b", 1.5),
         (r"postgres(ql)?|mysql|mongo(db)?|redis|cassandra|dynamodb|rds|aurora|clickhouse", 2.0),
-        (r"replica(tion)? lag|replication|failover|standby|read replicas?", 2.0), (r"lock(s|ed|ing)?|deadlock", 1.5),
+        (r"replica(tion)? lag|replication|failover|standby|read replicas?", 2.0),
+        # A row's or a table's lock, not a person locked out of an account or a cabinet locked shut.
+        (r"(?<!account )(?<!accounts )(?<!user )(?<!users )lock(s|ed|ing)?(?! out\b)|deadlock", 1.5),
         (r"slow quer(y|ies)|query plan|vacuum|autovacuum|table bloat", 2.0), (r"corrupt(ion|ed)?", 1.5),
         # The query planner choosing badly: scans, joins, indexes and their statistics.
         (r"query planner|planner('s)? (chose|choose|switched|picked|estimat\w*)|sequential scans?|seq scans?|full table scans?|hash join|nested loop|missing index|(composite|secondary|partial) index|index (scan|plan)|(table|planner) statistics|statistics (refresh|target)", 2.0),
@@ -81,16 +87,18 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
          r"|SaaS|external (service|api)|external [\w\s]{0,25}?(authority|provider|vendor|service|responders?)", 2.0),
         (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
         # Not "Cloud Incident #24102" or "Cloud Incident Report": a provider's own report on itself.
-        (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*(?:#|report|review|summary))|issue|degradation)|outage (at|of|in)", 3.0),
+        (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*(?:#|report|review|summary))|issue|degradation|problem|fault|failure)|outage (at|of|in)", 3.0),
         (r"(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(returning|returned|threw) (errors|timeouts)|(registry|processor|carrier|partner)('s)? [\w\s]{0,30}?(timing out|was down)", 3.0),
         (r"status page|their side|on their end|availability zone (outage|failure|impairment|issue|event|went down|was down)|(loss|failure|outage) of (an|one|a single|the) availability zone", 2.0),
         # Someone else had the incident: "Their incident report states ...", "The outage was at RxRelay".
         (r"their (own )?(incident|outage|post.?incident|post.?mortem|status) (report|page|updates?|review|note)|outage was at", 3.0),
+        # A supplier's own account of its failure: "Veritel's reason-for-outage report", "the carrier's RFO".
+        (r"(?<![\w'-])[\w-]{1,40}'s (reason.for.outage|RFO|RCA)( report| statement)?", 3.0),
         # Someone else limiting us, or their service failing: "that API started throttling us",
         # "their ownership service was overloaded".
         (r"(?:throttl\w+|rate[\s-]limit\w*)\s+us|their\s+(?:[\w-]+\s+){0,2}(?:API|service|platform|backend)\s+(?:was|were|had\s+been)\s+(?:overloaded|down|degraded|failing|unavailable)", 3.0),
         # The outside party that failed, named by its role.
-        (r"(registry|processor|carrier|partner|maintainers|managed \w+ provider|hosted [\w\s]{0,20}API)\b", 1.5),
+        (r"(registry|processor|carrier|partner|maintainers|managed \w+ provider|hosted [\w\s]{0,20}(API|platform))\b", 1.5),
         (r"Okta|Auth0|Firebase|FCM|APNs|Microsoft|Entra|SendGrid|Mailgun|Twilio|Heroku|Vercel|Netlify|OpenAI", 0.6),
         # A defect inside a provider's managed service is the provider failing, not our bug.
         (r"bug in[\w\s/-]{0,60}?\b(?:GKE|EKS|AKS|AWS|GCP|Azure|Google|Amazon|provider|vendor|upstream)", 4.0),
@@ -99,7 +107,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"capacity|exhaust(ed|ion)|ran out|run out|out of (memory|disk|space)|OOM\w*|starv(ed|ation)", 3.0),
         (r"disk (full|space)|(volume|filesystem|partition)s? (was |were |is )?(full|filled)|filled (up|to \d+ ?%)|ENOSPC|no space left|inodes?|inotify|quota|limit(s)? (reached|hit|exceeded)|too many"
          # "the root disk on the api hosts filled with logs"
-         r"|(disk|volume|filesystem|partition)s?( [\w/-]+){0,5} (filled|fill(ed)? up)\b", 2.5),
+         r"|(disk|volume|filesystem|partition)s?( [\w/-]+){0,5} (filled|fill(ed)? up)\b"
+         # "... and filled the filesystem", "filling up the scratch volume"
+         r"|fill(ed|ing) (up )?(the|a|its|our) ([\w/-]+ ){0,2}(disks?|volumes?|file ?systems?|partitions?|drives?|buckets?)", 2.5),
         # "load" the noun; the verb ("couldn't load the shop", "failed to load") is a symptom.
         (r"traffic (spike|surge|peak)|spike|surge|(?<!failed\sto\s)(?<!unable\sto\s)(?<!n't\s)(?<!not\s)load(?! balanc)(?!\s+(?:the|their|its|our|any|pages?)\b)|overload(ed)?|saturat(ed|ion)|scrape timeout", 2.0),
         (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
@@ -122,7 +132,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
         (r"(disk|drive|storage) (shelf|shelves|arrays?|enclosures?|controllers?)|(storage|disk|array) controller (had )?failed", 2.5),
         (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware|optics|optical|transceivers?|corrupt(ed)? frames", 2.0),
-        (r"fib(er|re) (cut|bundle|link|patch)|severed|water leak|flood(ed|ing)? (in|of|into) (the )?(data ?cent(er|re)|room|hall|basement|building|site|floor)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
+        (r"fib(er|re) (cut|bundle|link|patch)|sever(ed|ing|s)|(directional )?drill(ing)? (rig|crew)|directional drill|excavat(or|ion|ing)|digger|backhoe|water leak|flood(ed|ing)? (in|of|into) (the )?(data ?cent(er|re)|room|hall|basement|building|site|floor)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),
     ],
     "software-bug": [
         # Not a leaked route (network) or a leaked key (security).
@@ -269,7 +279,7 @@ def summed_up(cause: str) -> bool:
 
 
 PART_FAILED = re.compile(
-    r"\b(?:hardware\s+failure|(?:failing|failed|faulty|defective|dying|dead|worn(?:-out)?)\s+(?:NVMe|SSD|disk|drive|DIMM|memory\s+module|RAID\s+controller|controller|power\s+supply|PSU)s?"
+    r"\b(?:hardware\s+(?:failure|fault|degradation)|(?:failing|failed|faulty|defective|dying|dead|worn(?:-out)?)\s+(?:NVMe|SSD|disk|drive|DIMM|memory\s+module|RAID\s+controller|controller|power\s+supply|PSU)s?"
     r"|(?:NVMe|SSD|disk|drive|DIMM|RAID\s+controller|power\s+supply|PSU)s?\b[^.]{0,60}?\b(?:failed|died|started\s+failing|began\s+failing|(?:was|were)\s+failing))\b",
     re.I,
 )

@@ -262,6 +262,26 @@ def test_explicit_category_wins_when_it_maps():
         ("Ingress down", "A planned change to the cluster that split its auto-scaling groups per availability zone "
          "caused the AWS load balancer to detach every worker node.", "configuration"),
         ("Ingress down", "An availability zone outage at our cloud provider took half the worker nodes away.", "dependency"),
+        # A supplier's failure, told as its problem or in its own report, whatever part failed.
+        ("Card terminals rebooting", "The terminal maker pushed new firmware to our card readers overnight; it crashes "
+         "on contactless payments. It was a vendor problem, not our network.", "dependency"),
+        ("Bleeps silent", "A fault on a session border controller in Calvex's hosted telephony platform dropped our SIP "
+         "trunk. Calvex's reason-for-outage report says a memory exhaustion condition stopped it.", "dependency"),
+        # A cable cut by someone digging is the physical plant, whoever held the drill.
+        ("Broadband down in two villages", "A third-party contractor laying drains struck our duct with a directional "
+         "drill, severing the cable that carries both fibre pairs.", "hardware"),
+        # An operating system's patch is new code on the server; cabinets locked shut are no database's lock.
+        ("Dispensing cabinets locked", "The monthly cumulative update was installed on the application server and enforced "
+         "DCOM hardening, which the cabinets' protocol cannot meet.", "deployment"),
+        # A fraud or WAF rule set live is a change of configuration.
+        ("Good customers declined", "Velocity rule V-12 was published straight to enforce mode and keyed on a device id "
+         "that many browsers share.", "configuration"),
+        # The machine under a managed database failing is hardware; the failover is its symptom.
+        ("Exam autosave failing on the quiz database", "The provider's host under our database primary failed (hardware "
+         "degradation), which forced a failover; the pool kept dead connections to the old primary.", "hardware"),
+        ("Clinicians locked out of accounts", "A conditional access policy was applied to every staff group and "
+         "required a registered device that most ward PCs lack.", "configuration"),
+        ("Scratch full", "One job wrote a checkpoint every minute for two days and filled the scratch filesystem.", "capacity"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
