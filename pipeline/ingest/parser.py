@@ -201,7 +201,7 @@ CAUSE_CUES = re.compile(
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     r"|(?:started|began|coincided)\s+with\s+(?:a|an|the|our)\s+(?:\w+\s+){0,2}(?:upgrade|update|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
-    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
+    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:suffered|developed)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:fault|failure)|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED
     + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?(?:bug|defect|regression|race\s+condition)\s+in"
     r"|(?:some|several|a\s+few|a\s+couple\s+of|two|three|multiple)\s+(?:\w+\s+)?(?:bugs|defects)\s+in)\b"
@@ -1182,7 +1182,9 @@ ONSET_AFTER = re.compile(
 # A team named by what it does: "the facilities team", "our network engineers", "the DBAs".
 NAMED_TEAM = r"(?:the|our)\s+(?:[\w-]+\s+){0,2}(?:team|technicians?|operators?|engineers?|dbas?)"
 WE_ACTED = re.compile(
-    r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?|facilities|technicians?|operators?|" + NAMED_TEAM + r")\b",
+    r"(?:we|the\s+team|on-?call|engineers?|the\s+responders?|facilities|technicians?|operators?|" + NAMED_TEAM
+    # Another department or the supplier doing the repair: "IT Services restored the storage".
+    + r"|(?:central\s+)?IT\s+(?:services|support|operations)|the\s+(?:vendor|supplier|provider|carrier))\b",
     re.I,
 )
 # Short enough that the sentence names a trigger without saying how it broke things.

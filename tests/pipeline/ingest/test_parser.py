@@ -4038,3 +4038,24 @@ todo
     # In a code fence, a word over an indented line is the code's.
     fenced = "# Nodes flapping\n\n```\n" + note + "```\n\nThe nodes flapped because the ARP table overflowed; we raised its limits.\n"
     assert parse(fenced, source_id="note.md").provenance.get("root_cause") != "heading: cause"
+
+
+def test_a_part_that_suffered_a_fault_is_the_cause_and_another_departments_repair_the_fix():
+    mail = """Subject: [cluster-users] Licences unavailable on Thursday - what happened
+
+Dear users,
+
+Yesterday between 10:05 and 15:40, jobs that needed a MATLAB licence could not start.
+
+The licence servers are virtual machines run by the university's central IT Services. At about 10:00 the storage
+array behind their platform suffered a controller fault, and a set of virtual machines froze, including both licence
+servers. IT Services restored the storage, restarted the affected VMs, and licences were handed out again from 15:40.
+
+Regards,
+Research Computing
+"""
+    p = parse(mail, source_id="licences.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("At about 10:00 the storage array behind their platform suffered a controller fault")
+    assert "IT Services restored" not in p.fields["root_cause"]
+    assert "IT Services restored the storage" in p.fields["fix"]
