@@ -2619,7 +2619,8 @@ def pick_services(
         # ("file and print servers", "access to head-office file and print servers" share a head noun: one).
         names = [TRAILING_ASIDE.sub("", part) for n in names for part in (n.split(" and ") if len(n) < 120 and TWO_NAMES.fullmatch(ARTICLE.sub("", n)) else [n])]
         names = [LEAD_IN.sub("", n) for n in names if not RELATIVE_CLAUSE.match(n) and not RESTATED.match(n) and not WHEN_TOLD.search(n)]
-        names = [unqualified(n) for n in names]
+        # "Live event playback (HLS and DASH) for the final": its aside goes with its where.
+        names = [TRAILING_ASIDE.sub("", unqualified(n)) for n in names]
         found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
@@ -2664,7 +2665,7 @@ QUALIFIED = re.compile(r"^(.{3,}?)\s+(?:for|on|in|at)\s+(?!.*\sand\s)\S")
 
 
 def unqualified(name: str) -> str:
-    m = QUALIFIED.match(name) if len(name) < 120 else None  # a name, not a paragraph
+    m = QUALIFIED.match(name[:200])  # a name and its gloss, not a paragraph
     return m.group(1) if m else name
 
 
@@ -2673,7 +2674,7 @@ DEVICE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?!v\d+$)[a-z]*\d[a-z0
 
 
 LIST_AND = re.compile(r"\s+and\s+(?=(?:the|our|its|their|a|an)\s)", re.I)
-TWO_NAMES = re.compile(r"(?!.*\b(?:to|at|of|on|in|for|from|via|with|between)\s.*\sand\s)[^\s,]+(?:[ \t]+[^\s,]+)+[ \t]+and[ \t]+[^\s,]+(?:[ \t]+[^\s,]+)+", re.I)
+TWO_NAMES = re.compile(r"(?!.*\b(?:to|at|of|on|in|for|from|via|with|between)\s.*\sand\s)(?![^()]*\([^()]*\sand\s[^()]*\))[^\s,]+(?:[ \t]+[^\s,]+)+[ \t]+and[ \t]+[^\s,]+(?:[ \t]+[^\s,]+)+", re.I)
 ARTICLE = re.compile(r"^(?:the|our|its|their|a|an)\s+", re.I)
 # "..., and so the log viewer", "..., including school-admissions": the words that lead in to a
 # name are no part of it.

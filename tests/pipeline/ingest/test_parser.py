@@ -4078,3 +4078,12 @@ We moved the customers to the spare card.
     # Where another name follows the place, the item is not cut short.
     two = doc.replace("till prices in all stores", "label printing at Hamburg and handheld scanners at Hamburg")
     assert "handheld scanners" in " ".join(parse(two, source_id="x.md").fields["services_affected"])
+    # An "and" inside the name's aside joins no two names; the aside goes with the where.
+    aside = doc.replace("till prices in all stores", "live event playback (HLS and DASH) for the cup final")
+    assert parse(aside, source_id="x.md").fields["services_affected"][-1] == "live event playback"
+    # A listed name with a sentence after it on its line is still cut.
+    long_item = doc.replace(
+        "**Services affected:** IP transit for customers homed on the Manchester PoP; SIP trunks for those customers; till prices in all stores",
+        "## Affected\n\n- **VOD playback** for any title packaged more than three days before the incident. At the peak 71% of plays failed.\n- **Origin storage**",
+    )
+    assert parse(long_item, source_id="x.md").fields["services_affected"] == ["vod playback", "origin storage"]
