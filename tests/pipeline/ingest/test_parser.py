@@ -164,6 +164,15 @@ Under investigation.
     assert p.fields["services_affected"] == ["checkout-api", "payments-gateway"]
 
 
+def test_a_fix_that_ships_a_remedy_says_nothing_of_the_trigger_and_one_that_undoes_a_change_does():
+    t = Taxonomy.default()
+    cause = "Thousands of projects picked up a new framework version at once and the build cache filled its disks."
+    shipped = "We added storage to the build cache; the new eviction job was merged and deployed the next day."
+    assert t.classify_incident("Build delays", cause, shipped) == "capacity"
+    undone = "The pool change was reverted and deployed at 12:51; rebalances stopped."
+    assert t.classify_incident("Duplicate events", "Consumers were kicked out of the group on every long batch.", undone) == "deployment"
+
+
 def test_explicit_category_wins_when_it_maps():
     t = Taxonomy.default()
     assert t.classify_incident("Disk full", "the disk filled up", hint=["Config"]) == "configuration"
