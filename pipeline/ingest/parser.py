@@ -178,7 +178,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 # "The trigger was an access policy change.", "The root of it was an old race condition": the
 # writer naming the cause as such.
 # A timeline's "12:20 Cause found." or "08:41 Cause identified: ...": the cause comes next.
-CAUSE_FOUND = r"\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located)"
+CAUSE_FOUND = r"\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located|clear|established)"
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
     r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
@@ -510,7 +510,9 @@ ABOUT_THE_DOCUMENT = re.compile(
     r"|\b(?:this|the\s+(?:following|next|previous))\s+section\s+(?:describes|covers|explains|lists|sets\s+out|summari[sz]es)\b"
     r"|\b(?:are|is)\s+(?:all\s+|mostly\s+)?(?:(?:told|described|listed)\s+)?in\s+the\s+timeline\b"
     # How the write-up is laid out: "Written mostly as a timeline because ...".
-    r"|\b(?:written|told|kept|laid\s+out)\s+(?:mostly\s+|mainly\s+|largely\s+)?as\s+a\s+timeline\b",
+    r"|\b(?:written|told|kept|laid\s+out)\s+(?:mostly\s+|mainly\s+|largely\s+)?as\s+a\s+timeline\b"
+    # "Short write-up, mostly timeline."
+    r"|\b(?:write-?up|report|document|post-?mortem|notes)\s*,?\s+(?:mostly|mainly|largely)\s+(?:a\s+)?timeline\b",
     re.I,
 )
 

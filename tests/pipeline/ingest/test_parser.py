@@ -4096,3 +4096,23 @@ We moved the customers to the spare card.
         "## Affected\n\n- **VOD playback** for any title packaged more than three days before the incident. At the peak 71% of plays failed.\n- **Origin storage**",
     )
     assert parse(long_item, source_id="x.md").fields["services_affected"] == ["vod playback", "origin storage"]
+
+
+def test_a_timeline_whose_entry_says_the_cause_is_clear_tells_it_there():
+    text = """# Scanner app crash in two warehouses
+
+Short write-up, mostly timeline. Team Logistics IT, 21.03.2024.
+
+Picking in both distribution centers was stopped or very slow for about two hours.
+
+## Timeline
+
+- **05:30** - Device management starts the rollout of PickMate 4.12.0 to all scanners.
+- **05:52** - Scanners show "PickMate has stopped" directly after login.
+- **06:40** - **Cause clear: the 4.12 release ships a scan library that needs Android 9, and the older scanners run Android 8.1.**
+- **06:45** - Rollback to 4.11.3 for all devices; picking normal at 08:05.
+"""
+    p = parse(text, source_id="scanner.md")
+    assert p.reason is None, p.detail
+    assert "Cause clear: the 4.12 release ships a scan library that needs Android 9" in p.fields["root_cause"]
+    assert "Short write-up" not in p.fields["root_cause"]
