@@ -277,6 +277,12 @@ EFFECT_OF_PREVIOUS = re.compile(
     + r"|^(?:because\s+of|due\s+to)\s+[^,.]{3,80},\s+(?:it|they|this|that)\s",
     re.I,
 )
+# "It did not affect 2020 because the service did not exist yet": why it never happened before,
+# not what made it happen now.
+WHY_NOT_BEFORE = re.compile(
+    r"\b(?:did\s*not|didn'?t)\s+(?:\w+\s+)?(?:affect(?:ed)?|happen(?:ed)?|occur(?:red)?|show(?:n)?\s+up|hit|trigger(?:ed)?)\b[^.;]{0,80}?\bbecause\b",
+    re.I,
+)
 # "This is partly because ...": the reason given for the sentence before, a detection story
 # when that sentence tells how (or how late) the incident was noticed.
 WHY_IT_WENT_UNNOTICED = re.compile(r"^(?:this|that|it)\s+(?:is|was)\s+(?:\w+\s+)?(?:because|due\s+to)\b", re.I)
@@ -2087,7 +2093,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             if cues is FIX_CUES:
                 probe = SELF_RESTART.sub(" ", probe)
             asked = asks(s) and bool(GUESS.search(s))
-            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked)) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked or WHY_NOT_BEFORE.search(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...", "maybe a regression in label
                 # matching?": what the cause was not, or a question; "We

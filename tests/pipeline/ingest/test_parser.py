@@ -4116,3 +4116,18 @@ Picking in both distribution centers was stopped or very slow for about two hour
     assert p.reason is None, p.detail
     assert "Cause clear: the 4.12 release ships a scan library that needs Android 9" in p.fields["root_cause"]
     assert "Short write-up" not in p.fields["root_cause"]
+
+
+def test_why_it_did_not_happen_before_is_no_cause():
+    text = """# Delayed card payments on 7 February
+
+Posted Feb 8, 2024
+
+Card payments took up to 40 seconds to confirm between 14:05 and 15:20. Our own systems were healthy; the delays
+came from our primary card acquirer, whose authorization gateway was having an outage. Our automatic failover did
+not trigger because the acquirer returned slow successes rather than errors.
+
+We switched card traffic to the secondary acquirer by hand at 15:18 and confirmations were instant again.
+"""
+    p = parse(text, source_id="payments.html")
+    assert "the delays came from our primary card acquirer" in p.fields["root_cause"].replace("\n", " ")
