@@ -257,6 +257,9 @@ REASON_FOLLOWS = re.compile(
     r"|^(?:root\s+cause|rca)\s+(?:write-?up|analysis|summary|notes?|details|below|follows)\s*[.:!]?$",
     re.I,
 )
+# "14:05 — Cause found. pg_stat_activity shows ...": the announcement with the cause run on after
+# it, where no capital starts a sentence of its own.
+CAUSE_FOUND_LEAD = re.compile(r"^(?:[\d:.]+\s*[-–—]+\s*)?" + CAUSE_FOUND + r"\s*[.!]\s+(\S.*)$", re.I | re.S)
 # "The trigger was outside Oriel.", "The trigger was on our own network.": where the cause lay,
 # told before what it was; the sentences after it say that.
 CAUSE_WHERE = re.compile(
@@ -2076,10 +2079,15 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
         found = sentences(pool or "")
         paragraph = paragraph_of_each(pool or "", found) if cues is FIX_CUES else []
         for pos, s in enumerate(found):
-            if cues is CAUSE_CUES and REASON_FOLLOWS.search(s) and pos + 1 < len(found):
+            announced = CAUSE_FOUND_LEAD.match(s) if cues is CAUSE_CUES else None
+            if announced or (cues is CAUSE_CUES and REASON_FOLLOWS.search(s) and pos + 1 < len(found)):
                 # "EXPLAIN revealed why." announces the cause: the sentences after it tell it, up
                 # to the next timed entry ("15:55 Cause identified", then "16:20 Policy restored").
-                told = list(itertools.takewhile(lambda x: not TIME_HEADING.match(x) and not DATE_RE.match(x), found[pos + 1:pos + 3]))
+                # Run on into its sentence ("Cause found. `pg_stat_activity` shows ..."), the rest
+                # of that sentence is the first of them.
+                after = found[pos + 1:pos + (2 if announced else 3)]
+                told = ([announced.group(1)] if announced else []) + list(
+                    itertools.takewhile(lambda x: not TIME_HEADING.match(x) and not DATE_RE.match(x), after))
                 if told:
                     candidates.append((((0 if rank == 0 else 1), rank, 0, pos), " ".join(told)))
                 continue

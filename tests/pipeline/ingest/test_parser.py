@@ -4131,3 +4131,18 @@ We switched card traffic to the secondary acquirer by hand at 15:18 and confirma
 """
     p = parse(text, source_id="payments.html")
     assert "the delays came from our primary card acquirer" in p.fields["root_cause"].replace("\n", " ")
+
+
+def test_a_cause_found_run_on_into_its_sentence_is_told_there():
+    text = """# Notifications delayed on grade release day
+
+## Timeline
+
+- **12:41** - Outbox lag alert fires.
+- **13:05** - Scaling the notifier made it worse. Scaled back to 6.
+- **14:05** - **Cause found.** `pg_stat_activity` shows one session idle in transaction for two days. Because that transaction is still open, vacuum cannot remove the outbox's dead rows.
+- **14:09** - Terminated the session with pg_terminate_backend and vacuumed the outbox; lag cleared by 15:05.
+"""
+    p = parse(text, source_id="outbox.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("pg_stat_activity shows one session idle in transaction")
