@@ -528,7 +528,8 @@ ABOUT_THE_DOCUMENT = re.compile(
 DATE_RE = re.compile(r"\b(20\d\d|19\d\d)[-/.](0[1-9]|1[0-2])[-/.](0[1-9]|[12]\d|3[01])\b")
 FILE_DATE = re.compile(r"(20\d\d|19\d\d)-(\d\d)-(\d\d)")
 PM_YEAR = re.compile(r"^PM(20\d\d)-\d+", re.I)
-BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s*(.*)$")
+# A callout's icon may lead it ("💡 **Root cause**", as Notion's markdown export writes one).
+BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+[ \t]*)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s*(.*)$")
 # "**Status: In review**": label and value inside one bold run.
 BOLD_PAIR = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([A-Za-z][^*:\n]{1,40}):\s*([^*\n]+?)\*\*\s*$")
 # "Cause - packet loss on the carrier's path", as notes summed up for the record write it.

@@ -4146,3 +4146,26 @@ def test_a_cause_found_run_on_into_its_sentence_is_told_there():
     p = parse(text, source_id="outbox.md")
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("pg_stat_activity shows one session idle in transaction")
+
+
+def test_a_callouts_icon_before_its_bold_title_leaves_it_a_label():
+    doc = """# Stale features served to fraud scoring
+
+## What happened
+
+On Monday we merged PR 2291, which tidied the chart's Redis settings.
+
+<aside>
+💡 **Root cause**
+
+The Helm values refactor renamed the Redis endpoint variable for serving but not for the materializer CronJob.
+
+</aside>
+
+## Resolution
+
+Added the variable to the materializer template and deleted the stale secret.
+"""
+    p = parse(to_markdown(doc.encode(), "x.md")[0], source_id="x.md")
+    assert p.provenance["root_cause"] == "label: Root cause"
+    assert p.fields["root_cause"].startswith("The Helm values refactor renamed the Redis endpoint variable")
