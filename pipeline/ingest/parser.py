@@ -203,7 +203,7 @@ CAUSE_CUES = re.compile(
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
     r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:suffered|developed)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:fault|failure)|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED
-    + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?(?:bug|defect|regression|race\s+condition)\s+in"
+    + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?(?:bug|defect|regression|race\s+condition|deadlock)\s+in"
     r"|(?:some|several|a\s+few|a\s+couple\s+of|two|three|multiple)\s+(?:\w+\s+)?(?:bugs|defects)\s+in)\b"
     # The turn from the wrong guess to what it was: "It wasn't that: the new exporter threw ...".
     r"|\b(?:it|that|this)\s+(?:wasn'?t|was\s+not)\s+(?:that|it|the\s+[\w-]+(?:\s+[\w-]+)?)\s*[:;\u2014\u2013](?=\s)",
@@ -299,7 +299,12 @@ NOTHING_DONE = re.compile(
     r"|nothing\s+(?:needed|had)\s+to\s+be\s+(?:done|fixed)|nothing\s+was\s+(?:changed|done)|no\s+changes?\s+(?:was|were)\s+made\s+(?:by|to\s+(?:resolve|fix))\b)\b",
     re.I,
 )
-STRONG_CAUSE = re.compile(r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying|" + CAUSE_NAMED + r")\b", re.I)
+STRONG_CAUSE = re.compile(
+    r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying|" + CAUSE_NAMED
+    # "matched those stack traces to a known deadlock in the lock handling of ..."
+    + r"|(?:a|an)\s+known\s+(?:bug|defect|regression|race\s+condition|deadlock)\s+in)\b",
+    re.I,
+)
 # "began rolling the fleet in three regions back to the previous build": a rollback told with
 # its object between the words, in the fix cues and the strong ones alike.
 ROLLED_BACK_TO = r"roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s+|its\s+)?(?:previous|prior|last|earlier|older|old|known|stable|v?\d)"

@@ -146,6 +146,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"retried [\w\s]{0,20}forever|at the same time|concurrently|simultaneous(ly)?|(did not|didn't|does not|doesn't|failed to) (handle|check|expect|account for)", 2.0),
         (r"crash(ed|es)? on|instead of", 1.0),
         (r"deadlock(ed|s)?|goroutines?|poison (message|pill)|float(ing)?.point|rounding|lockstep|masked", 2.0),
+        # A defect the software's makers already know of: "a known deadlock in the lock handling of 2.15.3".
+        (r"(a|an) known (bug|defect|deadlock|race condition|regression|issue) in", 3.0),
     ],
     "security": [
         (r"attack(ers?|ed|s)?|DDoS|malicious|abuse|phishing|malware|exploit(ed)?|vulnerab\w+|breach|CVE-\d+|hijack\w*|protestware", 3.0),

@@ -4169,3 +4169,18 @@ Added the variable to the materializer template and deleted the stale secret.
     p = parse(to_markdown(doc.encode(), "x.md")[0], source_id="x.md")
     assert p.provenance["root_cause"] == "label: Root cause"
     assert p.fields["root_cause"].startswith("The Helm values refactor renamed the Redis endpoint variable")
+
+
+def test_a_known_defect_in_the_software_is_the_cause_before_the_symptoms_told_first():
+    text = """# Scratch filesystem hang
+
+On 3 October an ls in a scratch directory never returned and jobs sat waiting until they ran out of wall time.
+The kernel log on the metadata server showed service threads blocked, with "lock callback timer expired" messages.
+By early afternoon we had matched those stack traces to a known deadlock in the lock handling of the Lustre
+version we run, 2.15.3. It only shows up when one client renames files in a huge directory that many others list.
+
+We failed the metadata service over to its partner at 15:10, which cleared the hang, and later upgraded to 2.15.5.
+"""
+    p = parse(text, source_id="scratch.md")
+    assert p.fields["root_cause"].startswith("By early afternoon we had matched those stack traces to a known deadlock")
+    assert Taxonomy.default().classify_incident("Scratch filesystem hang", p.fields["root_cause"], p.fields["fix"]) == "software-bug"
