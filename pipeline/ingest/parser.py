@@ -2679,10 +2679,10 @@ def pick_services(
 
 
 # "ip transit for customers homed on the Manchester PoP", "till prices in all stores", "label
-# printing at Hamburg": the service, then who or where it failed for. The name is the first part:
-# on the read write-ups and fresh sets, services F1 0.526 -> 0.531 and 0.474 -> 0.520 (two of 35
+# printing at Hamburg": the service, then who or where it failed for. The name is the first part,
+# not where another name follows the place ("label printing at Hamburg and handheld scanners").
+# On the read write-ups and fresh sets, services F1 0.526 -> 0.531 and 0.474 -> 0.520 (two of 35
 # names lost a part the gold keeps: "builds on hz").
-# Not where another name follows the place ("label printing at Hamburg and handheld scanners").
 QUALIFIED = re.compile(r"^(.{3,}?)\s+(?:for|on|in|at)\s+(?!.*\sand\s)\S")
 
 

@@ -32,7 +32,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),
         (r"image|AMI|canary", 1.0),
         # An operating system's patch installed on a server: new code shipped to it.
-        (r"(cumulative|security|OS|operating system|windows|kernel|monthly|quarterly) (update|patch)(es)?|patch tuesday|(was|were) patched|install(ed|ing) (the |an? )?(update|patch)", 2.5), (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
+        (r"(cumulative|security|OS|operating system|windows|kernel|monthly|quarterly) (update|patch)(es)?|patch tuesday|(was|were) patched|install(ed|ing) (the |an? )?(update|patch)", 2.5),
+        (r"regression|introduced|refactor(ed|ing)?|new (code|client|implementation)", 1.5),
     ],
     "configuration": [
         (r"config(uration)?( change| file|map)?|misconfigur\w*|reconfigur\w*", 2.5), (r"feature.flag|flag (was |had been |has been )?(enabled|set|flipped|changed|updated|turned on)|flag console"
