@@ -192,6 +192,8 @@ CAUSE_NAMED = (
     # A timeline's present tense too: "11:05 Tobias finds it: if a client disconnects ...".
     r"|(?:found|finds)\s+it(?=\s*[:!])|" + CAUSE_FOUND + r"(?=\s*:)|(?:found|finds|figured\s+out|figures\s+out|tracked\s+down|tracks\s+down)\s+the\s+(?:culprit|cause|root\s+cause|problem|bug)(?=\s*:)"
 )
+# What a defect is called, in the cue "a latent bug in ..." and the strong "a known deadlock in ...".
+DEFECT = r"(?:bug|defect|regression|race\s+condition|deadlock)"
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
@@ -203,7 +205,7 @@ CAUSE_CUES = re.compile(
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
     r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:suffered|developed)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:fault|failure)|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED
-    + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?(?:bug|defect|regression|race\s+condition|deadlock)\s+in"
+    + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?" + DEFECT + r"\s+in"
     r"|(?:some|several|a\s+few|a\s+couple\s+of|two|three|multiple)\s+(?:\w+\s+)?(?:bugs|defects)\s+in)\b"
     # The turn from the wrong guess to what it was: "It wasn't that: the new exporter threw ...".
     r"|\b(?:it|that|this)\s+(?:wasn'?t|was\s+not)\s+(?:that|it|the\s+[\w-]+(?:\s+[\w-]+)?)\s*[:;\u2014\u2013](?=\s)",
@@ -302,7 +304,7 @@ NOTHING_DONE = re.compile(
 STRONG_CAUSE = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|due\s+to|triggered\s+by|underlying|" + CAUSE_NAMED
     # "matched those stack traces to a known deadlock in the lock handling of ..."
-    + r"|(?:a|an)\s+known\s+(?:bug|defect|regression|race\s+condition|deadlock)\s+in)\b",
+    + r"|(?:a|an)\s+known\s+" + DEFECT + r"\s+in)\b",
     re.I,
 )
 # "began rolling the fleet in three regions back to the previous build": a rollback told with

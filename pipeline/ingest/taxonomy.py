@@ -454,12 +454,12 @@ class Taxonomy:
         # loss ...") outweighs a title that names what broke ("Managed Postgres disruption").
         cause_weight = SUMMED_UP if summed_up(root_cause) else 1.0 if told else BACKGROUND_ONLY
         told_by_change: dict[str, float] = {}  # the scores of what can tell that a change shipped a bug
-        parts = ((title, 1.5, True, False), (root_cause, cause_weight, True, False), (fix, 0.4, bool(UNDONE.search(fix)), True))
-        for text, weight, tells_change, is_fix in parts:
+        for text, weight, tells_change in ((title, 1.5, True), (root_cause, cause_weight, True), (fix, 0.4, bool(UNDONE.search(fix)))):
             for cat, score in self.scores(text).items():
-                if is_fix and cat == "deployment" and not tells_change:
-                    # A fix merged, released or deployed says how the remedy shipped, not what
-                    # the trigger was; one that undoes a change ("rolled back") does.
+                if cat == "deployment" and not tells_change:
+                    # Only the fix can tell no change: one merged, released or deployed says how
+                    # the remedy shipped, not what the trigger was; one that undoes a change
+                    # ("rolled back") does.
                     continue
                 total[cat] = total.get(cat, 0.0) + weight * score
                 if tells_change:
