@@ -17,7 +17,12 @@ parser reads it, and as its labeller summed it up) and the fresh cause statement
 
     python -m pipeline.ingest.category_model train
 
-Retrain it after a change to what the parser puts in the cause or fix fields."""
+Retrain it after a change to what the parser puts in the cause or fix fields, and when write-ups
+are added: retrained on 1,346 write-ups (from 794), each of the 46 sets it had not seen left out in
+turn scored 0.910 -> 0.925 (424 write-ups), a fresh set nobody had read 0.772 -> 0.785, the
+held-out organization 0.657 unchanged, and the organizations the rules were tuned on 0.855 ->
+0.841 (one write-up: "After a deployment ... a small bug" now reads as software-bug). A lean of
+0.5 kept that one and lost 0.017 on the sets left out, so the lean stays."""
 
 from __future__ import annotations
 
