@@ -431,8 +431,13 @@ NO_FIX_YET = re.compile(
     r"|\bexpect\s+to\s+(?:choose|decide\s+on|pick|select|settle\s+on)\s+(?:an?|the|one)\s+(?:approach|option|fix|solution|remedy)\b"
     # What was done so far, disowned: "None of this is a fix."
     r"|\bnone\s+of\s+(?:this|these|that)\s+(?:is|are)\s+(?:a\s+)?(?:real\s+|permanent\s+)?fix(?:es)?\b"
-    # "At the time of writing, exports are still failing at a 60% rate."
-    r"|\bat\s+the\s+time\s+of\s+writing\b[^.\n]{0,120}?\bstill\b"
+    # "At the time of writing, exports are still failing at a 60% rate", "Numbers for that window
+    # are still wrong as of this writing."
+    r"|\b(?:at\s+the\s+time\s+of|as\s+of)\s+(?:this\s+)?writing\b[^.\n]{0,120}?\bstill\b|\bstill\b[^.\n]{0,120}?\b(?:at\s+the\s+time\s+of|as\s+of)\s+(?:this\s+)?writing\b"
+    # A preliminary review: "We do not yet have an estimated time for full mitigation", "Impact
+    # ongoing for a subset of customers" on its status line, "Incident still open."
+    r"|\b(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+an?\s+(?:eta|estimated\s+time|estimate|time\s*frame)\s+for\s+(?:full\s+|complete\s+)?(?:mitigation|recovery|resolution|restoration|a\s+fix)\b"
+    r"|(?:^|·)[ \t]*(?:customer\s+)?impact\s+(?:is\s+)?(?:still\s+)?ongoing\b|\bincident\s+(?:is\s+)?(?:still|remains)\s+open\b"
     # Two things were done and nobody can say which one fixed it.
     r"|\b(?:do\s*not|don'?t|cannot|can'?t)\s+(?:yet\s+)?(?:know|say|tell)\s+which\b[^.\n]{0,80}?\b(?:fix|fixed|resolved\s+it)\b"
     # The whole sentence: "No change has been made." (not "no change has been made to the alert yet").
@@ -441,7 +446,15 @@ NO_FIX_YET = re.compile(
     r"|\b(?:do\s*not|don'?t|did\s*not|didn'?t)\s+(?:yet\s+)?(?:know|understand)\s+why\s+(?:it|the\s+[\w-]+|they|things|service)\s+(?:recovered|came\s+back|stopped\s+\w+ing|cleared|went\s+away)\b"
     # A thread's latest word: "Still waiting on Legal. Nothing deployed yet, queue still growing."
     r"|\bnothing\s+(?:has\s+been\s+|is\s+)?(?:deployed|fixed|shipped|rolled\s+out|released|in\s+place)\s+yet\b",
-    re.I,
+    re.I | re.M,
+)
+# The fix is still being chosen, wherever the write-up says so (a "Corrective actions" section
+# included): "Options under discussion:", "To be decided.", "Fix: not decided yet". On the read
+# write-ups only drafts say this.
+FIX_UNDECIDED = re.compile(
+    r"\boptions\s+(?:are\s+|were\s+)?(?:still\s+)?(?:under|being)\s+(?:discussion|discussed|considered|weighed|evaluated)\b"
+    r"|\b(?:not\s+(?:yet\s+)?decided\s+yet|to\s+be\s+decided)\b|^\W*not\s+(?:yet\s+)?decided\b",
+    re.I | re.M,
 )
 # A status page's update: "Identified - 27 Feb 2024 19:42 UTC", "**Monitoring** — We ...".
 STATUS_UPDATE = re.compile(
@@ -933,7 +946,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         # after what was tried: "self-resolved, cause unknown".
         return Parsed(reason="draft", detail=f"no cause is told and the problem went away on its own ('{self_resolved.group(0)}')")
     told = " ".join([fix, summary, preamble, unlabeled])
-    no_fix = NO_FIX_YET.search(told)
+    no_fix = NO_FIX_YET.search(told) or FIX_UNDECIDED.search(body)
     if no_fix:
         return Parsed(reason="draft", detail=f"the document says the fix is not in place yet ('{no_fix.group(0)}')")
     updates = [m.group(1).lower() for m in STATUS_UPDATE.finditer(body)]

@@ -4184,3 +4184,60 @@ We failed the metadata service over to its partner at 15:10, which cleared the h
     p = parse(text, source_id="scratch.md")
     assert p.fields["root_cause"].startswith("By early afternoon we had matched those stack traces to a known deadlock")
     assert Taxonomy.default().classify_incident("Scratch filesystem hang", p.fields["root_cause"], p.fields["fix"]) == "software-bug"
+
+
+def test_a_fix_still_being_chosen_in_a_corrective_actions_section_is_a_draft():
+    text = """# 8D-0042: Conveyor PLC dropping off the network
+
+**D2 Problem description**
+Since Monday the conveyor PLC in hall 3 drops its connection every few hours and the line stops.
+
+**D3 Containment**
+An operator power-cycles the PLC when the line stops. In place since Tuesday.
+
+**D4 Root cause**
+The new access point in the hall transmits on the same channel as the PLC's bridge, at full power.
+
+**D5 Corrective actions**
+To be decided. Options under discussion:
+- move the access point to another channel
+- wire the PLC instead
+"""
+    p = parse(text, source_id="8d.md")
+    assert p.reason == "draft", p.detail
+    assert "To be decided" in p.detail
+
+
+def test_a_preliminary_review_without_an_end_to_the_impact_is_a_draft():
+    for status, body_end in (
+        ("Tracking ID 4Q1-ZZ · Last updated 9 May · Impact ongoing for some customers", "Engineers are testing a tool to fix loaded partitions."),
+        ("Tracking ID 4Q1-ZZ · Last updated 9 May", "We do not yet have an estimated time for full mitigation."),
+        ("> Incident still open. Please do not quote these figures yet.", "Engineers are testing a tool to fix loaded partitions."),
+        ("Tracking ID 4Q1-ZZ · Last updated 9 May", "Dashboards for that window are still wrong as of this writing."),
+    ):
+        text = f"""Preliminary review: message delays in one region
+
+{status}
+
+Since 08:00 some queues in the region have delivered messages late. We have established that this began with a change to
+the throttling limits of the partition layer, which also lowered the per-partition limit. Reverting the change at 10:30 only
+helped partitions that were reloaded afterwards. {body_end}
+"""
+        p = parse(text, source_id="pir.md")
+        assert p.reason == "draft", (status, body_end, p.reason, p.fields.get("fix"))
+
+
+def test_options_for_follow_ups_do_not_make_a_finished_review_a_draft():
+    text = """# Search outage
+
+## Root cause
+A mapping change to the search index was applied without a reindex, so every query failed.
+
+## Resolution
+We reverted the mapping at 10:40 and search recovered.
+
+## Follow-ups
+- Alert on query error rate. Owner: Ana.
+"""
+    p = parse(text, source_id="search.md")
+    assert p.reason is None, p.detail
