@@ -347,7 +347,8 @@ FIX_CUES = re.compile(
     # promoting ...", "To mitigate the impact, they shut ..."), or by what security responders do.
     r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
     r"|promot(?:ed|ing)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}(?:replica|secondary|standby|follower)"
-    r"|(?:raised|lifted|bumped)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped"
+    # "the provider agreed to raise our limit to 300 msg/s"
+    r"|(?:raised|lifted|bumped|agreed\s+to\s+(?:raise|lift|increase))\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped"
     r"|(?:limits?|quotas?|ceilings?)\s+(?:was\s+|were\s+)?(?:raised|lifted|bumped)|scaled\s+(?:[\w-]+\s+)?to"
     # A datastore put right: "stepped down the new primary", "built the missing index".
     r"|stepped\s+down\s+(?:the\s+)?(?:[\w-]+\s+)?(?:primary|leader|master)|(?:built|rebuilt|re-built|created|added)\s+(?:the\s+)?(?:missing\s+)?index(?:es)?"

@@ -4241,3 +4241,18 @@ We reverted the mapping at 10:40 and search recovered.
 """
     p = parse(text, source_id="search.md")
     assert p.reason is None, p.detail
+
+
+def test_a_provider_agreeing_to_raise_a_limit_is_the_fix():
+    text = """# Password reset emails late during the spring promotion
+
+Reset emails took up to two hours to arrive on Saturday afternoon; nothing else was affected.
+
+The reason was volume: the promotion sent 400,000 emails in an hour, and our plan with the email provider allows
+20 per second, so the outbound queue could not keep up.
+
+At 15:10 the provider agreed to raise our limit to 200 per second for the weekend.
+"""
+    p = parse(text, source_id="resets.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("At 15:10 the provider agreed to raise our limit")
