@@ -116,7 +116,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"memory|CPU|IOPS|disk I/O|throttl(ed|ing)|rate.limit(s|ed|ing)?|connection pool|max_connections|file descriptors|IP address(es)?", 1.5),
         (r"resource (requests|limits)|no (cpu|memory|resource) (requests|limits)|evict(ed|ion)s?|NotReady|replicas", 1.5),
         (r"scal(e|ing) (up|out)|autoscal\w+|backlog|queue (depth|grew)|large number", 1.0),
-        (r"(hit|reached|exceeded|over) (the|its|their|our) ([\w-]+ ){0,2}limits?", 2.0),
+        (r"(hit|reached|exceeded|over) (the|its|their|our) ([\w-]+ ){0,2}limits?|(hit|reached) (the|its) maximum|(hit|reached|at) 100 ?%", 2.0),
         # Demand past what was planned: "rose far above forecast", "beyond what the tier was sized for".
         (r"(above|beyond|exceed(ed|ing)?|outgrew) (the |what (the |it |we )?)?([\w-]+ ){0,2}(forecasts?|expected|planned|provisioned|sized for|was sized for|were sized for)|(was|were|\w+) sized for", 2.5),
     ],
@@ -284,6 +284,15 @@ def summed_up(cause: str) -> bool:
 PART_FAILED = re.compile(
     r"\b(?:hardware\s+(?:failure|fault|degradation)|(?:failing|failed|faulty|defective|dying|dead|worn(?:-out)?)\s+(?:NVMe|SSD|disk|drive|DIMM|memory\s+module|RAID\s+controller|controller|power\s+supply|PSU)s?"
     r"|(?:NVMe|SSD|disk|drive|DIMM|RAID\s+controller|power\s+supply|PSU)s?\b[^.]{0,60}?\b(?:failed|died|started\s+failing|began\s+failing|(?:was|were)\s+failing))\b",
+    re.I,
+)
+# The store's disk or space ran out: "the postgres disk (16GB) hit 100%", "tablespace ...
+# reached the maximum number of extents", "No space left on device".
+STORAGE_FULL = re.compile(
+    r"\b(?:disk|volume|file\s?system|partition|table\s?space|drive|storage)s?\b[^.]{0,40}?\b(?:hit|reached|at|was\s+at)\s+100\s?%"
+    r"|\b(?:disk|volume|file\s?system|table\s?space|storage)s?\s+(?:was\s+|is\s+|were\s+|became\s+|ran\s+)?full\b"
+    r"|\bno\s+space\s+left\b|\bENOSPC\b|\breached\s+(?:the|its)\s+maximum\s+(?:number\s+of\s+)?extents\b"
+    r"|\bran\s+out\s+of\s+(?:disk|space|storage)\b",
     re.I,
 )
 LEAK = re.compile(
@@ -485,6 +494,10 @@ class Taxonomy:
             # A database on a drive that failed ("The NVMe drive in ch-03-b started failing"):
             # the machine's part is the trigger, the database's errors and failover its symptoms.
             best = "hardware"
+        if best == "database" and total.get("capacity", 0) > 0 and STORAGE_FULL.search(root_cause):
+            # A database whose disk filled up ("the postgres disk hit 100%"): the space that ran
+            # out is the trigger, the failed writes its symptom.
+            best = "capacity"
         if best == "software-bug":
             set_off = CHANGE_SET_OFF_BUG.search(root_cause)
             if set_off:

@@ -4256,3 +4256,12 @@ At 15:10 the provider agreed to raise our limit to 200 per second for the weeken
     p = parse(text, source_id="resets.md")
     assert p.reason is None, p.detail
     assert p.fields["fix"].startswith("At 15:10 the provider agreed to raise our limit")
+
+
+def test_a_database_whose_disk_filled_up_is_capacity():
+    tax = Taxonomy.default()
+    for title, cause in (
+        ("Postgres disk full", "the managed postgres disk (20GB) hit 100%. most of it was the events table, which logged every health check request, about 12GB of rows and indexes."),
+        ("Loan postings stopped", "Partition 2 of the DB2 tablespace LOANTS reached the maximum number of extents because the table kept growing and its secondary allocation was far too small."),
+    ):
+        assert tax.classify_incident(title, cause, "Freed space and resized the volume.") == "capacity", cause
