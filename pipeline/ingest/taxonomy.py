@@ -98,6 +98,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # Someone else limiting us, or their service failing: "that API started throttling us",
         # "their ownership service was overloaded".
         (r"(?:throttl\w+|rate[\s-]limit\w*)\s+us|their\s+(?:[\w-]+\s+){0,2}(?:API|service|platform|backend)\s+(?:was|were|had\s+been)\s+(?:overloaded|down|degraded|failing|unavailable)", 3.0),
+        # A partner changing its side unannounced: "They didn't tell us", "re-routed both paths
+        # without notifying us", "Osprey Exchange started rejecting bid responses that lack crid".
+        (r"without (telling|notifying|informing) us|(didn't|did not|never) (tell|notify|inform) us|started rejecting (our|bid|all)\b", 2.5),
         # The outside party that failed, named by its role.
         (r"(registry|processor|carrier|partner|maintainers|managed \w+ provider|hosted [\w\s]{0,20}(API|platform))\b", 1.5),
         (r"Okta|Auth0|Firebase|FCM|APNs|Microsoft|Entra|SendGrid|Mailgun|Twilio|Heroku|Vercel|Netlify|OpenAI", 0.6),

@@ -4265,3 +4265,12 @@ def test_a_database_whose_disk_filled_up_is_capacity():
         ("Loan postings stopped", "Partition 2 of the DB2 tablespace LOANTS reached the maximum number of extents because the table kept growing and its secondary allocation was far too small."),
     ):
         assert tax.classify_incident(title, cause, "Freed space and resized the volume.") == "capacity", cause
+
+
+def test_a_partner_changing_its_side_unannounced_is_a_dependency():
+    tax = Taxonomy.default()
+    for cause in (
+        "Brindle went live with a new order system over the weekend. They didn't tell us, and its invoices now use a different date format, so our import rejects every file.",
+        "Put plainly: the Larkspur exchange started rejecting bid responses without a currency field, and our adapter never set it.",
+    ):
+        assert tax.classify_incident("Orders missing since Monday", cause, "We changed our side to match.") == "dependency", cause
