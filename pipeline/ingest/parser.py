@@ -53,7 +53,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess.
-        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true)\s+)?(?:root[\s-]*causes?(?:\s+analysis)?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
+        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true)\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
@@ -134,7 +134,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:products?|features?|surfaces?|applications?|apps?|platforms?)\s+(?:affected|impacted)"
         r"|(?:affected|impacted)\s+(?:products?|features?|surfaces?|applications?|apps?|platforms?|services?|systems?|components?)"
         # A service desk's record: "Business Service", "Configuration Item", "Affected CI".
-        r"|business\s+services?|(?:affected\s+)?configuration\s+items?|affected\s+cis?)$",
+        # ITIL's "Business Services Impacted".
+        r"|business\s+services?(?:\s+(?:affected|impacted))?|(?:affected\s+)?configuration\s+items?|affected\s+cis?)$",
         re.I,
     ),
     "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),

@@ -4274,3 +4274,27 @@ def test_a_partner_changing_its_side_unannounced_is_a_dependency():
         "Put plainly: the Larkspur exchange started rejecting bid responses without a currency field, and our adapter never set it.",
     ):
         assert tax.classify_incident("Orders missing since Monday", cause, "We changed our side to match.") == "dependency", cause
+
+
+def test_an_itil_report_names_its_cause_statement_and_business_services():
+    text = """# Major Incident Report MIR-0311: branch payments delayed
+
+**Business Services Impacted:** branch payments, teller cash drawer
+
+**Summary**
+
+Branch payments queued for two hours on Tuesday morning. Our first suspicion was the overnight patch to the payments host.
+
+**Root Cause Statement**
+
+The certificate on the clearing gateway's queue manager expired at midnight, so its channel could not start and payments queued.
+
+**Resolution Details**
+
+A new certificate was issued and the channel restarted; the queue drained by 09:40.
+"""
+    p = parse(text, source_id="mir.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The certificate on the clearing gateway's queue manager expired")
+    assert p.provenance["root_cause"] == "label: Root Cause Statement"
+    assert p.fields["services_affected"] == ["branch payments", "teller cash drawer"]
