@@ -65,7 +65,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A blog's question: "So what actually broke?"
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
         # "What happened" is the story; "What actually happened" is the explanation after it.
-        r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
+        # An informal write-up's "so what happened was: ..." after the story of what people saw.
+        r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|so,?\s+what\s+happened(?:\s+was)?\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
         r"|what\s+was\s+(?:actually\s+|really\s+)?wrong|what\s+we\s+found"
         # An engineering blog's turn from the story to the explanation.
         r"|a\s+closer\s+look|digging\s+in(?:to\s+it)?|what\s+went\s+wrong\s+(?:at|with|in|inside)\s+(?:our|the)"
@@ -543,7 +544,10 @@ ABOUT_THE_DOCUMENT = re.compile(
     # How the write-up is laid out: "Written mostly as a timeline because ...".
     r"|\b(?:written|told|kept|laid\s+out)\s+(?:mostly\s+|mainly\s+|largely\s+)?as\s+a\s+timeline\b"
     # "Short write-up, mostly timeline."
-    r"|\b(?:write-?up|report|document|post-?mortem|notes)\s*,?\s+(?:mostly|mainly|largely)\s+(?:a\s+)?timeline\b",
+    r"|\b(?:write-?up|report|document|post-?mortem|notes)\s*,?\s+(?:mostly|mainly|largely)\s+(?:a\s+)?timeline\b"
+    # Why or how it is being written: "sam here. writing this up because it was my fault",
+    # "Writing it up as prose", "I'm writing this mostly so we have a record".
+    r"|\bwriting\s+(?:this|it)\s+(?:up\s+|down\s+)?(?:now\s+)?(?:because|as|while|so|mostly|for)\b",
     re.I,
 )
 

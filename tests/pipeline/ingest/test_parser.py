@@ -4298,3 +4298,21 @@ A new certificate was issued and the channel restarted; the queue drained by 09:
     assert p.fields["root_cause"].startswith("The certificate on the clearing gateway's queue manager expired")
     assert p.provenance["root_cause"] == "label: Root Cause Statement"
     assert p.fields["services_affected"] == ["branch payments", "teller cash drawer"]
+
+
+def test_why_the_author_is_writing_it_up_is_no_cause():
+    text = """# dashboards blank (jun 3)
+
+kai here. writing this up because it was my fault, and because the alert was useless (it wasn't, i muted it).
+
+around 10:10 people noticed every chart on the ops dashboards was empty. the collector itself was fine.
+
+so what happened: at 09:50 i rotated the read token for the metrics api and forgot the dashboards still used the old one.
+
+the fix was putting the new token in the dashboard datasource at 10:35; charts came back at once.
+"""
+    p = parse(text, source_id="dash.md")
+    assert p.reason is None, p.detail
+    assert "writing this up" not in p.fields["root_cause"]
+    assert p.fields["root_cause"].startswith("at 09:50 i rotated the read token")
+    assert p.provenance["root_cause"] == "label: so what happened"
