@@ -183,7 +183,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 CAUSE_FOUND = r"\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located|clear|established)"
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
-    r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
+    r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
+    # "The cause, in short, was the library upgrade that shipped in 7.14.0".
+    r"|the\s+cause,\s*(?:in\s+short|in\s+brief|simply\s+put|put\s+simply|in\s+a\s+nutshell|in\s+summary|then),?\s+(?:was|is)\b|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
     # "... for what actually happened, which is that the disk under the queue started failing."
     r"|what\s+(?:actually|really)\s+happened(?:,?\s+which)?\s+(?:is|was)\s+that"
     # A status page's "Identified" update: "We have identified the issue: one of the two ...".
@@ -325,10 +327,14 @@ FIX_CUES = re.compile(
     r"|(?:query|queries|backend|migration|transaction)s?\s+(?:was\s+|were\s+)?(?:cancell?ed|killed|terminated)\b|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
-    r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased(?!\s+(?:(?:API|HTTP|request|5xx)\s+)?(?:error|latenc|failure))|recreated|re-?created|cordoned|drained|cleared|purged|flushed|resolution"
+    r"|re-[a-z]+ed|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased(?!\s+(?:(?:API|HTTP|request|5xx)\s+)?(?:error|latenc|failure))|recreated|re-?created|cordoned|drained|cleared|purged|flushed"
+    # The remedy's noun, not a screen's or a name's ("low-resolution devices", "DNS resolution").
+    r"|(?<!-)(?<!dns\s)(?<!name\s)(?<!screen\s)(?<!high\s)(?<!low\s)(?<!image\s)(?<!display\s)resolution"
     r"|back\s+to\s+(?:normal|baseline)|returned\s+to\s+(?:baseline|normal)|(?:dropped|fell|went|came)\s+(?:back\s+)?(?:down\s+)?to\s+(?:normal|baseline)"
     r"|rollout\s+restart|(?:we|they|engineers?|the\s+team)\s+(?:then\s+)?shut\s+(?:down|off)\b|reload(?:ed|ing)|issued\s+a\s+new\s+(?:certificate|cert|key|token|credential)"
-    r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|brought\s+(?:[\w-]+\s+){1,3}?back\s+(?:straight\s+away|immediately|within|in\s+(?:a\s+few|\d+|under))|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|fix(?:ed|ing)?|solv(?:ed|e|es|ing)"
+    r"|brought\s+(?:[\w-]+\s+){0,4}?back\s+(?:by|online|up)\b|brought\s+(?:[\w-]+\s+){1,3}?back\s+(?:straight\s+away|immediately|within|in\s+(?:a\s+few|\d+|under))|(?:deployed|pushed|applied)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:replacement|corrected|patched)|service\s+(?:was\s+)?(?:fully\s+)?restored|solv(?:ed|e|es|ing)"
+    # Not the adjective: "fixed-focus scanners", "renders at a fixed integer module size".
+    r"|fix(?:ed|ing)?(?!-)(?!\s+(?:size|sized|pool|number|rate|interval|schedule|price|amount|integer|width|length|point|set|timeout|delay)\b)"
     # A timeline told in the present tense: "07:31 We drop the slot.", "We restart the workers.",
     # "09:31 Prometheus restarts and replays the WAL."
     r"|restarts\s+(?:and|the|its|with|cleanly|successfully|normally)\b|recovers\b"

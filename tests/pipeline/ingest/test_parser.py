@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.formats import to_markdown
-from pipeline.ingest.parser import classify_label, parse, sentences
+from pipeline.ingest.parser import FIX_CUES, STRONG_CAUSE, classify_label, parse, sentences
 from pipeline.ingest.taxonomy import Taxonomy
 from tests.paths import SAMPLES, SHARED
 
@@ -4316,3 +4316,18 @@ the fix was putting the new token in the dashboard datasource at 10:35; charts c
     assert "writing this up" not in p.fields["root_cause"]
     assert p.fields["root_cause"].startswith("at 09:50 i rotated the read token")
     assert p.provenance["root_cause"] == "label: so what happened"
+
+
+def test_fixed_and_resolution_as_adjectives_tell_no_fix():
+    for sentence in (
+        "The older fixed-focus scanners at the gates could not separate the modules.",
+        "The API runs a fixed pool of 40 database connections per host.",
+        "The effect was worse on low-resolution devices.",
+        "Lookups failed with a DNS resolution error on the package mirror.",
+    ):
+        assert not FIX_CUES.search(sentence), sentence
+    assert FIX_CUES.search("We have since deployed a fixed version of the agent.")
+
+
+def test_the_cause_summed_up_in_short_names_it_outright():
+    assert STRONG_CAUSE.search("The cause, in short, was the library upgrade that shipped in 7.14.0.")
