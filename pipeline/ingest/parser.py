@@ -188,6 +188,8 @@ CAUSE_NAMED = (
     r"|the\s+cause,\s*(?:in\s+short|in\s+brief|simply\s+put|put\s+simply|in\s+a\s+nutshell|in\s+summary|then),?\s+(?:was|is)\b|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
     # "... for what actually happened, which is that the disk under the queue started failing."
     r"|what\s+(?:actually|really)\s+happened(?:,?\s+which)?\s+(?:is|was)\s+that"
+    # "What had actually changed was on our side."
+    r"|what\s+(?:had\s+|has\s+)?(?:actually|really)\s+(?:changed|broke|went\s+wrong)\s+(?:is|was)\b"
     # A status page's "Identified" update: "We have identified the issue: one of the two ...".
     r"|identified\s+the\s+(?:issue|problem|cause|root\s+cause)(?=\s*(?::|as\b))"
     # A timeline's diagnosis: "14:21 Confirmed in the server logs: 1.4.2 raised the protocol ..."

@@ -4331,3 +4331,9 @@ def test_fixed_and_resolution_as_adjectives_tell_no_fix():
 
 def test_the_cause_summed_up_in_short_names_it_outright():
     assert STRONG_CAUSE.search("The cause, in short, was the library upgrade that shipped in 7.14.0.")
+
+
+def test_what_had_actually_changed_names_the_cause_outright():
+    assert STRONG_CAUSE.search("What had actually changed was on our side.")
+    assert STRONG_CAUSE.search("What really broke was the retry loop in the client.")
+    assert not STRONG_CAUSE.search("What changed for customers was mostly the wait.")
