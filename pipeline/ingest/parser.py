@@ -189,7 +189,7 @@ CAUSE_NAMED = (
     # "... for what actually happened, which is that the disk under the queue started failing."
     r"|what\s+(?:actually|really)\s+happened(?:,?\s+which)?\s+(?:is|was)\s+that"
     # "What had actually changed was on our side."
-    r"|what\s+(?:had\s+|has\s+)?(?:actually|really)\s+(?:changed|broke|went\s+wrong)\s+(?:is|was)\b"
+    r"|what\s+(?:had\s+|has\s+)?(?:actually\s+|really\s+)?(?:changed|broke|went\s+wrong)\s+(?:is|was)\b"
     # A status page's "Identified" update: "We have identified the issue: one of the two ...".
     r"|identified\s+the\s+(?:issue|problem|cause|root\s+cause)(?=\s*(?::|as\b))"
     # A timeline's diagnosis: "14:21 Confirmed in the server logs: 1.4.2 raised the protocol ..."

@@ -4336,4 +4336,5 @@ def test_the_cause_summed_up_in_short_names_it_outright():
 def test_what_had_actually_changed_names_the_cause_outright():
     assert STRONG_CAUSE.search("What had actually changed was on our side.")
     assert STRONG_CAUSE.search("What really broke was the retry loop in the client.")
+    assert STRONG_CAUSE.search("What broke was capacity, not code.")
     assert not STRONG_CAUSE.search("What changed for customers was mostly the wait.")
