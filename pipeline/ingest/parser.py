@@ -2301,7 +2301,9 @@ OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 # The kind of document a report's letterhead names instead of the incident.
 DOC_KIND = (
     r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
-    r"|(?:(?:major|serious|significant|critical|security|service)\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary|write[\s-]?up|notes)"
+    r"|(?:(?:major|serious|significant|critical|security|service|noc|soc|(?:security|network)\s+operations\s+cent(?:re|er))\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary|write[\s-]?up|notes?)"
+    # "SERVICE DISRUPTION NOTE", "CUSTOMER SERVICE BULLETIN".
+    r"|(?:service\s+)?(?:disruption|outage|interruption)\s+(?:note|notice)|(?:customer\s+)?(?:service\s+)?bulletin"
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
     r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log))"
 )
@@ -2317,8 +2319,8 @@ KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+:?\s+){{0,2}}
 # timing out — incident review" names its incident.
 # The kind may carry the report's reference ("Major Incident Report MIR-2024-017").
 LETTERHEAD = re.compile(
-    rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:[-–—:]\s*)?{DOC_KIND}"
-    r"(?:\s*[-–—:#]?\s*(?-i:[A-Z]{2,}[A-Z0-9]*-?\d[\w-]*))?$",
+    rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:(?:--|[-–—:])\s*)?{DOC_KIND}"
+    r"(?:\s*[-–—:#]?\s*(?-i:[A-Z]{2,}(?:-[A-Z]{2,})?[A-Z0-9]*-?\d[\w-]*))?$",
     re.I,
 )
 # "Conformance Lab cluster -- incident notes": a system's name and the kind, or the incident's
@@ -2388,17 +2390,23 @@ def names_words(value: str) -> bool:
     return sum(bool(re.fullmatch(r"[A-Za-z][A-Za-z'-]*[,.;]?", w)) for w in value.split()) >= 2
 
 
+SETEXT_RULE = re.compile(r"^=+[ \t]*$")
+
+
 def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     """The incident's name where the first heading is a report's letterhead ("VERDANT EDGE
     NETWORKS" over "Root Cause Analysis"): its "Incident:" or "Subject:" line, else the first
     short line after the letterhead; with where it came from. ('', '') where the heading is no
     letterhead or nothing names the incident."""
     lines = body.split("\n")
-    top = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
-    if top is None or lines[top][2:].strip() != h1.strip():
+    # An ATX heading, or a plain-text report's title underlined with "=" (setext).
+    underlined = [i + 1 < len(lines) and bool(SETEXT_RULE.match(lines[i + 1])) and bool(line.strip()) for i, line in enumerate(lines)]
+    top = next((i for i, line in enumerate(lines) if line.startswith("# ") or underlined[i]), None)
+    if top is None or lines[top].removeprefix("# ").strip() != h1.strip():
         return "", ""
     # A plain-text report's short lines read as headings once converted: their words are the same.
-    below = [strip_markdown(MD_HEADING.sub(r"\2", line.strip())).strip() for line in lines[top + 1:top + 40] if line.strip()]
+    start = top + 2 if underlined[top] else top + 1
+    below = [strip_markdown(MD_HEADING.sub(r"\2", line.strip())).strip() for line in lines[start:start + 39] if line.strip()]
     if EXPORT_BANNER.search(h1):
         summary = next((cell_value(m.group(1)) for m in map(TICKET_SUMMARY.match, below[:20]) if m), "")
         if summary and len(summary.split()) <= 20:

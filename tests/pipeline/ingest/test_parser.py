@@ -4338,3 +4338,38 @@ def test_what_had_actually_changed_names_the_cause_outright():
     assert STRONG_CAUSE.search("What really broke was the retry loop in the client.")
     assert STRONG_CAUSE.search("What broke was capacity, not code.")
     assert not STRONG_CAUSE.search("What changed for customers was mostly the wait.")
+
+
+def test_a_plain_text_letterhead_gives_way_to_the_line_that_names_the_incident():
+    from pipeline.ingest.formats import to_markdown
+
+    note = """BRAMBLE LOGISTICS - INCIDENT NOTE
+label-print timeouts at the Leeds depot
+======================================
+
+who:   platform on-call
+when:  Tue 09:10 - 10:05 UTC
+
+actual cause
+- the 09:00 firewall change dropped the printer subnet from the allow list
+
+fix
+- 10:02 added the subnet back to the allow list; printing resumed
+"""
+    setext = """HOLLY TELECOM - NOC INCIDENT REPORT
+===================================
+Report ref   : NIR-24-0107
+Service      : Business broadband - Harrow exchange
+Status       : Closed
+
+ROOT CAUSE
+A line card in the Harrow aggregation router failed and its standby did not take over.
+
+RESOLUTION
+The line card was replaced at 11:40 and all sessions came back.
+"""
+    p = parse(to_markdown(note.encode(), "note.txt")[0], source_id="note.txt")
+    assert p.fields["incident_title"] == "label-print timeouts at the Leeds depot"
+    p = parse(to_markdown(setext.encode(), "nir.txt")[0], source_id="nir.txt")
+    assert p.fields["incident_title"] == "Business broadband - Harrow exchange"
+    assert p.provenance["incident_title"] == "letterhead: service line"
