@@ -402,6 +402,8 @@ UNKNOWN_CAUSE = re.compile(
     # A status update or preliminary review: the cause is promised, not told.
     r"|(?:continu(?:e|es|ing)\s+to\s+investigate|(?:are|is)\s+(?:still\s+)?investigating)\s+(?:the\s+)?(?:underlying\s+|root\s+)?cause|investigation\s+(?:into\s+[\w\s]{0,40}?)?(?:is\s+)?(?:still\s+)?(?:ongoing|in\s+progress)"
     r"|(?:full|final|complete)\s+(?:root\s+cause\s+analysis|rca|post[\s-]incident\s+review|pir|post[\s-]?mortem)\s+will\s+(?:be\s+published|follow)"
+    # An interim report: "Root cause: To be described in the final report."
+    r"|(?:to|will)\s+be\s+(?:described|reported|explained|given|set\s+out|detailed)\s+in\s+the\s+final\s+report"
     r"|once\s+(?:our|the)\s+investigation\s+(?:is\s+(?:complete|finished|done|over)|(?:concludes|finishes))|" + COULD_NOT_FIND_CAUSE + r"|(?:trying|working)\s+to\s+(?:identify|determine|find|understand)\s+the\s+(?:root\s+)?cause"
     # The cause is someone else's to confirm: "awaiting their confirmation", "this review will be
     # updated with the confirmed root cause".
@@ -491,7 +493,7 @@ DRAFT_STATUS = re.compile(
     re.I,
 )
 DRAFT_VALUE = re.compile(
-    r"\b(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|decided|identified|written|added|completed|investigated)"
+    r"\b(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|decided|identified|written|added|completed|investigated|described|reported|explained)"
     r"|not\s+(?:yet\s+)?(?:known|identified|determined|established|understood|confirmed|clear|found|recovered|resolved|fixed|mitigated|decided)"
     + LATER_FOUND
     # "Not yet completed. Awaiting supplier RCA." (a section's slot, not "the rollout had not completed").
@@ -2307,7 +2309,8 @@ DOC_KIND = (
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
     r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log))"
 )
-KIND_LINE = re.compile(rf"^{DOC_KIND}$", re.I)
+# "Incident Report (Final)", "Incident Report (Interim)": the kind with the report's stage.
+KIND_LINE = re.compile(rf"^{DOC_KIND}(?:\s*\([\w .-]{{1,25}}\))?$", re.I)
 # "Post-mortem: X", "Security Incident Post-mortem: X": a label that is the document's kind.
 KIND_LABEL = re.compile(rf"{DOC_KIND}$", re.I)
 # "[MailCourier] Kestrelhub incident report: hosted runner delays", "Root Cause Analysis - ...",
@@ -2417,7 +2420,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         # "MERIDIA SAVINGS BANK - IT Risk & Operations" over "Incident Report IR-2024-0088".
         or ORG_AND_UNIT.match(h1.strip()) and not KIND_START.match(h1.strip()) and any(KIND_START.match(line) for line in below[:2])
     )
-    letterhead = LETTERHEAD.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
+    # The heading only the document's kind ("Incident Report (Final)"): the line below names the incident.
+    letterhead = LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
     if not (letterhead or NAME_AND_KIND.match(h1.strip())):
         return "", ""
     # A shift report names its incident in a section of its own ("3. INC-0319 - MEMBER PORTAL
@@ -2441,7 +2445,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
             if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:
                 # A page's width wrapped the title ("... repeated appointment" / "reminder texts").
                 line = f"{line} {below[i + 1]}"
-            return line, "letterhead: line below"
+            # A memo's "Re: <subject>" line under the report's kind.
+            return REPLY_PREFIX.sub("", line) or line, "letterhead: line below"
         break
     # A record that names no incident names its service: the service says more than the letterhead.
     service = next((cell_value(m.group(1)) for m in map(SERVICE_LINE.match, below[:15]) if m and cell_value(m.group(1))), "")

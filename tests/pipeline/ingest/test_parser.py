@@ -4373,3 +4373,41 @@ The line card was replaced at 11:40 and all sessions came back.
     p = parse(to_markdown(setext.encode(), "nir.txt")[0], source_id="nir.txt")
     assert p.fields["incident_title"] == "Business broadband - Harrow exchange"
     assert p.provenance["incident_title"] == "letterhead: service line"
+
+
+INTERIM_REPORT = """# Incident Report (Interim)
+
+## Card payment errors at the Northfield stores
+
+### 1. Overview
+
+On 3 June card payments failed at four stores for 50 minutes. Service returned after the payment gateway was restarted.
+
+### 4. Cause
+
+**Direct cause:** Under investigation.
+
+**Root cause:** To be described in the final report.
+
+### 5. Countermeasures
+
+**Provisional countermeasure:** the payment gateway was restarted at 10:40.
+"""
+
+
+def test_an_interim_report_whose_cause_is_left_to_the_final_report_is_a_draft():
+    p = parse(INTERIM_REPORT, source_id="interim.md")
+    assert p.reason == "draft", p.detail
+
+
+def test_a_heading_that_is_only_the_report_kind_and_stage_gives_way_to_the_incident_below():
+    final = (
+        INTERIM_REPORT.replace("(Interim)", "(Final)")
+        .replace("Under investigation.", "The gateway's certificate store was full after a renewal job looped.")
+        .replace("To be described in the final report.", "The renewal job had no limit on retries.")
+    )
+    p = parse(final, source_id="final.md")
+    assert p.reason is None, p.detail
+    assert p.fields["incident_title"] == "Card payment errors at the Northfield stores"
+    memo = final.replace("## Card payment errors", "Re: Card payment errors")
+    assert parse(memo, source_id="memo.md").fields["incident_title"] == "Card payment errors at the Northfield stores"
