@@ -70,7 +70,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(?<!account )(?<!accounts )(?<!user )(?<!users )lock(s|ed|ing)?(?! out\b)|deadlock", 1.5),
         (r"slow quer(y|ies)|query plan|vacuum|autovacuum|table bloat", 2.0), (r"corrupt(ion|ed)?", 1.5),
         # The query planner choosing badly: scans, joins, indexes and their statistics.
-        (r"query planner|planner('s)? (chose|choose|switched|picked|estimat\w*)|sequential scans?|seq scans?|full table scans?|hash join|nested loop|missing index|(composite|secondary|partial) index|index (scan|plan)|(table|planner) statistics|statistics (refresh|target)", 2.0),
+        (r"query planner|planner('s)? (chose|choose|switched|picked|estimat\w*)|sequential scans?|seq scans?|full table scans?|hash join|nested loop|missing index|(composite|secondary|partial) index|index (scan|plan)|(table|planner) statistics|statistics (refresh|target)"
+         # The same in other databases' words: "an inappropriate execution plan ... stale optimizer statistics", DB2's "access path".
+         r"|execution plans?|access paths?|optimi[sz]er|stale statistics|full[ -]scans?", 2.0),
         (r"schema|transaction", 0.5),
     ],
     "network": [
