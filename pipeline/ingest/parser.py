@@ -485,7 +485,8 @@ REOPENED = re.compile(
 # Drafts: a write-up whose status says it is unfinished, or whose cause or fix field holds a
 # placeholder for an answer nobody has yet ("TBD", "not yet identified", "none yet").
 DRAFT_STATUS = re.compile(
-    r"^\W*(?:draft|wip|work[\s-]+in[\s-]+progress|in[\s-]+progress|ongoing|open|investigating|under\s+investigation"
+    # Not a council report's access class: "Status: Open — for information and assurance".
+    r"^\W*(?:draft|wip|work[\s-]+in[\s-]+progress|in[\s-]+progress|ongoing|open(?![ \t]*[-–—:,(]?[ \t]*(?:for\s+(?:information|decision|noting|assurance|approval)|report|item|session|public)\b)|investigating|under\s+investigation"
     r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary|template|awaiting"
     r"|in\s+review|under\s+review|(?:for|needs)\s+review"
     # A status page's lifecycle before "Resolved".

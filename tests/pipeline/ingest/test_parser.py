@@ -4411,3 +4411,24 @@ def test_a_heading_that_is_only_the_report_kind_and_stage_gives_way_to_the_incid
     assert p.fields["incident_title"] == "Card payment errors at the Northfield stores"
     memo = final.replace("## Card payment errors", "Re: Card payment errors")
     assert parse(memo, source_id="memo.md").fields["incident_title"] == "Card payment errors at the Northfield stores"
+
+
+def test_a_council_reports_open_access_class_is_no_draft_status():
+    text = """# Payroll file rejected by the bank
+
+**Status:** Open — for information and assurance
+
+## Root cause
+The quarterly patch to the payroll system added a byte-order mark to every exported file, and the bank's bureau rejected the file.
+
+## Resolution
+The file was regenerated without the mark and resubmitted the same afternoon; staff were paid on time.
+"""
+    assert parse(text, source_id="report.md").reason is None
+    assert parse(text.replace("Open — for information and assurance", "Open"), source_id="report.md").reason == "draft"
+
+
+def test_a_database_in_other_words_is_read_as_one():
+    tax = Taxonomy.default()
+    cause = "In short, the cause was an inappropriate execution plan of the allocation SQL, caused by stale optimizer statistics after a large change in the data."
+    assert tax.classify_incident("Shipping instructions late", cause, "Statistics were gathered again and the batch rerun.") == "database"
