@@ -4432,3 +4432,16 @@ def test_a_database_in_other_words_is_read_as_one():
     tax = Taxonomy.default()
     cause = "In short, the cause was an inappropriate execution plan of the allocation SQL, caused by stale optimizer statistics after a large change in the data."
     assert tax.classify_incident("Shipping instructions late", cause, "Statistics were gathered again and the batch rerun.") == "database"
+
+
+def test_re_running_what_failed_is_a_fix():
+    text = """# Nightly invoices were not sent on 4 March
+
+Our object storage provider rejected most writes between 01:10 and 01:25 UTC, so the invoice job could not store its PDFs
+and marked every invoice as failed.
+
+We re-ran every failed invoice by 09:30 UTC, and all customers had theirs before noon.
+"""
+    p = parse(text, source_id="invoices.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("We re-ran every failed invoice")
