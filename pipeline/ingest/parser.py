@@ -116,7 +116,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
         r"|prevent(?:at)?ive\s+(?:actions|measures|steps)|remediation\s+items|todos?|actions?|recommendations?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
-        r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|corrective\s+and\s+preventive\s+actions"
+        r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|recurrence\s+prevention(?:\s+measures)?|corrective\s+and\s+preventive\s+actions"
         r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next|what\s+we(?:'ll|\s+will)\s+do(?:\s+next|\s+differently)?)$",
         re.I,
     ),

@@ -4445,3 +4445,8 @@ We re-ran every failed invoice by 09:30 UTC, and all customers had theirs before
     p = parse(text, source_id="invoices.md")
     assert p.reason is None, p.detail
     assert p.fields["fix"].startswith("We re-ran every failed invoice")
+
+
+def test_recurrence_prevention_measures_are_the_action_items():
+    assert classify_label("6. Recurrence prevention measures") == "action_items"
+    assert classify_label("Recurrence prevention") == "action_items"
