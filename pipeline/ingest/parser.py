@@ -466,7 +466,7 @@ NO_FIX_YET = re.compile(
 # write-ups only drafts say this.
 FIX_UNDECIDED = re.compile(
     r"\boptions\s+(?:are\s+|were\s+)?(?:still\s+)?(?:under|being)\s+(?:discussion|discussed|considered|weighed|evaluated)\b"
-    r"|\b(?:not\s+(?:yet\s+)?decided\s+yet|to\s+be\s+decided)\b|^\W*not\s+(?:yet\s+)?decided\b",
+    r"|\b(?:not\s+(?:yet\s+)?decided\s+yet|to\s+be\s+decided)\b|^[^\w\n]*not\s+(?:yet\s+)?decided\b",
     re.I | re.M,
 )
 # A status page's update: "Identified - 27 Feb 2024 19:42 UTC", "**Monitoring** — We ...".

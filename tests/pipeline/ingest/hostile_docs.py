@@ -68,6 +68,8 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
         "wrapped-item-lines": (BASE + "\n## Action items\n- first item\n" + "  more words on this wrapped line\n" * 20000, {}),
         "dashed-title": ("# " + "b-" * 15000 + "\n" + BASE.split("\n", 1)[1], {}),
         "bold-label-blank-lines": ("- **Root cause**:" + "\n" * 12000 + "The disk filled up because logs were not rotated.\n" + BASE, {}),
+        # Line-anchored patterns must not run on across blank lines (a story, then 80,000 of them).
+        "blank-lines-then-text": (BASE + "\n" * 80_000 + "end of notes\n", {}),
         "label-blank-continuation": ("- **Resolution**: we restarted it\n" + "\n" * 12000 + "  more\n" + BASE, {}),
         "nested-label-staircase": (
             "\n".join("  " * i + f"- **Root cause**: step {i} of the failure" for i in range(500)) + "\n" + BASE,

@@ -44,7 +44,7 @@ def test_every_hostile_class_is_stored_or_excluded_and_the_sync_goes_on(tmp_path
     # Broken encodings lose a character, not the document.
     for name in ("utf16-le-odd-length", "utf16-be-odd-length", "utf16-lone-surrogate", "surrogate-in-str-body",
                  "surrogate-in-meta", "table-rule-spaces", "open-brackets", "dashed-summary",
-                 "bold-label-blank-lines", "nested-label-staircase", "services-without-sentence-end",
+                 "bold-label-blank-lines", "blank-lines-then-text", "nested-label-staircase", "services-without-sentence-end",
                  "wrapped-item-lines", "unclosed-heading-qualifier", "letterhead-spaced-service-line",
                  "spaced-service-item"):
         assert outcome[f"{name}.md"] == "stored", name
