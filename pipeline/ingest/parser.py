@@ -2404,12 +2404,12 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     letterhead or nothing names the incident."""
     lines = body.split("\n")
     # An ATX heading, or a plain-text report's title underlined with "=" (setext).
-    underlined = [i + 1 < len(lines) and bool(SETEXT_RULE.match(lines[i + 1])) and bool(line.strip()) for i, line in enumerate(lines)]
-    top = next((i for i, line in enumerate(lines) if line.startswith("# ") or underlined[i]), None)
+    top = next((i for i, line in enumerate(lines) if line.startswith("# ") or (
+        line.strip() and i + 1 < len(lines) and SETEXT_RULE.match(lines[i + 1]))), None)
     if top is None or lines[top].removeprefix("# ").strip() != h1.strip():
         return "", ""
     # A plain-text report's short lines read as headings once converted: their words are the same.
-    start = top + 2 if underlined[top] else top + 1
+    start = top + 1 if lines[top].startswith("# ") else top + 2
     below = [strip_markdown(MD_HEADING.sub(r"\2", line.strip())).strip() for line in lines[start:start + 39] if line.strip()]
     if EXPORT_BANNER.search(h1):
         summary = next((cell_value(m.group(1)) for m in map(TICKET_SUMMARY.match, below[:20]) if m), "")
