@@ -565,8 +565,10 @@ ABOUT_THE_DOCUMENT = re.compile(
 DATE_RE = re.compile(r"\b(20\d\d|19\d\d)[-/.](0[1-9]|1[0-2])[-/.](0[1-9]|[12]\d|3[01])\b")
 FILE_DATE = re.compile(r"(20\d\d|19\d\d)-(\d\d)-(\d\d)")
 PM_YEAR = re.compile(r"^PM(20\d\d)-\d+", re.I)
+# The characters of an icon: arrows and symbols, emoji, their variation selector and joiner.
+ICON_CHARS = "\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d"
 # A callout's icon may lead it ("💡 **Root cause**", as Notion's markdown export writes one).
-BOLD_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+[ \t]*)?\*\*([^*\n]{2,60}?)\s*:?\*\*\s*:?\s*(.*)$")
+BOLD_LABEL = re.compile(rf"^(\s*)(?:[-*+]\s+)?(?:[{ICON_CHARS}]+[ \t]*)?\*\*([^*\n]{{2,60}}?)\s*:?\*\*\s*:?\s*(.*)$")
 # "**Status: In review**": label and value inside one bold run.
 BOLD_PAIR = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([A-Za-z][^*:\n]{1,40}):\s*([^*\n]+?)\*\*\s*$")
 # "Cause - packet loss on the carrier's path", as notes summed up for the record write it.
@@ -2513,7 +2515,7 @@ def pick_title(
 SHORT_DESCRIPTION = re.compile(r"short\s+description", re.I)
 # `.html.md` is a web page a static-site generator keeps as markdown.
 FILE_EXTENSION = re.compile(r"(?:\.html)?" + extension_pattern(DOCUMENT_EXTENSIONS) + "$", re.I)
-ICON_PREFIX = re.compile(r"^[\u2190-\u2bff\u2e80-\u2eff\U0001f000-\U0001faff\ufe0f\u200d\s]+(?=\w)")
+ICON_PREFIX = re.compile(rf"^[{ICON_CHARS}\u2e80-\u2eff\s]+(?=\w)")
 
 
 # An email's or a memo's subject line.
