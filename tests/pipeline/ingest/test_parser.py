@@ -4276,6 +4276,15 @@ def test_a_partner_changing_its_side_unannounced_is_a_dependency():
         assert tax.classify_incident("Orders missing since Monday", cause, "We changed our side to match.") == "dependency", cause
 
 
+def test_packages_pulled_upstream_are_a_dependency():
+    tax = Taxonomy.default()
+    for cause in (
+        "We were slow to see that the distribution had pulled several of its packages for the old release from the mirror our base image builds from.",
+        "The maintainers yanked version 4.2 of the date library overnight; packages were unpublished from the registry and every build that pinned it failed.",
+    ):
+        assert tax.classify_incident("Most image builds failing", cause, "Moved the base image to a supported release.") == "dependency", cause
+
+
 def test_an_itil_report_names_its_cause_statement_and_business_services():
     text = """# Major Incident Report MIR-0311: branch payments delayed
 
