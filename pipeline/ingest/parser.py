@@ -1640,6 +1640,10 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
 
     for b in labels:
         b.in_own_section = in_own_section(b)
+        at = bisect.bisect_right(starts, b.span[0]) - 1
+        if at >= 0 and names[at] == "impact" and WHAT_BROKE.match(label_text(b.label)):
+            # "What broke:" under "Impact" tells what the readers lost, not the cause.
+            b.field_name = "impact"
     labels = [b for b in labels if not (b.kind == "table" and b.in_own_section)]
     covered = {i for b in labels for i in range(*b.span)}
 

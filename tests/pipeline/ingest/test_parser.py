@@ -1680,6 +1680,28 @@ A hotfix frees the subscription on disconnect.
     assert alone.fields["root_cause"].startswith("At 20:14 text chat went down")
 
 
+def test_what_broke_labelled_under_impact_is_the_impact():
+    doc = """# Package downloads returning 502s
+
+## Impact
+
+- **Duration:** 13:41 to 14:13 UTC.
+- **What broke:** package downloads through six of our load balancer nodes. Publishing was not affected.
+
+## What happened
+
+The change moved the tarball pool onto a shared health-check template that checked the wrong path, so every backend was marked down.
+
+## Resolution
+
+Reverted the change on the affected nodes.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The change moved the tarball pool"), p.fields["root_cause"]
+    assert p.provenance["root_cause"] != "label: What broke"
+
+
 def test_what_went_wrong_is_the_cause_unless_it_sits_beside_what_went_well():
     story = """# Search outage, 3 May
 
