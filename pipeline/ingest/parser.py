@@ -93,6 +93,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A service desk's or a provider's past tense: what was done, not what will be.
         r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround"
+        # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.
+        r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)"
         # An 8D report's containment (what stopped the harm) and its permanent corrective action.
         r"|(?:interim\s+)?containment(?:\s+actions?)?|permanent\s+corrective\s+actions?"
         # A problem record's "Permanent Fix" beside its "Workaround".
@@ -113,8 +115,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "action_items": re.compile(
-        r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions"
-        r"|prevent(?:at)?ive\s+(?:actions|measures|steps)|remediation\s+items|todos?|actions?|recommendations?"
+        r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions?"
+        r"|prevent(?:at)?ive\s+(?:actions?|measures|steps)|remediation\s+items|todos?|actions?|recommendations?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|recurrence\s+prevention(?:\s+measures)?|corrective\s+and\s+preventive\s+actions"
         r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next|what\s+we(?:'ll|\s+will)\s+do(?:\s+next|\s+differently)?)$",

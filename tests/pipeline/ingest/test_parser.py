@@ -4481,3 +4481,38 @@ We re-ran every failed invoice by 09:30 UTC, and all customers had theirs before
 def test_recurrence_prevention_measures_are_the_action_items():
     assert classify_label("6. Recurrence prevention measures") == "action_items"
     assert classify_label("Recurrence prevention") == "action_items"
+
+
+def test_a_capa_report_s_immediate_correction_is_the_fix():
+    doc = """# CAPA record: sample registration frozen
+
+## Description of nonconformance
+
+Registration screens hung on Save for forty minutes on Monday morning.
+
+## Immediate correction
+
+- Reception switched to paper registration.
+- The database administrator killed the blocking billing session; registration recovered at 08:47.
+
+## Root cause analysis
+
+**Root cause:** the month-end billing job ran against the production database instead of the replica and took a table lock.
+
+## Corrective action
+
+| # | Action | Owner |
+|---|---|---|
+| 1 | Removed the job's fallback to production | DBA |
+
+## Preventive action
+
+| # | Action | Owner |
+|---|---|---|
+| 1 | Alert on blocking sessions over 60 s | DBA |
+"""
+    p = parse(doc, source_id="capa.md")
+    assert p.reason is None, p.detail
+    assert "killed the blocking billing session" in p.fields["fix"]
+    assert p.provenance["fix"] == "heading: Immediate correction"
+    assert p.fields["action_items"] == ["Removed the job's fallback to production", "Alert on blocking sessions over 60 s"]
