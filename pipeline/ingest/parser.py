@@ -501,12 +501,14 @@ DRAFT_VALUE = re.compile(
     + LATER_FOUND
     # "Not yet completed. Awaiting supplier RCA." (a section's slot, not "the rollout had not completed").
     + r"|^\W*not\s+yet\s+(?:completed|done|written|finished|started|agreed|decided)|^\W*not\s+(?:done|fixed|finished|started|written|agreed|decided|chosen|settled)\s+yet\b"
+    # The slot's whole answer: "**Not yet.** Options on the table: ...".
+    + r"|^\W*not\s+yet\b(?!\s+\w)"
     + r"|(?:still|currently|remains?|is|are)\s+(?:unknown|unclear|under\s+investigation|being\s+investigated|investigating|open)"
     r"|cause\s+unknown|unknown\s+cause|under\s+investigation|still\s+investigating|investigation\s+(?:is\s+)?(?:ongoing|in\s+progress|continues|pending)"
     r"|pending\s+(?:[\w-]+\s+)?(?:rca|investigation|analysis|review|root\s+cause)|rca\s+pending|trying\s+to\s+identify"
     r"|" + COULD_NOT_FIND_CAUSE
     + r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know|no\s+(?:fix|resolution|root\s+cause|rca)\s+(?:yet|so\s+far)|none\s+(?:yet|so\s+far)"
-    r"|options\s+(?:are\s+)?(?:under|being)\s+(?:discussion|discussed|considered|looked\s+at|weighed|evaluated)"
+    r"|options\s+(?:are\s+)?(?:under|being)\s+(?:discussion|discussed|considered|looked\s+at|weighed|evaluated)|options\s+on\s+the\s+table"
     r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own"
     # Only candidates: "Leading hypothesis: ...", "The working theories are", "Theory 1: ...".
     r"|(?:leading|working|main|current)\s+(?:hypothes[ie]s|theor(?:y|ies))|theory\s+\d|hypothes[ie]s\s*\d"

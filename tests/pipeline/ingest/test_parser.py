@@ -369,6 +369,8 @@ STORY = "# Checkout errors\n\n## Summary\nCheckout returned errors for half an h
         ("The pool size was lowered to 4 by a config change.", "None yet."),
         ("The pool size was lowered to 4 by a config change.", "Not recovered; traffic is still degraded."),
         ("The pool size was lowered to 4 by a config change.", "Options under discussion with the vendor."),
+        ("The pool size was lowered to 4 by a config change.", "**Not yet.** Raise the pool again, or move the service to its own database."),
+        ("The pool size was lowered to 4 by a config change.", "Three options on the table, to pick at Thursday's review."),
         ("The pool size was lowered to 4 by a config change.", "Self-resolved, cause unknown."),
         ("n/a", "Rolled back the release."),
         # The slot still open, however much is said after it about what was tried.
