@@ -263,9 +263,16 @@ REASON_FOLLOWS = re.compile(
     # "Here is what was actually going on.": after the first theory, the real story.
     r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$"
     r"|" + CAUSE_FOUND + r"\s*[.:!]?$"
+    # "He logged in to the email service and found the reason straight away."
+    r"|\bfound\s+(?:the|our)\s+(?:real\s+|actual\s+|root\s+)?(?:reason|cause|culprit)(?:\s+(?:straight|right)\s+away|\s+immediately|\s+quickly|\s+at\s+once)?\s*[.:!]?$"
     # A comment that opens the analysis: "Root cause write-up.", "RCA below:".
     r"|^(?:root\s+cause|rca)\s+(?:write-?up|analysis|summary|notes?|details|below|follows)\s*[.:!]?$",
     re.I,
+)
+# "11:48 The storage log shows the controller's battery failed. That's the cause.": the
+# sentence before it tells the cause.
+CAUSE_BEHIND = re.compile(
+    r"^(?:that|this|which)(?:'s|\s+is|\s+was)\s+(?:the|our)\s+(?:root\s+|real\s+|actual\s+)?cause(?:\s+of\s+[^.!?]{1,80})?\s*[.!]?$", re.I
 )
 # "14:05 — Cause found. pg_stat_activity shows ...": the announcement with the cause run on after
 # it, where no capital starts a sentence of its own.
@@ -2138,6 +2145,9 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
                     itertools.takewhile(lambda x: not TIME_HEADING.match(x) and not DATE_RE.match(x), after))
                 if told:
                     candidates.append((((0 if rank == 0 else 1), rank, 0, pos), " ".join(told)))
+                continue
+            if cues is CAUSE_CUES and pos and CAUSE_BEHIND.match(s):
+                candidates.append((((0 if rank == 0 else 1), rank, 0, pos - 1), f"{found[pos - 1]} {s}"))
                 continue
             if cues is CAUSE_CUES and CAUSE_WHERE.match(s) and len(s.split()) <= WHERE_WORDS and pos + 1 < len(found):
                 s = " ".join(found[pos:pos + 3])

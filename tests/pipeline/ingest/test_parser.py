@@ -4518,3 +4518,31 @@ Registration screens hung on Save for forty minutes on Monday morning.
     assert "killed the blocking billing session" in p.fields["fix"]
     assert p.provenance["fix"] == "heading: Immediate correction"
     assert p.fields["action_items"] == ["Removed the job's fallback to production", "Alert on blocking sessions over 60 s"]
+
+
+def test_a_sentence_that_points_at_the_cause_brings_the_sentence_it_points_at():
+    ahead = """# Receipts not sent on appeal day
+
+Lots of donors wrote in on Friday asking where their receipts were. Dev logged in to the email-sending service the website uses and found the reason straight away. We are on its free plan, which only sends 300 emails a day, and appeal day went through 300 by lunchtime.
+
+Moving to the paid plan that afternoon fixed it, and we re-sent every missing receipt.
+"""
+    p = parse(ahead, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("We are on its free plan, which only sends 300 emails a day"), p.fields["root_cause"]
+    behind = """# blob-07 degraded
+
+## Timeline
+
+- 11:26 Upload latency alert pages storage on-call.
+- 11:48 The controller log on blob-07 shows its cache battery failed and the cache fell back to write-through. That's the cause.
+- 11:52 blob-07 set to maintenance; traffic served from the other nodes.
+
+## Resolution
+
+The vendor replaced the controller battery the next day.
+"""
+    p = parse(behind, source_id="y.md")
+    assert p.reason is None, p.detail
+    assert "shows its cache battery failed" in p.fields["root_cause"], p.fields["root_cause"]
+
