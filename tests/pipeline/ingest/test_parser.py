@@ -4546,3 +4546,11 @@ The vendor replaced the controller battery the next day.
     assert p.reason is None, p.detail
     assert "shows its cache battery failed" in p.fields["root_cause"], p.fields["root_cause"]
 
+
+def test_a_failed_controller_or_ups_battery_is_hardware():
+    tax = Taxonomy.default()
+    for cause in (
+        "The storage log shows the controller battery failure and the cache policy change to write-through.",
+        "The generator did not start: its starter battery was flat after the last test.",
+    ):
+        assert tax.classify_incident("Slow artifact reads and writes", cause, "Replaced the part.") == "hardware", cause
