@@ -187,6 +187,8 @@ CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
     r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
     # "The cause, in short, was the library upgrade that shipped in 7.14.0".
+    # "So the cause is simple to state: the upgrade changed a default", "The root cause was twofold:".
+    r"|the\s+(?:root\s+)?cause\s+(?:is|was)\s+(?:[\w-]+\s+){0,3}?[\w-]+(?=\s*:)"
     r"|the\s+cause,\s*(?:in\s+short|in\s+brief|simply\s+put|put\s+simply|in\s+a\s+nutshell|in\s+summary|then),?\s+(?:was|is)\b|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
     # "... for what actually happened, which is that the disk under the queue started failing."
     r"|what\s+(?:actually|really)\s+happened(?:,?\s+which)?\s+(?:is|was)\s+that"
@@ -300,7 +302,7 @@ EFFECT_OF_PREVIOUS = re.compile(
 # "It did not affect 2020 because the service did not exist yet": why it never happened before,
 # not what made it happen now.
 WHY_NOT_BEFORE = re.compile(
-    r"\b(?:did\s*not|didn'?t)\s+(?:\w+\s+)?(?:affect(?:ed)?|happen(?:ed)?|occur(?:red)?|show(?:n)?\s+up|hit|trigger(?:ed)?)\b[^.;]{0,80}?\bbecause\b",
+    r"\b(?:did\s*not|didn'?t)\s+(?:\w+\s+)?(?:affect(?:ed)?|happen(?:ed)?|occur(?:red)?|show(?:n)?(?:\s+up)?|surface(?:d)?|appear(?:ed)?|hit|trigger(?:ed)?)\b[^.;]{0,80}?\bbecause\b",
     re.I,
 )
 # "This is partly because ...": the reason given for the sentence before, a detection story

@@ -4554,3 +4554,23 @@ def test_a_failed_controller_or_ups_battery_is_hardware():
         "The generator did not start: its starter battery was flat after the last test.",
     ):
         assert tax.classify_incident("Slow artifact reads and writes", cause, "Replaced the part.") == "hardware", cause
+
+
+def test_the_cause_announced_before_a_colon_names_it_outright():
+    assert STRONG_CAUSE.search("So the cause is simple to state: the upgrade changed a default.")
+    assert STRONG_CAUSE.search("The root cause was twofold: a stale template and no canary.")
+    assert not STRONG_CAUSE.search("The cause is still being discussed with the vendor.")
+
+
+def test_why_a_test_environment_missed_it_is_no_cause():
+    doc = """# Bus tracker map blank
+
+Release 4.12.0 of the rider web went out at 12:30 with the upgraded map library, and one call in our clusters plugin was never updated for it.
+
+The map loaded as a grey box from 12:31. It didn't show in staging because staging serves a cached bundle of the old build.
+
+Rolled back to 4.11.3 at 13:14, which fixed it.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("Release 4.12.0 of the rider web went out"), p.fields["root_cause"]
