@@ -1090,6 +1090,7 @@ def text_to_markdown(text: str) -> str:
         in_label = bool(stripped) and bool(_KEY_VALUE.match(line))
         if stripped and nxt and not hanging and not _RST_UNDERLINE.match(nxt) and (
             in_sequence or (prev_ends or headed and subsection) and (numbered_title or _is_heading_line(stripped))
+            or first and _opens_as_title(stripped, nxt)
         ):
             if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
                 section = int(number.group(1))
@@ -1123,6 +1124,21 @@ _EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[
 _SUBSECTION_TITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
 _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}$")
+
+
+def _opens_as_title(line: str, nxt: str) -> bool:
+    """A plain-text report's first line names it, longer than a section's name ("Loss of IPv6 for
+    broadband customers after BNG software upgrade"), where the line under it starts anew rather
+    than running on with the same sentence."""
+    return (
+        len(line) <= 120 and len(line.split()) <= 16 and line[0].isalpha() and not _LIST_OR_TIME.match(line)
+        and not line.endswith((".", ",", ";", "!", ":")) and ":" not in line and nxt[:1].isupper()
+        and not _COLUMN_GAP.search(line)
+    )
+
+
+# "QUILLPAY, INC.        CONFIDENTIAL": a letterhead laid out in columns, not a title.
+_COLUMN_GAP = re.compile(r"\S[ \t]{3,}\S")
 
 
 def _is_heading_line(line: str) -> bool:

@@ -1178,3 +1178,27 @@ D5 Permanent corrective actions
     assert "## D4 Root cause" in markdown
     p = parse(markdown, source_id="FIR-0412.txt")
     assert p.provenance["root_cause"] == "heading: D4 Root cause"
+
+
+def test_a_plain_text_reports_long_first_line_is_its_title():
+    text = (
+        "Loss of IPv6 for broadband customers after the BNG software upgrade\n"
+        "Pennock Valley Networks - internal incident summary (INC-2024-0912-03)\n"
+        "Prepared by Gareth Lowe, 19 September 2024\n\n"
+        "Over the weekend we upgraded the routing software on both BNGs; the new release no longer sets\n"
+        "the RA flags by default, so home routers never asked for an IPv6 prefix.\n\n"
+        "We added the flags to the subscriber profiles and cleared sessions in batches, which fixed it.\n"
+    )
+    markdown, _, _ = to_markdown(text.encode(), "ipv6.txt")
+    assert markdown.startswith("# Loss of IPv6 for broadband customers after the BNG software upgrade\n")
+    parsed = parse(markdown, source_id="ipv6.txt")
+    assert parsed.fields["incident_title"] == "Loss of IPv6 for broadband customers after the BNG software upgrade"
+    # A letterhead laid out in columns, and a paragraph's first line that runs on, are no title.
+    letterhead = (
+        "QUILLPAY, INC." + " " * 46 + "CONFIDENTIAL - SHARED WITH CUSTOMERS\n"
+        + " " * 60 + "UNDER NDA AND WITH CARD NETWORK PARTNERS\n\n"
+        "ROOT CAUSE ANALYSIS\n\nTITLE: Card declines\n"
+    )
+    assert not to_markdown(letterhead.encode(), "rca.txt")[0].startswith("# QUILLPAY")
+    wrapped = "Over the weekend of 7-8 September we upgraded the routing software on\nbng-1 and bng-2 from release 21.4R3.\n"
+    assert not to_markdown(wrapped.encode(), "note.txt")[0].startswith("#")
