@@ -2816,7 +2816,9 @@ def test_a_ticket_export_is_read_field_by_field():
      "We raised the retry limit and lowered concurrency. None of this is a fix.",
      "Mitigation is in place, but the permanent fix has not shipped.",
      "We have identified the change that caused it, but we have not yet decided on a permanent fix.",
-     "Three options are being tested, and we expect to choose an approach by 10 September."],
+     "Three options are being tested, and we expect to choose an approach by 10 September.",
+     "There is no fix in place. A DBA stands by on Monday mornings to pause the extract.",
+     "Pausing the extract helps, but that is a mitigation, not a fix."],
 )
 def test_an_update_that_has_no_fix_or_no_cause_yet_is_a_draft(told):
     doc = f"""# An update on slow scratch storage
