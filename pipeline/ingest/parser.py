@@ -335,8 +335,10 @@ FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert"
     # A terse timeline's noun: "12:51 Revert applied.", "Revert PR #4479 merged".
     r"|revert\s+(?:PR\b|pull\s+request|commit|applied|merged|deployed|landed|completed?|done)"
-    # What held the database up, stopped: "Query cancelled with pg_cancel_backend", "we killed the migration".
+    # What held the database up, stopped: "Query cancelled with pg_cancel_backend", "we killed the
+    # migration", "the DBA stopped the rebuild at 09:46".
     r"|(?:cancell?ed|killed|terminated)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:query|queries|backend|migration|transaction)s?\b"
+    r"|(?:cancell?ed|killed|terminated|stopped|aborted|paused)\s+(?:the|our|their|its|that|this)\s+(?:[\w-]+\s+)?(?:rebuild|reindex|job|batch|extract|export|import|script|backup|sync|process)(?:es|s)?\b"
     r"|(?:query|queries|backend|migration|transaction)s?\s+(?:was\s+|were\s+)?(?:cancell?ed|killed|terminated)\b|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"

@@ -4576,3 +4576,19 @@ Rolled back to 4.11.3 at 13:14, which fixed it.
     p = parse(doc, source_id="x.md")
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("Release 4.12.0 of the rider web went out"), p.fields["root_cause"]
+
+
+def test_stopping_the_job_that_held_things_up_is_the_fix():
+    doc = """## Check-in failures, 30 April
+
+Between 08:05 and 09:50 document check-in failed in every office.
+
+The cause was on the database side: the weekly index rebuild ran far longer than usual and held locks on the version table, so every check-in queued behind it.
+
+The DBA stopped the rebuild at 09:46; check-ins were succeeding by 09:50.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("The DBA stopped the rebuild at 09:46")
+    # Something that stopped for the jobs is a symptom, not what someone did.
+    assert not FIX_CUES.search("Live log streaming also stopped for jobs that were already running.")
