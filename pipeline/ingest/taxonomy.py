@@ -103,6 +103,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # A partner changing its side unannounced: "They didn't tell us", "re-routed both paths
         # without notifying us", "Osprey Exchange started rejecting bid responses that lack crid".
         (r"without (telling|notifying|informing) us|(didn't|did not|never) (tell|notify|inform) us|started rejecting (our|bid|all)\b", 2.5),
+        # The writer placing the cause outside: "The root cause lay with the supplier", "The cause
+        # was on the supplier's side", "the root cause sits with the upstream provider".
+        (r"(cause|fault|problem|issue|failure) (lay|lies|was|is|sat|sits) (entirely |squarely |firmly )?(with|on|at|in) (the |our )?(supplier|vendor|provider|carrier|partner|host|upstream)", 4.0),
         # Someone else's packages taken away under us: "Ubuntu had pulled several of its packages
         # for Zesty", "version 4.2 was yanked".
         (r"(pulled|removed|yanked|unpublished|deleted) (several |some |all |many )?(of )?(its|their) ([\w-]+ ){0,2}packages|(packages?|versions?|releases?|[\w-]{1,40} \d{1,4}(\.\d{1,4}){1,3}) (was |were |had been )?(yanked|unpublished)", 4.0),

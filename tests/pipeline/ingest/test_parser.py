@@ -4592,3 +4592,12 @@ The DBA stopped the rebuild at 09:46; check-ins were succeeding by 09:50.
     assert p.fields["fix"].startswith("The DBA stopped the rebuild at 09:46")
     # Something that stopped for the jobs is a symptom, not what someone did.
     assert not FIX_CUES.search("Live log streaming also stopped for jobs that were already running.")
+
+
+def test_a_cause_placed_with_the_supplier_is_a_dependency():
+    tax = Taxonomy.default()
+    cause = (
+        "The cause was on the supplier's side. The night before, the data supplier carried out planned maintenance on "
+        "its broker cluster and one node came back with a degraded disk array but stayed in rotation."
+    )
+    assert tax.classify_incident("Live odds feed lag", cause, "The supplier took the node out of rotation.") == "dependency"
