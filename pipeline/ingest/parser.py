@@ -53,7 +53,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess.
-        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true)\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
+        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|corrected|revised|updated)\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
@@ -1558,11 +1558,20 @@ STRUCK_REMAINS = re.compile(r"^[\W_]*(?:[^\W_][^:\n]{0,60}:[\W_]*)?$")
 # do not pile up" withdraws nothing.
 PARAGRAPH_SPLIT = re.compile(r"(?<=\n)(?=[ \t]*\n)")
 PARAGRAPH_LABEL = re.compile(r"^[ \t>*_-]{0,6}([^:\n]{1,50}):")
-WITHDRAWN = re.compile(r"\b(?:superseded|withdrawn|retracted|no\s+longer\s+(?:accurate|valid|correct))\b", re.I)
+WITHDRAWN = re.compile(
+    r"\b(?:superseded|withdrawn|retracted|no\s+longer\s+(?:accurate|valid|correct)|(?:corrected|revised)\s+below)\b", re.I
+)
+# "*(As understood on 17 May; corrected below.)* A surge in ...": the writer's note in brackets
+# that opens the paragraph.
+PARAGRAPH_ASIDE = re.compile(r"^[ \t>*_-]{0,6}\(([^()\n]{1,80})\)")
 
 
 def withdrawn(paragraph: str) -> bool:
-    label = PARAGRAPH_LABEL.match(paragraph.lstrip("\n")[:120])
+    head = paragraph.lstrip("\n")[:120]
+    aside = PARAGRAPH_ASIDE.match(head)
+    if aside:
+        return bool(WITHDRAWN.search(aside.group(1)))
+    label = PARAGRAPH_LABEL.match(head)
     text = label.group(1) if label else ""
     return bool(WITHDRAWN.search(text)) and (len(text.split()) <= 4 or "(" in text)
 

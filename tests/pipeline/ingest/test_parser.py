@@ -4601,3 +4601,26 @@ def test_a_cause_placed_with_the_supplier_is_a_dependency():
         "its broker cluster and one node came back with a degraded disk array but stayed in rotation."
     )
     assert tax.classify_incident("Live odds feed lag", cause, "The supplier took the node out of rotation.") == "dependency"
+
+
+def test_a_cause_corrected_in_a_later_update_replaces_the_first_one():
+    doc = """# Learn slowness during exam week
+
+## Trigger
+
+*(As understood on 17 May; corrected below.)* A surge in concurrent quiz attempts on the first morning of exams.
+
+## Resolution
+
+We added web nodes and tuned PHP-FPM.
+
+## Update (day 3)
+
+The load was not unusual; the database iowait was the real bottleneck.
+
+**Corrected root cause:** a configuration sync from staging re-enabled automated course backups with a daytime schedule, and the backup job saturated the shared storage.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("a configuration sync from staging re-enabled automated course backups"), p.fields["root_cause"]
+    assert "surge in concurrent quiz attempts" not in p.fields["root_cause"]
