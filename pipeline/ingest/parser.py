@@ -2530,6 +2530,8 @@ def pick_title(
     if not title:
         title, origin = subject_line(body)
     if not title:
+        title, origin = incident_line(body)
+    if not title:
         origin = "file name"
         stem = PurePosixPath(source_id).name
         stem = FILE_EXTENSION.sub("", stem)
@@ -2550,6 +2552,23 @@ SHORT_DESCRIPTION = re.compile(r"short\s+description", re.I)
 # `.html.md` is a web page a static-site generator keeps as markdown.
 FILE_EXTENSION = re.compile(r"(?:\.html)?" + extension_pattern(DOCUMENT_EXTENSIONS) + "$", re.I)
 ICON_PREFIX = re.compile(rf"^[{ICON_CHARS}\u2e80-\u2eff\s]+(?=\w)")
+
+
+# A record's "**Incident:** Cash Out failing during the cup final" line, where no heading names it.
+INCIDENT_LINE = re.compile(r"^incident\s*:\s*(.+)$", re.I)
+
+
+def incident_line(body: str) -> tuple[str, str]:
+    """The incident's name a record gives on its "Incident:" line: words, not an id ("INC-5302")
+    or a sentence telling what happened."""
+    for line in [line for line in body.split("\n") if line.strip()][:12]:
+        named = INCIDENT_LINE.match(strip_markdown(line).strip())
+        if named:
+            value = re.split(r"\s+·\s+", named.group(1).strip())[0].strip()
+            if names_words(value) and not value.endswith(".") and len(value.split()) <= 16:
+                return value, "label: incident"
+            return "", ""
+    return "", ""
 
 
 # An email's or a memo's subject line.

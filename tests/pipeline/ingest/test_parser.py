@@ -4624,3 +4624,24 @@ The load was not unusual; the database iowait was the real bottleneck.
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("a configuration sync from staging re-enabled automated course backups"), p.fields["root_cause"]
     assert "surge in concurrent quiz attempts" not in p.fields["root_cause"]
+
+
+def test_a_records_incident_line_names_it_where_no_heading_does():
+    doc = """**Incident:** Cash Out failing during the cup final
+**Date:** Saturday 25 May 2024
+**Severity:** SEV-1
+
+## What happened
+
+A config change cut the quote cache's pool size; the cause was the smaller pool under match-day load.
+
+## Resolution
+
+We restored the pool size at 18:40, which fixed it.
+"""
+    p = parse(doc, source_id="2024-05-25-cash-out.md")
+    assert p.fields["incident_title"] == "Cash Out failing during the cup final"
+    assert p.provenance["incident_title"] == "label: incident"
+    # An id is no name: the file name stays.
+    by_id = parse(doc.replace("Cash Out failing during the cup final", "INC-5302"), source_id="2024-05-25-cash-out.md")
+    assert by_id.fields["incident_title"] == "cash-out"
