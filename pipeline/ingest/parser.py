@@ -1718,7 +1718,7 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
 # `> ` quote markers: callouts and panels render as quotes, and their labels still count.
 QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 # "Root cause: ..." without bold, optionally bulleted or after an emoji ("🔥 Root cause:").
-PLAIN_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[^\w\s*`\[]{1,4}\s*)?([A-Za-z][A-Za-z /&'()-]{1,48}?)\s*:(?:\s+(.*))?$")
+PLAIN_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[^\w\s*`\[]{1,4}\s*)?(TL;\s?DR|[A-Za-z][A-Za-z /&'()-]{1,48}?)\s*:(?:\s+(.*))?$", re.I)
 # "*Cause:* the token code ...", "_Fix_: ...": a label in italics, as a changelog entry writes it.
 ITALIC_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([*_])([A-Za-z][A-Za-z /&'()-]{1,40}?)(?::\2|\2:)(?:\s+(.*))?$")
 TABLE_CELL_SPLIT = re.compile(r"(?<!\\)\|")

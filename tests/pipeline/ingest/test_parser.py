@@ -4645,3 +4645,20 @@ We restored the pool size at 18:40, which fixed it.
     # An id is no name: the file name stays.
     by_id = parse(doc.replace("Cash Out failing during the cup final", "INC-5302"), source_id="2024-05-25-cash-out.md")
     assert by_id.fields["incident_title"] == "cash-out"
+
+
+def test_a_plain_tl_dr_line_is_the_summary():
+    doc = """TL;DR: surge-pricing 2.14.0 started applying the surge multiplier to the fee itself but still sent it to fee-quote, which applied it again. rolled back at 11:02 UTC.
+
+---
+
+**incident:** surge orders overcharged on delivery fee
+**reported by:** CS (3 tickets by 09:30)
+
+### timeline (UTC)
+- 08:20 surge-pricing 2.14.0 deploy finishes
+- 11:02 rollback to 2.13.3 complete, fees match the dashboard again
+"""
+    p = parse(doc, source_id="surge.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("surge-pricing 2.14.0 started applying the surge multiplier"), p.fields["root_cause"]
