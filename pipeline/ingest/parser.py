@@ -87,7 +87,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # An 8D report's "Escape root cause": why the defect was not caught, beside how it occurred.
     "contributing": re.compile(r"^(?:(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?|(?:escape|non[\s-]?detection)\s+(?:root\s+)?cause.*)$", re.I),
     "fix": re.compile(
-        r"^(?:the\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
+        r"^(?:the\s+)?(?:(?:corrected|revised|updated)\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+(?:steps|details|summary)"
         # A service desk's or a provider's past tense: what was done, not what will be.
@@ -1097,8 +1097,14 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
         # "What broke" beside a "Why" section tells the impact; alone, it tells the cause.
         blocks = [b for b in blocks if not WHAT_BROKE.match(label_text(b.label))]
     blocks = [b for b in blocks if b.text.strip() and not TRACKER_STATE.fullmatch(strip_markdown(b.text).strip())]
+    # A "Corrected root cause" in a later update replaces the one first given ("Trigger (Monday's
+    # understanding)"), and so does a "Corrected resolution".
+    blocks = [b for b in blocks if CORRECTED_LABEL.match(label_text(b.label))] or blocks
     value = clean_field("\n\n".join(b.text for b in blocks))
     return (value, blocks_origin({name: blocks}, name)) if value else ("", "")
+
+
+CORRECTED_LABEL = re.compile(r"^(?:the\s+)?(?:corrected|revised|updated)\b", re.I)
 
 
 # A tracker's resolution field ("Resolution: Fixed", "Won't Fix") is the ticket's state, not

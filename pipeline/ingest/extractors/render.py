@@ -507,6 +507,12 @@ def html_to_markdown(html: str) -> str:
             _as_expand(soup, tag, tag.find(class_="panelHeader"), tag.find(class_="panelContent"))
         elif tag.name == "details":
             _as_expand(soup, tag, tag.find("summary"), None)
+        elif tag.name == "ul" and "toggle" in classes:
+            # Notion wraps each toggle in a one-item list of its own: the toggle is the block,
+            # not an item of a list ("- - **Corrected root cause**").
+            for item in tag.find_all("li", recursive=False):
+                item.unwrap()
+            tag.unwrap()
     md = "\n\n".join(b for b in _Storage({}).blocks(soup) if b.strip())
     # A heading of the body's own is the title, even under a breadcrumb: the page title adds
     # the site's name ("... | Nimbara Cloud").

@@ -1202,3 +1202,22 @@ def test_a_plain_text_reports_long_first_line_is_its_title():
     assert not to_markdown(letterhead.encode(), "rca.txt")[0].startswith("# QUILLPAY")
     wrapped = "Over the weekend of 7-8 September we upgraded the routing software on\nbng-1 and bng-2 from release 21.4R3.\n"
     assert not to_markdown(wrapped.encode(), "note.txt")[0].startswith("#")
+
+
+def test_a_notion_toggle_list_is_read_as_its_toggles():
+    # Notion exports each toggle as a one-item <ul class="toggle"> around its <details>.
+    html = """<html><head><title>Blank course pages</title></head><body><article>
+<h1>Blank course pages</h1>
+<h2>Trigger (Monday's understanding)</h2><p>The new WAF rule set blocked large cookie headers.</p>
+<h2>Update (day 3)</h2><p>The WAF was a red herring.</p>
+<ul class="toggle"><li><details open=""><summary><strong>Corrected root cause</strong></summary>
+<p>The upgrade purged the local template cache only on the node where it ran, so three nodes served stale templates.</p></details></li></ul>
+<ul class="toggle"><li><details open=""><summary><strong>Corrected resolution</strong></summary>
+<p>Purged the local caches on all eight web nodes, which fixed it.</p></details></li></ul>
+</article></body></html>"""
+    markdown, _, _ = to_markdown(html.encode(), "blank.html")
+    assert "- - " not in markdown
+    parsed = parse(markdown, source_id="blank.html")
+    assert parsed.reason is None, parsed.detail
+    assert parsed.fields["root_cause"].startswith("The upgrade purged the local template cache"), parsed.fields["root_cause"]
+    assert parsed.fields["fix"].startswith("Purged the local caches on all eight web nodes"), parsed.fields["fix"]
