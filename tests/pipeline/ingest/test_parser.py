@@ -4662,3 +4662,19 @@ def test_a_plain_tl_dr_line_is_the_summary():
     p = parse(doc, source_id="surge.md")
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("surge-pricing 2.14.0 started applying the surge multiplier"), p.fields["root_cause"]
+
+
+def test_a_provider_that_had_a_failure_is_the_cause():
+    doc = """# Rewards unavailable, 2 April
+
+Short note for the ops managers' weekly pack. — Dev Rathore, Regional IT
+
+From 09:15 to 12:40 Rewards was down for every hotel. Front desks could not look up members.
+
+Nothing had changed on our side. The company that hosts the Rewards platform had a failure in its cloud provider's London region, and all its UK customers were down at the same time.
+
+Service came back when they moved to their secondary region at 12:40, which restored it.
+"""
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The company that hosts the Rewards platform had a failure"), p.fields["root_cause"]
