@@ -2482,7 +2482,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     # "Incident Review: Daily fare cap not applied" under the organization and its unit.
     kind_named = next((i for i, line in enumerate(below[:3]) if KIND_PREFIX.match(line) and names_words(KIND_PREFIX.sub("", line))), None)
     for i, line in enumerate(below[:3]) if kind_named is None else [(kind_named, below[kind_named])]:
-        if KIND_LINE.match(line) or KIND_AND_ID.match(line):
+        # "Serious Service Incident Report — SSI-2024-007": the kind and an id, no name.
+        if KIND_LINE.match(line) or KIND_AND_ID.match(line) or KIND_PREFIX.match(line) and not names_words(KIND_PREFIX.sub("", line)):
             continue
         if reads_as_title(line):
             if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:

@@ -4678,3 +4678,20 @@ Service came back when they moved to their secondary region at 12:40, which rest
     p = parse(doc, source_id="x.md")
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("The company that hosts the Rewards platform had a failure"), p.fields["root_cause"]
+
+
+def test_a_kind_and_id_under_a_letterhead_gives_way_to_the_incidents_name():
+    doc = """# National Digital Care Agency
+## Serious Service Incident Report — SSI-2024-007
+### GP record transfers held at "awaiting acknowledgement"
+
+## 1. Cause
+
+1.1 The root cause was a certificate expired on the transfer gateway.
+
+## 2. Remediation
+
+2.1 The certificate was renewed at 11:30, which restored transfers.
+"""
+    p = parse(doc, source_id="ssi.md")
+    assert p.fields["incident_title"] == 'GP record transfers held at "awaiting acknowledgement"'
