@@ -132,7 +132,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(above|beyond|exceed(ed|ing)?|outgrew) (the |what (the |it |we )?)?([\w-]+ ){0,2}(forecasts?|expected|planned|provisioned|sized for|was sized for|were sized for)|(was|were|\w+) sized for", 2.5),
     ],
     "hardware": [
-        (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|UPS|cooling|datacenter|data center|rack", 2.5),
+        (r"hardware|physical|disk failure|failed disk|SSD|NVMe|RAID", 3.0), (r"power|PDU|(?-i:UPS)|cooling|datacenter|data center|rack", 2.5),
         # An electrical breaker, not a client's circuit breaker ("no timeout and no circuit breaker").
         (r"pumps?|bearings?|chilled.water|compressors?|generators?|(circuit )?breakers? (tripped|trips?|panel|failed)|(power|electrical|main|PDU|UPS) (circuit )?breakers?", 2.0),
         (r"HSMs?|(cryptographic |crypto )?accelerator( card)?|line ?cards?|appliances?", 1.5),

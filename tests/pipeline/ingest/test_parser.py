@@ -4695,3 +4695,9 @@ def test_a_kind_and_id_under_a_letterhead_gives_way_to_the_incidents_name():
 """
     p = parse(doc, source_id="ssi.md")
     assert p.fields["incident_title"] == 'GP record transfers held at "awaiting acknowledgement"'
+
+
+def test_sign_ups_and_follow_ups_are_no_ups():
+    tax = Taxonomy.default()
+    assert tax.scores("Rota sign-ups vanishing; follow-ups pending")["hardware"] == 0
+    assert tax.scores("The UPS in the comms room failed")["hardware"] > 0
