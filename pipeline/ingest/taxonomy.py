@@ -139,8 +139,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         # A battery behind a controller, a UPS or a generator's starter: on the read write-ups,
         # 28 of the 29 that name one are hardware.
         (r"(controller|cache|RAID|UPS|starter|backup) batter(y|ies)|BBU|batter(y|ies) (had )?(failed|failure|fault|died|dead|was flat|were flat|flat|exhausted|ran down)", 2.5),
-        # A cooling fan, not a "fan-out" (a queue's consumers) or a "fan-in".
-        (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fans?(?![ -](?:out|in)\b)|kernel panic", 2.0),
+        # A cooling fan ("the fan tray failed", "the cabinet fan is not spinning"), not a "fan-out" or
+        # the fans of a match or a concert ("fans who had waited in the queue").
+        (r"server (died|failed)|host (died|failed)|NIC|memory module|DIMM|fan (tray|motor|module|unit|failure|speed|assembly)s?|(cooling|cabinet|chassis|condenser|exhaust|CPU|PSU|server|rack|case) fans?|fans? (had )?(failed|stopped|seized|not spinning|was not spinning|were not spinning)|kernel panic", 2.0),
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         # Machines failing of themselves: "some nodes went bad (NodeLost)", "aging nodes", "read-only filesystem".
         (r"(nodes?|hosts?|servers?|machines?|VMs?) went bad|bad (nodes?|hosts?|machines?)|aging (nodes?|hosts?|servers?|machines?|hardware)|NodeLost|read.only (file ?system|mount)", 2.5),

@@ -4701,3 +4701,11 @@ def test_sign_ups_and_follow_ups_are_no_ups():
     tax = Taxonomy.default()
     assert tax.scores("Rota sign-ups vanishing; follow-ups pending")["hardware"] == 0
     assert tax.scores("The UPS in the comms room failed")["hardware"] > 0
+
+
+def test_fans_in_a_queue_are_no_cooling_fans():
+    tax = Taxonomy.default()
+    assert tax.scores("Fans who had waited in the queue for an hour were stuck on the seat map")["hardware"] == 0
+    assert tax.scores("The proxy fans them out to every edge node")["hardware"] == 0
+    assert tax.scores("The core switch's fan tray failed and it overheated")["hardware"] > 0
+    assert tax.scores("The cabinet fan is not spinning")["hardware"] > 0
