@@ -881,6 +881,16 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
+    corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
+    if fix and corrective and any(IMMEDIATE_CORRECTION.match(label_text(b.label)) for b in by_field.get("fix", [])) and any(
+        PREVENTIVE.match(label_text(b.label)) for b in by_field["action_items"]
+    ):
+        # A CAPA report's corrective action removes the cause its immediate correction worked
+        # around; its preventive action is the follow-up.
+        done = [f"- {item}" for b in corrective for item in list_items(b.text)]
+        fix = clean_field("\n\n".join([fix, "\n".join(done)]))
+        fix_origin = f"{fix_origin}; {blocks_origin({'fix': corrective}, 'fix')}"
+        by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
     if not fix:
         # A reason-for-outage letter's "Corrective Actions" beside its "Preventive Measures" is
         # what was done; alone, it lists the follow-ups.
@@ -1067,6 +1077,7 @@ NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
 
 
 CORRECTIVE = re.compile(r"^corrective\s+(?:actions?|measures|steps)$", re.I)
+IMMEDIATE_CORRECTION = re.compile(r"^immediate\s+corrections?$|^corrections?\s+(?:taken|made|applied)$", re.I)
 PREVENTIVE = re.compile(r"^prevent(?:at)?ive\s+(?:actions?|measures|steps)$", re.I)
 # "Reverting the image fixed it.", "That resolved the problem.": the fix named by its effect.
 FIXED_IT = re.compile(r"\b(?:fixed|resolved|solved|cured)\s+(?:it|this|things|the\s+(?:problem|issue|outage|incident))\b", re.I)

@@ -4518,8 +4518,10 @@ Registration screens hung on Save for forty minutes on Monday morning.
     p = parse(doc, source_id="capa.md")
     assert p.reason is None, p.detail
     assert "killed the blocking billing session" in p.fields["fix"]
-    assert p.provenance["fix"] == "heading: Immediate correction"
-    assert p.fields["action_items"] == ["Removed the job's fallback to production", "Alert on blocking sessions over 60 s"]
+    assert p.provenance["fix"] == "heading: Immediate correction; heading: Corrective action"
+    # The corrective action removed the cause: part of the fix. The preventive one follows up.
+    assert "Removed the job's fallback to production" in p.fields["fix"]
+    assert p.fields["action_items"] == ["Alert on blocking sessions over 60 s"]
 
 
 def test_a_sentence_that_points_at_the_cause_brings_the_sentence_it_points_at():
