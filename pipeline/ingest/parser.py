@@ -881,22 +881,18 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
+    # Corrective actions beside preventive ones are what was done, not follow-ups: a
+    # reason-for-outage letter's fix where no section tells one, and a CAPA report's removal of
+    # the cause its immediate correction worked around. Alone, they list the follow-ups.
     corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
-    if fix and corrective and any(IMMEDIATE_CORRECTION.match(label_text(b.label)) for b in by_field.get("fix", [])) and any(
-        PREVENTIVE.match(label_text(b.label)) for b in by_field["action_items"]
-    ):
-        # A CAPA report's corrective action removes the cause its immediate correction worked
-        # around; its preventive action is the follow-up.
-        done = [f"- {item}" for b in corrective for item in list_items(b.text)]
-        fix = clean_field("\n\n".join([fix, "\n".join(done)]))
-        fix_origin = f"{fix_origin}; {blocks_origin({'fix': corrective}, 'fix')}"
-        by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
-    if not fix:
-        # A reason-for-outage letter's "Corrective Actions" beside its "Preventive Measures" is
-        # what was done; alone, it lists the follow-ups.
-        corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
-        if corrective and any(PREVENTIVE.match(label_text(b.label)) for b in by_field["action_items"]):
+    if corrective and any(PREVENTIVE.match(label_text(b.label)) for b in by_field["action_items"]):
+        if not fix:
             fix, fix_origin = clean_field("\n\n".join(b.text for b in corrective)), blocks_origin({"fix": corrective}, "fix")
+            by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
+        elif any(IMMEDIATE_CORRECTION.match(label_text(b.label)) for b in by_field.get("fix", [])):
+            done = [f"- {item}" for b in corrective for item in list_items(b.text)]
+            fix = clean_field("\n\n".join([fix, "\n".join(done)]))
+            fix_origin = f"{fix_origin}; {blocks_origin({'fix': corrective}, 'fix')}"
             by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
     if root_cause and not fix:
         # A cause section that goes on to tell what fixed it, where no section of its own does.
@@ -1678,14 +1674,14 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     # The section a line is in is the last heading above it.
     starts = [line for line, _, _, _ in headings]
 
-    def in_own_section(b: Block) -> bool:
+    def section_role(b: Block) -> str | None:
         at = bisect.bisect_right(starts, b.span[0]) - 1
-        return bool(b.field_name) and at >= 0 and names[at] == b.field_name
+        return names[at] if at >= 0 else None
 
     for b in labels:
-        b.in_own_section = in_own_section(b)
-        at = bisect.bisect_right(starts, b.span[0]) - 1
-        if at >= 0 and names[at] == "impact" and WHAT_BROKE.match(label_text(b.label)):
+        role = section_role(b)
+        b.in_own_section = bool(b.field_name) and role == b.field_name
+        if role == "impact" and WHAT_BROKE.match(label_text(b.label)):
             # "What broke:" under "Impact" tells what the readers lost, not the cause.
             b.field_name = "impact"
     labels = [b for b in labels if not (b.kind == "table" and b.in_own_section)]
