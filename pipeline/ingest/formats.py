@@ -1131,9 +1131,8 @@ def _opens_as_title(line: str, nxt: str) -> bool:
     broadband customers after BNG software upgrade"), where the line under it starts anew rather
     than running on with the same sentence."""
     return (
-        len(line) <= 120 and len(line.split()) <= 16 and line[0].isalpha() and not _LIST_OR_TIME.match(line)
-        and not line.endswith((".", ",", ";", "!", ":")) and ":" not in line and nxt[:1].isupper()
-        and not _COLUMN_GAP.search(line)
+        ":" not in line and nxt[:1].isupper() and not _COLUMN_GAP.search(line)
+        and _is_heading_line(line, max_chars=120, max_words=16)
     )
 
 
@@ -1141,14 +1140,14 @@ def _opens_as_title(line: str, nxt: str) -> bool:
 _COLUMN_GAP = re.compile(r"\S[ \t]{3,}\S")
 
 
-def _is_heading_line(line: str) -> bool:
+def _is_heading_line(line: str, max_chars: int = 70, max_words: int = 8) -> bool:
     if _NUMBERED_CAPS.match(line):
         return True
-    if len(line) > 70 or _LIST_OR_TIME.match(line) or not line[0].isalpha():
+    if len(line) > max_chars or _LIST_OR_TIME.match(line) or not line[0].isalpha():
         return False
     if line.endswith((".", ",", ";", "!")) or (":" in line.rstrip(":")):
         return False
-    return len(line.split()) <= 8
+    return len(line.split()) <= max_words
 
 
 __all__ = ["to_markdown", "sniff", "text_kind"]

@@ -49,11 +49,13 @@ WRONG_LEAD = (
 )
 WRONG_LEAD_LABEL = re.compile(rf"^(?:{WRONG_LEAD})$", re.I)
 
+# A later update's own label: "Corrected root cause", "Revised resolution".
+CORRECTED = r"corrected|revised|updated"
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess.
-        r"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|corrected|revised|updated)\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
+        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
@@ -87,7 +89,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # An 8D report's "Escape root cause": why the defect was not caught, beside how it occurred.
     "contributing": re.compile(r"^(?:(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?|(?:escape|non[\s-]?detection)\s+(?:root\s+)?cause.*)$", re.I),
     "fix": re.compile(
-        r"^(?:the\s+)?(?:(?:corrected|revised|updated)\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
+        rf"^(?:the\s+)?(?:(?:{CORRECTED})\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+(?:steps|details|summary)"
         # A service desk's or a provider's past tense: what was done, not what will be.
@@ -1111,7 +1113,7 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
     return (value, blocks_origin({name: blocks}, name)) if value else ("", "")
 
 
-CORRECTED_LABEL = re.compile(r"^(?:the\s+)?(?:corrected|revised|updated)\b", re.I)
+CORRECTED_LABEL = re.compile(rf"^(?:the\s+)?(?:{CORRECTED})\b", re.I)
 
 
 # A tracker's resolution field ("Resolution: Fixed", "Won't Fix") is the ticket's state, not
