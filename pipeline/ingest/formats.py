@@ -1069,6 +1069,12 @@ def text_to_markdown(text: str) -> str:
         prev_ends = prev_ends or bool(_BULLET_ITEM.match(prev)) and stripped[:1].isupper() and (
             not _BULLET_ITEM.match(nxt) or bool(_SECTION_NAME.fullmatch(stripped))
         )
+        framed = _FRAMED.match(stripped)
+        if framed and nxt and _is_heading_line(framed.group(2)):
+            out.extend(["", f"## {framed.group(2)}", ""])
+            first = False
+            headed = True
+            continue
         numbered = _NUMBERED_TITLE.match(stripped)
         subsection = bool(_SUBSECTION_TITLE.match(stripped))
         numbered_title = (bool(numbered) or subsection) and (
@@ -1112,6 +1118,9 @@ def text_to_markdown(text: str) -> str:
 # A bulleted item's line, stripped (the other bullets are "- " by now: _BULLET).
 _BULLET_ITEM = re.compile(r"[-*\u2022]\s")
 _SECTION_NAME = re.compile(r"[A-Z][a-z]+(?: [a-z]+){0,2}")
+# "--- Cause ---", "*** Fix ***": a plain-text section's name between runs of the same marks,
+# spaced from them ("-----Original Message-----" is a mail's quote, not a section).
+_FRAMED = re.compile(r"^([-=*~]{2,10})[ \t]+(\S.{0,60}?)[ \t]+\1$")
 _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.

@@ -1221,3 +1221,28 @@ def test_a_notion_toggle_list_is_read_as_its_toggles():
     assert parsed.reason is None, parsed.detail
     assert parsed.fields["root_cause"].startswith("The upgrade purged the local template cache"), parsed.fields["root_cause"]
     assert parsed.fields["fix"].startswith("Purged the local caches on all eight web nodes"), parsed.fields["fix"]
+
+
+def test_a_plain_text_section_framed_in_dashes_is_a_heading():
+    # A control room's shift report: "--- Cause ---" names the section under it, where a line
+    # of words between dashes without spaces ("-----Original Message-----") is a mail's quote.
+    text = """Shift Incident Report
+Site: North pit          Shift: NS Tue
+
+--- Timeline ---
+02:10  Pump station telemetry lost.
+02:40  Tech on site, radio mast PSU dead.
+
+--- Cause ---
+The power supply in the radio mast cabinet failed after water got in through a cracked gland.
+
+*** Fix ***
+Replaced the power supply and resealed the cabinet gland.
+"""
+    markdown, _, _ = to_markdown(text.encode(), "shift.txt")
+    assert "## Cause" in markdown and "## Fix" in markdown
+    p = parse(markdown, source_id="shift.txt")
+    assert p.provenance["root_cause"] == "heading: Cause"
+    assert p.fields["fix"].startswith("Replaced the power supply")
+    quoted = "Thanks, see below.\n\n-----Original Message-----\nFrom: noc@example.com\n"
+    assert "## Original" not in to_markdown(quoted.encode(), "reply.txt")[0]
