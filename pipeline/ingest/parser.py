@@ -169,6 +169,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "hindsight": re.compile(
         r"^(?:why\s+(?:it|this|recovery|detection|diagnosis)\s+took\b.*|why\s+(?:the\s+)?[\w\s]{1,30}?\s+misled\s+us"
         r"|why\s+(?:[\w'-]+\s+){1,4}(?:didn't|did\s+not|couldn't|could\s+not|failed\s+to)\s+(?:prevent|catch|stop|detect|notice)\b.*"
+        # "Why it was not caught", "Why this wasn't detected sooner", "Why it went unnoticed".
+        r"|why\s+(?:it|this|the\s+[\w-]+)\s+(?:was\s+not|wasn't|went)\s+(?:caught|detected|noticed|spotted|prevented|unnoticed|undetected)\b.*"
         r"|what\s+made\s+(?:it|this)\s+(?:hard|harder|difficult|slow)"
         r"|what\s+we\s+(?:got\s+wrong|could\s+have\s+done\s+better|did\s+wrong)\s+in\s+(?:the|our)\s+(?:response|handling|incident\s+response)"
         r"|" + WRONG_LEAD + r")$",

@@ -4711,3 +4711,26 @@ def test_fans_in_a_queue_are_no_cooling_fans():
     assert tax.scores("The proxy fans them out to every edge node")["hardware"] == 0
     assert tax.scores("The core switch's fan tray failed and it overheated")["hardware"] > 0
     assert tax.scores("The cabinet fan is not spinning")["hardware"] > 0
+
+
+def test_why_it_was_not_caught_is_hindsight_inside_the_cause_section():
+    # A risk report's root cause analysis: the direct cause, then why the checks missed it.
+    doc = """# Major Incident Report: card declines at ATMs
+
+## 5. Root cause analysis
+
+### 5.1 Direct cause
+The new PIN key was loaded into only one of the two security modules, so half of the PIN checks used the retired key.
+
+### 5.2 Why it was not caught
+- The post-change test sent one PIN block, which happened to reach the updated module.
+- Nothing compares key check values across the pool.
+
+## 6. Resolution
+The key was loaded into the second module and it was returned to the pool.
+"""
+    p = parse(doc, source_id="mir.md")
+    assert p.fields["root_cause"].startswith("The new PIN key was loaded into only one")
+    assert "post-change test" not in p.fields["root_cause"]
+    for heading in ("Why it was not caught", "Why this wasn't detected sooner", "Why it went unnoticed"):
+        assert classify_label(heading) == "hindsight"
