@@ -190,6 +190,8 @@ CAUSE_FOUND = r"\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located|clea
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
     r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
+    # The cause as the subject: "That audience setting on the duplicated campaign was the whole cause".
+    r"|(?:was|is)\s+the\s+(?:whole|entire|only|sole|actual|real|true|direct|immediate)\s+cause\b(?!\s+of\s+(?:the\s+)?(?:delay|confusion))"
     # "The cause, in short, was the library upgrade that shipped in 7.14.0".
     # "So the cause is simple to state: the upgrade changed a default", "The root cause was twofold:".
     r"|the\s+(?:root\s+)?cause\s+(?:is|was)\s+(?:[\w-]+\s+){0,3}?[\w-]+(?=\s*:)"
@@ -540,7 +542,9 @@ DETECTION_STORY = re.compile(
     r"\b(?:noticed|spotted|alerted|alerts?\s+(?:fired|triggered|went\s+off)|paged|pager|(?:was|were)\s+reported|reported\s+(?:by|that|in|to)"
     r"|looked\s+at|took\s+notice|dashboards?|pingdom|(?:first\s+)?detected|discovered\s+(?:by|when|that)|raised\s+(?:by|in|with)|saw\s+(?:a|an|the)"
     # "At 14:19 a creator emailed support to say ...": someone telling us, not what set it off.
-    r"|(?:emailed|contacted|called|phoned|messaged|wrote\s+to|opened\s+a\s+ticket\s+with)\s+(?:our\s+|the\s+)?(?:support|help\s*desk|service\s+desk))\b",
+    r"|(?:emailed|contacted|called|phoned|messaged|wrote\s+to|opened\s+a\s+ticket\s+with)\s+(?:our\s+|the\s+)?(?:support|help\s*desk|service\s+desk)"
+    # "At 15:04 the first replies came into the newsletters inbox": people telling us.
+    r"|(?:complaints?|replies|tickets|calls|emails|messages)\s+(?:(?:started|began)\s+(?:to\s+)?)?(?:came|coming|come|arrived|arriving|poured|pouring|flooded|flooding)\s+in(?:to)?)\b",
     re.I,
 )
 

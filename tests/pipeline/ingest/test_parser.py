@@ -4734,3 +4734,17 @@ The key was loaded into the second module and it was returned to the pool.
     assert "post-change test" not in p.fields["root_cause"]
     for heading in ("Why it was not caught", "Why this wasn't detected sooner", "Why it went unnoticed"):
         assert classify_label(heading) == "hindsight"
+
+
+def test_a_cause_named_as_the_sentences_subject_and_replies_coming_in_is_detection():
+    # No headings: the cause is the subject of "... was the whole cause", and the first timed
+    # event is readers telling us, not what set it off.
+    doc = """# Newsletter sent to the wrong list
+
+The producer copied last week's campaign and kept its audience setting. The copied audience setting was the whole cause; the platform did what it was told.
+
+At 15:04 the first replies came into the newsletters inbox asking why they got it. We fixed it by cancelling the rest of the send at 15:14.
+"""
+    p = parse(doc, source_id="news.md")
+    assert "The copied audience setting was the whole cause" in p.fields["root_cause"]
+    assert "15:04" not in p.fields["root_cause"]
