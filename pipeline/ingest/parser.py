@@ -1761,6 +1761,16 @@ def label_line(line: str) -> tuple[int, str, str, str] | None:
     return len(indent), label.strip(), (rest or "").strip(), name
 
 
+def runs_on(prev: str, line: str) -> bool:
+    """Whether `line` goes on with the sentence that `prev` left unfinished (hard-wrapped prose
+    whose next line happens to start "fault: ..."), rather than opening a plain label."""
+    tail = prev.rstrip()
+    return (
+        line[:1].islower() and tail[-1:].isalpha() and tail[-1:].islower() and not tail.lstrip().startswith(("|", "#"))
+        and not LIST_ITEM.match(prev) and not PLAIN_LABEL.match(prev) and not MID_LINE_LABEL.search(prev)
+    )
+
+
 TODO_NOTE = re.compile(r"^\W*todos?\b", re.I)
 
 
@@ -1843,6 +1853,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         indent, label, rest, name = found
         if i < field_end.get(name, 0) or name == "root_cause" and is_subject_line(rest):
             continue
+        if i and runs_on(scan[i - 1], line):
+            continue  # "... the scanners were at" / "fault: we had pushed ...": a sentence wrapped
         if name == "action_items" and TODO_NOTE.match(label) and opens_cause_or_fix(scan, i):
             # "TODO (Marek): rewrite once the vendor replies" as all a Root cause section holds:
             # the section still to be written, not a list of follow-ups.

@@ -4748,3 +4748,28 @@ At 15:04 the first replies came into the newsletters inbox asking why they got i
     p = parse(doc, source_id="news.md")
     assert "The copied audience setting was the whole cause" in p.fields["root_cause"]
     assert "15:04" not in p.fields["root_cause"]
+
+
+def test_a_wrapped_line_that_starts_like_a_label_goes_on_with_its_sentence():
+    # Hard-wrapped prose: "at" ends one line, "fault: we had pushed ..." starts the next. That is
+    # the first guess of the responders, not a "Fault:" label giving the cause.
+    doc = """# Bag tags missing from the baggage system
+
+## How we found it
+
+The first assumption on the ramp was that the scanners were at
+fault: we had pushed new handheld firmware the previous week. Forty minutes
+went into swapping handhelds before anyone checked the queue.
+
+## Why the queue filled
+
+So the root cause is a capacity limit: the surge of messages from mass rebooking
+filled the inbound queue, and the messages after that were discarded.
+
+## What we did
+
+We raised the queue's maximum depth and started four more consumers.
+"""
+    p = parse(doc, source_id="brs.md")
+    assert p.fields["root_cause"].startswith("So the root cause is a capacity limit")
+    assert "handheld firmware" not in p.fields["root_cause"]
