@@ -68,7 +68,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"replica(tion)? lag|replication|failover|standby|read replicas?", 2.0),
         # A row's or a table's lock, not a person locked out of an account or a cabinet locked shut.
         (r"(?<!account )(?<!accounts )(?<!user )(?<!users )lock(s|ed|ing)?(?! out\b)|deadlock", 1.5),
-        (r"slow quer(y|ies)|query plan|vacuum|autovacuum|table bloat", 2.0), (r"corrupt(ion|ed)?", 1.5),
+        # Cassandra's deleted rows, kept until compaction: reads abort past a limit of them.
+        (r"slow quer(y|ies)|query plan|vacuum|autovacuum|table bloat|tombstones?|compactions?", 2.0), (r"corrupt(ion|ed)?", 1.5),
         # The query planner choosing badly: scans, joins, indexes and their statistics.
         (r"query planner|planner('s)? (chose|choose|switched|picked|estimat\w*)|sequential scans?|seq scans?|full table scans?|hash join|nested loop|missing index|(composite|secondary|partial) index|index (scan|plan)|(table|planner) statistics|statistics (refresh|target)"
          # The same in other databases' words: "an inappropriate execution plan ... stale optimizer statistics", DB2's "access path".
@@ -145,7 +146,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"(instance|node|VM) (retired|degraded|hardware)|hypervisor", 1.5),
         # Machines failing of themselves: "some nodes went bad (NodeLost)", "aging nodes", "read-only filesystem".
         (r"(nodes?|hosts?|servers?|machines?|VMs?) went bad|bad (nodes?|hosts?|machines?)|aging (nodes?|hosts?|servers?|machines?|hardware)|NodeLost|read.only (file ?system|mount)", 2.5),
-        (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host)", 3.0),
+        (r"(faulty|failing|failed|defective|bad|degraded) (memory module|DIMM|NIC|network interface card|disks?|drives?|CPU|GPUs?|HBA|RAID controller|power supply|PSU|backplane|riser|motherboard|host|(flash |memory )?chips?)", 3.0),
+        # The parts a device is built from: "the second-source NOR flash chips from one wafer batch".
+        (r"(flash|NAND|NOR|eMMC|memory) chips?|wafer (batch|lot)|erase endurance", 2.5),
         (r"(disk|drive|storage) (shelf|shelves|arrays?|enclosures?|controllers?)|(storage|disk|array) controller (had )?failed", 2.5),
         (r"ECC|HBA|BMC|backplane|RAID controller|CRC errors|media errors|bad sectors?|sector reads|uncorrectable|bit ?flips?|firmware|optics|optical|transceivers?|corrupt(ed)? frames", 2.0),
         (r"fib(er|re) (cut|bundle|link|patch)|sever(ed|ing|s)|(directional )?drill(ing)? (rig|crew)|directional drill|excavat(or|ion|ing)|digger|backhoe|water leak|flood(ed|ing)? (in|of|into) (the )?(data ?cent(er|re)|room|hall|basement|building|site|floor)|chiller|CRAC|HVAC|overheat\w*|thermal|power (loss|outage|failure|feed|distribution)|lost power", 3.0),

@@ -4773,3 +4773,13 @@ We raised the queue's maximum depth and started four more consumers.
     p = parse(doc, source_id="brs.md")
     assert p.fields["root_cause"].startswith("So the root cause is a capacity limit")
     assert "handheld firmware" not in p.fields["root_cause"]
+
+
+def test_defective_flash_chips_are_hardware_and_cassandra_tombstones_a_database_problem():
+    tax = Taxonomy.default()
+    chips = ("Defective flash chips: the NOR flash used for one production lot wore out after a few thousand "
+             "cycles and corrupted the configuration partition.")
+    assert tax.classify_incident("Cameras from one lot dropping offline", chips, "Shipped a firmware that writes less often.") == "hardware"
+    tombstones = ("Reads of the schedules table in Cassandra were aborted once partitions accumulated more than 100,000 tombstones, "
+                  "because each save deleted and re-inserted every entry.")
+    assert tax.classify_incident("Schedule edits failing", tombstones, "Lowered gc_grace_seconds and forced a compaction.") == "database"
