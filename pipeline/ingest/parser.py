@@ -2099,13 +2099,19 @@ WRAPPED_END = re.compile(r"[\w,;]$")
 WRAPPED_ON = re.compile(r"^[ \t]*[A-Z][\w'’-]*[ \t,]")
 
 
+# "... Relaycast cleared their backlog at" / "19:10, and we moved ...": a line that stops on a word
+# a time follows, over a line that opens on that time, is one sentence, not a timeline's entry.
+DANGLING = re.compile(r"\s(?:at|from|until|till|by|to|since|around|about|before|after|between|and)$")
+TIME_ON = re.compile(r"^[ \t]*(?:\d{1,2}:\d\d|\d{4}-\d\d-\d\d)\b")
+
+
 def unwrapped(text: str) -> str:
     """Lines of a hard-wrapped paragraph joined where a sentence runs on at a capital."""
     out: list[list[str]] = []  # each output line as its parts: joining as we go is quadratic
     width = 0
     for line in text.split("\n"):
         last = out[-1][-1].rstrip() if out else ""
-        if width >= WRAP_CHARS and WRAPPED_END.search(last) and WRAPPED_ON.match(line):
+        if width >= WRAP_CHARS and WRAPPED_END.search(last) and WRAPPED_ON.match(line) or DANGLING.search(last) and TIME_ON.match(line):
             out[-1][-1] = last
             out[-1].append(line.strip())
             width += len(line)

@@ -4783,3 +4783,13 @@ def test_defective_flash_chips_are_hardware_and_cassandra_tombstones_a_database_
     tombstones = ("Reads of the schedules table in Cassandra were aborted once partitions accumulated more than 100,000 tombstones, "
                   "because each save deleted and re-inserted every entry.")
     assert tax.classify_incident("Schedule edits failing", tombstones, "Lowered gc_grace_seconds and forced a compaction.") == "database"
+
+
+def test_a_time_wrapped_onto_the_next_line_stays_in_its_sentence():
+    # "... cleared their backlog at" / "19:10, and we moved ...": one sentence, not a sentence
+    # cut short and a timeline entry.
+    text = ("At 17:20 we switched EU traffic onto the fallback path with a feature flag. Relaycast cleared their backlog at\n"
+            "19:10, and we moved EU traffic back to them at 20:00 after watching their latency.")
+    assert "Relaycast cleared their backlog at 19:10, and we moved EU traffic back to them at 20:00 after watching their latency." in sentences(text)
+    # A timeline's entries stay entries.
+    assert sentences("09:12 Alerts fire.\n09:15 Rollback started.") == ["09:12 Alerts fire.", "09:15 Rollback started."]
