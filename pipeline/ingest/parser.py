@@ -118,7 +118,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "action_items": re.compile(
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions?"
-        r"|prevent(?:at)?ive\s+(?:actions?|measures|steps)|remediation\s+items|todos?|actions?|recommendations?"
+        r"|prevent(?:at)?ive\s+(?:actions?|measures|steps)|remediation\s+items|todos?|actions?|recommendations?|(?:further|additional)\s+actions?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|recurrence\s+prevention(?:\s+measures)?|corrective\s+and\s+preventive\s+actions"
         r"|what\s+we(?:'re|\s+are)\s+(?:changing|doing\s+next)|what(?:'s|\s+is|\s+happens)\s+next|what\s+we(?:'ll|\s+will)\s+do(?:\s+next|\s+differently)?)$",
@@ -893,7 +893,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     # reason-for-outage letter's fix where no section tells one, and a CAPA report's removal of
     # the cause its immediate correction worked around. Alone, they list the follow-ups.
     corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
-    if corrective and any(PREVENTIVE.match(label_text(b.label)) for b in by_field["action_items"]):
+    if corrective and any(b not in corrective for b in by_field["action_items"]):
         if not fix:
             fix, fix_origin = clean_field("\n\n".join(b.text for b in corrective)), blocks_origin({"fix": corrective}, "fix")
             by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]

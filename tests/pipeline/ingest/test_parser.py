@@ -4793,3 +4793,26 @@ def test_a_time_wrapped_onto_the_next_line_stays_in_its_sentence():
     assert "Relaycast cleared their backlog at 19:10, and we moved EU traffic back to them at 20:00 after watching their latency." in sentences(text)
     # A timeline's entries stay entries.
     assert sentences("09:12 Alerts fire.\n09:15 Rollback started.") == ["09:12 Alerts fire.", "09:15 Rollback started."]
+
+
+def test_a_corrective_action_section_beside_further_actions_is_the_fix():
+    doc = """# Site radio network outage after a lightning strike
+
+## 4. Cause
+
+A lightning strike on the hill tower destroyed the trunking controller's power supply.
+
+## 5. Corrective action
+
+Immediate: the transportable repeater trailer was deployed on the hill and restored voice radio at 21:10.
+Next day the controller's power supply was replaced from site spares.
+
+## Further actions
+
+- Replace the feedline arrestors with units to the current standard.
+- Keep a spare controller power supply on site.
+"""
+    p = parse(doc, source_id="radio.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("Immediate: the transportable repeater trailer was deployed")
+    assert p.fields["action_items"] == ["Replace the feedline arrestors with units to the current standard.", "Keep a spare controller power supply on site."]
