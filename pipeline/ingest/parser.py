@@ -21,7 +21,7 @@ import itertools
 import re
 from collections import Counter
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import yaml
@@ -902,6 +902,14 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
             fix = clean_field("\n\n".join([fix, "\n".join(done)]))
             fix_origin = f"{fix_origin}; {blocks_origin({'fix': corrective}, 'fix')}"
             by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
+    for b in [b for b in corrective if b in by_field.get("action_items", []) and IMMEDIATE_LEAD.match(b.text)]:
+        # Alone, corrective actions that open on what was done at once ("Immediate (done during
+        # the event): ...") tell the fix first; the longer-term part after it is the follow-ups.
+        later = LATER_LEAD.search(b.text)
+        done, rest = (b.text[: later.start()], b.text[later.start():]) if later else (b.text, "")
+        fix = clean_field("\n\n".join(x for x in (fix, done) if x))
+        fix_origin = "; ".join(o for o in (fix_origin, blocks_origin({"fix": [b]}, "fix")) if o)
+        by_field["action_items"] = [replace(x, text=rest) if x is b else x for x in by_field["action_items"] if x is not b or rest]
     if root_cause and not fix:
         # A cause section that goes on to tell what fixed it, where no section of its own does.
         root_cause, fix = fix_told_after(root_cause)
@@ -1083,6 +1091,10 @@ NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
 CORRECTIVE = re.compile(r"^corrective\s+(?:actions?|measures|steps)$", re.I)
 IMMEDIATE_CORRECTION = re.compile(r"^immediate\s+corrections?$|^corrections?\s+(?:taken|made|applied)$", re.I)
 PREVENTIVE = re.compile(r"^prevent(?:at)?ive\s+(?:actions?|measures|steps)$", re.I)
+# "Immediate: ...", "**Immediate (done during the event):**": what was done at once, then
+# "Longer term:", "Permanent:" or "Follow-up:" for what is still to do.
+IMMEDIATE_LEAD = re.compile(r"^\W{0,4}immediate(?:ly)?\b[^:\n]{0,40}:", re.I)
+LATER_LEAD = re.compile(r"(?im)^\W{0,4}(?:longer|long|medium)[\s-]term\b[^:\n]{0,40}:|^\W{0,4}(?:permanent|follow[\s-]?ups?|prevent(?:at)?ive|next\s+steps)\b[^:\n]{0,40}:")
 # "Reverting the image fixed it.", "That resolved the problem.": the fix named by its effect.
 FIXED_IT = re.compile(r"\b(?:fixed|resolved|solved|cured)\s+(?:it|this|things|the\s+(?:problem|issue|outage|incident))\b", re.I)
 

@@ -4816,3 +4816,31 @@ Next day the controller's power supply was replaced from site spares.
     assert p.reason is None, p.detail
     assert p.fields["fix"].startswith("Immediate: the transportable repeater trailer was deployed")
     assert p.fields["action_items"] == ["Replace the feedline arrestors with units to the current standard.", "Keep a spare controller power supply on site."]
+
+
+def test_corrective_actions_that_open_on_what_was_done_at_once_give_the_fix():
+    doc = """# Haul truck positions lost in the fleet system
+
+## Cause
+
+A regional outage of the correction service stopped correction data reaching the truck receivers.
+
+## Corrective action
+
+Immediate (done during the event):
+
+1. 07:10 – The position filter was reconfigured to accept up to 5 m accuracy; truck icons came back within a minute.
+2. The vendor restored corrections at 08:20 and the filter was set back to 0.5 m.
+
+Longer term:
+
+- Configure all truck receivers to fall back to the local base station.
+- Alarm when more than a fifth of the fleet has a stale position.
+"""
+    p = parse(doc, source_id="fms.md")
+    assert p.reason is None, p.detail
+    assert "position filter was reconfigured" in p.fields["fix"]
+    assert "fall back to the local base station" not in p.fields["fix"]
+    assert p.fields["action_items"] == [
+        "Configure all truck receivers to fall back to the local base station.", "Alarm when more than a fifth of the fleet has a stale position.",
+    ]
