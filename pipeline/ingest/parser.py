@@ -94,6 +94,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+(?:steps|details|summary)"
         # A service desk's or a provider's past tense: what was done, not what will be.
         r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"
+        # A contractor's report: "Remedial actions" (what was done), then "Preventive measures".
+        r"|remedial\s+(?:actions?|measures|steps|work)(?:\s+\((?:completed|taken|done)\))?"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround"
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.
         r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)"

@@ -4844,3 +4844,9 @@ Longer term:
     assert p.fields["action_items"] == [
         "Configure all truck receivers to fall back to the local base station.", "Alarm when more than a fifth of the fleet has a stale position.",
     ]
+
+
+@pytest.mark.parametrize("heading", ["Remedial actions", "4. Remedial actions (completed)", "Remedial measures"])
+def test_a_contractors_remedial_actions_are_what_was_done(heading):
+    assert classify_label(heading) == "fix"
+    assert classify_label("Preventive measures") == "action_items"
