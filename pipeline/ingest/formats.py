@@ -233,7 +233,10 @@ def text_kind(text: str, name: str) -> str:
     if _HTML_START.match(head):
         return "html"  # even a `.md` that is really a saved web page
     if _MARKDOWN_NAME.search(name):
-        return "markdown"
+        # A plain-text report saved as `.md` ("1. SUMMARY", "2. ROOT CAUSE" and no markup at
+        # all): read as the text it is, where its numbered sections become headings.
+        plain = not _MARKDOWN_MARKUP.search(text) and sum(bool(_NUMBERED_CAPS.match(line)) for line in text.splitlines()) >= 2
+        return "text" if plain else "markdown"
     if ext in (".adoc", ".asciidoc"):
         return "asciidoc"
     if ext == ".org":
@@ -256,6 +259,10 @@ def text_kind(text: str, name: str) -> str:
             return "markdown"
         return "text"
     return "markdown"
+
+
+# Any markdown of its own: a heading, emphasis, a table row, code, a link or a setext underline.
+_MARKDOWN_MARKUP = re.compile(r"^#{1,6}[ \t]|\*\*|__|^[ \t]*\||`|\]\(|^[=-]{3,}[ \t]*$", re.M)
 
 
 def _rst_headings(text: str) -> int:

@@ -1246,3 +1246,32 @@ Replaced the power supply and resealed the cabinet gland.
     assert p.fields["fix"].startswith("Replaced the power supply")
     quoted = "Thanks, see below.\n\n-----Original Message-----\nFrom: noc@example.com\n"
     assert "## Original" not in to_markdown(quoted.encode(), "reply.txt")[0]
+
+
+def test_a_plain_text_report_saved_as_markdown_is_read_as_text():
+    # No markup at all, numbered sections in capitals: a text report that happens to be a `.md`.
+    text = """Credit Union
+MAJOR INCIDENT REPORT
+
+Incident:            Loss of power to the comms room
+
+1. SUMMARY
+
+At 10:12 a dip in mains supply made the comms room's UPS drop its load.
+
+2. ROOT CAUSE
+
+One battery string had failed cells and the other was degraded, so the UPS could not carry the load.
+
+3. FIX
+
+The UPS was put into maintenance bypass; both battery strings were replaced the next day.
+"""
+    markdown, _, _ = to_markdown(text.encode(), "mir.md")
+    assert "## 2. ROOT CAUSE" in markdown
+    p = parse(markdown, source_id="mir.md")
+    assert p.provenance["root_cause"] == "heading: 2. ROOT CAUSE"
+    assert p.fields["fix"].startswith("The UPS was put into maintenance bypass")
+    # Markdown with markup of its own keeps its numbered list.
+    listed = "# Steps\n\n1. RESTART THE BROKER\n2. CHECK THE QUEUE\n\nDone with **care**.\n"
+    assert "## 1. RESTART" not in to_markdown(listed.encode(), "steps.md")[0]
