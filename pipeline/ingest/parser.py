@@ -2090,7 +2090,7 @@ def sentences(text: str) -> list[str]:
     # One clause per line ("semantic line breaks"): a line that goes on in lower case, not as a
     # list item, continues the sentence above it, inside a quote ("> ...") too.
     text = re.sub(r"(?m)^[ \t]*(?:>[ \t]?)+", "", text or "")
-    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(])", " ", text)
+    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(]|`[a-z])", " ", text)
     # A hard-wrapped paragraph goes on at a capital too ("... see when they are out of" /
     # "Wi-Fi coverage."): a long line that stops mid-sentence, and a next line that opens on a
     # word, not a label, a list item, a heading or a time.
@@ -2123,15 +2123,18 @@ def unwrapped(text: str) -> str:
     """Lines of a hard-wrapped paragraph joined where a sentence runs on at a capital."""
     out: list[list[str]] = []  # each output line as its parts: joining as we go is quadratic
     width = 0
+    in_code = False  # inside a `code span` the line above left open ("`backfill -s" / "2024-03-31`")
     for line in text.split("\n"):
         last = out[-1][-1].rstrip() if out else ""
-        if width >= WRAP_CHARS and WRAPPED_END.search(last) and WRAPPED_ON.match(line) or DANGLING.search(last) and TIME_ON.match(line):
+        if in_code and line.strip() or width >= WRAP_CHARS and WRAPPED_END.search(last) and WRAPPED_ON.match(line) or DANGLING.search(last) and TIME_ON.match(line):
             out[-1][-1] = last
             out[-1].append(line.strip())
             width += len(line)
         else:
             out.append([line])
             width = len(line.rstrip())
+            in_code = False
+        in_code ^= line.count("`") % 2 == 1 and "```" not in line
     return "\n".join(" ".join(parts) for parts in out)
 
 

@@ -4850,3 +4850,12 @@ Longer term:
 def test_a_contractors_remedial_actions_are_what_was_done(heading):
     assert classify_label(heading) == "fix"
     assert classify_label("Preventive measures") == "action_items"
+
+
+def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
+    text = ("- **Restore:** ran `airflow dags backfill orders_daily -s\n"
+            "  2024-03-31 -e 2024-03-31`, then re-triggered `finance_email` and\n"
+            "  `roas_daily` for the affected day.")
+    assert sentences(text) == [
+        "Restore: ran airflow dags backfill orders_daily -s 2024-03-31 -e 2024-03-31, then re-triggered finance_email and roas_daily for the affected day."
+    ]
