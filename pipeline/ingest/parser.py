@@ -147,7 +147,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
     # A service desk record's "Short Description" is its title.
-    "title": re.compile(r"^(?:(?:incident\s+)?title|short\s+description)$", re.I),
+    "title": re.compile(r"^(?:(?:incident\s+|event\s+|problem\s+)?title|short\s+description)$", re.I),
     "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
     "detection": re.compile(
         r"^(?:identified|detection|discovery|detected|how\s+(?:it\s+was|we|was\s+it)\s+(?:detected|noticed|discovered|found)"
@@ -2400,7 +2400,9 @@ DOC_KIND = (
     # "SERVICE DISRUPTION NOTE", "CUSTOMER SERVICE BULLETIN".
     r"|(?:service\s+)?(?:disruption|outage|interruption)\s+(?:note|notice)|(?:customer\s+)?(?:service\s+)?bulletin"
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
-    r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log))"
+    r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log)"
+    # A site's "EVENT REPORT", an ITIL desk's "Problem Record" and its "Problem Management" page.
+    r"|(?:event|problem)\s+(?:report|record|review)|problem\s+management)"
 )
 # "Incident Report (Final)", "Incident Report (Interim)": the kind with the report's stage.
 KIND_LINE = re.compile(rf"^{DOC_KIND}(?:\s*\([\w .-]{{1,25}}\))?$", re.I)
@@ -2415,7 +2417,7 @@ KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+:?\s+){{0,2}}
 # timing out — incident review" names its incident.
 # The kind may carry the report's reference ("Major Incident Report MIR-2024-017").
 LETTERHEAD = re.compile(
-    rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:(?:--|[-–—:])\s*)?{DOC_KIND}"
+    rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:(?:--|[-–—:|])\s*)?{DOC_KIND}"
     r"(?:\s*[-–—:#]?\s*(?-i:[A-Z]{2,}(?:-[A-Z]{2,})?[A-Z0-9]*-?\d[\w-]*))?$",
     re.I,
 )
@@ -2443,7 +2445,7 @@ def cell_value(text: str) -> str:
 # A shift report's section on its incident: "3. INC-0319 - MEMBER PORTAL UNREACHABLE".
 INCIDENT_SECTION = re.compile(r"^(?:\d{1,2}[.)]\s+)?INC(?:IDENT)?[-\s#]?\d+\s+[-–—:]\s+(\S.{4,120})$", re.I)
 # "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
-NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name")
+NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name|event")
 # A tracker export's banner ("Jira export | Project: INC | Exported 2024-09-12") over the
 # ticket's fields, whose "Summary:" names the incident.
 EXPORT_BANNER = re.compile(r"^(?:[\w.-]+\s+){0,3}(?:issue\s+|ticket\s+)?export\b|\bexported\s+(?:by|on|at|\d)", re.I)
@@ -2458,6 +2460,30 @@ ORG_AND_UNIT = re.compile(r"^(?-i:[A-Z][\w&.,'()]*(?:[ \t]+[\w&.,'()/]+){0,5}(?:
 KIND_START = re.compile(rf"^{DOC_KIND}\b", re.I)
 # "Incident Report IR-2024-0088": the report's kind and number, naming no incident.
 KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d[\w-]*)$", re.I)
+# "PRB0043550 - Problem Record": the record's number and its kind.
+ID_AND_KIND = re.compile(rf"^(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d[\w-]*)\s*[-–—:|]\s*{DOC_KIND}$", re.I)
+# "MT TARROW - PROCESS CONTROL - EVENT REPORT", "Calloway Digital Services - Incident Report
+# CDS-INC-0302-04 - City of Westbrook": an organisation's parts, one of them the report's kind.
+KIND_PART = re.compile(rf"{DOC_KIND}(?:\s+(?-i:[A-Z]{{2,}}[A-Z0-9-]*\d[\w-]*))?", re.I)
+PART_SEPARATOR = re.compile(r"\s[-–—|]\s")
+
+
+def names_and_kind(line: str) -> bool:
+    """Names (an organisation, its unit, its client) and the report's kind, apart by dashes."""
+    parts = [p.strip() for p in PART_SEPARATOR.split(line)]
+    kinds = [p for p in parts if KIND_PART.fullmatch(p)]
+    return 2 <= len(parts) <= 4 and len(kinds) == 1 and all(p in kinds or ORG_NAME.match(LEGAL_FORM.sub("", p)) for p in parts)
+
+
+FORM_TITLE = re.compile(r"^(?-i:(?:Incident |Event |Problem )?Title)\s+(?=[A-Z])")
+# "Calderbrook Bank plc", "Harcourt Bellamy LLP": a company's legal form after its name.
+LEGAL_FORM = re.compile(r"\s+(?:plc|ltd|limited|inc|llc|llp|gmbh|ag|sa|bv|nv)\.?$", re.I)
+
+# "Incident report from Calloway Digital Services to the City Clerk": who sent the report, under
+# an incident's own title; not the report's kind standing for the title.
+KIND_FROM = re.compile(rf"^{DOC_KIND}\s+(?:from|to|for|by|prepared|issued|written|submitted)\b[^:]*$", re.I)
+# "Corvina Air ITSM » Problem Management » PRB0043550": where the page sits, no name.
+BREADCRUMB = re.compile(r"\s[»›]\s|\s>\s.*\s>\s")
 # "Tri-County Regional Transit Authority", "Eastvale and Kessock Hospitals NHS Trust".
 ORG_NAME = re.compile(r"^(?-i:(?:[A-Z][\w&.,'()-]*(?:\s+[-–—]+)?\s+(?:(?:and|of|for|the|&)\s+)?){0,5}[A-Z][\w&.,'()-]*)$")
 
@@ -2511,10 +2537,13 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         # "Tri-County Regional Transit Authority" over its unit, then "Incident Review: ...".
         ORG_NAME.match(h1.strip()) and any(KIND_PREFIX.match(line) for line in below[:2])
         # "MERIDIA SAVINGS BANK - IT Risk & Operations" over "Incident Report IR-2024-0088".
-        or ORG_AND_UNIT.match(h1.strip()) and not KIND_START.match(h1.strip()) and any(KIND_START.match(line) for line in below[:2])
+        or ORG_AND_UNIT.match(h1.strip()) and not KIND_START.match(h1.strip()) and any(KIND_START.match(line) and not KIND_FROM.match(line) for line in below[:2])
     )
     # The heading only the document's kind ("Incident Report (Final)"): the line below names the incident.
-    letterhead = LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
+    letterhead = (
+        LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or ID_AND_KIND.match(h1.strip())
+        or names_and_kind(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
+    )
     if not (letterhead or NAME_AND_KIND.match(h1.strip())):
         return "", ""
     # A shift report names its incident in a section of its own ("3. INC-0319 - MEMBER PORTAL
@@ -2533,13 +2562,15 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     kind_named = next((i for i, line in enumerate(below[:3]) if KIND_PREFIX.match(line) and names_words(KIND_PREFIX.sub("", line))), None)
     for i, line in enumerate(below[:3]) if kind_named is None else [(kind_named, below[kind_named])]:
         # "Serious Service Incident Report — SSI-2024-007": the kind and an id, no name.
-        if KIND_LINE.match(line) or KIND_AND_ID.match(line) or KIND_PREFIX.match(line) and not names_words(KIND_PREFIX.sub("", line)):
+        if KIND_LINE.match(line) or KIND_AND_ID.match(line) or BREADCRUMB.search(line) or names_and_kind(line) or KIND_PREFIX.match(line) and not names_words(KIND_PREFIX.sub("", line)):
             continue
         if reads_as_title(line):
             if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:
                 # A page's width wrapped the title ("... repeated appointment" / "reminder texts").
                 line = f"{line} {below[i + 1]}"
-            # A memo's "Re: <subject>" line under the report's kind.
+            # A memo's "Re: <subject>" line under the report's kind; a PDF form's "Title" cell
+            # run into its value ("Title Balance enquiry slowdown ...").
+            line = FORM_TITLE.sub("", line)
             return REPLY_PREFIX.sub("", line) or line, "letterhead: line below"
         break
     # A record that names no incident names its service: the service says more than the letterhead.

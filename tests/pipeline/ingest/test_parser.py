@@ -4859,3 +4859,27 @@ def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     assert sentences(text) == [
         "Restore: ran airflow dags backfill orders_daily -s 2024-03-31 -e 2024-03-31, then re-triggered finance_email and roas_daily for the affected day."
     ]
+
+
+@pytest.mark.parametrize("top, title", [
+    # An ITIL desk's record: its number and kind, where the page sits, then the problem's name.
+    ("# PRB0043550 - Problem Record\n\nCorvina Air ITSM » Problem Management » PRB0043550\n\n## Mobile boarding passes could not be added to Apple Wallet\n",
+     "Mobile boarding passes could not be added to Apple Wallet"),
+    ("**Corvina Air | Problem Management**\n\n## PRB0041877: Booking engine requests to GDS timing out\n",
+     "PRB0041877: Booking engine requests to GDS timing out"),
+    # A PDF's running header: the contractor, the report's kind and number, the client.
+    ("# Calloway Digital Services - Incident Report CDS-INC-20240302-04 - City of Westbrook\nIncident Report: Pay-by-Phone Parking Payments Failing\n",
+     "Pay-by-Phone Parking Payments Failing"),
+    ("# Problem Record PRB0009519\nCalderbrook Bank plc - Problem Management\nTitle Balance enquiry slowdown after the weekly rebind\n",
+     "Balance enquiry slowdown after the weekly rebind"),
+    # A site's event report whose "Event:" line names it.
+    ("MT TARROW - PROCESS CONTROL - EVENT REPORT\n==========================================\nEvent:   SCADA historian data gap (process plant)\nDate:    04/03/24\n",
+     "SCADA historian data gap (process plant)"),
+    # Who sent the report, under the incident's own title, is no letterhead's line below.
+    ("# Council Meeting Live Stream Interruptions - 9 April 2024\n\n*Incident report from Calloway Digital Services to the City Clerk's Office*\n",
+     "Council Meeting Live Stream Interruptions - 9 April 2024"),
+])
+def test_a_records_number_kind_and_organisation_give_way_to_the_line_that_names_it(top, title):
+    doc = top + "\n## Root cause\n\nThe signing certificate expired.\n\n## Resolution\n\nA new certificate was issued and deployed.\n"
+    markdown = to_markdown(doc.encode(), "report.txt")[0] if "=====" in top else doc
+    assert parse(markdown, source_id="report.md").fields["incident_title"] == title
