@@ -259,7 +259,9 @@ RULED_OUT = re.compile(
     r"|(?:behaved|performed|worked)\s+as\s+(?:designed|intended|expected)|healthy\s+(?:throughout|on\s+its\s+own|the\s+whole\s+time)"
     r"|itself\s+had\s+no\b|(?:config(?:uration)?|network|code)\s+(?:was|were)\s+unchanged"
     # "The squad assumes yesterday's release is responsible": a suspicion, told in any tense.
-    r"|(?:assum(?:e|es|ed|ing)|suspect(?:s|ed|ing)?)\s+(?:that\s+)?(?:[\w'-]+\s+){0,6}?(?:is|was|were|are)\s+(?:responsible|to\s+blame|the\s+(?:cause|culprit)))",
+    r"|(?:assum(?:e|es|ed|ing)|suspect(?:s|ed|ing)?)\s+(?:that\s+)?(?:[\w'-]+\s+){0,6}?(?:is|was|were|are)\s+(?:responsible|to\s+blame|the\s+(?:cause|culprit))"
+    # Time lost on the wrong lead: "we spent Thursday evening chasing our own deploy".
+    r"|chas(?:ed|ing)\s+(?:a|an|the|our|their|that|this|them|it)\b)",
     re.I,
 )
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")

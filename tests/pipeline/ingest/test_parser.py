@@ -4883,3 +4883,11 @@ def test_a_records_number_kind_and_organisation_give_way_to_the_line_that_names_
     doc = top + "\n## Root cause\n\nThe signing certificate expired.\n\n## Resolution\n\nA new certificate was issued and deployed.\n"
     markdown = to_markdown(doc.encode(), "report.txt")[0] if "=====" in top else doc
     assert parse(markdown, source_id="report.md").fields["incident_title"] == title
+
+
+def test_time_spent_chasing_the_wrong_lead_says_what_the_cause_was_not():
+    tax = Taxonomy.default()
+    cause = ("That is the whole root cause: we pinned the platform's signing certificate, the platform rotated it, "
+             "and our copy was stale. It took long to find partly because we spent Thursday evening chasing our own "
+             "deploy from Wednesday, which was recent and looked suspicious.")
+    assert tax.classify_incident("Console account linking failing", cause, "Unpinned the certificate.") == "security"
