@@ -47,6 +47,8 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"firewall|security group|IAM (role|polic\w+)|network polic\w+|ACL|permissions?|privileges?|RBAC", 2.0),
         # A rule someone set live: "Rule R-482 was published straight to enforce mode".
         (r"rules? ([\w-]+ ){0,2}(was|were) (published|enabled|activated|switched|set|pushed|added|turned on)", 2.0),
+        # "The edge caching rule added that morning", "a lifecycle rule added to the bucket".
+        (r"(cach\w+|CDN|edge|routing|rewrite|redirect|lifecycle|retention|expiry) rules? (added|applied|introduced|changed|created|enabled)", 2.0),
         (r"DNS records?|CNAME|TTL|SPF|DKIM|MX records?|TXT records?|NS records?|glue records?|zone file|DNS (?:change|update)s?", 2.0),
         # A change record cited as the trigger ("the DNS update in CHG-10734", "change CR-5527"):
         # a change someone made and applied, as IT change management files them.

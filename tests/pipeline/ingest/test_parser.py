@@ -4891,3 +4891,10 @@ def test_time_spent_chasing_the_wrong_lead_says_what_the_cause_was_not():
              "and our copy was stale. It took long to find partly because we spent Thursday evening chasing our own "
              "deploy from Wednesday, which was recent and looked suspicious.")
     assert tax.classify_incident("Console account linking failing", cause, "Unpinned the certificate.") == "security"
+
+
+def test_a_caching_or_lifecycle_rule_someone_added_is_configuration():
+    tax = Taxonomy.default()
+    cause = ("The edge caching rule added that morning cached every response under /v2/leaderboard/, including the "
+             "personalised /me endpoint, using a cache key that ignored the Authorization header.")
+    assert tax.classify_incident("Leaderboard showing someone else's rank", cause, "Narrowed the cache rule and purged the CDN.") == "configuration"
