@@ -282,7 +282,7 @@ REASON_FOLLOWS = re.compile(
 # "11:48 The storage log shows the controller's battery failed. That's the cause.": the
 # sentence before it tells the cause.
 CAUSE_BEHIND = re.compile(
-    r"^(?:that|this|which)(?:'s|\s+is|\s+was)\s+(?:the|our)\s+(?:root\s+|real\s+|actual\s+)?cause(?:\s+of\s+[^.!?]{1,80})?\s*[.!]?$", re.I
+    r"^(?:that|this|which)(?:\s+(?!is\b|was\b)[\w-]+){0,2}?(?:'s|\s+is|\s+was)\s+(?:the|our)\s+(?:root\s+|real\s+|actual\s+|whole\s+)?cause(?:\s+of\s+[^.!?;]{1,80})?\s*(?:[.!]|;[^.!?]{0,200}[.!]?)?$", re.I
 )
 # "14:05 — Cause found. pg_stat_activity shows ...": the announcement with the cause run on after
 # it, where no capital starts a sentence of its own.

@@ -4898,3 +4898,14 @@ def test_a_caching_or_lifecycle_rule_someone_added_is_configuration():
     cause = ("The edge caching rule added that morning cached every response under /v2/leaderboard/, including the "
              "personalised /me endpoint, using a cache key that ignored the Authorization header.")
     assert tax.classify_incident("Leaderboard showing someone else's rank", cause, "Narrowed the cache rule and purged the CDN.") == "configuration"
+
+
+def test_that_failure_was_the_cause_brings_the_sentence_it_points_back_to():
+    doc = """# Motion alerts delayed in Europe
+
+We send push notifications through a third-party delivery service. We later learned from their incident report that a storage node in their EU queueing tier had failed and the remaining nodes were working through the backlog at reduced throughput. That failure was the cause of our incident; nothing on our side was changed or broken.
+
+We switched EU traffic to the direct path, which fixed it.
+"""
+    p = parse(doc, source_id="alerts.md")
+    assert p.fields["root_cause"].startswith("We later learned from their incident report that a storage node")
