@@ -462,6 +462,8 @@ NO_FIX_YET = re.compile(
     r"|\b(?:a|the)\s+permanent\s+fix\s+has\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?(?:identified|found|agreed|decided|chosen|shipped|deployed|released|implemented|applied)"
     r"|\b(?:do\s*not|don'?t)\s+(?:yet\s+)?have\s+a\s+(?:permanent\s+|real\s+)?fix\s+yet\b"
     r"|\bno\s+option\s+has\s+(?:yet\s+)?been\s+(?:chosen|agreed|decided)\b"
+    # "The options have been costed but a decision is still to be taken by the leadership team."
+    r"|\b(?:a|the)\s+decision\s+(?:is|has)\s+(?:still\s+|yet\s+)?(?:to\s+be|yet\s+to\s+be|not\s+(?:yet\s+)?been)\s+(?:taken|made)\b"
     # An interim review: "we have not yet decided on a permanent fix", "We expect to choose an
     # approach by 10 September".
     r"|\b(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?decided\s+(?:on\s+)?(?:a|the|how|which)\b"

@@ -4909,3 +4909,14 @@ We switched EU traffic to the direct path, which fixed it.
 """
     p = parse(doc, source_id="alerts.md")
     assert p.fields["root_cause"].startswith("We later learned from their incident report that a storage node")
+
+
+def test_a_resolution_whose_decision_is_still_to_be_taken_is_a_draft():
+    doc = """# Tax calculation downloads failing during deadline week
+
+**Findings to date.** The rendering service ran out of processing capacity under deadline-week demand.
+
+**Resolution.** Failures stopped when demand fell back. The options for a permanent solution have been costed, but a decision is still to be taken by the leadership team.
+"""
+    p = parse(doc, source_id="review.md")
+    assert p.reason == "draft", p.detail
