@@ -338,6 +338,8 @@ ROLLED_BACK_TO = r"roll(?:ed|ing)\s+(?:[\w-]+\s+){1,8}?back\s+to\s+(?:the\s+|a\s
 REMEDY_TOLD = (
     r"(?:remediation|recovery)\s+(?:involved|included|consisted\s+of|required)"
     r"|restoring\s+(?:[\w-]+\s+){0,3}?(?:required|involved)|to\s+mitigate\s+(?:the\s+)?(?:immediate\s+)?(?:impact|issue|problem|outage)"
+    # "To restore service we switched the read path to the primary".
+    r"|to\s+(?:restore|recover)\s+(?:the\s+|normal\s+)?(?:service|access|operations)\s*,?\s+we\b"
 )
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert"

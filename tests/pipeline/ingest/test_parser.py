@@ -4920,3 +4920,15 @@ def test_a_resolution_whose_decision_is_still_to_be_taken_is_a_draft():
 """
     p = parse(doc, source_id="review.md")
     assert p.reason == "draft", p.detail
+
+
+def test_to_restore_service_we_tells_the_fix():
+    doc = """# My orders missing recent orders
+
+So the root cause was a single huge delete transaction on the orders primary that the read replica could only replay serially, which left the replica hours stale.
+
+To restore service we switched the order history read path to the primary's read-only pool at 08:34 and left the replica to catch up.
+"""
+    p = parse(doc, source_id="OPS-5147.md")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("To restore service we switched the order history read path")
