@@ -833,9 +833,18 @@ def tracker_markup_to_markdown(text: str) -> str:
             cells = [c.strip() for c in stripped.strip("|").split("||")]
             out.extend(["", "| " + " | ".join(_STAR_BOLD.sub(r"**\1**", c) for c in cells) + " |", "|" + " --- |" * len(cells)])
             continue
+        numbered = _TRACKER_NUMBERED.match(stripped)
+        if numbered:
+            # Jira's "# item" is a numbered list's item, never a markdown heading.
+            line = f"{'   ' * (len(numbered.group(1)) - 1)}1. {numbered.group(2)}"
         line = _TRACKER_PANEL.sub(lambda m: f"\n**{m.group(1).strip()}**\n" if m.group(1) else "", line)
-        out.append(_STAR_BOLD.sub(r"**\1**", line))
+        out.append(_TRACKER_MONOSPACE.sub(r"`\1`", _STAR_BOLD.sub(r"**\1**", line)))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+_TRACKER_NUMBERED = re.compile(r"^(#{1,6})[ \t]+(\S.*)$")
+# "{{orders-ro-2}}": monospace, as markdown's backticks.
+_TRACKER_MONOSPACE = re.compile(r"\{\{([^{}\n]{1,200})\}\}")
 
 
 # Markdown dialects' blocks: GitHub, GitLab and Outline fold a section into <details> with its

@@ -1275,3 +1275,24 @@ The UPS was put into maintenance bypass; both battery strings were replaced the 
     # Markdown with markup of its own keeps its numbered list.
     listed = "# Steps\n\n1. RESTART THE BROKER\n2. CHECK THE QUEUE\n\nDone with **care**.\n"
     assert "## 1. RESTART" not in to_markdown(listed.encode(), "steps.md")[0]
+
+
+def test_a_jira_tickets_numbered_list_and_monospace_are_read_as_such():
+    text = """[OPS-5147] "My orders" missing recent orders
+
+h2. Write-up
+
+So the root cause was a single huge delete on the primary that the replica {{orders-ro-2}} replayed serially.
+
+To restore service we switched the read path to the primary at 08:34.
+
+h2. Actions
+# Replica lag over 15 minutes pages on-call
+# Batch the purge job
+"""
+    markdown, _, _ = to_markdown(text.encode(), "OPS-5147.txt")
+    assert "1. Replica lag over 15 minutes pages on-call" in markdown and "# Replica" not in markdown
+    p = parse(markdown, source_id="OPS-5147.txt")
+    assert p.fields["incident_title"] == '[OPS-5147] "My orders" missing recent orders'
+    assert p.fields["action_items"] == ["Replica lag over 15 minutes pages on-call", "Batch the purge job"]
+    assert "replica orders-ro-2 replayed" in p.fields["root_cause"]
