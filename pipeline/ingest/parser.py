@@ -2406,7 +2406,7 @@ DOC_KIND = (
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
     r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log)"
     # A site's "EVENT REPORT", an ITIL desk's "Problem Record" and its "Problem Management" page.
-    r"|(?:event|problem)\s+(?:report|record|review)|problem\s+management)"
+    r"|(?:event|problem)\s+(?:report|record|review)|problem\s+management|lessons?\s+learned\s+(?:review|report))"
 )
 # "Incident Report (Final)", "Incident Report (Interim)": the kind with the report's stage.
 KIND_LINE = re.compile(rf"^{DOC_KIND}(?:\s*\([\w .-]{{1,25}}\))?$", re.I)
@@ -2468,7 +2468,8 @@ KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d
 ID_AND_KIND = re.compile(rf"^(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d[\w-]*)\s*[-–—:|]\s*{DOC_KIND}$", re.I)
 # "MT TARROW - PROCESS CONTROL - EVENT REPORT", "Calloway Digital Services - Incident Report
 # CDS-INC-0302-04 - City of Westbrook": an organisation's parts, one of them the report's kind.
-KIND_PART = re.compile(rf"{DOC_KIND}(?:\s+(?-i:[A-Z]{{2,}}[A-Z0-9-]*\d[\w-]*))?", re.I)
+# The kind may follow its unit's name ("IT Operations incident review").
+KIND_PART = re.compile(rf"(?-i:(?:[A-Z][\w&]*\s+){{0,3}}){DOC_KIND}(?:\s+(?-i:[A-Z]{{2,}}[A-Z0-9-]*\d[\w-]*))?", re.I)
 PART_SEPARATOR = re.compile(r"\s[-–—|]\s")
 
 

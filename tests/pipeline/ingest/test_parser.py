@@ -4932,3 +4932,13 @@ To restore service we switched the order history read path to the primary's read
     p = parse(doc, source_id="OPS-5147.md")
     assert p.reason is None, p.detail
     assert p.fields["fix"].startswith("To restore service we switched the order history read path")
+
+
+@pytest.mark.parametrize("top, title", [
+    ("Calder Pharmacy Group – IT Operations incident review\n\n**Incident:** Online shop checkout failing for repeat prescriptions\n**Severity:** P2\n",
+     "Online shop checkout failing for repeat prescriptions"),
+    ("# Lessons Learned Review: Simple Assessment letters issued to incorrect addresses\n", "Simple Assessment letters issued to incorrect addresses"),
+])
+def test_a_lessons_learned_review_and_a_units_incident_review_are_kinds_of_report(top, title):
+    doc = top + "\n## Root cause\n\nThe address file was built from a stale extract.\n\n## Resolution\n\nThe letters were reissued from a fresh extract.\n"
+    assert parse(doc, source_id="review.md").fields["incident_title"] == title
