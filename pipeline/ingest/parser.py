@@ -2480,10 +2480,10 @@ def names_and_kind(line: str) -> bool:
     return 2 <= len(parts) <= 4 and len(kinds) == 1 and all(p in kinds or ORG_NAME.match(LEGAL_FORM.sub("", p)) for p in parts)
 
 
-FORM_TITLE = re.compile(r"^(?-i:(?:Incident |Event |Problem )?Title)\s+(?=[A-Z])")
 # "Calderbrook Bank plc", "Harcourt Bellamy LLP": a company's legal form after its name.
 LEGAL_FORM = re.compile(r"\s+(?:plc|ltd|limited|inc|llc|llp|gmbh|ag|sa|bv|nv)\.?$", re.I)
-
+# "Title Balance enquiry slowdown ...": a PDF form's "Title" cell run into its value.
+FORM_TITLE = re.compile(r"^(?-i:(?:Incident |Event |Problem )?Title)\s+(?=[A-Z])")
 # "Incident report from Calloway Digital Services to the City Clerk": who sent the report, under
 # an incident's own title; not the report's kind standing for the title.
 KIND_FROM = re.compile(rf"^{DOC_KIND}\s+(?:from|to|for|by|prepared|issued|written|submitted)\b[^:]*$", re.I)
@@ -2573,8 +2573,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
             if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:
                 # A page's width wrapped the title ("... repeated appointment" / "reminder texts").
                 line = f"{line} {below[i + 1]}"
-            # A memo's "Re: <subject>" line under the report's kind; a PDF form's "Title" cell
-            # run into its value ("Title Balance enquiry slowdown ...").
+            # A memo's "Re: <subject>" line under the report's kind; a form's "Title" word.
             line = FORM_TITLE.sub("", line)
             return REPLY_PREFIX.sub("", line) or line, "letterhead: line below"
         break
