@@ -895,27 +895,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
-    # Corrective actions beside preventive ones are what was done, not follow-ups: a
-    # reason-for-outage letter's fix where no section tells one, and a CAPA report's removal of
-    # the cause its immediate correction worked around. Alone, they list the follow-ups.
-    corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
-    if corrective and any(b not in corrective for b in by_field["action_items"]):
-        if not fix:
-            fix, fix_origin = clean_field("\n\n".join(b.text for b in corrective)), blocks_origin({"fix": corrective}, "fix")
-            by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
-        elif any(IMMEDIATE_CORRECTION.match(label_text(b.label)) for b in by_field.get("fix", [])):
-            done = [f"- {item}" for b in corrective for item in list_items(b.text)]
-            fix = clean_field("\n\n".join([fix, "\n".join(done)]))
-            fix_origin = f"{fix_origin}; {blocks_origin({'fix': corrective}, 'fix')}"
-            by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
-    for b in [b for b in corrective if b in by_field.get("action_items", []) and IMMEDIATE_LEAD.match(b.text)]:
-        # Alone, corrective actions that open on what was done at once ("Immediate (done during
-        # the event): ...") tell the fix first; the longer-term part after it is the follow-ups.
-        later = LATER_LEAD.search(b.text)
-        done, rest = (b.text[: later.start()], b.text[later.start():]) if later else (b.text, "")
-        fix = clean_field("\n\n".join(x for x in (fix, done) if x))
-        fix_origin = "; ".join(o for o in (fix_origin, blocks_origin({"fix": [b]}, "fix")) if o)
-        by_field["action_items"] = [replace(x, text=rest) if x is b else x for x in by_field["action_items"] if x is not b or rest]
+    fix, fix_origin = corrective_as_fix(by_field, fix, fix_origin)
     if root_cause and not fix:
         # A cause section that goes on to tell what fixed it, where no section of its own does.
         root_cause, fix = fix_told_after(root_cause)
@@ -1096,11 +1076,36 @@ NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
 
 CORRECTIVE = re.compile(r"^corrective\s+(?:actions?|measures|steps)$", re.I)
 IMMEDIATE_CORRECTION = re.compile(r"^immediate\s+corrections?$|^corrections?\s+(?:taken|made|applied)$", re.I)
-PREVENTIVE = re.compile(r"^prevent(?:at)?ive\s+(?:actions?|measures|steps)$", re.I)
 # "Immediate: ...", "**Immediate (done during the event):**": what was done at once, then
 # "Longer term:", "Permanent:" or "Follow-up:" for what is still to do.
 IMMEDIATE_LEAD = re.compile(r"^\W{0,4}immediate(?:ly)?\b[^:\n]{0,40}:", re.I)
 LATER_LEAD = re.compile(r"(?im)^\W{0,4}(?:longer|long|medium)[\s-]term\b[^:\n]{0,40}:|^\W{0,4}(?:permanent|follow[\s-]?ups?|prevent(?:at)?ive|next\s+steps)\b[^:\n]{0,40}:")
+
+
+def corrective_as_fix(by_field: dict, fix: str, fix_origin: str) -> tuple[str, str]:
+    """The fix and its origin once "Corrective actions" are read as what was done, and taken out
+    of the follow-ups (`by_field` is updated). Beside another list of follow-ups, they are what
+    was done: a reason-for-outage letter's fix where no section tells one, and a CAPA report's
+    removal of the cause its immediate correction worked around. Alone, they list the follow-ups,
+    unless they open on what was done at once ("Immediate (done during the event): ..."): that
+    part is the fix, the longer-term part after it the follow-ups."""
+    corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
+    if corrective and any(b not in corrective for b in by_field["action_items"]):
+        if not fix:
+            fix, fix_origin = clean_field("\n\n".join(b.text for b in corrective)), blocks_origin({"fix": corrective}, "fix")
+            by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
+        elif any(IMMEDIATE_CORRECTION.match(label_text(b.label)) for b in by_field.get("fix", [])):
+            done = [f"- {item}" for b in corrective for item in list_items(b.text)]
+            fix = clean_field("\n\n".join([fix, "\n".join(done)]))
+            fix_origin = f"{fix_origin}; {blocks_origin({'fix': corrective}, 'fix')}"
+            by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
+    for b in [b for b in corrective if b in by_field.get("action_items", []) and IMMEDIATE_LEAD.match(b.text)]:
+        later = LATER_LEAD.search(b.text)
+        done, rest = (b.text[: later.start()], b.text[later.start():]) if later else (b.text, "")
+        fix = clean_field("\n\n".join(x for x in (fix, done) if x))
+        fix_origin = "; ".join(o for o in (fix_origin, blocks_origin({"fix": [b]}, "fix")) if o)
+        by_field["action_items"] = [replace(x, text=rest) if x is b else x for x in by_field["action_items"] if x is not b or rest]
+    return fix, fix_origin
 # "Reverting the image fixed it.", "That resolved the problem.": the fix named by its effect.
 FIXED_IT = re.compile(r"\b(?:fixed|resolved|solved|cured)\s+(?:it|this|things|the\s+(?:problem|issue|outage|incident))\b", re.I)
 
@@ -2463,9 +2468,10 @@ SERVICE_LINE = record_line(r"(?:affected\s+)?(?:service|system|application|produ
 ORG_AND_UNIT = re.compile(r"^(?-i:[A-Z][\w&.,'()]*(?:[ \t]+[\w&.,'()/]+){0,5}(?:[ \t]+[-–—|][ \t]+[A-Z0-9][\w&.,'()/]*(?:[ \t]+[\w&.,'()/]+){0,5}){1,3})$")
 KIND_START = re.compile(rf"^{DOC_KIND}\b", re.I)
 # "Incident Report IR-2024-0088": the report's kind and number, naming no incident.
-KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d[\w-]*)$", re.I)
+RECORD_ID = r"(?-i:[A-Z]{2,}[A-Z0-9]*-?\d[\w-]*)"
+KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*{RECORD_ID}$", re.I)
 # "PRB0043550 - Problem Record": the record's number and its kind.
-ID_AND_KIND = re.compile(rf"^(?-i:[A-Z]{{2,}}[A-Z0-9]*-?\d[\w-]*)\s*[-–—:|]\s*{DOC_KIND}$", re.I)
+ID_AND_KIND = re.compile(rf"^{RECORD_ID}\s*[-–—:|]\s*{DOC_KIND}$", re.I)
 # "MT TARROW - PROCESS CONTROL - EVENT REPORT", "Calloway Digital Services - Incident Report
 # CDS-INC-0302-04 - City of Westbrook": an organisation's parts, one of them the report's kind.
 # The kind may follow its unit's name ("IT Operations incident review").
