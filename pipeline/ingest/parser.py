@@ -2404,14 +2404,15 @@ OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 # The kind of document a report's letterhead names instead of the incident.
 DOC_KIND = (
-    r"(?:root\s+cause\s+analysis|rca|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
+    r"(?:(?:root\s+cause\s+analysis|rca)(?:\s+report)?|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
     r"|(?:(?:major|serious|significant|critical|security|service|noc|soc|(?:security|network)\s+operations\s+cent(?:re|er))\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary|write[\s-]?up|notes?)"
     # "SERVICE DISRUPTION NOTE", "CUSTOMER SERVICE BULLETIN".
     r"|(?:service\s+)?(?:disruption|outage|interruption)\s+(?:note|notice)|(?:customer\s+)?(?:service\s+)?bulletin"
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
     r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log)"
-    # A site's "EVENT REPORT", an ITIL desk's "Problem Record" and its "Problem Management" page.
-    r"|(?:event|problem)\s+(?:report|record|review)|problem\s+management|lessons?\s+learned\s+(?:review|report))"
+    # A site's "EVENT REPORT", an ITIL desk's "Problem Record" and its "Problem Management" page,
+    # a ground segment's "Anomaly Report".
+    r"|(?:event|problem|anomaly)\s+(?:report|record|review)|problem\s+management|lessons?\s+learned\s+(?:review|report))"
 )
 # "Incident Report (Final)", "Incident Report (Interim)": the kind with the report's stage.
 KIND_LINE = re.compile(rf"^{DOC_KIND}(?:\s*\([\w .-]{{1,25}}\))?$", re.I)
@@ -2490,9 +2491,10 @@ def names_and_kind(line: str) -> bool:
 LEGAL_FORM = re.compile(r"\s+(?:plc|ltd|limited|inc|llc|llp|gmbh|ag|sa|bv|nv)\.?$", re.I)
 # "Title Balance enquiry slowdown ...": a PDF form's "Title" cell run into its value.
 FORM_TITLE = re.compile(r"^(?-i:(?:Incident |Event |Problem )?Title)\s+(?=[A-Z])")
-# "Incident report from Calloway Digital Services to the City Clerk": who sent the report, under
-# an incident's own title; not the report's kind standing for the title.
-KIND_FROM = re.compile(rf"^{DOC_KIND}\s+(?:from|to|for|by|prepared|issued|written|submitted)\b[^:]*$", re.I)
+# "Incident report from Calloway Digital Services to the City Clerk", "Post-incident report ·
+# Digital Assessment Team": who sent the report, under an incident's own title; not the
+# report's kind standing for the title.
+KIND_FROM = re.compile(rf"^{DOC_KIND}(?:\s+(?:from|to|for|by|prepared|issued|written|submitted)\b|\s*[·•]\s)[^:]*$", re.I)
 # "Corvina Air ITSM » Problem Management » PRB0043550": where the page sits, no name.
 BREADCRUMB = re.compile(r"\s[»›]\s|\s>\s.*\s>\s")
 # "Tri-County Regional Transit Authority", "Eastvale and Kessock Hospitals NHS Trust".
@@ -2572,8 +2574,9 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     # "Incident Review: Daily fare cap not applied" under the organization and its unit.
     kind_named = next((i for i, line in enumerate(below[:3]) if KIND_PREFIX.match(line) and names_words(KIND_PREFIX.sub("", line))), None)
     for i, line in enumerate(below[:3]) if kind_named is None else [(kind_named, below[kind_named])]:
-        # "Serious Service Incident Report — SSI-2024-007": the kind and an id, no name.
-        if KIND_LINE.match(line) or KIND_AND_ID.match(line) or BREADCRUMB.search(line) or names_and_kind(line) or KIND_PREFIX.match(line) and not names_words(KIND_PREFIX.sub("", line)):
+        # "Serious Service Incident Report — SSI-2024-007": the kind and an id, no name; so is a
+        # running header's "Anomaly Report AR-2024-019 | Issue 2 | Ground Segment".
+        if KIND_LINE.match(line) or KIND_AND_ID.match(PART_SEPARATOR.split(line)[0].strip()) or BREADCRUMB.search(line) or names_and_kind(line) or KIND_PREFIX.match(line) and not names_words(KIND_PREFIX.sub("", line)):
             continue
         if reads_as_title(line):
             if i + 1 < len(below) and (below[i + 1][:1].islower() or below[i + 1].startswith("(")) and len(below[i + 1].split()) <= 8:
