@@ -2623,6 +2623,8 @@ def pick_title(
         title = strip_markdown(named[0].text).strip().split("\n")[0]
         origin = block_origin(named[0])
     if not title:
+        title, origin = channel_topic(body)
+    if not title:
         title, origin = letterhead_title(h1, body)
     if not title and STATUS_PAGE.match(h1.strip()):
         title, origin = heading_below(body, h1)
@@ -2647,6 +2649,28 @@ def pick_title(
     # A page's icon before its name (Outline and Notion put an emoji there: "🕑 Stale dashboards").
     title = ICON_PREFIX.sub("", title)
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
+
+
+# A chat channel's export opens on the channel ("Slack export: #inc-0213-quotes-lag", "# Export
+# of #inc-optchain-1008"), whose name is no title; its topic or purpose line names the incident,
+# beside the severity and who leads ("SEV2 | Level 1 quotes lagging at the open | IC: priya").
+CHANNEL_NAME = re.compile(r"(?:^|[\s:|(])\\?#[a-z][\w-]{2,}")
+CHANNEL_TOPIC = re.compile(r"^(?:channel\s+)?(?:topic|purpose|incident)\s*:\s*(\S.*)$", re.I)
+SEVERITY_PART = re.compile(r"^(?:sev(?:erity)?|p|priority)\s*-?\s*\d$", re.I)
+
+
+def channel_topic(body: str) -> tuple[str, str]:
+    """The incident's name from a chat export's topic line, where its opening names a channel."""
+    lines = [strip_markdown(MD_HEADING.sub(r"\2", line)).strip() for line in body.split("\n")[:40] if line.strip()][:6]
+    if not any(CHANNEL_NAME.search(line) for line in lines[:2]):
+        return "", ""
+    for line in lines:
+        topic = CHANNEL_TOPIC.match(line)
+        if topic:
+            parts = [p.strip() for p in re.split(r"\s+\|\s+", topic.group(1))]
+            named = [p for p in parts if names_words(p) and not SEVERITY_PART.match(p) and not PLAIN_LABEL.match(p)]
+            return (named[0], "chat: channel topic") if named else ("", "")
+    return "", ""
 
 
 SHORT_DESCRIPTION = re.compile(r"short\s+description", re.I)

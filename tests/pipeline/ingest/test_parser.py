@@ -4962,3 +4962,19 @@ def test_a_lessons_learned_review_and_a_units_incident_review_are_kinds_of_repor
 def test_a_root_cause_analysis_report_and_an_anomaly_report_name_their_incident_below(top, title):
     doc = top + "\n## Root cause\n\nThe signing certificate expired.\n\n## Resolution\n\nA new certificate was issued and deployed.\n"
     assert parse(doc, source_id="report.md").fields["incident_title"] == title
+
+
+@pytest.mark.parametrize("top, title", [
+    ("Slack export: #inc-0412-quotes-lag\nChannel topic: SEV2 | Level 1 quotes lagging at the open | IC: dana.k\n"
+     "Exported by dana.k on 2024-04-12\n", "Level 1 quotes lagging at the open"),
+    ("# Slack | #inc-web-login | Mon Aug 5 2024\nTopic: Web login failing - SAML signature invalid\n",
+     "Web login failing - SAML signature invalid"),
+    ("# Export of #inc-chain-1008\nIncident: Options chain page timing out after a release\nMembers: Lu, Nina\n",
+     "Options chain page timing out after a release"),
+    ("channel: #inc-stmt-dates\npurpose: December statements showing the wrong year\n-----\n",
+     "December statements showing the wrong year"),
+])
+def test_a_chat_channels_export_is_named_by_its_topic_not_its_channel(top, title):
+    doc = top + "\n[09:14] ana: the signing certificate expired, that is the root cause\n[09:20] ana: fixed by issuing a new certificate\n"
+    p = parse(to_markdown(doc.encode(), "inc.txt")[0], source_id="inc.txt")
+    assert p.fields["incident_title"] == title
