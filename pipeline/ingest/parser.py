@@ -60,7 +60,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
         r"|causes?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
-        r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary)\s+cause|occurrence\s+(?:root\s+)?cause|(?:the\s+)?(?:bug|defect)"
+        r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary|(?:most\s+)?probable)\s+cause|occurrence\s+(?:root\s+)?cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
@@ -555,8 +555,9 @@ DETECTION_STORY = re.compile(
 )
 
 HEDGED = re.compile(
-    # "You may have seen errors" guesses at the reader, not at the cause.
-    r"\b(?:we\s+suspect|suspected|it\s+appear(?:s|ed)|possibly|(?<!you\s)(?:might|may)\s+have|not\s+sure|unclear"
+    # "You may have seen errors" guesses at the reader, not at the cause; "removed the rule
+    # because it appeared unused" tells why someone acted.
+    r"\b(?:we\s+suspect|suspected|(?<!because\s)(?<!since\s)it\s+appear(?:s|ed)|possibly|(?<!you\s)(?:might|may)\s+have|not\s+sure|unclear"
     r"|trying\s+to\s+identify|we\s+(?:think|believe)|likely)\b",
     re.I,
 )
@@ -895,7 +896,11 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
     root_cause, rc_origin = field_value(props, by_field, "root_cause", prop_origin)
     fix, fix_origin = field_value(props, by_field, "fix", prop_origin)
+    labelled_fix = fix
     fix, fix_origin = corrective_as_fix(by_field, fix, fix_origin)
+    if fix != labelled_fix and is_draft_value(fix):
+        # Corrective actions read as the fix that only hold its place ("To be defined. Interim: ...").
+        return Parsed(reason="draft", detail=f"the corrective action says '{' '.join(strip_markdown(fix).split())[:80]}'")
     if root_cause and not fix:
         # A cause section that goes on to tell what fixed it, where no section of its own does.
         root_cause, fix = fix_told_after(root_cause)
@@ -1408,7 +1413,7 @@ GUESS = re.compile(r"\b(?:maybe|perhaps|probably|possibly|could\s+(?:it\s+|this\
 WORKAROUND = re.compile(r"^(?:temporary\s+)?work[\s-]?arounds?\b", re.I)
 OWN_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*")
 BARE_PLACEHOLDER = re.compile(
-    r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending|open)\b\s*(?:[-–—:.,;(]|$)",
+    r"^\W*(?:tbd|tbc|todo|to\s+be\s+(?:determined|confirmed|identified|established|defined|agreed|decided)(?:\s+(?:after|once|when|by)\s+[\w\s'-]{1,40}?)?|unknown|pending|open)\b\s*(?:[-–—:.,;(]|$)",
     re.I,
 )
 

@@ -4978,3 +4978,31 @@ def test_a_chat_channels_export_is_named_by_its_topic_not_its_channel(top, title
     doc = top + "\n[09:14] ana: the signing certificate expired, that is the root cause\n[09:20] ana: fixed by issuing a new certificate\n"
     p = parse(to_markdown(doc.encode(), "inc.txt")[0], source_id="inc.txt")
     assert p.fields["incident_title"] == title
+
+
+def test_an_anomaly_reports_probable_cause_is_its_cause_and_a_fix_to_be_defined_is_a_draft():
+    closed = """# Anomaly Report AR-2024-036
+
+## Station recorder stopped storing frames
+
+## Probable cause
+
+The higher data rate filled the recorder disk under the 30-day retention.
+
+## Corrective action
+
+Retention cut to 14 days and the disk expanded.
+
+## Preventive action
+
+Disk usage alarm at 80 %.
+"""
+    p = parse(closed, source_id="ar.md")
+    assert p.fields["root_cause"].startswith("The higher data rate filled the recorder disk")
+    # Why someone acted is no guess at the cause.
+    acted = closed.replace("The higher data rate filled the recorder disk under the 30-day retention.",
+                           "A clean-up removed the firewall rule for the stations because it appeared unused.")
+    assert parse(acted, source_id="ar.md").fields["root_cause"].startswith("A clean-up removed the firewall rule")
+    open_one = closed.replace("Retention cut to 14 days and the disk expanded.",
+                              "To be defined. Interim: critical commands only on long passes.")
+    assert parse(open_one, source_id="ar.md").reason == "draft"
