@@ -61,7 +61,7 @@ WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]")
 SENTENCE_END = re.compile(r"\.\s")
 # Never a service's name: a web address or path (a wiki export's breadcrumb link,
 # "display/ops/post-incident+reviews"), a word that names no one thing or a department ("ICT").
-NOT_A_NAME = re.compile(r"^(?:https?|www|services?|systems?|unknown|ict)$|://|\.[a-z]+/|/[^/]*/|\+")
+NOT_A_NAME = re.compile(r"^(?:https?|www|services?|systems?|unknown|ict)$|://|\.[a-z]+/|/[^/]*/|\+|^[\d.:/-]+$")
 # The parser's service suffixes, and the nouns a plain-words name ends on ("merchant dashboard").
 SERVICE_HEADS = SERVICE_SUFFIXES | {"database", "dashboard", "portal", "console"}
 # The kind of section a line sits under, by its heading's words (first match wins).
@@ -113,9 +113,17 @@ def lines_by_section(text: str, title: str) -> list[tuple[str, str]]:
 # before what was said. A person, never what broke.
 # The time in brackets, the name in letters only: a timeline's "14:05 payments-api: 500s rising"
 # or "[14:05] Payments API errors rising" is no speaker.
+# Other exports put the name first ("Kenji Watanabe  [7:12 AM]", "Lucas Ferreira — 10:14 AM"), or
+# after a bare time as a handle ("09:31:12 <ravi.s>", "(2025-01-02 08:14) nadia.f:") or a
+# person's first and last name ("2024-03-05 10:02  Jonah Pratt: ...", "06:02  Kenji Watanabe   ...").
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?"
+_STAMP = rf"(?:\d{{4}}-\d{{2}}-\d{{2}}[ T])?{_TIME}"
+_PERSON = r"[A-Z][a-z']+(?:[ \t]+[A-Z][a-z']+){1,2}"
 SPEAKER = re.compile(
-    r"^[*_ \t]*\[\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?\][*_ \t]*"
+    rf"^[*_ \t]*\[{_TIME}\][*_ \t]*"
     r"(?:[A-Z][A-Za-z.']*(?:[ \t]+[A-Z][A-Za-z.']*){0,3}[*_ \t]*$|[A-Za-z][A-Za-z.']*(?:[ \t]+[A-Za-z][A-Za-z.']*){0,2}[ \t]*:)"
+    rf"|^[ \t]*(?:\[{_STAMP}\]|\({_STAMP}\)|{_STAMP})[ \t]+(?:<[\w.-]+>|[a-z][a-z0-9]*(?:[._][a-z0-9]+)+[ \t]*:|{_PERSON}(?=[ \t]*:|[ \t]{{2}}))"
+    rf"|^[ \t]*{_PERSON}[ \t]+(?:\[{_TIME}\]|[—–-][ \t]+{_TIME})"
 )
 
 

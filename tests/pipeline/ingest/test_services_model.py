@@ -164,3 +164,15 @@ def test_a_phrase_the_writer_only_rules_out_is_not_added():
     # Ruled out in one sentence and told as failing in another: still what broke.
     out, _ = TOY.complete(text + "\n\nThe payments api timed out for ten minutes.", "", [], "")
     assert "payments api" in out
+
+
+def test_chat_exports_that_put_the_time_or_the_name_first_have_speakers_not_services():
+    chat = phrases(
+        "Kenji Watanabe  [7:12 AM]\nlogin is failing on ios\n\nLucas Ferreira — 10:14 AM\nchain page slow\n"
+        "09:31:12 <ravi.s> quotes look delayed\n(2025-01-02 08:14) nadia.f: statements wrong\n"
+        "2024-03-05 10:02  Jonah Pratt: rejects on the order router\n"
+        "14:05 Checkout API: errors rising\n", "")
+    assert not {"kenji watanabe", "lucas ferreira", "ravi.s", "nadia.f", "jonah pratt"} & set(chat)
+    assert "order router" in chat and "checkout api" in chat
+    # A date is when, never what broke.
+    assert "2024-03-05" not in phrases("On 2024-03-05 the order router failed.", "")
