@@ -273,6 +273,8 @@ REASON_FOLLOWS = re.compile(
     # "Here is what was actually going on.": after the first theory, the real story.
     r"|what\s+was\s+(?:actually|really)\s+(?:going\s+on|happening))\s*[.:]?$"
     r"|" + CAUSE_FOUND + r"\s*[.:!]?$"
+    # A work note's "2024-03-12 09:31 - Priya: Found it." before what she found.
+    r"|(?:^|:\s*)found\s+it\s*[.!]?$"
     # "He logged in to the email service and found the reason straight away."
     r"|\bfound\s+(?:the|our)\s+(?:real\s+|actual\s+|root\s+)?(?:reason|cause|culprit)(?:\s+(?:straight|right)\s+away|\s+immediately|\s+quickly|\s+at\s+once)?\s*[.:!]?$"
     # A comment that opens the analysis: "Root cause write-up.", "RCA below:".
@@ -610,7 +612,8 @@ DASH_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{1,30}?)\s+[-â€“â
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)]|[a-z]\))\s+(.*)$")
 # "  2.1 Package Registry ...": a plain-text report numbers the items of its sections.
 SUBSECTION_ITEM = re.compile(r"^(\s*)\d{1,2}\.\d{1,2}\.?\s+(\S.*)$")
-TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}")
+# ("4.13.0 added ..." opens on a version, not a time.)
+TIME_HEADING = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}[:.]\d{2}(?!\.\d)")
 # A markdown heading line: its hashes, and its words (any line of a text: a field's own
 # subsection headings).
 MD_HEADING = re.compile(r"^[ \t]*(#{1,6})[ \t]+(.*)$", re.M)

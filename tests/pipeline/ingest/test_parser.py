@@ -5006,3 +5006,18 @@ Disk usage alarm at 80 %.
     open_one = closed.replace("Retention cut to 14 days and the disk expanded.",
                               "To be defined. Interim: critical commands only on long passes.")
     assert parse(open_one, source_id="ar.md").reason == "draft"
+
+
+def test_a_work_notes_found_it_brings_the_finding_after_it():
+    doc = """# Tracking page showing old scans
+
+WORK NOTES
+
+- **2024-03-12 09:46 - Conor H**: Decision on bridge: roll back 4.13.0 now.
+- **2024-03-12 09:31 - Priya R**: Found it. 4.13.0 added a synchronous call to the address service for every scan event, so each consumer is capped at 30 events per second.
+- **2024-03-12 09:02 - Tomasz W**: Kafka brokers healthy, not the cause.
+
+Close notes: Scan ingest rolled back to 4.12.3 and the backlog drained.
+"""
+    p = parse(doc, source_id="INC0418827.md")
+    assert "4.13.0 added a synchronous call to the address service" in p.fields["root_cause"]
