@@ -90,7 +90,7 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "dependency": [
         # Not a Terraform provider ("the Terraform AWS provider 3.45"): a plugin of one's own tooling.
         (r"third.party|upstream|vendor|(?<!terraform )(?<!terraform aws )(?<!terraform gcp )(?<!terraform google )(?<!terraform azure )(?<!terraform azurerm )provider"
-         r"|SaaS|external (service|api)|external [\w\s]{0,25}?(authority|provider|vendor|service|responders?)", 2.0),
+         r"|SaaS|external (service|api)|external [\w\s]{0,25}?(authority|provider|vendor|service|responders?|supplier|partner|laborator(y|ies)|agency)", 2.0),
         (r"AWS|GCP|Azure|Google Cloud|Cloudflare|GitHub|Docker ?Hub|quay|npm|PyPI|Stripe|Twilio|Fastly|Akamai", 0.6),
         # Not "Cloud Incident #24102" or "Cloud Incident Report": a provider's own report on itself.
         (r"(provider|vendor|upstream|regional|AWS|GCP|Azure|cloud) (outage|incident(?!\s*(?:#|report|review|summary))|issue|degradation|problem|fault|failure)|outage (at|of|in)", 3.0),

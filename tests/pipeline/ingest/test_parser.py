@@ -5021,3 +5021,10 @@ Close notes: Scan ingest rolled back to 4.12.3 and the backlog drained.
 """
     p = parse(doc, source_id="INC0418827.md")
     assert "4.13.0 added a synchronous call to the address service" in p.fields["root_cause"]
+
+
+def test_an_external_laboratory_or_supplier_that_changed_its_side_is_a_dependency():
+    tax = Taxonomy.default()
+    cause = ("The external reference laboratory migrated its outbound results messaging platform without notice and "
+             "configured our interface with an obsolete destination address, so results were queued there and never sent.")
+    assert tax.classify_incident("Referred lab results delayed", cause, "They corrected the address and resent the queue.") == "dependency"
