@@ -263,6 +263,12 @@ DID_NOT_HELP = re.compile(
     r"|(?:[,;:]|->|—|–)\s*no\s+(?:change|effect|improvement|difference)\b)",
     re.I,
 )
+# What is done so it does not happen again ("To prevent this from happening again, we have
+# removed ..."): a follow-up, not what restored service.
+PREVENTION_LEAD = re.compile(
+    r"^(?:to|so\s+as\s+to|in\s+order\s+to)\s+(?:help\s+)?(?:prevent|avoid|stop)\s+(?:this|it|that|a\s+(?:recurrence|repeat)|(?:any\s+)?(?:similar|such|future)\b)",
+    re.I,
+)
 # A sentence that announces the explanation instead of giving it ("EXPLAIN revealed why.",
 # "Here is why:"): the cause is in the sentences after it.
 REASON_FOLLOWS = re.compile(
@@ -348,8 +354,8 @@ FIX_CUES = re.compile(
     # A terse timeline's noun: "12:51 Revert applied.", "Revert PR #4479 merged".
     r"|revert\s+(?:PR\b|pull\s+request|commit|applied|merged|deployed|landed|completed?|done)"
     # What held the database up, stopped: "Query cancelled with pg_cancel_backend", "we killed the
-    # migration", "the DBA stopped the rebuild at 09:46".
-    r"|(?:cancell?ed|killed|terminated)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:query|queries|backend|migration|transaction)s?\b"
+    # migration", "the DBA stopped the rebuild at 09:46", "our engineer ended the analyst's query".
+    r"|(?:cancell?ed|killed|terminated|ended)\s+(?:the\s+)?(?:[\w'’-]+\s+)?(?:query|queries|backend|migration|transaction)s?\b"
     r"|(?:cancell?ed|killed|terminated|stopped|aborted|paused)\s+(?:the|our|their|its|that|this)\s+(?:[\w-]+\s+)?(?:rebuild|reindex|job|batch|extract|export|import|script|backup|sync|process)(?:es|s)?\b"
     r"|(?:query|queries|backend|migration|transaction)s?\s+(?:was\s+|were\s+)?(?:cancell?ed|killed|terminated)\b|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
@@ -2248,7 +2254,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             if cues is FIX_CUES:
                 probe = SELF_RESTART.sub(" ", probe)
             asked = asks(s) and bool(GUESS.search(s))
-            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked or WHY_NOT_BEFORE.search(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s))):
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked or WHY_NOT_BEFORE.search(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s) or PREVENTION_LEAD.match(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...", "maybe a regression in label
                 # matching?": what the cause was not, or a question; "We

@@ -5028,3 +5028,19 @@ def test_an_external_laboratory_or_supplier_that_changed_its_side_is_a_dependenc
     cause = ("The external reference laboratory migrated its outbound results messaging platform without notice and "
              "configured our interface with an obsolete destination address, so results were queued there and never sent.")
     assert tax.classify_incident("Referred lab results delayed", cause, "They corrected the address and resent the queue.") == "dependency"
+
+
+def test_what_is_done_to_prevent_a_recurrence_is_no_fix_and_ending_the_blocking_query_is():
+    doc = """Subject: Follow-up on the delayed payroll file
+
+Dear customer,
+
+The file generation job waits for a lock on the payment batch tables. An analyst's ad-hoc query on the primary database held that lock for four hours, so the job never started.
+
+Once we understood that the job was blocked, our database engineer ended the analyst's query at 18:41, the lock was released and the job ran immediately.
+
+To prevent this from happening again, we have removed lock privileges on the payments database from analyst accounts.
+"""
+    p = parse(doc, source_id="letter.md")
+    assert p.fields["fix"].startswith("Once we understood that the job was blocked, our database engineer ended the analyst's query")
+    assert "To prevent this" not in p.fields["fix"]
