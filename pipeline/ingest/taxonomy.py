@@ -98,8 +98,9 @@ DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
         (r"status page|their side|on their end|availability zone (outage|failure|impairment|issue|event|went down|was down)|(loss|failure|outage) of (an|one|a single|the) availability zone", 2.0),
         # Someone else had the incident: "Their incident report states ...", "The outage was at RxRelay".
         (r"their (own )?(incident|outage|post.?incident|post.?mortem|status) (report|page|updates?|review|note)|outage was at", 3.0),
-        # A supplier's own account of its failure: "Veritel's reason-for-outage report", "the carrier's RFO".
-        (r"(?<![\w'-])[\w-]{1,40}'s (reason.for.outage|RFO|RCA)( report| statement)?", 3.0),
+        # A supplier's own account of its failure ("Veritel's reason-for-outage report", "the carrier's
+        # RFO"): theirs, whatever failed inside (a database, a configuration).
+        (r"(?<![\w'-])[\w-]{1,40}'s (reason.for.outage|RFO|RCA)( report| statement)?", 6.0),
         # Someone else limiting us, or their service failing: "that API started throttling us",
         # "their ownership service was overloaded".
         (r"(?:throttl\w+|rate[\s-]limit\w*)\s+us|their\s+(?:[\w-]+\s+){0,2}(?:API|service|platform|backend)\s+(?:was|were|had\s+been)\s+(?:overloaded|down|degraded|failing|unavailable)", 3.0),

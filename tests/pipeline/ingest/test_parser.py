@@ -5044,3 +5044,10 @@ To prevent this from happening again, we have removed lock privileges on the pay
     p = parse(doc, source_id="letter.md")
     assert p.fields["fix"].startswith("Once we understood that the job was blocked, our database engineer ended the analyst's query")
     assert "To prevent this" not in p.fields["fix"]
+
+
+def test_a_suppliers_own_reason_for_outage_makes_the_cause_theirs_whatever_failed_inside():
+    tax = Taxonomy.default()
+    cause = ("Summary of the vendor's reason for outage: their primary database node had a storage fault. The cluster "
+             "failed over to the standby, whose secondary index was corrupted, so every insert into that table failed.")
+    assert tax.classify_incident("Customs declarations stuck", cause, "They restored their service; we replayed the queue.") == "dependency"
