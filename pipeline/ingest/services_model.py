@@ -63,7 +63,8 @@ SEGMENT = re.compile(r"[^\n,;:()!?\"\[\]{}|*#<>=]+")
 WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]")
 SENTENCE_END = re.compile(r"\.\s")
 # Never a service's name: a web address or path (a wiki export's breadcrumb link,
-# "display/ops/post-incident+reviews"), a word that names no one thing or a department ("ICT").
+# "display/ops/post-incident+reviews"), a word that names no one thing or a department ("ICT"),
+# a date or a number ("2024-03-05": when, not what).
 NOT_A_NAME = re.compile(r"^(?:https?|www|services?|systems?|unknown|ict)$|://|\.[a-z]+/|/[^/]*/|\+|^[\d.:/-]+$")
 # The parser's service suffixes, and the nouns a plain-words name ends on ("merchant dashboard").
 SERVICE_HEADS = SERVICE_SUFFIXES | {"database", "dashboard", "portal", "console"}
