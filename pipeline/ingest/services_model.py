@@ -187,7 +187,7 @@ def phrases(text: str, title: str) -> dict[str, Phrase]:
 PERSON = r"([A-Z][\w'.-]+(?:,?[ \t]+[A-Z][\w'.-]+){0,3})"
 PERSON_NAMED = re.compile(
     rf"{PERSON}[ \t]*<[^<>@\s]+@[^<>\s]+>"
-    rf"|^[*_ \t]*\[\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[AaPp][Mm])?\][*_ \t]*{PERSON}"
+    rf"|^[*_ \t]*\[{_TIME}\][*_ \t]*{PERSON}"
     rf"|(?i:\b(?:incident\s+commander|author|on-?call|(?:reviewed|prepared|exported|written|reported|presented)\s+by))\s*:?[ \t]+{PERSON}",
     re.M,
 )
