@@ -2440,9 +2440,11 @@ KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+:?\s+){{0,2}}
 # organization (a few capitalised words at most) and the document's kind. "Inventory lookups
 # timing out — incident review" names its incident.
 # The kind may carry the report's reference ("Major Incident Report MIR-2024-017").
+# A record's number: "IR-2024-0088", "PRB0043550", "CDS-INC-0302-04"; letters first, a digit in it.
+RECORD_ID = r"(?-i:[A-Z]{2,}[A-Z-]*\d[\w-]*)"
 LETTERHEAD = re.compile(
     rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:(?:--|[-–—:|])\s*)?{DOC_KIND}"
-    r"(?:\s*[-–—:#]?\s*(?-i:[A-Z]{2,}(?:-[A-Z]{2,})?[A-Z0-9]*-?\d[\w-]*))?$",
+    rf"(?:\s*[-–—:#]?\s*{RECORD_ID})?$",
     re.I,
 )
 # "Conformance Lab cluster -- incident notes": a system's name and the kind, or the incident's
@@ -2483,14 +2485,13 @@ SERVICE_LINE = record_line(r"(?:affected\s+)?(?:service|system|application|produ
 ORG_AND_UNIT = re.compile(r"^(?-i:[A-Z][\w&.,'()]*(?:[ \t]+[\w&.,'()/]+){0,5}(?:[ \t]+[-–—|][ \t]+[A-Z0-9][\w&.,'()/]*(?:[ \t]+[\w&.,'()/]+){0,5}){1,3})$")
 KIND_START = re.compile(rf"^{DOC_KIND}\b", re.I)
 # "Incident Report IR-2024-0088": the report's kind and number, naming no incident.
-RECORD_ID = r"(?-i:[A-Z]{2,}[A-Z0-9]*-?\d[\w-]*)"
 KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*{RECORD_ID}$", re.I)
 # "PRB0043550 - Problem Record": the record's number and its kind.
 ID_AND_KIND = re.compile(rf"^{RECORD_ID}\s*[-–—:|]\s*{DOC_KIND}$", re.I)
 # "MT TARROW - PROCESS CONTROL - EVENT REPORT", "Calloway Digital Services - Incident Report
 # CDS-INC-0302-04 - City of Westbrook": an organisation's parts, one of them the report's kind.
 # The kind may follow its unit's name ("IT Operations incident review").
-KIND_PART = re.compile(rf"(?-i:(?:[A-Z][\w&]*\s+){{0,3}}){DOC_KIND}(?:\s+(?-i:[A-Z]{{2,}}[A-Z0-9-]*\d[\w-]*))?", re.I)
+KIND_PART = re.compile(rf"(?-i:(?:[A-Z][\w&]*\s+){{0,3}}){DOC_KIND}(?:\s+{RECORD_ID})?", re.I)
 PART_SEPARATOR = re.compile(r"\s[-–—|]\s")
 
 

@@ -4888,6 +4888,10 @@ def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     ("# Brightwater Space - Mission Operations Centre\nAnomaly Report AR-2024-019  |  Issue 2  |  Ground Segment\n"
      "AR-2024-019: Telemetry archive lost a day of stored telemetry\n",
      "AR-2024-019: Telemetry archive lost a day of stored telemetry"),
+    # A number of several letter groups is one number all the same.
+    ("# Brightwater Space - Mission Operations Centre\nAnomaly Report GS-AR-2024-021  |  Issue 1  |  Ground Segment\n"
+     "Command link keys expired at the northern site\n",
+     "Command link keys expired at the northern site"),
     # The kind and who wrote it, under the incident's own name, is a by-line.
     ("# ExamLock ID check outage – 10 December 2024\n\nPost-incident report · Digital Assessment Team, IT Services\n",
      "ExamLock ID check outage – 10 December 2024"),
