@@ -275,7 +275,10 @@ def _rst_headings(text: str) -> int:
         # A rule under a block of "Key:   value" lines closes a report's header box; it underlines
         # no title.
         closes_box = i >= 2 and _KEY_VALUE.match(title) and _KEY_VALUE.match(lines[i - 2].strip())
-        if _RST_UNDERLINE.match(line) and title and not _RST_UNDERLINE.match(title) and len(line.strip()) >= len(title) and not closes_box:
+        # An indented line is a title only under an overline (an inset title); under a box of
+        # fields it is a wrapped value ("Close notes    reverted to" / "     the old profile.").
+        hangs = lines[i - 1][:1].isspace() and not (i >= 2 and _RST_UNDERLINE.match(lines[i - 2]))
+        if _RST_UNDERLINE.match(line) and title and not _RST_UNDERLINE.match(title) and len(line.strip()) >= len(title) and not closes_box and not hangs:
             found += 1
     return found
 
@@ -935,9 +938,45 @@ def _dot_leaders(lines: list[str]) -> list[str]:
     return out
 
 
+# A ticket's fields laid out in two columns, with no colon ("Short description    EDI files
+# rejected", "Priority             2 - High"): a label and its value where three lines or more
+# start their values at one column. A table's row has a further gap ("Monitor expiry   Infra   2024-06-01").
+# Its label is words ("PLAT-2412   Run a synthetic login" is an action's key and its text), and
+# a colon padded to the column ("Service      : MyTamar") is a label already.
+_COLUMN_FIELD = re.compile(r"^([ \t]*[A-Za-z][A-Za-z/&()'-]*(?: [A-Za-z/&()'-]+){0,4})[ \t]{2,}(?=[^\s:.])")
+_FURTHER_GAP = re.compile(r"\S[ \t]{2,}\S")
+
+
+def _column_fields(lines: list[str]) -> list[str]:
+    found = [m if m and ":" not in m.group(1) and not _FURTHER_GAP.search(line[m.end():]) else None
+             for line, m in zip(lines, map(_COLUMN_FIELD.match, lines))]
+    out = list(lines)
+    columns = set()
+    i = 0
+    while i < len(lines):
+        if not found[i]:
+            i += 1
+            continue
+        column, rows, j = found[i].end(), [], i
+        # The run: fields at one value column, and their values wrapped under that column.
+        while j < len(lines) and (found[j] and found[j].end() == column or rows and len(lines[j]) - len(lines[j].lstrip()) == column):
+            if found[j] and found[j].end() == column:
+                rows.append(j)
+            j += 1
+        if len(rows) >= 3:
+            columns.add(column)
+        i = max(j, i + 1)
+    # Once the export has shown its value column, a field there stands alone too (a closing
+    # "Cause code          Supplier release" under the notes).
+    for r, m in enumerate(found):
+        if m and m.end() in columns:
+            out[r] = f"{m.group(1).strip()}: {lines[r][m.end():]}"
+    return out
+
+
 def _one_field_a_line(text: str) -> str:
     out = []
-    lines = _dot_leaders(text.split("\n"))
+    lines = _column_fields(_dot_leaders(text.split("\n")))
     for i, line in enumerate(lines):
         # A banner's line between rules ("Exported by: x   Export date: y" over "=====") is
         # part of a title, which stays one line.

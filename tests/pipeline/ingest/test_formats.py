@@ -1296,3 +1296,39 @@ h2. Actions
     assert p.fields["incident_title"] == '[OPS-5147] "My orders" missing recent orders'
     assert p.fields["action_items"] == ["Replica lag over 15 minutes pages on-call", "Batch the purge job"]
     assert "replica orders-ro-2 replayed" in p.fields["root_cause"]
+
+
+def test_a_tickets_fields_aligned_in_columns_are_labels_and_a_rule_under_them_underlines_nothing():
+    text = """------------------------------------------------------------
+ INCIDENT  INC0412345                          ServiceHub
+------------------------------------------------------------
+ Number               INC0412345
+ Short description    Depot label printing failing at the northern
+                      depots
+ Priority             2 - High
+ Close notes          Certificate renewed on the gateway and the print
+                      agents restarted.
+------------------------------------------------------------
+
+WORK NOTES
+
+02/05/2024 05:09  Rob T
+  Root cause: the gateway's server certificate expired at midnight.
+  Fix: a new certificate was bound on the gateway and the agents restarted.
+
+Action                 Owner       Due
+Monitor cert expiry    Infra       2024-06-01
+Add a renewal alarm    Infra       2024-06-15
+
+ Close code           Solved (permanently)
+"""
+    assert text_kind(text, "INC0412345.txt") == "text"
+    md, _, _ = to_markdown(text.encode(), "INC0412345.txt")
+    assert "Short description: Depot label printing failing at the northern depots" in md
+    assert "Priority: 2 - High" in md
+    # A table's rows keep their columns: each has more than one gap.
+    assert "Monitor cert expiry    Infra       2024-06-01" in md
+    # A field alone at the value column the box set is a field too.
+    assert "Close code: Solved (permanently)" in md
+    p = parse(md, source_id="INC0412345.txt")
+    assert p.fields["incident_title"] == "Depot label printing failing at the northern depots"
