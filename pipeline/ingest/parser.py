@@ -224,6 +224,8 @@ CAUSE_CUES = re.compile(
     r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:suffered|developed|had|experienced)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:fault|failure)|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED
     + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?" + DEFECT + r"\s+in"
+    # "Release 5.2.0 introduced a JavaScript error in Safari": what a change brought with it.
+    r"|introduc(?:ed|es)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:error|fault|leak|" + DEFECT + r")"
     r"|(?:some|several|a\s+few|a\s+couple\s+of|two|three|multiple)\s+(?:\w+\s+)?(?:bugs|defects)\s+in)\b"
     # The turn from the wrong guess to what it was: "It wasn't that: the new exporter threw ...".
     r"|\b(?:it|that|this)\s+(?:wasn'?t|was\s+not)\s+(?:that|it|the\s+[\w-]+(?:\s+[\w-]+)?)\s*[:;\u2014\u2013](?=\s)",

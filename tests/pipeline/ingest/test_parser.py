@@ -890,6 +890,21 @@ We blocked the attacking networks, reset the passwords of every accessed account
     assert cause.startswith("After investigating, we determined that an unauthorised party"), cause
 
 
+def test_what_a_release_introduced_is_the_cause_inside_the_resolution_notes():
+    doc = """# Onboard Wi-Fi portal not connecting on iPhones
+
+Priority: 3 - Moderate (raised to MI by Customer Experience)
+
+## Resolution notes
+
+Passengers on iPhones could open the portal but tapping Connect did nothing. The supplier had
+deployed portal release 5.2.0 overnight. 5.2.0 introduced a JavaScript error in Safari on the
+terms step. The supplier rolled the portal back to 5.1.4 across the fleet at 09:55.
+"""
+    cause = parse(doc, source_id="INC0050011.txt").fields["root_cause"]
+    assert cause == "5.2.0 introduced a JavaScript error in Safari on the terms step.", cause
+
+
 def test_a_summarys_first_timed_event_opens_the_cause_unless_a_sentence_names_it():
     story = """# Newsletter sends delayed
 
