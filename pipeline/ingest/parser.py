@@ -64,6 +64,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
         r"|what\s+went\s+wrong\s+(?:technically|and\s+why)|how\s+we\s+got\s+here|why"
+        # A problem record's "Diagnosis": what the dump and the logs showed had gone wrong.
+        r"|diagnosis"
         # A blog's question: "So what actually broke?"
         r"|(?:so\s+)?what\s+(?:actually\s+|really\s+|exactly\s+)?broke(?:\s+and\s+why)?\??"
         # "What happened" is the story; "What actually happened" is the explanation after it.
@@ -96,7 +98,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"
         # A contractor's report: "Remedial actions" (what was done), then "Preventive measures".
         r"|remedial\s+(?:actions?|measures|steps|work)(?:\s+\((?:completed|taken|done)\))?"
-        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround"
+        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|circumvention"
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.
         r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)"
         # An 8D report's containment (what stopped the harm) and its permanent corrective action.
@@ -148,7 +150,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
     # A service desk record's "Short Description" is its title.
     "title": re.compile(r"^(?:(?:incident\s+|event\s+|problem\s+)?title|short\s+description)$", re.I),
-    "category": re.compile(r"^(?:root[\s-]*cause\s+)?category$", re.I),
+    # A ticket's "Cause code" or "Root cause code" classifies the cause; it tells none.
+    "category": re.compile(r"^(?:(?:root[\s-]*cause\s+)?category|(?:root[\s-]*)?cause\s+code)$", re.I),
     "detection": re.compile(
         r"^(?:identified|detection|discovery|detected|how\s+(?:it\s+was|we|was\s+it)\s+(?:detected|noticed|discovered|found)"
         r"|discovered|how\s+we\s+found\s+out)$",
@@ -2472,8 +2475,9 @@ def cell_value(text: str) -> str:
 
 # A shift report's section on its incident: "3. INC-0319 - MEMBER PORTAL UNREACHABLE".
 INCIDENT_SECTION = re.compile(r"^(?:\d{1,2}[.)]\s+)?INC(?:IDENT)?[-\s#]?\d+\s+[-–—:]\s+(\S.{4,120})$", re.I)
-# "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |" under a letterhead.
-NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name|event")
+# "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |", a problem record's
+# "Abstract: ..." under a letterhead.
+NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name|event|abstract")
 # A tracker export's banner ("Jira export | Project: INC | Exported 2024-09-12") over the
 # ticket's fields, whose "Summary:" names the incident.
 EXPORT_BANNER = re.compile(r"^(?:[\w.-]+\s+){0,3}(?:issue\s+|ticket\s+)?export\b|\bexported\s+(?:by|on|at|\d)", re.I)
@@ -2696,8 +2700,9 @@ FILE_EXTENSION = re.compile(r"(?:\.html)?" + extension_pattern(DOCUMENT_EXTENSIO
 ICON_PREFIX = re.compile(rf"^[{ICON_CHARS}\u2e80-\u2eff\s]+(?=\w)")
 
 
-# A record's "**Incident:** Cash Out failing during the cup final" line, where no heading names it.
-INCIDENT_LINE = re.compile(r"^incident\s*:\s*(.+)$", re.I)
+# A record's "**Incident:** Cash Out failing during the cup final" line, where no heading names it;
+# a problem record's "ABSTRACT: NIGHTLY INTEREST ACCRUAL NBIA410D ABEND S0C7 IN STEP040".
+INCIDENT_LINE = re.compile(r"^(incident|abstract)\s*:\s*(.+)$", re.I)
 
 
 def incident_line(body: str) -> tuple[str, str]:
@@ -2706,9 +2711,9 @@ def incident_line(body: str) -> tuple[str, str]:
     for line in [line for line in body.split("\n") if line.strip()][:12]:
         named = INCIDENT_LINE.match(strip_markdown(line).strip())
         if named:
-            value = re.split(r"\s+·\s+", named.group(1).strip())[0].strip()
-            if names_words(value) and not value.endswith(".") and len(value.split()) <= 16:
-                return value, "label: incident"
+            value = re.split(r"\s+·\s+", named.group(2).strip())[0].strip()
+            if names_words(value) and not value.endswith(".") and len(value.split()) <= 24:
+                return value, f"label: {named.group(1).lower()}"
             return "", ""
     return "", ""
 

@@ -5063,3 +5063,29 @@ def test_a_suppliers_own_reason_for_outage_makes_the_cause_theirs_whatever_faile
     cause = ("Summary of the vendor's reason for outage: their primary database node had a storage fault. The cluster "
              "failed over to the standby, whose secondary index was corrupted, so every insert into that table failed.")
     assert tax.classify_incident("Customs declarations stuck", cause, "They restored their service; we replayed the queue.") == "dependency"
+
+
+def test_a_problem_records_abstract_diagnosis_and_circumvention():
+    # An operations problem record: the abstract names it, the diagnosis tells the cause, the
+    # circumvention and resolution what was done; its root cause code only classifies.
+    doc = """PROBLEM ID: PR23-0412
+ABSTRACT: NIGHTLY LEDGER EXTRACT NGLX100D ABEND SB37 ON OUTPUT
+    DATASET IN STEP020
+STATUS: CLOSED
+
+SYMPTOM:
+ IEC031I B37-04 ON NGLX.OUT.EXTRACT. JOB ENDED ABNORMALLY AT 01:12.
+
+DIAGNOSIS:
+ OUTPUT DATASET WAS ALLOCATED WITH 50 CYLINDERS AND NO ROOM TO EXTEND. MONTH-END VOLUME
+ IS TWICE A NORMAL NIGHT.
+
+CIRCUMVENTION:
+ DATASET REALLOCATED WITH 200 CYLINDERS AND THE JOB RESTARTED FROM STEP020.
+
+ROOT CAUSE CODE: CAPACITY - SPACE
+"""
+    p = parse(to_markdown(doc.encode(), "PR23-0412.txt")[0], source_id="PR23-0412.txt")
+    assert p.fields["incident_title"] == "NIGHTLY LEDGER EXTRACT NGLX100D ABEND SB37 ON OUTPUT DATASET IN STEP020"
+    assert p.fields["root_cause"].startswith("OUTPUT DATASET WAS ALLOCATED WITH 50 CYLINDERS"), p.fields["root_cause"]
+    assert p.fields["fix"].startswith("DATASET REALLOCATED WITH 200 CYLINDERS"), p.fields["fix"]
