@@ -99,6 +99,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A contractor's report: "Remedial actions" (what was done), then "Preventive measures".
         r"|remedial\s+(?:actions?|measures|steps|work)(?:\s+\((?:completed|taken|done)\))?"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|circumvention"
+        # A Japanese-style report's "Provisional countermeasure" beside its "Permanent countermeasure".
+        r"|(?:provisional|interim|temporary|immediate|permanent)\s+counter[\s-]?measures?(?:\s*\((?:completed|done)\b[^()]*\))?"
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.
         r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)"
         # An 8D report's containment (what stopped the harm) and its permanent corrective action.
@@ -122,6 +124,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "action_items": re.compile(
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions?"
+        # Countermeasures: the fix where no section tells one (corrective_as_fix).
+        r"|counter[\s-]?measures?(?:\s*(?:and|/)\s*(?:implementation\s+)?plan)?"
         r"|prevent(?:at)?ive\s+(?:actions?|measures|steps)|remediation\s+items|todos?|actions?|recommendations?|(?:further|additional)\s+actions?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|recurrence\s+prevention(?:\s+measures)?|corrective\s+and\s+preventive\s+actions"
@@ -1094,6 +1098,8 @@ NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
 
 
 CORRECTIVE = re.compile(r"^corrective\s+(?:actions?|measures|steps)$", re.I)
+COUNTERMEASURES = re.compile(r"^counter[\s-]?measures?\b", re.I)
+NOT_DONE_YET = re.compile(r"\((?:open|planned|pending|proposed|not\s+(?:yet\s+)?(?:started|done)|in[\s-]progress)\)", re.I)
 IMMEDIATE_CORRECTION = re.compile(r"^immediate\s+corrections?$|^corrections?\s+(?:taken|made|applied)$", re.I)
 # "Immediate: ...", "**Immediate (done during the event):**": what was done at once, then
 # "Longer term:", "Permanent:" or "Follow-up:" for what is still to do.
@@ -1118,6 +1124,13 @@ def corrective_as_fix(by_field: dict, fix: str, fix_origin: str) -> tuple[str, s
             fix = clean_field("\n\n".join([fix, "\n".join(done)]))
             fix_origin = f"{fix_origin}; {blocks_origin({'fix': corrective}, 'fix')}"
             by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
+    countered = [b for b in by_field.get("action_items", []) if COUNTERMEASURES.match(label_text(b.label)) and not NOT_DONE_YET.search(b.label)]
+    if countered and not fix:
+        # A Lean A3 tells what was done as its countermeasures, contained first; beside a section
+        # on how service was restored (a Five Whys page) they are the follow-ups, and so are
+        # "Countermeasures (open)".
+        fix, fix_origin = clean_field("\n\n".join(b.text for b in countered)), blocks_origin({"fix": countered}, "fix")
+        by_field["action_items"] = [b for b in by_field["action_items"] if b not in countered]
     for b in [b for b in corrective if b in by_field.get("action_items", []) and IMMEDIATE_LEAD.match(b.text)]:
         later = LATER_LEAD.search(b.text)
         done, rest = (b.text[: later.start()], b.text[later.start():]) if later else (b.text, "")

@@ -5089,3 +5089,60 @@ ROOT CAUSE CODE: CAPACITY - SPACE
     assert p.fields["incident_title"] == "NIGHTLY LEDGER EXTRACT NGLX100D ABEND SB37 ON OUTPUT DATASET IN STEP020"
     assert p.fields["root_cause"].startswith("OUTPUT DATASET WAS ALLOCATED WITH 50 CYLINDERS"), p.fields["root_cause"]
     assert p.fields["fix"].startswith("DATASET REALLOCATED WITH 200 CYLINDERS"), p.fields["fix"]
+
+
+def test_countermeasures_are_the_fix_only_where_nothing_else_tells_it():
+    a3 = """# A3: Dock label printers offline during a storm
+
+## Current condition
+
+Dock printers dropped offline four times during the storm on 18 June.
+
+## Root cause analysis
+
+**Root cause:** worn-out batteries in the IDF-3 UPS dropped power to the dock switch on every dip.
+
+## Countermeasures and plan
+
+| What | Who | When | Status |
+|---|---|---|---|
+| Temporary feed from the plant UPS outlet | E. Simmons | 18 Jun | Done |
+| Replace the IDF-3 UPS with a managed unit | M. Oyelaran | 28 Jun | Done |
+"""
+    p = parse(a3, source_id="a3.md")
+    assert "Temporary feed from the plant UPS outlet" in p.fields["fix"], p.fields["fix"]
+    # Still open, they are no fix yet.
+    open_ = parse(a3.replace("Countermeasures and plan", "Countermeasures (open)"), source_id="a3.md")
+    assert open_.reason == "no-fix"
+    whys = """# Mediation backlog: log-search disks full
+
+## Root cause
+
+The log-search data nodes filled up because debug logging had been left on in the collector.
+
+## How service was restored
+
+The on-call engineer deleted the oldest archived indices and removed the read-only block.
+
+## Countermeasures
+
+- Page on disk usage over 80% on any data node
+- Debug log level expires after 24 hours
+"""
+    p = parse(whys, source_id="whys.md")
+    assert p.fields["fix"].startswith("The on-call engineer deleted the oldest archived indices"), p.fields["fix"]
+    assert p.fields["action_items"] == ["Page on disk usage over 80% on any data node", "Debug log level expires after 24 hours"]
+    report = """# Incident Report (Final): volumes disconnected
+
+## 5. Cause
+
+**Direct cause:** An operator ran the mapping release command in a session connected to the production unit.
+
+## 6. Countermeasures
+
+**Provisional countermeasure (completed 2024-06-18):** The host mappings were re-created from the configuration backup and the servers restarted.
+
+**Permanent countermeasures:** The management server was split into one for production and one for verification.
+"""
+    p = parse(report, source_id="report.md")
+    assert p.fields["fix"].startswith("The host mappings were re-created from the configuration backup"), p.fields["fix"]
