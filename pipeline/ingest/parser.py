@@ -2022,9 +2022,21 @@ def label_text(label: str) -> str:
     text = re.sub(r"^[\W\d_]+", "", text)
     text = EIGHT_D.sub("", text)  # an 8D report's discipline: "D4 - Root cause analysis"
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
-    text = re.sub(r"\s*(?:->|=>|[→>–—-])+$", "", text)  # "resolution ->": a terse note's arrow to what follows
+    text = without_trailing_arrow(text)  # "resolution ->": a terse note's arrow to what follows
     qualifier = LABEL_QUALIFIER.search(text)
     return (text[:qualifier.start()].rstrip() if qualifier else text) or text
+
+
+def without_trailing_arrow(text: str) -> str:
+    """The text without the arrows it ends on and the space before them. Read back from the end:
+    a pattern anchored at the end retries at every space of a long run."""
+    kept = text
+    while kept.endswith(ARROWS):
+        kept = kept[:-2] if kept.endswith(("->", "=>")) else kept[:-1]
+    return kept.rstrip() if kept != text else text
+
+
+ARROWS = ("->", "=>", "→", ">", "–", "—", "-")
 
 
 def classify_label(label: str) -> str | None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pipeline.ingest.decode import MAX_BYTES, decode
 from pipeline.ingest.extractors.local import LocalFolder
 from pipeline.ingest.isolate import ISOLATE_OVER_SIZE, Reader, read_document
-from pipeline.ingest.parser import MAX_FRONT_MATTER, parse, services_in, strip_markdown
+from pipeline.ingest.parser import MAX_FRONT_MATTER, classify_label, parse, services_in, strip_markdown
 from pipeline.ingest.sync import ingest
 from storage import Database
 from tests.pipeline.ingest.hostile_docs import BASE, ListExtractor, hostile_documents, raw
@@ -79,6 +79,8 @@ def test_linear_patterns_keep_their_meaning():
     # A dotted name in backticks is code or a file name: neither it nor its tail is a service.
     assert services_in("cart-api-v2 and ledger-db, `foo.bar-api`, x_pay-api, billing-api_x") == ["cart-api", "ledger-db"]
     assert services_in("payments-api-gateway-west") == ["payments-api-gateway"]
+    # A terse note's arrow after its label, read back from the end of the label.
+    assert [classify_label(x) for x in ("Resolution ->", "Root cause =>", "fix -->")] == ["fix", "root_cause", "fix"]
 
 
 def test_unreadable_too_large_and_oddly_named_files_are_excluded_and_the_sync_goes_on(tmp_path):
