@@ -228,12 +228,14 @@ CAUSE_CUES = re.compile(
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
     r"|(?:started|began|coincided)\s+with\s+(?:a|an|the|our)\s+(?:\w+\s+){0,2}(?:upgrade|update|deploy\w*|release|change|migration|rollout)"
     # Failure mechanisms, weaker than the phrases above but still what a cause sentence says.
-    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:suffered|developed|had|experienced)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:fault|failure)|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
+    r"|exhaust(?:ed|ing)|(?:ran|run|running)\s+out\s+of|(?:is|are|was|were)\s+out\s+of\s+(?:free\s+|available\s+)?(?:addresses|ips|ip\s+addresses|space|disk|memory|inodes|capacity|connections|quota)\b|(?:suffered|developed|had|experienced)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:fault|failure)|(?:targeted|flooded|overwhelmed)\s+by\s+(?:a|an)\b|(?:which|that)\s+broke|expired|(?:was|were)\s+(?:accidentally\s+)?deleted|vulnerabilit(?:y|ies)|CVE-\d+-\d+"
     r"|(?:was|were)\s+(?:pushed|leaked|exposed|misconfigured|removed)|" + CAUSE_NAMED
     + r"|(?:a|an)\s+(?:latent\s+|long[\s-]standing\s+|subtle\s+|known\s+)?" + DEFECT + r"\s+in"
     # "Release 5.2.0 introduced a JavaScript error in Safari": what a change brought with it.
     r"|introduc(?:ed|es)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:error|fault|leak|" + DEFECT + r")"
     r"|(?:some|several|a\s+few|a\s+couple\s+of|two|three|multiple)\s+(?:\w+\s+)?(?:bugs|defects)\s+in)\b"
+    # A thread's conclusion after the evidence: "So this is packet loss on the zone-b egress path."
+    r"|^so\s+(?:this|it|that)(?:\s+is|\s+was|'s)\s+(?!not\b|(?:all\s+)?(?:fine|ok|okay|good|working|done|resolved|fixed|settled)\b)"
     # The turn from the wrong guess to what it was: "It wasn't that: the new exporter threw ...".
     r"|\b(?:it|that|this)\s+(?:wasn'?t|was\s+not)\s+(?:that|it|the\s+[\w-]+(?:\s+[\w-]+)?)\s*[:;\u2014\u2013](?=\s)",
     re.I,
@@ -290,6 +292,8 @@ REASON_FOLLOWS = re.compile(
     r"|" + CAUSE_FOUND + r"\s*[.:!]?$"
     # A work note's "2024-03-12 09:31 - Priya: Found it." before what she found.
     r"|(?:^|:\s*)found\s+it\s*[.!]?$"
+    # A comment's "I think I have it." or "Got it:" before what was found.
+    r"|^(?:(?:i|we)\s+think\s+)?(?:(?:i|we)(?:'ve|\s+have)?\s+(?:got|found)|(?:i|we)\s+have|got)\s+it\s*[.!:]?$"
     # "He logged in to the email service and found the reason straight away."
     r"|\bfound\s+(?:the|our)\s+(?:real\s+|actual\s+|root\s+)?(?:reason|cause|culprit)(?:\s+(?:straight|right)\s+away|\s+immediately|\s+quickly|\s+at\s+once)?\s*[.:!]?$"
     # A comment that opens the analysis: "Root cause write-up.", "RCA below:".
@@ -1676,7 +1680,17 @@ def comments_apart(body: str) -> tuple[str, bool]:
     known when the issue was opened. With whether the document is such a thread."""
     if len(COMMENT_HEADER.findall(body)) < MIN_COMMENTS:
         return body, False
-    return COMMENT_HEADER.sub(lambda m: f"\n## Comment by {m.group(1)}\n", body), True
+    return COMMENT_HEADER.sub(lambda m: f"\n## Comment by {m.group(1)}\n", TRACKER_EVENT.sub("", body)), True
+
+
+# The tracker's own lines between the comments: "**Closed** · @kpetrakis opened this issue on
+# Feb 3, 2025 · 7 comments", "@kpetrakis changed the title ...", "@sam closed this as completed".
+# What the tracker did, never the incident's story.
+TRACKER_EVENT = re.compile(
+    r"^[ \t]*(?:\*\*)?(?:open|closed|merged)(?:\*\*)?[ \t]*·[ \t]*\**@?[\w.-]+\**[ \t]+opened[ \t]+this[ \t]+(?:issue|pull\s+request)\b.*$"
+    r"|^[ \t]*\**@?[\w.-]+\**[ \t]+(?:closed|reopened|changed[ \t]+the[ \t]+title|(?:added|removed)[ \t]+the\b[^\n]{0,80}\blabels?\b)\b.*$",
+    re.I | re.M,
+)
 
 
 def caps_headings(body: str) -> str:

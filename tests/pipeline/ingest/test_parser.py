@@ -5146,3 +5146,44 @@ The on-call engineer deleted the oldest archived indices and removed the read-on
 """
     p = parse(report, source_id="report.md")
     assert p.fields["fix"].startswith("The host mappings were re-created from the configuration backup"), p.fields["fix"]
+
+
+@pytest.mark.parametrize("finding, cause", [
+    ("So this is packet loss on the zone-b egress path. CPU on nat-b looks normal.",
+     "So this is packet loss on the zone-b egress path."),
+    ("The two subnets the preview nodes live in are out of addresses.",
+     "The two subnets the preview nodes live in are out of addresses."),
+    ("I think I have it. The period end adds one month to the 31st, which JavaScript turns into March 3. "
+     "That code has not changed since 2022.",
+     "The period end adds one month to the 31st, which JavaScript turns into March 3."),
+])
+def test_an_issue_threads_finding_is_the_cause_and_the_trackers_lines_never_are(finding, cause):
+    thread = f"""# Webhooks delivered twice #468
+
+**Closed** · @hana-m opened this issue on Apr 22, 2025 · 3 comments
+
+---
+
+**@hana-m** commented on Apr 22, 2025
+
+Customers are getting the same event more than once. Checking the dispatcher logs.
+
+---
+
+**@dmitri-pk** commented on Apr 22, 2025
+
+{finding}
+
+---
+
+**@dmitri-pk** commented on Apr 22, 2025
+
+Fixed in #470: the route table now sends zone-b egress through nat-a. Closing.
+
+---
+
+**@dmitri-pk** closed this as completed on Apr 24, 2025
+"""
+    p = parse(thread, source_id="468.md")
+    assert p.fields["root_cause"].startswith(cause), p.fields["root_cause"]
+    assert "opened this issue" not in p.fields["root_cause"] and "closed this" not in p.fields["timeline"]
