@@ -225,6 +225,18 @@ _ZIP_KINDS = {
 }
 
 
+# Jira's own marks: a {noformat} or {code} block, {{monospace}}, a [~user] mention, a panel.
+_TRACKER_SIGN = re.compile(r"^\{(?:code|noformat|panel|quote|info|note)\b|\{\{[^{}\n]{1,200}\}\}|\[~[\w.-]{1,60}\]", re.M)
+_STAR_LABEL_LINE = re.compile(r"^\*[A-Za-z][^*\n]{1,60}\*[ \t]*$", re.M)
+
+
+def _tracker_markup(head: str) -> bool:
+    """Tracker wiki markup: two "h2." headings, or headings and "*Root cause*" lines beside
+    Jira's own marks (a ticket written under bold labels, its steps a "#" list)."""
+    headings = len(re.findall(r"^h[1-6]\.[ \t]+\S", head, re.M))
+    return headings >= 2 or headings + len(_STAR_LABEL_LINE.findall(head)) >= 2 and bool(_TRACKER_SIGN.search(head))
+
+
 def text_kind(text: str, name: str) -> str:
     """'markdown', 'html', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or 'text' for a decoded
     document."""
@@ -241,7 +253,7 @@ def text_kind(text: str, name: str) -> str:
         return "asciidoc"
     if ext == ".org":
         return "org"
-    if ext in (".txt", ".text", ".textile", "") and len(re.findall(r"^h[1-6]\.[ \t]+\S", head, re.M)) >= 2:
+    if ext in (".txt", ".text", ".textile", "") and _tracker_markup(head):
         return "tracker"
     if ext in (".wiki", ".mediawiki", ".wikitext", ".dokuwiki") or (
         ext in (".txt", ".text", "") and sum(len(m[0]) >= 2 for m in _WIKI_HEADING.findall(head)) >= 2
@@ -823,11 +835,21 @@ _TRACKER_MACRO = re.compile(r"^\{(?:code|noformat)(?::[^}\n]{0,200})?\}$|^<pre>$
 _TRACKER_PANEL = re.compile(r"\{(?:panel|info|note|warning|tip|expand)(?::(?:[^}\n]{0,200}?\btitle=([^|}\n]{1,100}))?[^}\n]{0,200})?\}|\{quote\}")
 
 
+# "[INC-4412] Credit bureau pulls timing out  Created: 05/Mar/24  Updated: 11/Mar/24".
+_TICKET_LINE = re.compile(r"^(\[[A-Z][A-Z0-9]{0,15}-\d{1,9}\][ \t]+\S.*?)(?:[ \t]{2,}Created:.*)?$")
+
+
 def tracker_markup_to_markdown(text: str) -> str:
     """Tracker wiki markup as markdown. Only what the parser reads is rewritten: headings, bold
     labels, tables and code blocks; a panel's title is a label line over its text."""
     out: list[str] = []
     for line, stripped in _outside_code(text, lambda s: bool(_TRACKER_MACRO.match(s)), out):
+        summary = None if any(x.strip() for x in out) else _TICKET_LINE.match(stripped)
+        if summary:
+            # A printable export opens on the ticket's key and summary: the incident's name,
+            # above any heading its description has.
+            out.extend([f"# {summary.group(1)}", ""])
+            continue
         heading = _TRACKER_HEADING.match(stripped)
         if heading:
             out.extend(["", f"{'#' * int(heading.group(1))} {heading.group(2)}", ""])

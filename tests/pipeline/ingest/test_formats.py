@@ -1332,3 +1332,31 @@ Add a renewal alarm    Infra       2024-06-15
     assert "Close code: Solved (permanently)" in md
     p = parse(md, source_id="INC0412345.txt")
     assert p.fields["incident_title"] == "Depot label printing failing at the northern depots"
+
+
+def test_a_jira_ticket_under_bold_labels_and_a_printable_exports_summary_line():
+    # One "h1." heading, the rest "*Label*" lines, beside Jira's {noformat} and [~user]: tracker
+    # markup, so its "#" steps are a list, never headings.
+    ticket = """[INC-4640] Repayments not posting  Created: 18/Jun/24  Updated: 27/Jun/24
+
+Status:        Done
+Reporter:      Hamid Sadeghi
+
+*Investigation, in order*
+# Suspected the processor's API. Ruled out at 10:30.
+# At 11:40 [~h.sadeghi] ran {{mtr}} and saw loss past the first hop.
+
+*Root cause*
+Packet loss on the primary circuit to the processor; the BGP session stayed up, so routing never failed over.
+
+*Resolution*
+The carrier moved the circuit to a different port at 15:40.
+"""
+    assert text_kind(ticket, "INC-4640.txt") == "tracker"
+    p = parse(to_markdown(ticket.encode(), "INC-4640.txt")[0], source_id="INC-4640.txt")
+    assert p.fields["incident_title"] == "[INC-4640] Repayments not posting"
+    assert p.fields["root_cause"].startswith("Packet loss on the primary circuit")
+    labelled = "h1. INC-4470 Duplicate disbursements\n\n*Status:* Resolved\n\n*Root cause*\nA race in the claim step.\n\n{noformat}\nclaimed twice\n{noformat}\n"
+    assert text_kind(labelled, "INC-4470.txt") == "tracker"
+    # Markdown's own emphasis lines are no tracker markup.
+    assert text_kind("*Note*\n\nSee the runbook.\n\n*Draft*\n", "notes.txt") != "tracker"
