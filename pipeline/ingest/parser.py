@@ -99,6 +99,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A contractor's report: "Remedial actions" (what was done), then "Preventive measures".
         r"|remedial\s+(?:actions?|measures|steps|work)(?:\s+\((?:completed|taken|done)\))?"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|circumvention"
+        # "Solution applied: revert of the PR", as a team writing in its second language puts it.
+        r"|solution(?:\s+(?:applied|implemented))?"
         # A Japanese-style report's "Provisional countermeasure" beside its "Permanent countermeasure".
         r"|(?:provisional|interim|temporary|immediate|permanent)\s+counter[\s-]?measures?(?:\s*\((?:completed|done)\b[^()]*\))?"
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.

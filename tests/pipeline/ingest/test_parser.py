@@ -5187,3 +5187,15 @@ Fixed in #470: the route table now sends zone-b egress through nat-a. Closing.
     p = parse(thread, source_id="468.md")
     assert p.fields["root_cause"].startswith(cause), p.fields["root_cause"]
     assert "opened this issue" not in p.fields["root_cause"] and "closed this" not in p.fields["timeline"]
+
+
+def test_a_solution_applied_is_the_fix():
+    doc = """# 09/04 – sellers cannot upload photos
+
+- Service: media-upload
+- Cause: a Terraform apply changed the bucket policy and the upload role was not in the list of writers.
+- Red herring: we thought first in the new image library. It was not.
+- Solution applied: revert of the PR and terraform apply at 12:02. Uploads working at 12:05.
+"""
+    p = parse(doc, source_id="upload.md")
+    assert p.fields["fix"].startswith("revert of the PR and terraform apply at 12:02."), p.fields.get("fix")
