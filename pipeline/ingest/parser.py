@@ -375,7 +375,7 @@ FIX_CUES = re.compile(
     r"|(?:query|queries|backend|migration|transaction)s?\s+(?:was\s+|were\s+)?(?:cancell?ed|killed|terminated)\b|" + ROLLED_BACK_TO + r"|rollback|reverted|reverting|resolved\s+(?:by|it|this|the)|fixed\s+(?:by|it|this|the)"
     r"|was\s+fixed|were\s+fixed|restored|mitigated|restart(?:ed|ing)|redeploy(?:ed|ing)?|recovered|failed\s+over|fail(?:ed|ing)?\s+over"
     r"|scaled\s+(?:up|out|down)|(?:did|performed|ran|triggered|started|issued)\s+a\s+(?:rolling\s+)?restart|rolling\s+restart|deployed\s+a\s+fix|applied\s+a\s+fix|the\s+fix|to\s+fix|a\s+fix|hotfix|patched|renewed|re-?enabled"
-    r"|re-[a-z]+ed|re-?ran|re-?running|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased(?!\s+(?:(?:API|HTTP|request|5xx)\s+)?(?:error|latenc|failure))|recreated|re-?created|cordoned|drained|cleared|purged|flushed"
+    r"|re-[a-z]+ed|re-?ran|re-?running|re-?run\s+(?:in|for|against|with|from)\b|(?:balances?|records?|figures|amounts|postings?)\s+(?:(?:was|were|have\s+been|has\s+been)\s+)?corrected|disabled|removed|replac(?:ed|ing)|rotat(?:e|ed|ing)|increased(?!\s+(?:(?:API|HTTP|request|5xx)\s+)?(?:error|latenc|failure))|recreated|re-?created|cordoned|drained|cleared|purged|flushed"
     # The remedy's noun, not a screen's or a name's ("low-resolution devices", "DNS resolution").
     r"|(?<!-)(?<!dns\s)(?<!name\s)(?<!screen\s)(?<!high\s)(?<!low\s)(?<!image\s)(?<!display\s)resolution"
     r"|back\s+to\s+(?:normal|baseline)|returned\s+to\s+(?:baseline|normal)|(?:dropped|fell|went|came)\s+(?:back\s+)?(?:down\s+)?to\s+(?:normal|baseline)"

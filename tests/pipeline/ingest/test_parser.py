@@ -5199,3 +5199,17 @@ def test_a_solution_applied_is_the_fix():
 """
     p = parse(doc, source_id="upload.md")
     assert p.fields["fix"].startswith("revert of the PR and terraform apply at 12:02."), p.fields.get("fix")
+
+
+def test_a_batch_re_run_for_the_missed_accounts_is_the_fix_a_timeline_tells():
+    doc = """# Nightly interest accrual skipped 3,412 accounts
+
+## Timeline
+
+- 00:15 accrual-runner starts and builds its account list from a replica.
+- 08:05 Finance ops daily control shows a break of 3,412.
+- 09:15 Root cause identified: accrual-runner read its account list from a replica that was two hours behind.
+- 10:30 accrual-runner re-run in catch-up mode for the 3,412 accounts against the primary. Balances corrected.
+"""
+    p = parse(doc, source_id="INC-4533.md")
+    assert p.fields["fix"].startswith("10:30 accrual-runner re-run in catch-up mode"), p.fields.get("fix")
