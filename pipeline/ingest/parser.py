@@ -188,7 +188,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "status": re.compile(
-        r"^(?:(?:post[\s-]?mortem|incident|document|report|review|page|rca)\s+)?(?:status|state)(?:\s+(?:at|as\s+of)\s+(?:the\s+)?time\s+of\s+writing)?$", re.I
+        r"^(?:(?:post[\s-]?mortem|incident|document|report|review|page|rca)\s+)?(?:status|state)(?:\s+(?:at|as\s+of)\s+(?:the\s+)?time\s+of\s+writing"
+        # "Status of this doc: draft, to be reviewed".
+        r"|\s+of\s+(?:this|the)\s+(?:doc(?:ument)?|report|page|write-?up|post[\s-]?mortem|review))?$", re.I
     ),
 }
 

@@ -404,6 +404,7 @@ def test_placeholder_cause_or_fix_is_a_draft(cause, fix):
         STORY + "| Field | Value |\n| --- | --- |\n| Status | Template — not started |\n",
         STORY + "| Field | Value |\n| --- | --- |\n| Status | Awaiting vendor RCA |\n",
         STORY + "**Status:** Monitoring\n",
+        STORY + "**Status of this doc:** draft, to be reviewed\n",
     ],
 )
 def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
