@@ -563,7 +563,8 @@ def _title_first(markdown: str) -> str:
     return "\n".join(lines)
 
 
-_HTML_STRUCTURE = re.compile(r"<(?:h[1-6]|li|table|pre|strong|b|th|dt)\b", re.I)
+# (Not <pre>: a client's HTML copy may be the text part in a fixed-width block, read as code.)
+_HTML_STRUCTURE = re.compile(r"<(?:h[1-6]|li|table|strong|b|th|dt)\b", re.I)
 
 
 def mime_to_markdown(data: bytes) -> str:

@@ -777,6 +777,13 @@ def test_an_emails_html_copy_of_its_text_gives_way_to_the_text():
     assert parsed_bytes(forwarded.as_bytes(), "fwd.eml")[1].fields["incident_title"] == "CMS publishing stalled"
     # Read as a page, a line a <br> opens starts at its first word.
     assert "\nmatchmaker-worker rejects" in html_to_markdown(html)
+    # Or the text itself in a fixed-width <pre> block, which the page would read as code.
+    preformatted = EmailMessage()
+    preformatted["Subject"] = "RE: INC-0094 FIDS screens frozen - CLOSED"
+    preformatted.set_content(text)
+    preformatted.add_alternative(f"<html><body><pre>{text}</pre></body></html>", subtype="html")
+    _, p = parsed_bytes(preformatted.as_bytes(), "closed.eml")
+    assert p.fields["fix"] == "Rolled lobby-svc back to 4.17.3 at 18:58."
 
 
 def parsed_bytes(body: bytes, name: str):
