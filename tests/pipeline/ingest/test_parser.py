@@ -428,6 +428,8 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "The root cause of this incident has not yet been determined. Traffic was moved to the other zone at 14:40.",
         "A permanent fix has not been identified; workaround in place. Card payments recovered at 14:40 after a restart.",
         "Summary for handover: No root cause, no fix. The only workaround is restarting the gateway, done at 14:40.",
+        "A config change lowered the pool size, which caused it. Not closing the incident - the problem is still there.",
+        "A config change lowered the pool size, which caused it. What we haven't done: an actual fix. Restarts help for an hour.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
