@@ -837,20 +837,29 @@ _TRACKER_PANEL = re.compile(r"\{(?:panel|info|note|warning|tip|expand)(?::(?:[^}
 
 
 # "[INC-4412] Credit bureau pulls timing out  Created: 05/Mar/24  Updated: 11/Mar/24".
-_TICKET_LINE = re.compile(r"^(\[[A-Z][A-Z0-9]{0,15}-\d{1,9}\][ \t]+\S.*?)(?:[ \t]{2,}Created:.*)?$")
+_TICKET_LINE = re.compile(r"^\[[A-Z][A-Z0-9]{0,15}-\d{1,9}\][ \t]+\S")
+
+
+def _without_dates(line: str) -> str:
+    """The ticket line without the export's "  Created: ..." tail (found, not matched: a pattern
+    would retry at every space of a long gap)."""
+    cut = line.find("Created:")
+    return line[:cut].rstrip() if cut > 0 and line[cut - 2:cut].isspace() else line
 
 
 def tracker_markup_to_markdown(text: str) -> str:
     """Tracker wiki markup as markdown. Only what the parser reads is rewritten: headings, bold
     labels, tables and code blocks; a panel's title is a label line over its text."""
     out: list[str] = []
+    opening = True
     for line, stripped in _outside_code(text, lambda s: bool(_TRACKER_MACRO.match(s)), out):
-        summary = None if any(x.strip() for x in out) else _TICKET_LINE.match(stripped)
-        if summary:
-            # A printable export opens on the ticket's key and summary: the incident's name,
-            # above any heading its description has.
-            out.extend([f"# {summary.group(1)}", ""])
-            continue
+        if opening and stripped:
+            opening = False
+            if _TICKET_LINE.match(stripped):
+                # A printable export opens on the ticket's key and summary: the incident's name,
+                # above any heading its description has.
+                out.extend([f"# {_without_dates(stripped)}", ""])
+                continue
         heading = _TRACKER_HEADING.match(stripped)
         if heading:
             out.extend(["", f"{'#' * int(heading.group(1))} {heading.group(2)}", ""])

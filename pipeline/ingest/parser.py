@@ -497,7 +497,7 @@ NO_FIX_YET = re.compile(
     r"|\bexpect\s+to\s+(?:choose|decide\s+on|pick|select|settle\s+on)\s+(?:an?|the|one)\s+(?:approach|option|fix|solution|remedy)\b"
     # A handover email: "What we haven't done: an actual fix.", "Not closing the incident - the
     # problem is still there." (Not a follow-up's "no decision yet" on a further change.)
-    r"|\b(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?done\s*:?\s*(?:an?\s+)?(?:actual|real|permanent|proper)\s+fix\b"
+    r"|\b(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?done\s*(?::\s*)?(?:an?\s+)?(?:actual|real|permanent|proper)\s+fix\b"
     r"|\bnot\s+closing\s+(?:the|this)\s+(?:incident|ticket|problem)\b"
     # What was done so far, disowned: "None of this is a fix."
     r"|\bnone\s+of\s+(?:this|these|that)\s+(?:is|are)\s+(?:a\s+)?(?:real\s+|permanent\s+)?fix(?:es)?\b"
