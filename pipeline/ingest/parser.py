@@ -1111,6 +1111,7 @@ NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
 
 CORRECTIVE = re.compile(r"^corrective\s+(?:actions?|measures|steps)$", re.I)
 COUNTERMEASURES = re.compile(r"^counter[\s-]?measures?\b", re.I)
+# A section's label that says its items are still to come: "Countermeasures (open)".
 NOT_DONE_YET = re.compile(r"\((?:open|planned|pending|proposed|not\s+(?:yet\s+)?(?:started|done)|in[\s-]progress)\)", re.I)
 IMMEDIATE_CORRECTION = re.compile(r"^immediate\s+corrections?$|^corrections?\s+(?:taken|made|applied)$", re.I)
 # "Immediate: ...", "**Immediate (done during the event):**": what was done at once, then
@@ -2049,6 +2050,9 @@ def label_text(label: str) -> str:
     return (text[:qualifier.start()].rstrip() if qualifier else text) or text
 
 
+ARROWS = ("->", "=>", "→", ">", "–", "—", "-")
+
+
 def without_trailing_arrow(text: str) -> str:
     """The text without the arrows it ends on and the space before them. Read back from the end:
     a pattern anchored at the end retries at every space of a long run."""
@@ -2056,9 +2060,6 @@ def without_trailing_arrow(text: str) -> str:
     while kept.endswith(ARROWS):
         kept = kept[:-2] if kept.endswith(("->", "=>")) else kept[:-1]
     return kept.rstrip() if kept != text else text
-
-
-ARROWS = ("->", "=>", "→", ">", "–", "—", "-")
 
 
 def classify_label(label: str) -> str | None:
