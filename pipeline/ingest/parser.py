@@ -2921,8 +2921,9 @@ def pick_services(
             for item in re.split(r"[,;]\s*(?![^()]*\))", re.split(r"(?<=\w)\.\s", (sentences(without_unaffected(b.text)) or [""])[0], maxsplit=1)[0])
         ]
         # "**upload-api** — accepts uploads": the name, not what the writer says it does. Two
-        # names a spaced slash parts ("TimeKeeper (time recording) / Billing interface") are two.
-        items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", part)) for i in items for part in re.split(r"[ \t]+/[ \t]+(?![^()]*\))", i)]
+        # names a spaced slash or dot parts ("TimeKeeper (time recording) / Billing interface",
+        # "RDAP · WHOIS (port 43)") are two.
+        items = [UNCLOSED_ASIDE.sub("", ITEM_GLOSS.sub("", part)) for i in items for part in re.split(r"[ \t]+[/·•][ \t]+(?![^()]*\))", i)]
         names = [LEAD_IN.sub("", TRAILING_ASIDE.sub("", i.strip().rstrip(".")).strip()) for i in items]
         # "`marts.attribution_daily`, `marts.channel_roas`": one item, two names.
         names = [part for n in names for part in (SINGLE_WORDS.split(n) if SINGLE_WORD_LIST.fullmatch(n) else [n])]
@@ -2936,7 +2937,8 @@ def pick_services(
         names = [LEAD_IN.sub("", n) for n in names if not RELATIVE_CLAUSE.match(n) and not RESTATED.match(n) and not WHEN_TOLD.search(n)]
         # "Live event playback (HLS and DASH) for the final": its aside goes with its where.
         names = [TRAILING_ASIDE.sub("", unqualified(n)) for n in names]
-        found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n)]
+        # A status page's "Mobile sync · 17 March 2026": the date is when, not what.
+        found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n) and not WRITTEN_DATE.fullmatch(n.strip())]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
     impact, summary = lines_without_unaffected(impact), lines_without_unaffected(summary)

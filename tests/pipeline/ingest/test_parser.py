@@ -5216,3 +5216,21 @@ def test_a_batch_re_run_for_the_missed_accounts_is_the_fix_a_timeline_tells():
 """
     p = parse(doc, source_id="INC-4533.md")
     assert p.fields["fix"].startswith("10:30 accrual-runner re-run in catch-up mode"), p.fields.get("fix")
+
+
+def test_names_a_spaced_dot_parts_are_two_and_a_date_beside_them_is_none():
+    doc = """## RDAP and WHOIS lookups timing out
+
+**Components:** RDAP · WHOIS (port 43)
+
+**Affected:** Pipelines · Hosted runners · 17 March 2026
+
+## Root cause
+
+The lookup backends were sized for twice the normal peak and a scraper tripled it.
+
+## Resolution
+
+We added four backends and rate-limited the scraper.
+"""
+    assert parse(doc, source_id="status.md").fields["services_affected"] == ["rdap", "whois", "pipelines", "hosted runners"]
