@@ -989,13 +989,13 @@ def _column_fields(lines: list[str]) -> list[str]:
         if not found[i]:
             i += 1
             continue
-        column, rows, j = found[i].end(), [], i
+        column, rows, j = found[i].end(), 0, i
         # The run: fields at one value column, and their values wrapped under that column.
         while j < len(lines) and (found[j] and found[j].end() == column or rows and len(lines[j]) - len(lines[j].lstrip()) == column):
             if found[j] and found[j].end() == column:
-                rows.append(j)
+                rows += 1
             j += 1
-        if len(rows) >= 3:
+        if rows >= 3:
             columns.add(column)
         i = max(j, i + 1)
     # Once the export has shown its value column, a field there stands alone too (a closing

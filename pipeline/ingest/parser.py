@@ -51,6 +51,8 @@ WRONG_LEAD_LABEL = re.compile(rf"^(?:{WRONG_LEAD})$", re.I)
 
 # A later update's own label: "Corrected root cause", "Revised resolution".
 CORRECTED = r"corrected|revised|updated"
+# "Countermeasures", "counter-measure": a Lean A3's and a Japanese-style report's word.
+COUNTERMEASURE = r"counter[\s-]?measures?"
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
@@ -102,7 +104,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "Solution applied: revert of the PR", as a team writing in its second language puts it.
         r"|solution(?:\s+(?:applied|implemented))?"
         # A Japanese-style report's "Provisional countermeasure" beside its "Permanent countermeasure".
-        r"|(?:provisional|interim|temporary|immediate|permanent)\s+counter[\s-]?measures?(?:\s*\((?:completed|done)\b[^()]*\))?"
+        rf"|(?:provisional|interim|temporary|immediate|permanent)\s+{COUNTERMEASURE}(?:\s*\((?:completed|done)\b[^()]*\))?"
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.
         r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)"
         # An 8D report's containment (what stopped the harm) and its permanent corrective action.
@@ -127,7 +129,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "action_items": re.compile(
         r"^(?:action\s+items?|follow[\s-]*ups?(?:\s+(?:actions|items|status))?|review\s+actions|next\s+steps|corrective(?:\s+and\s+preventative)?\s+actions?"
         # Countermeasures: the fix where no section tells one (corrective_as_fix).
-        r"|counter[\s-]?measures?(?:\s*(?:and|/)\s*(?:implementation\s+)?plan)?"
+        rf"|{COUNTERMEASURE}(?:\s*(?:and|/)\s*(?:implementation\s+)?plan)?"
         r"|prevent(?:at)?ive\s+(?:actions?|measures|steps)|remediation\s+items|todos?|actions?|recommendations?|(?:further|additional)\s+actions?"
         r"|how\s+(?:are|will)\s+we\s+(?:mak(?:e|ing)|prevent(?:ing)?|reduc(?:e|ing))\b.*|what\s+we(?:'re|\s+are)\s+doing\s+about\s+it"
         r"|(?:preventing|prevention\s+of)\s+(?:recurrence|future\s+incidents)|recurrence\s+prevention(?:\s+measures)?|corrective\s+and\s+preventive\s+actions"
@@ -1110,7 +1112,7 @@ NAMED_ROOT_CAUSE = re.compile(r"root[\s-]*cause", re.I)
 
 
 CORRECTIVE = re.compile(r"^corrective\s+(?:actions?|measures|steps)$", re.I)
-COUNTERMEASURES = re.compile(r"^counter[\s-]?measures?\b", re.I)
+COUNTERMEASURES = re.compile(rf"^{COUNTERMEASURE}\b", re.I)
 # A section's label that says its items are still to come: "Countermeasures (open)".
 NOT_DONE_YET = re.compile(r"\((?:open|planned|pending|proposed|not\s+(?:yet\s+)?(?:started|done)|in[\s-]progress)\)", re.I)
 IMMEDIATE_CORRECTION = re.compile(r"^immediate\s+corrections?$|^corrections?\s+(?:taken|made|applied)$", re.I)
@@ -1118,6 +1120,12 @@ IMMEDIATE_CORRECTION = re.compile(r"^immediate\s+corrections?$|^corrections?\s+(
 # "Longer term:", "Permanent:" or "Follow-up:" for what is still to do.
 IMMEDIATE_LEAD = re.compile(r"^\W{0,4}immediate(?:ly)?\b[^:\n]{0,40}:", re.I)
 LATER_LEAD = re.compile(r"(?im)^\W{0,4}(?:longer|long|medium)[\s-]term\b[^:\n]{0,40}:|^\W{0,4}(?:permanent|follow[\s-]?ups?|prevent(?:at)?ive|next\s+steps)\b[^:\n]{0,40}:")
+
+
+def taken_as_fix(by_field: dict, blocks: list[Block]) -> tuple[str, str]:
+    """Follow-up blocks read as the fix: their text and origin; they leave the follow-ups."""
+    by_field["action_items"] = [b for b in by_field["action_items"] if b not in blocks]
+    return clean_field("\n\n".join(b.text for b in blocks)), blocks_origin({"fix": blocks}, "fix")
 
 
 def corrective_as_fix(by_field: dict, fix: str, fix_origin: str) -> tuple[str, str]:
@@ -1130,8 +1138,7 @@ def corrective_as_fix(by_field: dict, fix: str, fix_origin: str) -> tuple[str, s
     corrective = [b for b in by_field.get("action_items", []) if CORRECTIVE.match(label_text(b.label))]
     if corrective and any(b not in corrective for b in by_field["action_items"]):
         if not fix:
-            fix, fix_origin = clean_field("\n\n".join(b.text for b in corrective)), blocks_origin({"fix": corrective}, "fix")
-            by_field["action_items"] = [b for b in by_field["action_items"] if b not in corrective]
+            fix, fix_origin = taken_as_fix(by_field, corrective)
         elif any(IMMEDIATE_CORRECTION.match(label_text(b.label)) for b in by_field.get("fix", [])):
             done = [f"- {item}" for b in corrective for item in list_items(b.text)]
             fix = clean_field("\n\n".join([fix, "\n".join(done)]))
@@ -1142,8 +1149,7 @@ def corrective_as_fix(by_field: dict, fix: str, fix_origin: str) -> tuple[str, s
         # A Lean A3 tells what was done as its countermeasures, contained first; beside a section
         # on how service was restored (a Five Whys page) they are the follow-ups, and so are
         # "Countermeasures (open)".
-        fix, fix_origin = clean_field("\n\n".join(b.text for b in countered)), blocks_origin({"fix": countered}, "fix")
-        by_field["action_items"] = [b for b in by_field["action_items"] if b not in countered]
+        fix, fix_origin = taken_as_fix(by_field, countered)
     for b in [b for b in corrective if b in by_field.get("action_items", []) and IMMEDIATE_LEAD.match(b.text)]:
         later = LATER_LEAD.search(b.text)
         done, rest = (b.text[: later.start()], b.text[later.start():]) if later else (b.text, "")
