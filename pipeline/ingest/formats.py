@@ -977,33 +977,45 @@ def _dot_leaders(lines: list[str]) -> list[str]:
 # a colon padded to the column ("Service      : MyTamar") is a label already.
 _COLUMN_FIELD = re.compile(r"^([ \t]*[A-Za-z][A-Za-z/&()'-]*(?: [A-Za-z/&()'-]+){0,4})[ \t]{2,}(?=[^\s:.])")
 _FURTHER_GAP = re.compile(r"\S[ \t]{2,}\S")
+# A field left empty ("Problem ID" with nothing in its column) between two of the run's fields.
+_EMPTY_FIELD = re.compile(r"^[ \t]*[A-Za-z][A-Za-z/&()'-]*(?: [A-Za-z/&()'-]+){0,4}[ \t]*$")
 
 
 def _column_fields(lines: list[str]) -> list[str]:
     found = [m if m and ":" not in m.group(1) and not _FURTHER_GAP.search(line[m.end():]) else None
              for line, m in zip(lines, map(_COLUMN_FIELD.match, lines))]
     out = list(lines)
-    columns = set()
+    columns, empty = set(), set()
     i = 0
     while i < len(lines):
         if not found[i]:
             i += 1
             continue
-        column, rows, j = found[i].end(), 0, i
-        # The run: fields at one value column, and their values wrapped under that column.
-        while j < len(lines) and (found[j] and found[j].end() == column or rows and len(lines[j]) - len(lines[j].lstrip()) == column):
+        column, rows, blanks, j = found[i].end(), 0, [], i
+        margin = indent_width(lines[i])
+        # The run: fields at one value column, their values wrapped under that column, and
+        # fields left empty at the labels' margin.
+        while j < len(lines):
             if found[j] and found[j].end() == column:
                 rows += 1
+            elif (rows and indent_width(lines[j]) == margin and _EMPTY_FIELD.match(lines[j])
+                  and j + 1 < len(lines) and found[j + 1] and found[j + 1].end() == column):
+                blanks.append(j)
+            elif not (rows and len(lines[j]) - len(lines[j].lstrip()) == column):
+                break
             j += 1
         if rows >= 3:
             columns.add(column)
+            # An empty field says nothing, and as a line of its own it reads as a heading or joins
+            # the next field's line.
+            empty.update(blanks)
         i = max(j, i + 1)
     # Once the export has shown its value column, a field there stands alone too (a closing
     # "Cause code          Supplier release" under the notes).
     for r, m in enumerate(found):
         if m and m.end() in columns:
             out[r] = f"{m.group(1).strip()}: {lines[r][m.end():]}"
-    return out
+    return [line for r, line in enumerate(out) if r not in empty]
 
 
 def _one_field_a_line(text: str) -> str:

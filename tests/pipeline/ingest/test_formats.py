@@ -1367,3 +1367,21 @@ The carrier moved the circuit to a different port at 15:40.
     assert text_kind(labelled, "INC-4470.txt") == "tracker"
     # Markdown's own emphasis lines are no tracker markup.
     assert text_kind("*Note*\n\nSee the runbook.\n\n*Draft*\n", "notes.txt") != "tracker"
+
+
+def test_a_field_left_empty_in_a_column_export_takes_nothing_from_the_next_one():
+    # "Problem ID" with nothing in its column, between two fields: as a line of its own it read
+    # as a heading, or joined the next field's line and left its wrapped value a quotation.
+    text = """Incident ID       INC000007731
+Summary           Ticket machines refusing contactless cards at
+                  three stations
+Status            Closed
+Problem ID
+Resolution        Payment terminal firmware rolled back; machines
+                  rebooted overnight
+Owner             Station Systems
+"""
+    md, _, _ = to_markdown(text.encode(), "INC000007731.txt")
+    assert "Problem ID" not in md
+    p = parse(md, source_id="INC000007731.txt")
+    assert p.fields["fix"] == "Payment terminal firmware rolled back; machines rebooted overnight"
