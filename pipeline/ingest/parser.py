@@ -2698,6 +2698,8 @@ def pick_title(
         title = strip_markdown(named[0].text).strip().split("\n")[0]
         origin = block_origin(named[0])
     if not title:
+        title, origin = record_summary(body)
+    if not title:
         title, origin = channel_topic(body)
     if not title:
         title, origin = letterhead_title(h1, body)
@@ -2757,6 +2759,28 @@ ICON_PREFIX = re.compile(rf"^[{ICON_CHARS}\u2e80-\u2eff\s]+(?=\w)")
 # A record's "**Incident:** Cash Out failing during the cup final" line, where no heading names it;
 # a problem record's "ABSTRACT: NIGHTLY INTEREST ACCRUAL NBIA410D ABEND S0C7 IN STEP040".
 INCIDENT_LINE = re.compile(r"^(incident|abstract)\s*:\s*(.+)$", re.I)
+
+
+# A record's field line, bold or in a list or not: "Status: Closed", "- **Priority:** High".
+RECORD_FIELD = re.compile(rf"^(?:[-*]\s+)?{FIELD_KEY}:\s+\S")
+
+
+def record_summary(body: str) -> tuple[str, str]:
+    """The incident's name a ticket's "Summary" field gives among the record's fields at its top
+    ("Incident ID: INC0044", "Summary: Booking engine oversold car deck", "Status: Closed"): a
+    tracker's summary is the ticket's title. ('', '') where none, or where the summary is a
+    sentence telling what happened."""
+    raw = body.split("\n")[:60]
+    lines = [(n, strip_markdown(line).strip()) for n, line in enumerate(raw) if line.strip()][:25]
+    for i, (n, line) in enumerate(lines):
+        summary = TICKET_SUMMARY.match(line.lstrip("-* "))
+        if not summary or not any(RECORD_FIELD.match(lines[j][1]) for j in (i - 1, i + 1) if 0 <= j < len(lines)):
+            continue
+        value = cell_value(summary.group(1))
+        # A value wrapped onto the next line is a paragraph, whatever its first line reads like.
+        ends = n + 1 >= len(raw) or not raw[n + 1].strip() or RECORD_FIELD.match(strip_markdown(raw[n + 1]).strip())
+        return (value, "label: Summary") if ends and names_words(value) and reads_as_title(value) else ("", "")
+    return "", ""
 
 
 def incident_line(body: str) -> tuple[str, str]:

@@ -5224,3 +5224,27 @@ The lookup backends were sized for twice the normal peak and a scraper tripled i
 We added four backends and rate-limited the scraper.
 """
     assert parse(doc, source_id="status.md").fields["services_affected"] == ["rdap", "whois", "pipelines", "hosted runners"]
+
+
+def test_a_tickets_summary_field_among_its_fields_names_the_incident():
+    # A tracker's "Summary" is the ticket's title; a record with no heading names itself there.
+    record = """Incident ID: INC000007731
+Summary: Ticket machines refusing contactless cards at three stations
+Status: Closed
+Resolution: Payment terminal firmware rolled back; machines rebooted overnight
+
+## Cause
+The terminal firmware pushed on Monday rejected cards with a new issuer range.
+"""
+    p = parse(record, source_id="INC000007731.txt")
+    assert p.fields["incident_title"] == "Ticket machines refusing contactless cards at three stations"
+    assert p.provenance["incident_title"] == "label: Summary"
+    # As a "Title" field does, it names the incident under a heading that is the record's kind.
+    headed = "# Major incident INC000007731\n\n" + record
+    assert parse(headed, source_id="x.txt").fields["incident_title"] == "Ticket machines refusing contactless cards at three stations"
+    # A summary that tells the story is no title.
+    told = record.replace("Ticket machines refusing contactless cards at three stations", "Ticket machines refused contactless cards for a day.")
+    assert parse(told, source_id="INC000007731.txt").fields["incident_title"] == "INC000007731"
+    # Nor is one wrapped onto a second line, though its first line reads like a name.
+    wrapped = "# Contactless refused\n\n**Status:** Closed\n**Summary:** For most of Monday the ticket machines at three\nstations refused contactless cards.\n"
+    assert parse(wrapped, source_id="x.md").fields["incident_title"] == "Contactless refused"
