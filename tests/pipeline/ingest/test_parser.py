@@ -5246,5 +5246,5 @@ The terminal firmware pushed on Monday rejected cards with a new issuer range.
     told = record.replace("Ticket machines refusing contactless cards at three stations", "Ticket machines refused contactless cards for a day.")
     assert parse(told, source_id="INC000007731.txt").fields["incident_title"] == "INC000007731"
     # Nor is one wrapped onto a second line, though its first line reads like a name.
-    wrapped = "# Contactless refused\n\n**Status:** Closed\n**Summary:** For most of Monday the ticket machines at three\nstations refused contactless cards.\n" + record[record.index("## Cause"):]
+    wrapped = "# Contactless refused\n\n**Status:** Closed\n**Summary:** For most of Monday the ticket machines at three\nstations refused contactless cards.\n" + record[record.index("Resolution:"):]
     assert parse(wrapped, source_id="x.md").fields["incident_title"] == "Contactless refused"
