@@ -765,8 +765,31 @@ def wikitext_to_markdown(text: str) -> str:
         text = re.sub(r"[ \t]*\\\\[ \t]*$", "", _DOKU_MARKUP_LINE.sub("", text), flags=re.M)
     out: list[str] = []
     rows: list[list[str]] | None = None  # the MediaWiki table being read
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    skip = 0  # the lines of a template read as fields
+    for i, line in enumerate(lines):
         stripped = line.strip()
+        if skip:
+            skip -= 1
+            continue
+        end = _template_end(lines, i) if not doku else None
+        if end:
+            # An infobox ("{{Incident", "|title=...", "|status=resolved", "}}"): its named
+            # parameters are the page's fields.
+            out.extend(["", *_template_fields("".join(x.strip() for x in lines[i:end + 1]).removesuffix("}}")), ""])
+            skip = end - i
+            continue
+        if not doku and _WIKI_CATEGORY.fullmatch(stripped):
+            continue  # where the page is filed, not its text (nor a root-cause category)
+        if not doku:
+            # "~~~~" saved: "[[User:hm|Helen]] ([[User talk:hm|talk]]) 16:02, 6 February 2024 (GMT)"
+            # says who wrote the line and when, and is none of its words.
+            signed = _WIKI_SIGNATURE.search(line)
+            if signed:
+                line = _WIKI_SIGNATURE.sub("", line).rstrip()
+                stripped = line.strip()
+                if not stripped:
+                    continue
         heading = _WIKI_HEADING.match(stripped)
         if heading:
             n = len(heading.group(1))
@@ -804,6 +827,40 @@ def wikitext_to_markdown(text: str) -> str:
     if rows:
         out.extend(_wiki_table(rows))  # a table never closed
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+_WIKI_SIGNATURE = re.compile(
+    r"(?:(?:--|—)[ \t]?)?\[\[User:[^\]\n]{1,100}\]\](?:[ \t]*\(\[\[User[ _]talk:[^\]\n]{1,100}\]\]\))?"
+    r"[ \t]*\d{1,2}:\d{2},[ \t]+\d{1,2}[ \t]+[A-Za-z]{3,9}[ \t]+\d{4}[ \t]+\([A-Z]{2,5}\)", re.I
+)
+_WIKI_CATEGORY = re.compile(r"(?:\[\[Category:[^\]\n]{1,200}\]\][ \t]*)+", re.I)
+_TEMPLATE_PARAMETER = re.compile(r"^[ \t]*([A-Za-z][\w -]{0,40}?)[ \t]*=[ \t]*(\S.*)$", re.S)
+
+
+def _template_end(lines: list[str], i: int) -> int | None:
+    """Where a template opened on line `i` closes, if each line between is one of its "|key=value"
+    parameters; None for any other line (a brace that never closes keeps the page's text)."""
+    if not lines[i].lstrip().startswith("{{") or "}}" in lines[i]:
+        return None
+    for j in range(i + 1, min(i + 60, len(lines))):
+        stripped = lines[j].strip()
+        if stripped.startswith("}}") or stripped.startswith("|") and stripped.endswith("}}"):
+            return j
+        if not stripped.startswith("|"):
+            return None
+    return None
+
+
+def _template_fields(template: str) -> list[str]:
+    """A template's named parameters as `Key: value` lines ("services" as "Services: ...")."""
+    fields = []
+    # A link's own bar ("[[User:tk|Tomasz]]") divides no parameters.
+    for part in _WIKI_LINK.sub(r"\1", template).split("|")[1:]:
+        named = _TEMPLATE_PARAMETER.match(part)
+        if named:
+            key = named.group(1).replace("_", " ").strip()
+            fields.append(f"{key[:1].upper()}{key[1:]}: {_wiki_inline(named.group(2).strip(), False)}")
+    return fields
 
 
 def _wiki_table(rows: list[list[str]]) -> list[str]:

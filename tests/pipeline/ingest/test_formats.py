@@ -819,6 +819,40 @@ The relay's TLS certificate expired, and //nobody// was alerted because the chec
     assert p.fields["fix"] == "- We renewed the certificate and restarted the relay."
 
 
+def test_a_mediawiki_infobox_gives_the_pages_fields_and_its_category_links_go():
+    # A template over several lines ("{{Outage report", "|title=...", "}}") holds the page's
+    # title, services and status; a category link files the page and is no root-cause category.
+    page = """{{Outage report
+|ref=NOC-2024-017
+|title=Campus Wi-Fi refusing logins in the halls
+|services=halls Wi-Fi, guest portal
+|status=resolved
+|author=[[User:Jmb|J. Mbeki]]
+}}
+[[Category:Outages]] [[Category:Hardware]]
+
+== What happened ==
+Students in the halls could not log in to the Wi-Fi for a morning.
+
+== Cause ==
+The new login policy pushed on Sunday required a certificate the halls' controllers did not have.
+
+== Fix ==
+The policy was rolled back on both controllers.
+
+[[User:Jmb|J. Mbeki]] ([[User talk:Jmb|talk]]) 09:12, 4 March 2024 (UTC)
+"""
+    text, p = parsed_bytes(page.encode(), "halls-wifi.wiki")
+    assert "Author: J. Mbeki" in text and "Category" not in text and "{{" not in text
+    # A signature says who wrote the page and when, and none of its words.
+    assert "talk" not in text and text.rstrip().endswith("rolled back on both controllers.")
+    assert p.fields["incident_title"] == "Campus Wi-Fi refusing logins in the halls"
+    assert p.fields["services_affected"] == ["halls wi-fi", "guest portal"]
+    # A brace that never closes over parameters is the page's text, not a template.
+    text, _ = parsed_bytes(page.replace("}}\n", "").encode(), "halls-wifi.wiki")
+    assert "Students in the halls" in text
+
+
 def test_folded_sections_in_markdown_are_labelled_sections():
     # GitHub, GitLab and Outline fold a section into <details>; Notion exports callouts as <aside>.
     md = """# Search outage on 3 March
