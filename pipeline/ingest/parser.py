@@ -2700,6 +2700,8 @@ def pick_title(
     if not title:
         title, origin = record_summary(body)
     if not title:
+        title, origin = form_title(body)
+    if not title:
         title, origin = channel_topic(body)
     if not title:
         title, origin = letterhead_title(h1, body)
@@ -2780,6 +2782,20 @@ def record_summary(body: str) -> tuple[str, str]:
         # A value wrapped onto the next line is a paragraph, whatever its first line reads like.
         ends = n + 1 >= len(raw) or not raw[n + 1].strip() or RECORD_FIELD.match(strip_markdown(raw[n + 1]).strip())
         return (value, "label: Summary") if ends and names_words(value) and reads_as_title(value) else ("", "")
+    return "", ""
+
+
+# A form's numbered question: "3.1 Title: Mobile banking login unavailable".
+FORM_TITLE_FIELD = re.compile(r"^\d{1,2}\.\d{1,2}\.?[ \t]+(?:(?:incident|event)[ \t]+)?(title|name\s+of\s+the\s+incident)[ \t]*:[ \t]*(\S.*)$", re.I)
+
+
+def form_title(body: str) -> tuple[str, str]:
+    """The incident's name a regulator's or a register's form gives under its numbered "Title"
+    question; ('', '') where it gives none."""
+    for line in body.split("\n")[:120]:
+        named = FORM_TITLE_FIELD.match(strip_markdown(line).strip())
+        if named and names_words(named.group(2)) and reads_as_title(named.group(2).strip()):
+            return named.group(2).strip(), f"form: {named.group(1).lower()}"
     return "", ""
 
 

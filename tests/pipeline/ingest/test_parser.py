@@ -5248,3 +5248,29 @@ The terminal firmware pushed on Monday rejected cards with a new issuer range.
     # Nor is one wrapped onto a second line, though its first line reads like a name.
     wrapped = "# Contactless refused\n\n**Status:** Closed\n**Summary:** For most of Monday the ticket machines at three\nstations refused contactless cards.\n" + record[record.index("Resolution:"):]
     assert parse(wrapped, source_id="x.md").fields["incident_title"] == "Contactless refused"
+
+
+def test_a_forms_numbered_title_question_names_the_incident():
+    # A regulator's form: its heading is the form's, its "3.1 Title:" answer names the incident.
+    form = """# Major ICT-related incident report
+
+[ ] Initial notification [x] Final report
+
+## 3. Description of the incident
+
+3.1 Title: Card payments declined after a key rotation at the processor
+
+For two hours card payments were declined.
+
+## 4. Root causes
+
+The processor rotated its signing key and our gateway still held the old one.
+
+## 5. Resolution
+
+The new key was loaded on the gateway and declined payments were retried.
+"""
+    p = parse(form, source_id="report.md")
+    assert p.fields["incident_title"] == "Card payments declined after a key rotation at the processor"
+    assert p.provenance["incident_title"] == "form: title"
+
