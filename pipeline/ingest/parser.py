@@ -633,8 +633,9 @@ PM_YEAR = re.compile(r"^PM(20\d\d)-\d+", re.I)
 ICON_CHARS = "\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d"
 # A callout's icon may lead it ("💡 **Root cause**", as Notion's markdown export writes one).
 BOLD_LABEL = re.compile(rf"^(\s*)(?:[-*+]\s+)?(?:[{ICON_CHARS}]+[ \t]*)?\*\*([^*\n]{{2,60}}?)\s*:?\*\*\s*:?\s*(.*)$")
-# "**Status: In review**": label and value inside one bold run.
-BOLD_PAIR = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([A-Za-z][^*:\n]{1,40}):\s*([^*\n]+?)\*\*\s*$")
+# "**Status: In review**": label and value inside one bold run, and the line may go on ("**Fix:
+# TBD.** We haven't agreed one yet.").
+BOLD_PAIR = re.compile(r"^(\s*)(?:[-*+]\s+)?\*\*([A-Za-z][^*:\n]{1,40}):\s*([^*\n]+?)\*\*[ \t]*(.*)$")
 # "Cause - packet loss on the carrier's path", as notes summed up for the record write it.
 DASH_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{1,30}?)\s+[-–—]\s+(\S.*)$")
 # "- item", "1. item", and a formal report's lettered "a) item".
@@ -1835,10 +1836,11 @@ def label_line(line: str) -> tuple[int, str, str, str] | None:
     if italic:
         indent, label, rest = italic.group(1), italic.group(3), italic.group(4)
     else:
-        m = BOLD_PAIR.match(line) or BOLD_LABEL.match(line) or PLAIN_LABEL.match(line) or DASH_LABEL.match(line)
+        pair = BOLD_PAIR.match(line)
+        m = pair or BOLD_LABEL.match(line) or PLAIN_LABEL.match(line) or DASH_LABEL.match(line)
         if not m:
             return None
-        indent, label, rest = m.group(1), m.group(2), m.group(3)
+        indent, label, rest = m.group(1), m.group(2), " ".join(filter(None, m.groups()[2:4])) if pair else m.group(3)
     name = classify_label(label)
     if name is None:
         return None

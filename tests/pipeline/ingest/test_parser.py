@@ -5274,3 +5274,20 @@ The new key was loaded on the gateway and declined payments were retried.
     assert p.fields["incident_title"] == "Card payments declined after a key rotation at the processor"
     assert p.provenance["incident_title"] == "form: title"
 
+
+def test_a_bold_label_and_value_that_the_line_goes_on_after_are_one_label():
+    # "**Fix: TBD.** We haven't agreed one yet." is the fix's placeholder: a draft.
+    doc = """# Slow builds on Tuesdays
+
+**What is going on.** A weekly cache-warming job saturates the disks on every runner host.
+
+**Fix: TBD.** We haven't agreed one yet. Options on the table:
+
+1. Move the job to Sunday night.
+2. Give the job its own hosts.
+"""
+    p = parse(doc, source_id="slow-builds.md")
+    assert p.reason == "draft", (p.reason, p.fields.get("fix"))
+    done = doc.replace("**Fix: TBD.** We haven't agreed one yet. Options on the table:", "**Fix: moved the job.** It runs on Sunday night now.")
+    assert parse(done, source_id="slow-builds.md").fields["fix"] == "moved the job. It runs on Sunday night now."
+
