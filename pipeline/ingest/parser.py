@@ -2843,6 +2843,7 @@ BARE_LINK = re.compile(r"^(?:[\w -]{1,40}:\s*)?<?https?://\S+>?$")
 TICKET_KEY_LINE = re.compile(r"^\[[A-Z][A-Z0-9]+-\d+\]\s+\S")
 
 
+HTML_COMMENT_LINE = re.compile(r"^<!--.*-->$")
 BOLD_LEAD = re.compile(r"^\*\*([^*\n]{5,150})\*\*[ \t]*(\S.*)$")
 HEADER_FIELD = re.compile(rf"^{FIELD_KEY}:[ \t]+\S")
 
@@ -2860,8 +2861,9 @@ def opening_title(body: str) -> tuple[str, str]:
     where the title came from. The body unchanged, and '', where it has a title heading or opens
     straight into the story: the line is then neither the title nor a part of the story."""
     lines = body.split("\n")
-    # A rule above it (an export's banner) is no line of the document.
-    i = next((n for n, line in enumerate(lines) if line.strip() and not RULE_LINE.match(line.strip())), None)
+    # A rule above it (an export's banner) is no line of the document, nor is a comment markdown
+    # never shows ("<!-- reveal.js deck, exported from ... -->").
+    i = next((n for n, line in enumerate(lines) if line.strip() and not RULE_LINE.match(line.strip()) and not HTML_COMMENT_LINE.match(line.strip())), None)
     # A title heading further down is the title ("Quillpay Status" over "# Elevated latency ..."),
     # and so is a memo's subject line.
     # (A top heading that is a section, "# 1. Summary" in a word processor's export, is none.)

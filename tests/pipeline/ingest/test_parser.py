@@ -5291,3 +5291,21 @@ def test_a_bold_label_and_value_that_the_line_goes_on_after_are_one_label():
     done = doc.replace("**Fix: TBD.** We haven't agreed one yet. Options on the table:", "**Fix: moved the job.** It runs on Sunday night now.")
     assert parse(done, source_id="slow-builds.md").fields["fix"] == "moved the job. It runs on Sunday night now."
 
+
+def test_a_comment_above_the_title_is_no_title():
+    # Markdown never shows a comment: an exported deck's note above its first slide's heading.
+    deck = """<!-- reveal.js deck, exported from the review space -->
+
+## Card payments declined at peak
+
+**MI-2024-0211** · Friday 22 March 2024
+
+## Why it happened
+
+A fraud rule published on Friday blocked every card from one issuer.
+
+## Recovery
+
+The rule was withdrawn at 13:30.
+"""
+    assert parse(deck, source_id="deck.md").fields["incident_title"] == "Card payments declined at peak"
