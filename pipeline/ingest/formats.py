@@ -1206,8 +1206,11 @@ def text_to_markdown(text: str) -> str:
     following = [""] * len(lines)
     for i in range(len(lines) - 2, -1, -1):
         following[i] = lines[i + 1].strip() or following[i + 1]
+    wrapped_title = None  # the line a title ending in a colon went on to
     for i, line in enumerate(lines):
         stripped = line.strip()
+        if i == wrapped_title:
+            continue
         if _PAGE_OF.match(stripped):
             continue  # "Page 2 of 3" from a printed or exported report, between its sentences
         if stripped.startswith("#"):
@@ -1256,7 +1259,12 @@ def text_to_markdown(text: str) -> str:
         ):
             if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
                 section = int(number.group(1))
-            if first:
+            if first and stripped.endswith(":") and nxt[:1].islower() and len(nxt.split()) <= 10 and not nxt.endswith((".", ":")):
+                # A slide's or a cover's title wrapped after its colon ("Mortgage Application
+                # Portal:" over "slow responses and timeouts"): one title.
+                out.append(f"# {stripped} {nxt}")
+                wrapped_title = next(j for j in range(i + 1, len(lines)) if lines[j].strip())
+            elif first:
                 out.append(f"# {stripped.rstrip(':')}")
             else:
                 # A subsection ("3.1 Normal operation") sits inside its section ("3. Root cause").

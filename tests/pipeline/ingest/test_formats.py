@@ -9,7 +9,7 @@ import zipfile
 
 from pipeline.ingest.extractors.local import LocalFolder
 from pipeline.ingest.extractors.render import html_to_markdown
-from pipeline.ingest.formats import sniff, text_kind, to_markdown
+from pipeline.ingest.formats import sniff, text_kind, text_to_markdown, to_markdown
 from pipeline.ingest.parser import parse
 from pipeline.ingest.sync import ingest
 from storage import Database
@@ -1419,3 +1419,21 @@ Owner             Station Systems
     assert "Problem ID" not in md
     p = parse(md, source_id="INC000007731.txt")
     assert p.fields["fix"] == "Payment terminal firmware rolled back; machines rebooted overnight"
+
+
+def test_a_cover_title_wrapped_after_its_colon_is_one_title():
+    # A slide deck's cover, printed to PDF: the title's big type breaks the line after its colon.
+    cover = """Card Payments Gateway:
+intermittent declines at peak
+Major Incident Review - MI-2024-0211
+Slide 1 of 8
+Summary
+Card payments were declined for one in five customers between 12:00 and 13:30.
+"""
+    md = text_to_markdown(cover)
+    assert md.startswith("# Card Payments Gateway: intermittent declines at peak\n")
+    assert "intermittent declines at peak\n" not in md.split("\n", 1)[1]
+    # A title line over the first sentence keeps the sentence apart.
+    told = text_to_markdown("Card Payments Gateway:\nthe declines began at noon and lasted until the evening.\n")
+    assert told.startswith("# Card Payments Gateway\nthe declines began")
+
