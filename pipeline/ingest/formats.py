@@ -316,7 +316,7 @@ def rst_to_markdown(text: str) -> str:
     from docutils.core import publish_parts
 
     parts = publish_parts(
-        _keep_label_lines(_letterhead_apart(_one_field_a_line(_items_aligned(text)))),
+        _keep_label_lines(_letterhead_apart(_one_field_a_line(_items_aligned(_caps_titles_underlined(text))))),
         writer="html5",
         # Untrusted input: no file inclusion or raw HTML, and no error text inside the document.
         settings_overrides={
@@ -335,6 +335,28 @@ def rst_to_markdown(text: str) -> str:
     # Field lists right under the title (":Date:", ":Status:") come out as the docinfo part.
     body = html_to_markdown(parts.get("docinfo", "") + parts["body"])
     return f"# {title}\n\n{body}" if title else body
+
+
+_CAPS_TITLE = re.compile(r"^(?=[^a-z]*[A-Z]{2})[A-Z][A-Z'&/ -]{1,48}$")
+_LIST_START = re.compile(r"^[ \t]*[-*+•][ \t]+\S")
+
+
+def _caps_titles_underlined(text: str) -> str:
+    """A capitals title right over its list ("WHAT WENT RIGHT" over "- Synthetic probe ..."),
+    in a document whose other titles are underlined, underlined as they are: unmarked, docutils
+    reads it and the list as one paragraph, and the list's wrapped lines as a quotation."""
+    lines = text.split("\n")
+    rules = [m.group(1) for m in _RST_UNDERLINE.finditer(text)]
+    if not rules:
+        return text
+    rule = max(set(rules), key=rules.count)
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if (_CAPS_TITLE.match(line) and (i == 0 or not lines[i - 1].strip()) and i + 1 < len(lines)
+                and _LIST_START.match(lines[i + 1])):
+            out.extend([rule * len(line), ""])
+    return "\n".join(out)
 
 
 # OpenDocument's XML namespaces, by the prefixes its documents use.

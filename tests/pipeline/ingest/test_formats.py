@@ -1437,3 +1437,25 @@ Card payments were declined for one in five customers between 12:00 and 13:30.
     told = text_to_markdown("Card Payments Gateway:\nthe declines began at noon and lasted until the evening.\n")
     assert told.startswith("# Card Payments Gateway\nthe declines began")
 
+
+def test_a_capitals_title_over_its_list_in_an_underlined_report_is_a_section():
+    # Plain text with underlined titles reads as reStructuredText; a title that was left
+    # unmarked over its list ran into the cause above it and quoted the list's wrapped lines.
+    report = """ROOT CAUSE
+----------
+The gateway's certificate was installed by hand and nobody got its expiry
+notices.
+
+WHAT WENT WRONG
+- A hand-installed certificate on the most important endpoint, renewed
+  by nobody.
+
+RECOVERY
+--------
+A new certificate was issued by cert-manager and loaded at 07:31.
+"""
+    md, _, _ = to_markdown(report.encode(), "login-outage.txt")
+    assert "WHAT WENT WRONG" in md and ">" not in md
+    p = parse(md, source_id="login-outage.txt")
+    assert p.fields["root_cause"] == "The gateway's certificate was installed by hand and nobody got its expiry notices."
+
