@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import posixpath
 import re
 import zipfile
@@ -1094,7 +1095,18 @@ def _column_fields(lines: list[str]) -> list[str]:
     for r, m in enumerate(found):
         if m and m.end() in columns:
             out[r] = f"{m.group(1).strip()}: {lines[r][m.end():]}"
+            # A value of names, one a line ("Online Booking Engine" over "Contact Centre
+            # Booking", a CI's hosts): a list, where a wrapped sentence is one line again.
+            below = list(itertools.takewhile(lambda k: not found[k] and indent_width(lines[k]) == m.end() and lines[k].strip(), range(r + 1, len(lines))))
+            if below and all(_NAME_LINE.match(lines[k].strip()) for k in below) and _NAME_LINE.match(lines[r][m.end():].strip()):
+                out[r] += "".join(f", {lines[k].strip()}" for k in below)
+                empty.update(below)
     return [line for r, line in enumerate(out) if r not in empty]
+
+
+# A name in capitals' case ("Contact Centre Booking", "Terminal Check-in (Ennisvik)", "POS-SYNC-SHORE-02"):
+# each word opens on a capital or a digit, a joining word aside.
+_NAME_LINE = re.compile(r"^(?:[A-Z0-9(][\w().&/'-]*|and|of|for|the|&)(?:[ \t]+(?:[A-Z0-9(][\w().&/'-]*|and|of|for|the|&)){0,7}$")
 
 
 def _one_field_a_line(text: str) -> str:

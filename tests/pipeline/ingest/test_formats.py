@@ -1459,3 +1459,20 @@ A new certificate was issued by cert-manager and loaded at 07:31.
     p = parse(md, source_id="login-outage.txt")
     assert p.fields["root_cause"] == "The gateway's certificate was installed by hand and nobody got its expiry notices."
 
+
+def test_a_column_fields_names_one_a_line_are_a_list_and_its_wrapped_sentence_one_line():
+    text = """Incident ID       INC000007740
+Summary           Ticket machines offline at the east gates
+Status            Closed
+Service           Ticket Vending Machines
+                  Station Gate Readers
+CI                TVM-EAST-01
+                  TVM-EAST-02
+Resolution        Restarted the payment service and
+                  cleared the stuck transactions
+"""
+    md, _, _ = to_markdown(text.encode(), "INC000007740.txt")
+    assert "Service: Ticket Vending Machines, Station Gate Readers" in md and "CI: TVM-EAST-01, TVM-EAST-02" in md
+    p = parse(md, source_id="INC000007740.txt")
+    assert p.fields["services_affected"] == ["ticket vending machines", "station gate readers"]
+    assert p.fields["fix"] == "Restarted the payment service and cleared the stuck transactions"
