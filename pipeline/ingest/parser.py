@@ -2486,8 +2486,10 @@ DOC_KIND = (
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"
     r"|(?:noc\s+)?(?:shift|handover)\s+(?:report|log)|(?:ops|operations|noc|on[\s-]?call)\s+(?:notes|log)"
     # A site's "EVENT REPORT", an ITIL desk's "Problem Record" and its "Problem Management" page,
-    # a ground segment's "Anomaly Report".
-    r"|(?:event|problem|anomaly)\s+(?:report|record|review)|problem\s+management|lessons?\s+learned\s+(?:review|report))"
+    # a ground segment's "Anomaly Report", a hospital's "Significant Event Analysis" and its
+    # "SBAR" (situation, background, assessment, recommendation).
+    r"|(?:event|problem|anomaly)\s+(?:report|record|review)|problem\s+management|lessons?\s+learned\s+(?:review|report)"
+    r"|(?:significant|serious|critical)\s+event\s+(?:analysis|audit)|sbar(?:\s+report)?)"
 )
 # "Incident Report (Final)", "Incident Report (Interim)": the kind with the report's stage.
 KIND_LINE = re.compile(rf"^{DOC_KIND}(?:\s*\([\w .-]{{1,25}}\))?$", re.I)

@@ -5309,3 +5309,25 @@ A fraud rule published on Friday blocked every card from one issuer.
 The rule was withdrawn at 13:30.
 """
     assert parse(deck, source_id="deck.md").fields["incident_title"] == "Card payments declined at peak"
+
+
+def test_a_hospitals_significant_event_analysis_and_sbar_are_the_documents_kind():
+    sea = """# Significant Event Analysis
+
+Scanner images not reaching the archive after a firewall change
+
+| **Reference** | SEA-2024-07 |
+| --- | --- |
+| **Systems affected** | image archive |
+
+# Why did it happen?
+
+A firewall change on Thursday blocked the imaging port between the scanners and the archive.
+
+# Actions taken
+
+The rule was corrected and the scanners resent their studies.
+"""
+    assert parse(sea, source_id="sea.md").fields["incident_title"] == "Scanner images not reaching the archive after a firewall change"
+    sbar = sea.replace("# Significant Event Analysis\n\nScanner images", "# SBAR – Scanner images")
+    assert parse(sbar, source_id="sbar.md").fields["incident_title"] == "Scanner images not reaching the archive after a firewall change"
