@@ -668,6 +668,9 @@ def asciidoc_to_markdown(text: str) -> str:
                 cells = None
             continue
         if cells is not None:
+            if stripped and not stripped.startswith("|") and cells:
+                cells[-1] = f"{cells[-1]} {stripped}"  # a cell's text goes on over its lines
+                continue
             row = [c.strip() for c in stripped.split("|")[1:]] if stripped.startswith("|") else []
             columns = columns or (len(row) if len(row) > 1 else 0)
             cells.extend(row)

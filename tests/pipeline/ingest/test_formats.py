@@ -638,6 +638,23 @@ def test_asciidoc_tables_and_listings():
     assert "```\n== not a heading inside a listing\n```" in text
 
 
+def test_an_asciidoc_cells_text_goes_on_over_its_lines():
+    # A timeline table, one cell a line: the finding in a cell's later lines is its text too.
+    adoc = """= Writes refused
+
+|===
+|Time |What happened
+|08:02
+|Found it: an abandoned replication slot
+held the xmin horizon back for four months.
+|08:09
+|Vacuum restarted.
+|===
+"""
+    text, _, _ = to_markdown(adoc.encode(), "writes.adoc")
+    assert "| 08:02 | Found it: an abandoned replication slot held the xmin horizon back for four months. |" in text
+
+
 def test_asciidoc_ordered_lists_are_numbered_items():
     adoc = """= Conveyor stops
 
