@@ -2194,7 +2194,8 @@ def sentences(text: str) -> list[str]:
 # comma; the next line opens on a capitalised word that is no label ("Severity:").
 WRAP_CHARS = 60
 WRAPPED_END = re.compile(r"[\w,;]$")
-WRAPPED_ON = re.compile(r"^[ \t]*[A-Z][\w'’-]*[ \t,]")
+# Or one word ends the sentence there ("... It expired at 00:00 UTC on 8" / "January. It was ...").
+WRAPPED_ON = re.compile(r"^[ \t]*[A-Z][\w'’-]*(?:[ \t,]|\.(?:[ \t]|$))")
 
 
 # "... Relaycast cleared their backlog at" / "19:10, and we moved ...": a line that stops on a word

@@ -3996,6 +3996,10 @@ def test_a_hard_wrapped_sentence_runs_on_at_a_capital_but_a_label_does_not():
         "Owner: Ana Ferreira (Data Platform on-call, second week of the rota)",
         "Severity: SEV3",
     ]
+    # One word can end the sentence on the next line: the date is whole.
+    dated = ("validity and stored as a Kubernetes secret. It expired at 00:00 UTC on 8\n"
+             "January. It was not issued by cert-manager, so no alert knew about it.\n")
+    assert sentences(dated)[1] == "It expired at 00:00 UTC on 8 January."
 
 
 def test_a_wrong_turn_is_no_fix_however_it_is_worded():
@@ -5331,3 +5335,4 @@ The rule was corrected and the scanners resent their studies.
     assert parse(sea, source_id="sea.md").fields["incident_title"] == "Scanner images not reaching the archive after a firewall change"
     sbar = sea.replace("# Significant Event Analysis\n\nScanner images", "# SBAR – Scanner images")
     assert parse(sbar, source_id="sbar.md").fields["incident_title"] == "Scanner images not reaching the archive after a firewall change"
+
