@@ -1785,7 +1785,19 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     first_heading = headings[0][0] if headings else len(lines)
     went_well = any(WENT_WELL.match(text) for _, _, text, _ in headings)
     first_h1 = next((idx for idx, h in enumerate(headings) if h[1] == 1), None)
+    # A subsection of its section's own role ("### Trigger" under "## Root cause") is a part of
+    # it, in its place: read apart, the section's own lines came first whatever their order.
+    nested: set[int] = set()
+    above: list[int] = []
+    for idx, (_, level, _, _) in enumerate(headings):
+        while above and headings[above[-1]][1] >= level:
+            above.pop()
+        if names[idx] and any(names[a] == names[idx] for a in above):
+            nested.add(idx)
+        above.append(idx)
     for idx, (line, level, text, body_start) in enumerate(headings):
+        if idx in nested:
+            continue
         if level == 1 and idx == first_h1 and names[idx] is None:
             # A first heading that names a section ("# Summary", "ISSUE SUMMARY") is not the
             # incident's title; the first H1 is, even under a web page's smaller headings
@@ -1795,10 +1807,18 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         if level == 1 and idx == 0 and names[idx] is None:
             continue  # the title; its own text becomes the preamble below
         own_role: set[int] = set()  # lines of sub-sections that have a role of their own
+        label = text
         for sub in range(idx + 1, len(headings)):
             if headings[sub][0] >= end:
                 break
-            if names[sub]:
+            if sub in nested and names[sub] == names[idx]:
+                # Its heading only repeats the role ("Trigger" under "Root cause"); where the
+                # section opens on it ("2. Causal analysis" over "2.1 Root cause"), it names
+                # where the text came from.
+                if label == text and not any(lines[i].strip() for i in range(body_start, headings[sub][0]) if i not in covered and i not in own_role):
+                    label = headings[sub][2]
+                own_role.update(range(headings[sub][0], headings[sub][3]))
+            elif names[sub]:
                 own_role.update(range(headings[sub][0], ends[sub]))
         section_text = "\n".join(
             lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
@@ -1808,7 +1828,7 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             # "What went wrong" told as a story is the cause; as a list, or beside "What went
             # well", it is what the response could have done better.
             name = "root_cause"
-        blocks.append(Block(text, section_text, "section", name))
+        blocks.append(Block(label, section_text, "section", name))
     preamble_end, title_lines = first_heading, range(0)
     if h1 and headings and headings[0][1] == 1:
         # Text right under the H1 (before the next heading) is the document's own preamble.

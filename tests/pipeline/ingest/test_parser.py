@@ -5336,3 +5336,25 @@ The rule was corrected and the scanners resent their studies.
     sbar = sea.replace("# Significant Event Analysis\n\nScanner images", "# SBAR – Scanner images")
     assert parse(sbar, source_id="sbar.md").fields["incident_title"] == "Scanner images not reaching the archive after a firewall change"
 
+
+def test_subsections_of_the_causes_own_role_stay_in_their_place():
+    # "### Trigger" under "## Root cause": the trigger comes first, as the writer put it, and
+    # its heading only repeats the section's role.
+    doc = """# Storage outage
+
+## Summary
+The array failed over slowly and the VMs went read-only.
+
+## Root cause
+### Trigger
+A failed memory module in controller A halted the controller.
+
+### Why the VMs went read-only
+The guests' disk timeout was 30 seconds, shorter than the takeover.
+
+## Resolution
+Controller A was replaced and the VMs were remounted read-write.
+"""
+    cause = parse(doc, source_id="storage.md").fields["root_cause"]
+    assert cause.startswith("A failed memory module in controller A halted the controller.")
+    assert cause.index("A failed memory module") < cause.index("The guests' disk timeout")
