@@ -26,7 +26,9 @@ DEFAULT_CATEGORIES: dict[str, str] = {
 # (pattern, weight). Patterns are matched case-insensitively on word boundaries.
 DEFAULT_RULES: dict[str, list[tuple[str, float]]] = {
     "deployment": [
-        (r"deploy(ed|ment|ing|s)?", 2.0), (r"releas(e|ed|ing)(?! (key|keys|signing|checklist|notes|process)\b)(?!\.md)", 2.0), (r"roll ?out|roll(ed|ing) out", 2.0),
+        (r"deploy(ed|ment|ing|s)?", 2.0), (r"(?<!\bnot )(?<!n't )releas(e|ed|ing)(?! (key|keys|signing|checklist|notes|process)\b)(?!\.md)"
+         # Letting go of what was held ("not releasing serials", "released the locks") ships nothing.
+         r"(?! (?:the |its |their )?(?:locks?|connections?|memory|resources|handles|sessions?|serials?|work orders?|funds|payments)\b)", 2.0), (r"roll ?out|roll(ed|ing) out", 2.0),
         (r"upgrad(e|ed|ing)", 2.5), (r"new ([\w-]+ )?version|(?<![\d.])v?\d+\.\d+(\.\d+)?(?!\.?\d)", 1.5), (r"version (bump|update|upgrade)", 3.0),
         (r"migrat(ion|ed|ing)", 1.5), (r"bump(ed|s)?", 2.5), (r"helm chart", 1.5),
         (r"pull request|merged|PR #?\d+|commit", 1.0), (r"rolled back|rollback|revert(ed)?|downgrad(e|ed)", 1.2),

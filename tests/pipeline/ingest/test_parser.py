@@ -282,6 +282,9 @@ def test_explicit_category_wins_when_it_maps():
         ("Clinicians locked out of accounts", "A conditional access policy was applied to every staff group and "
          "required a registered device that most ward PCs lack.", "configuration"),
         ("Scratch full", "One job wrote a checkpoint every minute for two days and filled the scratch filesystem.", "capacity"),
+        # Letting go of what was held is no release of software.
+        ("Line 4 stopped: MES not releasing serials", "Stations waited on locks held by a report query against the "
+         "production database.", "database"),
     ],
 )
 def test_classifier_rules(title, cause, expected):
