@@ -2502,6 +2502,8 @@ OPAQUE_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 DOC_KIND = (
     r"(?:(?:root\s+cause\s+analysis|rca)(?:\s+report)?|reason\s+for\s+outage(?:\s+\(rfo\))?|rfo"
     r"|(?:(?:major|serious|significant|critical|security|service|noc|soc|(?:security|network)\s+operations\s+cent(?:re|er))\s+)?(?:post[\s-]?)?incident\s+(?:analysis|report|review|summary|write[\s-]?up|notes?)"
+    # A regulator's "Final report" on an incident, after its "Initial notification".
+    r"|(?:initial|interim|intermediate|final)\s+(?:incident\s+)?report"
     # "SERVICE DISRUPTION NOTE", "CUSTOMER SERVICE BULLETIN".
     r"|(?:service\s+)?(?:disruption|outage|interruption)\s+(?:note|notice)|(?:customer\s+)?(?:service\s+)?bulletin"
     r"|post[\s-]?(?:incident|mortem)(?:\s+(?:review|report|analysis))?|pir|(?:5|five)\s+whys(?:\s+analysis)?"

@@ -5361,3 +5361,15 @@ Controller A was replaced and the VMs were remounted read-write.
     cause = parse(doc, source_id="storage.md").fields["root_cause"]
     assert cause.startswith("A failed memory module in controller A halted the controller.")
     assert cause.index("A failed memory module") < cause.index("The guests' disk timeout")
+
+
+def test_a_regulators_final_report_is_the_documents_kind():
+    doc = """## Final report — card payments declined at peak, 19 November 2024
+
+**What happened.** Card payments were declined for two hours.
+
+**Root cause.** A fraud rule published that morning blocked every card from one issuer.
+
+**Resolution.** The rule was withdrawn at 13:30.
+"""
+    assert parse(doc, source_id="final.md").fields["incident_title"] == "card payments declined at peak, 19 November 2024"
