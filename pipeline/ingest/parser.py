@@ -2064,6 +2064,8 @@ WHAT_BROKE = re.compile(r"^what\s+broke$", re.I)
 
 
 EIGHT_D = re.compile(r"^D[1-8](?:\s*[-–—:.)]\s*|\s+)(?=[A-Z])")
+# A deck's slide number before the slide's title: "Slide 3 — Cause", "Slide 4: Fix".
+SLIDE_NUMBER = re.compile(r"^slide\s+\d{1,3}\s*[-–—:|.]\s*(?=\w)", re.I)
 
 
 def label_text(label: str) -> str:
@@ -2072,6 +2074,7 @@ def label_text(label: str) -> str:
     text = TEXT_LINK.sub(r"\1", label)
     text = re.sub(r"^[\W\d_]+", "", text)
     text = EIGHT_D.sub("", text)  # an 8D report's discipline: "D4 - Root cause analysis"
+    text = SLIDE_NUMBER.sub("", text)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
     text = without_trailing_arrow(text)  # "resolution ->": a terse note's arrow to what follows
     qualifier = LABEL_QUALIFIER.search(text)

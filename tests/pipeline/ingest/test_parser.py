@@ -5373,3 +5373,8 @@ def test_a_regulators_final_report_is_the_documents_kind():
 **Resolution.** The rule was withdrawn at 13:30.
 """
     assert parse(doc, source_id="final.md").fields["incident_title"] == "card payments declined at peak, 19 November 2024"
+
+
+def test_a_slides_number_before_its_title_is_no_part_of_the_label():
+    assert classify_label("Slide 3 — Cause") == "root_cause" and classify_label("**Slide 4: Fix**") == "fix"
+    assert classify_label("Slide 12 — Timeline") == classify_label("Timeline")
