@@ -139,7 +139,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
         return mdx_to_markdown(text), "MDX"
-    return folded_sections(unescaped(text)), "markdown"
+    return folded_sections(unescaped(_deck_without_running_lines(text))), "markdown"
 
 
 _NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "html": "HTML", "rst": "reStructuredText"}
@@ -1007,6 +1007,34 @@ def folded_sections(text: str) -> str:
     text = _SUMMARY.sub(lambda m: f"\n**{m.group(1)}**\n", text)
     text = _NOTICE_FENCE.sub(lambda m: f"**{m.group(1)}**" if m.group(1) else "", text)
     return _MARKER_LINE.sub("", _BLOCK_TAG_LINE.sub("", text))
+
+
+_SLIDE_BREAK = re.compile(r"^---[ \t]*$")
+
+
+def _deck_without_running_lines(text: str) -> str:
+    """A markdown slide deck (Marp, reveal.js: slides between `---` lines) without the line
+    every slide repeats ("Internal - Confidential", "ACME · slide 3"), and without its slide
+    breaks once it has one: in the text they end the cause and the fix. A running line is a short
+    line on at least half of the slides (three at least), its numbers aside."""
+    lines = text.split("\n")
+    start = 0
+    if lines and _SLIDE_BREAK.match(lines[0]):  # front matter is no slide
+        start = next((i + 1 for i in range(1, len(lines)) if _SLIDE_BREAK.match(lines[i])), 0)
+    breaks = [i for i in range(start, len(lines)) if _SLIDE_BREAK.match(lines[i])]
+    if len(breaks) < 3:
+        return text
+    bounds = [start, *[b + 1 for b in breaks], len(lines) + 1]
+    seen: dict[str, int] = {}
+    for a, b in zip(bounds, bounds[1:]):
+        for key in {re.sub(r"\d+", "#", line.strip()) for line in lines[a:b - 1] if line.strip()}:
+            seen[key] = seen.get(key, 0) + 1
+    slides = len(bounds) - 1
+    running = {key for key, n in seen.items() if n >= max(3, slides / 2) and len(key.split()) <= 12 and not key.startswith(("#", "|", "-", "*"))}
+    if not running:
+        return text
+    drop = set(breaks) | {i for i in range(start, len(lines)) if re.sub(r"\d+", "#", lines[i].strip()) in running}
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 
 def mdx_to_markdown(text: str) -> str:

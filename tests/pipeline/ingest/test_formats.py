@@ -1493,3 +1493,46 @@ Resolution        Restarted the payment service and
     p = parse(md, source_id="INC000007740.txt")
     assert p.fields["services_affected"] == ["ticket vending machines", "station gate readers"]
     assert p.fields["fix"] == "Restarted the payment service and cleared the stuck transactions"
+
+
+def test_a_markdown_decks_running_footer_and_slide_breaks_are_no_text():
+    # A deck filed as its markdown (Marp, reveal.js): every slide repeats its footer, and
+    # "**Slide 3 — Cause**" is the cause's slide.
+    deck = """**Slide 1**
+
+# Branches unable to print statements
+
+Internal - Confidential · 1
+
+---
+
+**Slide 2 — Cause**
+
+- The monthly patch changed how print drivers are installed, so branch PCs were refused the new driver
+
+Internal - Confidential · 2
+
+---
+
+**Slide 3 — Fix**
+
+- The patch was uninstalled from the print servers and the PCs re-mapped their queues
+
+Internal - Confidential · 3
+
+---
+
+**Slide 4 — Actions**
+
+- Move the print servers to the pilot patch ring
+
+Internal - Confidential · 4
+"""
+    md, _, _ = to_markdown(deck.encode(), "printing.md")
+    assert "Confidential" not in md and "\n---\n" not in md
+    p = parse(md, source_id="printing.md")
+    assert p.provenance["root_cause"] == "label: Slide 2 — Cause"
+    assert p.fields["fix"] == "- The patch was uninstalled from the print servers and the PCs re-mapped their queues"
+    # A page with a rule or two between its sections keeps them and its lines.
+    page = "# Outage\n\nFooter words\n\n---\n\n## Cause\n\nA bad push.\n\nFooter words\n\n---\n\n## Fix\n\nRolled back.\n"
+    assert to_markdown(page.encode(), "outage.md")[0].count("---") == 2
