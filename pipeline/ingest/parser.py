@@ -722,7 +722,8 @@ QUOTED_SERVICE = re.compile(r"`([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)`", re.I)
 # Words inside "denial-of-service" or "end-to-end-api": an English phrase, not a name.
 PHRASE_WORDS = frozenset("of to the and or by on in for a".split())
 # Words that make "x-service" say how something applies ("per-service limits"), not name one.
-NOT_A_SERVICE_PREFIX = frozenset("per cross multi inter intra non to direct each every all".split())
+# ... and "in-app": how something is bought ("in-app purchase revenue").
+NOT_A_SERVICE_PREFIX = frozenset("per cross multi inter intra non to direct each every all in".split())
 HYPHEN_CHAIN = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+", re.I)
 SERVICE_SUFFIXES = frozenset(
     "api db service svc worker workers gateway proxy queue cache cluster server web app edge store scheduler"

@@ -1970,6 +1970,9 @@ We raised the limit and restarted auth-svc.
 """
     p = parse(doc, source_id="x.md")
     assert p.fields["services_affected"] == ["auth-svc", "profile_db"]
+    # How something is bought is no service either.
+    bought = doc.replace("retried forever.", "retried forever; in-app purchase revenue fell.")
+    assert parse(bought, source_id="x.md").fields["services_affected"] == ["auth-svc", "profile_db"]
 
 
 @pytest.mark.parametrize(
