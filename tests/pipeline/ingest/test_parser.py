@@ -5381,3 +5381,24 @@ def test_a_regulators_final_report_is_the_documents_kind():
 def test_a_slides_number_before_its_title_is_no_part_of_the_label():
     assert classify_label("Slide 3 — Cause") == "root_cause" and classify_label("**Slide 4: Fix**") == "fix"
     assert classify_label("Slide 12 — Timeline") == classify_label("Timeline")
+
+
+def test_what_was_done_on_the_day_is_the_fix():
+    # A significant event analysis: what happened, why, what was done on the day, what has been learned.
+    sea = """# Significant Event Analysis: Lost dictations
+
+## 1. What happened?
+Recordings uploaded between 09:05 and 10:50 never reached the typing queue.
+
+## 2. Why did it happen?
+An offline index rebuild overran into the working day and locked the recordings table.
+
+## 3. What was done on the day
+The database administrator killed the rebuild session at 10:44 and uploads went through again.
+
+## 4. What has been learned?
+Maintenance that can lock tables needs a hard stop before the working day.
+"""
+    p = parse(sea, source_id="sea.md")
+    assert p.provenance["fix"] == "heading: 3. What was done on the day"
+    assert p.fields["fix"].startswith("The database administrator killed the rebuild session")
