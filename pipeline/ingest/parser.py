@@ -2666,17 +2666,23 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or ID_AND_KIND.match(h1.strip())
         or names_and_kind(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
     )
-    if not (letterhead or NAME_AND_KIND.match(h1.strip())):
+    # "Incident report to the Financial Supervisory Authority": whom the report is for, no name;
+    # only a line that names the incident stands for it.
+    addressed = bool(KIND_FROM.match(h1.strip())) and not PART_SEPARATOR.search(h1)
+    if not (letterhead or addressed or NAME_AND_KIND.match(h1.strip())):
         return "", ""
     # A shift report names its incident in a section of its own ("3. INC-0319 - MEMBER PORTAL
     # UNREACHABLE FROM SOME ISPs").
     ticket = next((m.group(1) for m in map(INCIDENT_SECTION.match, below) if m), "")
     if ticket:
         return ticket, "letterhead: incident section"
-    for line in below[:15]:
-        named = NAMED_INCIDENT.match(line)
+    for line in below if letterhead or addressed else below[:15]:
+        # A form's numbered answer ("3. Incident: Merchant payouts delayed.") names it too, in
+        # its first sentence where the story goes on after it.
+        named = NAMED_INCIDENT.match(NUMBERED_ANSWER.sub("", line))
         value = cell_value(named.group(1)) if named else ""
-        if names_words(value):
+        value = re.split(r"(?<=[a-z0-9)])\.\s+(?=\S)", value, maxsplit=1)[0].strip() if value else ""
+        if names_words(value) and len(value.split()) <= 24:
             return value, "letterhead: incident line"
     if not letterhead:
         return "", ""
@@ -2819,6 +2825,7 @@ def record_summary(body: str) -> tuple[str, str]:
     return "", ""
 
 
+NUMBERED_ANSWER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?[ \t]+(?=[A-Za-z])")
 # A form's numbered question: "3.1 Title: Mobile banking login unavailable".
 FORM_TITLE_FIELD = re.compile(r"^\d{1,2}\.\d{1,2}\.?[ \t]+(?:(?:incident|event)[ \t]+)?(title|name\s+of\s+the\s+incident)[ \t]*:[ \t]*(\S.*)$", re.I)
 

@@ -5402,3 +5402,33 @@ Maintenance that can lock tables needs a hard stop before the working day.
     p = parse(sea, source_id="sea.md")
     assert p.provenance["fix"] == "heading: 3. What was done on the day"
     assert p.fields["fix"].startswith("The database administrator killed the rebuild session")
+
+
+def test_a_report_for_its_regulator_is_named_by_its_incident_line():
+    # The heading says whom the report is for; the form's "Incident:" answer names the incident
+    # in its first sentence, and the story goes on after it.
+    report = """# Incident report to the Financial Supervisory Authority
+
+This report follows the authority's template.
+
+## 1. General information
+
+Reference BMB-2024-0163. Report date 2024-03-22.
+
+## 3. Description of the incident
+
+Incident: Duplicate direct debit collections on 1 March 2024. In the morning run the scheduler submitted a second collection for every mandate due on the last day of February.
+
+## 4. Root causes
+
+A date comparison in the scheduler treated 29 February as not yet collected.
+
+## 5. Resolution
+
+The duplicates were reversed the same day and a hotfix corrected the comparison.
+"""
+    p = parse(report, source_id="report.md")
+    assert p.fields["incident_title"] == "Duplicate direct debit collections on 1 March 2024"
+    # A heading that names the incident after whom it is for keeps its name.
+    named = report.replace("# Incident report to the Financial Supervisory Authority", "# Incident summary for Pinecrest — duplicate collections")
+    assert parse(named, source_id="report.md").fields["incident_title"] == "Incident summary for Pinecrest — duplicate collections"
