@@ -1027,14 +1027,19 @@ def _deck_without_running_lines(text: str) -> str:
     bounds = [start, *[b + 1 for b in breaks], len(lines) + 1]
     seen: dict[str, int] = {}
     for a, b in zip(bounds, bounds[1:]):
-        for key in {re.sub(r"\d+", "#", line.strip()) for line in lines[a:b - 1] if line.strip()}:
+        for key in {_running_key(line) for line in lines[a:b - 1] if line.strip()}:
             seen[key] = seen.get(key, 0) + 1
     slides = len(bounds) - 1
     running = {key for key, n in seen.items() if n >= max(3, slides / 2) and len(key.split()) <= 12 and not key.startswith(("#", "|", "-", "*"))}
     if not running:
         return text
-    drop = set(breaks) | {i for i in range(start, len(lines)) if re.sub(r"\d+", "#", lines[i].strip()) in running}
+    drop = set(breaks) | {i for i in range(start, len(lines)) if _running_key(lines[i]) in running}
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def _running_key(line: str) -> str:
+    """A line as a running footer repeats it: its numbers aside ("slide 3", "slide 4")."""
+    return re.sub(r"\d+", "#", line.strip())
 
 
 def mdx_to_markdown(text: str) -> str:
