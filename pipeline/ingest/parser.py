@@ -275,6 +275,12 @@ APOLOGY = re.compile(
     r"|we\s+(?:want|wanted|'d\s+like|would\s+like)\s+to\s+(?:explain|be\s+(?:open|transparent|clear))|it(?:'s|\s+is)\s+(?:a\s+bit\s+|much\s+)?longer\s+than)\b",
     re.I,
 )
+# A review declining the term: "we are not looking for a single "root cause" or a person to
+# blame", "there is no single root cause".
+NO_ROOT_CAUSE = re.compile(
+    r"\b(?:not\s+(?:looking|searching)\s+for|no|(?:is|was|were)(?:\s+not|n't))\s+(?:(?:a|one|the|any)\s+)?(?:single\s+)?[\"“'‘]?root[\s-]causes?\b",
+    re.I,
+)
 # What the responders tried that did not work: "We restarted two MTA processes, which changed nothing."
 DID_NOT_HELP = re.compile(
     r"\b(?:changed\s+nothing|(?:did\s+not|didn't|did\s+nothing\s+to)\s+(?:help|fix|resolve|stop|change|improve)\b|had\s+no\s+(?:visible\s+)?effect"
@@ -2201,7 +2207,8 @@ def sentences(text: str) -> list[str]:
     # One clause per line ("semantic line breaks"): a line that goes on in lower case, not as a
     # list item, continues the sentence above it, inside a quote ("> ...") too.
     text = re.sub(r"(?m)^[ \t]*(?:>[ \t]?)+", "", text or "")
-    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(]|`[a-z])", " ", text)
+    # So does one that opens on a quoted word ('... not looking for a single' / '"root cause" or a person').
+    text = re.sub(r"(?<=[\w,;])[ \t]*\n[ \t]*(?=[a-z(]|`[a-z]|[\"“'‘][a-z])", " ", text)
     # A hard-wrapped paragraph goes on at a capital too ("... see when they are out of" /
     # "Wi-Fi coverage."): a long line that stops mid-sentence, and a next line that opens on a
     # word, not a label, a list item, a heading or a time.
@@ -2343,7 +2350,7 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
             if cues is FIX_CUES:
                 probe = SELF_RESTART.sub(" ", probe)
             asked = asks(s) and bool(GUESS.search(s))
-            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or FOLLOW_UP_TOLD.match(s) or asked or WHY_NOT_BEFORE.search(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s) or PREVENTION_LEAD.match(s))):
+            if APOLOGY.match(s) or (cues is CAUSE_CUES and (RULED_OUT.search(s) or NO_ROOT_CAUSE.search(s) or FOLLOW_UP_TOLD.match(s) or asked or WHY_NOT_BEFORE.search(s))) or (cues is FIX_CUES and (ONSET_AFTER.search(s) or DID_NOT_HELP.search(s) or PREVENTION_LEAD.match(s))):
                 # "We are sorry for the confusion this caused" is neither cause nor fix; "it was
                 # never a capacity issue", "we first suspected ...", "maybe a regression in label
                 # matching?": what the cause was not, or a question; "We

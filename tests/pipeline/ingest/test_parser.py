@@ -5432,3 +5432,31 @@ The duplicates were reversed the same day and a hotfix corrected the comparison.
     # A heading that names the incident after whom it is for keeps its name.
     named = report.replace("# Incident report to the Financial Supervisory Authority", "# Incident summary for Pinecrest — duplicate collections")
     assert parse(named, source_id="report.md").fields["incident_title"] == "Incident summary for Pinecrest — duplicate collections"
+
+
+def test_a_review_declining_the_term_root_cause_says_no_cause():
+    # A hard-wrapped line that opens on a quoted word goes on with its sentence, and a sentence
+    # declining the term is no cause statement.
+    text = """# Flag service stopped answering
+
+> A note on language: as with all our reviews, we are not looking for a single
+> "root cause" or a person to blame.
+
+## What happened
+
+At 14:04 a flag with a 62,000-entry targeting list grew the ruleset to 96 MB, and the evaluators were
+killed for running out of memory.
+
+## Repair items
+
+- Cap the size of a targeting list.
+
+## Resolution
+
+The flag was deleted at 14:51 and the evaluators recovered.
+"""
+    cause = parse(text, source_id="review.md").fields["root_cause"]
+    assert "not looking for" not in cause and "root cause" not in cause
+    assert sentences('we are not looking for a single\n"root cause" or a person to blame.') == [
+        'we are not looking for a single "root cause" or a person to blame.'
+    ]
