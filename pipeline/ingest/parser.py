@@ -1758,20 +1758,25 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             code_lines.update(range(tok.map[0], tok.map[1]))
 
     labels = label_blocks(lines, code_lines)
-    # A section runs to the next heading of its level or above: `### 14:05` timeline entries
-    # and other sub-headings stay inside it. One pass with a stack of open sections (a scan
-    # ahead from each heading is quadratic in a document of thousands of headings).
-    ends = [len(lines)] * len(headings)
-    open_sections: list[int] = []
-    for idx, (line, level, _, _) in enumerate(headings):
-        while open_sections and headings[open_sections[-1]][1] >= level:
-            ends[open_sections.pop()] = line
-        open_sections.append(idx)
     names = [classify_label(text) or (named_before_colon(text) if level > 1 else None) for _, level, text, _ in headings]
     if names and names[0] and KIND_LINE.match(label_text(headings[0][2])) and names[0] in names[1:]:
         # A report's kind over its particulars ("ROOT CAUSE ANALYSIS" over "Subject: ...") is its
         # letterhead where a section further down has that role ("4. ROOT CAUSE").
         names[0] = None
+    # A section runs to the next heading of its level or above: `### 14:05` timeline entries
+    # and other sub-headings stay inside it. One pass with a stack of open sections (a scan
+    # ahead from each heading is quadratic in a document of thousands of headings). A
+    # subsection of an open section's own role ("### Trigger" under "## Root cause") is a part
+    # of it, in its place: read apart, the section's own lines came first whatever their order.
+    ends = [len(lines)] * len(headings)
+    nested: set[int] = set()
+    open_sections: list[int] = []
+    for idx, (line, level, _, _) in enumerate(headings):
+        while open_sections and headings[open_sections[-1]][1] >= level:
+            ends[open_sections.pop()] = line
+        if names[idx] and any(names[a] == names[idx] for a in open_sections):
+            nested.add(idx)
+        open_sections.append(idx)
     # A table's row inside a section of its own role ("| Trigger | ... |" under "Root cause") is
     # a part of that section, in its place (a bold "Root cause:" line there is its conclusion).
     # The section a line is in is the last heading above it.
@@ -1795,16 +1800,6 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     first_heading = headings[0][0] if headings else len(lines)
     went_well = any(WENT_WELL.match(text) for _, _, text, _ in headings)
     first_h1 = next((idx for idx, h in enumerate(headings) if h[1] == 1), None)
-    # A subsection of its section's own role ("### Trigger" under "## Root cause") is a part of
-    # it, in its place: read apart, the section's own lines came first whatever their order.
-    nested: set[int] = set()
-    above: list[int] = []
-    for idx, (_, level, _, _) in enumerate(headings):
-        while above and headings[above[-1]][1] >= level:
-            above.pop()
-        if names[idx] and any(names[a] == names[idx] for a in above):
-            nested.add(idx)
-        above.append(idx)
     for idx, (line, level, text, body_start) in enumerate(headings):
         if idx in nested:
             continue
