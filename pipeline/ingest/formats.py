@@ -40,7 +40,7 @@ TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
 DOCUMENT_EXTENSIONS = TEXT_EXTENSIONS + (
-    "aspx", "php", "doc", "docx", "odt", "pptx", "rtf", "eml", "mht", "mhtml", "msg", "pdf",
+    "aspx", "php", "doc", "docx", "odt", "pptx", "rtf", "eml", "mht", "mhtml", "msg", "pdf", "xml",
 )
 
 
@@ -59,6 +59,8 @@ _MIME_NAME = re.compile(r"\.(?:eml|mht|mhtml|doc)$", re.I)
 _MIME_HEADERS = re.compile(rb"\A(?:[A-Za-z][\w-]{0,40}:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){2,}")
 _ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html)\b", re.I | re.S)
+# A feed: Jira's "Export XML" of an issue is an RSS item (a status page's feed is one too).
+_RSS_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<rss\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
 # reStructuredText: a title underlined (or over- and underlined) with punctuation, or directives.
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:.])\1{2,}[ \t]*$", re.M)
@@ -142,7 +144,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
     return folded_sections(unescaped(_deck_without_running_lines(text))), "markdown"
 
 
-_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "html": "HTML", "rst": "reStructuredText"}
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText"}
 
 
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
@@ -161,6 +163,7 @@ _BINARY = {
     "odt": lambda data: odt_to_markdown(data),
     "pptx": lambda data: pptx_to_markdown(data),
     "mime": lambda data: mime_to_markdown(data),
+    "rss": lambda data: rss_to_markdown(data),
 }
 
 
@@ -211,6 +214,8 @@ def sniff(data: bytes, name: str) -> str:
     headers = _MIME_HEADERS.match(data[:20_000])
     if headers and (_MIME_NAME.search(name) or re.search(rb"(?im)^MIME-Version:", headers.group())):
         return "mime"
+    if _RSS_START.match(data[:4000].decode("latin-1")):
+        return "rss"
     if _HTML_START.match(data[:4000].decode("latin-1")):
         # A web page whatever its name: saved from a wiki as .aspx or .php, or as .doc by older
         # Confluence and wiki exports.
@@ -587,6 +592,55 @@ def _title_first(markdown: str) -> str:
 
 
 # (Not <pre>: a client's HTML copy may be the text part in a fixed-width block, read as code.)
+# What a Jira issue's XML says of itself, as the label lines its page shows: the workflow's
+# Resolution ("Done") and the version a bug was found in say nothing of the incident's fix.
+_RSS_FIELDS = (("status", "Status"), ("component", "Components"), ("created", "Created"))
+_MARKUP = re.compile(r"<[a-zA-Z][^<>]{0,300}>")
+
+
+def rss_to_markdown(data: bytes) -> str:
+    """A feed's items (Jira's "Export XML" of an issue, a search's issues, a status page's
+    incidents), each through the HTML hub: its summary or title as the heading, its fields as
+    label lines, its description, each custom field (a text field such as "Root Cause" as a
+    section of that name, a one-line value as a label) and each comment under its author's
+    "commented" line, which the parser reads as a tracker's thread."""
+    from xml.etree import ElementTree
+
+    parts = []
+    for item in ElementTree.fromstring(data).iter("item"):
+        title = item.findtext("summary") or re.sub(r"^\[[A-Z][A-Z0-9]*-\d+\]\s*", "", item.findtext("title") or "")
+        parts.append(f"<h1>{html.escape(title.strip())}</h1>")
+        for tag, label in _RSS_FIELDS:
+            values = [v.text.strip() for v in item.iter(tag) if v.text and v.text.strip()]
+            if values:
+                parts.append(f"<p><strong>{label}:</strong> {html.escape(', '.join(values))}</p>")
+        fields = []
+        for field in item.iter("customfield"):
+            name = (field.findtext("customfieldname") or "").strip()
+            values = [v.text.strip() for v in field.iter("customfieldvalue") if v.text and v.text.strip()]
+            if not name or not values:
+                continue
+            value = "\n".join(values)
+            if _MARKUP.search(value) or "\n" in value or len(value) > 120:
+                fields.append(f"<h2>{html.escape(name)}</h2>{_as_html(value)}")
+            else:
+                parts.append(f"<p><strong>{html.escape(name)}:</strong> {html.escape(value)}</p>")
+        parts.append(_as_html(item.findtext("description") or ""))
+        parts.extend(fields)
+        for comment in item.iter("comment"):
+            # One word, as a tracker's page names a commenter: the parser knows a thread by it.
+            author = "_".join((comment.get("author") or "someone").split())
+            parts.append(f"<p>{html.escape(author)} commented on {html.escape(comment.get('created') or '')}</p>{_as_html(comment.text or '')}")
+    return html_to_markdown("\n".join(parts))
+
+
+def _as_html(value: str) -> str:
+    """A field's value as HTML: Jira renders text fields to HTML; a plain value is escaped."""
+    if _MARKUP.search(value):
+        return value
+    return "".join(f"<p>{html.escape(p)}</p>" for p in re.split(r"\n\s*\n", value) if p.strip())
+
+
 _HTML_STRUCTURE = re.compile(r"<(?:h[1-6]|li|table|strong|b|th|dt)\b", re.I)
 
 
