@@ -431,7 +431,7 @@ FIX_CUES = re.compile(
     re.I,
 )
 STRONG_FIX = re.compile(
-    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing|turning|switching|enabling|disabling))\b",
+    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+(?:(?:the\s+)?service\s+)?by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing|turning|switching|enabling|disabling))\b",
     re.I,
 )
 
@@ -2376,6 +2376,11 @@ def find_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[str], limit
         # The summary states it with a strong cue ("We restored service by rolling back ..."):
         # weak cues further on (a timeline's "pod terminated") add noise, not the answer.
         candidates = [c for c in candidates if c[0][0] < 2]
+        if cues is FIX_CUES and candidates[0][0][1] == 0:
+            # A fix told in the first pool's sentence ("We restored service by issuing a new
+            # certificate and restarting the pods") is not told again by timeline entries
+            # further on ("01:12 Rolling restart of payments-api"), which only restate its steps.
+            candidates = [c for c in candidates if c[0][1] == 0 or not TIME_HEADING.match(c[1])]
     picked: list[tuple[tuple[int, int], str]] = []
     for (_, rank, _, pos), s in candidates:
         # An effect sentence brings its cause along, which may be a candidate of its own too:

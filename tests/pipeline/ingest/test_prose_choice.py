@@ -480,6 +480,18 @@ def test_a_fix_the_summary_states_outright_is_not_padded_with_timeline_rows():
     assert p.fields["fix"] == "We restored service by rolling search-api back to 2.2."
 
 
+def test_a_summarys_fix_is_not_told_again_by_the_timeline_rows_that_restate_its_steps():
+    doc = (
+        "# Tokenizer handshake failures\n\n## Summary\nCard payments failed for an hour when the client certificate expired. "
+        "We restored service by issuing a new certificate and restarting the payments-api pods.\n\n"
+        "## Timeline\n| Time | Event |\n| --- | --- |\n| 2024-02-01 00:00 | certificate expires |\n"
+        "| 2024-02-01 01:10 | rolling restart of payments-api, the canary release reverted to be safe |\n"
+        "| 2024-02-01 01:15 | user reporting back that the fix works |\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.fields["fix"] == "We restored service by issuing a new certificate and restarting the payments-api pods."
+
+
 def test_an_outage_told_from_someone_elses_incident_report_is_a_dependency():
     taxonomy = Taxonomy.default()
     cause = ("The outage was at Parcelnet. Their incident report states that a disk array behind their label database "
