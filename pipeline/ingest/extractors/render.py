@@ -342,6 +342,10 @@ class _Storage:
         return "\n".join(lines)
 
     def table(self, tag: Tag) -> str:
+        if _is_layout(tag):
+            # An email's or a newsletter's frame around the message: its cells are the page.
+            own = [c for tr in tag.find_all("tr") if tr.find_parent("table") is tag for c in tr.find_all(["th", "td"], recursive=False)]
+            return "\n\n".join(b for c in own for b in self.blocks(c) if b.strip())
         rows = []
         for tr in tag.find_all("tr"):
             if tr.find_parent("table") is not tag:
@@ -415,6 +419,21 @@ class _Storage:
         if name == "jira":
             return params.get("key", "")
         return ""
+
+
+def _is_layout(table: Tag) -> bool:
+    """A table that lays out a page rather than holding data: marked as presentation, or with
+    a cell of its own that holds a table or a heading, as a mail client's HTML and a tracker's
+    notification frame their message. No data table puts a heading in a cell."""
+    if (table.get("role") or "").lower() == "presentation":
+        return True
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue
+        for cell in tr.find_all(["th", "td"], recursive=False):
+            if cell.find(["table", "h1", "h2", "h3", "h4", "h5", "h6"]):
+                return True
+    return False
 
 
 def titled(title: str, body: str) -> str:
@@ -551,6 +570,9 @@ def page_title(title: str) -> str:
 # or an inline style), never <b>: its bold "Root cause" paragraphs are the document's headings.
 _BOLD_RULE = re.compile(r"\.([\w-]+)\s*\{[^}]*?font-weight\s*:\s*(?:bold|[6-9]00)\b", re.I)
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)\b", re.I)
+# A mail client's or a tracker's struck-through word ("~~In Review~~ Closed", the status a
+# change left behind) is marked with CSS too.
+_STRUCK_STYLE = re.compile(r"text-decoration(?:-line)?\s*:[^;\"]{0,40}\bline-through\b", re.I)
 
 
 def _bold_by_style(soup: BeautifulSoup) -> None:
@@ -559,6 +581,8 @@ def _bold_by_style(soup: BeautifulSoup) -> None:
     for span in soup.find_all("span"):
         if bold.intersection(span.get("class") or []) or _BOLD_STYLE.search(span.get("style") or ""):
             span.name = "strong"
+        elif _STRUCK_STYLE.search(span.get("style") or ""):
+            span.name = "del"
 
 
 # Python's html.parser rescans to the end of the text for every `<` that never closes, which

@@ -1590,3 +1590,29 @@ def test_a_jira_issue_exported_as_xml_is_read_field_by_field():
     assert "firmware" not in f["root_cause"]
     # Any other XML is still no write-up.
     assert to_markdown(b"<?xml version='1.0'?><project><modelVersion>4.0.0</modelVersion></project>", "pom.xml")[1] == "unsupported-format"
+
+
+NOTIFICATION_HTML = """<html><body>
+<table width="100%" cellpadding="0"><tr><td>
+<table width="100%" style="border:1px solid #ddd"><tr><td>
+<p><b>Ines Vos</b> resolved as <b>Done</b></p>
+<h2><a href="https://jira.harbour.example/browse/OPS-4511">Depot scanners losing their session every hour</a></h2>
+<table cellpadding="2">
+<tr><td>Status:</td><td><span style="text-decoration: line-through">In Review</span> Closed</td></tr>
+</table>
+<p><b>Why:</b> the token lifetime on the scanner gateway was cut from eight hours to one in Monday's configuration change.</p>
+<p><b>Fix:</b> we set the lifetime back to eight hours and re-issued the scanners' sessions.</p>
+</td></tr></table>
+</td></tr></table>
+</body></html>"""
+
+
+def test_a_notifications_layout_tables_frame_the_message_and_a_struck_status_is_gone():
+    text = html_to_markdown(NOTIFICATION_HTML)
+    # The frame is no table of data: the heading and the labels are lines of their own.
+    assert "## [Depot scanners losing their session every hour]" in text
+    assert "~~In Review~~ Closed" in text
+    p = parse(text, source_id="OPS-4511.html")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("the token lifetime on the scanner gateway was cut")
+    assert p.fields["fix"].startswith("we set the lifetime back to eight hours")
