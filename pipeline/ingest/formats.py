@@ -654,8 +654,17 @@ def mime_to_markdown(data: bytes) -> str:
 
     message = email.message_from_bytes(data, policy=policy.default)
     html_part = plain = None
+    attached = []
     for part in message.walk():
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
+        if part.get_content_disposition() == "attachment" and not part.is_multipart():
+            # "Please find attached the post-incident review": the review itself, read as the
+            # file it is (never another message, which could nest without end).
+            name, payload = part.get_filename() or "", part.get_payload(decode=True) or b""
+            if name and payload and sniff(payload, name) not in ("mime", "rss") and not sniff(payload, name).startswith("unsupported:"):
+                text, _, _ = to_markdown(payload, name)
+                attached.extend([text] if text else [])
+            continue
+        if part.is_multipart():
             continue
         kind = part.get_content_type()
         if kind == "text/html" and html_part is None:
@@ -671,6 +680,7 @@ def mime_to_markdown(data: bytes) -> str:
         # The subject names the message; the text's opening line is its greeting or its first
         # sentence, not a title the text reader should make of it.
         body = re.sub(r"^# ", "## ", _read_text(plain or "", "message.txt")[0], count=1)
+    body = "\n\n".join([body, *attached])
     if message.get_content_type() == "multipart/related":
         return body
     header = "\n".join(f"{key}: {' '.join(str(message[key]).split())}" for key in ("Subject", "From", "Date") if message[key])

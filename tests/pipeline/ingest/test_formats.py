@@ -1616,3 +1616,21 @@ def test_a_notifications_layout_tables_frame_the_message_and_a_struck_status_is_
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("the token lifetime on the scanner gateway was cut")
     assert p.fields["fix"].startswith("we set the lifetime back to eight hours")
+
+
+def test_a_review_attached_to_an_email_is_read_with_it():
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "Post-incident review: checkout timeouts"
+    message["From"] = "sre@example.org"
+    message.set_content("Hi all,\n\nPlease find the review of Tuesday's checkout timeouts attached.\n\nThanks,\nPriya\n")
+    docx = (FORMATS / "checkout-pool-timeouts.docx").read_bytes()
+    message.add_attachment(docx, maintype="application", subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           filename="PIR checkout timeouts.docx")
+    message.add_attachment((FORMATS / "grafana-screenshot.png").read_bytes(), maintype="image", subtype="png", filename="graph.png")
+    _, p = parsed_bytes(message.as_bytes(), "review.eml")
+    assert p.reason is None, p.detail
+    # The cover note names no cause; the attached review does, under its own headings.
+    assert "from 40 to 4 connections" in p.fields["root_cause"]
+    assert p.fields["fix"].startswith("Reverted the pool size to 40")
