@@ -1,10 +1,11 @@
 """Clipping text to a length: one helper for prompts, stored fields, evidence and Slack; a
-line's indent, for the readers of plain-text structure; and reading the JSONL files people
+line's indent and whether it stops mid-sentence, for the readers of plain-text structure; and reading the JSONL files people
 hand the CLI (query sets, datasets)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -23,6 +24,13 @@ def clip(text: str, limit: int, *, one_line: bool = True, at_word: bool = True) 
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip() + " …"
+
+
+# A line that leaves off on a word no sentence ends with: it goes on in the next line, or the
+# writer stopped there ("The reason of problem was the").
+STOPS_MID_SENTENCE = re.compile(
+    r"\b(?:the|a|an|of|to|was|were|is|are|by|for|with|and|or|because|that|in|on|at|from|due)$", re.I
+)
 
 
 def indent_width(line: str) -> int:

@@ -28,7 +28,7 @@ from bs4 import BeautifulSoup
 
 from pipeline.ingest.decode import MAX_BYTES, decode, size_limit
 from pipeline.ingest.extractors.render import html_to_markdown
-from pipeline.text import indent_width
+from pipeline.text import STOPS_MID_SENTENCE, indent_width
 
 # The extensions a write-up is read from. A new format adds its own here: the connectors list
 # these files, the sniffer decodes the text ones, and a title taken from a file name drops them.
@@ -1283,7 +1283,8 @@ def pdf_text(data: bytes) -> str:
     text = ""
     for page in (p.strip() for p in pages if p.strip()):
         # A sentence that runs on over the page break ("... normal by" / "19:58. The ...") is one.
-        runs_on = text and not text.endswith((".", "!", "?", ":")) and re.match(r"[a-z0-9(]", page)
+        # A page that opens on a numbered paragraph ("5.1 At 12:05 ...") starts one of its own.
+        runs_on = text and not text.endswith((".", "!", "?", ":")) and re.match(r"(?!\d{1,2}(?:[.)]|(?:\.\d{1,2})+\.?)[ \t]+[A-Z])[a-z0-9(]", page)
         separator = " " if runs_on else "\n\n" if text else ""
         text = f"{text}{separator}{page}"
     if title and not text.lstrip().startswith(title):
@@ -1309,14 +1310,14 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 
     seen: dict[str, int] = {}
     for lines in split:
-        for line in {lines[i].strip() for i in edges(lines)}:
-            seen[line] = seen.get(line, 0) + 1
-    running = {line for line, n in seen.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
+        for key in {_running_key(lines[i]) for i in edges(lines)}:
+            seen[key] = seen.get(key, 0) + 1
+    running = {key for key, n in seen.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
     out = []
     for n, lines in enumerate(split):
         filled = [i for i, line in enumerate(lines) if line.strip()]
         candidates = set(filled[-3:]) | (set(filled[:3]) if n else set())
-        drop = {i for i in candidates if lines[i].strip() in running or _PAGE_NUMBER.match(lines[i].strip())}
+        drop = {i for i in candidates if _running_key(lines[i]) in running or _PAGE_NUMBER.match(lines[i].strip())}
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return out
 
@@ -1353,7 +1354,9 @@ def text_to_markdown(text: str) -> str:
             line = line.replace("#", "\\#", 1)
         prev = lines[i - 1].strip() if i else ""
         # PDF text has no blank lines: a heading follows a finished sentence or a `Key: value` line.
-        prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev))
+        # A field's value that leaves off mid-sentence ("Reason for Outage: loss of power in Hall
+        # 2 on") goes on in this line, whatever it looks like ("Wednesday 6 March 2024").
+        prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev)) and not STOPS_MID_SENTENCE.search(prev)
         nxt = following[i]
         # A list's last item needs no full stop: a capitalised line after it, over a paragraph
         # rather than the next item, opens a section ("- no data lost" / "Fix (done first)").
@@ -1423,7 +1426,7 @@ _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.
 # Its aside in brackets too: "4. Root cause (revised 2 September)", "3. Timeline (BST)".
-_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,5}(?:\s+\([\w' ,/&-]{1,30}\))?$")
+_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,7}(?:\s+\([\w' ,/&-]{1,30}\))?$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
 # An 8D report's discipline, whatever comes above it: "D4 Root cause", "D3 - Containment actions".
 _EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,6}$")

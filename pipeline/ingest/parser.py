@@ -30,7 +30,7 @@ from markdown_it import MarkdownIt
 from pipeline.ingest.formats import DOCUMENT_EXTENSIONS, extension_pattern
 from pipeline.ingest.record import STORY
 from pipeline.ingest.taxonomy import PARAGRAPH_BREAK, RULED_OUT
-from pipeline.text import clip, indent_width
+from pipeline.text import STOPS_MID_SENTENCE, clip, indent_width
 
 # Block structure only (headings, fences, tables): the parser reads an inline token's raw
 # `content`, never its children, and inline parsing is where markdown-it is slow on hostile
@@ -1476,11 +1476,6 @@ BARE_PLACEHOLDER = re.compile(
 
 
 # A value that ends on a word no sentence ends on, with no full stop after it.
-STOPS_MID_SENTENCE = re.compile(
-    r"\b(?:the|a|an|of|to|was|were|is|are|by|for|with|and|or|because|that|in|on|at|from|due)$", re.I
-)
-
-
 def is_draft_value(text: str) -> bool:
     """A cause or fix that only says it is not known yet: the cue opens it (its first clause)
     and the text is short. A cause stated first, with an open question after it, is no draft."""

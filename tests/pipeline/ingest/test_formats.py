@@ -1030,34 +1030,37 @@ def test_a_pdfs_running_header_footer_and_page_numbers_are_not_text():
     assert _without_running_lines(["One page only\n3"]) == ["One page only"]
 
 
-def test_a_sentence_over_a_pdf_page_break_is_one():
-    import re as regex
-
-    from pipeline.ingest.formats import pdf_text
+def _pdf(pages: list[list[str]]) -> bytes:
+    """A PDF of pages of text lines, one Helvetica line each, as a report's export gives pypdf."""
 
     def page(lines: list[str]) -> str:
         ops = " ".join(f"({line}) Tj T*" for line in lines)
         return f"BT /F1 10 Tf 14 TL 50 800 Td {ops} ET"
 
-    def pdf(pages: list[list[str]]) -> bytes:
-        objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-        kids = []
-        for lines in pages:
-            stream = page(lines).encode("latin-1")
-            objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % len(objects))
-            kids.append(len(objects))
-        objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
-        out, offsets = bytearray(b"%PDF-1.4\n"), []
-        for i, obj in enumerate(objects, 1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-        return bytes(out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for lines in pages:
+        stream = page(lines).encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % len(objects))
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return bytes(out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
 
-    text = pdf_text(pdf([["Resolution", "Playback was normal by", "Acme - Confidential", "Page 1 of 2"],
-                         ["Acme - Confidential", "19:58. The extra instances stayed up.", "Acme - Confidential", "Page 2 of 2"]]))
+
+def test_a_sentence_over_a_pdf_page_break_is_one():
+    import re as regex
+
+    from pipeline.ingest.formats import pdf_text
+
+    text = pdf_text(_pdf([["Resolution", "Playback was normal by", "Acme - Confidential", "Page 1 of 2"],
+                          ["Acme - Confidential", "19:58. The extra instances stayed up.", "Acme - Confidential", "Page 2 of 2"]]))
     assert "Playback was normal by 19:58. The extra instances stayed up." in text
     assert not regex.search(r"Page \d of 2", text) and text.count("Acme - Confidential") == 0
 
@@ -1634,3 +1637,34 @@ def test_a_review_attached_to_an_email_is_read_with_it():
     # The cover note names no cause; the attached review does, under its own headings.
     assert "from 40 to 4 connections" in p.fields["root_cause"]
     assert p.fields["fix"].startswith("Reverted the pool size to 40")
+
+
+def test_a_pdfs_numbered_footer_goes_and_a_page_opening_on_a_numbered_paragraph_starts_anew():
+    footer = "Harbour Logistics - PIR-77 - Internal   Slide {} of 2"
+    markdown, _, _ = to_markdown(_pdf([
+        ["PIR-77 Label printers offline", "4. Root cause", "The print queue certificate expired at 06:00, so every job was refused.",
+         "5. What we did", footer.format(1)],
+        ["5.1 At 07:10 we issued a new certificate and reloaded the print gateway.", "5.2 At 07:25 the queued jobs printed.",
+         footer.format(2)],
+    ]), "PIR-77.pdf")
+    # The footer differs from page to page by its number alone: still the footer, never text.
+    assert "Harbour Logistics" not in markdown
+    # "5. What we did" stays a heading over its paragraphs, not the first words of "5.1 At 07:10 ...".
+    p = parse(markdown, source_id="PIR-77.pdf")
+    assert p.provenance["fix"] == "heading: 5. What we did"
+    assert p.fields["fix"].startswith("5.1 At 07:10 we issued a new certificate") and "Slide" not in p.fields["fix"]
+
+
+def test_a_fields_value_that_stops_mid_sentence_goes_on_in_the_next_line():
+    letter = (
+        "Our reference: HX-RFO-12\nDate: 14 March 2024\nReason for Outage: loss of power in Data Hall 2 on\n"
+        "Wednesday 6 March 2024\nDear customer,\nWe are writing about the outage.\n"
+        "1. Summary\nA UPS static switch failed during maintenance and the B side lost power for 19 minutes.\n"
+        "2. Restoration\nEngineers closed the maintenance bypass breaker by hand at 11:01, which restored power.\n"
+        "3. What we learned from the failed card\n- Bypass cards are now inspected before each transfer.\n"
+    )
+    markdown = text_to_markdown(letter)
+    assert "## Wednesday 6 March 2024" not in markdown
+    # A numbered section's name of seven words is a heading as a shorter one is.
+    assert "## 3. What we learned from the failed card" in markdown
+    assert parse(markdown, source_id="HX-RFO-12.txt").reason is None
