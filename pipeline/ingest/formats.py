@@ -674,9 +674,12 @@ def mime_to_markdown(data: bytes) -> str:
     # A mail client's HTML copy of a plain-text message (paragraphs and line breaks, nothing
     # more) loses the text's layout, its headings on lines of their own above their paragraphs:
     # the text part says the same and keeps it.
-    if html_part is not None and (not plain or _HTML_STRUCTURE.search(html_part)):
-        body = html_to_markdown(html_part)
-    else:
+    body = html_to_markdown(html_part) if html_part is not None and (not plain or _HTML_STRUCTURE.search(html_part)) else None
+    if body is not None and plain and len(plain.split()) > 2 * len(body.split()):
+        # A notification's HTML copy that only announces the text ("the full article is in the
+        # plain-text version of this message"): the text part is the document.
+        body = None
+    if body is None:
         # The subject names the message; the text's opening line is its greeting or its first
         # sentence, not a title the text reader should make of it.
         body = re.sub(r"^# ", "## ", _read_text(plain or "", "message.txt")[0], count=1)

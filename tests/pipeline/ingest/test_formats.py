@@ -1668,3 +1668,24 @@ def test_a_fields_value_that_stops_mid_sentence_goes_on_in_the_next_line():
     # A numbered section's name of seven words is a heading as a shorter one is.
     assert "## 3. What we learned from the failed card" in markdown
     assert parse(markdown, source_id="HX-RFO-12.txt").reason is None
+
+
+def test_an_emails_html_notice_gives_way_to_the_text_that_holds_the_article():
+    from email.message import EmailMessage
+
+    article = (
+        "ITKB-0417 Shared drive mapped to the wrong server after the login script change\n\n"
+        "SYMPTOMS\nUsers at the Leeds office saw an empty S: drive after logging in on Monday.\n\n"
+        "CAUSE\nMonday's change to the login script pointed the S: mapping at the retired file server.\n\n"
+        "RESOLUTION\nThe login script was corrected to map S: to fs02 and users logged in again.\n"
+    )
+    notice = ("<html><body><p>A new article has been published in the <b>IT Knowledge Base</b>.</p>"
+              "<h3>ITKB-0417</h3><p>The full text is in the plain-text version of this message.</p></body></html>")
+    message = EmailMessage()
+    message["Subject"] = "New KB article: ITKB-0417 - Shared drive mapped to the wrong server"
+    message.set_content(article)
+    message.add_alternative(notice, subtype="html")
+    _, p = parsed_bytes(message.as_bytes(), "kb.eml")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("Monday's change to the login script")
+    assert p.fields["fix"].startswith("The login script was corrected")
