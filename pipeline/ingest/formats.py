@@ -40,7 +40,7 @@ TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
 DOCUMENT_EXTENSIONS = TEXT_EXTENSIONS + (
-    "aspx", "php", "doc", "docx", "odt", "pptx", "rtf", "eml", "mht", "mhtml", "msg", "pdf", "xml",
+    "aspx", "php", "doc", "docx", "odt", "pptx", "rtf", "eml", "mbox", "mht", "mhtml", "msg", "pdf", "xml",
 )
 
 
@@ -144,7 +144,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
     return folded_sections(unescaped(_deck_without_running_lines(text))), "markdown"
 
 
-_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText"}
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "mbox": "mailbox", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText"}
 
 
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
@@ -164,6 +164,7 @@ _BINARY = {
     "pptx": lambda data: pptx_to_markdown(data),
     "mime": lambda data: mime_to_markdown(data),
     "rss": lambda data: rss_to_markdown(data),
+    "mbox": lambda data: mbox_to_markdown(data),
 }
 
 
@@ -211,6 +212,8 @@ def sniff(data: bytes, name: str) -> str:
         return f"unsupported:a legacy Office file ({ext or 'no extension'}); save it as DOCX or PDF"
     if data.lstrip()[:5] == b"{\\rtf":
         return "rtf"
+    if _MBOX_SEPARATOR.match(data[:2000]):
+        return "mbox"
     headers = _MIME_HEADERS.match(data[:20_000])
     if headers and (_MIME_NAME.search(name) or re.search(rb"(?im)^MIME-Version:", headers.group())):
         return "mime"
@@ -639,6 +642,19 @@ def _as_html(value: str) -> str:
     if _MARKUP.search(value):
         return value
     return "".join(f"<p>{html.escape(p)}</p>" for p in re.split(r"\n\s*\n", value) if p.strip())
+
+
+# A mailbox file's "From sender date" line over a message's headers: where each message starts
+# (a body's own "From " lines are written ">From ").
+_MBOX_SEPARATOR = re.compile(rb"^From [^\r\n]{1,300}\r?\n(?=[A-Za-z][\w-]{0,40}:)", re.M)
+
+
+def mbox_to_markdown(data: bytes) -> str:
+    """A mailbox file (a list's archive, a thread saved from a mail client): its messages in
+    order, each read as an email is."""
+    starts = [m.start() for m in _MBOX_SEPARATOR.finditer(data)] + [len(data)]
+    messages = [data[a:b] for a, b in zip(starts, starts[1:])]
+    return "\n\n".join(mime_to_markdown(m.split(b"\n", 1)[1]) for m in messages if b"\n" in m)
 
 
 _HTML_STRUCTURE = re.compile(r"<(?:h[1-6]|li|table|strong|b|th|dt)\b", re.I)

@@ -1689,3 +1689,23 @@ def test_an_emails_html_notice_gives_way_to_the_text_that_holds_the_article():
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("Monday's change to the login script")
     assert p.fields["fix"].startswith("The login script was corrected")
+
+
+def test_a_mailbox_file_is_read_message_by_message():
+    mbox = (
+        b"From ana@example.org Thu Jul  4 10:02:19 2024\n"
+        b"From: Ana <ana@example.org>\nSubject: [incidents] Metrics delayed overnight\nDate: Thu, 04 Jul 2024 10:02:19 +0000\n\n"
+        b"Summary: dashboards showed stale data for five hours.\n\n"
+        b"Root cause: two Kafka brokers filled their disks after the new fleet doubled the byte rate.\n\n"
+        b">From the graphs it started at 22:40.\n\n"
+        b"From bo@example.org Thu Jul  4 11:37:45 2024\n"
+        b"From: Bo <bo@example.org>\nSubject: Re: [incidents] Metrics delayed overnight\nDate: Thu, 04 Jul 2024 11:37:45 +0000\n\n"
+        b"Fix: we cut retention to 72 hours and grew the broker volumes to 4 TB.\n"
+    )
+    assert sniff(mbox, "incidents-2024-July.mbox") == "mbox"
+    text, p = parsed_bytes(mbox, "incidents-2024-July.mbox")
+    # Both messages, in order; a body's escaped ">From" line starts no message.
+    assert text.count("Subject:") == 2 and "From the graphs" in text
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("two Kafka brokers filled their disks")
+    assert p.fields["fix"].startswith("we cut retention to 72 hours")
