@@ -557,6 +557,8 @@ DRAFT_STATUS = re.compile(
     r"^\W*(?:draft|wip|work[\s-]+in[\s-]+progress|in[\s-]+progress|ongoing|open(?![ \t]*[-–—:,(]?[ \t]*(?:for\s+(?:information|decision|noting|assurance|approval)|report|item|session|public)\b)|investigating|under\s+investigation"
     r"|investigation\s+(?:ongoing|in\s+progress)|incomplete|unfinished|not\s+started|pending|to\s*do|tbd|preliminary|template|awaiting"
     r"|in\s+review|under\s+review|(?:for|needs)\s+review"
+    # "Entwurf", "Brouillon", "Borrador", "Concept" (Dutch), "Bozza", "Rascunho".
+    r"|entwurf|brouillon|borrador|concept|bozza|rascunho|in\s+bearbeitung"
     # A status page's lifecycle before "Resolved".
     r"|monitoring)\b",
     re.I,
@@ -578,7 +580,11 @@ DRAFT_VALUE = re.compile(
     r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own"
     # Only candidates: "Leading hypothesis: ...", "The working theories are", "Theory 1: ...".
     r"|(?:leading|working|main|current)\s+(?:hypothes[ie]s|theor(?:y|ies))|theory\s+\d|hypothes[ie]s\s*\d"
-    r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?(?:explanation|cause))\b"
+    r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?(?:explanation|cause)"
+    # The same in a European team's own language: "Noch unklar", "à confirmer", "por determinar", "nog onbekend".
+    r"|noch\s+(?:unklar|offen|unbekannt|nicht\s+(?:bekannt|geklärt))|unbekannt|in\s+klärung|wird\s+(?:noch\s+)?untersucht"
+    r"|à\s+(?:confirmer|déterminer|définir)|en\s+cours\s+d['’]analyse|inconnue?|por\s+(?:determinar|confirmar|definir)"
+    r"|en\s+investigación|desconocid[ao]|nog\s+(?:onbekend|onduidelijk|niet\s+bekend|te\s+bepalen)|onbekend|wordt\s+(?:nog\s+)?onderzocht)\b"
     r"|^\W*(?:unknown|unclear|n/?a|none)\W*$",
     re.I,
 )
@@ -2133,7 +2139,51 @@ JOINED_NAMES = re.compile(r"\s+(?:and|&)\s+|\s*/\s*", re.I)
 
 
 def _field_of(text: str) -> str | None:
+    text = SECTION_NAMES_ABROAD.get(text.lower(), text)
     return next((name for name, pattern in FIELD_LABELS.items() if pattern.match(text)), None)
+
+
+# A European team's section names ("Ursache", "Cause racine", "Oorzaak", "Solución"), where the
+# body is often English: each as the English name it stands for, whole names only.
+SECTION_NAMES_ABROAD = {
+    name: english
+    for english, names in {
+        "root cause": (
+            "ursache", "ursachen", "grundursache", "fehlerursache", "hauptursache", "ursachenanalyse", "störungsursache",
+            "cause racine", "causes racines", "cause première", "cause profonde", "causes profondes", "analyse des causes",
+            "causa", "causas", "causa raíz", "causa raiz", "análisis de causa raíz", "causa principale", "causa radice",
+            "oorzaak", "oorzaken", "grondoorzaak", "hoofdoorzaak", "oorzaakanalyse", "orsak", "grundorsak",
+        ),
+        "resolution": (
+            "lösung", "loesung", "behebung", "fehlerbehebung", "störungsbehebung", "wiederherstellung",
+            "sofortmaßnahme", "sofortmaßnahmen", "sofortmassnahme", "sofortmassnahmen",
+            "résolution", "rétablissement", "correctif", "remédiation", "solución", "resolución", "mitigación",
+            "restablecimiento", "oplossing", "herstel", "soluzione", "risoluzione", "ripristino", "solução", "resolução",
+            "lösning", "åtgärd",
+        ),
+        "summary": (
+            "zusammenfassung", "kurzbeschreibung", "résumé", "synthèse", "resumen", "samenvatting", "riepilogo",
+            "sommario", "resumo", "sammanfattning",
+        ),
+        "timeline": (
+            "zeitlicher ablauf", "zeitverlauf", "zeitleiste", "ablauf", "chronologie", "cronología", "cronologia",
+            "línea de tiempo", "tijdlijn", "tidslinje",
+        ),
+        "impact": ("auswirkung", "auswirkungen", "impacto", "impatto", "gevolgen", "påverkan"),
+        "countermeasures": (
+            "maßnahmen", "massnahmen", "folgemaßnahmen", "folgemassnahmen", "nächste schritte", "actions correctives",
+            "plan d'action", "acciones", "acciones correctivas", "próximos pasos", "vervolgacties", "acties",
+            "actiepunten", "azioni correttive", "ações corretivas", "åtgärder",
+        ),
+        "affected services": (
+            "betroffene systeme", "betroffene dienste", "services impactés", "services affectés", "servicios afectados",
+            "sistemas afectados", "getroffen diensten", "getroffen systemen",
+        ),
+        "detection": ("erkennung", "entdeckung", "détection", "detección", "detectie"),
+        "lessons learned": ("erkenntnisse", "leçons apprises", "enseignements", "lecciones aprendidas", "geleerde lessen", "lezioni apprese"),
+    }.items()
+    for name in names
+}
 
 
 def dedent(text: str) -> str:

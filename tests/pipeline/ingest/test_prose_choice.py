@@ -1067,3 +1067,22 @@ def test_a_database_on_a_drive_that_failed_is_hardware():
              "reads timed out, the replica lagged and Patroni failed the database over.")
     fix = "Patroni's automatic failover to the standby restored the database and we replaced the drive."
     assert Taxonomy.default().classify_incident("transfers-pg failover: API errors for 38 minutes", cause, fix) == "hardware"
+
+
+def test_a_european_teams_own_section_names_are_read_and_its_drafts_known():
+    dutch = (
+        "# Post-mortem: ritten niet te starten\n\n## Samenvatting\nRide starts failed for two hours on Saturday.\n\n"
+        "## Oorzaak\nOur payment provider's card acquiring link slowed down after their maintenance and did not fail over.\n\n"
+        "## Oplossing\nWe exempted trusted riders from pre-authorisation until the provider fixed the link.\n\n"
+        "## Vervolgacties\n- Add a synthetic check on pre-authorisation.\n"
+    )
+    p = parse(dutch, source_id="ritten.md")
+    assert p.reason is None, p.detail
+    assert p.provenance["root_cause"] == "heading: Oorzaak" and p.provenance["fix"] == "heading: Oplossing"
+    assert p.fields["action_items"] == ["Add a synthetic check on pre-authorisation."]
+    german = (
+        "# Postmortem: Produktsuche leer\n\n**Status:** Entwurf\n\n## Zusammenfassung\nSearch returned no results for 30 % of queries.\n\n"
+        "## Ursache\n_Noch unklar._ The feed import at 19:30 is being checked.\n\n## Lösung\nThe rate went back to normal at 20:25.\n"
+    )
+    assert parse(german, source_id="produktsuche.md").reason == "draft"
+    assert parse(german.replace("**Status:** Entwurf\n\n", ""), source_id="produktsuche.md").reason == "draft"
