@@ -2618,6 +2618,9 @@ INCIDENT_SECTION = re.compile(r"^(?:\d{1,2}[.)]\s+)?INC(?:IDENT)?[-\s#]?\d+\s+[-
 # "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |", a problem record's
 # "Abstract: ..." under a letterhead.
 NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name|event|abstract")
+SUBJECT_LINE = record_line(r"subject|re")
+# A company's legal form at the end of its name: "... Services Ltd", "Halvard GmbH", "Acme, Inc.".
+COMPANY_SUFFIX = re.compile(r"[\s,](?:ltd|limited|inc|llc|plc|gmbh|ag|b\.v|s\.a|s\.l|corp|corporation|pty|oy|ab|nv|s\.p\.a|sas|sarl)\.?$", re.I)
 # A tracker export's banner ("Jira export | Project: INC | Exported 2024-09-12") over the
 # ticket's fields, whose "Summary:" names the incident.
 EXPORT_BANNER = re.compile(r"^(?:[\w.-]+\s+){0,3}(?:issue\s+|ticket\s+)?export\b|\bexported\s+(?:by|on|at|\d)", re.I)
@@ -2713,10 +2716,16 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         # "MERIDIA SAVINGS BANK - IT Risk & Operations" over "Incident Report IR-2024-0088".
         or ORG_AND_UNIT.match(h1.strip()) and not KIND_START.match(h1.strip()) and any(KIND_START.match(line) and not KIND_FROM.match(line) for line in below[:2])
     )
+    # A company's letter: its name ("Brightwater IT Managed Services Ltd", "BRIGHTWATER IT") over
+    # its address and references, then the letter's kind ("REASON FOR OUTAGE") over the line that
+    # names the incident, or a "Subject:" line that does.
+    company = ORG_NAME.match(h1.strip()) and (COMPANY_SUFFIX.search(h1.strip()) or h1.strip().isupper())
+    kind_at = next((i for i, line in enumerate(below[:8]) if KIND_LINE.match(line)), None) if company and COMPANY_SUFFIX.search(h1.strip()) else None
+    subject = company and any(SUBJECT_LINE.match(line) for line in below[:8])
     # The heading only the document's kind ("Incident Report (Final)"): the line below names the incident.
     letterhead = (
         LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or ID_AND_KIND.match(h1.strip())
-        or names_and_kind(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below
+        or names_and_kind(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below or kind_at is not None or subject
     )
     # "Incident report to the Financial Supervisory Authority": whom the report is for, no name;
     # only a line that names the incident stands for it.
@@ -2740,7 +2749,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         return "", ""
     # "Incident Review: Daily fare cap not applied" under the organization and its unit.
     kind_named = next((i for i, line in enumerate(below[:3]) if KIND_PREFIX.match(line) and names_words(KIND_PREFIX.sub("", line))), None)
-    for i, line in enumerate(below[:3]) if kind_named is None else [(kind_named, below[kind_named])]:
+    first = kind_at + 1 if kind_at is not None else 0
+    for i, line in list(enumerate(below))[first:first + 3] if kind_named is None else [(kind_named, below[kind_named])]:
         # "Serious Service Incident Report — SSI-2024-007": the kind and an id, no name; so is a
         # running header's "Anomaly Report AR-2024-019 | Issue 2 | Ground Segment".
         if KIND_LINE.match(line) or KIND_AND_ID.match(PART_SEPARATOR.split(line)[0].strip()) or BREADCRUMB.search(line) or names_and_kind(line) or KIND_PREFIX.match(line) and not names_words(KIND_PREFIX.sub("", line)):

@@ -3369,6 +3369,14 @@ The patch was rolled back and the calculation run re-started at 11:40.
         # A report's own kind over its name is no organisation's letterhead.
         ("# Major Incident Review - Debit card authorisation failures\n\n## Harbourline Savings Bank - Confidential\n\nMajor Incident Review\n",
          "Debit card authorisation failures"),
+        # A company's letter: its name, address and references, then its kind over the incident's name.
+        ("# Fernhill Hosting Ltd\nUnit 4, Dock Road, Hull HU1 2AB\nReference: FH-RFO-0042\n\n## REASON FOR OUTAGE\n\n"
+         "Hosted mail - delivery delays, 2-3 May 2024\n\nDear valued customer,\n",
+         "Hosted mail - delivery delays, 2-3 May 2024"),
+        # Or its "Subject:" line under the name in capitals.
+        ("# FERNHILL HOSTING\nUnit 4, Dock Road, Hull HU1 2AB\n\nOur ref: FH-IR-0043\nSubject: Outbound email rejected by recipient servers\n\n"
+         "Dear valued customer,\n",
+         "Outbound email rejected by recipient servers"),
     ],
 )
 def test_an_organisations_letterhead_over_its_unit_gives_way_to_the_reports_incident(top, title):
