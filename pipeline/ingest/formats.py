@@ -1452,7 +1452,7 @@ _EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[
 # "4.1 Root cause" over its paragraph: a report's numbered subsection.
 _SUBSECTION_TITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
-_NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}$")
+_NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}\??$")
 
 
 def _opens_as_title(line: str, nxt: str) -> bool:

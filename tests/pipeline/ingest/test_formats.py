@@ -1665,8 +1665,10 @@ def test_a_fields_value_that_stops_mid_sentence_goes_on_in_the_next_line():
     )
     markdown = text_to_markdown(letter)
     assert "## Wednesday 6 March 2024" not in markdown
-    # A numbered section's name of seven words is a heading as a shorter one is.
+    # A numbered section's name of seven words is a heading as a shorter one is; so is one in
+    # capitals that asks its question.
     assert "## 3. What we learned from the failed card" in markdown
+    assert "## 4. WHY DID THE SWITCH FAIL?" in text_to_markdown(letter + "4. WHY DID THE SWITCH FAIL?\nA gate driver card had failed.\n")
     assert parse(markdown, source_id="HX-RFO-12.txt").reason is None
 
 
