@@ -53,9 +53,6 @@ WRONG_LEAD_LABEL = re.compile(rf"^(?:{WRONG_LEAD})$", re.I)
 CORRECTED = r"corrected|revised|updated"
 # "Countermeasures", "counter-measure": a Lean A3's and a Japanese-style report's word.
 COUNTERMEASURE = r"counter[\s-]?measures?"
-# After "Why": what failed was no part of the response ("Why the alert didn't fire", "Why did the
-# rollback fail?" are hindsight).
-NOT_THE_RESPONSE = r"(?!we\b|it\s+took|(?:the\s+|our\s+)?(?:alert|monitor|detect|pag|on-?call|respon|fix\b|rollback|roll-back|restart|revert|mitigation|workaround))"
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
@@ -85,13 +82,11 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # (why the responders or the alerts failed is hindsight, below).
         # "Why the plan changed", "Why the queue backed up"; not the fix's ("Why the rollback worked").
         # Not why a safeguard failed to stop it ("Why our preparations didn't prevent it"): hindsight.
-        r"|why\s+" + NOT_THE_RESPONSE + 
+        r"|why\s+(?!we\b|it\s+took|(?:the\s+|our\s+)?(?:alert|monitor|detect|pag|on-?call|respon|fix\b|rollback|roll-back|restart|revert|mitigation|workaround))"
         r"(?!(?:[\w'-]+\s+){1,4}(?:didn't|did\s+not|couldn't|could\s+not|failed\s+to)\s+(?:prevent|catch|stop|detect|notice)\b)"
         r"(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
         r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+(?:down|blank|dark|offline|stale|silent|quiet|wrong)|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable)"
-        r"|changed|flipped|regressed|stalled|hung|leaked|overflowed|expired|misbehaved|slowed\s+down|filled\s+up|backed\s+up)\b.*"
-        # The same asked: "Why did the tunnels drop?", "Why did the primary fail over?".
-        r"|why\s+did\s+" + NOT_THE_RESPONSE + r"(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:drop|fail|break|stop|crash|hang|stall|expire|overflow|leak|go\s+(?:down|offline|dark)|fill\s+up|run\s+out|fall\s+over)\b.*)$",
+        r"|changed|flipped|regressed|stalled|hung|leaked|overflowed|expired|misbehaved|slowed\s+down|filled\s+up|backed\s+up)\b.*)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
