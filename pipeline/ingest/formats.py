@@ -4,7 +4,8 @@ Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTM
 Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, as what an
 office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
 PowerPoint deck (a review presented as slides), RTF,
-email (`.eml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
+email (`.eml`, with the review attached to it) and mailbox files (`.mbox`), a Jira issue exported
+as XML (an RSS item), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
 one), AsciiDoc and MDX from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source,
 DokuWiki's `.txt` pages) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its headings,
 tables and lists kept, so one parser reads them all. The format is decided by sniffing the
