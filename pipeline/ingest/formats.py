@@ -595,7 +595,6 @@ def _title_first(markdown: str) -> str:
     return "\n".join(lines)
 
 
-# (Not <pre>: a client's HTML copy may be the text part in a fixed-width block, read as code.)
 # What a Jira issue's XML says of itself, as the label lines its page shows: the workflow's
 # Resolution ("Done") and the version a bug was found in say nothing of the incident's fix.
 _RSS_FIELDS = (("status", "Status"), ("component", "Components"), ("created", "Created"))
@@ -658,6 +657,7 @@ def mbox_to_markdown(data: bytes) -> str:
     return "\n\n".join(mime_to_markdown(m.split(b"\n", 1)[1]) for m in messages if b"\n" in m)
 
 
+# (Not <pre>: a client's HTML copy may be the text part in a fixed-width block, read as code.)
 _HTML_STRUCTURE = re.compile(r"<(?:h[1-6]|li|table|strong|b|th|dt)\b", re.I)
 
 
@@ -677,7 +677,8 @@ def mime_to_markdown(data: bytes) -> str:
             # "Please find attached the post-incident review": the review itself, read as the
             # file it is (never another message, which could nest without end).
             name, payload = part.get_filename() or "", part.get_payload(decode=True) or b""
-            if name and payload and sniff(payload, name) not in ("mime", "rss") and not sniff(payload, name).startswith("unsupported:"):
+            kind = sniff(payload, name) if name and payload else "unsupported:"
+            if kind not in ("mime", "mbox", "rss") and not kind.startswith("unsupported:"):
                 text, _, _ = to_markdown(payload, name)
                 attached.extend([text] if text else [])
             continue

@@ -1481,7 +1481,6 @@ BARE_PLACEHOLDER = re.compile(
 )
 
 
-# A value that ends on a word no sentence ends on, with no full stop after it.
 def is_draft_value(text: str) -> bool:
     """A cause or fix that only says it is not known yet: the cue opens it (its first clause)
     and the text is short. A cause stated first, with an open question after it, is no draft."""

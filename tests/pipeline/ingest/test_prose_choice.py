@@ -469,27 +469,22 @@ def test_a_write_up_that_says_nothing_was_done_has_no_fix():
     assert "nothing was done" in p.detail
 
 
-def test_a_fix_the_summary_states_outright_is_not_padded_with_timeline_rows():
-    doc = (
-        "# Search 500s\n\n## Summary\nSearch failed for half an hour after the 2.3 release. "
-        "We restored service by rolling search-api back to 2.2.\n\n"
-        "## Timeline\n| Time | Event |\n| --- | --- |\n| 10:00 | 2.3 rolled out |\n"
-        "| 10:20 | decision to roll back; the deploy tool reverts search-api |\n| 10:31 | last 2.3 pod terminated |\n"
-    )
-    p = parse(doc, source_id="x.md")
-    assert p.fields["fix"] == "We restored service by rolling search-api back to 2.2."
-
-
-def test_a_summarys_fix_is_not_told_again_by_the_timeline_rows_that_restate_its_steps():
-    doc = (
-        "# Tokenizer handshake failures\n\n## Summary\nCard payments failed for an hour when the client certificate expired. "
-        "We restored service by issuing a new certificate and restarting the payments-api pods.\n\n"
-        "## Timeline\n| Time | Event |\n| --- | --- |\n| 2024-02-01 00:00 | certificate expires |\n"
-        "| 2024-02-01 01:10 | rolling restart of payments-api, the canary release reverted to be safe |\n"
-        "| 2024-02-01 01:15 | user reporting back that the fix works |\n"
-    )
-    p = parse(doc, source_id="x.md")
-    assert p.fields["fix"] == "We restored service by issuing a new certificate and restarting the payments-api pods."
+@pytest.mark.parametrize("doc, fix", [
+    ("# Search 500s\n\n## Summary\nSearch failed for half an hour after the 2.3 release. "
+     "We restored service by rolling search-api back to 2.2.\n\n"
+     "## Timeline\n| Time | Event |\n| --- | --- |\n| 10:00 | 2.3 rolled out |\n"
+     "| 10:20 | decision to roll back; the deploy tool reverts search-api |\n| 10:31 | last 2.3 pod terminated |\n",
+     "We restored service by rolling search-api back to 2.2."),
+    # Timeline rows that restate the summary's steps, strong cues and all, tell it no better.
+    ("# Tokenizer handshake failures\n\n## Summary\nCard payments failed for an hour when the client certificate expired. "
+     "We restored service by issuing a new certificate and restarting the payments-api pods.\n\n"
+     "## Timeline\n| Time | Event |\n| --- | --- |\n| 2024-02-01 00:00 | certificate expires |\n"
+     "| 2024-02-01 01:10 | rolling restart of payments-api, the canary release reverted to be safe |\n"
+     "| 2024-02-01 01:15 | user reporting back that the fix works |\n",
+     "We restored service by issuing a new certificate and restarting the payments-api pods."),
+])
+def test_a_fix_the_summary_states_outright_is_not_padded_with_timeline_rows(doc, fix):
+    assert parse(doc, source_id="x.md").fields["fix"] == fix
 
 
 def test_an_outage_told_from_someone_elses_incident_report_is_a_dependency():
