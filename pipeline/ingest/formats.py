@@ -23,6 +23,7 @@ import itertools
 import posixpath
 import re
 import zipfile
+from collections import Counter
 from pathlib import PurePosixPath
 
 from bs4 import BeautifulSoup
@@ -1110,10 +1111,7 @@ def _deck_without_running_lines(text: str) -> str:
     if len(breaks) < 3:
         return text
     bounds = [start, *[b + 1 for b in breaks], len(lines) + 1]
-    seen: dict[str, int] = {}
-    for a, b in zip(bounds, bounds[1:]):
-        for key in {_running_key(line) for line in lines[a:b - 1] if line.strip()}:
-            seen[key] = seen.get(key, 0) + 1
+    seen = _units_with([lines[a:b - 1] for a, b in zip(bounds, bounds[1:])])
     slides = len(bounds) - 1
     running = {key for key, n in seen.items() if n >= max(3, slides / 2) and len(key.split()) <= 12 and not key.startswith(("#", "|", "-", "*"))}
     if not running:
@@ -1125,6 +1123,12 @@ def _deck_without_running_lines(text: str) -> str:
 def _running_key(line: str) -> str:
     """A line as a running footer repeats it: its numbers aside ("slide 3", "slide 4")."""
     return re.sub(r"\d+", "#", line.strip())
+
+
+def _units_with(units: list[list[str]]) -> Counter:
+    """For each line's running key, how many of the units (a PDF's pages, a deck's slides) have
+    it: a running header or footer is on most of them."""
+    return Counter(key for unit in units for key in {_running_key(line) for line in unit if line.strip()})
 
 
 def mdx_to_markdown(text: str) -> str:
@@ -1329,10 +1333,7 @@ def _without_running_lines(pages: list[str]) -> list[str]:
         filled = [i for i, line in enumerate(lines) if line.strip()]
         return sorted(set(filled[:3] + filled[-3:]))
 
-    seen: dict[str, int] = {}
-    for lines in split:
-        for key in {_running_key(lines[i]) for i in edges(lines)}:
-            seen[key] = seen.get(key, 0) + 1
+    seen = _units_with([[lines[i] for i in edges(lines)] for lines in split])
     running = {key for key, n in seen.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
     out = []
     for n, lines in enumerate(split):

@@ -2718,9 +2718,10 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     # A company's letter: its name ("Brightwater IT Managed Services Ltd", "BRIGHTWATER IT") over
     # its address and references, then the letter's kind ("REASON FOR OUTAGE") over the line that
     # names the incident, or a "Subject:" line that does.
-    company = ORG_NAME.match(h1.strip()) and (COMPANY_SUFFIX.search(h1.strip()) or h1.strip().isupper())
-    kind_at = next((i for i, line in enumerate(below[:8]) if KIND_LINE.match(line)), None) if company and COMPANY_SUFFIX.search(h1.strip()) else None
-    subject = company and any(SUBJECT_LINE.match(line) for line in below[:8])
+    named_company = ORG_NAME.match(h1.strip())
+    suffixed = bool(named_company and COMPANY_SUFFIX.search(h1.strip()))
+    kind_at = next((i for i, line in enumerate(below[:8]) if KIND_LINE.match(line)), None) if suffixed else None
+    subject = bool(named_company and (suffixed or h1.strip().isupper())) and any(SUBJECT_LINE.match(line) for line in below[:8])
     # The heading only the document's kind ("Incident Report (Final)"): the line below names the incident.
     letterhead = (
         LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or ID_AND_KIND.match(h1.strip())
@@ -2749,7 +2750,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     # "Incident Review: Daily fare cap not applied" under the organization and its unit.
     kind_named = next((i for i, line in enumerate(below[:3]) if KIND_PREFIX.match(line) and names_words(KIND_PREFIX.sub("", line))), None)
     first = kind_at + 1 if kind_at is not None else 0
-    for i, line in list(enumerate(below))[first:first + 3] if kind_named is None else [(kind_named, below[kind_named])]:
+    for i, line in enumerate(below[first:first + 3], first) if kind_named is None else [(kind_named, below[kind_named])]:
         # "Serious Service Incident Report — SSI-2024-007": the kind and an id, no name; so is a
         # running header's "Anomaly Report AR-2024-019 | Issue 2 | Ground Segment".
         if KIND_LINE.match(line) or KIND_AND_ID.match(PART_SEPARATOR.split(line)[0].strip()) or BREADCRUMB.search(line) or names_and_kind(line) or KIND_PREFIX.match(line) and not names_words(KIND_PREFIX.sub("", line)):

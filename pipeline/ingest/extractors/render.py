@@ -342,18 +342,13 @@ class _Storage:
         return "\n".join(lines)
 
     def table(self, tag: Tag) -> str:
-        if _is_layout(tag):
+        # Its own rows' cells: a nested table renders inside its cell.
+        rows = [tr.find_all(["th", "td"], recursive=False) for tr in tag.find_all("tr") if tr.find_parent("table") is tag]
+        if _is_layout(tag, rows):
             # An email's or a newsletter's frame around the message: its cells are the page.
-            own = [c for tr in tag.find_all("tr") if tr.find_parent("table") is tag for c in tr.find_all(["th", "td"], recursive=False)]
-            return "\n\n".join(b for c in own for b in self.blocks(c) if b.strip())
-        rows = []
-        for tr in tag.find_all("tr"):
-            if tr.find_parent("table") is not tag:
-                continue  # a nested table renders inside its cell
-            cells = tr.find_all(["th", "td"], recursive=False)
-            rows.append([_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells])
+            return "\n\n".join(b for cells in rows for c in cells for b in self.blocks(c) if b.strip())
         # Markdown tables need a header row; Confluence's first row is one in practice.
-        return _markdown_table(rows)
+        return _markdown_table([[_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells] for cells in rows])
 
     # Inline level.
     def inline_children(self, tag: Tag) -> str:
@@ -421,19 +416,13 @@ class _Storage:
         return ""
 
 
-def _is_layout(table: Tag) -> bool:
+def _is_layout(table: Tag, rows: list[list[Tag]]) -> bool:
     """A table that lays out a page rather than holding data: marked as presentation, or with
-    a cell of its own that holds a table or a heading, as a mail client's HTML and a tracker's
-    notification frame their message. No data table puts a heading in a cell."""
-    if (table.get("role") or "").lower() == "presentation":
-        return True
-    for tr in table.find_all("tr"):
-        if tr.find_parent("table") is not table:
-            continue
-        for cell in tr.find_all(["th", "td"], recursive=False):
-            if cell.find(["table", "h1", "h2", "h3", "h4", "h5", "h6"]):
-                return True
-    return False
+    a cell of its own (`rows`) that holds a table or a heading, as a mail client's HTML and a
+    tracker's notification frame their message. No data table puts a heading in a cell."""
+    return (table.get("role") or "").lower() == "presentation" or any(
+        cell.find(["table", "h1", "h2", "h3", "h4", "h5", "h6"]) for cells in rows for cell in cells
+    )
 
 
 def titled(title: str, body: str) -> str:
