@@ -19,6 +19,7 @@ import bisect
 import datetime
 import itertools
 import re
+import unicodedata
 from collections import Counter
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -57,7 +58,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess.
-        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+)?|rca|rc|culprit|what\s+was\s+it"
+        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
@@ -111,8 +112,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:interim\s+)?containment(?:\s+actions?)?|permanent\s+corrective\s+actions?"
         # A problem record's "Permanent Fix" beside its "Workaround".
         r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
-        r"|what\s+(?:actually\s+|finally\s+|really\s+)?fixed\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
-        r"|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*"
+        r"|what\s+(?:actually\s+|finally\s+|really\s+)?(?:fixed|stopped)\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
+        r"|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*|how\s+we\s+got\s+out(?:\s+of\s+it)?"
         # A significant event analysis's "What was done on the day"; a Q&A's "What did we do to fix it?"
         r"|what\s+was\s+done(?:\s+on\s+the\s+day|\s+to\s+(?:fix|resolve|restore)\s+(?:it|this|service)|\s+about\s+it)?"
         r"|what\s+did\s+we\s+do\s+to\s+(?:fix|resolve)\s+(?:it|this))$",
@@ -145,7 +146,10 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I
     ),
     "summary": re.compile(
-        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)$", re.I
+        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)$"
+        # A retro board's facts sit on the facilitator's summary card, beside the team's cards.
+        r"|^(?:(?:the\s+)?facilitator(?:'s)?\s+|retro(?:spective)?\s+|board\s+)?summary\s+card$|^(?:the\s+)?facilitator(?:'s)?\s+(?:summary|notes)$",
+        re.I,
     ),
     "services": re.compile(
         r"^(?:services?(?:\s+(?:affected|involved|impacted))?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"
@@ -177,7 +181,10 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|things\s+that\s+went\s+well|what\s+we\s+learn(?:ed|t)|where\s+we\s+got\s+lucky|what\s+went\s+(?:well|badly)\s+and\s+\w+"
         r"|how\s+can\s+customers\b.*|what\s+went\s+poorly|lessons|what\s+(?:didn't|did\s+not)(?:\s+(?:go\s+(?:well|so\s+well)|work))?"
         # "What went less well", "What could have gone better": the response's, never the cause's.
-        r"|(?:what|things\s+that)\s+(?:went\s+(?:less|not\s+so)\s+well|could\s+have\s+(?:gone|been\s+done|been)\s+better))$",
+        r"|(?:what|things\s+that)\s+(?:went\s+(?:less|not\s+so)\s+well|could\s+have\s+(?:gone|been\s+done|been)\s+better)"
+        # A retro board's columns of the team's cards: Mad / Sad / Glad, the 4Ls, Start / Stop /
+        # Continue. Their "because" is a feeling about the response.
+        r"|mad|sad|glad|puzzles?|liked|lacked|longed\s+for|(?:start|stop|keep|continue)\s+doing|more\s+of|less\s+of)$",
         re.I,
     ),
     # Why the response was slow or misled: its "because" is about the responders, never the
@@ -1872,6 +1879,15 @@ def label_line(line: str) -> tuple[int, str, str, str] | None:
     return len(indent), label.strip(), (rest or "").strip(), name
 
 
+def quote_title(lines: list[str], scan: list[str], i: int) -> str | None:
+    """The field a quote's first line names where that line is the quote's title ("> Facilitator's
+    summary card (pinned)" over the card's text, as a board or a callout exports it)."""
+    if not QUOTE_MARK.match(lines[i]) or i and QUOTE_MARK.match(lines[i - 1]) or i + 1 >= len(lines) or not QUOTE_MARK.match(lines[i + 1]):
+        return None
+    title = scan[i].strip()
+    return classify_label(title) if len(title.split()) <= 8 and not title.endswith((".", ",", ";", ":")) else None
+
+
 def runs_on(prev: str, line: str) -> bool:
     """Whether `line` goes on with the sentence that `prev` left unfinished (hard-wrapped prose
     whose next line happens to start "fault: ..."), rather than opening a plain label."""
@@ -1959,6 +1975,9 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         mid = MID_LINE_LABEL.search(line, 0, MID_LINE_REACH + 20) if not found else None
         if mid and mid.start() <= MID_LINE_REACH:
             found = (indent_width(line), mid.group(1), line[mid.end():].strip(), classify_label(mid.group(1)))
+        quote = not found and quote_title(lines, scan, i)
+        if quote:
+            found = (0, scan[i].strip(), "", quote)
         if not found:
             continue
         indent, label, rest, name = found
@@ -1979,6 +1998,12 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         j = i + 1
         while j < len(scan):
             nxt = scan[j]
+            if quote and not QUOTE_MARK.match(lines[j]):
+                break  # a titled quote's section is the quote
+            if quote and not nxt.strip():
+                body.append("")
+                j += 1
+                continue
             if not nxt.strip() and not has_text:
                 # `- **Impact**:` with its text as the next paragraph(s), not indented.
                 body.append("")
@@ -2081,9 +2106,18 @@ def label_text(label: str) -> str:
     text = EIGHT_D.sub("", text)  # an 8D report's discipline: "D4 - Root cause analysis"
     text = SLIDE_NUMBER.sub("", text)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
+    text = without_trailing_symbols(text)  # a retro board's "Mad 😡", "Went well 🎉"
     text = without_trailing_arrow(text)  # "resolution ->": a terse note's arrow to what follows
     qualifier = LABEL_QUALIFIER.search(text)
     return (text[:qualifier.start()].rstrip() if qualifier else text) or text
+
+
+def without_trailing_symbols(text: str) -> str:
+    """The text without the emoji (and their joiners and variation selectors) it ends on."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) in ("So", "Sk", "Mn", "Cf")):
+        end -= 1
+    return text[:end] or text
 
 
 ARROWS = ("->", "=>", "→", ">", "–", "—", "-")

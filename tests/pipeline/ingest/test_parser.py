@@ -5468,3 +5468,49 @@ The flag was deleted at 14:51 and the evaluators recovered.
     assert sentences('we are not looking for a single\n"root cause" or a person to blame.') == [
         'we are not looking for a single "root cause" or a person to blame.'
     ]
+
+
+def test_a_retro_boards_summary_card_holds_the_incident_and_its_columns_hold_feelings():
+    # The facts sit on the facilitator's card, a quote titled by its first line; the team's cards
+    # sit in columns (Mad / Sad / Glad, an emoji after the name) whose "because" is a feeling.
+    board = """# Retro: Feed renderer slowdown
+
+**Facilitator:** Rosa Lind
+
+> Facilitator's summary card (pinned)
+>
+> Between 07:50 and 09:10 the feed took 30 s to render. The cause was the morning config push,
+> which set the feed-cache TTL to 0, so every request went to the database.
+>
+> Ana reverted the push at 09:05 and service came back.
+
+## Mad 😡
+
+- We scaled the renderer to 40 pods and it did not help, because the traffic kept growing.
+
+## Glad 😊
+
+- Rolling the setting back took one click.
+"""
+    p = parse(board, source_id="board.md")
+    assert p.fields["root_cause"].startswith("The cause was the morning config push")
+    assert p.provenance["root_cause"] == "prose: summary"
+    assert "scaled" not in p.fields["root_cause"]
+    assert p.fields["fix"].endswith("Ana reverted the push at 09:05 and service came back.")
+    assert [classify_label(x) for x in ("Mad 😡", "Sad 😢", "Glad", "Puzzles", "Longed for", "Stop doing")] == ["lessons"] * 6
+
+
+@pytest.mark.parametrize(
+    "label, field",
+    [
+        ("Facilitator summary (Yusuf)", "summary"),
+        ("Facilitator notes", "summary"),
+        ("Summary card", "summary"),
+        ("Root cause in one line", "root_cause"),
+        ("How we got out", "fix"),
+        ("What stopped it", "fix"),
+    ],
+)
+def test_a_retro_facilitators_section_names(label, field):
+    assert classify_label(label) == field
+
