@@ -253,7 +253,9 @@ CAUSE_CUES = re.compile(
     # A thread's conclusion after the evidence: "So this is packet loss on the zone-b egress path."
     r"|^so\s+(?:this|it|that)(?:\s+is|\s+was|'s)\s+(?!not\b|(?:all\s+)?(?:fine|ok|okay|good|working|done|resolved|fixed|settled)\b)"
     # The turn from the wrong guess to what it was: "It wasn't that: the new exporter threw ...".
-    r"|\b(?:it|that|this)\s+(?:wasn'?t|was\s+not)\s+(?:that|it|the\s+[\w-]+(?:\s+[\w-]+)?)\s*[:;\u2014\u2013](?=\s)",
+    r"|\b(?:it|that|this)\s+(?:wasn'?t|was\s+not)\s+(?:that|it|the\s+[\w-]+(?:\s+[\w-]+)?)\s*[:;\u2014\u2013](?=\s)"
+    # "It was actually a credential stuffing attack": the same turn, told the other way round.
+    r"|\b(?:it|that|this)\s+was\s+(?:actually|really|in\s+fact)\s+(?:a|an|the|our)\b",
     re.I,
 )
 # "noticed because someone looked at a dashboard": the words that tell how it was found, so
@@ -319,7 +321,11 @@ REASON_FOLLOWS = re.compile(
     # "He logged in to the email service and found the reason straight away."
     r"|\bfound\s+(?:the|our)\s+(?:real\s+|actual\s+|root\s+)?(?:reason|cause|culprit)(?:\s+(?:straight|right)\s+away|\s+immediately|\s+quickly|\s+at\s+once)?\s*[.:!]?$"
     # A comment that opens the analysis: "Root cause write-up.", "RCA below:".
-    r"|^(?:root\s+cause|rca)\s+(?:write-?up|analysis|summary|notes?|details|below|follows)\s*[.:!]?$",
+    r"|^(?:root\s+cause|rca)\s+(?:write-?up|analysis|summary|notes?|details|below|follows)\s*[.:!]?$"
+    # The first guess set aside before the cause: "It wasn't the database's fault.", "It was not a
+    # capacity problem."
+    r"|^(?:but\s+)?(?:it|this|that)\s+(?:wasn'?t|was\s+not|was\s+never)\s+(?:(?:the|a|an)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:[\w-]+'s\s+fault|fault|problem|issue|culprit)\s*[.!]?$",
     re.I,
 )
 # "11:48 The storage log shows the controller's battery failed. That's the cause.": the
@@ -1279,7 +1285,8 @@ CHANGE_TOLD = re.compile(
 # What users saw and for how long: a summary often opens on it, and it is the symptom, never
 # the cause ("Between 13:05 and 14:47 roughly 3.8% of requests failed with HTTP 502").
 IMPACT_SENTENCE = re.compile(
-    r"^(?:between|from)\s+\d{1,2}[:.]\d{2}\b|\b\d+(?:\.\d+)?\s*%\s+of\b"
+    # "Between 06:15 and 09:50 ...", "On Wednesday 4 September between roughly 06:15 and ...".
+    r"^(?:on\s+[\w ,]{3,30}?\s+)?(?:between|from)\s+(?:roughly\s+|about\s+|approximately\s+|around\s+)?\d{1,2}[:.]\d{2}\b|\b\d+(?:\.\d+)?\s*%\s+of\b"
     r"|\b(?:users?|customers?|merchants?|clients?|visitors?|people)\s+(?:[\w-]+\s+){0,5}?(?:saw|experienced|received|got|were\s+(?:getting|seeing|unable)|could\s+not|couldn't)\b"
     r"|\b(?:checkout|requests?|calls?|queries|operations|launches|builds|attempts)\s+(?:[\w-]+\s+){0,5}?(?:failed|timed\s+out|were\s+(?:abandoned|dropped|rejected))\b"
     r"|\b(?:disruption|impact|outage)\s+(?:extended|spread)\b",
@@ -1337,15 +1344,19 @@ def story_opening(
             # could not be matched ..."); the story of why starts with the next paragraph. Unless
             # the rest only tells the fix and what follows it: the opening paragraph went on to why.
             rest = "\n\n".join(paragraphs[1:])
-            if any(x not in fix_text and not off_the_story(x) and not says_nothing(x) and not RECOVERED.match(x) for x in sentences(rest)):
+            if any(x not in fix_text and not off_the_story(x) and not says_nothing(x) and not RECOVERED.match(x) and not SIGN_OFF.match(x) for x in sentences(rest)):
                 story = rest
-        found = [s for s in sentences(story) if not says_nothing(s)]
+        found = [s for s in sentences(story) if not says_nothing(s) and not SIGN_OFF.match(s)]
         found = [s for s in found if not off_the_story(s)] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
         # instructions are no cause. Any of those and the section says nothing certain.
         if found and not HEDGED.search(text) and not any(TIME_HEADING.match(s) or DATE_RE.match(s) or PLACEHOLDER.search(s) for s in found[:limit]):
             return " ".join(found[:limit]), origin
     return "", ""
+
+
+# "— Marcus", "-- Ana R.": the writer signing off under the story, no part of it.
+SIGN_OFF = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}$")
 
 
 # "2023-10-11, @mholst", "2031-10-11 by Ana Ruiz": who wrote it and when, under the title. Its
@@ -2348,10 +2359,12 @@ ISSUE_LINK = re.compile(
 
 NARRATIVE_SENTENCES = 25
 # A machine or a process restarting by itself is the symptom: "the servers lost power and
-# restarted", "the worker kept restarting".
+# restarted", "the worker kept restarting". So is one restarted by routine work before the
+# incident: "had been rebooted by the hypervisor host maintenance".
 SELF_RESTART = re.compile(
     r"\b(?:lost\s+power|crashed|panicked|hung|froze|went\s+down|failed|died|oom[\s-]?killed)\s+and\s+(?:then\s+)?(?:restarted|rebooted)\b"
-    r"|\bkept\s+(?:restarting|rebooting)\b|\b(?:began|started)\s+(?:restarting|rebooting)(?=\s*(?:[.,;]|$|(?:repeatedly|again|every)\b))|\b(?:restarted|rebooted)\s+(?:itself|themselves|repeatedly|in\s+a\s+loop)\b",
+    r"|\bkept\s+(?:restarting|rebooting)\b|\b(?:began|started)\s+(?:restarting|rebooting)(?=\s*(?:[.,;]|$|(?:repeatedly|again|every)\b))|\b(?:restarted|rebooted)\s+(?:itself|themselves|repeatedly|in\s+a\s+loop)\b"
+    r"|\b(?:restarted|rebooted)\s+by\s+(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,3}?(?:maintenance|patching|updates?|upgrades?|watchdog|scheduler|kubelet|oom\s+killer)\b",
     re.I,
 )
 # A person or team doing something: "we", "engineers", "the on-call", "Priya".

@@ -5514,3 +5514,46 @@ def test_a_retro_boards_summary_card_holds_the_incident_and_its_columns_hold_fee
 def test_a_retro_facilitators_section_names(label, field):
     assert classify_label(label) == field
 
+
+@pytest.mark.parametrize(
+    "turn, cause",
+    [
+        # The first guess set aside in a sentence of its own: the cause is told after it.
+        ("It wasn't the database's fault. The morning flag push set the cache TTL to 0.", "The morning flag push set the cache TTL to 0."),
+        # Or the same turn told the other way round.
+        ("It was actually a credential stuffing attack: a botnet replayed leaked passwords.", "It was actually a credential stuffing attack"),
+    ],
+)
+def test_the_turn_from_the_first_guess_to_the_cause(turn, cause):
+    text = f"""# Login latency
+
+## Summary
+
+Logins took 20 seconds for an hour. Everyone first looked at the database, which was at 100% CPU. {turn}
+
+## Resolution
+
+We reverted the flag change at 10:24 and logins recovered.
+"""
+    p = parse(text, source_id="x.md")
+    assert p.fields["root_cause"].startswith(cause)
+
+
+def test_a_restart_by_routine_work_is_no_fix_and_a_sign_off_is_no_story():
+    story = """# Stale balances
+
+The balance API reads from three replicas.
+
+db-replica-03 had been rebooted by the hypervisor host maintenance at 23:58, and replication stopped on a duplicate-key error.
+
+Wen removed db-replica-03 from the pool at 09:48 and balances were correct from 09:50.
+"""
+    assert parse(story, source_id="x.md").fields["fix"].startswith("Wen removed db-replica-03 from the pool")
+    signed = """# Push reminders not delivered
+
+On Thursday 27 June between roughly 05:10 and 10:25 UTC, no push notifications reached anyone's phone. Our push provider had an outage in its delivery pipeline for that whole window. We restored delivery at 10:25 by cancelling the queued backlog, so no late reminders went out.
+
+— Marcus
+"""
+    cause = parse(signed, source_id="x.md").fields["root_cause"]
+    assert "provider had an outage" in cause and "Marcus" not in cause
