@@ -320,6 +320,17 @@ STORAGE_FULL = re.compile(
     r"|\bran\s+out\s+of\s+(?:disk|space|storage)\b",
     re.I,
 )
+# "Corvid Pay's own RCA confirms ...", "This was entirely on their side", "a volumetric DDoS
+# against our sole DNS provider", "Azure Event Hubs platform incident".
+THEIR_FAILURE = re.compile(
+    r"\b(?:on|from)\s+their\s+(?:side|end)\b|\btheir\s+own\s+(?:RCA|incident\s+report|post[\s-]?mortem|root[\s-]cause\s+analysis)\b"
+    r"|(?<![\w'-])[\w-]{1,40}'s\s+own\s+(?:RCA|incident\s+report|post[\s-]?mortem)\b"
+    r"|\b(?:against|at|of)\s+our\s+(?:sole\s+|primary\s+|main\s+|only\s+)?(?:[\w-]+\s+){0,3}?(?:provider|vendor|supplier|CDN)\b"
+    r"|\bplatform\s+incident\b",
+    re.I,
+)
+# The writer owning it after all: "our own Terraform change", "not on their side".
+OUR_OWN = re.compile(r"\bour\s+own\s+(?:[\w-]+\s+){0,2}?(?:change|deploy\w*|release|config\w*|job|code|bug|mistake)\b|\bnot\s+(?:on\s+)?their\s+(?:side|end|fault)", re.I)
 LEAK = re.compile(
     r"\b(?:memory|connection|file[\s-]descriptor|fd|handle|socket|goroutine|thread)s?\s+leak"
     r"|\bleak(?:s|ed|ing)\s+(?:\w+\s+)?(?:memory|connections|file\s+descriptors|fds|handles|sockets|goroutines|threads)\b"
@@ -523,6 +534,10 @@ class Taxonomy:
             # A database whose disk filled up ("the postgres disk hit 100%"): the space that ran
             # out is the trigger, the failed writes its symptom.
             best = "capacity"
+        if best != "dependency" and THEIR_FAILURE.search(root_cause) and not OUR_OWN.search(root_cause):
+            # The trigger told as another company's failure: what failed inside it (a database
+            # failover, an attack on it, its release) is theirs; for us, a supplier failed.
+            return "dependency"
         if best == "software-bug":
             set_off = CHANGE_SET_OFF_BUG.search(root_cause)
             if set_off:

@@ -385,6 +385,17 @@ def test_classifier_rules(title, cause, expected):
          "Summary of the vendor's reason for outage: their primary database node had a storage fault. The cluster "
          "failed over to the standby, whose secondary index was corrupted, so every insert into that table failed.",
          "They restored their service; we replayed the queue.", "dependency"),
+        # So do their own report, an attack on them, and "on their side": their database, the
+        # attackers and their release are theirs.
+        ("Checkout failures", "Paymint performed an unplanned failover of the primary database behind its "
+         "authorization cluster. Paymint's own RCA confirms this.", "Their new primary warmed up.", "dependency"),
+        ("Authoritative DNS outage", "Volumetric DDoS against our sole authoritative DNS provider, whose nameservers "
+         "stopped answering.", "They mitigated the attack.", "dependency"),
+        ("CDN 502s", "The CDN shipped an edge release that mishandled TLS session resumption. This was entirely on "
+         "their side and they rolled it back.", "They rolled it back.", "dependency"),
+        # Not where the writer owns the trigger after all.
+        ("SSO login failures", "Not the vendor's outage after all but our own Terraform change, which removed the "
+         "production redirect URI against our identity provider's client.", "Reverted the change.", "configuration"),
     ],
 )
 def test_classifier_rules_given_the_fix(title, cause, fix, expected):
