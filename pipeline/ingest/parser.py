@@ -109,7 +109,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.
         r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)"
         # An 8D report's containment (what stopped the harm) and its permanent corrective action.
-        r"|(?:interim\s+)?containment(?:\s+actions?)?|permanent\s+corrective\s+actions?"
+        r"|(?:interim\s+)?containment(?:\s+actions?)?|(?:chosen\s+|implemented\s+)?permanent\s+corrective\s+actions?"
+        # Its D6, where the permanent fix is put in and checked.
+        r"|implement(?:ation)?\s+(?:and|&)\s+validat(?:e|ion)(?:\s+(?:of\s+)?(?:the\s+)?(?:permanent\s+)?corrective\s+actions?)?"
         # A problem record's "Permanent Fix" beside its "Workaround".
         r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
         r"|what\s+(?:actually\s+|finally\s+|really\s+)?(?:fixed|stopped)\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
@@ -2617,7 +2619,12 @@ DOC_KIND = (
     # a ground segment's "Anomaly Report", a hospital's "Significant Event Analysis" and its
     # "SBAR" (situation, background, assessment, recommendation).
     r"|(?:event|problem|anomaly)\s+(?:report|record|review)|problem\s+management|lessons?\s+learned\s+(?:review|report)"
-    r"|(?:significant|serious|critical)\s+event\s+(?:analysis|audit)|sbar(?:\s+report)?)"
+    r"|(?:significant|serious|critical)\s+event\s+(?:analysis|audit)|sbar(?:\s+report)?"
+    # A quality system's records: an 8D report, a CAPA record, a non-conformance report, an
+    # ISMS incident register's entry.
+    r"|8d[\s-]+(?:problem[\s-]+solving\s+)?report"
+    r"|(?:corrective\s*(?:&|and)\s*preventive\s+action|capa)\s+(?:record|report|form)|non[\s-]?conformance\s+report|ncr"
+    r"|(?:information\s+security\s+)?incident\s+register(?:\s+(?:entry|extract|\(extract\)))?)"
 )
 # "Incident Report (Final)", "Incident Report (Interim)": the kind with the report's stage.
 KIND_LINE = re.compile(rf"^{DOC_KIND}(?:\s*\([\w .-]{{1,25}}\))?$", re.I)
@@ -2633,9 +2640,11 @@ KIND_PREFIX = re.compile(rf"^(?:\[[^\]]*\]\s*)?(?:re:\s*)?(?:[\w-]+:?\s+){{0,2}}
 # The kind may carry the report's reference ("Major Incident Report MIR-2024-017").
 # A record's number: "IR-2024-0088", "PRB0043550", "CDS-INC-0302-04"; letters first, a digit in it.
 RECORD_ID = r"(?-i:[A-Z]{2,}[A-Z-]*\d[\w-]*)"
+# Or a number within its year: "8D-Report 2024-0142".
+YEAR_NUMBER = r"(?:19|20)\d\d-\d{2,6}"
 LETTERHEAD = re.compile(
     rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}}|(?:[A-Z][\w&.,'()]*\s+){{0,3}}[A-Z][\w&.,'()]*(?=:))(?:(?:--|[-–—:|])\s*)?{DOC_KIND}"
-    rf"(?:\s*[-–—:#]?\s*{RECORD_ID})?$",
+    rf"(?:\s*[-–—:#]?\s*(?:{RECORD_ID}|{YEAR_NUMBER}))?$",
     re.I,
 )
 # "Conformance Lab cluster -- incident notes": a system's name and the kind, or the incident's
@@ -2680,7 +2689,7 @@ SERVICE_LINE = record_line(r"(?:affected\s+)?(?:service|system|application|produ
 ORG_AND_UNIT = re.compile(r"^(?-i:[A-Z][\w&.,'()]*(?:[ \t]+[\w&.,'()/]+){0,5}(?:[ \t]+[-–—|][ \t]+[A-Z0-9][\w&.,'()/]*(?:[ \t]+[\w&.,'()/]+){0,5}){1,3})$")
 KIND_START = re.compile(rf"^{DOC_KIND}\b", re.I)
 # "Incident Report IR-2024-0088": the report's kind and number, naming no incident.
-KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*{RECORD_ID}$", re.I)
+KIND_AND_ID = re.compile(rf"^{DOC_KIND}\s*[:#-]?\s*(?:{RECORD_ID}|{YEAR_NUMBER})$", re.I)
 # "PRB0043550 - Problem Record": the record's number and its kind.
 ID_AND_KIND = re.compile(rf"^{RECORD_ID}\s*[-–—:|]\s*{DOC_KIND}$", re.I)
 # "MT TARROW - PROCESS CONTROL - EVENT REPORT", "Calloway Digital Services - Incident Report
@@ -2788,7 +2797,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         # A form's numbered answer ("3. Incident: Merchant payouts delayed.") names it too, in
         # its first sentence where the story goes on after it.
         named = NAMED_INCIDENT.match(NUMBERED_ANSWER.sub("", line))
-        value = cell_value(named.group(1)) if named else ""
+        value = cell_value(named.group(1)) if named else FORM_TITLE.sub("", line) if FORM_TITLE.match(line) else ""
         value = re.split(r"(?<=[a-z0-9)])\.\s+(?=\S)", value, maxsplit=1)[0].strip() if value else ""
         if names_words(value) and len(value.split()) <= 24:
             return value, "letterhead: incident line"

@@ -5568,3 +5568,34 @@ On Thursday 27 June between roughly 05:10 and 10:25 UTC, no push notifications r
 """
     cause = parse(signed, source_id="x.md").fields["root_cause"]
     assert "provider had an outage" in cause and "Marcus" not in cause
+
+
+@pytest.mark.parametrize(
+    "heading, below, title",
+    [
+        # A quality system's record is named by its kind and number; its subject names the incident.
+        ("8D-Report 2024-0142", "Subject: MES lost its data feed from the press lines", "MES lost its data feed from the press lines"),
+        ("8D Report — HFS-8D-2024-017", "**Subject:** Route planner unavailable after release 4.12", "Route planner unavailable after release 4.12"),
+        ("CAPA record — Specimen accessioning frozen during the billing extract", "Raised by: QA", "Specimen accessioning frozen during the billing extract"),
+        # A register's extract gives it as its "Title" field.
+        ("Kestrel Hosting B.V. — ISMS — Information Security Incident Register (extract)",
+         "Incident register extract — KCH-SIR-2024-0019\nTitle Stale billing data shown in the control panel",
+         "Stale billing data shown in the control panel"),
+    ],
+)
+def test_a_quality_records_kind_and_number_give_way_to_the_incidents_name(heading, below, title):
+    text = f"""# {heading}
+
+{below}
+
+## D4 Root cause
+
+The gateway certificate expired at midnight because nobody owned its renewal.
+
+## D6 Implementation and validation
+
+A new certificate was issued at 04:50 and the connection came back at 05:12.
+"""
+    p = parse(text, source_id="x.md")
+    assert p.fields["incident_title"] == title
+    assert p.fields["fix"].startswith("A new certificate was issued at 04:50")
