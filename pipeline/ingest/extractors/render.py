@@ -327,7 +327,7 @@ class _Storage:
 
     def list(self, tag: Tag, ordered: bool) -> str:
         lines = []
-        for i, li in enumerate(tag.find_all("li", recursive=False), 1):
+        for i, li in enumerate(_list_items(tag), 1):
             marker = f"{i}. " if ordered else "- "
             lines.append(_item(marker, self.blocks(li)))
         return "\n".join(lines)
@@ -432,6 +432,19 @@ def titled(title: str, body: str) -> str:
         return body
     head = f"- **{title.strip()}**"
     return f"{head}\n\n{_indent(body, '  ')}" if body.strip() else head
+
+
+def _list_items(tag: Tag) -> list[Tag]:
+    """A list's items, in order: its own `li` children and those a wrapper holds (a chat export's
+    `<ol>` of `<div>`s, one per message, each around its `li`), not a nested list's."""
+    items, stack = [], list(reversed([c for c in tag.children if isinstance(c, Tag)]))
+    while stack:
+        child = stack.pop()
+        if child.name == "li":
+            items.append(child)
+        elif child.name not in ("ul", "ol"):
+            stack.extend(reversed([c for c in child.children if isinstance(c, Tag)]))
+    return items
 
 
 def _item(marker: str, blocks: list[str]) -> str:

@@ -139,3 +139,21 @@ def test_titled_expand_and_panel_keep_all_their_content():
     for md in (confluence_to_markdown(storage)[0], html_to_markdown(export)):
         cause = parse("# Builds failing\n\n" + md, source_id="x").fields["root_cause"]
         assert "lost its CA bundle" in cause and "TLS to the artifact store" in cause and "skipped the smoke test" in cause
+
+
+def test_a_chat_exports_list_of_wrapped_messages_keeps_every_message():
+    # Element's export puts each message's <li> in a <div> of its own inside the <ol>; a nested
+    # list stays the item's own.
+    from pipeline.ingest.extractors.render import html_to_markdown
+
+    page = (
+        "<ol><li><h2>Sat, Jun 22 2024</h2></li>"
+        '<div class="mx_Export_EventWrapper"><li><p>10:21 The new release adds a postinstall hook.</p></li></div>'
+        '<div class="mx_Export_EventWrapper"><div><li><p>14:02 Root cause: a publish token leaked.</p>'
+        "<ul><li>via a CI log</li></ul></li></div></div></ol>"
+    )
+    md = html_to_markdown(page)
+    assert "1. ## Sat, Jun 22 2024" in md
+    assert "2. 10:21 The new release adds a postinstall hook." in md
+    assert "3. 14:02 Root cause: a publish token leaked." in md
+    assert "- via a CI log" in md and "4." not in md
