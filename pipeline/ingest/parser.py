@@ -107,7 +107,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A Japanese-style report's "Provisional countermeasure" beside its "Permanent countermeasure".
         rf"|(?:provisional|interim|temporary|immediate|permanent)\s+{COUNTERMEASURE}(?:\s*\((?:completed|done)\b[^()]*\))?"
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.
-        r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)"
+        r"|immediate\s+corrections?|corrections?\s+(?:taken|made|applied)|corrections?\s+\((?:done|taken|made|applied)\b[^()]*\)"
         # An 8D report's containment (what stopped the harm) and its permanent corrective action.
         r"|(?:interim\s+)?containment(?:\s+actions?)?|(?:chosen\s+|implemented\s+)?permanent\s+corrective\s+actions?"
         # Its D6, where the permanent fix is put in and checked.
@@ -129,7 +129,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "timeline": re.compile(
-        r"^(?:detailed\s+)?(?:timeline|context|key\s+events|chronology|sequence\s+of\s+events|incident\s+timeline|events)$",
+        r"^(?:detailed\s+)?(?:timeline|context|key\s+events|chronology|sequence\s+of\s+events|incident\s+timeline|events|(?:incident|response|event)\s+log)$",
         re.I,
     ),
     "action_items": re.compile(

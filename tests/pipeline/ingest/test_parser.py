@@ -5599,3 +5599,36 @@ A new certificate was issued at 04:50 and the connection came back at 05:12.
     p = parse(text, source_id="x.md")
     assert p.fields["incident_title"] == title
     assert p.fields["fix"].startswith("A new certificate was issued at 04:50")
+
+
+def test_a_registers_response_log_and_a_capas_correction_tell_the_fix():
+    # An ISMS register's "Response log" is its timeline, where the fix is; a CAPA record's
+    # "Correction (done during incident)" is what put it right on the day.
+    register = """# ISR-2024-022 — Helpdesk mailbox compromised
+
+## Root cause
+
+The helpdesk mailbox password was phished because the account was excluded from MFA.
+
+## Response log
+
+| Time | Event |
+| --- | --- |
+| 10:55 | The IT manager confirmed the mail came from our tenant. |
+| 11:08 | The helpdesk password was reset, all sessions revoked and sign-in blocked. |
+"""
+    p = parse(register, source_id="x.md")
+    assert p.provenance["timeline"] == "heading: Response log"
+    assert "password was reset" in p.fields["fix"]
+    capa = """# CAPA-0318 Card authorisation timeouts
+
+## Root cause
+
+The processor's authorisation switch degraded after a storage array failure on their side.
+
+## CORRECTION (done during incident)
+
+12:58 The on-call engineer switched the routing table to the secondary acquirer.
+"""
+    p = parse(capa, source_id="x.md")
+    assert p.provenance["fix"] == "heading: CORRECTION (done during incident)"
