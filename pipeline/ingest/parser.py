@@ -2892,22 +2892,45 @@ def pick_title(
 # of #inc-optchain-1008"), whose name is no title; its topic or purpose line names the incident,
 # beside the severity and who leads ("SEV2 | Level 1 quotes lagging at the open | IC: priya").
 CHANNEL_NAME = re.compile(r"(?:^|[\s:|(])\\?#[a-z][\w-]{2,}")
+CHANNEL_ONLY = re.compile(r"^\\?#[a-z][\w-]{2,}$")
 CHANNEL_TOPIC = re.compile(r"^(?:channel\s+)?(?:topic|purpose|incident)\s*:\s*(\S.*)$", re.I)
 SEVERITY_PART = re.compile(r"^(?:sev(?:erity)?|p|priority)\s*-?\s*\d$", re.I)
 
 
 def channel_topic(body: str) -> tuple[str, str]:
-    """The incident's name from a chat export's topic line, where its opening names a channel."""
-    lines = [strip_markdown(MD_HEADING.sub(r"\2", line)).strip() for line in body.split("\n")[:40] if line.strip()][:6]
-    if not any(CHANNEL_NAME.search(line) for line in lines[:2]):
+    """The incident's name from a chat export's topic line, where its opening names a channel,
+    or from the incident bot's message that declared it."""
+    opening = body.split("\n")[:80]
+    lines = [strip_markdown(MD_HEADING.sub(r"\2", line)).strip() for line in opening[:40] if line.strip()][:12]
+    # (An archive's page may open on the workspace and its channel list, then the channel's heading.)
+    if not any(CHANNEL_NAME.search(line) for line in lines[:2]) and not any(CHANNEL_ONLY.match(line) for line in lines):
         return "", ""
+    lines = lines[:6]
     for line in lines:
         topic = CHANNEL_TOPIC.match(line)
         if topic:
             parts = [p.strip() for p in re.split(r"\s+\|\s+", topic.group(1))]
             named = [p for p in parts if names_words(p) and not SEVERITY_PART.match(p) and not PLAIN_LABEL.match(p)]
             return (named[0], "chat: channel topic") if named else ("", "")
+    for line in opening:
+        declared = DECLARED.search(line.replace("**", ""))
+        if declared:
+            # Of its parts ("Sev2", "Lead: Zainab"), the one it quotes or stresses is the name.
+            named = [m.group(1) or m.group(2) for p in DECLARED_PARTS.split(declared.group(2)) if (m := QUOTED_PART.match(p.strip()))]
+            if named and names_words(named[0]):
+                return f"{declared.group(1)} {named[0].strip()}", "chat: incident declared"
     return "", ""
+
+
+# An incident bot's message in the channel: 'INC-2291 opened by @Dara Whelan — Sev2 — "checkout
+# returning 5xx"', "Incident LF-INC-0612 declared — *label creation timing out* — Sev2".
+DECLARED = re.compile(
+    r"\b(?:incident\s+)?((?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+))\s+(?:opened|declared|created|started)\b"
+    r"(?:\s+by\s+@?[\w.-]+(?:\s+[\w.-]+)?)?\s*[—–|·]\s*(\S.*)$",
+    re.I,
+)
+DECLARED_PARTS = re.compile(r"\s[—–|·]\s")
+QUOTED_PART = re.compile(r'^(?:["“]([^"“”]+)["”]|[*_]{1,2}([^*_]+)[*_]{1,2})$')
 
 
 SHORT_DESCRIPTION = re.compile(r"short\s+description", re.I)

@@ -5632,3 +5632,43 @@ The processor's authorisation switch degraded after a storage array failure on t
 """
     p = parse(capa, source_id="x.md")
     assert p.provenance["fix"] == "heading: CORRECTION (done during incident)"
+
+
+@pytest.mark.parametrize(
+    "opening, title",
+    [
+        ("Slack export — Acme workspace\nChannel: #inc-2291-checkout-5xx\n\n"
+         '[14:03:02] incident-bot (APP): INC-2291 opened by @Dara Whelan — Sev2 — "checkout returning 5xx for some users"',
+         "INC-2291 checkout returning 5xx for some users"),
+        # An archive's page: the workspace and its channels, then the channel's own heading.
+        ("Larkspur Freight\n\nPublic channels\n\n- #general\n- #inc-label-timeouts\n\n# #inc-label-timeouts\n\n"
+         ":rotating_light: Incident **LF-INC-0612** declared — *label creation timing out* — Sev2 — Lead: Zainab",
+         "LF-INC-0612 label creation timing out"),
+    ],
+)
+def test_a_chat_export_is_named_by_the_incident_bots_declaration(opening, title):
+    text = f"""{opening}
+
+[14:20] Dara: root cause: the pool size setting moved to a key the chart does not read.
+[14:41] Dara: we reverted the values change and checkout recovered at 14:52.
+"""
+    p = parse(text, source_id="x.txt")
+    assert (p.fields["incident_title"], p.provenance["incident_title"]) == (title, "chat: incident declared")
+
+
+def test_an_incident_line_in_a_reviews_timeline_does_not_rename_it():
+    text = """# Checkout errors after the pool change
+
+## Timeline
+
+- 14:03 INC-2291 opened — Sev2 — "checkout returning 5xx"
+
+## Root cause
+
+The pool size setting moved to a key the chart does not read.
+
+## Resolution
+
+We reverted the values change and checkout recovered.
+"""
+    assert parse(text, source_id="x.md").fields["incident_title"] == "Checkout errors after the pool change"
