@@ -3138,7 +3138,8 @@ def pick_services(
             found = [norm_service(v) for v in values if str(v).strip()]
             if found:
                 return dedupe(found), prop_origin(key)
-    labelled = "\n".join(b.text for b in by_field.get("services", []))
+    # A list set in a quote ("> - POS card authorisation") is the same list.
+    labelled = QUOTE_LINE.sub("", "\n".join(b.text for b in by_field.get("services", [])))
     if labelled:
         listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.search(i)]
         # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".

@@ -5672,3 +5672,23 @@ The pool size setting moved to a key the chart does not read.
 We reverted the values change and checkout recovered.
 """
     assert parse(text, source_id="x.md").fields["incident_title"] == "Checkout errors after the pool change"
+
+
+def test_a_services_list_set_in_a_quote_is_read_whole():
+    text = """# Loss of WAN to 14 stores
+
+## Services affected
+
+> - POS card authorisation (stores fell back to offline limits)
+> - delivery receipting
+> - price file push
+
+## Root cause
+
+A contractor drilled through the duct that carried both carriers' fibre.
+
+## Resolution
+
+The carriers spliced the fibre and both circuits came back at 19:02.
+"""
+    assert parse(text, source_id="x.md").fields["services_affected"] == ["pos card authorisation", "delivery receipting", "price file push"]
