@@ -1220,12 +1220,25 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
     blocks = [b for b in blocks if b.text.strip() and not TRACKER_STATE.fullmatch(strip_markdown(b.text).strip())]
     # A "Corrected root cause" in a later update replaces the one first given ("Trigger (Monday's
     # understanding)"), and so does a "Corrected resolution".
-    blocks = [b for b in blocks if CORRECTED_LABEL.match(label_text(b.label))] or blocks
+    corrected = [b for b in blocks if CORRECTED_LABEL.match(label_text(b.label))]
+    if corrected:
+        # Told after what it replaces was restated: only what the correction says now.
+        blocks = [replace(b, text=" ".join(itertools.dropwhile(PREVIOUSLY_SAID.match, sentences(b.text))) or b.text)
+                  if PREVIOUSLY_SAID.match(b.text.lstrip()) else b for b in corrected]
     value = clean_field("\n\n".join(b.text for b in blocks))
     return (value, blocks_origin({name: blocks}, name)) if value else ("", "")
 
 
-CORRECTED_LABEL = re.compile(rf"^(?:the\s+)?(?:{CORRECTED})\b", re.I)
+CORRECTED_LABEL = re.compile(rf"^(?:the\s+)?(?:{CORRECTED}|correction\s+(?:to|of|for))\b", re.I)
+# An addendum's "**Correction to the "Fix" section.**": the field it corrects.
+CORRECTION_OF = re.compile(r"^correction\s+(?:to|of|for)\s+(?:the\s+)?[\"“'‘]?(.{2,40}?)[\"”'’]?(?:\s+section)?$", re.I)
+# The correction's opening, what was said before and that it was wrong: "We previously stated
+# that restarting push-sender fixed the problem.", "This was incorrect: ..."
+PREVIOUSLY_SAID = re.compile(
+    r"^(?:we|it\s+was|the\s+(?:[\w-]+\s+){0,2}(?:section|report|review))\s+(?:had\s+)?(?:previously|originally|initially|first|earlier)\s+(?:stated|said|wrote|reported|claimed|given)"
+    r"|^(?:this|that)\s+(?:was|is)\s+(?:incorrect|wrong|not\s+(?:correct|right|true))\b",
+    re.I,
+)
 
 
 # A tracker's resolution field ("Resolution: Fixed", "Won't Fix") is the ticket's state, not
@@ -2148,6 +2161,9 @@ def without_trailing_arrow(text: str) -> str:
 def classify_label(label: str) -> str | None:
     text = label_text(label)
     name = _field_of(text)
+    correction = CORRECTION_OF.match(text) if name is None else None
+    if correction and _field_of(label_text(correction.group(1))) in ("root_cause", "fix"):
+        return _field_of(label_text(correction.group(1)))
     head, comma, aside = text.partition(",")
     if name is None and comma and len(aside.split()) <= 3:
         # "Root cause, plain version", "Fix, for now": the field, then the writer's aside.

@@ -5692,3 +5692,23 @@ A contractor drilled through the duct that carried both carriers' fibre.
 The carriers spliced the fibre and both circuits came back at 19:02.
 """
     assert parse(text, source_id="x.md").fields["services_affected"] == ["pos card authorisation", "delivery receipting", "price file push"]
+
+
+def test_an_addendums_correction_to_the_fix_section_replaces_it():
+    text = """# Mobile push notifications not delivered
+
+## Cause
+
+Our push provider had an outage of its EU delivery API, which returned 503s.
+
+## Fix
+
+Restarting the push-sender pods cleared the error state and deliveries resumed.
+
+## Addendum (2024-01-16)
+
+**Correction to the "Fix" section.** We previously stated that restarting push-sender fixed the problem. This was incorrect: the restart had no effect. What actually restored delivery was switching push-sender to the provider's US endpoint at 15:22.
+"""
+    p = parse(text, source_id="x.md")
+    assert p.fields["fix"] == "What actually restored delivery was switching push-sender to the provider's US endpoint at 15:22."
+    assert p.provenance["fix"] == 'label: Correction to the "Fix" section.'
