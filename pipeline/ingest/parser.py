@@ -2842,8 +2842,12 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
 
 # A status page's name over the incident's own heading ("Paxelle Status", "Status | Orbit",
 # "TallyHQ Status — Incident History").
+# "Stratus Cloud Status History", "Corvane Cloud Status — Incident #24009", "Nimbara Cloud |
+# Post-Event Summaries": a provider's site and its section, over the event's own heading.
 STATUS_PAGE = re.compile(
-    r"^(?:(?:[\w&.'-]+\s+){1,3}status(?:\s+page)?(?:\s+[|:–—-]\s+(?:incident\s+)?(?:history|incidents?))?|status(?:\s+page)?\s*[|:–—-]\s*[\w&.' -]{1,40})$", re.I
+    r"^(?:(?:[\w&.'-]+\s+){1,3}status(?:\s+page)?(?:(?:\s+[|:–—-])?\s+(?:incident\s+)?(?:history|incidents?)(?:\s+#?\d+)?)?|status(?:\s+page)?\s*[|:–—-]\s*[\w&.' -]{1,40}"
+    r"|(?:[\w&.'-]+\s+){1,3}[|:–—-]\s+(?:post[\s-]?(?:event|incident)\s+(?:summaries|reports)|incident\s+(?:history|reports)))$",
+    re.I,
 )
 
 
@@ -2851,12 +2855,28 @@ def heading_below(body: str, h1: str) -> tuple[str, str]:
     """The first heading under the page's own that names something, not a section; ('', '') if none."""
     lines = body.split("\n")
     top = next((i for i, line in enumerate(lines) if line.startswith("# ") and line[2:].strip() == h1.strip()), None)
-    for line in lines[top + 1:] if top is not None else []:
+    below = [line.strip() for line in lines[top + 1:] if line.strip() and not SETEXT_RULE.fullmatch(line.strip())] if top is not None else []
+    # Or the line right under it, bold or plain, as a status site sets the event's name; a
+    # page's width may have wrapped it ("Summary of the ... Service Event in the" / "EU-WEST-3 ...").
+    # (A plain line names it in words of its own: not the site's name or its links "Dashboard · History".)
+    bold = BOLD_LINE.match(below[0]) if below else None
+    first = strip_markdown(bold.group(1) if bold else below[0]).strip() if below and not MD_HEADING.match(below[0]) else ""
+    if first and not bold and (len(first.split()) < 5 or re.search(r"\s[·|•]\s", first)):
+        first = ""
+    if first and STOPS_MID_SENTENCE.search(first) and len(below) > 1 and not MD_HEADING.match(below[1]):
+        first = f"{first} {strip_markdown(below[1]).strip()}"
+    if first and reads_as_title(first):
+        return first, "heading: below the status page's name"
+    for line in below:
         m = MD_HEADING.match(line)
         if m and len(m.group(1)) > 1:
             name = strip_markdown(m.group(2)).strip()
             return (name, "heading: below the status page's name") if reads_as_title(name) else ("", "")
     return "", ""
+
+
+BOLD_LINE = re.compile(r"^\*\*([^*\n]{4,200})\*\*\s*$")
+SETEXT_RULE = re.compile(r"[=-]{3,}")
 
 
 def pick_title(

@@ -5712,3 +5712,32 @@ Restarting the push-sender pods cleared the error state and deliveries resumed.
     p = parse(text, source_id="x.md")
     assert p.fields["fix"] == "What actually restored delivery was switching push-sender to the provider's US endpoint at 15:22."
     assert p.provenance["fix"] == 'label: Correction to the "Fix" section.'
+
+
+@pytest.mark.parametrize(
+    "site, below, title",
+    [
+        # A status site's name and section over the event's name, bold or in a wrapped plain line.
+        ("Corvane Cloud Status — Incident #24009", "**Object Storage: elevated upload errors in us-east2**",
+         "Object Storage: elevated upload errors in us-east2"),
+        ("Nimbara Cloud | Post-Event Summaries", "Summary of the Managed Cache Service Event in the\nEU-WEST-3 Region",
+         "Summary of the Managed Cache Service Event in the EU-WEST-3 Region"),
+        # Not the site's own links: the event's heading further down names it.
+        ("Paxelle Status", "[Dashboard](/) · [Incident history](/history) · [Subscribe](/subscribe)\n\n## Delayed payouts",
+         "Delayed payouts"),
+    ],
+)
+def test_a_status_sites_section_gives_way_to_the_events_name(site, below, title):
+    text = f"""# {site}
+
+{below}
+
+## Root cause
+
+A configuration push removed the cache key's version field.
+
+## Resolution
+
+We rolled the configuration back at 07:21 and errors stopped.
+"""
+    assert parse(text, source_id="x.md").fields["incident_title"] == title
