@@ -2162,8 +2162,9 @@ def classify_label(label: str) -> str | None:
     text = label_text(label)
     name = _field_of(text)
     correction = CORRECTION_OF.match(text) if name is None else None
-    if correction and _field_of(label_text(correction.group(1))) in ("root_cause", "fix"):
-        return _field_of(label_text(correction.group(1)))
+    corrected = _field_of(label_text(correction.group(1))) if correction else None
+    if corrected in ("root_cause", "fix"):
+        return corrected
     head, comma, aside = text.partition(",")
     if name is None and comma and len(aside.split()) <= 3:
         # "Root cause, plain version", "Fix, for now": the field, then the writer's aside.
@@ -2841,9 +2842,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
 
 
 # A status page's name over the incident's own heading ("Paxelle Status", "Status | Orbit",
-# "TallyHQ Status — Incident History").
-# "Stratus Cloud Status History", "Corvane Cloud Status — Incident #24009", "Nimbara Cloud |
-# Post-Event Summaries": a provider's site and its section, over the event's own heading.
+# "TallyHQ Status — Incident History", "Corvane Cloud Status — Incident #24009"), or a provider's
+# site and its section ("Nimbara Cloud | Post-Event Summaries").
 STATUS_PAGE = re.compile(
     r"^(?:(?:[\w&.'-]+\s+){1,3}status(?:\s+page)?(?:(?:\s+[|:–—-])?\s+(?:incident\s+)?(?:history|incidents?)(?:\s+#?\d+)?)?|status(?:\s+page)?\s*[|:–—-]\s*[\w&.' -]{1,40}"
     r"|(?:[\w&.'-]+\s+){1,3}[|:–—-]\s+(?:post[\s-]?(?:event|incident)\s+(?:summaries|reports)|incident\s+(?:history|reports)))$",
@@ -2852,7 +2852,8 @@ STATUS_PAGE = re.compile(
 
 
 def heading_below(body: str, h1: str) -> tuple[str, str]:
-    """The first heading under the page's own that names something, not a section; ('', '') if none."""
+    """The event's name under a status page's: the line right under it, else the first heading
+    that names something, not a section; ('', '') if none."""
     lines = body.split("\n")
     top = next((i for i, line in enumerate(lines) if line.startswith("# ") and line[2:].strip() == h1.strip()), None)
     below = [line.strip() for line in lines[top + 1:] if line.strip() and not SETEXT_RULE.fullmatch(line.strip())] if top is not None else []
