@@ -320,6 +320,19 @@ STORAGE_FULL = re.compile(
     r"|\bran\s+out\s+of\s+(?:disk|space|storage)\b",
     re.I,
 )
+# "It was a capacity problem", "This is a software defect", "it is a network-layer problem".
+WRITER_NAMED_KIND = re.compile(
+    r"\b(?:it|this|that)(?:'s|\s+is|\s+was)\s+(?:(?:really|actually|clearly|simply|just|fundamentally|primarily|mainly)\s+)?(?:a|an)\s+"
+    r"(network|networking|database|capacity|configuration|config|hardware|security|deployment|dependency|software|third[\s-]party|vendor|supplier)"
+    r"(?:[\s-](?:layer|level|planning|side))?\s+(?:problem|issue|failure|incident|bug|fault|defect|outage)\b",
+    re.I,
+)
+KIND_WORDS = {
+    "network": "network", "networking": "network", "database": "database", "capacity": "capacity",
+    "configuration": "configuration", "config": "configuration", "hardware": "hardware", "security": "security",
+    "deployment": "deployment", "dependency": "dependency", "third-party": "dependency", "vendor": "dependency",
+    "supplier": "dependency", "software": "software-bug",
+}
 # "Corvid Pay's own RCA confirms ...", "This was entirely on their side", "a volumetric DDoS
 # against our sole DNS provider", "Azure Event Hubs platform incident".
 THEIR_FAILURE = re.compile(
@@ -488,6 +501,11 @@ class Taxonomy:
         mapped = self.hinted(hint)
         if mapped:
             return mapped
+        named = WRITER_NAMED_KIND.search(root_cause or "")
+        if named and KIND_WORDS.get(named.group(1).lower().replace(" ", "-")) in self.categories:
+            # The writer says what kind of problem it was ("it is a network-layer problem",
+            # "This is a software defect"): the last word on what the trigger was.
+            return KIND_WORDS[named.group(1).lower().replace(" ", "-")]
         total: dict[str, float] = {}
         # Only the opening of the cause and the fix: it names the trigger, and what follows in a
         # long section (contributing factors, follow-ups, symptoms) pulls towards other categories.

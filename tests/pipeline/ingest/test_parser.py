@@ -393,6 +393,12 @@ def test_classifier_rules(title, cause, expected):
          "stopped answering.", "They mitigated the attack.", "dependency"),
         ("CDN 502s", "The CDN shipped an edge release that mishandled TLS session resumption. This was entirely on "
          "their side and they rolled it back.", "They rolled it back.", "dependency"),
+        # The writer saying what kind of problem it was has the last word.
+        ("Orders stuck after the firewall failover", "Connection state was not carried over to the standby firewall "
+         "database sessions hung. The failover was the trigger and it is a network-layer problem.",
+         "Restarted the services.", "network"),
+        ("Closing balances wrong", "The statement job read the ledger with the wrong cut-off setting. This is a software "
+         "defect in the cut-off calculation, not a configuration change.", "Patched the job.", "software-bug"),
         # Not where the writer owns the trigger after all.
         ("SSO login failures", "Not the vendor's outage after all but our own Terraform change, which removed the "
          "production redirect URI against our identity provider's client.", "Reverted the change.", "configuration"),
