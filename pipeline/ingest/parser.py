@@ -509,7 +509,7 @@ UNKNOWN_CAUSE = re.compile(
 NO_FIX_YET = re.compile(
     r"\bno\s+(?:permanent\s+)?fix\s+has\s+(?:yet\s+)?been\s+(?:deployed|applied|identified|found|made|put\s+in\s+place)"
     # "There is no fix in place.", "No permanent fix is in place yet.", "a mitigation, not a fix".
-    r"|\bthere\s+is\s+(?:still\s+)?no\s+(?:permanent\s+|real\s+|lasting\s+)?fix\b|\bno\s+(?:permanent\s+|real\s+)?fix\s+(?:is\s+)?(?:yet\s+)?in\s+place\b"
+    r"|\bthere(?:\s+is|['’]s)\s+(?:still\s+)?no\s+(?:permanent\s+|real\s+|lasting\s+)?fix\b|\bno\s+(?:permanent\s+|real\s+)?fix\s+(?:is\s+)?(?:yet\s+)?in\s+place\b"
     r"|\b(?:a\s+)?(?:mitigation|workaround|stop-?gap),?\s+not\s+a\s+(?:real\s+|permanent\s+)?fix\b"
     # An ITIL review's "A permanent fix has not been identified; workaround in place."
     r"|\b(?:a|the)\s+permanent\s+fix\s+has\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?(?:identified|found|agreed|decided|chosen|shipped|deployed|released|implemented|applied)"

@@ -5739,3 +5739,18 @@ A configuration push removed the cache key's version field.
 We rolled the configuration back at 07:21 and errors stopped.
 """
     assert parse(text, source_id="x.md").fields["incident_title"] == title
+
+
+def test_a_handover_that_says_theres_no_fix_yet_is_a_draft():
+    text = """# Handover NA-EU: matchmaking fleet not scaling (OPEN)
+
+## Root cause
+
+The fleet's subnets ran out of addresses, so new game servers could not launch.
+
+## Summary
+
+What's NOT done: there's no fix yet, the new subnets need approval. We restored partial service at 06:30 by moving queued players to the EU fleet.
+"""
+    p = parse(text, source_id="x.md")
+    assert p.reason == "draft" and "there's no fix" in p.detail
