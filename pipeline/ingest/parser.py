@@ -2856,7 +2856,7 @@ def heading_below(body: str, h1: str) -> tuple[str, str]:
     that names something, not a section; ('', '') if none."""
     lines = body.split("\n")
     top = next((i for i, line in enumerate(lines) if line.startswith("# ") and line[2:].strip() == h1.strip()), None)
-    below = [line.strip() for line in lines[top + 1:] if line.strip() and not SETEXT_RULE.fullmatch(line.strip())] if top is not None else []
+    below = [line.strip() for line in lines[top + 1:] if line.strip() and not SETEXT_RULE.match(line.strip())] if top is not None else []
     # Or the line right under it, bold or plain, as a status site sets the event's name; a
     # page's width may have wrapped it ("Summary of the ... Service Event in the" / "EU-WEST-3 ...").
     # (A plain line names it in words of its own: not the site's name or its links "Dashboard · History".)
@@ -2877,7 +2877,6 @@ def heading_below(body: str, h1: str) -> tuple[str, str]:
 
 
 BOLD_LINE = re.compile(r"^\*\*([^*\n]{4,200})\*\*\s*$")
-SETEXT_RULE = re.compile(r"[=-]{3,}")
 
 
 def pick_title(

@@ -193,7 +193,7 @@ DEFAULT_ALIASES: dict[str, str] = {
     "misconfiguration": "configuration", "infrastructure-change": "configuration",
     "db": "database", "datastore": "database", "storage": "database",
     "networking": "network", "dns": "network",
-    "third-party": "dependency", "vendor": "dependency", "upstream": "dependency", "cloud": "dependency",
+    "third-party": "dependency", "vendor": "dependency", "supplier": "dependency", "upstream": "dependency", "cloud": "dependency",
     "provider": "dependency", "external": "dependency",
     "resource-exhaustion": "capacity", "load": "capacity", "scaling": "capacity",
     "hw": "hardware", "infrastructure-failure": "hardware",
@@ -327,12 +327,6 @@ WRITER_NAMED_KIND = re.compile(
     r"(?:[\s-](?:layer|level|planning|side))?\s+(?:problem|issue|failure|incident|bug|fault|defect|outage)\b",
     re.I,
 )
-KIND_WORDS = {
-    "network": "network", "networking": "network", "database": "database", "capacity": "capacity",
-    "configuration": "configuration", "config": "configuration", "hardware": "hardware", "security": "security",
-    "deployment": "deployment", "dependency": "dependency", "third-party": "dependency", "vendor": "dependency",
-    "supplier": "dependency", "software": "software-bug",
-}
 # "Corvid Pay's own RCA confirms ...", "This was entirely on their side", "a volumetric DDoS
 # against our sole DNS provider", "Azure Event Hubs platform incident".
 THEIR_FAILURE = re.compile(
@@ -502,10 +496,11 @@ class Taxonomy:
         if mapped:
             return mapped
         named = WRITER_NAMED_KIND.search(root_cause or "")
-        if named and KIND_WORDS.get(named.group(1).lower().replace(" ", "-")) in self.categories:
+        kind = self.normalize(named.group(1)) if named else None
+        if kind:
             # The writer says what kind of problem it was ("it is a network-layer problem",
             # "This is a software defect"): the last word on what the trigger was.
-            return KIND_WORDS[named.group(1).lower().replace(" ", "-")]
+            return kind
         total: dict[str, float] = {}
         # Only the opening of the cause and the fix: it names the trigger, and what follows in a
         # long section (contributing factors, follow-ups, symptoms) pulls towards other categories.
