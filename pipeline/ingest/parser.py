@@ -2690,7 +2690,6 @@ INCIDENT_SECTION = re.compile(r"^(?:\d{1,2}[.)]\s+)?INC(?:IDENT)?[-\s#]?\d+\s+[-
 # "INCIDENT: GLOBAL CACHE PURGE FAILURES", "Subject: ...", "| Incident | ... |", a problem record's
 # "Abstract: ..." under a letterhead.
 NAMED_INCIDENT = record_line(r"incident|subject|incident\s+name|event|abstract")
-SUBJECT_LINE = record_line(r"subject|re")
 # A company's legal form at the end of its name: "... Services Ltd", "Halvard GmbH", "Acme, Inc.".
 COMPANY_SUFFIX = re.compile(r"[\s,](?:ltd|limited|inc|llc|plc|gmbh|ag|b\.v|s\.a|s\.l|corp|corporation|pty|oy|ab|nv|s\.p\.a|sas|sarl)\.?$", re.I)
 # A tracker export's banner ("Jira export | Project: INC | Exported 2024-09-12") over the
