@@ -57,8 +57,9 @@ COUNTERMEASURE = r"counter[\s-]?measures?"
 FIELD_LABELS: dict[str, re.Pattern] = {
     "root_cause": re.compile(
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
-        # "The actual cause", "The real culprit": the explanation after a wrong first guess.
-        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
+        # "The actual cause", "The real culprit": the explanation after a wrong first guess;
+        # "Agreed cause", "Confirmed root cause": the one a review settled on.
+        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|agreed|confirmed|final|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
@@ -75,6 +76,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # An informal write-up's "so what happened was: ..." after the story of what people saw.
         r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|so,?\s+what\s+happened(?:\s+was)?\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
         r"|what\s+was\s+(?:actually\s+|really\s+)?wrong|what\s+we\s+found"
+        # A shift handover's incident entry: "What failed:", then "Restored by:".
+        r"|what\s+failed"
         # An engineering blog's turn from the story to the explanation.
         r"|a\s+closer\s+look|digging\s+in(?:to\s+it)?|what\s+went\s+wrong\s+(?:at|with|in|inside)\s+(?:our|the)"
         # (Not with the response: "What went wrong in our response" is hindsight.)
@@ -87,7 +90,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"(?!(?:[\w'-]+\s+){1,4}(?:didn't|did\s+not|couldn't|could\s+not|failed\s+to)\s+(?:prevent|catch|stop|detect|notice)\b)"
         r"(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+"
         r"(?:couldn't|could\s+not|didn't|did\s+not|failed|stopped|broke|went\s+(?:down|blank|dark|offline|stale|silent|quiet|wrong)|ran\s+out|fell\s+over|crashed|was\s+(?:slow|down|unavailable)"
-        r"|changed|flipped|regressed|stalled|hung|leaked|overflowed|expired|misbehaved|slowed\s+down|filled\s+up|backed\s+up)\b.*)$",
+        r"|changed|flipped|regressed|stalled|hung|leaked|overflowed|expired|misbehaved|slowed\s+down|filled(?:\s+up)?|backed\s+up)\b.*)$",
         re.I,
     ),
     # Factors that let a trigger become an incident: part of the cause, rarely the trigger itself.
@@ -115,7 +118,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A problem record's "Permanent Fix" beside its "Workaround".
         r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
         r"|what\s+(?:actually\s+|finally\s+|really\s+)?(?:fixed|stopped)\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
-        r"|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*|how\s+we\s+got\s+out(?:\s+of\s+it)?"
+        r"|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*|how\s+we\s+got\s+out(?:\s+of\s+it)?|(?:service\s+)?restored\s+by"
         # A significant event analysis's "What was done on the day"; a Q&A's "What did we do to fix it?"
         r"|what\s+was\s+done(?:\s+on\s+the\s+day|\s+to\s+(?:fix|resolve|restore)\s+(?:it|this|service)|\s+about\s+it)?"
         r"|what\s+did\s+we\s+do\s+to\s+(?:fix|resolve)\s+(?:it|this))$",
@@ -1881,8 +1884,9 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
 
 # `> ` quote markers: callouts and panels render as quotes, and their labels still count.
 QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+")
-# "Root cause: ..." without bold, optionally bulleted or after an emoji ("🔥 Root cause:").
-PLAIN_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[^\w\s*`\[]{1,4}\s*)?(TL;\s?DR|[A-Za-z][A-Za-z /&'()-]{1,48}?)\s*:(?:\s+(.*))?$", re.I)
+# "Root cause: ..." without bold, optionally bulleted or after an emoji ("🔥 Root cause:"); its
+# qualifier may hold a time, whose colon is not the label's ("Actual cause (found 14:35): ...").
+PLAIN_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:[^\w\s*`\[]{1,4}\s*)?(TL;\s?DR|[A-Za-z][A-Za-z /&'()-]{1,48}?(?:[ \t]*\([^()\n:]{0,20}\d{1,2}:\d{2}[^()\n:]{0,12}\))?)\s*:(?:\s+(.*))?$", re.I)
 # "*Cause:* the token code ...", "_Fix_: ...": a label in italics, as a changelog entry writes it.
 ITALIC_LABEL = re.compile(r"^(\s*)(?:[-*+]\s+)?([*_])([A-Za-z][A-Za-z /&'()-]{1,40}?)(?::\2|\2:)(?:\s+(.*))?$")
 TABLE_CELL_SPLIT = re.compile(r"(?<!\\)\|")

@@ -3535,6 +3535,13 @@ The adapter was rolled back to 7.4.1 at 09:35.
         ("Root cause in one line", "root_cause"),
         ("How we got out", "fix"),
         ("What stopped it", "fix"),
+        # A shift handover's incident entry, and what it says filled up.
+        ("What failed", "root_cause"),
+        ("Restored by", "fix"),
+        ("Why the disk filled", "root_cause"),
+        # The cause a review settled on, after the theories it heard.
+        ("Agreed cause", "root_cause"),
+        ("Confirmed root cause", "root_cause"),
     ],
 )
 def test_a_providers_a_forms_and_a_facilitators_names_for_the_fields(label, field):
@@ -3791,10 +3798,10 @@ def test_an_affected_sentence_names_each_service_once_without_what_it_does():
 
 def test_a_subsections_heading_inside_a_field_reads_as_its_words():
     doc = STORY + (
-        "## Root cause\n\n### What failed\n\nA config push dropped the cache's allow rule, so every read missed.\n\n"
+        "## Root cause\n\n### The config push\n\nA config push dropped the cache's allow rule, so every read missed.\n\n"
         "## Resolution\n\nWe restored the allow rule from the previous config and the cache recovered.\n"
     )
-    assert parse(doc, source_id="x.md").fields["root_cause"] == "What failed\n\nA config push dropped the cache's allow rule, so every read missed."
+    assert parse(doc, source_id="x.md").fields["root_cause"] == "The config push\n\nA config push dropped the cache's allow rule, so every read missed."
 
 
 def test_a_fix_slot_that_opens_on_not_done_yet_is_a_draft():
@@ -5754,3 +5761,17 @@ What's NOT done: there's no fix yet, the new subnets need approval. We restored 
 """
     p = parse(text, source_id="x.md")
     assert p.reason == "draft" and "there's no fix" in p.detail
+
+
+def test_a_labels_qualifier_may_hold_the_time_it_was_found():
+    text = """Subject: Shift handover - days to nights
+
+Impact: the records system was slow on all wards for two hours.
+
+Actual cause (found 14:35): the monthly extract was scheduled at 13:00 instead of 01:00 and ran against the live database.
+
+Fix: the DBA killed the extract session at 14:52 and the subscription was disabled.
+"""
+    p = parse(text, source_id="handover.txt")
+    assert p.fields["root_cause"].startswith("the monthly extract was scheduled at 13:00")
+    assert p.provenance["root_cause"] == "label: Actual cause (found 14:35)"
