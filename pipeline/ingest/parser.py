@@ -2902,6 +2902,8 @@ def pick_title(
         title, origin = channel_topic(body)
     if not title:
         title, origin = letterhead_title(h1, body)
+    if not title:
+        title, origin = handover_incident(h1, body)
     if not title and STATUS_PAGE.match(h1.strip()):
         title, origin = heading_below(body, h1)
     if not title and h1.strip():
@@ -2970,6 +2972,43 @@ DECLARED = re.compile(
 )
 DECLARED_PARTS = re.compile(r"\s[—–|·]\s")
 QUOTED_PART = re.compile(r'^(?:["“]([^"“”]+)["”]|[*_]{1,2}([^*_]+)[*_]{1,2})$')
+
+
+# A shift's or an on-call week's handover note ("Shift handover - Sat 14 Sep - Days -> Nights",
+# "Control Centre IT — Shift Log & Handover"): the shift is no incident's name; the note's entry
+# for the incident is ("## INC-7712 — Loss of North region telemetry", "*** MAJOR INCIDENT
+# (resolved) - INC0418822 - CarePoint slow / timing out 13:20 - 15:05 ***").
+HANDOVER = re.compile(r"\bhand[\s-]?over\b|\bshift\s+(?:log|report)\b", re.I)
+INCIDENT_KEY = re.compile(r"\b(?:[A-Z]+-)*INC-?\d{3,}\b")
+# The entry's own marks around the name: "INCIDENT", "MAJOR INCIDENT (resolved) -", "2. INCIDENT
+# DURING SHIFT -", and after it the hours it ran and its state ("13:20 - 15:05", "RESOLVED").
+ENTRY_OPENING = re.compile(r"^(?:\d{1,2}[.)]\s*)?(?:major\s+)?incident(?:\s+(?:during|this)\s+(?:the\s+)?shift)?(?:\s*\([^()]{1,30}\))?\s*[-–—:]?\s*", re.I)
+ENTRY_HOURS = re.compile(r"\s*\(?\d{1,2}:\d{2}\s*(?:-|–|—|->|→|to)\s*\d{1,2}:\d{2}\)?\s*$")
+ENTRY_STATE = re.compile(r"\s*[-–—]?\s*\(?\b(?:resolved|closed|open|monitoring|mitigated)\b[^()]{0,30}\)?\s*$", re.I)
+
+
+def handover_incident(h1: str, body: str) -> tuple[str, str]:
+    """The incident's name in a handover note: its entry's heading, bold line or line of its own
+    that gives the incident's key and names it; ('', '') for any other document."""
+    if not (HANDOVER.search(h1) or HANDOVER.search(subject_line(body)[0])):
+        return "", ""
+    lines = body.split("\n")
+    for i, raw in enumerate(lines[:300]):
+        if len(raw) > 300 or "INC" not in raw:  # an entry's line is short and gives its key
+            continue
+        heading = MD_HEADING.match(raw)
+        line = strip_markdown(heading.group(2) if heading else raw).strip().strip("*").strip()
+        if not INCIDENT_KEY.search(line) or HANDOVER.search(line):
+            continue
+        alone = all(not lines[j].strip() or RULE_LINE.match(lines[j].strip()) for j in (i - 1, i + 1) if 0 <= j < len(lines))
+        if not (heading or BOLD_LINE.match(raw.strip()) or raw.strip().startswith("***") or alone) or LIST_ITEM.match(raw):
+            continue
+        name = ENTRY_OPENING.sub("", line)
+        name = ENTRY_STATE.sub("", ENTRY_HOURS.sub("", name))
+        name = ENTRY_HOURS.sub("", ENTRY_STATE.sub("", name)).strip(" -–—")
+        if names_words(INCIDENT_KEY.sub("", name)) and len(name.split()) <= 20 and not name.endswith("."):
+            return " ".join(name.split()), "handover: incident entry"
+    return "", ""
 
 
 SHORT_DESCRIPTION = re.compile(r"short\s+description", re.I)

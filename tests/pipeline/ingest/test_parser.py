@@ -5775,3 +5775,39 @@ Fix: the DBA killed the extract session at 14:52 and the subscription was disabl
     p = parse(text, source_id="handover.txt")
     assert p.fields["root_cause"].startswith("the monthly extract was scheduled at 13:00")
     assert p.provenance["root_cause"] == "label: Actual cause (found 14:35)"
+
+
+HANDOVER_FIX = """Cause: the monthly extract ran against the live database at lunchtime and its locks blocked the wards' saves.
+
+Fix: the DBA killed the extract session and the subscription was disabled.
+"""
+
+
+@pytest.mark.parametrize(
+    ("opening", "title"),
+    [
+        # An email's subject names the shift; the entry's starred line names the incident.
+        ("Subject: Shift handover - Sat 14 Sep - Days -> Nights\n\nHi nights,\n\n"
+         "*** MAJOR INCIDENT (resolved) - INC0418822 - CarePoint slow / timing out\n    13:20 - 15:05 ***\n",
+         "INC0418822 - CarePoint slow / timing out"),
+        # A handover page's entry heading, its state after it.
+        ("# NOC Handover 2024-05-17 Late Shift\n\n## Incidents\n\n"
+         "### HAL-INC-10934 – Intermittent name resolution failures (campus-wide) RESOLVED\n",
+         "HAL-INC-10934 – Intermittent name resolution failures (campus-wide)"),
+        # A plain-text log's entry line with the hours it ran.
+        ("# BILLING OPS - HANDOVER\n\nINCIDENT  INC-40988  RTE halted - prepaid data not rated  (01:00 -> 05:34)\n"
+         "-----------------------------------------------------------------------\n",
+         "INC-40988 RTE halted - prepaid data not rated"),
+        # A section for the shift's incidents that only gives the key: no name there.
+        ("# Shift handover, night\n\n## 2. INCIDENT DURING SHIFT - INC-40721 (CLOSED 04:22, monitoring)\n",
+         "Shift handover, night"),
+    ],
+)
+def test_a_handovers_incident_entry_names_the_incident_not_the_shift(opening, title):
+    p = parse(f"{opening}\n{HANDOVER_FIX}", source_id="handover.txt")
+    assert p.fields["incident_title"] == title
+
+
+def test_an_incident_key_in_a_reviews_heading_is_kept_where_no_handover_is_written():
+    text = f"# Checkout errors after the release\n\n## INC-2291 — merchant webhooks rejected\n\n{HANDOVER_FIX}"
+    assert parse(text, source_id="review.md").fields["incident_title"] == "Checkout errors after the release"
