@@ -150,6 +150,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|who\s+(?:was|were)\s+(?:affected|impacted)|(?:customers?|users?)\s+(?:affected|impacted))$",
         re.I
     ),
+    # "Cause / fix", "Root cause and resolution": both told in one short section (cause_and_fix_apart).
+    "cause_and_fix": re.compile(r"^(?:(?:the\s+)?(?:root\s+)?cause)\s*(?:/|&|and)\s*(?:(?:the\s+)?fix|resolution|remediation)$", re.I),
     "summary": re.compile(
         r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)$"
         # A retro board's facts sit on the facilitator's summary card, beside the team's cards.
@@ -911,6 +913,19 @@ class Block:
     in_own_section: bool = False
 
 
+def cause_and_fix_apart(by_field: dict[str, list[Block]]) -> None:
+    """A section that tells the cause and the fix together ("Cause / fix (short version)"):
+    its sentences that say what fixed it are the fix, the others the cause, each where no
+    section of its own tells that field."""
+    for block in by_field.pop("cause_and_fix", []):
+        told = sentences(block.text)
+        fixes = [x for x in told if STRONG_FIX.search(x)]
+        causes = [x for x in told if x not in fixes]
+        for name, part in (("root_cause", causes), ("fix", fixes)):
+            if part and not any(b.in_own_section or b.kind == "section" for b in by_field.get(name, [])):
+                by_field.setdefault(name, []).append(replace(block, text=" ".join(part), field_name=name))
+
+
 def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed:
     meta = dict(meta or {})
     try:
@@ -930,6 +945,7 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     for b in blocks:
         if b.field_name:
             by_field.setdefault(b.field_name, []).append(b)
+    cause_and_fix_apart(by_field)
     if thread:
         # The issue's template as it was opened ("Root cause (if known): Maybe the event traffic?")
         # gives way to what its comments found.
@@ -2110,7 +2126,7 @@ RUN_ON_FIELDS = frozenset({"root_cause", "fix", "impact", "action_items"})
 # the same section. Not a state of the work: "Immediate actions (completed)" is the fix, where
 # "Immediate actions" are action items. Each word is followed by spaces, so that a long unclosed
 # "(aaaa..." has one reading, not one per way of splitting it.
-LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s+){0,3}[^()\s]+\s*\)$", re.I)
+LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s+){0,4}[^()\s]+\s*\)$", re.I)
 
 
 # A heading that is the cause's only where it tells a story and no lessons section asks what

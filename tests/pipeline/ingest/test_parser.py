@@ -5811,3 +5811,28 @@ def test_a_handovers_incident_entry_names_the_incident_not_the_shift(opening, ti
 def test_an_incident_key_in_a_reviews_heading_is_kept_where_no_handover_is_written():
     text = f"# Checkout errors after the release\n\n## INC-2291 — merchant webhooks rejected\n\n{HANDOVER_FIX}"
     assert parse(text, source_id="review.md").fields["incident_title"] == "Checkout errors after the release"
+
+
+def test_a_section_telling_the_cause_and_the_fix_together_gives_each_its_sentences():
+    text = """# INC-2291 — merchant webhooks rejected
+
+## What merchants saw
+
+Merchants started rejecting our webhooks with 401s.
+
+## Cause / fix (short version for the handover)
+
+Cause was the 2.31.0 deploy: the serializer change meant the body we sent was not the body we signed. Fixed by rolling back to 2.30.4 and replaying the DLQ.
+"""
+    p = parse(text, source_id="handover.md")
+    assert p.fields["root_cause"].startswith("Cause was the 2.31.0 deploy")
+    assert p.fields["fix"] == "Fixed by rolling back to 2.30.4 and replaying the DLQ."
+    assert p.provenance["fix"] == "heading: Cause / fix (short version for the handover)"
+    # A section of the field's own tells it first.
+    own = text + "\n## Resolution\n\nWe rolled the notifier back to 2.30.4 at 16:55.\n"
+    assert parse(own, source_id="handover.md").fields["fix"] == "We rolled the notifier back to 2.30.4 at 16:55."
+
+
+def test_a_qualifier_of_five_words_still_leaves_the_label():
+    assert classify_label("Summary (for people who scrolled here)") == "summary"
+    assert classify_label("Timeline (all times local, CEST)") == "timeline"
