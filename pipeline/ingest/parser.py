@@ -116,7 +116,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # Its D6, where the permanent fix is put in and checked.
         r"|implement(?:ation)?\s+(?:and|&)\s+validat(?:e|ion)(?:\s+(?:of\s+)?(?:the\s+)?(?:permanent\s+)?corrective\s+actions?)?"
         # A problem record's "Permanent Fix" beside its "Workaround".
-        r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+we\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
+        r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+(?:we|I)\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
         r"|what\s+(?:actually\s+|finally\s+|really\s+)?(?:fixed|stopped)\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
         r"|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*|how\s+we\s+got\s+out(?:\s+of\s+it)?|(?:service\s+)?restored\s+by"
         # A significant event analysis's "What was done on the day"; a Q&A's "What did we do to fix it?"

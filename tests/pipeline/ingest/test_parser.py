@@ -3538,6 +3538,7 @@ The adapter was rolled back to 7.4.1 at 09:35.
         # A shift handover's incident entry, and what it says filled up.
         ("What failed", "root_cause"),
         ("Restored by", "fix"),
+        ("What I did", "fix"),
         ("Why the disk filled", "root_cause"),
         # The cause a review settled on, after the theories it heard.
         ("Agreed cause", "root_cause"),
