@@ -123,6 +123,7 @@ def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | No
 
 def _read_text(text: str, name: str) -> tuple[str, str]:
     """(markdown, what it was read as) for a decoded text document."""
+    text = commit_message(text)
     kind = text_kind(text, name)
     if kind in ("text", "rst"):
         text = unquoted_reply(text)
@@ -144,6 +145,39 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
     if PurePosixPath(name).suffix.lower() == ".mdx":
         return mdx_to_markdown(text), "MDX"
     return folded_sections(unescaped(_deck_without_running_lines(text))), "markdown"
+
+
+# A commit as `git show` prints it ("commit 9c41e07...", "Author:", "Date:", then its message
+# indented four spaces), or as `git format-patch` mails it: the message is the write-up; the
+# diffstat and the diff after it are code, and the trailers ("Fixes: 9a12bb40", "Signed-off-by:")
+# are git's bookkeeping, not a fix or a cause.
+_GIT_SHOW = re.compile(r"\A(?:\$ git [^\n]{0,200}\n)?commit [0-9a-f]{7,40}\b[^\n]{0,200}\n((?:[A-Z][\w-]{0,30}:[^\n]{0,300}\n){1,6})\n")
+_DIFF_START = re.compile(r"^(?:---[ \t]*\n(?=[ \t]\S[^\n|]{0,300}\|[ \t]+(?:\d+|Bin)\b)|[ \t]\S[^\n|]{0,300}\|[ \t]+\d+ [+-]+[ \t]*\n|diff --git )", re.M)
+_TRAILER = re.compile(r"^[ \t]*[A-Z][\w-]{1,30}:[ \t]+\S[^\n]*$")
+
+
+def commit_message(text: str) -> str:
+    """A commit's message, headed by its subject, author and date as an email is; any other
+    text as it is."""
+    shown = _GIT_SHOW.match(text)
+    head = ""
+    if shown:
+        fields = dict(line.split(":", 1) for line in shown.group(1).strip().split("\n"))
+        body = text[shown.end():]
+        end = re.search(r"^(?! {4})(?![ \t]*$)", body, re.M)  # the message is indented; the stat is not
+        lines = [line[4:] for line in body[:end.start() if end else len(body)].split("\n")]
+        subject = next((line for line in lines if line.strip()), "")
+        rest = "\n".join(lines[lines.index(subject) + 1:]) if subject else ""
+        head = "\n".join(f"{key}: {value.strip()}" for key, value in (("Subject", subject), ("From", fields.get("Author", "")), ("Date", fields.get("Date", ""))) if value.strip())
+        text = rest
+    elif not re.search(r"^diff --git ", text, re.M):
+        return text
+    cut = _DIFF_START.search(text)
+    text = text[:cut.start()] if cut else text
+    paragraphs = re.split(r"\n[ \t]*\n", text.strip())
+    if len(paragraphs) > 1 and all(_TRAILER.match(line) for line in paragraphs[-1].split("\n")):
+        paragraphs.pop()
+    return "\n\n".join([head, *paragraphs]).strip() + "\n"
 
 
 _NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "mbox": "mailbox", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText"}
@@ -1461,9 +1495,10 @@ _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}\??$")
 def _opens_as_title(line: str, nxt: str) -> bool:
     """A plain-text report's first line names it, longer than a section's name ("Loss of IPv6 for
     broadband customers after BNG software upgrade"), where the line under it starts anew rather
-    than running on with the same sentence."""
+    than running on with the same sentence (a line that stops on "on" or "the" runs on, whatever
+    the next one starts with: "... release 2024.09.3 on" over "Wednesday ...")."""
     return (
-        ":" not in line and nxt[:1].isupper() and not _COLUMN_GAP.search(line)
+        ":" not in line and nxt[:1].isupper() and not _COLUMN_GAP.search(line) and not STOPS_MID_SENTENCE.search(line)
         and _is_heading_line(line, max_chars=120, max_words=16)
     )
 

@@ -121,7 +121,10 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*|how\s+we\s+got\s+out(?:\s+of\s+it)?|(?:service\s+)?restored\s+by"
         # A significant event analysis's "What was done on the day"; a Q&A's "What did we do to fix it?"
         r"|what\s+was\s+done(?:\s+on\s+the\s+day|\s+to\s+(?:fix|resolve|restore)\s+(?:it|this|service)|\s+about\s+it)?"
-        r"|what\s+did\s+we\s+do\s+to\s+(?:fix|resolve)\s+(?:it|this))$",
+        r"|what\s+did\s+we\s+do\s+to\s+(?:fix|resolve)\s+(?:it|this)"
+        # A fix's own pull request, commit or release: what it changes is the fix.
+        r"|what\s+this\s+(?:commit|patch|change|pr|mr|pull\s+request|merge\s+request)\s+(?:does|changes|fixes)"
+        r"|(?:changes|what\s+changed)\s+in\s+this\s+(?:commit|patch|pr|mr|pull\s+request|merge\s+request|release))$",
         re.I,
     ),
     # A response story (cloud reviews' "How did we respond?", "Remediation and prevention"):
@@ -245,7 +248,7 @@ DEFECT = r"(?:bug|defect|regression|race\s+condition|deadlock)"
 CAUSE_CUES = re.compile(
     r"\b(?:caused\s+by|root[\s-]*cause|was\s+due\s+to|were\s+due\s+to|due\s+to|because(?:\s+of)?|the\s+cause\s+(?:of|was)"
     r"|underlying\s+(?:issue|cause|problem)|triggered\s+by|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from"
-    r"|identified\s+that|found\s+that|(?:determined|established|concluded)\s+that|turn(?:ed|s)\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|the\s+(?:real\s+|actual\s+)?(?:issue|problem)\s+was\s+(?:that|caused|due|with|in|our|an?|the)\b"
+    r"|identified\s+that|found\s+that|(?:determined|established|concluded)\s+that|turn(?:ed|s)\s+out|traced\s+(?:\w+\s+)?(?:back\s+)?to|traces?\s+back\s+to|the\s+(?:real\s+|actual\s+)?(?:issue|problem)\s+was\s+(?:that|caused|due|with|in|our|an?|the)\b"
     r"|culprit|the\s+reason|led\s+to|leading\s+to|result(?:ed|ing)\s+in|which\s+meant|caused|causing"
     r"|(?:occurred|started|happened|began)\s+(?:\w+\s+)?(?:after|following)|following\s+(?:a|an|the)\s+\w+"
     r"|(?:after|when)\s+(?:a|an|the|we)\s+(?:\w+\s+){0,3}(?:upgrade|deploy\w*|release|change|migration|rollout)"
@@ -397,6 +400,8 @@ REMEDY_TOLD = (
     # "To restore service we switched the read path to the primary".
     r"|to\s+(?:restore|recover)\s+(?:the\s+|normal\s+)?(?:service|access|operations)\s*,?\s+we\b"
 )
+# A fix's own commit or pull request telling what it does: "This commit pins platform-rpc to v2.9.4".
+THIS_CHANGE_DOES = r"this\s+(?:commit|patch|pr|mr|pull\s+request|merge\s+request)\s+(?!is\b|was\b|has\b|does\b)[a-z]{3,}s"
 FIX_CUES = re.compile(
     r"\b(?:rolled\s+back|roll(?:ing)?\s+back|revert\s+(?:the|our|that|this)|the\s+revert"
     # A terse timeline's noun: "12:51 Revert applied.", "Revert PR #4479 merged".
@@ -431,7 +436,7 @@ FIX_CUES = re.compile(
     r"|(?:moved|switched|shifted|transferred|cut\s+over)\s+(?:[\w'-]+\s+){0,5}?(?:on)?to\s+(?:the\s+|a\s+|its\s+|our\s+)?(?:standby|backup|secondary|spare|redundant)\b"
     r"|rebuilt|restoring\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:service|availability|access)|expanded|(?:added|adding|reclaimed|freed|released)\s+(?:\w+\s+){0,2}capacity|(?:moved|brought|put|placed)\s+(?:[\w-]+\s+){0,6}?(?:back\s+)?into\s+service"
     # The symptom ending on what the responders did: "failures stopped once the new hardware ...".
-    r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|sets|setting|turned|turning|dialled|dialed|dialling)\s+(?:`?[\w.-]+`?\s+){0,3}?(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|resolv(?:ed|ing)"
+    r"|(?:stopped|ceased|subsided|cleared|ended)\s+(?:[\w:,-]+\s+){0,8}?(?:once|after|when)\s+(?:the|we|our|new|a)\b|(?:set|sets|setting|turned|turning|dialled|dialed|dialling)\s+(?:`?[\w.-]+`?\s+){0,3}?(?:back\s+|down\s+)?to\s+0\b|(?:flag|feature|toggle)\s+(?:was\s+)?(?:turned|switched)\s+off|downgrad(?:ed|ing)|upgraded|rebooted|reboot(?:ing)?|terminated|deleted|implemented|(?<!auto-)(?<!self-)resolv(?:ed|ing)"
     # A retelling names the remedy with a noun or a purpose ("Remediation involved engineers
     # promoting ...", "To mitigate the impact, they shut ..."), or by what security responders do.
     r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
@@ -447,11 +452,11 @@ FIX_CUES = re.compile(
     # Machines replaced: "Rolled over sick node", "rolling over the two worker nodes".
     r"|roll(?:ed|ing)\s+over\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:nodes?|hosts?|instances?|servers?|vms?|machines?)\b"
     # A remedy announced, then said to be out: "all SDKs will stop retrying ... This is already released."
-    r"|" + ALREADY_OUT + r")\b",
+    r"|" + ALREADY_OUT + r"|" + THIS_CHANGE_DOES + r")\b",
     re.I,
 )
 STRONG_FIX = re.compile(
-    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+(?:(?:the\s+)?service\s+)?by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing|turning|switching|enabling|disabling))\b",
+    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|" + THIS_CHANGE_DOES + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+(?:(?:the\s+)?service\s+)?by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing|turning|switching|enabling|disabling))\b",
     re.I,
 )
 
@@ -1371,7 +1376,9 @@ def story_opening(
             pools.append((f"{STORY}: {fix_origin}", " ".join(told)))
     for origin, text in pools:
         # A review's particulars ("Incident window: ...", "Review lead: ...") tell no story.
-        story = clean_field("\n".join(line for line in (text or "").split("\n") if not particulars(line) and not BYLINE.match(line)))
+        story = clean_field("\n".join(
+            line for line in (text or "").split("\n") if not particulars(line) and not BYLINE.match(line) and not MAIL_HEADER.match(line)
+        ))
         paragraphs = [p for p in PARAGRAPH_BREAK.split(story) if p.strip()]
         if origin == STORY and len(paragraphs) > 1 and any(IMPACT_SENTENCE.search(s) or SYMPTOM_TOLD.search(s) for s in sentences(paragraphs[0])):
             # A retelling with no headings opens on what users saw ("For forty minutes riders
@@ -1395,6 +1402,8 @@ SIGN_OFF = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}
 
 # "2023-10-11, @mholst", "2031-10-11 by Ana Ruiz": who wrote it and when, under the title. Its
 # date would read as a timeline's first entry, and a timeline is no story.
+# An email's headers over its text: whose message it is, not its story.
+MAIL_HEADER = re.compile(r"^(?:subject|from|to|cc|bcc|date|sent|reply-to)[ \t]*:", re.I)
 BYLINE = re.compile(
     r"^[ \t]*[*_]*(?:(?:20|19)\d\d-\d\d-\d\d[ \t]*(?:,|·|[-–—]|\bby\b)[ \t]*(?:by[ \t]+)?"
     r"(?:@[\w-]+|[A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){0,2}))[*_]*[ \t]*$"

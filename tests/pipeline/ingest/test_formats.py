@@ -1711,3 +1711,52 @@ def test_a_mailbox_file_is_read_message_by_message():
     assert p.reason is None, p.detail
     assert p.fields["root_cause"].startswith("two Kafka brokers filled their disks")
     assert p.fields["fix"].startswith("we cut retention to 72 hours")
+
+
+COMMIT_MESSAGE = """    inventory(ams-2): quarantine stor-r14-07, bad DIMM corrupting chunk writes
+
+    Since 02:10 UTC object-gw has returned checksum errors on a share of GETs.
+
+    Every bad chunk traces back to one storage node, stor-r14-07, whose DIMM B2 went
+    from correctable ECC errors to an uncorrectable one at 02:08.
+
+    What this commit does:
+      - sets stor-r14-07 to quarantined, so placement re-replicates its chunks
+
+    Incident: FW-INC-0341
+    Reviewed-by: Sunniva Berg <sberg@example.io>
+"""
+
+
+def test_a_commit_shown_by_git_is_its_message_under_its_subject_without_the_diff():
+    shown = (
+        "$ git show --stat 9c41e07\n"
+        "commit 9c41e07d2b18fa35e0c7a6d4419b3f08e2a57cd1\nAuthor: Ruairi Doyle <rdoyle@example.io>\n"
+        "Date:   Tue Nov 14 2023 09:52:17 +0000\n\n"
+        f"{COMMIT_MESSAGE}\n"
+        " inventory/ams-2/nodes.yaml | 4 +++-\n 1 file changed, 3 insertions(+), 1 deletion(-)\n\n"
+        "diff --git a/inventory/ams-2/nodes.yaml b/inventory/ams-2/nodes.yaml\n+  state: quarantined\n"
+    )
+    text, _, _ = to_markdown(shown.encode(), "git-show-9c41e07.txt")
+    assert text.startswith("Subject: inventory(ams-2): quarantine stor-r14-07, bad DIMM corrupting chunk writes\nFrom: Ruairi Doyle")
+    assert "Every bad chunk traces back" in text and "    Every" not in text
+    # The diffstat, the diff and git's trailers are no part of the write-up.
+    for gone in ("nodes.yaml", "state: quarantined", "Reviewed-by", "FW-INC-0341"):
+        assert gone not in text
+    p = parse(text, source_id="git-show-9c41e07.txt")
+    assert "DIMM B2" in p.fields["root_cause"]
+    assert p.fields["fix"].startswith("- sets stor-r14-07 to quarantined")
+
+
+def test_a_mailed_patch_is_its_message_without_the_diffstat_and_the_diff():
+    message = "\n".join(line[4:] for line in COMMIT_MESSAGE.split("\n")[2:])
+    patch = (
+        "From 9a12bb40 Mon Sep 17 00:00:00 2001\nFrom: Noor Haddad <noor@example.media>\n"
+        "Date: Thu, 12 Sep 2024 10:18:44 +0200\nSubject: [PATCH] quarantine stor-r14-07\n\n"
+        f"{message}---\n inventory/ams-2/nodes.yaml | 4 +++-\n 1 file changed\n\n"
+        "diff --git a/inventory/ams-2/nodes.yaml b/inventory/ams-2/nodes.yaml\n+  state: quarantined\n"
+    )
+    text, _, _ = to_markdown(patch.encode(), "0001-quarantine.patch")
+    assert "Every bad chunk traces back" in text
+    for gone in ("nodes.yaml", "state: quarantined", "Reviewed-by"):
+        assert gone not in text

@@ -5837,3 +5837,26 @@ Cause was the 2.31.0 deploy: the serializer change meant the body we sent was no
 def test_a_qualifier_of_five_words_still_leaves_the_label():
     assert classify_label("Summary (for people who scrolled here)") == "summary"
     assert classify_label("Timeline (all times local, CEST)") == "timeline"
+
+
+def test_a_commit_messages_story_is_its_cause_and_what_the_commit_does_its_fix():
+    # An email's headers are whose message it is, not the story that opens on the cause.
+    text = """Subject: [PATCH] recs-service: pin platform-rpc back to v2.9.4
+From: Noor Haddad <noor@example.media>
+Date: Thu, 12 Sep 2024 10:18:44 +0200
+
+platform-rpc v3.0.1 went out with recs-service release 2024.09.3 on Wednesday. v3 changed the server default for IdleTimeout from 300s to 20s, shorter than the clients' pool eviction.
+
+Impact: from 14:02 to 09:40, 3-5% of /recommend calls failed and the error-rate alert auto-resolved twice.
+
+This commit pins platform-rpc to v2.9.4 and leaves the Go toolchain update in place.
+"""
+    p = parse(text, source_id="0001-pin.patch")
+    assert p.fields["root_cause"].startswith("platform-rpc v3.0.1 went out with recs-service release 2024.09.3")
+    # An alert that auto-resolved is no fix.
+    assert p.fields["fix"] == "This commit pins platform-rpc to v2.9.4 and leaves the Go toolchain update in place."
+
+
+@pytest.mark.parametrize("label", ["What this commit does", "Changes in this MR", "What changed in this release"])
+def test_what_a_fixs_own_change_does_is_the_fix(label):
+    assert classify_label(label) == "fix"
