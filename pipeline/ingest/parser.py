@@ -2700,6 +2700,16 @@ NAME_AND_KIND = re.compile(rf"^[A-Z][\w&.'()]*(?:\s+[\w&.'()]+){{0,5}}\s+(?:--|[
 # A page's running header: "Corvane Payments Confidential - Internal", "ACME — Internal use only".
 MARKING = r"(?:(?:company\s+)?confidential|(?:for\s+)?internal(?:\s+use(?:\s+only)?)?|restricted|proprietary)"
 MARKED = re.compile(rf"^(?-i:(?:[A-Z][\w&.,'()]*\s+){{0,4}})(?:[-–—:|]\s*)?{MARKING}(?:\s*[-–—:|/]\s*{MARKING})?$", re.I)
+# Or the organisation, its unit and the marking as parts of their own, in any order: "Brindle Maps
+# - Reliability Engineering - INTERNAL", "Ferncliff Credit Union · Information Security Office ·
+# RESTRICTED", "KESTRELPAY LTD - CONFIDENTIAL - Security Engineering".
+MARKING_PART = re.compile(rf"^{MARKING}\b", re.I)
+HEADER_SEPARATOR = re.compile(r"\s+[-–—|·•]\s+")
+
+
+def marked_header(line: str) -> bool:
+    parts = HEADER_SEPARATOR.split(line.strip())
+    return 2 <= len(parts) <= 4 and ORG_NAME.match(parts[0]) is not None and any(MARKING_PART.match(p) for p in parts[1:])
 
 
 def record_line(labels: str) -> re.Pattern:
@@ -2825,7 +2835,7 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
     subject = bool(named_company and (suffixed or h1.strip().isupper())) and any(SUBJECT_LINE.match(line) for line in below[:8])
     # The heading only the document's kind ("Incident Report (Final)"): the line below names the incident.
     letterhead = (
-        LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or ID_AND_KIND.match(h1.strip())
+        LETTERHEAD.match(h1.strip()) or KIND_LINE.match(h1.strip()) or MARKED.match(h1.strip()) or marked_header(h1) or ID_AND_KIND.match(h1.strip())
         or names_and_kind(h1.strip()) or (below and KIND_LINE.match(below[0])) or named_below or kind_at is not None or subject
     )
     # "Incident report to the Financial Supervisory Authority": whom the report is for, no name;

@@ -5860,3 +5860,28 @@ This commit pins platform-rpc to v2.9.4 and leaves the Go toolchain update in pl
 @pytest.mark.parametrize("label", ["What this commit does", "Changes in this MR", "What changed in this release"])
 def test_what_a_fixs_own_change_does_is_the_fix(label):
     assert classify_label(label) == "fix"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Brindle Maps - Reliability Engineering - INTERNAL",
+        "Ferncliff Credit Union · Information Security Office · RESTRICTED",
+        "KESTRELPAY LTD - CONFIDENTIAL - Security Engineering",
+        "Verdigris Games - Network Engineering - INTERNAL PIR-2024-031",
+    ],
+)
+def test_a_running_header_of_names_and_a_marking_gives_way_to_the_line_below(header):
+    text = f"""# {header}
+Rubber-banding and disconnects in EU matches, 9-11 October 2024
+Post-incident review, interview format
+
+## Root cause
+
+A single spine-to-border uplink was carrying far more than its share of traffic and dropped packets.
+
+## Resolution
+
+We rebalanced the uplinks and the packet loss stopped at 21:10.
+"""
+    assert parse(text, source_id="pir.pdf").fields["incident_title"] == "Rubber-banding and disconnects in EU matches, 9-11 October 2024"
