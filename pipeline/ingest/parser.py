@@ -63,7 +63,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
-        r"|causes?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+happen(?:ed)?\??|what\s+caused\s+(?:it|this|the\s+\w+)\??"
+        r"|causes?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+(?:actually\s+|really\s+)?happen(?:ed)?\??|what\s+(?:actually\s+|really\s+)?caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary|(?:most\s+)?probable)\s+cause|occurrence\s+(?:root\s+)?cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
@@ -99,6 +99,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "fix": re.compile(
         rf"^(?:the\s+)?(?:(?:{CORRECTED})\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
+        # A FAQ's question: "How was it fixed?", "How was power restored?"
+        r"|how\s+(?:was|were)\s+(?:it|this|they|the\s+[\w-]+|[\w-]+)\s+(?:fixed|resolved|restored|mitigated|recovered|brought\s+back)"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+(?:steps|details|summary)"
         # A service desk's or a provider's past tense: what was done, not what will be.
         r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"

@@ -3539,6 +3539,11 @@ The adapter was rolled back to 7.4.1 at 09:35.
         ("What failed", "root_cause"),
         ("Restored by", "fix"),
         ("What I did", "fix"),
+        # A FAQ's questions.
+        ("How was it fixed?", "fix"),
+        ("How was power restored?", "fix"),
+        ("So why did it actually happen?", "root_cause"),
+        ("So what actually caused it?", "root_cause"),
         ("Why the disk filled", "root_cause"),
         # The cause a review settled on, after the theories it heard.
         ("Agreed cause", "root_cause"),
