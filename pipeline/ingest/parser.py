@@ -933,6 +933,28 @@ def cause_and_fix_apart(by_field: dict[str, list[Block]]) -> None:
                 by_field.setdefault(name, []).append(replace(block, text=" ".join(part), field_name=name))
 
 
+# A long story's own one-sentence statement of the cause, set in bold after a lead that says so:
+# "So, plainly: **a change to the flag at 08:59 set its rollout to 100% ...**", "To put the cause
+# in a single sentence, as it appears in our internal review: **...**", "The short form: **...**".
+PLAINLY_LEAD = re.compile(
+    r"^(?:so,?\s+)?(?:(?:the\s+|our\s+)?(?:real\s+|actual\s+|root\s+)?cause,?\s+)?"
+    r"(?:in\s+(?:short|brief|one\s+(?:line|sentence)|a\s+(?:single\s+)?sentence|our\s+(?:own\s+)?(?:terms|words))|put\s+simply|simply\s+put|plainly"
+    r"|stated\s+(?:as\s+)?plainly\b.*|(?:the\s+)?short\s+(?:form|version)|to\s+put\s+(?:it|the\s+(?:root\s+)?cause)\s+(?:simply|plainly|in\s+(?:one|a\s+single)\s+sentence)\b.*)$",
+    re.I,
+)
+BOLD_AFTER_LEAD = re.compile(r"(?:^|(?<=[.!?])[ \t]+)([^.!?:*\n]{2,120}):[ \t]*\n?[ \t]*\*\*([^*]{40,1200}?)\*\*", re.M)
+
+
+def stated_plainly(prose: str) -> tuple[str, str]:
+    """The cause as the writer sums it up in bold after saying so, where no section names it
+    ('', '' where none does); never a statement of the fix."""
+    for m in BOLD_AFTER_LEAD.finditer(prose):
+        statement = " ".join(m.group(2).split())
+        if PLAINLY_LEAD.match(m.group(1).strip()) and not STRONG_FIX.search(statement) and not is_draft_value(statement):
+            return statement, "prose: stated plainly"
+    return "", ""
+
+
 def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed:
     meta = dict(meta or {})
     try:
@@ -996,6 +1018,8 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         root_cause, fix = fix_told_after(root_cause)
         fix_origin = rc_origin if fix else ""
     title_text = h1 or str(props.get("title") or "")
+    if not root_cause:
+        root_cause, rc_origin = stated_plainly("\n\n".join([summary, unlabeled]))
     # The cause is only the story's opening: no sentence says what caused it.
     told_only = False
     trigger_event = ""  # a narrative's first timed event, taken as the trigger: not the fix

@@ -5890,3 +5890,41 @@ A single spine-to-border uplink was carrying far more than its share of traffic 
 We rebalanced the uplinks and the packet loss stopped at 21:10.
 """
     assert parse(text, source_id="pir.pdf").fields["incident_title"] == "Rubber-banding and disconnects in EU matches, 9-11 October 2024"
+
+
+@pytest.mark.parametrize(
+    "lead",
+    ["So, plainly:", "So the real cause, stated as plainly as we can:", "To put the cause in a single sentence, as it appears in our internal review:", "The short form:"],
+)
+def test_a_storys_bold_statement_of_the_cause_after_a_lead_that_says_so_is_the_cause(lead):
+    text = f"""# We DDoSed ourselves with a feature flag
+
+At 09:10 the API started timing out and we declared a security incident. The database looked overloaded too,
+and we added a CDN challenge for an attack that did not exist.
+
+At 09:33 Tomás saw that the traffic came from our own clients. {lead} **a change to the live_presence feature flag at 08:59 set its rollout to 100%, turning on a beta feature that polls every two seconds for every client.**
+
+## Recovery
+
+We set the flag back to 0% at 09:41 and the API recovered within minutes.
+"""
+    p = parse(text, source_id="blog.html")
+    assert p.fields["root_cause"].startswith("a change to the live_presence feature flag at 08:59")
+    assert p.provenance["root_cause"] == "prose: stated plainly"
+
+
+def test_a_bold_value_after_a_label_or_a_bold_fix_is_no_plain_statement_of_the_cause():
+    text = """# API timeouts
+
+Status: **resolved after the flag was set back to 0% by the on-call engineer at 09:41.**
+
+In short: **we fixed it by rolling the flag back to 0% and removing the challenge we had added.**
+
+The cause was a feature flag change at 08:59 that turned on polling for every client.
+
+## Recovery
+
+We set the flag back to 0% at 09:41 and the API recovered within minutes.
+"""
+    p = parse(text, source_id="blog.html")
+    assert p.fields["root_cause"].startswith("The cause was a feature flag change")
