@@ -75,7 +75,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "What happened" is the story; "What actually happened" is the explanation after it.
         # An informal write-up's "so what happened was: ..." after the story of what people saw.
         r"|(?:so\s+)?what\s+(?:actually|really)\s+happened\??|so,?\s+what\s+happened(?:\s+was)?\??|what\s+set\s+it\s+off|what\s+it\s+(?:actually|really)\s+was"
-        r"|what\s+was\s+(?:actually\s+|really\s+)?wrong|what\s+we\s+found"
+        r"|what\s+was\s+(?:actually\s+|really\s+)?wrong|what\s+we\s+found|what\s+was\s+the\s+(?:actual\s+|real\s+)?(?:root\s+)?cause"
+        # An interview's closing question: "If you had to say in one line what caused it?"
+        r"|(?:if\s+you\s+had\s+to\s+(?:say|sum\s+(?:it\s+)?up)\s+)?in\s+(?:one|a)\s+(?:line|sentence),?\s+what\s+caused\s+(?:it|this)"
         # A shift handover's incident entry: "What failed:", then "Restored by:".
         r"|what\s+failed"
         # An engineering blog's turn from the story to the explanation.
@@ -1886,7 +1888,10 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     h1 = ""
     first_heading = headings[0][0] if headings else len(lines)
     went_well = any(WENT_WELL.match(text) for _, _, text, _ in headings)
-    first_h1 = next((idx for idx, h in enumerate(headings) if h[1] == 1), None)
+    # A wiki's or a site's name linked to its start page ("# [Ferrow Ops Wiki](/doku.php?id=start)")
+    # over the page's own first heading is the site's chrome.
+    h1s = [idx for idx, h in enumerate(headings) if h[1] == 1]
+    first_h1 = next((idx for idx in h1s if not LINK_ONLY.fullmatch(headings[idx][2].strip())), h1s[0] if h1s else None)
     for idx, (line, level, text, body_start) in enumerate(headings):
         if idx in nested:
             continue
@@ -2179,11 +2184,18 @@ EIGHT_D = re.compile(r"^D[1-8](?:\s*[-–—:.)]\s*|\s+)(?=[A-Z])")
 SLIDE_NUMBER = re.compile(r"^slide\s+\d{1,3}\s*[-–—:|.]\s*(?=\w)", re.I)
 
 
+INTERVIEW_QUESTION = re.compile(r"^(?:Q|Question)[ \t]*\d{0,2}[ \t]*[:.)][ \t]*(?=\w)")
+
+
+LINK_ONLY = re.compile(r"\[[^\[\]\n]{1,120}\]\([^()\s]{0,400}\)")
+
+
 def label_text(label: str) -> str:
     """A heading or label as classify_label reads it: no numbering, emoji, markup or qualifier."""
     # "3. Root cause", "🔥 Root cause", "**Root cause**:", "[Root cause](#root-cause)"
     text = TEXT_LINK.sub(r"\1", label)
     text = re.sub(r"^[\W\d_]+", "", text)
+    text = INTERVIEW_QUESTION.sub("", text)  # an interview's "Q: How was power restored?"
     text = EIGHT_D.sub("", text)  # an 8D report's discipline: "D4 - Root cause analysis"
     text = SLIDE_NUMBER.sub("", text)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()

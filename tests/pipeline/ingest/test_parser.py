@@ -3544,6 +3544,10 @@ The adapter was rolled back to 7.4.1 at 09:35.
         ("How was power restored?", "fix"),
         ("So why did it actually happen?", "root_cause"),
         ("So what actually caused it?", "root_cause"),
+        # An interview's questions.
+        ("Q: How was power restored?", "fix"),
+        ("Q: If you had to say in one line what caused it?", "root_cause"),
+        ("Q: So what was the root cause?", "root_cause"),
         ("Why the disk filled", "root_cause"),
         # The cause a review settled on, after the theories it heard.
         ("Agreed cause", "root_cause"),
@@ -5928,3 +5932,24 @@ We set the flag back to 0% at 09:41 and the API recovered within minutes.
 """
     p = parse(text, source_id="blog.html")
     assert p.fields["root_cause"].startswith("The cause was a feature flag change")
+
+
+def test_a_wikis_name_linked_to_its_start_page_is_chrome_over_the_pages_own_heading():
+    text = """# [Ferrow Ops Wiki](/doku.php?id=start)
+
+- [Runbooks](/doku.php?id=runbooks:start)
+
+# Ceph OSD host loss, 7 Feb — responder interviews
+
+**Q: How was power restored?**
+
+The technicians moved both servers' surviving power cords to the spare PDU at 03:40.
+
+**Q: If you had to say in one line what caused it?**
+
+A PDU failure in rack F14, on two servers already down to one power supply.
+"""
+    p = parse(text, source_id="interviews.html")
+    assert p.fields["incident_title"] == "Ceph OSD host loss, 7 Feb — responder interviews"
+    assert p.fields["root_cause"] == "A PDU failure in rack F14, on two servers already down to one power supply."
+    assert p.fields["fix"].startswith("The technicians moved both servers'")
