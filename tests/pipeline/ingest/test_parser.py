@@ -3539,6 +3539,8 @@ The adapter was rolled back to 7.4.1 at 09:35.
         ("What failed", "root_cause"),
         ("Restored by", "fix"),
         ("What I did", "fix"),
+        ("Fixed by", "fix"),
+        ("Resolved by", "fix"),
         # A FAQ's questions.
         ("How was it fixed?", "fix"),
         ("How was power restored?", "fix"),
@@ -5953,3 +5955,15 @@ A PDU failure in rack F14, on two servers already down to one power supply.
     assert p.fields["incident_title"] == "Ceph OSD host loss, 7 Feb — responder interviews"
     assert p.fields["root_cause"] == "A PDU failure in rack F14, on two servers already down to one power supply."
     assert p.fields["fix"].startswith("The technicians moved both servers'")
+
+
+def test_a_bold_label_written_on_after_a_sentence_is_its_own_field():
+    text = """# Leap day renewals
+
+## Summary for the postmortem doc
+
+**Cause:** a date bug in the next-anniversary calculation aborted the whole 29 Feb renewal run. **Fixed by:** hotfix 4.18.1 and a manual re-run of the 29 Feb batch.
+"""
+    p = parse(text, source_id="minutes.html")
+    assert p.fields["root_cause"] == "a date bug in the next-anniversary calculation aborted the whole 29 Feb renewal run."
+    assert p.fields["fix"] == "hotfix 4.18.1 and a manual re-run of the 29 Feb batch."
