@@ -170,8 +170,12 @@ def commit_message(text: str) -> str:
         rest = "\n".join(lines[lines.index(subject) + 1:]) if subject else ""
         head = "\n".join(f"{key}: {value.strip()}" for key, value in (("Subject", subject), ("From", fields.get("Author", "")), ("Date", fields.get("Date", ""))) if value.strip())
         text = rest
-    elif not re.search(r"^diff --git ", text, re.M):
-        return text
+    else:
+        diff = re.search(r"^diff --git ", text, re.M)
+        # A diff quoted inside a write-up (in a fence, or with the write-up's sections after it)
+        # is part of the write-up.
+        if not diff or text.count("```", 0, diff.start()) % 2 or re.search(r"^#{1,6} \S", text[diff.start():], re.M):
+            return text
     cut = _DIFF_START.search(text)
     text = text[:cut.start()] if cut else text
     paragraphs = re.split(r"\n[ \t]*\n", text.strip())

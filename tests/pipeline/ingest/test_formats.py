@@ -1760,3 +1760,15 @@ def test_a_mailed_patch_is_its_message_without_the_diffstat_and_the_diff():
     assert "Every bad chunk traces back" in text
     for gone in ("nodes.yaml", "state: quarantined", "Reviewed-by"):
         assert gone not in text
+
+
+def test_a_diff_quoted_in_a_write_up_stays_in_it():
+    doc = (
+        "# Checkout outage\n\n## Root cause\n\nThe pool was cut to four:\n\n"
+        "```\ndiff --git a/pgbouncer.ini b/pgbouncer.ini\n-default_pool_size = 40\n+default_pool_size = 4\n```\n\n"
+        "## Resolution\n\nWe reverted the inventory change and re-ran Ansible.\n"
+    )
+    text, _, _ = to_markdown(doc.encode(), "review.md")
+    assert "## Resolution" in text and "default_pool_size = 4" in text
+    unfenced = doc.replace("```\n", "")
+    assert "## Resolution" in to_markdown(unfenced.encode(), "review.md")[0]
