@@ -100,7 +100,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "contributing": re.compile(r"^(?:(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?|(?:escape|non[\s-]?detection)\s+(?:root\s+)?cause.*)$", re.I),
     "fix": re.compile(
         rf"^(?:the\s+)?(?:(?:{CORRECTED})\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
-        r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?"
+        r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?(?:\s+on\s+the\s+day)?"
         # A FAQ's question: "How was it fixed?", "How was power restored?"
         r"|how\s+(?:was|were)\s+(?:it|this|they|the\s+[\w-]+|[\w-]+)\s+(?:fixed|resolved|restored|mitigated|recovered|brought\s+back)"
         r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+(?:steps|details|summary)"
@@ -1957,12 +1957,25 @@ def label_line(line: str) -> tuple[int, str, str, str] | None:
         pair = BOLD_PAIR.match(line)
         m = pair or BOLD_LABEL.match(line) or PLAIN_LABEL.match(line) or DASH_LABEL.match(line)
         if not m:
-            return None
+            return runin_label(line)
         indent, label, rest = m.group(1), m.group(2), " ".join(filter(None, m.groups()[2:4])) if pair else m.group(3)
     name = classify_label(label)
     if name is None:
         return None
     return len(indent), label.strip(), (rest or "").strip(), name
+
+
+# A run-in heading, as a printed report sets one: the paragraph's first words, then a full stop
+# ("Why it happened. Osprey sends all SMS through one carrier ...").
+RUNIN_LABEL = re.compile(r"^([ \t]*)([A-Z][A-Za-z' /&-]{2,50}?)\.[ \t]+(?=[A-Z])(\S.*)$")
+
+
+def runin_label(line: str) -> tuple[int, str, str, str] | None:
+    """A run-in heading's (indent, label, rest, field), for the cause's and the fix's names of two
+    words or more only: any other short sentence reads the same way ("Recovery. The data ...")."""
+    m = RUNIN_LABEL.match(line)
+    name = classify_label(m.group(2)) if m and 2 <= len(m.group(2).split()) <= 8 else None
+    return (len(m.group(1)), m.group(2).strip(), m.group(3).strip(), name) if name in ("root_cause", "fix") else None
 
 
 def quote_title(lines: list[str], scan: list[str], i: int) -> str | None:

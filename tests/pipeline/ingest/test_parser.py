@@ -5967,3 +5967,22 @@ def test_a_bold_label_written_on_after_a_sentence_is_its_own_field():
     p = parse(text, source_id="minutes.html")
     assert p.fields["root_cause"] == "a date bug in the next-anniversary calculation aborted the whole 29 Feb renewal run."
     assert p.fields["fix"] == "hotfix 4.18.1 and a manual re-run of the 29 Feb batch."
+
+
+def test_a_run_in_heading_names_the_cause_and_the_fix_but_a_one_word_sentence_does_not():
+    text = """# Release notes 2024.06.2
+
+Incident note: SMS codes and reminders not delivered, 11 June 2024
+
+What customers saw. Patients in the EU did not receive SMS messages for three hours.
+
+Why it happened. Our SMS carrier had a partial outage of its EU endpoint and answered most sends with HTTP 503.
+
+How it was resolved on the day. At 10:41 our on-call engineer switched EU traffic to the second carrier by hand.
+
+Recovery. The queued reminders were sent once the backlog had drained, and some went out late.
+"""
+    p = parse(text, source_id="release-notes.pdf")
+    assert p.fields["root_cause"].startswith("Our SMS carrier had a partial outage")
+    assert p.provenance["root_cause"] == "label: Why it happened"
+    assert p.fields["fix"].startswith("At 10:41 our on-call engineer switched")
