@@ -3089,9 +3089,11 @@ def handover_incident(h1: str, body: str) -> tuple[str, str]:
         alone = all(not lines[j].strip() or RULE_LINE.match(lines[j].strip()) for j in (i - 1, i + 1) if 0 <= j < len(lines))
         if not (heading or BOLD_LINE.match(raw.strip()) or raw.strip().startswith("***") or alone) or LIST_ITEM.match(raw):
             continue
+        # The hours and the state come in either order ("... 13:20 - 15:05 RESOLVED", "... (resolved) 01:00 -> 05:34").
         name = ENTRY_OPENING.sub("", line)
-        name = ENTRY_STATE.sub("", ENTRY_HOURS.sub("", name))
-        name = ENTRY_HOURS.sub("", ENTRY_STATE.sub("", name)).strip(" -–—")
+        for trailing in (ENTRY_HOURS, ENTRY_STATE, ENTRY_HOURS):
+            name = trailing.sub("", name)
+        name = name.strip(" -–—")
         if names_words(INCIDENT_KEY.sub("", name)) and len(name.split()) <= 20 and not name.endswith("."):
             return " ".join(name.split()), "handover: incident entry"
     return "", ""
