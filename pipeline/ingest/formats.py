@@ -166,8 +166,8 @@ def commit_message(text: str) -> str:
         body = text[shown.end():]
         end = re.search(r"^(?! {4})(?![ \t]*$)", body, re.M)  # the message is indented; the stat is not
         lines = [line[4:] for line in body[:end.start() if end else len(body)].split("\n")]
-        subject = next((line for line in lines if line.strip()), "")
-        rest = "\n".join(lines[lines.index(subject) + 1:]) if subject else ""
+        at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+        subject, rest = (lines[at], "\n".join(lines[at + 1:])) if at < len(lines) else ("", "")
         head = "\n".join(f"{key}: {value.strip()}" for key, value in (("Subject", subject), ("From", fields.get("Author", "")), ("Date", fields.get("Date", ""))) if value.strip())
         text = rest
     else:
