@@ -144,7 +144,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
         return mdx_to_markdown(text), "MDX"
-    return folded_sections(unescaped(_deck_without_running_lines(text))), "markdown"
+    return folded_sections(unescaped(_deck_without_running_lines(html_in_markdown(text)))), "markdown"
 
 
 # A commit as `git show` prints it ("commit 9c41e07...", "Author:", "Date:", then its message
@@ -1121,6 +1121,40 @@ def unescaped(text: str) -> str:
         elif not fence and "\\" in line:
             line = _ESCAPED.sub(lambda m: m.group(1) or m.group(2), line)
         out.append(line)
+    return "\n".join(out)
+
+
+_FENCE_MARK = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_TABLE_TAG = re.compile(r"<(/?)table\b", re.I)
+
+
+def html_in_markdown(text: str) -> str:
+    """Markdown as its site renders it: a raw HTML table (kept as HTML where the grid needs
+    rowspan) as a markdown table, and an HTML comment gone. Inside a code fence both stay."""
+    lines, out, fence, i = text.split("\n"), [], "", 0
+    while i < len(lines):
+        line = lines[i]
+        marker = _FENCE_MARK.match(line)
+        if marker and (not fence or marker.group(1)[0] == fence[0]):
+            fence = "" if fence else marker.group(1)
+        elif not fence and line.lstrip().startswith("<!--"):
+            end = next((j for j in range(i, len(lines)) if "-->" in lines[j]), None)
+            if end is not None:  # unclosed, it would hide the rest of the page: keep it
+                out.append(lines[end].split("-->", 1)[1])
+                i = end + 1
+                continue
+        elif not fence and _TABLE_TAG.match(line.lstrip()):
+            depth, j = 0, i
+            while j < len(lines):
+                depth += sum(-1 if m.group(1) else 1 for m in _TABLE_TAG.finditer(lines[j]))
+                if depth <= 0:
+                    break
+                j += 1
+            out += ["", html_to_markdown("\n".join(lines[i : j + 1])), ""]
+            i = j + 1
+            continue
+        out.append(line)
+        i += 1
     return "\n".join(out)
 
 

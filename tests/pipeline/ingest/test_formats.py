@@ -1772,3 +1772,32 @@ def test_a_diff_quoted_in_a_write_up_stays_in_it():
     assert "## Resolution" in text and "default_pool_size = 4" in text
     unfenced = doc.replace("```\n", "")
     assert "## Resolution" in to_markdown(unfenced.encode(), "review.md")[0]
+
+
+def test_html_tables_and_comments_inside_markdown():
+    # A handbook keeps a grid as raw HTML where it needs rowspan; the site renders it, and hides
+    # the comment above it. A reader sees the table's rows, never the markup or the comment.
+    md = """# Login outage, 17 Aug
+
+<!-- Rendered by the handbook site.
+Keep the table as HTML. -->
+
+<table>
+  <tr><th>Phase</th><th>Aspect</th><th>Notes</th></tr>
+  <tr><td rowspan="2"><strong>Why</strong></td><td>Cause</td>
+    <td><p>A credential-stuffing campaign pinned auth-service CPU with bcrypt work.</p></td></tr>
+  <tr><td>Contributing</td><td>No global rate limit on the login route.</td></tr>
+  <tr><td><strong>Fix</strong></td><td>Mitigation</td><td>A WAF challenge on the login route stopped the attack.</td></tr>
+</table>
+
+```html
+<table><tr><td>kept as written</td></tr></table>
+```
+"""
+    text, p = parsed_bytes(md.encode(), "login-outage.md")
+    assert "<t" not in text.split("```")[0] and "<!--" not in text and "Keep the table" not in text
+    assert "| **Why** | Cause | A credential-stuffing campaign" in text
+    assert "<table><tr><td>kept as written</td></tr></table>" in text
+    assert p.fields["root_cause"].endswith("pinned auth-service CPU with bcrypt work.")
+    assert "rate limit" not in p.fields["root_cause"]
+    assert p.fields["fix"].endswith("A WAF challenge on the login route stopped the attack.")
