@@ -2034,6 +2034,38 @@ def table_labels(line: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def table_cells(line: str) -> list[str]:
+    """A markdown table row's cells, stripped; [] for a line that is no table row."""
+    text = line.strip()
+    return [c.strip() for c in TABLE_CELL_SPLIT.split(text.strip("|"))] if text.startswith("|") else []
+
+
+def table_section(scan: list[str], i: int) -> Block | None:
+    """A grid's section row: its first cell names the cause or the fix and the rest of the row
+    is empty, as Word merges a row across a table ("| **3 Fix** |  |  |"). The rows under it,
+    whatever their own names ("Restore", "Permanent"), are the section's text, up to the next
+    such row or a row that names another field."""
+    cells = table_cells(scan[i])
+    name = classify_label(strip_markdown(cells[0]).strip()) if cells and cells[0] and not any(cells[1:]) else None
+    if name not in ("root_cause", "fix") or i + 1 >= len(scan) or not scan[i + 1].strip().startswith("|"):
+        return None
+    items, j = [], i + 1
+    while j < len(scan) and (row := table_cells(scan[j])):
+        filled = [c for c in row if c]
+        own = classify_label(strip_markdown(row[0]).strip()) if row[0] else None
+        if row[0] and not any(row[1:]) or own not in (None, name):
+            break
+        # A header row repeated under each section ("| **Topic** | **What happened** |") and a
+        # rule line say nothing.
+        if not all(TABLE_RULE.fullmatch(c) or BOLD_ONLY.fullmatch(c) for c in filled):
+            label, rest = strip_markdown(row[0]).strip(), " ".join(c for c in row[1:] if c)
+            items.append(f"{label}: {rest}" if label and rest else label or rest)
+        j += 1
+    text = "\n".join(items).replace("\\|", "|")
+    return Block(strip_markdown(cells[0]).strip(), text, "table", name, (i, j)) if text else None
+
+
+BOLD_ONLY = re.compile(r"\*\*[^*\n]{1,60}\*\*")
 ASIDE_ONLY = re.compile(r"\s*\([^()\n]{0,80}\)\s*:?\s*")
 
 
@@ -2050,8 +2082,13 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
     # Bold labels alone on their line, each but the last: the next one bounds its section.
     alone_bold = [i for i, line in enumerate(scan) if i not in code_lines and (m := BOLD_LABEL.match(line)) and not m.group(3).strip() and not LIST_ITEM.match(line)]
     heading_like = set(alone_bold[:-1])
+    section_end = 0
     for i, line in enumerate(scan):
-        if i in code_lines:
+        if i in code_lines or i < section_end:
+            continue
+        if section := table_section(scan, i):
+            out.append(section)
+            section_end = section.span[1]
             continue
         rows = table_labels(line)
         row = rows[0] if len(rows) == 1 else None

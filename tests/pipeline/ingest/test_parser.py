@@ -601,6 +601,28 @@ def test_key_value_table_rows_are_read():
     assert p.provenance["root_cause"] == "table: Root cause" and p.provenance["date"] == "table: Date"
 
 
+def test_a_grids_section_row_heads_the_rows_under_it():
+    # A Word grid merges a row across the table to name a section ("3 Fix"); the rows under it,
+    # whatever their own names ("Restore", "Permanent"), are that section's text.
+    doc = (
+        "# Driver app outage\n\n| **1 What happened** |  |  |\n| --- | --- | --- |\n"
+        "| **Services** | driver app, mobile-api, ops-db |  |\n"
+        "| **2 Why** |  |  |\n| **Topic** | **What happened** | **Evidence** |\n"
+        "| **Actually was** | The mobile-api 3.14.0 release fetched each parcel's scans with its own query. | PR #4471 |\n"
+        "| **3 Fix** |  |  |\n"
+        "| **Restore** | Rolled mobile-api back to 3.13.2 at 06:36. | Argo CD |\n"
+        "| **Permanent** | 3.14.1 loads scan history in one batched query. | PR #4490 |\n"
+        "| **4 Actions** |  |  |\n| A1 | Load test with 250 parcels | Routing |\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.reason is None
+    assert p.fields["root_cause"] == "Actually was: The mobile-api 3.14.0 release fetched each parcel's scans with its own query. PR #4471"
+    assert p.fields["fix"].startswith("Restore: Rolled mobile-api back to 3.13.2 at 06:36.")
+    assert "batched query" in p.fields["fix"] and "250 parcels" not in p.fields["fix"]
+    assert p.provenance["fix"] == "table: 3 Fix"
+    assert p.fields["services_affected"] == ["driver app", "mobile-api", "ops-db"]
+
+
 def test_a_form_row_of_two_pairs_gives_each_field_its_own_value():
     # Word and Confluence incident forms lay their details out two fields to a row.
     rows = (
