@@ -920,6 +920,9 @@ class Block:
     # A label inside a section of its own role ("Direct cause:" under "Root cause analysis"):
     # the writer's statement of what the section explains.
     in_own_section: bool = False
+    # The heading of the part of the page it sits in, past headings that only name a field
+    # ("Root cause" under "## Incident of the month: checkout down"); "" at the page's top level.
+    within: str = ""
 
 
 def cause_and_fix_apart(by_field: dict[str, list[Block]]) -> None:
@@ -1860,9 +1863,11 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     ends = [len(lines)] * len(headings)
     nested: set[int] = set()
     open_sections: list[int] = []
+    parent = [-1] * len(headings)
     for idx, (line, level, _, _) in enumerate(headings):
         while open_sections and headings[open_sections[-1]][1] >= level:
             ends[open_sections.pop()] = line
+        parent[idx] = open_sections[-1] if open_sections else -1
         if names[idx] and any(names[a] == names[idx] for a in open_sections):
             nested.add(idx)
         open_sections.append(idx)
@@ -1875,7 +1880,13 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         at = bisect.bisect_right(starts, b.span[0]) - 1
         return names[at] if at >= 0 else None
 
+    def within(idx: int) -> str:
+        while idx >= 0 and names[idx]:
+            idx = parent[idx]
+        return headings[idx][2] if idx >= 0 and headings[idx][1] > 1 else ""
+
     for b in labels:
+        b.within = within(bisect.bisect_right(starts, b.span[0]) - 1)
         role = section_role(b)
         b.in_own_section = bool(b.field_name) and role == b.field_name
         if role == "impact" and WHAT_BROKE.match(label_text(b.label)):
@@ -1925,7 +1936,7 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             # "What went wrong" told as a story is the cause; as a list, or beside "What went
             # well", it is what the response could have done better.
             name = "root_cause"
-        blocks.append(Block(label, section_text, "section", name))
+        blocks.append(Block(label, section_text, "section", name, within=within(parent[idx])))
     preamble_end, title_lines = first_heading, range(0)
     if h1 and headings and headings[0][1] == 1:
         # Text right under the H1 (before the next heading) is the document's own preamble.
@@ -3027,6 +3038,8 @@ def pick_title(
         title, origin = letterhead_title(h1, body)
     if not title:
         title, origin = handover_incident(h1, body)
+    if not title and CONTAINER_PAGE.search(h1):
+        title, origin = incident_heading(by_field)
     if not title and STATUS_PAGE.match(h1.strip()):
         title, origin = heading_below(body, h1)
     if not title and h1.strip():
@@ -3035,6 +3048,8 @@ def pick_title(
         title, origin = subject_line(body)
     if not title:
         title, origin = incident_line(body)
+    if not title:
+        title, origin = incident_heading(by_field)
     if not title:
         origin = "file name"
         stem = PurePosixPath(source_id).name
@@ -3046,10 +3061,44 @@ def pick_title(
             title, origin = f"{str(props[named]).strip()} incident", prop_origin(named)
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
-    title = KIND_PREFIX.sub("", title)
-    # A page's icon before its name (Outline and Notion put an emoji there: "🕑 Stale dashboards").
-    title = ICON_PREFIX.sub("", title)
+    # A page's icon before its name (Outline and Notion put an emoji there: "🕑 Stale dashboards"),
+    # then the document's kind ("🚨 Incident review: ...").
+    title = KIND_PREFIX.sub("", ICON_PREFIX.sub("", title))
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
+
+
+# A part's heading that announces the incident it holds ("Incident recap:", "Known failure mode:").
+PART_KIND = re.compile(
+    r"^(?:[^\w\s]+\s*)?(?:(?:incident|outage|failure)(?:\s+(?:recap|summary|spotlight|of\s+the\s+(?:week|month|quarter)))?|deep[\s-]dive|known\s+failure\s+modes?|case\s+study)\s*[:—–-]\s*",
+    re.I,
+)
+
+
+# A page that holds incidents among other things: a newsletter, a periodic report, a runbook,
+# a status page, a changelog, an incident log.
+CONTAINER_PAGE = re.compile(
+    r"\b(?:weekly|monthly|quarterly|digest|newsletter|bulletin|issue\s+#\d+|run\s?book|playbook|handbook|manual|guide|readme"
+    r"|change\s?log|release\s+notes|incident\s+log|status|known\s+(?:issues|failure\s+modes)|board\s+pack"
+    r"|(?:operations|ops|service|reliability)\s+(?:review|report)|(?:engineering|eng|infra\w*|platform|team|ops)\s+notes)\b",
+    re.I,
+)
+
+
+HISTORY_HEADING = re.compile(r"^(?:known\s+)?(?:incidents?|outages?|failures?)\s+(?:history|log)\b|^(?:past|previous|known)\s+incidents\b", re.I)
+
+
+def incident_heading(by_field: dict) -> tuple[str, str]:
+    """The heading of the part of a page that holds the cause and the fix (those it labels),
+    where the page holds other things too: a newsletter's "Incident recap: Bookings timing out",
+    a runbook's "Known failure mode: VRRP split brain". The page's own title names the
+    newsletter or the runbook; under an incident's own title, a part is its "Short version".
+    The part's heading is no name where it is the document's kind ("Post-incident report")."""
+    parts = {next((b.within for b in by_field.get(name, []) if b.text.strip()), None) for name in ("root_cause", "fix")} - {None}
+    heading = parts.pop() if len(parts) == 1 else ""
+    name = PART_KIND.sub("", strip_markdown(heading)).strip()
+    if len(name.split()) < 2 or classify_label(name) or KIND_LINE.match(label_text(name)) or HISTORY_HEADING.match(name):
+        return "", ""
+    return name, f"heading: {heading}"
 
 
 # A chat channel's export opens on the channel ("Slack export: #inc-0213-quotes-lag", "# Export

@@ -623,6 +623,33 @@ def test_a_grids_section_row_heads_the_rows_under_it():
     assert p.fields["services_affected"] == ["driver app", "mobile-api", "ops-db"]
 
 
+def test_an_incident_inside_a_newsletter_or_a_runbook_is_named_by_its_part():
+    # The page's title names the newsletter or the runbook; the part that holds the cause and
+    # the fix names the incident.
+    newsletter = (
+        "# Platform Weekly — Issue #112\n\n## Build cache: the numbers are in\n\nHit rate is up to 81%.\n\n"
+        "## 🔥 Incident recap: Bookings timing out, Tue 6 Feb\n\n### What actually happened\n\n"
+        "### Root cause\n\nA config push halved the booking pool's connection limit.\n\n"
+        "### How we fixed it\n\nWe reverted the push and the pool recovered.\n\n## Dates\n\nOn-call rota changes in March.\n"
+    )
+    p = parse(newsletter, source_id="platform-weekly-112.md")
+    assert p.fields["incident_title"] == "Bookings timing out, Tue 6 Feb"
+    assert p.provenance["incident_title"] == "heading: 🔥 Incident recap: Bookings timing out, Tue 6 Feb"
+    runbook = (
+        "# ledger-writer on-call runbook\n\n## Alerts\n\nLag pages at 250k.\n\n## Known failure modes\n\n"
+        "### Pooler saturation that looks like a slow database (INC-4471)\n\n"
+        "**Cause:** the writer's pool size was raised past what the pooler allows.\n\n"
+        "**Fix:** we set the pool back to 40 connections.\n"
+    )
+    assert parse(runbook, source_id="RUNBOOK.md").fields["incident_title"] == "Pooler saturation that looks like a slow database (INC-4471)"
+    # Under an incident's own title a part is its short version; a part headed by the report's
+    # kind names no incident.
+    own = newsletter.replace("# Platform Weekly — Issue #112", "# Bookings timing out")
+    assert parse(own, source_id="x.md").fields["incident_title"] == "Bookings timing out"
+    kind = newsletter.replace("🔥 Incident recap: Bookings timing out, Tue 6 Feb", "Post-incident report")
+    assert parse(kind, source_id="x.md").fields["incident_title"] == "Platform Weekly — Issue #112"
+
+
 def test_a_form_row_of_two_pairs_gives_each_field_its_own_value():
     # Word and Confluence incident forms lay their details out two fields to a row.
     rows = (
