@@ -99,7 +99,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # An 8D report's "Escape root cause": why the defect was not caught, beside how it occurred.
     "contributing": re.compile(r"^(?:(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?|(?:escape|non[\s-]?detection)\s+(?:root\s+)?cause.*)$", re.I),
     "fix": re.compile(
-        rf"^(?:the\s+)?(?:(?:{CORRECTED})\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|mitigation(?:\s+steps)?|recovery|repair|(?:service\s+)?restoration"
+        rf"^(?:the\s+)?(?:(?:{CORRECTED})\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|(?:mitigation|recovery|(?:service\s+)?restoration)(?:\s+(?:steps|actions?))?|repair"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?(?:\s+on\s+the\s+day)?"
         # A FAQ's question: "How was it fixed?", "How was power restored?"
         r"|how\s+(?:was|were)\s+(?:it|this|they|the\s+[\w-]+|[\w-]+)\s+(?:fixed|resolved|restored|mitigated|recovered|brought\s+back)"

@@ -2189,6 +2189,15 @@ def test_a_narratives_own_names_for_the_cause_and_for_what_misled(heading, role)
     assert classify_label(heading) == role
 
 
+@pytest.mark.parametrize("heading, role", [
+    # What was done on the day, as a major incident report names it; what is still to do is not.
+    ("Restoration Actions", "fix"), ("Recovery steps", "fix"), ("Mitigation actions", "fix"),
+    ("Service restoration steps", "fix"), ("Corrective actions", "action_items"),
+])
+def test_the_restoration_steps_are_the_fix(heading, role):
+    assert classify_label(heading) == role
+
+
 def test_a_cause_section_that_goes_on_to_the_fix_gives_it_as_the_fix():
     doc = """# Random compiler crashes on the arm CI lane
 
