@@ -1423,8 +1423,47 @@ _KEY_VALUE = re.compile(r"^[A-Za-z][\w /&-]{1,40}:\s+\S")
 _LIST_OR_TIME = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\d{1,2}[:.]\d{2}\b|\d{4}-\d{2}-\d{2}\b)")
 
 
+_GRID_BORDER = re.compile(r"^[ \t]*\+(?:[-=]+\+)+[ \t]*$")
+
+
+def _grid_tables(text: str) -> str:
+    """Tables drawn with `+----+----+` borders (a tracker's text export, psql, Emacs) as markdown
+    tables, one row per row: a cell's text wrapped over several lines is one cell again, read
+    as one value. Between borders, or, where only the frame has them, a line whose first cell
+    is empty goes on with the row above."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        if not _GRID_BORDER.match(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and (_GRID_BORDER.match(lines[j + 1]) or lines[j + 1].lstrip().startswith("|")):
+            j += 1
+        block = lines[i : j + 1]
+        ruled = sum(bool(_GRID_BORDER.match(line)) for line in block) > 2
+        rows: list[list[str]] = []
+        fresh = True
+        for line in block:
+            if _GRID_BORDER.match(line):
+                fresh = True
+                continue
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if rows and (not fresh if ruled else not cells[0]) and len(cells) == len(rows[-1]):
+                rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells)]
+            else:
+                rows.append(cells)
+            fresh = False
+        if rows:
+            out += ["", "| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
+            out += ["| " + " | ".join(r) + " |" for r in rows[1:]] + [""]
+        i = j + 1
+    return "\n".join(out)
+
+
 def text_to_markdown(text: str) -> str:
-    lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in _one_field_a_line(text.replace("\r\n", "\n")).split("\n")]
+    text = _grid_tables(text.replace("\r\n", "\n"))
+    lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in _one_field_a_line(text).split("\n")]
     out: list[str] = []
     first = True
     in_label = False  # on a "Key: value" line, whose wrapped value may hang under it
@@ -1484,8 +1523,13 @@ def text_to_markdown(text: str) -> str:
             out[-1] = f"{out[-1]} {stripped}"
             continue
         in_label = bool(stripped) and bool(_KEY_VALUE.match(line))
+        # A sentence hard-wrapped near the page's width onto a line that goes on in lower case
+        # ("Quayside Pay (our card acquirer/gateway) had degraded authorisation" over "latency
+        # from about 19:40 ...") is the paragraph's first line, whatever it looks like. A short
+        # line over lower-case text ("what people saw" over "handheld scanners ...") heads it.
+        wraps_on = len(stripped) >= 50 and not stripped.isupper() and i + 1 < len(lines) and lines[i + 1].strip()[:1].islower()
         if stripped and nxt and not hanging and not _RST_UNDERLINE.match(nxt) and (
-            in_sequence or (prev_ends or headed and subsection) and (numbered_title or _is_heading_line(stripped))
+            in_sequence or (prev_ends or headed and subsection) and (numbered_title or _is_heading_line(stripped) and not wraps_on)
             or first and _opens_as_title(stripped, nxt)
         ):
             if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
@@ -1514,8 +1558,9 @@ def text_to_markdown(text: str) -> str:
 _BULLET_ITEM = re.compile(r"[-*\u2022]\s")
 _SECTION_NAME = re.compile(r"[A-Z][a-z]+(?: [a-z]+){0,2}")
 # "--- Cause ---", "*** Fix ***": a plain-text section's name between runs of the same marks,
-# spaced from them ("-----Original Message-----" is a mail's quote, not a section).
-_FRAMED = re.compile(r"^([-=*~]{2,10})[ \t]+(\S.{0,60}?)[ \t]+\1$")
+# spaced from them ("-----Original Message-----" is a mail's quote, not a section); a tracker's
+# export runs the marks on to its page's width ("-- Resolution -----------").
+_FRAMED = re.compile(r"^([-=*~])\1{1,9}[ \t]+(\S.{0,60}?)[ \t]+\1{2,}$")
 _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.

@@ -1173,8 +1173,20 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
 
 def literal(text: str) -> str:
     """A field as a person reads it: a subsection's heading inside it ("### What failed") is its
-    words, and a "#" escaped so as not to open a heading is a "#"."""
-    return MD_HEADING.sub(r"\2", text).replace("\\#", "#")
+    words, a "#" escaped so as not to open a heading is a "#", and a table is its rows, one a
+    line ("20:30 — Non-essential VMs shut down"), without the rules and the header's names."""
+    lines = MD_HEADING.sub(r"\2", text).replace("\\#", "#").split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        cells = table_cells(line)
+        if not cells:
+            out.append(line)
+        elif not TABLE_RULE_LINE.fullmatch(line.strip()) and not (
+            i + 1 < len(lines) and TABLE_RULE_LINE.fullmatch(lines[i + 1].strip()) and "|" in lines[i + 1]
+            and all(len(c.split()) <= 3 for c in cells)
+        ):
+            out.append(" — ".join(c.replace("\\|", "|") for c in cells if c))
+    return "\n".join(out)
 
 
 # -- provenance --------------------------------------------------------------------------------

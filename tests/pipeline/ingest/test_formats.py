@@ -102,6 +102,61 @@ def test_plain_text_and_restructuredtext():
     assert "dropped the include" in f["root_cause"] and f["fix"].startswith("Restored the provider include")
 
 
+def test_a_hard_wrapped_sentence_in_plain_text_is_no_heading():
+    # A reply's paragraph wrapped at 70 columns: its first line looks like a heading on its own,
+    # but the next line goes on with the sentence.
+    mail = (
+        "All,\n\nCorrection to the summary below. What actually happened:\n\n"
+        "Quayside Pay (our card acquirer/gateway) had degraded authorisation\n"
+        "latency from about 19:40 to 21:15 on Saturday, so checkouts held row locks.\n\n"
+        "Root cause\n"
+        "The acquirer's latency, not the database.\n"
+    )
+    text, _, _ = to_markdown(mail.encode(), "reply.txt")
+    assert "Quayside Pay (our card acquirer/gateway) had degraded authorisation\nlatency from about 19:40" in text
+    assert "## Root cause" in text
+    notes = "INCIDENT NOTE\n\nwho: platform on-call\n\nwhat people saw\nhandheld scanners showing upload failed\n"
+    assert "## what people saw" in to_markdown(notes.encode(), "note.txt")[0]
+
+
+def test_a_text_exports_bordered_tables_are_tables_with_their_cells_whole():
+    # A tracker's text export draws its tables with +---+ borders and wraps each cell's text
+    # over several lines; its sections are framed by dashes run on to the page's width.
+    export = """Post Incident Review
+
++----------------------+-----------------------------------------------+
+| Short description    | Intermittent 502s generating payslips         |
+| Configuration items  | payslip-service, ingress-nginx, tax-calc      |
+|                      | (legacy VPC)                                  |
++----------------------+-----------------------------------------------+
+
+-- Analysis --------------------------------------------------------------
+
++----------------------+-----------------------------------------------+
+| Question             | Finding                                       |
++----------------------+-----------------------------------------------+
+| ROOT CAUSE           | The NAT gateway drops TCP mappings idle for   |
+|                      | longer than 350 s, and the client reused them.|
++----------------------+-----------------------------------------------+
+| Why it took 3 days   | 502s were first blamed on ingress-nginx.      |
++----------------------+-----------------------------------------------+
+
+-- Resolution ------------------------------------------------------------
+
++------------------+-----------------------------------------------------+
+| 2024-07-03 15:40 | Client idle timeout set to 240 s, below the NAT's.  |
+|                  | Rolled out by 15:52.                                |
++------------------+-----------------------------------------------------+
+"""
+    text, p = parsed_bytes(export.encode(), "INC0038812.txt")
+    assert "| Configuration items | payslip-service, ingress-nginx, tax-calc (legacy VPC) |" in text
+    assert "## Analysis" in text and "## Resolution" in text
+    assert p.fields["root_cause"] == "The NAT gateway drops TCP mappings idle for longer than 350 s, and the client reused them."
+    assert p.fields["services_affected"] == ["payslip-service", "ingress-nginx", "tax-calc"]
+    # A table in a field reads as its rows, one a line.
+    assert p.fields["fix"] == "2024-07-03 15:40 — Client idle timeout set to 240 s, below the NAT's. Rolled out by 15:52."
+
+
 def test_a_text_report_with_underlines_keeps_its_header_block():
     # Underlined headings make a .txt read as reStructuredText, where a block of `KEY: value`
     # lines would be one paragraph: each stays its own line, so TITLE and SERVICES are read.

@@ -2778,7 +2778,7 @@ The change itself was meant to narrow outbound access.
 The firewall rule was reverted and payments resumed.
 """
     parsed = parse(doc, source_id="payments.md")
-    assert parsed.fields["root_cause"].startswith("| Trigger | A firewall change replaced")
+    assert parsed.fields["root_cause"].startswith("Trigger — A firewall change replaced")
     assert parsed.fields["root_cause"].index("Trigger") < parsed.fields["root_cause"].index("narrow outbound")
     assert parsed.provenance["root_cause"] == "heading: Root cause"
 
