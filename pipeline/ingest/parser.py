@@ -59,7 +59,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess;
         # "Agreed cause", "Confirmed root cause": the one a review settled on.
-        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|agreed|confirmed|final|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
+        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|agreed|confirmed|final|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement|determination|identified|findings?))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
@@ -229,6 +229,9 @@ CAUSE_FOUND = r"\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located|clea
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
     r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
+    # A fault tree's or a causal factor chart's conclusion: "The initiating basic event is
+    # physical: ...", "The initiating causal factor is the 4.12 release".
+    r"|the\s+(?:initiating|primary|principal)\s+(?:basic\s+)?(?:causal\s+factor|cause|event)\s+(?:was|is)\b"
     # The cause as the subject: "That audience setting on the duplicated campaign was the whole cause".
     r"|(?:was|is)\s+the\s+(?:whole|entire|only|sole|actual|real|true|direct|immediate)\s+cause\b(?!\s+of\s+(?:the\s+)?(?:delay|confusion))"
     # "The cause, in short, was the library upgrade that shipped in 7.14.0".
@@ -2134,6 +2137,11 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         mid = MID_LINE_LABEL.search(line, 0, MID_LINE_REACH + 20) if not found else None
         if mid and mid.start() <= MID_LINE_REACH:
             found = (indent_width(line), mid.group(1), line[mid.end():].strip(), classify_label(mid.group(1)))
+        trailing = TRAILING_LABEL.search(line) if not found and line.rstrip().endswith(":") else None
+        if trailing and classify_label(trailing.group(1)) == "root_cause":
+            # "... not the cause. What actually happened:" over the paragraph that tells it. (A
+            # fix's "... restored by the manual run. The permanent fix:" goes on in its section.)
+            found = (indent_width(line), trailing.group(1), "", "root_cause")
         quote = not found and quote_title(lines, scan, i)
         if quote:
             found = (0, scan[i].strip(), "", quote)
@@ -2215,6 +2223,9 @@ RUN_ON_LABEL = re.compile(r"(?<=[.!?])[ \t]*\n?[ \t]*(?:\*\*)?([A-Za-z][A-Za-z]*
 # a line, it is a sentence of a story.
 MID_LINE_LABEL = re.compile(r"(?<=[.!?])[ \t]+((?:root[ \t]+)?cause|fix|resolution)[ \t]*:[ \t]+(?=\S)", re.I)
 MID_LINE_REACH = 80
+# A sentence that ends its line on a label: a reply's "... a symptom, not the cause. What actually
+# happened:", the paragraph under it the label's text.
+TRAILING_LABEL = re.compile(r"(?<=[.!?])[ \t]+([A-Z][\w' /-]{2,60}):[ \t]*$")
 LOG_ENTRY = re.compile(r"^\s*\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2})")
 
 

@@ -2198,6 +2198,26 @@ def test_the_restoration_steps_are_the_fix(heading, role):
     assert classify_label(heading) == role
 
 
+def test_a_fault_trees_initiating_event_and_a_replys_closing_label_name_the_cause():
+    tree = (
+        "# Loss of placement groups on ceph-prod-2\n\n## Discussion\n\n"
+        "The tree has many branches because the first hours went on the software side.\n\n"
+        "The initiating basic event is physical: breaker CB2 inside PDU-B failed open, and both hosts had both PSUs on it.\n\n"
+        "## Restoration\n\nFacilities moved the hosts' A-side cords to PDU-A and powered them on.\n"
+    )
+    assert parse(tree, source_id="x.md").fields["root_cause"].startswith("The initiating basic event is physical")
+    reply = (
+        "# RE: checkout errors\n\nCorrection to the summary below: the lock waits were a symptom,\n"
+        "not the cause. What actually happened:\n\n"
+        "Our card acquirer had degraded authorisation latency, so every checkout held its row lock for 20 s.\n\n"
+        "Thanks,\nHamish\n\n## Resolution\n\nWe switched payment routing to the backup acquirer.\n"
+    )
+    p = parse(reply, source_id="reply.md")
+    assert p.fields["root_cause"].startswith("Our card acquirer had degraded authorisation latency")
+    assert p.provenance["root_cause"] == "label: What actually happened"
+    assert classify_label("Root cause determination") == "root_cause"
+
+
 def test_a_cause_section_that_goes_on_to_the_fix_gives_it_as_the_fix():
     doc = """# Random compiler crashes on the arm CI lane
 
