@@ -17,6 +17,7 @@ The HTML path is the hub: DOCX (mammoth), OpenDocument, PowerPoint, reStructured
 
 from __future__ import annotations
 
+import bisect
 import html
 import io
 import itertools
@@ -1132,13 +1133,17 @@ def html_in_markdown(text: str) -> str:
     """Markdown as its site renders it: a raw HTML table (kept as HTML where the grid needs
     rowspan) as a markdown table, and an HTML comment gone. Inside a code fence both stay."""
     lines, out, fence, i = text.split("\n"), [], "", 0
+    # The lines that close a comment, found once: a search from each opening line would be
+    # quadratic in a page of unclosed ones.
+    closes = [j for j, line in enumerate(lines) if "-->" in line]
     while i < len(lines):
         line = lines[i]
         marker = _FENCE_MARK.match(line)
         if marker and (not fence or marker.group(1)[0] == fence[0]):
             fence = "" if fence else marker.group(1)
         elif not fence and line.lstrip().startswith("<!--"):
-            end = next((j for j in range(i, len(lines)) if "-->" in lines[j]), None)
+            at = bisect.bisect_left(closes, i)
+            end = closes[at] if at < len(closes) else None
             if end is not None:  # unclosed, it would hide the rest of the page: keep it
                 out.append(lines[end].split("-->", 1)[1])
                 i = end + 1

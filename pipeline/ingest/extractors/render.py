@@ -342,8 +342,11 @@ class _Storage:
         return "\n".join(lines)
 
     def table(self, tag: Tag) -> str:
-        # Its own rows' cells: a nested table renders inside its cell.
-        rows = [tr.find_all(["th", "td"], recursive=False) for tr in tag.find_all("tr") if tr.find_parent("table") is tag]
+        # Its own rows' cells: a nested table renders inside its cell. The rows are found among
+        # the table's children and its sections' only: a search of the whole subtree from each
+        # table of a thousand nested ones is quadratic.
+        parts = [tag, *tag.find_all(["thead", "tbody", "tfoot"], recursive=False)]
+        rows = [tr.find_all(["th", "td"], recursive=False) for part in parts for tr in part.find_all("tr", recursive=False)]
         if _is_layout(tag, rows):
             # An email's or a newsletter's frame around the message: its cells are the page.
             return "\n\n".join(b for cells in rows for c in cells for b in self.blocks(c) if b.strip())
@@ -513,7 +516,9 @@ def html_to_markdown(html: str) -> str:
     for tag in soup.find_all(_is_chrome):  # one walk of the tree for every kind of furniture
         tag.decompose()
     for tag in soup.find_all(True):
-        if tag.decomposed:
+        if vars(tag).get("_decomposed"):
+            # (bs4's `decomposed` property looks the flag up with getattr, which on a Tag that
+            # never had it searches the whole subtree for a "<_decomposed>" child: quadratic.)
             continue
         classes = set(tag.get("class") or [])
         if "title" in classes and tag.name == "p":  # Google Docs' Title paragraph style

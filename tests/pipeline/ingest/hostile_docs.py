@@ -91,6 +91,9 @@ def hostile_documents() -> dict[str, tuple[bytes | str, dict]]:
         "rtf-open-groups": (b"{\\rtf1 " + b"{\\b " * 200_000, {}),
         "mime-unclosed-parts": (b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=x\n\n" + b"--x\n" * 50_000, {}),
         "binary-noise": (bytes(range(256)) * 40, {}),
+        # Markdown's raw HTML: tables that never close, nested 20,000 deep; comments that never close.
+        "markdown-unclosed-tables": (b"<table>\n" * 20_000 + BASE.encode(), {}),
+        "markdown-unclosed-comments": (b"<!-- x\n" * 60_000 + BASE.encode(), {}),
         "nul-in-str": (_with("Root cause", "a\x00b"), {}),
         "empty": (b"", {}),
     }

@@ -46,7 +46,7 @@ def test_every_hostile_class_is_stored_or_excluded_and_the_sync_goes_on(tmp_path
                  "surrogate-in-meta", "table-rule-spaces", "open-brackets", "dashed-summary",
                  "bold-label-blank-lines", "blank-lines-then-text", "nested-label-staircase", "services-without-sentence-end",
                  "wrapped-item-lines", "unclosed-heading-qualifier", "letterhead-spaced-service-line",
-                 "spaced-service-item"):
+                 "spaced-service-item", "markdown-unclosed-comments"):
         assert outcome[f"{name}.md"] == "stored", name
     row = next(db.db["incidents"].rows_where("source_id = ?", ["surrogate-in-meta.md"]))
     assert row["incident_title"] == "Outage \ufffd"
