@@ -345,8 +345,11 @@ class _Storage:
         # Its own rows' cells: a nested table renders inside its cell. The rows are found among
         # the table's children and its sections' only: a search of the whole subtree from each
         # table of a thousand nested ones is quadratic.
-        parts = [tag, *tag.find_all(["thead", "tbody", "tfoot"], recursive=False)]
-        rows = [tr.find_all(["th", "td"], recursive=False) for part in parts for tr in part.find_all("tr", recursive=False)]
+        trs = [
+            tr for child in tag.find_all(["tr", "thead", "tbody", "tfoot"], recursive=False)
+            for tr in ([child] if child.name == "tr" else child.find_all("tr", recursive=False))
+        ]
+        rows = [tr.find_all(["th", "td"], recursive=False) for tr in trs]
         if _is_layout(tag, rows):
             # An email's or a newsletter's frame around the message: its cells are the page.
             return "\n\n".join(b for cells in rows for c in cells for b in self.blocks(c) if b.strip())

@@ -102,6 +102,19 @@ def test_plain_text_and_restructuredtext():
     assert "dropped the include" in f["root_cause"] and f["fix"].startswith("Restored the provider include")
 
 
+def test_an_html_tables_rows_keep_their_order_around_its_header_section():
+    # A wiki's table: a <thead>, then rows straight in the <table>, then a <tbody>.
+    page = (
+        "<html><body><h1>Storage outage</h1><table><thead><tr><th>Action</th><th>Owner</th></tr></thead>"
+        "<tr><td>Replace failed PSUs within 5 days</td><td>Aylin</td></tr>"
+        "<tbody><tr><td>Spread replicas across racks</td><td>Ravi</td></tr></tbody>"
+        "</table></body></html>"
+    )
+    text, _, _ = to_markdown(page.encode(), "storage.html")
+    rows = [line for line in text.split("\n") if line.startswith("|")]
+    assert rows[0] == "| Action | Owner |" and rows[2].startswith("| Replace failed PSUs") and rows[3].startswith("| Spread replicas")
+
+
 def test_a_hard_wrapped_sentence_in_plain_text_is_no_heading():
     # A reply's paragraph wrapped at 70 columns: its first line looks like a heading on its own,
     # but the next line goes on with the sentence.
