@@ -608,6 +608,8 @@ DRAFT_VALUE = re.compile(
     r"|pending\s+(?:[\w-]+\s+)?(?:rca|investigation|analysis|review|root\s+cause)|rca\s+pending|trying\s+to\s+identify"
     r"|" + COULD_NOT_FIND_CAUSE
     + r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know|no\s+(?:fix|resolution|root\s+cause|rca)\s+(?:yet|so\s+far)|none\s+(?:yet|so\s+far)"
+    # A resolution slot's "None applied. Service recovered when the batch finished."
+    r"|none\s+(?:applied|taken|implemented|deployed|agreed|in\s+place)"
     r"|options\s+(?:are\s+)?(?:under|being)\s+(?:discussion|discussed|considered|looked\s+at|weighed|evaluated)|options\s+on\s+the\s+table"
     r"|self[\s-]+resolved|resolved\s+(?:itself|on\s+its\s+own)|went\s+away\s+on\s+its\s+own"
     # Only candidates: "Leading hypothesis: ...", "The working theories are", "Theory 1: ...".

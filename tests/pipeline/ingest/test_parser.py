@@ -3902,6 +3902,15 @@ def test_a_fix_slot_that_opens_on_not_done_yet_is_a_draft():
     assert parse(doc, source_id="x.md").reason == "draft"
 
 
+def test_a_resolution_that_says_none_was_applied_is_a_draft():
+    # The problem went away when the batch finished; nothing fixed it, and it will recur.
+    doc = STORY + (
+        "## Root cause\n\nThe month-end batch filled the shared Redis and evicted the live quote keys.\n\n"
+        "## Resolution\n\nNone applied. Service recovered when the batch completed at 04:55 and the cache refilled.\n"
+    )
+    assert parse(doc, source_id="x.md").reason == "draft"
+
+
 def test_a_heading_that_names_a_field_then_an_aside_names_that_field():
     doc = STORY + (
         "## The trigger and the conditions around it\n\nA month-end reconciliation query held a snapshot on the "
