@@ -2120,10 +2120,12 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             continue
         rows = table_labels(line)
         row = rows[0] if len(rows) == 1 else None
-        if row and row[1] == "services" and i >= table_end and i + 1 < len(scan) and TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
+        if row and row[1] == "services" and i >= table_end and i + 1 < len(scan) and TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()) \
+                and len((second := table_cells(line)[1]).split()) <= 3 and "," not in second:
             # "| Service | Effect |" over rows of services is a column header: the services are
             # down its first column. (A key/value table's first row is a header too, once
-            # converted from HTML: there the rows below name fields.)
+            # converted from HTML: there the rows below name fields, and its second cell is a
+            # list of services, not a column's name.)
             j = i + 2
             while j < len(scan) and scan[j].strip().startswith("|"):
                 j += 1

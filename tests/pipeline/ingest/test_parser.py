@@ -2891,6 +2891,17 @@ The session was terminated and a manual vacuum brought the database back.
     assert parse(doc, source_id="claims.md").fields["services_affected"] == ["claims workbench", "quotes api"]
 
 
+def test_a_key_value_tables_first_row_of_services_is_no_column_header():
+    # Converted from HTML, a details table's first row is its header: there it names the
+    # services, and the rows under it are other fields, not more services.
+    doc = (
+        "# Checkout 502s\n\n| Services affected | checkout-api, shop-ingress, mobile app checkout |\n| --- | --- |\n"
+        "| Duration | 75 min |\n| Severity | SEV-2 |\n\n## Root cause\n\nA values change set the ingress timeout to 5 s.\n\n"
+        "## Resolution\n\nReverting the values change restored checkout.\n"
+    )
+    assert parse(doc, source_id="x.md").fields["services_affected"] == ["checkout-api", "shop-ingress", "mobile app checkout"]
+
+
 def test_a_plain_text_label_over_an_indented_list_keeps_its_items():
     # Underlined sections make it reStructuredText, where "AFFECTED:" over an indented list is a
     # definition whose list had been run into one line.
