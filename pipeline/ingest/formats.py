@@ -1127,11 +1127,17 @@ def unescaped(text: str) -> str:
 
 _FENCE_MARK = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _TABLE_TAG = re.compile(r"<(/?)table\b", re.I)
+# An issue's or a merge request's quick actions, one a line: commands, not text.
+_QUICK_ACTION = re.compile(
+    r"^/(?:label|unlabel|relabel|assign|unassign|reassign|milestone|remove_milestone|estimate|spend|due|remove_due_date|weight"
+    r"|relate|close|reopen|cc|todo|confidential|lock|unlock|severity|epic|iteration|health_status|copy_metadata|duplicate|award)\b[^\n]*$"
+)
 
 
 def html_in_markdown(text: str) -> str:
     """Markdown as its site renders it: a raw HTML table (kept as HTML where the grid needs
-    rowspan) as a markdown table, and an HTML comment gone. Inside a code fence both stay."""
+    rowspan) as a markdown table; an HTML comment and a GitLab quick action ("/label ~sev2")
+    gone. Inside a code fence all stay."""
     lines, out, fence, i = text.split("\n"), [], "", 0
     # The lines that close a comment, found once: a search from each opening line would be
     # quadratic in a page of unclosed ones.
@@ -1148,6 +1154,9 @@ def html_in_markdown(text: str) -> str:
                 out.append(lines[end].split("-->", 1)[1])
                 i = end + 1
                 continue
+        elif not fence and _QUICK_ACTION.match(line):
+            i += 1  # GitLab runs "/label ~incident" and "/assign @ana" and shows neither
+            continue
         elif not fence and _TABLE_TAG.match(line.lstrip()):
             depth, j = 0, i
             while j < len(lines):

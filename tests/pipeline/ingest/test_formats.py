@@ -115,6 +115,20 @@ def test_an_html_tables_rows_keep_their_order_around_its_header_section():
     assert rows[0] == "| Action | Owner |" and rows[2].startswith("| Replace failed PSUs") and rows[3].startswith("| Spread replicas")
 
 
+def test_an_issues_quick_actions_and_its_tldr_of_the_incident():
+    # A GitLab follow-up issue: its quick actions run and vanish; its "tl;dr of the incident"
+    # is the summary whose story opens on what happened.
+    issue = (
+        "## Follow-up: duplicate collections on 27 Oct\n\n/label ~\"incident::followup\"\n/assign @aoife\n\n"
+        "### tl;dr of the incident\n\nWhen clocks went back, 01:00-02:00 happened twice and the batch ran at both 01:30s.\n\n"
+        "How it was fixed: the second file was withdrawn and the schedule moved to UTC.\n\n"
+        "```\n/label ~kept-in-code\n```\n"
+    )
+    text, p = parsed_bytes(issue.encode(), "followup.md")
+    assert "/assign" not in text and '/label ~"incident' not in text and "/label ~kept-in-code" in text
+    assert p.fields["root_cause"].startswith("When clocks went back") and p.provenance["root_cause"] == "story: summary"
+
+
 def test_a_hard_wrapped_sentence_in_plain_text_is_no_heading():
     # A reply's paragraph wrapped at 70 columns: its first line looks like a heading on its own,
     # but the next line goes on with the sentence.
