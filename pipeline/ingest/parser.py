@@ -219,6 +219,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "Status of this doc: draft, to be reviewed".
         r"|\s+of\s+(?:this|the)\s+(?:doc(?:ument)?|report|page|write-?up|post[\s-]?mortem|review))?$", re.I
     ),
+    # The cause told as a story, or a list of what the response could have done better: which
+    # one, its text and the page's other questions tell (read_blocks).
+    "went_wrong": re.compile(r"^[\W\d_]*what\s+went\s+wrong\W*$", re.I),
 }
 
 # -- prose heuristics --------------------------------------------------------------------------
@@ -1868,6 +1871,17 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             code_lines.update(range(tok.map[0], tok.map[1]))
 
     labels = label_blocks(lines, code_lines)
+    went_well = any(WENT_WELL.match(text) for _, _, text, _ in headings) or any(WENT_WELL.match(label_text(b.label)) for b in labels)
+
+    def went_wrong_as(text: str) -> str | None:
+        # "What went wrong" told as a story is the cause; as a list, or beside "What went
+        # well", it is what the response could have done better.
+        return "root_cause" if not went_well and not list_items(text) else None
+
+    for b in labels:
+        if b.field_name == "went_wrong":
+            b.field_name = went_wrong_as(b.text)
+    labels = [b for b in labels if b.field_name]
     names = [classify_label(text) or (named_before_colon(text) if level > 1 else None) for _, level, text, _ in headings]
     if names and names[0] and KIND_LINE.match(label_text(headings[0][2])) and names[0] in names[1:]:
         # A report's kind over its particulars ("ROOT CAUSE ANALYSIS" over "Subject: ...") is its
@@ -1916,7 +1930,6 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     blocks: list[Block] = []
     h1 = ""
     first_heading = headings[0][0] if headings else len(lines)
-    went_well = any(WENT_WELL.match(text) for _, _, text, _ in headings)
     # A wiki's or a site's name linked to its start page ("# [Ferrow Ops Wiki](/doku.php?id=start)")
     # over the page's own first heading is the site's chrome.
     h1s = [idx for idx, h in enumerate(headings) if h[1] == 1]
@@ -1950,10 +1963,8 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
             lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
         ).strip()
         name = names[idx]
-        if name is None and WENT_WRONG.match(text) and not went_well and not list_items(section_text):
-            # "What went wrong" told as a story is the cause; as a list, or beside "What went
-            # well", it is what the response could have done better.
-            name = "root_cause"
+        if name == "went_wrong":
+            name = went_wrong_as(section_text)
         blocks.append(Block(label, section_text, "section", name, within=within(parent[idx])))
     preamble_end, title_lines = first_heading, range(0)
     if h1 and headings and headings[0][1] == 1:
@@ -2258,9 +2269,6 @@ RUN_ON_FIELDS = frozenset({"root_cause", "fix", "impact", "action_items"})
 LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s+){0,4}[^()\s]+\s*\)$", re.I)
 
 
-# A heading that is the cause's only where it tells a story and no lessons section asks what
-# went well beside it.
-WENT_WRONG = re.compile(r"^[\W\d_]*what\s+went\s+wrong\W*$", re.I)
 # The retrospective's other questions, beside which "What went wrong" is about the response.
 WENT_WELL = re.compile(r"^[\W\d_]*(?:(?:what|things\s+that)\s+went\s+(?:well|right)|where\s+we\s+got\s+lucky)\b", re.I)
 

@@ -1906,6 +1906,11 @@ We rolled search back to 9.0 in every region and the nodes stayed up.
     )
     p = parse(review, source_id="x.md")
     assert p.fields["root_cause"] == "A memory leak in the new tokenizer released that morning."
+    # A runbook's incident history writes the same as bold labels.
+    bold = story.replace("## What went wrong", "**What went wrong**").replace("## How we responded", "**What fixed it**")
+    p = parse(bold.replace("# Search outage, 3 May", "# Search runbook\n\n## Incident history\n\n### Search outage, 3 May"), source_id="x.md")
+    assert p.fields["root_cause"].startswith("The new tokenizer kept a reference")
+    assert p.provenance["root_cause"] == "label: What went wrong"
 
 
 def test_a_technology_told_in_passing_gives_way_to_the_services_named_beside_it():
