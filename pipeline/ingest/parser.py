@@ -80,6 +80,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:if\s+you\s+had\s+to\s+(?:say|sum\s+(?:it\s+)?up)\s+)?in\s+(?:one|a)\s+(?:line|sentence),?\s+what\s+caused\s+(?:it|this)"
         # A shift handover's incident entry: "What failed:", then "Restored by:".
         r"|what\s+failed"
+        # A form's row for the mechanism: "What filled the disks", "What took the API down".
+        r"|what\s+(?:filled|exhausted|saturated|overloaded)\s+(?:up\s+)?(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?|what\s+took\s+(?:the\s+|our\s+)?[\w-]+(?:\s+[\w-]+)?\s+down"
         # An engineering blog's turn from the story to the explanation.
         r"|a\s+closer\s+look|digging\s+in(?:to\s+it)?|what\s+went\s+wrong\s+(?:at|with|in|inside)\s+(?:our|the)"
         # (Not with the response: "What went wrong in our response" is hindsight.)

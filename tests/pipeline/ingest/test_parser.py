@@ -2186,6 +2186,8 @@ def test_a_why_heading_names_the_cause_when_a_part_failed(heading, role):
 @pytest.mark.parametrize("heading, role", [
     # A narrative's turn to the explanation.
     ("So what was it?", "root_cause"), ("So, the cause", "root_cause"), ("The culprit", "root_cause"),
+    # A form's row for the mechanism.
+    ("What filled the disks", "root_cause"), ("What took the API down", "root_cause"),
     # What only looked like the cause, and the retrospective's other question.
     ("Why did memcached look guilty?", "hindsight"), ("Red herrings", "hindsight"),
     ("What didn't", "lessons"), ("What did not go well", "lessons"),
