@@ -2107,6 +2107,37 @@ def table_section(scan: list[str], i: int) -> Block | None:
     return Block(strip_markdown(cells[0]).strip(), text, "table", name, (i, j)) if text else None
 
 
+def history_row(scan: list[str], i: int) -> tuple[list[Block], int] | None:
+    """An incident history kept as a table whose columns name the cause and the fix ("| Date |
+    Ticket | What happened | Cause | Resolution |"): the row told in full is the incident the
+    page writes up (a runbook's one incident among one-liners), its cause and fix cells the
+    fields. Returns them and the table's end (the rest of it is read no further), or None
+    where line i heads no such table."""
+    cells = table_cells(scan[i])
+    names = [classify_label(strip_markdown(c).strip()) if c else None for c in cells]
+    if "root_cause" not in names or "fix" not in names or i + 2 >= len(scan) or not TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
+        return None
+    cause, fix = names.index("root_cause"), names.index("fix")
+    j, best, most = i + 2, None, 0
+    while j < len(scan) and (row := table_cells(scan[j])):
+        told = len(" ".join(row[k] for k in (cause, fix) if k < len(row)).split())
+        if told > most:
+            best, most = (j, row), told
+        j += 1
+    if best is None or len(best[1]) <= max(cause, fix):
+        return [], j
+    at, row = best
+    name = strip_markdown(row[0]).strip()
+    fields = [(cause, "root_cause"), (fix, "fix")]
+    if "summary" in names and row[names.index("summary")]:
+        # What happened, in the row's first sentence, names the incident.
+        fields.append((names.index("summary"), "title"))
+    return [
+        Block(f"{strip_markdown(cells[k]).strip()} ({name})", (sentences(row[k]) or [row[k]])[0] if field == "title" else row[k].replace("\\|", "|"), "table", field, (at, j))
+        for k, field in fields if row[k]
+    ], j
+
+
 BOLD_ONLY = re.compile(r"\*\*[^*\n]{1,60}\*\*")
 ASIDE_ONLY = re.compile(r"\s*\([^()\n]{0,80}\)\s*:?\s*")
 
@@ -2131,6 +2162,10 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
         if section := table_section(scan, i):
             out.append(section)
             section_end = section.span[1]
+            continue
+        if history := history_row(scan, i):
+            out += history[0]
+            section_end = history[1]
             continue
         rows = table_labels(line)
         row = rows[0] if len(rows) == 1 else None
@@ -3122,7 +3157,7 @@ CONTAINER_PAGE = re.compile(
 )
 
 
-HISTORY_HEADING = re.compile(r"^(?:known\s+)?(?:incidents?|outages?|failures?)\s+(?:history|log)\b|^(?:past|previous|known)\s+incidents\b", re.I)
+HISTORY_HEADING = re.compile(r"\b(?:incidents?|outages?|failures?)\s+(?:history|log)\b|\b(?:past|previous|known)\s+(?:incidents|issues|failure\s+modes)\b", re.I)
 
 
 def incident_heading(by_field: dict) -> tuple[str, str]:
@@ -3134,7 +3169,7 @@ def incident_heading(by_field: dict) -> tuple[str, str]:
     parts = {next((b.within for b in by_field.get(name, []) if b.text.strip()), None) for name in ("root_cause", "fix")} - {None}
     heading = parts.pop() if len(parts) == 1 else ""
     name = PART_KIND.sub("", strip_markdown(heading)).strip()
-    if len(name.split()) < 2 or classify_label(name) or KIND_LINE.match(label_text(name)) or HISTORY_HEADING.match(name):
+    if len(name.split()) < 2 or classify_label(name) or KIND_LINE.match(label_text(name)) or HISTORY_HEADING.search(name):
         return "", ""
     return name, f"heading: {heading}"
 

@@ -650,6 +650,22 @@ def test_an_incident_inside_a_newsletter_or_a_runbook_is_named_by_its_part():
     assert parse(kind, source_id="x.md").fields["incident_title"] == "Platform Weekly — Issue #112"
 
 
+def test_a_runbooks_incident_history_table_gives_the_row_told_in_full():
+    doc = (
+        "# Payments gateway runbook\n\n## Failover\n\nSwitch the tokenizer flag to cardsafe.\n\n"
+        "## Known failure modes / incident history\n\n| Date | Ticket | What happened | Cause | Resolution |\n| --- | --- | --- | --- | --- |\n"
+        "| 2023-09-02 | PIR-118 | acquirer timeouts | See acquirer runbook | Fixed on their side |\n"
+        "| 2024-03-08 | PIR-164 | Card authorizations failing at the tokenize stage for 47 minutes. 38,000 checkouts failed. "
+        "| Vaultline had a regional outage that left their tokenize endpoint returning 503; nothing changed on our side. "
+        "| On-call switched the tokenizer provider flag to cardsafe at 19:29, which recovered new-card payments. |\n"
+    )
+    p = parse(doc, source_id="runbook.md")
+    assert p.fields["root_cause"].startswith("Vaultline had a regional outage")
+    assert p.fields["fix"].startswith("On-call switched the tokenizer provider flag")
+    assert p.fields["incident_title"] == "Card authorizations failing at the tokenize stage for 47 minutes."
+    assert p.provenance["root_cause"] == "table: Cause (2024-03-08)"
+
+
 def test_a_form_row_of_two_pairs_gives_each_field_its_own_value():
     # Word and Confluence incident forms lay their details out two fields to a row.
     rows = (
