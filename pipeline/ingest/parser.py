@@ -1836,21 +1836,22 @@ TRACKER_EVENT = re.compile(
 
 def caps_headings(body: str) -> str:
     """Upper-case lines between blank lines that name a field become `##` headings, and so does
-    a terse note's bare word over its indented block ("cause" / "  ARP table overflow ...")."""
+    a terse note's bare word over its indented block ("cause" / "  ARP table overflow ...") or
+    over its list, as a PDF's table cell comes out ("Resolution" / "- 12:40 new key ...")."""
     lines = body.split("\n")
     for i, line in enumerate(lines):
         text = line.strip()
         if not text or (i and lines[i - 1].strip()):
             continue
         after = lines[i + 1] if i + 1 < len(lines) else ""
-        if (CAPS_LINE.match(text) and not after.strip() or BARE_HEADING.match(line) and after[:1] in (" ", "\t") and after.strip()) \
+        if (CAPS_LINE.match(text) and not after.strip() or BARE_HEADING.match(line) and (after[:1] in (" ", "\t") and after.strip() or after.startswith(("- ", "* ")))) \
                 and classify_label(text):
             lines[i] = f"## {text}"
     return "\n".join(lines)
 
 
 # "fix (07:40)" at a line's start, its text indented under it.
-BARE_HEADING = re.compile(r"^[A-Za-z][A-Za-z /&'-]{1,40}(?:[ \t]*\([^()\n]{1,30}\))?:?[ \t]*$")
+BARE_HEADING = re.compile(r"^[A-Za-z][\w /&'-]{1,40}(?:[ \t]*\([^()\n]{1,30}\))?:?[ \t]*$")
 
 
 def read_blocks(body: str) -> tuple[list[Block], str, str]:

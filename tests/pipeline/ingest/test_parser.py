@@ -4327,6 +4327,21 @@ def test_an_issue_left_open_for_its_follow_ups_is_finished():
     assert parse(follow_ups.replace(" until the unchecked items are done", ""), source_id="issue.md").reason == "draft"
 
 
+def test_a_bare_field_name_over_its_list_is_its_section():
+    # A PDF's table cell comes out as its name on a line, then the cell's bullets.
+    doc = (
+        "# Reminder SMS not sent\n\n## What caused it\n\nThe gateway API key expired and every send returned 401.\n\n"
+        "## Section Detail\n\nResolution\n- 12:40 a new API key was generated and stored in Vault\n"
+        "- 15:20 reminder-dispatcher restarted with the new key; first successful send 15:35\n\n"
+        "## Timeline\n\n15:20 dispatcher restarted.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.fields["fix"].startswith("- 12:40 a new API key was generated") and p.provenance["fix"] == "heading: Resolution"
+    # A quick write-up's own section names may hold a number ("why it took 77 min").
+    quick = "# Manifest 404s\n\ncause\n* the release job shipped the staging chunk path\n\nfix\n* re-published the manifest\n\nwhy it took 77 min\n* the 404 alert looked like a blip\n"
+    assert parse(quick, source_id="x.md").fields["fix"] == "* re-published the manifest"
+
+
 def test_a_terse_notes_bare_words_over_indented_blocks_are_its_sections():
     note = """ops incident note: nodes flapping
 date:    2024-09-16
