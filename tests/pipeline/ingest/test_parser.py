@@ -4338,8 +4338,8 @@ def test_a_bare_field_name_over_its_list_is_its_section():
     p = parse(doc, source_id="x.md")
     assert p.fields["fix"].startswith("- 12:40 a new API key was generated") and p.provenance["fix"] == "heading: Resolution"
     # A quick write-up's own section names may hold a number ("why it took 77 min").
-    quick = "# Manifest 404s\n\ncause\n* the release job shipped the staging chunk path\n\nfix\n* re-published the manifest\n\nwhy it took 77 min\n* the 404 alert looked like a blip\n"
-    assert parse(quick, source_id="x.md").fields["fix"] == "* re-published the manifest"
+    quick = "# Manifest 404s\n\ncause\n* the release job shipped the staging chunk path\n\nfix\n* re-published the manifest with the live chunk path\n\nwhy it took 77 min\n* the 404 alert looked like a blip\n"
+    assert parse(quick, source_id="x.md").fields["fix"] == "* re-published the manifest with the live chunk path"
 
 
 def test_a_terse_notes_bare_words_over_indented_blocks_are_its_sections():
