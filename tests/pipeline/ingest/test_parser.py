@@ -2239,6 +2239,8 @@ def test_a_fault_trees_initiating_event_and_a_replys_closing_label_name_the_caus
     assert p.fields["root_cause"].startswith("Our card acquirer had degraded authorisation latency")
     assert p.provenance["root_cause"] == "label: What actually happened"
     assert classify_label("Root cause determination") == "root_cause"
+    # A form's yes/no question is no slot for the cause: under it, a story's cause is still found.
+    assert classify_label("Root cause identified") is None
 
 
 def test_a_cause_section_that_goes_on_to_the_fix_gives_it_as_the_fix():
