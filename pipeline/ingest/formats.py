@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 from bs4 import BeautifulSoup
 
 from pipeline.ingest.decode import MAX_BYTES, decode, size_limit
-from pipeline.ingest.extractors.render import html_to_markdown
+from pipeline.ingest.extractors.render import html_to_markdown, markdown_table
 from pipeline.text import STOPS_MID_SENTENCE, indent_width
 
 # The extensions a write-up is read from. A new format adds its own here: the connectors list
@@ -1113,10 +1113,13 @@ _MDX_TAG = re.compile(r"</?(?:[A-Z][\w.]*|details|summary|div)\b[^<>]{0,500}/?>"
 _ESCAPED = re.compile(r"(`[^`\n]*`)|(?<!^)\\([!\"$%&'()+,\-./:;<=>?@\[\]^_{}~#])", re.M)
 
 
+_FENCE_MARK = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+
+
 def unescaped(text: str) -> str:
     out, fence = [], ""
     for line in text.split("\n"):
-        marker = re.match(r"^[ \t]*(`{3,}|~{3,})", line)
+        marker = _FENCE_MARK.match(line)
         if marker and (not fence or marker.group(1)[0] == fence[0]):
             fence = "" if fence else marker.group(1)
         elif not fence and "\\" in line:
@@ -1125,7 +1128,6 @@ def unescaped(text: str) -> str:
     return "\n".join(out)
 
 
-_FENCE_MARK = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _TABLE_TAG = re.compile(r"<(/?)table\b", re.I)
 # An issue's or a merge request's quick actions, one a line: commands, not text.
 _QUICK_ACTION = re.compile(
@@ -1469,8 +1471,7 @@ def _grid_tables(text: str) -> str:
                 rows.append(cells)
             fresh = False
         if rows:
-            out += ["", "| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
-            out += ["| " + " | ".join(r) + " |" for r in rows[1:]] + [""]
+            out += ["", markdown_table(rows), ""]
         i = j + 1
     return "\n".join(out)
 

@@ -1911,18 +1911,15 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     # The section a line is in is the last heading above it.
     starts = [line for line, _, _, _ in headings]
 
-    def section_role(b: Block) -> str | None:
-        at = bisect.bisect_right(starts, b.span[0]) - 1
-        return names[at] if at >= 0 else None
-
     def within(idx: int) -> str:
         while idx >= 0 and names[idx]:
             idx = parent[idx]
         return headings[idx][2] if idx >= 0 and headings[idx][1] > 1 else ""
 
     for b in labels:
-        b.within = within(bisect.bisect_right(starts, b.span[0]) - 1)
-        role = section_role(b)
+        at = bisect.bisect_right(starts, b.span[0]) - 1
+        b.within = within(at)
+        role = names[at] if at >= 0 else None
         b.in_own_section = bool(b.field_name) and role == b.field_name
         if role == "impact" and WHAT_BROKE.match(label_text(b.label)):
             # "What broke:" under "Impact" tells what the readers lost, not the cause.
@@ -2052,14 +2049,17 @@ def opens_cause_or_fix(scan: list[str], i: int) -> bool:
     return bool(heading) and classify_label(heading.group(2)) in ("root_cause", "fix")
 
 
+def table_cells(line: str) -> list[str]:
+    """A markdown table row's cells, stripped; [] for a line that is no table row."""
+    text = line.strip()
+    return [c.strip() for c in TABLE_CELL_SPLIT.split(text.strip("|"))] if text.startswith("|") else []
+
+
 def table_labels(line: str) -> list[tuple[str, str, str]]:
     """A key/value table row's fields: `| Root cause | ... |` gives one (label, field, value);
     a form's row of two pairs (`| Severity | SEV2 | Status | Draft |`, as Word and Confluence
     templates lay out their details table) gives one per pair whose label names a field."""
-    text = line.strip()
-    if not text.startswith("|"):
-        return []
-    cells = [c.strip() for c in TABLE_CELL_SPLIT.split(text.strip("|"))]
+    cells = table_cells(line)
     if len(cells) < 2 or not cells[0]:
         return []
     names = [classify_label(strip_markdown(c).strip()) if c else None for c in cells]
@@ -2075,12 +2075,6 @@ def table_labels(line: str) -> list[tuple[str, str, str]]:
         value = " ".join(cells[k] for k in values).replace("\\|", "|")
         out.append((strip_markdown(cells[start]).strip(), names[start], value))
     return out
-
-
-def table_cells(line: str) -> list[str]:
-    """A markdown table row's cells, stripped; [] for a line that is no table row."""
-    text = line.strip()
-    return [c.strip() for c in TABLE_CELL_SPLIT.split(text.strip("|"))] if text.startswith("|") else []
 
 
 def table_section(scan: list[str], i: int) -> Block | None:
@@ -2180,7 +2174,7 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             while j < len(scan) and scan[j].strip().startswith("|"):
                 j += 1
             table_end = j
-            names = [strip_markdown(TABLE_CELL_SPLIT.split(scan[k].strip().strip("|"))[0]).strip() for k in range(i + 2, j)]
+            names = [strip_markdown(table_cells(scan[k])[0]).strip() for k in range(i + 2, j)]
             if names and not any(classify_label(n) for n in names):
                 out.append(Block(row[0], "\n".join(f"- {n}" for n in names if n), "table", "services", (i, j)))
                 continue

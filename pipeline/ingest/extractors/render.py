@@ -160,14 +160,14 @@ def _notion_table(block: dict, data: dict) -> str:
         for row in block.get("children") or []
         if row.get("type") == "table_row"
     ]
-    return _markdown_table(rows, header=bool(data.get("has_column_header", True)))
+    return markdown_table(rows, header=bool(data.get("has_column_header", True)))
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
-def _markdown_table(rows: list[list[str]], header: bool = True) -> str:
+def markdown_table(rows: list[list[str]], header: bool = True) -> str:
     if not rows:
         return ""
     width = max(len(r) for r in rows)
@@ -354,7 +354,7 @@ class _Storage:
             # An email's or a newsletter's frame around the message: its cells are the page.
             return "\n\n".join(b for cells in rows for c in cells for b in self.blocks(c) if b.strip())
         # Markdown tables need a header row; Confluence's first row is one in practice.
-        return _markdown_table([[_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells] for cells in rows])
+        return markdown_table([[_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells] for cells in rows])
 
     # Inline level.
     def inline_children(self, tag: Tag) -> str:
