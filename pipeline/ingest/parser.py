@@ -1959,8 +1959,11 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
                 own_role.update(range(headings[sub][0], headings[sub][3]))
             elif names[sub]:
                 own_role.update(range(headings[sub][0], ends[sub]))
+        # A heading set in a quote (a panel's "Resolution" in a Confluence page) heads quoted
+        # lines: its text is theirs without the quote marks.
+        quoted = bool(QUOTE_MARK.match(lines[line]))
         section_text = "\n".join(
-            lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
+            QUOTE_MARK.sub("", lines[i]) if quoted else lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
         ).strip()
         name = names[idx]
         if name == "went_wrong":

@@ -693,6 +693,16 @@ def test_plain_and_emoji_labels_and_quoted_callouts():
     assert p.provenance["root_cause"] == "label: Root cause"
 
 
+def test_a_heading_inside_a_quoted_panel_heads_its_lines_without_their_quote_marks():
+    # A Confluence panel renders as a quote; a heading inside it still heads a section.
+    doc = (
+        "# Ledger writes stalled\n\n## Root cause\n\nA migration locked the entries table.\n\n"
+        "> **Info:**\n>\n> ## Resolution\n>\n> We killed the migration\n> and re-ran it online.\n"
+    )
+    p = parse(doc, source_id="x.md")
+    assert p.fields["fix"] == "We killed the migration\nand re-ran it online."
+
+
 def test_impact_detection_lessons_and_follow_ups_are_never_the_cause_or_fix():
     doc = (
         "# Queue backlog\n\n## Summary\nOrders waited in the queue for two hours.\n"
