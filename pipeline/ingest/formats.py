@@ -5,7 +5,7 @@ Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, a
 office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
 PowerPoint deck (a review presented as slides), RTF,
 email (`.eml`, with the review attached to it) and mailbox files (`.mbox`), a Jira issue exported
-as XML (an RSS item), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
+as XML (an RSS item), a Confluence page's storage-format source (`.xml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
 one), AsciiDoc and MDX from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source,
 DokuWiki's `.txt` pages) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its headings,
 tables and lists kept, so one parser reads them all. The format is decided by sniffing the
@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 from bs4 import BeautifulSoup
 
 from pipeline.ingest.decode import MAX_BYTES, decode, size_limit
-from pipeline.ingest.extractors.render import html_to_markdown, markdown_table
+from pipeline.ingest.extractors.render import confluence_to_markdown, html_to_markdown, markdown_table, property_field
 from pipeline.text import STOPS_MID_SENTENCE, indent_width
 
 # The extensions a write-up is read from. A new format adds its own here: the connectors list
@@ -63,6 +63,9 @@ _MIME_HEADERS = re.compile(rb"\A(?:[A-Za-z][\w-]{0,40}:[^\r\n]*\r?\n(?:[ \t][^\r
 _ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)?<(?:!doctype\s+html|html)\b", re.I | re.S)
 # A feed: Jira's "Export XML" of an issue is an RSS item (a status page's feed is one too).
+# Confluence's storage format saved to a file (a page's source copied out, a space export's
+# page XML): its macros and links are namespaced tags no plain web page has.
+_STORAGE_TAG = re.compile(r"<(?:ac|ri):[a-z-]{2,40}[\s/>]")
 _RSS_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<rss\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
 # reStructuredText: a title underlined (or over- and underlined) with punctuation, or directives.
@@ -122,6 +125,14 @@ def to_markdown(body: bytes | str, name: str = "") -> tuple[str | None, str | No
         return None, "unreadable", f"{_NAMES.get(kind, kind)} could not be read: {type(exc).__name__}: {why}"
 
 
+def confluence_file_to_markdown(storage: str) -> str:
+    """A storage-format page read from a file: a file has no meta beside it, so the Page
+    Properties rows the connector hands over as meta stay in the text as labelled lines."""
+    markdown, props = confluence_to_markdown(storage)
+    fields = "\n".join(f"- **{key}**: {value}" for key, value in props.items() if property_field(key))
+    return f"{fields}\n\n{markdown}" if fields else markdown
+
+
 def _read_text(text: str, name: str) -> tuple[str, str]:
     """(markdown, what it was read as) for a decoded text document."""
     text = commit_message(text)
@@ -131,6 +142,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         kind = text_kind(text, name)
     if kind == "html":
         return html_to_markdown(text), "HTML"
+    if kind == "confluence":
+        return confluence_file_to_markdown(text), "Confluence storage format"
     if kind == "rst" and len(text) <= RST_MAX_CHARS:
         return rst_to_markdown(text), "reStructuredText"
     if kind == "asciidoc":
@@ -264,6 +277,8 @@ def sniff(data: bytes, name: str) -> str:
         # A web page whatever its name: saved from a wiki as .aspx or .php, or as .doc by older
         # Confluence and wiki exports.
         return "text"
+    if ext == ".xml" and _STORAGE_TAG.search(data[:4000].decode("latin-1")):
+        return "text"
     if not _TEXT_NAME.search(name) and re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
         return f"unsupported:{ext} files are not a post-mortem format we read"
     return "text"
@@ -288,12 +303,14 @@ def _tracker_markup(head: str) -> bool:
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or 'text' for a decoded
-    document."""
+    """'markdown', 'html', 'confluence', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or 'text'
+    for a decoded document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
     if _HTML_START.match(head):
         return "html"  # even a `.md` that is really a saved web page
+    if ext == ".xml" and _STORAGE_TAG.search(head):
+        return "confluence"
     if _MARKDOWN_NAME.search(name):
         # A plain-text report saved as `.md` ("1. SUMMARY", "2. ROOT CAUSE" and no markup at
         # all): read as the text it is, where its numbered sections become headings.

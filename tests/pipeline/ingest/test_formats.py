@@ -258,6 +258,28 @@ def test_sniffing_by_content_before_name():
     assert sniff(docx, "download") == "docx"
 
 
+def test_a_confluence_pages_storage_source_saved_as_xml_is_read_with_its_page_properties():
+    storage = (
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><th><p>Services affected</p></th><td><p>ledger-api, payouts</p></td></tr>"
+        '<tr><th><p>Owner</p></th><td><p><ac:link><ri:user ri:account-id="5f8a" /></ac:link></p></td></tr>'
+        "</tbody></table></ac:rich-text-body></ac:structured-macro>"
+        "<h1>Ledger writes stalled</h1><h2>Root cause</h2><p>A migration took an exclusive lock on the entries table.</p>"
+        '<ac:structured-macro ac:name="info"><ac:rich-text-body><h2>Resolution</h2>'
+        "<p>We killed the migration and re-ran it online.</p></ac:rich-text-body></ac:structured-macro>"
+    ).encode()
+    # No web page has ac:/ri: tags: this is a page's source, not an unknown XML file.
+    assert sniff(storage, "PIR-ledger.xml") == "text"
+    assert to_markdown(b"<?xml version='1.0'?><config><retries>3</retries></config>", "app.xml")[1] == "unsupported-format"
+    text, _, _ = to_markdown(storage, "PIR-ledger.xml")
+    p = parse(text, source_id="PIR-ledger.xml")
+    assert p.fields["incident_title"] == "Ledger writes stalled"
+    # A file has no meta beside it: the property row that names a field stays in the text.
+    assert p.fields["services_affected"] == ["ledger-api", "payouts"]
+    assert p.fields["root_cause"].startswith("A migration took an exclusive lock")
+    assert p.fields["fix"] == "We killed the migration and re-ran it online."
+
+
 def test_unsupported_and_broken_files_get_a_reason():
     png = (FORMATS / "grafana-screenshot.png").read_bytes()
     assert to_markdown(png, "grafana-screenshot.png")[1:] == ("unsupported-format", "an image (.png), not a post-mortem document")
