@@ -5,7 +5,7 @@ Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, a
 office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
 PowerPoint deck (a review presented as slides), RTF,
 email (`.eml`, with the review attached to it) and mailbox files (`.mbox`), a Jira issue exported
-as XML (an RSS item), a Confluence page's storage-format source (`.xml`), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
+as XML (an RSS item), a Confluence page's storage-format source (`.xml`), a tracker's or a retro board's CSV export, MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
 one), AsciiDoc and MDX from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source,
 DokuWiki's `.txt` pages) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its headings,
 tables and lists kept, so one parser reads them all. The format is decided by sniffing the
@@ -18,6 +18,7 @@ The HTML path is the hub: DOCX (mammoth), OpenDocument, PowerPoint, reStructured
 from __future__ import annotations
 
 import bisect
+import csv
 import html
 import io
 import itertools
@@ -38,7 +39,7 @@ from pipeline.text import STOPS_MID_SENTENCE, indent_width
 MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", "qmd", "rmd", "md.erb")
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
     "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
-    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile",
+    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv",
 )
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
@@ -142,6 +143,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         kind = text_kind(text, name)
     if kind == "html":
         return html_to_markdown(text), "HTML"
+    if kind == "csv":
+        return csv_to_markdown(text), "CSV"
     if kind == "confluence":
         return confluence_file_to_markdown(text), "Confluence storage format"
     if kind == "rst" and len(text) <= RST_MAX_CHARS:
@@ -303,14 +306,16 @@ def _tracker_markup(head: str) -> bool:
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'confluence', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or 'text'
-    for a decoded document."""
+    """'markdown', 'html', 'confluence', 'csv', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or
+    'text' for a decoded document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
     if _HTML_START.match(head):
         return "html"  # even a `.md` that is really a saved web page
     if ext == ".xml" and _STORAGE_TAG.search(head):
         return "confluence"
+    if ext in (".csv", ".tsv"):
+        return "csv"
     if _MARKDOWN_NAME.search(name):
         # A plain-text report saved as `.md` ("1. SUMMARY", "2. ROOT CAUSE" and no markup at
         # all): read as the text it is, where its numbered sections become headings.
@@ -636,6 +641,47 @@ def rtf_text(text: str) -> str:
             out.append(line)
             in_table = False
     return "\n".join(out)
+
+
+_CSV_DELIMITERS = ",;\t"
+# Jira names a custom field's column "Custom field (Root Cause)".
+_CUSTOM_FIELD = re.compile(r"^Custom field \((.{1,80})\)$")
+
+
+def csv_to_markdown(text: str) -> str:
+    """A sheet saved as CSV (a tracker's or a retro board's export, a timeline): each run of rows
+    between empty ones is read as it is laid out. One cell a row is a paragraph; two cells are
+    `**Key:** value` lines; a header over a single record (one ticket exported) is that record's
+    fields, one a line; anything wider is a table."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    # The delimiter the first row uses most: a sniffer guessing from quote patterns can take
+    # a comma inside the prose of a cell for one.
+    delimiter = max(_CSV_DELIMITERS, key=first.count)
+    runs: list[list[list[str]]] = [[]]
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        cells = [" ".join(cell.split()) if len(row) > 2 else cell.strip() for cell in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            runs[-1].append(cells)
+        elif runs[-1]:
+            runs.append([])
+    blocks = []
+    for run in filter(None, runs):
+        width = max(map(len, run))
+        if width == 1:
+            blocks.extend(cells[0] for cells in run)
+        elif width == 2 or len(run) == 2:
+            pairs = [(r[0], r[1] if len(r) > 1 else "") for r in run] if width == 2 else zip(*run)
+            blocks.append("\n".join(f"**{_column_label(key)}:** {value}" if key else value for key, value in pairs if value))
+        else:
+            blocks.append(markdown_table([[cell.replace("|", "\\|") for cell in cells] for cells in run]))
+    return "\n\n".join(blocks)
+
+
+def _column_label(key: str) -> str:
+    custom = _CUSTOM_FIELD.match(key)
+    return (custom.group(1) if custom else key).rstrip(":")
 
 
 def _title_first(markdown: str) -> str:

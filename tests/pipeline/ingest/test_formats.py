@@ -280,6 +280,33 @@ def test_a_confluence_pages_storage_source_saved_as_xml_is_read_with_its_page_pr
     assert p.fields["fix"] == "We killed the migration and re-ran it online."
 
 
+def test_a_csv_export_reads_as_its_layout_a_record_as_fields_a_sheet_as_a_table():
+    # One ticket exported from a tracker: a header over a single record, Jira's custom fields
+    # named "Custom field (...)", a repeated column for each component.
+    ticket = (
+        "Summary,Issue key,Status,Component/s,Component/s,Created,Description,Custom field (Root Cause),Custom field (Resolution Details),Comment\n"
+        '"Ledger writes stalled for 40 minutes",OPS-4411,Done,ledger-api,payouts,2024-03-02 09:30,'
+        '"Writes to the ledger timed out from 09:12 to 09:52, so payouts queued.",'
+        '"A schema migration took an exclusive lock on the entries table during business hours.",'
+        '"We killed the migration and re-ran it online with pg_repack.",\n'
+    ).encode()
+    assert sniff(ticket, "OPS-4411.csv") == "text" and text_kind(ticket.decode(), "OPS-4411.csv") == "csv"
+    text, _, _ = to_markdown(ticket, "OPS-4411.csv")
+    p = parse(text, source_id="OPS-4411.csv")
+    assert p.fields["incident_title"] == "Ledger writes stalled for 40 minutes"
+    assert p.fields["services_affected"] == ["ledger-api", "payouts"]
+    assert p.provenance["root_cause"] == "label: Root Cause" and p.fields["fix"].startswith("We killed the migration")
+    # A retro board's export: its board's fields, an empty row, then its cards as a sheet whose
+    # cells hold commas and semicolons.
+    board = (
+        "Board;Search retro\nStatus;Closed\n;\nColumn;Card;Votes\n"
+        "Went well;Alerts fired, and fast;3\nActions;\"Add a canary; then a dashboard\";2\n"
+    ).encode()
+    text, _, _ = to_markdown(board, "retro.csv")
+    assert text.splitlines()[:2] == ["**Board:** Search retro", "**Status:** Closed"]
+    assert "| Went well | Alerts fired, and fast | 3 |" in text and "| Actions | Add a canary; then a dashboard | 2 |" in text
+
+
 def test_unsupported_and_broken_files_get_a_reason():
     png = (FORMATS / "grafana-screenshot.png").read_bytes()
     assert to_markdown(png, "grafana-screenshot.png")[1:] == ("unsupported-format", "an image (.png), not a post-mortem document")
