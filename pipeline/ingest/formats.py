@@ -5,7 +5,7 @@ Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, a
 office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
 PowerPoint deck (a review presented as slides), RTF,
 email (`.eml`, with the review attached to it) and mailbox files (`.mbox`), a Jira issue exported
-as XML (an RSS item), a Confluence page's storage-format source (`.xml`), a tracker's or a retro board's CSV export, MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
+as XML (an RSS item), a Confluence page's storage-format source (`.xml`), a tracker's or a retro board's CSV export, a review meeting's transcript (WebVTT), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
 one), AsciiDoc and MDX from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source,
 DokuWiki's `.txt` pages) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its headings,
 tables and lists kept, so one parser reads them all. The format is decided by sniffing the
@@ -39,7 +39,7 @@ from pipeline.text import STOPS_MID_SENTENCE, indent_width
 MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", "qmd", "rmd", "md.erb")
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
     "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
-    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv",
+    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt",
 )
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
@@ -143,6 +143,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         kind = text_kind(text, name)
     if kind == "html":
         return html_to_markdown(text), "HTML"
+    if kind == "vtt":
+        return text_to_markdown(vtt_to_markdown(text)), "WebVTT transcript"
     if kind == "csv":
         return csv_to_markdown(text), "CSV"
     if kind == "confluence":
@@ -306,7 +308,7 @@ def _tracker_markup(head: str) -> bool:
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'confluence', 'csv', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or
+    """'markdown', 'html', 'confluence', 'csv', 'vtt', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or
     'text' for a decoded document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
@@ -316,6 +318,8 @@ def text_kind(text: str, name: str) -> str:
         return "confluence"
     if ext in (".csv", ".tsv"):
         return "csv"
+    if ext == ".vtt" or head.startswith("WEBVTT"):
+        return "vtt"
     if _MARKDOWN_NAME.search(name):
         # A plain-text report saved as `.md` ("1. SUMMARY", "2. ROOT CAUSE" and no markup at
         # all): read as the text it is, where its numbered sections become headings.
@@ -677,6 +681,37 @@ def csv_to_markdown(text: str) -> str:
         else:
             blocks.append(markdown_table([[cell.replace("|", "\\|") for cell in cells] for cells in run]))
     return "\n\n".join(blocks)
+
+
+# A WebVTT cue's timing line ("00:01:04.980 --> 00:01:09.200 align:start"), a voice span
+# ("<v Hana Kowalczyk>"), and the other markup a cue's text may hold (<c>, <i>, <00:01:05.100>).
+_VTT_TIMING = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}[ \t]+-->[ \t]+\S")
+_VTT_VOICE = re.compile(r"^<v(?:\.[\w.-]{1,40})?[ \t]+([^<>\n]{1,80})>")
+_VTT_TAG = re.compile(r"</?[a-z][^<>\n]{0,80}>|<\d[\d:.]{4,14}>", re.I)
+_SPEAKER = re.compile(r"^([A-Z][\w.'-]{0,30}(?:[ \t]+[\w.'-]{1,30}){0,3}):[ \t]")
+
+
+def vtt_to_markdown(text: str) -> str:
+    """A meeting recording's transcript (Zoom's and Teams' `.vtt`): its cues as what each person
+    said, one paragraph a turn; the header, cue numbers, timings and notes are the player's."""
+    turns: list[list[str]] = []  # [speaker, words]
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
+        lines = block.strip().splitlines()
+        timing = next((i for i, line in enumerate(lines) if _VTT_TIMING.match(line)), None)
+        if timing is None:
+            continue  # the WEBVTT header, a NOTE, STYLE or REGION block
+        cue = " ".join(line.strip() for line in lines[timing + 1:])
+        voice = _VTT_VOICE.match(cue)
+        speaker = voice.group(1).strip() if voice else ""
+        cue = _VTT_TAG.sub("", cue).strip()
+        said = _SPEAKER.match(cue)
+        if not speaker and said:
+            speaker, cue = said.group(1), cue[said.end():].strip()
+        if turns and (speaker == turns[-1][0] or not speaker):
+            turns[-1][1] += " " + cue
+        elif cue:
+            turns.append([speaker, cue])
+    return "\n\n".join(f"{who}: {words}" if who else words for who, words in turns)
 
 
 def _column_label(key: str) -> str:

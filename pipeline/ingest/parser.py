@@ -1137,6 +1137,10 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
     reopened = REOPENED.search(told)
     if reopened:
         return Parsed(reason="draft", detail=f"a later update reopens it ('{reopened.group(0)}')")
+    if root_cause and rc_origin.startswith(("prose", STORY)) and not STRONG_CAUSE.search(root_cause) and conversation(body):
+        # A meeting's transcript is people thinking aloud: its first cause-like sentence is as
+        # often the symptom they chased. Only a cause someone states is one.
+        return Parsed(reason="no-root-cause", detail="a conversation in which no one states the cause ('the cause was ...')")
     missing = [name for name, value in (("root-cause", root_cause), ("fix", fix)) if not value]
     if missing:
         reason = "no-" + "-and-".join(missing)
@@ -1325,6 +1329,17 @@ TRACKER_STATE = re.compile(
     r"(?:fixed|done|resolved|closed|completed?|won'?t\s+(?:fix|do)|duplicate|cannot\s+reproduce|incomplete|invalid|declined)\.?",
     re.I,
 )
+
+
+# A turn of a meeting's transcript: "Hana Kowalczyk: Yeah, and to be fair ...".
+SPEAKER_TURN = re.compile(r"[A-Z][\w.'-]{0,30}(?:[ \t][A-Z][\w.'-]{0,30}){0,3}:[ \t]+\S")
+
+
+def conversation(body: str) -> bool:
+    """Most of the document is turns of named people talking (a transcript, not a write-up)."""
+    paragraphs = [p for p in PARAGRAPH_BREAK.split(body) if p.strip()]
+    turns = sum(bool(SPEAKER_TURN.match(p.strip())) for p in paragraphs)
+    return turns >= 6 and turns * 3 >= len(paragraphs) * 2
 
 
 def pick_sentences(cues: re.Pattern, strong: re.Pattern, pools: list[tuple[str, str]], exclude: str = "") -> tuple[str, str]:

@@ -307,6 +307,38 @@ def test_a_csv_export_reads_as_its_layout_a_record_as_fields_a_sheet_as_a_table(
     assert "| Went well | Alerts fired, and fast | 3 |" in text and "| Actions | Add a canary; then a dashboard | 2 |" in text
 
 
+def vtt(turns: list[tuple[str, str]], voice: bool = False) -> bytes:
+    cues = [
+        f"{n}\n00:00:{n:02d}.000 --> 00:00:{n + 1:02d}.000\n" + (f"<v {who}>{said}</v>" if voice else f"{who}: {said}")
+        for n, (who, said) in enumerate(turns, 1)
+    ]
+    return ("WEBVTT\n\nNOTE recorded by the meeting tool\n\n" + "\n\n".join(cues) + "\n").encode()
+
+
+def test_a_review_meetings_transcript_is_read_and_only_a_cause_someone_states_is_one():
+    chase = [
+        ("Priya Raman", "This is the review for yesterday's checkout latency."),
+        ("Marcus Oyelaran", "Checkout p99 went to fourteen seconds and the orders database dashboard was red."),
+        ("Marcus Oyelaran", "So we paged Hana for the database side."),
+        ("Hana Kowalczyk", "The queries themselves were fast once they got a connection."),
+        ("Tomasz Wren", "The bouncer config said pool_mode equals session after the morning converge."),
+        ("Priya Raman", "Okay. What did we do?"),
+        ("Marcus Oyelaran", "We reverted the playbook change and reloaded the bouncers at 15:38."),
+    ]
+    text, reason, _ = to_markdown(vtt(chase, voice=True), "GMT20240213-150212_Recording.transcript.vtt")
+    # Cue numbers, timings and the NOTE are the player's; one turn per speaker in a row.
+    assert reason is None and "-->" not in text and "NOTE" not in text
+    assert "Marcus Oyelaran: Checkout p99 went to fourteen seconds and the orders database dashboard was red. So we paged" in text
+    # People thinking aloud: the first cause-like sentence is the symptom they chased.
+    p = parse(text, source_id="GMT20240213-150212_Recording.transcript.vtt")
+    assert p.reason == "no-root-cause" and "conversation" in p.detail
+    stated = chase[:5] + [("Hana Kowalczyk", "So the root cause was the pgbouncer role change that set pool_mode to session.")] + chase[5:]
+    text, _, _ = to_markdown(vtt(stated), "review.vtt")
+    p = parse(text, source_id="review.vtt")
+    assert p.reason is None and "pool_mode to session" in p.fields["root_cause"]
+    assert "reverted the playbook change" in p.fields["fix"]
+
+
 def test_unsupported_and_broken_files_get_a_reason():
     png = (FORMATS / "grafana-screenshot.png").read_bytes()
     assert to_markdown(png, "grafana-screenshot.png")[1:] == ("unsupported-format", "an image (.png), not a post-mortem document")
