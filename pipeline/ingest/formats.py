@@ -329,7 +329,9 @@ def text_kind(text: str, name: str) -> str:
         return "asciidoc"
     if ext == ".org":
         return "org"
-    if ext in (".txt", ".text", ".textile", "") and _tracker_markup(head):
+    if ext in (".txt", ".text", ".textile", ".wiki", "") and _tracker_markup(head):
+        # Jira's and Confluence's wiki markup is saved as .wiki too: its "h2." headings and
+        # {{monospace}} are no MediaWiki (whose {{...}} is a template, dropped).
         return "tracker"
     if ext in (".wiki", ".mediawiki", ".wikitext", ".dokuwiki") or (
         ext in (".txt", ".text", "") and sum(len(m[0]) >= 2 for m in _WIKI_HEADING.findall(head)) >= 2

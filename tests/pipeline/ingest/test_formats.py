@@ -1276,6 +1276,10 @@ h2. not a heading inside code
 {code}
 """
     assert text_kind(text, "OPS-4471.txt") == "tracker"
+    # Saved as .wiki it is still Jira's markup, not MediaWiki: its {{monospace}} is text.
+    monospace = text.replace("checkout pods kept", "{{checkout-api}} pods kept")
+    assert text_kind(monospace, "OPS-4471.wiki") == "tracker"
+    assert "`checkout-api` pods kept the old one" in parsed_bytes(monospace.encode(), "OPS-4471.wiki")[1].fields["root_cause"]
     md, p = parsed_bytes(text.encode(), "OPS-4471.txt")
     assert "## Root cause" in md and "```\nh2. not a heading inside code\n```" in md and "{panel" not in md
     assert p.fields["services_affected"] == ["checkout-api", "payments-gateway"]
