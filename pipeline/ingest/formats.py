@@ -1351,7 +1351,8 @@ _NEXT_FIELD = re.compile(rf"(?<![ \t])[ \t]{{2,}}(?={_FIELD_KEY}:[ \t]+\S)")
 # A form's fields padded to a column with dot leaders ("Title .......... OTP SMS not delivered",
 # "Incident Commander . Fiona M."): a label and its value. An ellipsis in a sentence is no
 # leader: the line needs four dots, or a neighbour padded the same way.
-_DOT_LEADER = re.compile(rf"^([ \t]*{_FIELD_KEY})[ \t]*(?:[ \t](\.+)|(\.{{4,}}))[ \t]+(?=\S)")
+# A form may mark its mandatory fields with a bullet and pad to a colon ("* Priority ..... : P1").
+_DOT_LEADER = re.compile(rf"^([ \t]*(?:[-*][ \t]+)?{_FIELD_KEY})[ \t]*(?:[ \t](\.+)|(\.{{4,}}))(?:[ \t]*:)?[ \t]+(?=\S)")
 
 
 def _dot_leaders(lines: list[str]) -> list[str]:
@@ -1596,6 +1597,11 @@ def text_to_markdown(text: str) -> str:
             continue
         if _PAGE_OF.match(stripped):
             continue  # "Page 2 of 3" from a printed or exported report, between its sentences
+        if _RULE_LINE.fullmatch(stripped) and _boxed(lines, i):
+            # Rules above and below lines frame them (a form's boxed instructions): the lower
+            # one is no underline, which would make the whole box one heading.
+            out.extend(["", "---", ""])
+            continue
         if stripped.startswith("#"):
             # Plain text's "#" is a character ("#  Action   Status" over a table's rows, a chat
             # channel's name), never a markdown heading: escaped, as markdown writes it.
@@ -1605,6 +1611,8 @@ def text_to_markdown(text: str) -> str:
         # A field's value that leaves off mid-sentence ("Reason for Outage: loss of power in Hall
         # 2 on") goes on in this line, whatever it looks like ("Wednesday 6 March 2024").
         prev_ends = not prev or prev.endswith((".", "!", "?", ":")) or bool(_KEY_VALUE.match(prev)) and not STOPS_MID_SENTENCE.search(prev)
+        # A form's rule between its sections ("-----" over "1. SERVICES AFFECTED") ends one too.
+        prev_ends = prev_ends or bool(_RULE_LINE.fullmatch(prev))
         nxt = following[i]
         # A list's last item needs no full stop: a capitalised line after it, over a paragraph
         # rather than the next item, opens a section ("- no data lost" / "Fix (done first)").
@@ -1637,7 +1645,8 @@ def text_to_markdown(text: str) -> str:
             # "cause:" over two lines): one line again.
             out[-1] = f"{out[-1]} {stripped}"
             continue
-        in_label = bool(stripped) and bool(_KEY_VALUE.match(line))
+        # A form's field may be a list item, indented or bulleted ("* Incident title: Staff unable").
+        in_label = bool(stripped) and bool(_KEY_VALUE.match(stripped[2:] if _BULLET_ITEM.match(stripped) else stripped))
         # A sentence hard-wrapped near the page's width onto a line that goes on in lower case
         # ("Quayside Pay (our card acquirer/gateway) had degraded authorisation" over "latency
         # from about 19:40 ...") is the paragraph's first line, whatever it looks like. A short
@@ -1687,6 +1696,7 @@ _EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[
 # "4.1 Root cause" over its paragraph: a report's numbered subsection.
 _SUBSECTION_TITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
+_RULE_LINE = re.compile(r"([-=_*~])\1{4,}")
 _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}\??$")
 
 
@@ -1703,6 +1713,15 @@ def _opens_as_title(line: str, nxt: str) -> bool:
 
 # "QUILLPAY, INC.        CONFIDENTIAL": a letterhead laid out in columns, not a title.
 _COLUMN_GAP = re.compile(r"\S[ \t]{3,}\S")
+
+
+def _boxed(lines: list[str], rule: int) -> bool:
+    """The two or more lines over this rule have a rule over them too. (The walk up stops at the
+    rule or blank line above, so each line is passed once.)"""
+    top = rule
+    while top > 0 and lines[top - 1].strip() and not _RULE_LINE.fullmatch(lines[top - 1].strip()):
+        top -= 1
+    return rule - top >= 2 and top > 0 and bool(_RULE_LINE.fullmatch(lines[top - 1].strip()))
 
 
 def _is_heading_line(line: str, max_chars: int = 70, max_words: int = 8) -> bool:

@@ -1979,7 +1979,8 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
         quoted = bool(QUOTE_MARK.match(lines[line]))
         section_text = "\n".join(
             QUOTE_MARK.sub("", lines[i]) if quoted else lines[i] for i in range(body_start, end) if i not in covered and i not in own_role
-        ).strip()
+        )
+        section_text = section_body(section_text)
         name = names[idx]
         if name == "went_wrong":
             name = went_wrong_as(section_text)
@@ -2473,6 +2474,27 @@ def dedent(text: str) -> str:
 # -- field values ------------------------------------------------------------------------------
 
 
+# A rule drawn under a section to part it from the next ("-----", "***"): no text of its own.
+RULE_LINE = re.compile(r"[ \t]*([-*_=])(?:[ \t]*\1){2,}[ \t]*")
+
+
+def section_body(text: str) -> str:
+    """A section's lines without the form's guidance, the rules under them and the indent they
+    share (a plain-text form's fields sit three spaces in: its list's first item is no less an
+    item than the rest)."""
+    lines = BRACKET_GUIDANCE.sub("", text).rstrip().split("\n")
+    while lines and (RULE_LINE.fullmatch(lines[-1]) or not lines[-1].strip()):
+        lines.pop()
+    return dedent("\n".join(lines)).strip()
+
+
+TEMPLATE_BLANK = re.compile(r"\[[^\[\]\n]{0,60}\]")
+# A form's own guidance left in under its heading, in brackets: "[What caused the incident? If
+# not yet known, write UNKNOWN.]", "[List every service that was degraded.]".
+BRACKET_GUIDANCE = re.compile(
+    r"^[ \t]*\[(?=[^\[\]\n]{0,200}\?|(?:list|describe|include|complete|explain|summari[sz]e|provide|give|state|fill\s+in|insert|enter)\b)[^\[\]]{1,400}\][ \t]*$",
+    re.M | re.I,
+)
 # A template's guidance for the writer: a whole line in italics that asks a question
 # ("_What was the underlying cause? Not the symptom._").
 # (The first run stops at the first `?`: two runs that could both take a `?` are quadratic.)
@@ -3507,7 +3529,11 @@ def pick_services(
         # "Live event playback (HLS and DASH) for the final": its aside goes with its where.
         names = [TRAILING_ASIDE.sub("", unqualified(n)) for n in names]
         # A status page's "Mobile sync · 17 March 2026": the date is when, not what.
-        found = [norm_service(n) for n in names if n and len(n) < 60 and not COLUMN_HEADER.match(n) and not WRITTEN_DATE.fullmatch(n.strip())]
+        # A template's blank left in its list ("[SERVICE]") names nothing.
+        found = [
+            norm_service(n) for n in names
+            if n and len(n) < 60 and not COLUMN_HEADER.match(n) and not WRITTEN_DATE.fullmatch(n.strip()) and not TEMPLATE_BLANK.fullmatch(n.strip())
+        ]
         if found:
             return dedupe(found), blocks_origin(by_field, "services")
     impact, summary = lines_without_unaffected(impact), lines_without_unaffected(summary)

@@ -631,6 +631,61 @@ So ... we will keep both providers warm from now on.
     assert p.fields["services_affected"] == ["otp-service", "mobile app login"]
 
 
+def test_a_boxed_form_reads_its_bulleted_padded_fields_and_sections_between_rules():
+    rule = "-" * 60
+    text = f"""NORTHWICK HEALTH - IT SERVICES
+POST INCIDENT REPORT  (form PIR-02)
+{"=" * 60}
+[INSTRUCTIONS: Complete all fields. Fields marked * are mandatory.
+ Return the form within 10 working days.]
+{"=" * 60}
+
+* Incident title ........... : Staff unable to sign in to the rota
+                               system via SSO
+* Priority ................. : P1
+  Report author ............ : Sam Whitlock
+
+{rule}
+1. SERVICES AFFECTED
+[List every service that was unavailable or degraded.]
+
+   - Rota system
+   - Clinic portal
+   - [SERVICE]
+
+{rule}
+2. ROOT CAUSE
+[What caused the incident? If not yet known, write UNKNOWN.]
+
+   The SAML signing certificate expired at midnight; it was not in the
+   certificate inventory, so nobody was reminded.
+
+{rule}
+3. RESOLUTION
+[What was done to restore service?]
+
+   We generated a new signing certificate and uploaded the metadata to
+   both applications.
+
+{rule}
+4. ACTIONS
+
+   - Add the signing certificate to the inventory.
+"""
+    md, _, _ = to_markdown(text.encode(), "pir.txt")
+    # The boxed instructions are no heading; a rule over a numbered name ends what came before.
+    # (The list's blank "[SERVICE]" names nothing.)
+    assert "# [INSTRUCTIONS" not in md and "## 1. SERVICES AFFECTED" in md and "## 2. ROOT CAUSE" in md
+    assert "* Priority: P1" in md and "Report author: Sam Whitlock" in md
+    p = parse(md, source_id="pir.txt")
+    # A bulleted field's value wrapped under its column is one value.
+    assert p.fields["incident_title"] == "Staff unable to sign in to the rota system via SSO"
+    assert p.fields["services_affected"] == ["rota system", "clinic portal"]
+    # The form's bracketed guidance and the rule under each section are no part of its text.
+    assert p.fields["root_cause"].startswith("The SAML signing certificate expired")
+    assert p.fields["fix"].endswith("both applications.")
+
+
 def test_an_incident_logs_paragraph_tells_the_change_under_its_context_line():
     text = """Permit confirmation emails not sent - 2 November 2022
 =====================================================
