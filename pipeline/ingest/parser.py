@@ -169,7 +169,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "services": re.compile(
-        r"^(?:services?(?:\s+(?:affected|involved|impacted))?|affected(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"
+        r"^(?:services?(?:\s+(?:affected|involved|impacted))?|(?:affected|impacted)(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"
         r"|systems?(?:\s+(?:affected|involved|impacted))?"
         # "Surfaces affected", "Impacted products", "Features affected".
         r"|(?:products?|features?|surfaces?|applications?|apps?|platforms?)\s+(?:affected|impacted)"

@@ -493,8 +493,12 @@ _CHROME_IDS = re.compile(
     r"|siteNotice|siteSub|contentSub|jump-to-nav|toc|catlinks|mw-navigation|mw-head|mw-panel|dw__toc)$"
 )
 # Furniture marked by class: a wiki's "[edit]" section links, "Jump to navigation", "Retrieved
-# from ...", and what a wiki marks as never printed.
-_CHROME_CLASSES = {"mw-editsection", "mw-jump-link", "printfooter", "catlinks", "toc", "noprint"}
+# from ...", what a wiki marks as never printed, and a tool's bar of links over its page
+# ("Beacon Incidents On-call Reports ... signed in as export-bot").
+_CHROME_CLASSES = {
+    "mw-editsection", "mw-jump-link", "printfooter", "catlinks", "toc", "noprint",
+    "topbar", "top-bar", "navbar", "nav-bar", "breadcrumb", "breadcrumbs", "site-header", "site-footer",
+}
 # What a page marks as its site's header, footer, menus, search box, buttons and pop-ups (a
 # cookie notice is a dialog): no write-up lives there.
 _CHROME_ROLES = re.compile(r"^(?:navigation|banner|contentinfo|search|button|dialog|alertdialog)$")

@@ -631,6 +631,21 @@ So ... we will keep both providers warm from now on.
     assert p.fields["services_affected"] == ["otp-service", "mobile app login"]
 
 
+def test_an_incident_tools_export_leaves_its_bar_of_links_and_lists_what_was_impacted():
+    html = (
+        '<html><body><div class="topbar"><a href="/">Beacon</a><a href="/incidents">Incidents</a>'
+        '<a href="/oncall">On-call</a><span>lanternmaps · signed in as export-bot</span></div>'
+        "<h1>Tile fetch errors in eu-central</h1>"
+        "<table><tr><th>Impacted</th><td>tile-edge, render-farm</td></tr></table>"
+        "<h2>Root cause</h2><p>Packet loss on one interconnect link timed out half of the connects.</p>"
+        "<h2>Resolution</h2><p>We drained the link by raising its OSPF cost.</p></body></html>"
+    ).encode()
+    text, _, _ = to_markdown(html, "inc-0977.html")
+    assert "signed in" not in text and "On-call" not in text
+    p = parse(text, source_id="inc-0977.html")
+    assert p.fields["services_affected"] == ["tile-edge", "render-farm"]
+
+
 def test_a_boxed_form_reads_its_bulleted_padded_fields_and_sections_between_rules():
     rule = "-" * 60
     text = f"""NORTHWICK HEALTH - IT SERVICES
