@@ -1456,7 +1456,8 @@ def story_opening(
             rest = "\n\n".join(paragraphs[1:])
             if any(x not in fix_text and not off_the_story(x) and not says_nothing(x) and not RECOVERED.match(x) and not SIGN_OFF.match(x) for x in sentences(rest)):
                 story = rest
-        found = [s for s in sentences(story) if not says_nothing(s) and not SIGN_OFF.match(s)]
+        # A story is told in words: a run of badges ("Incident › INC-0977 SEV-2 Resolved") is none.
+        found = [s for s in sentences(story) if not says_nothing(s) and not SIGN_OFF.match(s) and len(PROSE_WORD.findall(s)) >= 3]
         found = [s for s in found if not off_the_story(s)] or found
         # Timestamped entries are a timeline, not a story; a suspicion or a template's
         # instructions are no cause. Any of those and the section says nothing certain.
@@ -1465,6 +1466,7 @@ def story_opening(
     return "", ""
 
 
+PROSE_WORD = re.compile(r"\b[a-z]{2,}\b")
 # "— Marcus", "-- Ana R.": the writer signing off under the story, no part of it.
 SIGN_OFF = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}$")
 

@@ -46,8 +46,11 @@ def test_every_hostile_class_is_stored_or_excluded_and_the_sync_goes_on(tmp_path
                  "surrogate-in-meta", "table-rule-spaces", "open-brackets", "dashed-summary",
                  "bold-label-blank-lines", "blank-lines-then-text", "nested-label-staircase", "services-without-sentence-end",
                  "wrapped-item-lines", "unclosed-heading-qualifier", "letterhead-spaced-service-line",
-                 "spaced-service-item", "markdown-unclosed-comments"):
+                 "spaced-service-item"):
         assert outcome[f"{name}.md"] == "stored", name
+    # An HTML comment never closed hides the rest of the page, as a markdown renderer shows it:
+    # the "<!-- x" lines are no story to take a cause from.
+    assert outcome["markdown-unclosed-comments.md"] == "no-root-cause"
     row = next(db.db["incidents"].rows_where("source_id = ?", ["surrogate-in-meta.md"]))
     assert row["incident_title"] == "Outage \ufffd"
     row = next(db.db["incidents"].rows_where("source_id = ?", ["surrogate-in-str-body.md"]))

@@ -703,6 +703,17 @@ def test_a_heading_inside_a_quoted_panel_heads_its_lines_without_their_quote_mar
     assert p.fields["fix"] == "We killed the migration\nand re-ran it online."
 
 
+def test_a_run_of_badges_over_a_timeline_is_no_story_to_take_a_cause_from():
+    # An incident tool's export: its badges, then only a timeline table. Nothing tells a cause
+    # in words, so nothing is stored as one.
+    doc = (
+        "Incident › INC-0977\n\n# Tile fetch errors in eu-central\n\nSEV-2 Resolved Duration 1h 52m\n\n"
+        "## Timeline\n\n| 07:12 | alert; tile-edge 5xx ratio 6.3% |\n| --- | --- |\n"
+        "| 08:03 | action; Set OSPF cost 65000 on the interconnect so traffic moved to link B. |\n"
+    )
+    assert parse(doc, source_id="inc-0977.html").reason == "no-root-cause"
+
+
 def test_impact_detection_lessons_and_follow_ups_are_never_the_cause_or_fix():
     doc = (
         "# Queue backlog\n\n## Summary\nOrders waited in the queue for two hours.\n"
