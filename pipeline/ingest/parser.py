@@ -2476,14 +2476,10 @@ def dedent(text: str) -> str:
 # -- field values ------------------------------------------------------------------------------
 
 
-# A rule drawn under a section to part it from the next ("-----", "***"): no text of its own.
-RULE_LINE = re.compile(r"[ \t]*([-*_=])(?:[ \t]*\1){2,}[ \t]*")
-
-
 def section_body(text: str) -> str:
-    """A section's lines without the form's guidance, the rules under them and the indent they
-    share (a plain-text form's fields sit three spaces in: its list's first item is no less an
-    item than the rest)."""
+    """A section's lines without the form's guidance, the rules under them (RULE_LINE) and the
+    indent they share (a plain-text form's fields sit three spaces in: its list's first item is
+    no less an item than the rest)."""
     lines = BRACKET_GUIDANCE.sub("", text).rstrip().split("\n")
     while lines and (RULE_LINE.fullmatch(lines[-1]) or not lines[-1].strip()):
         lines.pop()
@@ -3148,8 +3144,10 @@ def pick_title(
         title, origin = letterhead_title(h1, body)
     if not title:
         title, origin = handover_incident(h1, body)
-    if not title and CONTAINER_PAGE.search(h1):
-        title, origin = incident_heading(by_field)
+    # (The page's kind may be the line under its letterhead: "ORRERY ANALYTICS" over "Quarterly
+    # Service Credit Report".)
+    if not title and any(CONTAINER_PAGE.search(line) for line in [h1, *opening_lines(body, 2)[1:]]):
+        title, origin = incident_heading(by_field, container=True)
     if not title and STATUS_PAGE.match(h1.strip()):
         title, origin = heading_below(body, h1)
     if not title and h1.strip():
@@ -3179,7 +3177,9 @@ def pick_title(
 
 # A part's heading that announces the incident it holds ("Incident recap:", "Known failure mode:").
 PART_KIND = re.compile(
-    r"^(?:[^\w\s]+\s*)?(?:(?:incident|outage|failure)(?:\s+(?:recap|summary|spotlight|of\s+the\s+(?:week|month|quarter)))?|deep[\s-]dive|known\s+failure\s+modes?|case\s+study)\s*[:—–-]\s*",
+    r"^(?:[^\w\s]+\s*)?(?:\d{1,2}[.)]\s+)?(?:(?:incident|outage|failure)(?:\s+(?:recap|summary|spotlight|of\s+the\s+(?:week|month|quarter)))?|deep[\s-]dive|known\s+failure\s+modes?|case\s+study)"
+    # A report's incident under its reference: "2. Incident OA-INC-2405-14: dashboards timing out".
+    r"(?:\s+[A-Z][A-Z0-9]*-[\w-]*\d[\w-]*)?\s*[:—–-]\s*",
     re.I,
 )
 
@@ -3189,7 +3189,9 @@ PART_KIND = re.compile(
 CONTAINER_PAGE = re.compile(
     r"\b(?:weekly|monthly|quarterly|digest|newsletter|bulletin|issue\s+#\d+|run\s?book|playbook|handbook|manual|guide|readme"
     r"|change\s?log|release\s+notes|incident\s+log|status|known\s+(?:issues|failure\s+modes)|board\s+pack"
-    r"|(?:operations|ops|service|reliability)\s+(?:review|report)|(?:engineering|eng|infra\w*|platform|team|ops)\s+notes)\b",
+    r"|(?:operations|ops|service|reliability)\s+(?:review|report)|(?:engineering|eng|infra\w*|platform|team|ops)\s+notes"
+    # A provider's statement to a customer over a period, its incidents among its figures.
+    r"|service\s+credit|(?:availability|uptime)\s+(?:report|statement)|sla\s+(?:breach\s+)?report)\b",
     re.I,
 )
 
@@ -3197,13 +3199,22 @@ CONTAINER_PAGE = re.compile(
 HISTORY_HEADING = re.compile(r"\b(?:incidents?|outages?|failures?)\s+(?:history|log)\b|\b(?:past|previous|known)\s+(?:incidents|issues|failure\s+modes)\b", re.I)
 
 
-def incident_heading(by_field: dict) -> tuple[str, str]:
+def opening_lines(body: str, count: int) -> list[str]:
+    """The first lines with text (of the first 40), as plain text."""
+    return [strip_markdown(MD_HEADING.sub(r"\2", line)).strip() for line in body.split("\n")[:40] if line.strip()][:count]
+
+
+def incident_heading(by_field: dict, container: bool = False) -> tuple[str, str]:
     """The heading of the part of a page that holds the cause and the fix (those it labels),
     where the page holds other things too: a newsletter's "Incident recap: Bookings timing out",
     a runbook's "Known failure mode: VRRP split brain". The page's own title names the
     newsletter or the runbook; under an incident's own title, a part is its "Short version".
     The part's heading is no name where it is the document's kind ("Post-incident report")."""
     parts = {next((b.within for b in by_field.get(name, []) if b.text.strip()), None) for name in ("root_cause", "fix")} - {None}
+    if container and "" in parts and any(PART_KIND.match(strip_markdown(p)) for p in parts):
+        # On a page that holds other things, one of them may have a section of its own at the
+        # top level ("3. Actions taken") below the part that announces the incident.
+        parts.discard("")
     heading = parts.pop() if len(parts) == 1 else ""
     name = PART_KIND.sub("", strip_markdown(heading)).strip()
     if len(name.split()) < 2 or classify_label(name) or KIND_LINE.match(label_text(name)) or HISTORY_HEADING.search(name):
@@ -3224,7 +3235,7 @@ def channel_topic(body: str) -> tuple[str, str]:
     """The incident's name from a chat export's topic line, where its opening names a channel,
     or from the incident bot's message that declared it."""
     opening = body.split("\n")[:80]
-    lines = [strip_markdown(MD_HEADING.sub(r"\2", line)).strip() for line in opening[:40] if line.strip()][:12]
+    lines = opening_lines(body, 12)
     # (An archive's page may open on the workspace and its channel list, then the channel's heading.)
     if not any(CHANNEL_NAME.search(line) for line in lines[:2]) and not any(CHANNEL_ONLY.match(line) for line in lines):
         return "", ""

@@ -650,6 +650,21 @@ def test_an_incident_inside_a_newsletter_or_a_runbook_is_named_by_its_part():
     assert parse(kind, source_id="x.md").fields["incident_title"] == "Platform Weekly — Issue #112"
 
 
+def test_a_service_credit_reports_incident_is_named_by_its_part_under_the_letterhead():
+    # No heading names the page: its kind is the line under the provider's name. The incident's
+    # part carries its reference; what was done has a section of its own.
+    doc = (
+        "**ORRERY ANALYTICS**\n\n**Quarterly Service Credit Report**\n\n"
+        "| Customer | Brightwell Logistics |\n| --- | --- |\n| Period | Q2 2024 |\n\n"
+        "## 1. Summary\n\nMeasured availability was 99.84%, below the committed 99.9%.\n\n"
+        "## 2. Incident OA-INC-2405-14: dashboards and reports timing out\n\n"
+        "**Cause:** a schema migration left the reporting replica without its index, so queries scanned whole tables.\n\n"
+        "## 3. Actions taken\n\nWe rebuilt the index online and moved reports to the second replica.\n"
+    )
+    p = parse(doc, source_id="Service-Credit-Report_Q2-2024.docx")
+    assert p.fields["incident_title"] == "dashboards and reports timing out"
+
+
 def test_a_runbooks_incident_history_table_gives_the_row_told_in_full():
     doc = (
         "# Payments gateway runbook\n\n## Failover\n\nSwitch the tokenizer flag to cardsafe.\n\n"
