@@ -1,15 +1,16 @@
 """Any document a connector hands over (bytes + its name) -> markdown-ish text for the parser.
 
-Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTML", Google
-Docs "web page"), DOCX, PDF, plain text and reStructuredText; and, less often, as what an
-office suite or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a
-PowerPoint deck (a review presented as slides), RTF,
-email (`.eml`, with the review attached to it) and mailbox files (`.mbox`), a Jira issue exported
-as XML (an RSS item), a Confluence page's storage-format source (`.xml`), a tracker's or a retro board's CSV export, a review meeting's transcript (WebVTT), MIME web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is
-one), AsciiDoc and MDX from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source,
-DokuWiki's `.txt` pages) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its headings,
-tables and lists kept, so one parser reads them all. The format is decided by sniffing the
-content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
+Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTML", Google Docs
+"web page"), DOCX, PDF, plain text and reStructuredText; and, less often, as what an office suite
+or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a PowerPoint deck (a
+review presented as slides), RTF, email (`.eml`, with the review attached to it) and mailbox files
+(`.mbox`), a Jira issue exported as XML (an RSS item), a Confluence page's storage-format source
+(`.xml`), a tracker's or a retro board's CSV export, a review meeting's transcript (WebVTT), MIME
+web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is one), AsciiDoc and MDX
+from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source, DokuWiki's `.txt` pages)
+and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its
+headings, tables and lists kept, so one parser reads them all. The format is decided by sniffing
+the content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
 Anything else is rejected with reason `unsupported-format`, never dropped.
 
 The HTML path is the hub: DOCX (mammoth), OpenDocument, PowerPoint, reStructuredText
@@ -308,8 +309,8 @@ def _tracker_markup(head: str) -> bool:
 
 
 def text_kind(text: str, name: str) -> str:
-    """'markdown', 'html', 'confluence', 'csv', 'vtt', 'rst', 'asciidoc', 'org', 'wikitext', 'tracker' or
-    'text' for a decoded document."""
+    """'markdown', 'html', 'confluence', 'csv', 'vtt', 'rst', 'asciidoc', 'org', 'wikitext',
+    'tracker' or 'text' for a decoded document."""
     ext = PurePosixPath(name).suffix.lower()
     head = text[:4000]
     if _HTML_START.match(head):
@@ -690,7 +691,8 @@ def csv_to_markdown(text: str) -> str:
 _VTT_TIMING = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}[ \t]+-->[ \t]+\S")
 _VTT_VOICE = re.compile(r"^<v(?:\.[\w.-]{1,40})?[ \t]+([^<>\n]{1,80})>")
 _VTT_TAG = re.compile(r"</?[a-z][^<>\n]{0,80}>|<\d[\d:.]{4,14}>", re.I)
-_SPEAKER = re.compile(r"^([A-Z][\w.'-]{0,30}(?:[ \t]+[\w.'-]{1,30}){0,3}):[ \t]")
+# A turn of a transcript: "Hana Kowalczyk: Yeah, and to be fair ...".
+SPEAKER_TURN = re.compile(r"([A-Z][\w.'-]{0,30}(?:[ \t][A-Z][\w.'-]{0,30}){0,3}):[ \t]+(?=\S)")
 
 
 def vtt_to_markdown(text: str) -> str:
@@ -706,7 +708,7 @@ def vtt_to_markdown(text: str) -> str:
         voice = _VTT_VOICE.match(cue)
         speaker = voice.group(1).strip() if voice else ""
         cue = _VTT_TAG.sub("", cue).strip()
-        said = _SPEAKER.match(cue)
+        said = SPEAKER_TURN.match(cue)
         if not speaker and said:
             speaker, cue = said.group(1), cue[said.end():].strip()
         if turns and (speaker == turns[-1][0] or not speaker):

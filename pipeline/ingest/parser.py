@@ -28,7 +28,7 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
-from pipeline.ingest.formats import DOCUMENT_EXTENSIONS, extension_pattern
+from pipeline.ingest.formats import DOCUMENT_EXTENSIONS, SPEAKER_TURN, extension_pattern
 from pipeline.ingest.record import STORY
 from pipeline.ingest.taxonomy import PARAGRAPH_BREAK, RULED_OUT
 from pipeline.text import STOPS_MID_SENTENCE, clip, indent_width
@@ -1331,10 +1331,6 @@ TRACKER_STATE = re.compile(
 )
 
 
-# A turn of a meeting's transcript: "Hana Kowalczyk: Yeah, and to be fair ...".
-SPEAKER_TURN = re.compile(r"[A-Z][\w.'-]{0,30}(?:[ \t][A-Z][\w.'-]{0,30}){0,3}:[ \t]+\S")
-
-
 def conversation(body: str) -> bool:
     """Most of the document is turns of named people talking (a transcript, not a write-up)."""
     paragraphs = [p for p in PARAGRAPH_BREAK.split(body) if p.strip()]
@@ -2486,6 +2482,7 @@ def section_body(text: str) -> str:
     return dedent("\n".join(lines)).strip()
 
 
+# A template's blank left in: "[SERVICE]", "[NAME / ROLE]".
 TEMPLATE_BLANK = re.compile(r"\[[^\[\]\n]{0,60}\]")
 # A form's own guidance left in under its heading, in brackets: "[What caused the incident? If
 # not yet known, write UNKNOWN.]", "[List every service that was degraded.]".
