@@ -1102,6 +1102,14 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
             fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])
+    if not fix and rc_origin.startswith("label"):
+        # "Root cause: the log volume filled. Fixed by deleting old logs.": a cause's label line
+        # goes on to what fixed it, where nothing else tells the fix. (Not a cause's section: a
+        # long analysis tells what was tried and undone on the way.)
+        told = sentences(root_cause)
+        at = next((i for i, x in enumerate(told) if i and STRONG_FIX.search(x)), None) if len(told) <= 4 else None
+        if at is not None:
+            root_cause, fix, fix_origin = " ".join(told[:at]), " ".join(told[at:]), rc_origin
 
     if fix and NOTHING_DONE.search(fix):
         return Parsed(reason="no-fix", detail=f"the document says nothing was done ('{NOTHING_DONE.search(fix).group(0)}')")

@@ -718,6 +718,16 @@ def test_a_heading_inside_a_quoted_panel_heads_its_lines_without_their_quote_mar
     assert p.fields["fix"] == "We killed the migration\nand re-ran it online."
 
 
+def test_a_cause_label_that_goes_on_to_its_fix_gives_both():
+    doc = "# Disk full on db-1\n\nRoot cause: the log volume on db-1 filled up after log rotation broke. Fixed by deleting old logs and repairing logrotate.\n"
+    p = parse(doc, source_id="x.md")
+    assert p.fields["root_cause"] == "the log volume on db-1 filled up after log rotation broke."
+    assert p.fields["fix"] == "Fixed by deleting old logs and repairing logrotate."
+    # A cause's whole section may tell what was tried and undone on the way: that is no fix.
+    section = "# Vision rejects\n\n## Root cause analysis\n\nThe ring light had aged. We tried a firmware update. Reverted the same day.\n"
+    assert parse(section, source_id="a3.md").reason == "no-fix"
+
+
 def test_a_run_of_badges_over_a_timeline_is_no_story_to_take_a_cause_from():
     # An incident tool's export: its badges, then only a timeline table. Nothing tells a cause
     # in words, so nothing is stored as one.
