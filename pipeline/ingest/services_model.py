@@ -64,8 +64,12 @@ WORD = re.compile(r"[a-z0-9][a-z0-9_./+-]*[a-z0-9]|[a-z0-9]")
 SENTENCE_END = re.compile(r"\.\s")
 # Never a service's name: a web address or path (a wiki export's breadcrumb link,
 # "display/ops/post-incident+reviews"), a word that names no one thing or a department ("ICT"),
-# a date or a number ("2024-03-05": when, not what).
-NOT_A_NAME = re.compile(r"^(?:https?|www|services?|systems?|unknown|ict)$|://|\.[a-z]+/|/[^/]*/|\+|^[\d.:/-]+$")
+# a date or a number ("2024-03-05": when, not what), a timestamp ("2024-04-17t11:19") or a
+# ticket's key ("inc-3391", "chg-20931": which record, not what broke).
+NOT_A_NAME = re.compile(
+    r"^(?:https?|www|services?|systems?|unknown|ict)$|://|\.[a-z]+/|/[^/]*/|\+|^[\d.:/-]+$|^\d{4}-\d\d-\d\dt\d"
+    r"|^(?:inc|incident|chg|prb|ritm|req|ticket|case|pir|sev|ops|sre|jira)-\d{2,}$"
+)
 # The parser's service suffixes, and the nouns a plain-words name ends on ("merchant dashboard").
 SERVICE_HEADS = SERVICE_SUFFIXES | {"database", "dashboard", "portal", "console"}
 # The kind of section a line sits under, by its heading's words (first match wins).

@@ -176,3 +176,11 @@ def test_chat_exports_that_put_the_time_or_the_name_first_have_speakers_not_serv
     assert "order router" in chat and "checkout api" in chat
     # A date is when, never what broke.
     assert "2024-03-05" not in phrases("On 2024-03-05 the order router failed.", "")
+
+
+def test_a_tickets_key_and_a_timestamp_are_never_a_service():
+    # A timeline export repeats its incident's key and ISO times on every row.
+    text = "| INC-3391 | 2024-04-17T11:19:00Z | note | replica pg-acct-r2 is behind; CHG-20931 reverted |\n" * 3
+    found = phrases(text, "Stale balances")
+    assert not any(p.startswith(("inc-3391", "chg-20931", "2024-04-17t11")) for p in found)
+    assert "pg-acct-r2" in found
