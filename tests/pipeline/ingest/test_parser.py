@@ -728,6 +728,16 @@ def test_a_cause_label_that_goes_on_to_its_fix_gives_both():
     assert parse(section, source_id="a3.md").reason == "no-fix"
 
 
+def test_an_incident_name_field_names_it_and_a_plain_name_field_does_not():
+    doc = (
+        "## Serious Incident Review — Clinician sign-in failure\n\n| | |\n| --- | --- |\n| Reference | PIR-2024-029 |\n"
+        "| Incident name | Clinician sign-in failure on shared workstations |\n"
+        "| Name | Dana Okafor |\n\n## Root cause\n\nA conditional access policy blocked shared devices.\n\n"
+        "## Resolution\n\nWe excluded the shared workstation group from the policy.\n"
+    )
+    assert parse(doc, source_id="pir.md").fields["incident_title"] == "Clinician sign-in failure on shared workstations"
+
+
 def test_a_run_of_badges_over_a_timeline_is_no_story_to_take_a_cause_from():
     # An incident tool's export: its badges, then only a timeline table. Nothing tells a cause
     # in words, so nothing is stored as one.
