@@ -2080,6 +2080,11 @@ def table_cells(line: str) -> list[str]:
     return [c.strip() for c in TABLE_CELL_SPLIT.split(text.strip("|"))] if text.startswith("|") else []
 
 
+def cell_fields(cells: list[str]) -> list[str | None]:
+    """The field each of a row's cells names ("Root cause" -> root_cause), or None."""
+    return [classify_label(strip_markdown(c).strip()) if c else None for c in cells]
+
+
 def table_labels(line: str) -> list[tuple[str, str, str]]:
     """A key/value table row's fields: `| Root cause | ... |` gives one (label, field, value);
     a form's row of two pairs (`| Severity | SEV2 | Status | Draft |`, as Word and Confluence
@@ -2087,7 +2092,7 @@ def table_labels(line: str) -> list[tuple[str, str, str]]:
     cells = table_cells(line)
     if len(cells) < 2 or not cells[0]:
         return []
-    names = [classify_label(strip_markdown(c).strip()) if c else None for c in cells]
+    names = cell_fields(cells)
     pairs = [(0, len(cells))]
     if len(cells) >= 4 and len(cells) % 2 == 0 and any(names[k] and not names[k + 1] and cells[k + 1] for k in range(2, len(cells), 2)):
         pairs = [(k, k + 2) for k in range(0, len(cells), 2)]
@@ -2134,7 +2139,7 @@ def history_row(scan: list[str], i: int) -> tuple[list[Block], int] | None:
     fields. Returns them and the table's end (the rest of it is read no further), or None
     where line i heads no such table."""
     cells = table_cells(scan[i])
-    names = [classify_label(strip_markdown(c).strip()) if c else None for c in cells]
+    names = cell_fields(cells)
     if "root_cause" not in names or "fix" not in names or i + 2 >= len(scan) or not TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
         return None
     cause, fix = names.index("root_cause"), names.index("fix")
