@@ -1579,8 +1579,51 @@ def _grid_tables(text: str) -> str:
     return "\n".join(out)
 
 
+# A column table's rule under its header row: one run of dashes (or '=') per column.
+_COLUMN_RULE = re.compile(r"^[ \t]*[-=]{2,}(?:[ \t]+[-=]{2,})+[ \t]*$")
+
+
+def _column_tables(text: str) -> str:
+    """Tables laid out in aligned columns, a rule of dashes under the header (a report's
+    "Service   Impact   Restored" over "-------   ------   --------"), as markdown tables: each
+    row cut where the rule's columns start; a line whose first cell is empty wraps the row above."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        if not (_COLUMN_RULE.match(lines[i]) and out and out[-1].strip() and not _COLUMN_RULE.match(out[-1])):
+            out.append(lines[i])
+            i += 1
+            continue
+        starts = [m.start() for m in re.finditer(r"[-=]+", lines[i])]
+        rows = [_column_cells(out.pop(), starts)]
+        i += 1
+        while i < len(lines) and lines[i].strip() and not _COLUMN_RULE.match(lines[i]):
+            cells = _column_cells(lines[i], starts)
+            if not cells[0] and len(rows) > 1:
+                rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells)]
+            else:
+                rows.append(cells)
+            i += 1
+        if i < len(lines) and _COLUMN_RULE.match(lines[i]):
+            i += 1  # the rule that closes the table
+        out += ["", markdown_table([[c.replace("|", "\\|") for c in row] for row in rows]), ""]
+    return "\n".join(out)
+
+
+def _column_cells(line: str, starts: list[int]) -> list[str]:
+    """A column table's line cut at its columns' starts; where a cell's text runs past its
+    column into the next one's start, cut at its gaps of two spaces instead, if they give the
+    columns."""
+    cells = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None])]
+    cells[0] = line[: starts[1]].strip()
+    if any(0 < s < len(line) and not line[s - 1].isspace() and not line[s].isspace() for s in starts[1:]):
+        gaps = re.split(r"[ \t]{2,}", line.strip())
+        if len(gaps) == len(starts):
+            return gaps
+    return cells
+
+
 def text_to_markdown(text: str) -> str:
-    text = _grid_tables(text.replace("\r\n", "\n"))
+    text = _column_tables(_grid_tables(text.replace("\r\n", "\n")))
     lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in _one_field_a_line(text).split("\n")]
     out: list[str] = []
     first = True

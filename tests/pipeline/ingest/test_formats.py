@@ -184,6 +184,32 @@ def test_a_text_exports_bordered_tables_are_tables_with_their_cells_whole():
     assert p.fields["fix"] == "2024-07-03 15:40 — Client idle timeout set to 240 s, below the NAT's. Rolled out by 15:52."
 
 
+def test_a_text_reports_column_tables_are_tables_with_wrapped_rows_whole():
+    # A printed report lays its tables out in aligned columns, a rule of dashes under the
+    # header; a cell too long for its column wraps onto a line whose first column is empty.
+    report = """Incident Review IR-7
+
+  Root cause: the A-side PDU in rack C-04 failed and tripped its breaker.
+
+  2.  Services affected
+
+      Service                    Member impact                      Restored
+      -----------------------    ---------------------------------  --------
+      Online banking (web)       Unavailable                        13:52
+      Teller screens             Slow: 2 of 4 app servers down,     12:40
+                                 branch queues long
+      IVR telephone banking      Balance lookups failing            13:52
+
+
+  5.  Resolution
+
+  The servers were moved to the B-side PDU and the failed unit was replaced.
+"""
+    text, p = parsed_bytes(report.encode(), "IR-7.txt")
+    assert "| Teller screens | Slow: 2 of 4 app servers down, branch queues long | 12:40 |" in text
+    assert p.fields["services_affected"] == ["online banking", "teller screens", "ivr telephone banking"]
+
+
 def test_a_text_report_with_underlines_keeps_its_header_block():
     # Underlined headings make a .txt read as reStructuredText, where a block of `KEY: value`
     # lines would be one paragraph: each stays its own line, so TITLE and SERVICES are read.
