@@ -128,6 +128,8 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A significant event analysis's "What was done on the day"; a Q&A's "What did we do to fix it?"
         r"|what\s+was\s+done(?:\s+on\s+the\s+day|\s+to\s+(?:fix|resolve|restore)\s+(?:it|this|service)|\s+about\s+it)?"
         r"|what\s+did\s+we\s+do\s+to\s+(?:fix|resolve)\s+(?:it|this)"
+        # A learning review's "What we changed": the fix first, then what keeps it from coming back.
+        r"|what\s+we(?:'ve|\s+have)?\s+changed"
         # A fix's own pull request, commit or release: what it changes is the fix.
         r"|what\s+this\s+(?:commit|patch|change|pr|mr|pull\s+request|merge\s+request)\s+(?:does|changes|fixes)"
         r"|(?:changes|what\s+changed)\s+in\s+this\s+(?:commit|patch|pr|mr|pull\s+request|merge\s+request|release))$",

@@ -2387,6 +2387,30 @@ We added twelve workers and raised the shard limit, and the backlog cleared by 2
     assert p.fields["action_items"] == ["Autoscale the workers on open tickets per worker.", "Add jitter to client retries."]
 
 
+def test_a_learning_reviews_what_we_changed_is_the_fix():
+    # A learning review tells the night as a story (what people tried, in order) and lists
+    # what put it right under "What we changed": the story's first restart is no fix.
+    doc = """# Learning review: stale search results
+
+## The story of the morning
+
+At 09:40 the on-call saw freshness alerts. She restarted the consumer group, which had worked
+before. At 10:25 she noticed the indexer pods restarting and saw they were OOMKilled.
+
+## What was going on
+
+A merchant uploaded a 2.1M-row catalogue in one file and the indexer ran out of memory at its 2 GiB limit.
+
+## What we changed
+
+1. The catalogue team split the file into 50,000-row chunks and re-published them.
+2. The indexer now streams documents in bounded batches.
+"""
+    p = parse(doc, source_id="lr.md")
+    assert p.provenance["fix"] == "heading: What we changed"
+    assert p.fields["fix"].startswith("1. The catalogue team split the file into 50,000-row chunks")
+
+
 def test_a_flag_set_back_to_zero_is_the_fix():
     doc = """# Card declines
 
