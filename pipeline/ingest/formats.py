@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import datetime
 import html
 import io
 import itertools
@@ -45,7 +46,7 @@ TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
 DOCUMENT_EXTENSIONS = TEXT_EXTENSIONS + (
-    "aspx", "php", "doc", "docx", "odt", "pptx", "rtf", "eml", "mbox", "mht", "mhtml", "msg", "pdf", "xml",
+    "aspx", "php", "doc", "docx", "odt", "pptx", "xlsx", "rtf", "eml", "mbox", "mht", "mhtml", "msg", "pdf", "xml",
 )
 
 
@@ -204,7 +205,7 @@ def commit_message(text: str) -> str:
     return "\n\n".join([head, *paragraphs]).strip() + "\n"
 
 
-_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "mbox": "mailbox", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText"}
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "mbox": "mailbox", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText", "xlsx": "XLSX workbook"}
 
 
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
@@ -225,6 +226,7 @@ _BINARY = {
     "mime": lambda data: mime_to_markdown(data),
     "rss": lambda data: rss_to_markdown(data),
     "mbox": lambda data: mbox_to_markdown(data),
+    "xlsx": lambda data: xlsx_to_markdown(data),
 }
 
 
@@ -262,6 +264,8 @@ def sniff(data: bytes, name: str) -> str:
             return "odt"
         if "ppt/presentation.xml" in names:
             return "pptx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
         kind = next((k for k, v in _ZIP_KINDS.items() if v in names), "a zip archive")
         return f"unsupported:{kind} ({ext or 'no extension'}), not a format we read"
     if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and data[8:12] == b"WEBP"):
@@ -291,7 +295,6 @@ def sniff(data: bytes, name: str) -> str:
 
 
 _ZIP_KINDS = {
-    "a spreadsheet": "xl/workbook.xml",
     "an OpenDocument file": "mimetype",
 }
 
@@ -656,16 +659,21 @@ _CUSTOM_FIELD = re.compile(r"^Custom field \((.{1,80})\)$")
 
 
 def csv_to_markdown(text: str) -> str:
-    """A sheet saved as CSV (a tracker's or a retro board's export, a timeline): each run of rows
-    between empty ones is read as it is laid out. One cell a row is a paragraph; two cells are
-    `**Key:** value` lines; a header over a single record (one ticket exported) is that record's
-    fields, one a line; anything wider is a table."""
+    """A sheet saved as CSV (a tracker's or a retro board's export, a timeline), read as its
+    rows are laid out (rows_to_markdown)."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     # The delimiter the first row uses most: a sniffer guessing from quote patterns can take
     # a comma inside the prose of a cell for one.
     delimiter = max(_CSV_DELIMITERS, key=first.count)
+    return rows_to_markdown(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def rows_to_markdown(rows) -> str:
+    """A sheet's rows: each run of rows between empty ones is read as it is laid out. One cell a
+    row is a paragraph; two cells are `**Key:** value` lines; a header over a single record (one
+    ticket exported) is that record's fields, one a line; anything wider is a table."""
     runs: list[list[list[str]]] = [[]]
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for row in rows:
         cells = [" ".join(cell.split()) if len(row) > 2 else cell.strip() for cell in row]
         while cells and not cells[-1]:
             cells.pop()
@@ -684,6 +692,133 @@ def csv_to_markdown(text: str) -> str:
         else:
             blocks.append(markdown_table([[cell.replace("|", "\\|") for cell in cells] for cells in run]))
     return "\n\n".join(blocks)
+
+
+# The namespaces of a workbook's parts (SpreadsheetML, and the relationships that name each
+# sheet's part).
+_XL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_XL_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# Built-in number formats that show a serial number as a date (14-17, 22) or a time (18-21, 45-47).
+_DATE_FORMATS, _TIME_FORMATS = {14, 15, 16, 17, 22}, {18, 19, 20, 21, 45, 46, 47}
+_CELL_COLUMN = re.compile(r"^([A-Z]{1,3})\d")
+
+
+def xlsx_to_markdown(data: bytes) -> str:
+    """A workbook (an incident form laid out in a sheet, a tracker's row, a timeline tab): each
+    sheet read as a CSV export of it is (rows_to_markdown). Dates and times show as the sheet
+    shows them, not as serial numbers."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        shared = _xlsx_shared_strings(z)
+        kinds = _xlsx_cell_kinds(z)
+        sheets = _xlsx_sheets(z)
+        out = []
+        for title, part in sheets:
+            body = rows_to_markdown(_xlsx_rows(_zip_xml(z, part), shared, kinds))
+            # The first tab is the write-up; a tab's name ("Summary", "Form") is no title, and
+            # the tabs after it ("Timeline", "Actions") are its sections.
+            if body:
+                out.append(f"## {title}\n\n{body}" if out else body)
+    return "\n\n".join(out)
+
+
+def _xlsx_sheets(z: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(tab name, part name) of each sheet, in the workbook's order."""
+    book, rels = _zip_xml(z, "xl/workbook.xml"), _zip_xml(z, "xl/_rels/workbook.xml.rels")
+    targets = {r.get("Id"): r.get("Target", "") for r in (rels.iter(f"{_PKG_REL}Relationship") if rels is not None else [])}
+    sheets = []
+    for sheet in book.iter(f"{_XL}sheet"):
+        target = targets.get(sheet.get(f"{_XL_REL}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        if part in z.namelist():
+            sheets.append((sheet.get("name", ""), part))
+    return sheets
+
+
+def _xlsx_shared_strings(z: zipfile.ZipFile) -> list[str]:
+    table = _zip_xml(z, "xl/sharedStrings.xml")
+    if table is None:
+        return []
+    # A string with runs of formatting keeps its text in each run's <t>; phonetic hints (<rPh>) are no text.
+    return [
+        "".join(t.text or "" for t in [si.find(f"{_XL}t"), *(r.find(f"{_XL}t") for r in si.findall(f"{_XL}r"))] if t is not None)
+        for si in table.iter(f"{_XL}si")
+    ]
+
+
+def _xlsx_cell_kinds(z: zipfile.ZipFile) -> list[str]:
+    """For each cell style, 'date', 'time' or '' (a number shown as a number)."""
+    styles = _zip_xml(z, "xl/styles.xml")
+    if styles is None:
+        return []
+    custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "").lower() for f in styles.iter(f"{_XL}numFmt")}
+    kinds = []
+    xfs = styles.find(f"{_XL}cellXfs")
+    for xf in (xfs if xfs is not None else []):
+        fmt = int(xf.get("numFmtId", "0"))
+        code = re.sub(r'"[^"]*"|\[[^\]]*\]', "", custom.get(fmt, ""))
+        if fmt in _DATE_FORMATS or re.search(r"[dy]", code):
+            kinds.append("date")
+        elif fmt in _TIME_FORMATS or re.search(r"h", code):
+            kinds.append("time")
+        else:
+            kinds.append("")
+    return kinds
+
+
+# A write-up's sheet holds a few hundred cells; a sheet of more is data, and one of empty cells
+# spread over 16,384 columns would make a list of millions.
+MAX_SHEET_CELLS = 100_000
+
+
+def _xlsx_rows(sheet, shared: list[str], kinds: list[str]) -> list[list[str]]:
+    """A sheet's rows as lists of cell texts, each cell in its column; a row number the sheet
+    skips is an empty row (runs of rows are told apart by one)."""
+    rows: list[list[str]] = []
+    count = last = 0
+    for row in sheet.iter(f"{_XL}row"):
+        at = int(row.get("r")) if row.get("r", "").isdigit() else last + 1
+        if at > last + 1:
+            rows.append([])
+        last = at
+        cells: list[str] = []
+        for c in row.iter(f"{_XL}c"):
+            m = _CELL_COLUMN.match(c.get("r", ""))
+            column = _column_number(m.group(1)) if m else len(cells)
+            count += max(column - len(cells), 0) + 1
+            if count > MAX_SHEET_CELLS:
+                raise ValueError(f"a sheet of over {MAX_SHEET_CELLS:,} cells is data, not a write-up")
+            cells.extend("" for _ in range(column - len(cells)))
+            cells.append(_xlsx_value(c, shared, kinds))
+        rows.append(cells)
+    return rows
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _xlsx_value(c, shared: list[str], kinds: list[str]) -> str:
+    kind, v = c.get("t", "n"), c.find(f"{_XL}v")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in c.iter(f"{_XL}t"))
+    text = v.text or "" if v is not None else ""
+    if kind == "s":
+        return shared[int(text)] if text.isdigit() and int(text) < len(shared) else ""
+    if kind == "b":
+        return "TRUE" if text == "1" else "FALSE"
+    style = int(c.get("s", "0"))
+    shown = kinds[style] if style < len(kinds) else ""
+    if kind == "n" and shown and re.fullmatch(r"\d{1,7}(?:\.\d+)?", text) and float(text) < 2_958_466:  # 9999-12-31
+        serial = float(text)
+        moment = datetime.datetime(1899, 12, 30) + datetime.timedelta(days=serial)
+        if shown == "time":
+            return moment.strftime("%H:%M")
+        return moment.strftime("%Y-%m-%d %H:%M" if serial % 1 else "%Y-%m-%d")
+    return text
 
 
 # A WebVTT cue's timing line ("00:01:04.980 --> 00:01:09.200 align:start"), a voice span

@@ -183,7 +183,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     ),
     "date": re.compile(r"^(?:date(?:\s+of\s+(?:the\s+)?incident)?|incident\s+date|start(?:ed)?|start\s+time|occurred)$", re.I),
     # A service desk record's "Short Description" is its title.
-    "title": re.compile(r"^(?:(?:incident\s+|event\s+|problem\s+)?title|(?:incident|event|problem)\s+name|short\s+description)$", re.I),
+    "title": re.compile(r"^(?:(?:incident\s+|event\s+|problem\s+)?(?:short\s+)?title|(?:incident|event|problem)\s+name|short\s+description)$", re.I),
     # A ticket's "Cause code" or "Root cause code" classifies the cause; it tells none.
     "category": re.compile(r"^(?:(?:root[\s-]*cause\s+)?category|(?:root[\s-]*)?cause\s+code)$", re.I),
     "detection": re.compile(

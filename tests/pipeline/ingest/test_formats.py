@@ -365,14 +365,59 @@ def test_a_review_meetings_transcript_is_read_and_only_a_cause_someone_states_is
     assert "reverted the playbook change" in p.fields["fix"]
 
 
+def workbook(sheets: dict[str, str], shared: list[str], styles: str = "") -> bytes:
+    """An XLSX file as Excel writes one: each sheet's <sheetData> XML, its shared strings."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/workbook.xml", f'<workbook {ns} xmlns:r="{rel}"><sheets>' + "".join(
+            f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(sheets, 1)) + "</sheets></workbook>")
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' + "".join(
+            f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1)) + "</Relationships>")
+        for i, data in enumerate(sheets.values(), 1):
+            z.writestr(f"xl/worksheets/sheet{i}.xml", f"<worksheet {ns}><sheetData>{data}</sheetData></worksheet>")
+        z.writestr("xl/sharedStrings.xml", f"<sst {ns}>" + "".join(f"<si>{s}</si>" for s in shared) + "</sst>")
+        if styles:
+            z.writestr("xl/styles.xml", f"<styleSheet {ns}>{styles}</styleSheet>")
+    return buf.getvalue()
+
+
+def test_an_xlsx_incident_form_is_read_as_its_fields_and_its_timeline_tab():
+    # A form laid out in a sheet (a label in one column, its answer in the next, rich text in
+    # runs), and a second tab with the timeline, its times stored as serial numbers.
+    strings = ["<t>Short title</t>", "<r><t>Route planner </t></r><r><rPr><b/></rPr><t>timing out</t></r>",
+               "<t>Services impacted</t>", "<t>route-planner, dispatch-api</t>", "<t>Root cause</t>",
+               "<t>A new index build on stop_windows ran in the morning wave and saturated the orders database.</t>",
+               "<t>Resolution</t>", "<t>We cancelled the index build and the plans went through again.</t>",
+               "<t>Paged the database on-call</t>"]
+    form = "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>{k}</v></c><c r="B{r}" t="s"><v>{k + 1}</v></c></row>'
+        for r, k in ((1, 0), (2, 2), (4, 4), (5, 6))
+    )
+    timeline = '<row r="1"><c r="A1" s="1"><v>45391.34375</v></c><c r="B1" t="s"><v>8</v></c></row>'
+    styles = '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs>'
+    text, reason, _ = to_markdown(workbook({"Form": form, "Timeline": timeline}, strings, styles), "INC-2291_form.xlsx")
+    assert reason is None
+    assert "**Short title:** Route planner timing out" in text
+    assert "## Timeline\n\n**2024-04-09 08:15:** Paged the database on-call" in text
+    p = parse(text, source_id="INC-2291_form.xlsx")
+    assert p.fields["incident_title"] == "Route planner timing out"
+    assert p.fields["services_affected"] == ["route-planner", "dispatch-api"]
+    assert p.fields["root_cause"].startswith("A new index build on stop_windows")
+    assert p.fields["fix"].startswith("We cancelled the index build")
+    # A cell whose number no date can hold is shown as the number it is.
+    huge = '<row r="1"><c r="A1" s="1"><v>99999999</v></c><c r="B1" t="s"><v>8</v></c></row>'
+    assert "99999999" in to_markdown(workbook({"T": huge}, strings, styles), "t.xlsx")[0]
+
+
 def test_unsupported_and_broken_files_get_a_reason():
     png = (FORMATS / "grafana-screenshot.png").read_bytes()
     assert to_markdown(png, "grafana-screenshot.png")[1:] == ("unsupported-format", "an image (.png), not a post-mortem document")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("xl/workbook.xml", "<workbook/>")
-    reason, detail = to_markdown(buf.getvalue(), "timeline.xlsx")[1:]
-    assert reason == "unsupported-format" and detail.startswith("a spreadsheet")
+    assert to_markdown(buf.getvalue(), "timeline.xlsx")[1:] == ("empty", "the XLSX workbook document holds no text")
     assert to_markdown(b"print('hi')\n", "tool.py")[1] == "unsupported-format"
     assert to_markdown(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old.doc")[1] == "unsupported-format"
     # An OpenDocument spreadsheet is not an OpenDocument text.
