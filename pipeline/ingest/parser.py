@@ -2087,12 +2087,18 @@ def cell_fields(cells: list[str]) -> list[str | None]:
     return [classify_label(strip_markdown(c).strip()) if c else None for c in cells]
 
 
+# A scorecard's score: "4", "3/5", "2 / 10", or a RAG status.
+SCORE_CELL = re.compile(r"\d{1,2}(?:\s*/\s*\d{1,2})?|red|amber|green", re.I)
+
+
 def table_labels(line: str) -> list[tuple[str, str, str]]:
     """A key/value table row's fields: `| Root cause | ... |` gives one (label, field, value);
     a form's row of two pairs (`| Severity | SEV2 | Status | Draft |`, as Word and Confluence
     templates lay out their details table) gives one per pair whose label names a field."""
     cells = table_cells(line)
-    if len(cells) < 2 or not cells[0]:
+    if len(cells) < 2 or not cells[0] or len(cells) == 3 and SCORE_CELL.fullmatch(strip_markdown(cells[1]).strip()):
+        # A review's scorecard (`| Diagnosis | 5 | Error message named the date |`) rates how
+        # each stage of the response went: the stage's name is no field.
         return []
     names = cell_fields(cells)
     pairs = [(0, len(cells))]
@@ -2360,6 +2366,8 @@ def label_text(label: str) -> str:
     text = EIGHT_D.sub("", text)  # an 8D report's discipline: "D4 - Root cause analysis"
     text = SLIDE_NUMBER.sub("", text)
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
+    # A form's mark of a mandatory section, "Root cause (*)", is empty brackets by now.
+    text = re.sub(r"\s*\(\s*\)", "", text)
     text = without_trailing_symbols(text)  # a retro board's "Mad 😡", "Went well 🎉"
     text = without_trailing_arrow(text)  # "resolution ->": a terse note's arrow to what follows
     qualifier = LABEL_QUALIFIER.search(text)

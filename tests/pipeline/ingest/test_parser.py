@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.formats import to_markdown
-from pipeline.ingest.parser import FIX_CUES, STRONG_CAUSE, classify_label, parse, sentences
+from pipeline.ingest.parser import FIX_CUES, STRONG_CAUSE, classify_label, parse, sentences, table_labels
 from pipeline.ingest.taxonomy import Taxonomy
 from tests.paths import SAMPLES, SHARED
 
@@ -2409,6 +2409,36 @@ A merchant uploaded a 2.1M-row catalogue in one file and the indexer ran out of 
     p = parse(doc, source_id="lr.md")
     assert p.provenance["fix"] == "heading: What we changed"
     assert p.fields["fix"].startswith("1. The catalogue team split the file into 50,000-row chunks")
+
+
+def test_a_forms_mandatory_marks_and_scorecard_name_no_fields():
+    # A review form marks its mandatory sections "(*)", and rates each stage of the response
+    # in a scorecard whose rows are named like fields ("Diagnosis", "Recovery").
+    doc = """# Incident Review Checklist: statement batch abort
+
+## Root cause (*)
+
+A leap-year bug: the accrual step checked dates against a month-length table with February always 28 days.
+
+## Resolution (*)
+
+Ops re-ran the batch with the business-date override flag, and hotfix 7.4.2 replaced the table.
+
+## Scoring grid
+
+| Area | Score | Comment |
+| --- | --- | --- |
+| Diagnosis | 5 | Error message named the date |
+| Recovery | 3/5 | Override needed a senior approver |
+"""
+    p = parse(doc, source_id="review.md")
+    assert p.provenance["root_cause"] == "heading: Root cause (*)"
+    assert p.fields["root_cause"].startswith("A leap-year bug")
+    assert p.provenance["fix"] == "heading: Resolution (*)"
+    assert p.fields["fix"].startswith("Ops re-ran the batch")
+    assert table_labels("| Diagnosis | 5 | Error message named the date |") == []
+    assert table_labels("| Recovery | Amber | Override needed a senior approver |") == []
+    assert table_labels("| Recovery | Rolled back at 09:21 | Ops |")[0][1] == "fix"
 
 
 def test_a_flag_set_back_to_zero_is_the_fix():
