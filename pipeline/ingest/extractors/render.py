@@ -354,7 +354,7 @@ class _Storage:
             # An email's or a newsletter's frame around the message: its cells are the page.
             return "\n\n".join(b for cells in rows for c in cells for b in self.blocks(c) if b.strip())
         # Markdown tables need a header row; Confluence's first row is one in practice.
-        return markdown_table([[_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells] for cells in rows])
+        return markdown_table(_without_sheet_frame([[_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells] for cells in rows]))
 
     # Inline level.
     def inline_children(self, tag: Tag) -> str:
@@ -420,6 +420,18 @@ class _Storage:
         if name == "jira":
             return params.get("key", "")
         return ""
+
+
+def _without_sheet_frame(rows: list[list[str]]) -> list[list[str]]:
+    """A spreadsheet saved as a web page (Google Sheets' download, Excel's "Save as Web Page")
+    keeps the grid's frame: a row of column letters over the sheet and a column of row numbers
+    beside it. The sheet is what is inside."""
+    letters = [chr(65 + k) for k in range(26)]
+    if len(rows) < 2 or rows[0][:1] != [""] or rows[0][1:] != letters[: len(rows[0]) - 1] or len(rows[0]) < 2:
+        return rows
+    if not all(not r or r[0].isdigit() or not r[0] for r in rows[1:]):
+        return rows
+    return [r[1:] for r in rows[1:]]
 
 
 def _is_layout(table: Tag, rows: list[list[Tag]]) -> bool:
@@ -530,6 +542,10 @@ def html_to_markdown(html: str) -> str:
         classes = set(tag.get("class") or [])
         if "title" in classes and tag.name == "p":  # Google Docs' Title paragraph style
             tag.name = "h1"
+        elif tag.name in ("p", "div") and tag.get("role") == "heading":
+            # Word Online's heading: a paragraph marked as one for screen readers.
+            level = str(tag.get("aria-level", ""))
+            tag.name = f"h{level if re.fullmatch('[1-6]', level) else 2}"
         elif "pagetitle" in classes:  # Confluence's page heading repeats "Space : Page"
             tag.string = tag.get_text(" ", strip=True).split(" : ", 1)[-1]
         elif "expand-container" in classes:
