@@ -24,6 +24,7 @@ import datetime
 import html
 import io
 import itertools
+import json
 import posixpath
 import re
 import zipfile
@@ -41,7 +42,7 @@ from pipeline.text import STOPS_MID_SENTENCE, indent_width
 MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", "qmd", "rmd", "md.erb")
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
     "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
-    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt",
+    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json",
 )
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
@@ -149,6 +150,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return text_to_markdown(vtt_to_markdown(text)), "WebVTT transcript"
     if kind == "csv":
         return csv_to_markdown(text), "CSV"
+    if kind == "json":
+        return json_to_markdown(text), "JSON"
     if kind == "confluence":
         return confluence_file_to_markdown(text), "Confluence storage format"
     if kind == "rst" and len(text) <= RST_MAX_CHARS:
@@ -322,6 +325,8 @@ def text_kind(text: str, name: str) -> str:
         return "confluence"
     if ext in (".csv", ".tsv"):
         return "csv"
+    if ext == ".json":
+        return "json"
     if ext == ".vtt" or head.startswith("WEBVTT"):
         return "vtt"
     if _MARKDOWN_NAME.search(name):
@@ -919,6 +924,103 @@ def _as_html(value: str) -> str:
     if _MARKUP.search(value):
         return value
     return "".join(f"<p>{html.escape(p)}</p>" for p in re.split(r"\n\s*\n", value) if p.strip())
+
+
+# A JSON export's keys that hold its title, what a comment says, who said it and when; and keys
+# whose values are bookkeeping (ids, links, addresses), not the write-up.
+_JSON_TITLE_KEYS = ("title", "subject", "summary", "name")
+_JSON_BODY_KEYS = ("body", "plain_body", "text", "comment", "content", "message")
+_JSON_AUTHOR_KEYS = ("author", "author_name", "from", "user", "created_by", "submitter")
+_JSON_WHEN_KEYS = ("created_at", "created", "date", "timestamp", "time")
+_JSON_BOOKKEEPING = re.compile(r"(?:^|[_\s-])(?:id|ids|url|uri|href|email|avatar|token|etag|self)$", re.I)
+# A value longer than a line reads as a section under its key's name, not a label.
+_JSON_SECTION_CHARS = 120
+
+
+def json_to_markdown(text: str) -> str:
+    """A ticket or an incident exported as JSON (a helpdesk's ticket with its comments, an
+    incident tool's record), laid out as a tracker's page is: its title as the heading, its short
+    values as a table of fields under their keys' names ("root_cause" is "Root cause"), each long
+    one as a section, and a list of comments as a thread under each author's "commented" line."""
+    data = json.loads(text)
+    rows: list[list[str]] = []
+    parts: list[str] = []
+    _json_parts(data, "", rows, parts, 0)
+    title = _json_title(data)
+    # The short values as one table of fields, as a tracker's page shows them: particulars, not
+    # sentences of the story.
+    table = markdown_table([["Field", "Value"], *rows]) if rows else ""
+    return "\n\n".join(p for p in (f"# {title}" if title else "", table, *parts) if p)
+
+
+def _json_text(value: str) -> str:
+    """A value as markdown: a helpdesk's HTML body through the HTML reader, plain text as it is."""
+    return html_to_markdown(value) if _MARKUP.search(value) else value
+
+
+def _json_title(data) -> str:
+    """The first title-like value at the top of the export or one level down."""
+    for node in [data, *(v for v in data.values() if isinstance(v, dict))] if isinstance(data, dict) else []:
+        for key in _JSON_TITLE_KEYS:
+            value = node.get(key)
+            if isinstance(value, str) and 0 < len(value) <= 200:
+                return value.strip()
+    return ""
+
+
+def _json_label(key: str) -> str:
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key).replace("_", " ").replace("-", " ").split()
+    return " ".join(words).capitalize()
+
+
+def _json_field(key: str, value: str, rows: list[list[str]], parts: list[str]) -> None:
+    value = value.strip()
+    if not value or not key or _JSON_BOOKKEEPING.search(key) or re.match(r"https?://|mailto:", value):
+        return
+    label = _json_label(key)
+    if "\n" in value or len(value) > _JSON_SECTION_CHARS:
+        parts.append(f"## {label}\n\n{_json_text(value)}")
+    else:
+        rows.append([label.replace("|", "\\|"), value.replace("|", "\\|")])
+
+
+def _json_name(value) -> str:
+    if isinstance(value, dict):
+        value = next((value[k] for k in ("name", "display_name", "displayName", "login", "email") if isinstance(value.get(k), str)), "")
+    return value if isinstance(value, str) else ""
+
+
+def _json_parts(node, key: str, rows: list[list[str]], parts: list[str], depth: int) -> None:
+    if depth > 12:
+        return  # a write-up's export nests a few levels; deeper is data
+    if isinstance(node, dict):
+        named = next((node[k] for k in ("name", "label", "field", "title") if isinstance(node.get(k), str)), None)
+        if named is not None and "value" in node and len(node) <= 5:
+            # A custom field as trackers export them: {"name": "Root cause", "value": "..."}.
+            value = node["value"]
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                _json_field(named, str(value), rows, parts)
+            return
+        body = next((node[k] for k in _JSON_BODY_KEYS if isinstance(node.get(k), str) and node[k].strip()), None)
+        if body is not None and key and any(k in node for k in _JSON_AUTHOR_KEYS):
+            # One comment of a thread: under its author's "commented" line, as a tracker's page
+            # names a commenter in one word.
+            author = "_".join(_json_name(next(node[k] for k in _JSON_AUTHOR_KEYS if k in node)).split()) or "someone"
+            when = next((str(node[k]) for k in _JSON_WHEN_KEYS if isinstance(node.get(k), str)), "")
+            parts.append(f"{author} commented on {when}\n\n{_json_text(body)}")
+            return
+        for k, v in node.items():
+            # A nested record's keys are read with its own ("requester" "name" is the requester's
+            # name); the export's wrapper ({"ticket": {...}}) names nothing of the write-up.
+            _json_parts(v, f"{key} {k}" if depth >= 2 and key else str(k), rows, parts, depth + 1)
+    elif isinstance(node, list):
+        if all(isinstance(v, str) for v in node):
+            _json_field(key, ", ".join(v for v in node if v.strip()), rows, parts)
+        else:
+            for item in node:
+                _json_parts(item, key, rows, parts, depth + 1)
+    elif isinstance(node, str):
+        _json_field(key, node, rows, parts)
 
 
 # A mailbox file's "From sender date" line over a message's headers: where each message starts

@@ -4,6 +4,7 @@ OpenDocument text, RTF, email and web archives, AsciiDoc and MDX, sniffed by con
 by name; anything else is listed as `unsupported-format`."""
 
 import io
+import json
 import shutil
 import zipfile
 
@@ -49,6 +50,59 @@ def test_google_docs_html_reads_the_key_value_table():
     assert p.provenance["root_cause"] == "table: Root cause" and p.provenance["fix"] == "table: Resolution"
     # "What went well" mentions restoring trust; it is never taken as the fix.
     assert "refund tooling was ready" not in f["fix"]
+
+
+def test_a_sheet_saved_as_a_web_page_and_word_onlines_headings():
+    # Google Sheets' download keeps the grid's frame (column letters, row numbers); Word Online
+    # marks a heading paragraph for screen readers only.
+    sheet = """<html><body><table>
+<tr><th></th><th>A</th><th>B</th></tr>
+<tr><th>1</th><td>Field</td><td>Value</td></tr>
+<tr><th>2</th><td>Root cause</td><td>The conntrack insert race dropped DNS packets on the EU nodes.</td></tr>
+<tr><th>3</th><td>Services hit</td><td>matchmaking, mm-core</td></tr>
+<tr><th>4</th><td>Fix</td><td>We set single-request-reopen on the mm-core pods and queue times recovered.</td></tr>
+</table></body></html>"""
+    text, p = parsed_bytes(sheet.encode(), "MM-0928_Postmortem.html")
+    assert "| Root cause | The conntrack insert race" in text and "| A | B |" not in text
+    assert p.provenance["root_cause"] == "table: Root cause"
+    assert p.fields["services_affected"] == ["matchmaking", "mm-core"]
+    word = """<html><body><p role="heading" aria-level="1"><span>Portal login outage</span></p>
+<p>Nobody could log in from 09:16 to 10:44.</p>
+<p role="heading" aria-level="2"><span>Root cause</span></p><p>A WAF change enabled a rule group in block mode.</p>
+<p role="heading" aria-level="9"><span>Resolution</span></p><p>The rule group was set back to count at 10:41.</p>
+</body></html>"""
+    text, p = parsed_bytes(word.encode(), "review.html")
+    assert "# Portal login outage" in text and "## Root cause" in text and "## Resolution" in text
+    assert p.provenance["fix"] == "heading: Resolution"
+
+
+def test_a_ticket_exported_as_json_is_read_as_its_fields_and_thread():
+    # A helpdesk's ticket export: its subject, fields (custom ones as name/value pairs) and
+    # comments; ids and links are bookkeeping.
+    ticket = {
+        "ticket": {
+            "id": 915204, "url": "https://help.example/api/v2/tickets/915204.json",
+            "subject": "Storefront shows products out of stock", "status": "solved",
+            "requester": {"name": "Farah Lind", "email": "farah@example.com"},
+            "custom_fields": [
+                {"id": 1, "name": "Services affected", "value": "storefront, inventory replica"},
+                {"id": 2, "name": "Root cause", "value": "A reporting query on the inventory replica held back WAL replay, so the replica fell 47 minutes behind."},
+                {"id": 3, "name": "Resolution", "value": "We cancelled the reporting query at 15:01 and the replica caught up by 15:07."},
+            ],
+        },
+        "comments": [
+            {"id": 1, "author": "Farah Lind", "created_at": "2023-11-21T14:07:33Z", "body": "Half our range shows out of stock."},
+            {"id": 2, "author": {"name": "Marcus Odum"}, "created_at": "2023-11-21T15:15:44Z", "body": "Stock levels are correct again."},
+        ],
+    }
+    text, p = parsed_bytes(json.dumps(ticket).encode(), "ticket_915204.json")
+    assert text.startswith("# Storefront shows products out of stock")
+    assert "| Requester name | Farah Lind |" in text and "915204" not in text and "https://" not in text
+    assert "Marcus_Odum commented on 2023-11-21T15:15:44Z" in text
+    assert p.fields["root_cause"].startswith("A reporting query on the inventory replica")
+    assert p.fields["fix"].startswith("We cancelled the reporting query")
+    assert p.fields["services_affected"] == ["storefront", "inventory replica"]
+    assert to_markdown(b"{not json", "t.json")[1] == "unreadable"
 
 
 def test_google_docs_bold_is_in_its_css():
