@@ -171,7 +171,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "services": re.compile(
-        r"^(?:services?(?:\s+(?:affected|involved|impacted))?|(?:affected|impacted)(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"
+        r"^(?:services?(?:\s+(?:affected|involved|impacted|hit))?|(?:affected|impacted)(?:\s+(?:services|systems|components))?|components?(?:\s+(?:affected|involved))?"
         r"|systems?(?:\s+(?:affected|involved|impacted))?"
         # "Surfaces affected", "Impacted products", "Features affected".
         r"|(?:products?|features?|surfaces?|applications?|apps?|platforms?)\s+(?:affected|impacted)"
@@ -2507,6 +2507,9 @@ def section_body(text: str) -> str:
 
 # A template's blank left in: "[SERVICE]", "[NAME / ROLE]".
 TEMPLATE_BLANK = re.compile(r"\[[^\[\]\n]{0,60}\]")
+# A form's guidance in angle brackets beside its label: "SERVICES HIT: <<list services, use the
+# names from the service catalogue>>", "<enter the affected systems>".
+ANGLE_GUIDANCE = re.compile(r"<<[^<>\n]{1,200}>>|<(?:list|describe|name|enter|insert|fill|add)\b[^<>\n]{0,200}>", re.I)
 # A form's own guidance left in under its heading, in brackets: "[What caused the incident? If
 # not yet known, write UNKNOWN.]", "[List every service that was degraded.]".
 BRACKET_GUIDANCE = re.compile(
@@ -3532,7 +3535,7 @@ def pick_services(
             if found:
                 return dedupe(found), prop_origin(key)
     # A list set in a quote ("> - POS card authorisation") is the same list.
-    labelled = QUOTE_LINE.sub("", "\n".join(b.text for b in by_field.get("services", [])))
+    labelled = QUOTE_LINE.sub("", "\n".join(ANGLE_GUIDANCE.sub("", b.text) for b in by_field.get("services", [])))
     if labelled:
         listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.search(i)]
         # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".
@@ -3542,7 +3545,7 @@ def pick_services(
         # A sentence ends at ". " even before a lower-case name: "..., scheduled rides. surge-svc was healthy".
         items = listed or [
             item for b in by_field["services"]
-            for item in re.split(r"[,;]\s*(?![^()]*\))", re.split(r"(?<=\w)\.\s", (sentences(without_unaffected(b.text)) or [""])[0], maxsplit=1)[0])
+            for item in re.split(r"[,;]\s*(?![^()]*\))", re.split(r"(?<=\w)\.\s", (sentences(without_unaffected(ANGLE_GUIDANCE.sub("", b.text))) or [""])[0], maxsplit=1)[0])
         ]
         # "**upload-api** — accepts uploads": the name, not what the writer says it does. Two
         # names a spaced slash or dot parts ("TimeKeeper (time recording) / Billing interface",

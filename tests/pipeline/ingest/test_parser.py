@@ -2441,6 +2441,24 @@ Ops re-ran the batch with the business-date override flag, and hotfix 7.4.2 repl
     assert table_labels("| Recovery | Rolled back at 09:21 | Ops |")[0][1] == "fix"
 
 
+def test_a_forms_angle_bracket_guidance_names_no_service():
+    doc = """# Login errors
+
+SERVICES HIT: <<list services, use the names from the service catalogue>>
+account-auth, launcher login
+
+## Root cause
+
+A certificate rotation left the old intermediate on the auth proxies.
+
+## Resolution
+
+We redeployed the proxies with the new chain.
+"""
+    p = parse(doc, source_id="form.md")
+    assert p.fields["services_affected"] == ["account-auth", "launcher login"]
+
+
 def test_a_flag_set_back_to_zero_is_the_fix():
     doc = """# Card declines
 
