@@ -2115,6 +2115,17 @@ def table_labels(line: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def column_header(scan: list[str], i: int) -> bool:
+    """Whether line i heads a table of records ("| Ref | Date | Title | Sev |" over a rule and
+    rows of incidents): its cells name columns, not a form's fields beside their values. A form
+    laid out in pairs names a field in its next row too ("| Date | 2024-04-09 | Start | 07:52 |")."""
+    cells = table_cells(scan[i])
+    if len(cells) < 4 or i + 2 >= len(scan) or not TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
+        return False
+    below = table_cells(scan[i + 2])
+    return len(below) == len(cells) and not any(cell_fields(below))
+
+
 def table_section(scan: list[str], i: int) -> Block | None:
     """A grid's section row: its first cell names the cause or the fix and the rest of the row
     is empty, as Word merges a row across a table ("| **3 Fix** |  |  |"). The rows under it,
@@ -2201,6 +2212,10 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             section_end = history[1]
             continue
         rows = table_labels(line)
+        if column_header(scan, i):
+            # A records table's header names its columns, not fields with their values: only a
+            # services or actions column is read from it (its rows, below).
+            rows = [r for r in rows if r[1] in ("services", "action_items")]
         row = rows[0] if len(rows) == 1 else None
         if row and row[1] == "services" and i >= table_end and i + 1 < len(scan) and TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()) \
                 and len((second := table_cells(line)[1]).split()) <= 3 and "," not in second:

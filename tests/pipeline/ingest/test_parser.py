@@ -2459,6 +2459,43 @@ We redeployed the proxies with the new chain.
     assert p.fields["services_affected"] == ["account-auth", "launcher login"]
 
 
+def test_a_table_of_incidents_header_names_columns_not_fields():
+    # A monthly review lists the month's incidents in a table; its header row's "Title" column
+    # is no form's title beside its value ("Sev").
+    doc = """# Platform monthly: March
+
+| Ref | Date | Title | Sev |
+| --- | --- | --- | --- |
+| OD-INC-301 | 29 Feb | Annual renewals batch aborted on leap day | 2 |
+| OD-INC-304 | 12 Mar | Grafana dashboards blank after upgrade | 4 |
+
+## OD-INC-301: renewals batch aborted on 29 February
+
+### Root cause
+
+The batch computed the renewal date with a 365-day year, and 29 February raised an error.
+
+### Resolution
+
+We re-ran the batch with the date override and fixed the calculation in 7.4.2.
+"""
+    p = parse(doc, source_id="monthly.md")
+    assert p.fields["incident_title"] != "Sev"
+    assert "renewals batch aborted" in p.fields["incident_title"]
+    # A form laid out in pairs still reads its first row's fields.
+    form = """# Incident report
+
+| Severity | SEV-2 | Status | Closed |
+| --- | --- | --- | --- |
+| Date | 2024-04-09 | Title | Route planner timing out |
+
+Root cause: a new index build saturated the orders database.
+
+Resolution: we cancelled the index build.
+"""
+    assert parse(form, source_id="form.md").fields["incident_title"] == "Route planner timing out"
+
+
 def test_a_flag_set_back_to_zero_is_the_fix():
     doc = """# Card declines
 
