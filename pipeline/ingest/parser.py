@@ -522,6 +522,8 @@ UNKNOWN_CAUSE = re.compile(
     r"|(?:have|has)\s*(?:not|n't)\s+(?:yet\s+)?been\s+able\s+to\s+(?:confirm|verify|reproduce|prove)\s+(?:the\s+above|this\s+(?:theory|hypothesis|explanation)|(?:the|this|that)\s+(?:root\s+)?cause)"
     r"|(?:re-?write|update|revise|finish)\s+this\s+section\s+(?:once|when|after)\b"
     r"|(?:we|i)\s+(?:do\s+not|don'?t)\s+(?:yet\s+)?know\s+(?:yet\s+)?(?:the\s+|what(?:'s|\s+is)?\s+)?(?:root\s+)?caus\w*"
+    # A rollback notice's status: "ROLLED BACK / CAUSE UNDER INVESTIGATION", "We do not yet know why."
+    r"|\bcause\s+(?:still\s+)?under\s+investigation\b|(?:we|i)\s+(?:do\s+not|don'?t)\s+yet\s+know\s+why\b|(?:we|i)\s+(?:do\s+not|don'?t)\s+know\s+why\s+yet\b"
     # Theories, none settled: "we do not yet have a single explanation", "none of these has been confirmed".
     r"|(?:do|does)\s*(?:not|n't)\s+(?:yet\s+)?have\s+(?:a|an|any)\s+(?:single\s+|clear\s+)?explanation|none\s+of\s+(?:these|them|the\s+(?:theories|hypotheses))\s+(?:has|have)\s+been\s+confirmed"
     # Notes kept until someone writes the review: "Write-up to follow", "This review is not yet complete".

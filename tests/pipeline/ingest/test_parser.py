@@ -541,6 +541,9 @@ def test_draft_status_excludes_even_a_complete_looking_write_up(doc):
         "Summary for handover: No root cause, no fix. The only workaround is restarting the gateway, done at 14:40.",
         "A config change lowered the pool size, which caused it. Not closing the incident - the problem is still there.",
         "A config change lowered the pool size, which caused it. What we haven't done: an actual fix. Restarts help for an hour.",
+        # A rollback notice: service back, the cause not known.
+        "Rolling back to 5.8.2 brought payments back at 14:40. WE DO NOT YET KNOW WHY. Please don't read the rollback as a diagnosis.",
+        "Status: ROLLED BACK / CAUSE UNDER INVESTIGATION. The release 5.9.0 was rolled back at 14:40.",
     ],
 )
 def test_a_status_update_that_promises_the_cause_is_a_draft(update):
