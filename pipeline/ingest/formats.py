@@ -1879,9 +1879,10 @@ def text_to_markdown(text: str) -> str:
             continue
         if _PAGE_OF.match(stripped):
             continue  # "Page 2 of 3" from a printed or exported report, between its sentences
-        if _RULE_LINE.fullmatch(stripped) and _boxed(lines, i):
-            # Rules above and below lines frame them (a form's boxed instructions): the lower
-            # one is no underline, which would make the whole box one heading.
+        if _RULE_LINE.fullmatch(stripped) and (_boxed(lines, i) or i and lines[i - 1].rstrip().endswith((".", "!", "?"))):
+            # Rules above and below lines frame them (a form's boxed instructions), and a rule
+            # under a finished sentence closes a block (a write-up pasted into a mail between
+            # rules): neither is an underline, which would make the lines above one heading.
             out.extend(["", "---", ""])
             continue
         if stripped.startswith("#"):

@@ -264,6 +264,32 @@ def test_a_text_reports_column_tables_are_tables_with_wrapped_rows_whole():
     assert p.fields["services_affected"] == ["online banking", "teller screens", "ivr telephone banking"]
 
 
+def test_a_rule_under_a_finished_sentence_closes_a_block_and_underlines_nothing():
+    # A support reply pastes engineering's write-up between rules: the closing rule sits right
+    # under the Fix paragraph's last sentence, where markdown would read an underline.
+    reply = """Hi Mere,
+
+Here is the explanation from our engineering team.
+
+----------------------------------------------------------------------
+Root cause
+
+  The due-date calculation added the term as 24-hour periods to a UTC
+  timestamp, so a daylight-saving change moved the date back a day.
+
+Fix
+
+  invoicing-core 5.18.2 does the calculation on calendar dates and we
+  recalculated the due dates on all affected invoices.
+----------------------------------------------------------------------
+
+I'll close the case now.
+"""
+    text, p = parsed_bytes(reply.encode(), "reply.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("invoicing-core 5.18.2 does the calculation on calendar dates")
+
+
 def test_a_text_report_with_underlines_keeps_its_header_block():
     # Underlined headings make a .txt read as reStructuredText, where a block of `KEY: value`
     # lines would be one paragraph: each stays its own line, so TITLE and SERVICES are read.
