@@ -2014,6 +2014,8 @@ def _is_heading_line(line: str, max_chars: int = 70, max_words: int = 8) -> bool
         return False
     if line.endswith((".", ",", ";", "!")) or (":" in line.rstrip(":")):
         return False
+    if " = " in line or re.search(r"[{};]", line):
+        return False  # a setting or a line of code set off on its own ("logging.level = DEBUG")
     return len(line.split()) <= max_words
 
 

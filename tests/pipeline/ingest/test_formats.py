@@ -290,6 +290,23 @@ I'll close the case now.
     assert p.fields["fix"].startswith("invoicing-core 5.18.2 does the calculation on calendar dates")
 
 
+def test_a_setting_set_off_in_plain_text_is_no_heading():
+    # A setting shown on its own, indented, in the middle of a sentence is code, not a section
+    # whose heading would take the rest of the cause away from its own section.
+    note = """Ingest /var full
+
+--- Why /var filled up ---
+
+Luca pushed a config override through the fleet config tool setting
+
+    logging.level = DEBUG
+
+for the whole ingest pool rather than for the one canary node.
+"""
+    text = to_markdown(note.encode(), "note.txt")[0]
+    assert "    logging.level = DEBUG" in text and "# logging.level" not in text
+
+
 def test_a_text_report_with_underlines_keeps_its_header_block():
     # Underlined headings make a .txt read as reStructuredText, where a block of `KEY: value`
     # lines would be one paragraph: each stays its own line, so TITLE and SERVICES are read.
