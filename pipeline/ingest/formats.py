@@ -29,6 +29,7 @@ import posixpath
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from bs4 import BeautifulSoup
@@ -673,7 +674,7 @@ def csv_to_markdown(text: str) -> str:
     return rows_to_markdown(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
-def rows_to_markdown(rows) -> str:
+def rows_to_markdown(rows: Iterable[list[str]]) -> str:
     """A sheet's rows: each run of rows between empty ones is read as it is laid out. One cell a
     row is a paragraph; two cells are `**Key:** value` lines; a header over a single record (one
     ticket exported) is that record's fields, one a line; anything wider is a table."""

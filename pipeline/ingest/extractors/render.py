@@ -426,10 +426,9 @@ def _without_sheet_frame(rows: list[list[str]]) -> list[list[str]]:
     """A spreadsheet saved as a web page (Google Sheets' download, Excel's "Save as Web Page")
     keeps the grid's frame: a row of column letters over the sheet and a column of row numbers
     beside it. The sheet is what is inside."""
-    letters = [chr(65 + k) for k in range(26)]
-    if len(rows) < 2 or rows[0][:1] != [""] or rows[0][1:] != letters[: len(rows[0]) - 1] or len(rows[0]) < 2:
-        return rows
-    if not all(not r or r[0].isdigit() or not r[0] for r in rows[1:]):
+    head = rows[0] if rows else []
+    framed = len(rows) >= 2 and len(head) >= 2 and head[0] == "" and head[1:] == [chr(65 + k) for k in range(len(head) - 1)]
+    if not framed or not all(not r or not r[0] or r[0].isdigit() for r in rows[1:]):
         return rows
     return [r[1:] for r in rows[1:]]
 
