@@ -664,6 +664,11 @@ _CSV_DELIMITERS = ",;\t"
 _CUSTOM_FIELD = re.compile(r"^Custom field \((.{1,80})\)$")
 
 
+def _pipes_escaped(rows: list[list[str]]) -> list[list[str]]:
+    """Cells a markdown table can hold: a '|' in a cell's text is no column break."""
+    return [[cell.replace("|", "\\|") for cell in row] for row in rows]
+
+
 def csv_to_markdown(text: str) -> str:
     """A sheet saved as CSV (a tracker's or a retro board's export, a timeline), read as its
     rows are laid out (rows_to_markdown)."""
@@ -696,7 +701,7 @@ def rows_to_markdown(rows: Iterable[list[str]]) -> str:
             pairs = [(r[0], r[1] if len(r) > 1 else "") for r in run] if width == 2 else zip(*run)
             blocks.append("\n".join(f"**{_column_label(key)}:** {value}" if key else value for key, value in pairs if value))
         else:
-            blocks.append(markdown_table([[cell.replace("|", "\\|") for cell in cells] for cells in run]))
+            blocks.append(markdown_table(_pipes_escaped(run)))
     return "\n\n".join(blocks)
 
 
@@ -950,7 +955,7 @@ def json_to_markdown(text: str) -> str:
     title = _json_title(data)
     # The short values as one table of fields, as a tracker's page shows them: particulars, not
     # sentences of the story.
-    table = markdown_table([["Field", "Value"], *rows]) if rows else ""
+    table = markdown_table(_pipes_escaped([["Field", "Value"], *rows])) if rows else ""
     return "\n\n".join(p for p in (f"# {title}" if title else "", table, *parts) if p)
 
 
@@ -982,7 +987,7 @@ def _json_field(key: str, value: str, rows: list[list[str]], parts: list[str]) -
     if "\n" in value or len(value) > _JSON_SECTION_CHARS:
         parts.append(f"## {label}\n\n{_json_text(value)}")
     else:
-        rows.append([label.replace("|", "\\|"), value.replace("|", "\\|")])
+        rows.append([label, value])
 
 
 def _json_name(value) -> str:
@@ -1843,7 +1848,7 @@ def _column_tables(text: str) -> str:
             i += 1
         if i < len(lines) and _COLUMN_RULE.match(lines[i]):
             i += 1  # the rule that closes the table
-        out += ["", markdown_table([[c.replace("|", "\\|") for c in row] for row in rows]), ""]
+        out += ["", markdown_table(_pipes_escaped(rows)), ""]
     return "\n".join(out)
 
 
@@ -1851,8 +1856,8 @@ def _column_cells(line: str, starts: list[int]) -> list[str]:
     """A column table's line cut at its columns' starts; where a cell's text runs past its
     column into the next one's start, cut at its gaps of two spaces instead, if they give the
     columns."""
-    cells = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None])]
-    cells[0] = line[: starts[1]].strip()
+    bounds = [0, *starts[1:], None]  # the first cell from the line's start: text may stand left of its rule
+    cells = [line[a:b].strip() for a, b in zip(bounds, bounds[1:])]
     if any(0 < s < len(line) and not line[s - 1].isspace() and not line[s].isspace() for s in starts[1:]):
         gaps = re.split(r"[ \t]{2,}", line.strip())
         if len(gaps) == len(starts):
