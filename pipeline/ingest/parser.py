@@ -1935,11 +1935,17 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     # a part of that section, in its place (a bold "Root cause:" line there is its conclusion).
     # The section a line is in is the last heading above it.
     starts = [line for line, _, _, _ in headings]
+    # A wiki's or a site's name linked to its start page ("# [Ferrow Ops Wiki](/doku.php?id=start)")
+    # over the page's own first heading is the site's chrome.
+    h1s = [idx for idx, h in enumerate(headings) if h[1] == 1]
+    first_h1 = next((idx for idx in h1s if not LINK_ONLY.fullmatch(headings[idx][2].strip())), h1s[0] if h1s else None)
 
     def within(idx: int) -> str:
         while idx >= 0 and names[idx]:
             idx = parent[idx]
-        return headings[idx][2] if idx >= 0 and headings[idx][1] > 1 else ""
+        # The document's title holds everything; a later top-level heading is a part of its own
+        # (a digest's "Deep dive: PIR-121 — card authorisations declined", a DOCX's Heading 1).
+        return headings[idx][2] if idx >= 0 and (headings[idx][1] > 1 or idx != first_h1) else ""
 
     for b in labels:
         at = bisect.bisect_right(starts, b.span[0]) - 1
@@ -1955,10 +1961,6 @@ def read_blocks(body: str) -> tuple[list[Block], str, str]:
     blocks: list[Block] = []
     h1 = ""
     first_heading = headings[0][0] if headings else len(lines)
-    # A wiki's or a site's name linked to its start page ("# [Ferrow Ops Wiki](/doku.php?id=start)")
-    # over the page's own first heading is the site's chrome.
-    h1s = [idx for idx, h in enumerate(headings) if h[1] == 1]
-    first_h1 = next((idx for idx in h1s if not LINK_ONLY.fullmatch(headings[idx][2].strip())), h1s[0] if h1s else None)
     for idx, (line, level, text, body_start) in enumerate(headings):
         if idx in nested:
             continue

@@ -653,6 +653,20 @@ def test_an_incident_inside_a_newsletter_or_a_runbook_is_named_by_its_part():
     assert parse(kind, source_id="x.md").fields["incident_title"] == "Platform Weekly — Issue #112"
 
 
+def test_a_digest_with_top_level_parts_is_named_by_the_part_that_holds_the_incident():
+    # A word processor's digest makes every part a Heading 1: the first is the digest's title,
+    # a later one holds the incident reviewed in depth.
+    digest = (
+        "# SRE Quarterly Digest — Q2\n\n# Headlines\n\nFour incidents, one reviewed in depth.\n\n"
+        "# Deep dive: PIR-88 — invoices emailed twice\n\n## Root cause\n\n"
+        "A retry in the mailer resent every batch after a timeout.\n\n## Resolution\n\n"
+        "We made the send idempotent and dropped the duplicate batches.\n\n# Looking ahead\n\nMore game days.\n"
+    )
+    p = parse(digest, source_id="digest.docx")
+    assert p.fields["incident_title"] == "PIR-88 — invoices emailed twice"
+    assert p.provenance["incident_title"] == "heading: Deep dive: PIR-88 — invoices emailed twice"
+
+
 def test_a_service_credit_reports_incident_is_named_by_its_part_under_the_letterhead():
     # No heading names the page: its kind is the line under the provider's name. The incident's
     # part carries its reference; what was done has a section of its own.
