@@ -1740,7 +1740,16 @@ def pdf_text(data: bytes) -> str:
     pages = _without_running_lines([page.extract_text() or "" for page in reader.pages])
     title = ((reader.metadata or {}).get("/Title") or "").strip() if reader.metadata else ""
     text = ""
+    seen: set[str] = set()  # the lines of the pages so far
     for page in (p.strip() for p in pages if p.strip()):
+        first, _, rest = page.partition("\n")
+        # A table that runs over the break repeats its header row on the new page ("Time
+        # Event"): said once, where the table starts. On its own it would read as a heading.
+        repeated = bool(rest) and bool(text) and not text.endswith((".", "!", "?", ":")) and first.strip() in seen
+        seen.update(line.strip() for line in page.split("\n"))
+        if repeated:
+            text = f"{text}\n{rest.strip()}"
+            continue
         # A sentence that runs on over the page break ("... normal by" / "19:58. The ...") is one.
         # A page that opens on a numbered paragraph ("5.1 At 12:05 ...") starts one of its own.
         runs_on = text and not text.endswith((".", "!", "?", ":")) and re.match(r"(?!\d{1,2}(?:[.)]|(?:\.\d{1,2})+\.?)[ \t]+[A-Z])[a-z0-9(]", page)
@@ -1872,6 +1881,7 @@ def text_to_markdown(text: str) -> str:
     first = True
     in_label = False  # on a "Key: value" line, whose wrapped value may hang under it
     section = 0  # the number of the last numbered section heading ("2. Business impact")
+    subsection_no = 0  # and of its last subsection heading ("2.3 Customer impact")
     headed = False  # the last line was a heading ("4. Causal analysis" over "4.1 Root cause")
     # The next non-blank line after each line, found once from the end: a search forward from
     # every line was quadratic (60,000 "Key: value" lines took 3.7 s).
@@ -1917,7 +1927,8 @@ def text_to_markdown(text: str) -> str:
             headed = True
             continue
         numbered = _NUMBERED_TITLE.match(stripped)
-        subsection = bool(_SUBSECTION_TITLE.match(stripped))
+        numbered_sub = _SUBSECTION_TITLE.match(stripped)
+        subsection = bool(numbered_sub)
         numbered_title = (bool(numbered) or subsection) and (
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and not _SUBSECTION_TITLE.match(nxt) and len(nxt.split()) > 8)
         )
@@ -1926,6 +1937,12 @@ def text_to_markdown(text: str) -> str:
         in_sequence = bool(numbered) and section > 0 and int(numbered.group(1)) == section + 1 and not (
             _NUMBERED_ITEM.match(prev) or _NUMBERED_ITEM.match(nxt)
         ) or bool(_EIGHT_D_TITLE.match(stripped))
+        # Likewise the subsection after the last one ("3.2 What happened" after "3.1 Overview"),
+        # where the line above is a table's last row rather than a finished sentence. A run of
+        # short numbered lines ("4.1 Replace the UPS" over "4.2 Route alerts") is a list.
+        in_sequence = in_sequence or subsection and not _SUBSECTION_TITLE.match(prev) and not _SUBSECTION_TITLE.match(nxt) and (
+            (int(numbered_sub.group(1)), int(numbered_sub.group(2))) == (section, subsection_no + 1)
+        )
         # A line indented under the one above goes on with it ("cause:  a layer-2 loop; no loop
         # protection on" over "        the edge ports"): never a heading.
         hanging = i > 0 and indent_width(line) > indent_width(lines[i - 1]) and bool(prev)
@@ -1946,7 +1963,9 @@ def text_to_markdown(text: str) -> str:
             or first and _opens_as_title(stripped, nxt)
         ):
             if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
-                section = int(number.group(1))
+                section, subsection_no = int(number.group(1)), 0
+            elif numbered_sub and int(numbered_sub.group(1)) == section:
+                subsection_no = int(numbered_sub.group(2))
             if first and stripped.endswith(":") and nxt[:1].islower() and len(nxt.split()) <= 10 and not nxt.endswith((".", ":")):
                 # A slide's or a cover's title wrapped after its colon ("Mortgage Application
                 # Portal:" over "slow responses and timeouts"): one title.
@@ -1977,13 +1996,14 @@ _FRAMED = re.compile(r"^([-=*~])\1{1,9}[ \t]+(\S.{0,60}?)[ \t]+\1{2,}$")
 _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # "3. Root cause" over a paragraph: a report's numbered section, where a list item would be
 # followed by the next item.
-# Its aside in brackets too: "4. Root cause (revised 2 September)", "3. Timeline (BST)".
-_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?:\s+[\w'/&-]+){0,7}(?:\s+\([\w' ,/&-]{1,30}\))?$")
+# Its aside in brackets too: "4. Root cause (revised 2 September)", "3. Timeline (BST)"; its
+# kind before the name: "3. Featured review: DC2 storage array outage (INC0048812)".
+_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?::?\s+[\w'/&-]+){0,7}(?:\s+\([\w' ,/&-]{1,30}\))?$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
 # An 8D report's discipline, whatever comes above it: "D4 Root cause", "D3 - Containment actions".
 _EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,6}$")
 # "4.1 Root cause" over its paragraph: a report's numbered subsection.
-_SUBSECTION_TITLE = re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
+_SUBSECTION_TITLE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
 _RULE_LINE = re.compile(r"([-=_*~])\1{4,}")
 _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}\??$")

@@ -3219,7 +3219,7 @@ def pick_title(
 
 # A part's heading that announces the incident it holds ("Incident recap:", "Known failure mode:").
 PART_KIND = re.compile(
-    r"^(?:[^\w\s]+\s*)?(?:\d{1,2}[.)]\s+)?(?:(?:incident|outage|failure)(?:\s+(?:recap|summary|spotlight|of\s+the\s+(?:week|month|quarter)))?|deep[\s-]dive|known\s+failure\s+modes?|case\s+study)"
+    r"^(?:[^\w\s]+\s*)?(?:\d{1,2}[.)]\s+)?(?:(?:incident|outage|failure)(?:\s+(?:recap|summary|spotlight|of\s+the\s+(?:week|month|quarter)))?|deep[\s-]dive|featured\s+(?:review|incident)|known\s+failure\s+modes?|case\s+study)"
     # A report's incident under its reference: "2. Incident OA-INC-2405-14: dashboards timing out".
     r"(?:\s+[A-Z][A-Z0-9]*-[\w-]*\d[\w-]*)?\s*[:—–-]\s*",
     re.I,

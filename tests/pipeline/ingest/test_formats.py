@@ -1608,6 +1608,48 @@ The vendor put the UPS on maintenance bypass and the batch was restarted from it
     assert p.fields["root_cause"].startswith("A UPS module failed")
 
 
+def test_a_digests_numbered_part_and_its_subsections_in_turn_are_headings():
+    # PDF text: a part named with its kind ("3. Featured review: ..."), and its subsections in
+    # turn, each under a table's last row rather than a finished sentence. A run of short
+    # numbered lines is a list, whatever its numbers.
+    text = """Quarterly Incident Digest Q3
+Issued: 12 October 2023
+1. Purpose
+This digest summarises the major incidents of the quarter and reviews one of them in depth.
+2. Quarter summary
+Priority Count Notes
+P1 2 storage, DNS
+3. Featured review: DC2 storage array outage (INC0048812)
+3.1 Overview
+Field Detail
+Priority P1
+3.2 What happened
+At 10:17 the primary storage controller of the array rebooted itself and the datastores went away.
+3.3 Actions
+3.3.1 Replace the board
+4. Actions
+4.1 Replace the board
+4.2 Alert on resets
+"""
+    markdown, _, _ = to_markdown(_pdf([text.splitlines()]), "digest.pdf")
+    assert "## 3. Featured review: DC2 storage array outage (INC0048812)" in markdown
+    assert "### 3.1 Overview" in markdown and "### 3.2 What happened" in markdown
+    assert "# 4.1" not in markdown and "# 4.2" not in markdown
+    # A form's numbered field over its answer is no heading.
+    form, _, _ = to_markdown(_pdf([["PIR form", "1. Incident title:", "profiles-search went read-only during the winter event"]]), "form.pdf")
+    assert "# 1. Incident title" not in form
+
+
+def test_a_tables_header_repeated_at_a_pdf_page_top_is_said_once():
+    from pipeline.ingest.formats import pdf_text
+
+    text = pdf_text(_pdf([["Incident report", "The storage array's controller failed.", "Timeline", "Time Event",
+                           "10:17 Controller A reboots", "10:18 Takeover starts", "10:19 Datastores inaccessible", "10:20 Guests stall"],
+                          ["Time Event", "10:22 Contact centre reports errors", "Resolution", "We restarted the virtual machines."]]))
+    assert text.count("Time Event") == 1
+    assert "10:20 Guests stall\n10:22 Contact centre reports errors" in text
+
+
 def test_a_numbered_section_with_an_aside_in_brackets_is_a_heading():
     text = """Site Incident Report SIR-0007
 Date: 21.08.2024

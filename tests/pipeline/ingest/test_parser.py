@@ -665,6 +665,8 @@ def test_a_digest_with_top_level_parts_is_named_by_the_part_that_holds_the_incid
     p = parse(digest, source_id="digest.docx")
     assert p.fields["incident_title"] == "PIR-88 — invoices emailed twice"
     assert p.provenance["incident_title"] == "heading: Deep dive: PIR-88 — invoices emailed twice"
+    featured = digest.replace("# Deep dive:", "## 3. Featured review:").replace("## Root", "### Root").replace("## Resolution", "### Resolution")
+    assert parse(featured, source_id="digest.pdf").fields["incident_title"] == "PIR-88 — invoices emailed twice"
 
 
 def test_a_service_credit_reports_incident_is_named_by_its_part_under_the_letterhead():
