@@ -5,7 +5,8 @@ Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTM
 or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a PowerPoint deck (a
 review presented as slides), RTF, email (`.eml`, with the review attached to it) and mailbox files
 (`.mbox`), a Jira issue exported as XML (an RSS item), a Confluence page's storage-format source
-(`.xml`), a tracker's or a retro board's CSV export, a review meeting's transcript (WebVTT), MIME
+(`.xml`), a tracker's or a retro board's CSV export, a status page's Atom feed, a data team's Jupyter
+notebook, a review meeting's transcript (WebVTT), MIME
 web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is one), AsciiDoc and MDX
 from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source, DokuWiki's `.txt` pages)
 and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its
@@ -43,7 +44,7 @@ from pipeline.text import STOPS_MID_SENTENCE, indent_width
 MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", "qmd", "rmd", "md.erb")
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
     "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
-    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json",
+    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json", "ipynb",
 )
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
@@ -71,7 +72,7 @@ _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)
 # Confluence's storage format saved to a file (a page's source copied out, a space export's
 # page XML): its macros and links are namespaced tags no plain web page has.
 _STORAGE_TAG = re.compile(r"<(?:ac|ri):[a-z-]{2,40}[\s/>]")
-_RSS_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<rss\b", re.I | re.S)
+_RSS_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:rss|feed)\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
 # reStructuredText: a title underlined (or over- and underlined) with punctuation, or directives.
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:.])\1{2,}[ \t]*$", re.M)
@@ -153,6 +154,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return csv_to_markdown(text), "CSV"
     if kind == "json":
         return json_to_markdown(text), "JSON"
+    if kind == "notebook":
+        return notebook_to_markdown(text), "Jupyter notebook"
     if kind == "confluence":
         return confluence_file_to_markdown(text), "Confluence storage format"
     if kind == "rst" and len(text) <= RST_MAX_CHARS:
@@ -328,6 +331,8 @@ def text_kind(text: str, name: str) -> str:
         return "csv"
     if ext == ".json":
         return "json"
+    if ext == ".ipynb":
+        return "notebook"
     if ext == ".vtt" or head.startswith("WEBVTT"):
         return "vtt"
     if _MARKDOWN_NAME.search(name):
@@ -897,8 +902,9 @@ def rss_to_markdown(data: bytes) -> str:
     "commented" line, which the parser reads as a tracker's thread."""
     from xml.etree import ElementTree
 
-    parts = []
-    for item in ElementTree.fromstring(data).iter("item"):
+    feed = ElementTree.fromstring(data)
+    parts = _atom_entries(feed)
+    for item in feed.iter("item"):
         title = item.findtext("summary") or re.sub(r"^\[[A-Z][A-Z0-9]*-\d+\]\s*", "", item.findtext("title") or "")
         parts.append(f"<h1>{html.escape(title.strip())}</h1>")
         for tag, label in _RSS_FIELDS:
@@ -923,6 +929,39 @@ def rss_to_markdown(data: bytes) -> str:
             author = "_".join((comment.get("author") or "someone").split())
             parts.append(f"<p>{html.escape(author)} commented on {html.escape(comment.get('created') or '')}</p>{_as_html(comment.text or '')}")
     return html_to_markdown("\n".join(parts))
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _atom_entries(feed) -> list[str]:
+    """An Atom feed's entries (a status page's incident history) as HTML: each one's title as
+    the heading, when it was published, and its content (or its summary) as the page shows it."""
+    parts = []
+    for entry in feed.iter(f"{_ATOM}entry"):
+        parts.append(f"<h1>{html.escape((entry.findtext(f'{_ATOM}title') or '').strip())}</h1>")
+        when = (entry.findtext(f"{_ATOM}published") or entry.findtext(f"{_ATOM}updated") or "").strip()
+        if when:
+            parts.append(f"<p><strong>Published:</strong> {html.escape(when)}</p>")
+        body = next((b for b in (entry.find(f"{_ATOM}content"), entry.find(f"{_ATOM}summary")) if b is not None), None)
+        if body is not None:
+            parts.append(_atom_html(body))
+    return parts
+
+
+def _atom_html(element) -> str:
+    """An Atom text construct as HTML: escaped HTML, inline XHTML (its namespace dropped, so the
+    HTML reader knows its tags) or plain text."""
+    from xml.etree import ElementTree
+
+    kind = element.get("type", "text")
+    if kind == "html":
+        return element.text or ""
+    if kind == "xhtml":
+        for node in element.iter():
+            node.tag = node.tag.rpartition("}")[2]
+        return "".join(ElementTree.tostring(child, encoding="unicode") for child in element)
+    return _as_html(element.text or "")
 
 
 def _as_html(value: str) -> str:
@@ -957,6 +996,42 @@ def json_to_markdown(text: str) -> str:
     # sentences of the story.
     table = markdown_table(_pipes_escaped([["Field", "Value"], *rows])) if rows else ""
     return "\n\n".join(p for p in (f"# {title}" if title else "", table, *parts) if p)
+
+
+def notebook_to_markdown(text: str) -> str:
+    """A Jupyter notebook (a data team's post-mortem written beside its queries): its markdown
+    cells are the write-up, in order; a code cell and what it printed are code blocks between
+    them, the evidence the prose talks about, never read as prose."""
+    cells = json.loads(text).get("cells")
+    if not isinstance(cells, list):
+        raise ValueError("no cells: not a Jupyter notebook of format 4")
+    parts = []
+    for cell in cells:
+        source = _notebook_text(cell.get("source"))
+        if cell.get("cell_type") == "markdown":
+            parts.append(source)
+        elif cell.get("cell_type") == "code":
+            printed = [_notebook_output(out) for out in cell.get("outputs") or []]
+            parts.extend(_fenced(block) for block in (source, *printed) if block.strip())
+    return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
+
+
+def _notebook_text(value) -> str:
+    """A notebook's text: one string, or a list of its lines (as Jupyter saves it)."""
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _notebook_output(out: dict) -> str:
+    """What a code cell printed, returned (as plain text) or raised."""
+    if out.get("output_type") == "error":
+        return f"{out.get('ename', '')}: {out.get('evalue', '')}"
+    return _notebook_text(out.get("text") or (out.get("data") or {}).get("text/plain"))
+
+
+def _fenced(code: str) -> str:
+    """Code in a fence longer than any run of backticks inside it."""
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", code))])
+    return f"{fence}\n{code.strip(chr(10))}\n{fence}"
 
 
 def _json_text(value: str) -> str:

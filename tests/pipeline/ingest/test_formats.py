@@ -76,6 +76,31 @@ def test_a_sheet_saved_as_a_web_page_and_word_onlines_headings():
     assert p.provenance["fix"] == "heading: Resolution"
 
 
+def test_a_jupyter_notebook_is_read_as_its_markdown_cells_with_code_and_output_as_code():
+    notebook = {
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Post-mortem: quotes priced on default features\n", "\n", "Quotes were cheap for three hours."]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": "query('select count(*) from quotes')",
+             "outputs": [{"output_type": "execute_result", "data": {"text/plain": ["   count\n", "0  8115"]}, "metadata": {}, "execution_count": 1},
+                         {"output_type": "error", "ename": "KeyError", "evalue": "'lane'", "traceback": []}]},
+            {"cell_type": "markdown", "metadata": {}, "source": "## Root cause\n\nThe pods' DNS lookups timed out, so the pricer fell back to default features."},
+            {"cell_type": "code", "metadata": {}, "source": "print('```')", "outputs": [{"output_type": "stream", "name": "stdout", "text": "```\n"}]},
+            {"cell_type": "markdown", "metadata": {}, "source": "## Fix\n\nWe set ndots to 1 and the lookups resolved at once."},
+        ],
+    }
+    markdown, reason, _ = to_markdown(json.dumps(notebook).encode(), "2024-06-18_quotes_postmortem.ipynb")
+    assert reason is None
+    assert markdown.startswith("# Post-mortem: quotes priced on default features\n\nQuotes were cheap for three hours.\n\n```\nquery(")
+    assert "```\n   count\n0  8115\n```" in markdown and "```\nKeyError: 'lane'\n```" in markdown
+    # Backticks printed inside a cell do not close its fence.
+    assert "````\nprint('```')\n````" in markdown
+    p = parse(markdown, source_id="2024-06-18_quotes_postmortem.ipynb")
+    assert p.fields["root_cause"].startswith("The pods' DNS lookups timed out")
+    assert p.fields["fix"].startswith("We set ndots to 1")
+    assert to_markdown(b'{"cells": 3}', "x.ipynb")[1] == "unreadable"
+
+
 def test_a_ticket_exported_as_json_is_read_as_its_fields_and_thread():
     # A helpdesk's ticket export: its subject, fields (custom ones as name/value pairs) and
     # comments; ids and links are bookkeeping.
@@ -1986,6 +2011,30 @@ Internal - Confidential · 4
     # A page with a rule or two between its sections keeps them and its lines.
     page = "# Outage\n\nFooter words\n\n---\n\n## Cause\n\nA bad push.\n\nFooter words\n\n---\n\n## Fix\n\nRolled back.\n"
     assert to_markdown(page.encode(), "outage.md")[0].count("---") == 2
+
+
+def test_a_status_pages_atom_feed_is_read_as_its_entries():
+    # A status page's history as Atom: each entry's content is escaped HTML, or inline XHTML.
+    feed = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Corvid Mail Status - Incident History</title>
+  <entry>
+    <published>2024-06-18T07:41:09Z</published>
+    <title>Delayed delivery from US-East sending pools</title>
+    <content type="html">&lt;p&gt;&lt;strong&gt;Postmortem&lt;/strong&gt; - The root cause was degraded block storage at our provider.&lt;/p&gt;&lt;p&gt;We moved the pools to us-east-1.&lt;/p&gt;</content>
+  </entry>
+  <entry>
+    <updated>2024-05-02T10:00:00Z</updated>
+    <title>Webhooks delayed</title>
+    <summary type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>A full <em>queue</em> disk.</p></div></summary>
+  </entry>
+</feed>"""
+    md, reason, _ = to_markdown(feed.encode(), "history.atom")
+    assert reason is None
+    assert md.startswith("# Delayed delivery from US-East sending pools\n\n**Published:** 2024-06-18T07:41:09Z\n\n**Postmortem** - The root cause")
+    assert "We moved the pools to us-east-1." in md
+    assert "# Webhooks delayed\n\n**Published:** 2024-05-02T10:00:00Z\n\nA full *queue* disk." in md
+    assert "Incident History" not in md and "ns0" not in md
 
 
 JIRA_XML = """<?xml version="1.0" encoding="UTF-8"?>
