@@ -5,11 +5,11 @@ Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTM
 or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a PowerPoint deck (a
 review presented as slides), RTF, email (`.eml`, with the review attached to it) and mailbox files
 (`.mbox`), a Jira issue exported as XML (an RSS item), a Confluence page's storage-format source
-(`.xml`), a tracker's or a retro board's CSV export, a status page's Atom feed, a data team's Jupyter
-notebook, a review meeting's transcript (WebVTT), MIME
-web archives (`.mht`, and Confluence's "Export to Word", a `.doc` that is one), AsciiDoc and MDX
-from docs-as-code sites, Org mode, a wiki's own markup (MediaWiki source, DokuWiki's `.txt` pages)
-and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its
+(`.xml`), a tracker's or a retro board's CSV export, a status page's Atom feed, a data team's
+Jupyter notebook, a review meeting's transcript (WebVTT), MIME web archives (`.mht`, and
+Confluence's "Export to Word", a `.doc` that is one), AsciiDoc and MDX from docs-as-code sites,
+Org mode, a wiki's own markup (MediaWiki source and its XML export, DokuWiki's `.txt` pages,
+XWiki's syntax and its page export) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its
 headings, tables and lists kept, so one parser reads them all. The format is decided by sniffing
 the content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
 Anything else is rejected with reason `unsupported-format`, never dropped.
@@ -44,7 +44,7 @@ from pipeline.text import STOPS_MID_SENTENCE, indent_width
 MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", "qmd", "rmd", "md.erb")
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
     "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
-    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json", "ipynb",
+    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json", "ipynb", "xwiki",
 )
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
@@ -72,6 +72,8 @@ _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)
 # Confluence's storage format saved to a file (a page's source copied out, a space export's
 # page XML): its macros and links are namespaced tags no plain web page has.
 _STORAGE_TAG = re.compile(r"<(?:ac|ri):[a-z-]{2,40}[\s/>]")
+# A wiki's export of its pages: MediaWiki's Special:Export, XWiki's page export.
+_WIKI_EXPORT_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:mediawiki|xwikidoc)\b", re.S)
 _RSS_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:rss|feed)\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|table|ul|ol|li|br|span|body|head)\b[^>]{0,300}>", re.I)
 # reStructuredText: a title underlined (or over- and underlined) with punctuation, or directives.
@@ -166,6 +168,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return org_to_markdown(text), "Org mode"
     if kind == "wikitext":
         return wikitext_to_markdown(text), "wikitext"
+    if kind == "xwiki":
+        return xwiki_to_markdown(text), "XWiki syntax"
     if kind == "tracker":
         return tracker_markup_to_markdown(text), "tracker markup"
     if kind in ("rst", "text"):
@@ -212,7 +216,7 @@ def commit_message(text: str) -> str:
     return "\n\n".join([head, *paragraphs]).strip() + "\n"
 
 
-_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "mbox": "mailbox", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText", "xlsx": "XLSX workbook"}
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "OpenDocument text", "pptx": "PowerPoint deck", "rtf": "RTF", "mime": "MIME message", "mbox": "mailbox", "rss": "XML feed", "html": "HTML", "rst": "reStructuredText", "xlsx": "XLSX workbook", "wiki-export": "wiki export"}
 
 
 def _finish(markdown: str, what: str) -> tuple[str | None, str | None, str | None]:
@@ -234,6 +238,7 @@ _BINARY = {
     "rss": lambda data: rss_to_markdown(data),
     "mbox": lambda data: mbox_to_markdown(data),
     "xlsx": lambda data: xlsx_to_markdown(data),
+    "wiki-export": lambda data: wiki_export_to_markdown(data),
 }
 
 
@@ -290,6 +295,8 @@ def sniff(data: bytes, name: str) -> str:
         return "mime"
     if _RSS_START.match(data[:4000].decode("latin-1")):
         return "rss"
+    if _WIKI_EXPORT_START.match(data[:4000].decode("latin-1")):
+        return "wiki-export"
     if _HTML_START.match(data[:4000].decode("latin-1")):
         # A web page whatever its name: saved from a wiki as .aspx or .php, or as .doc by older
         # Confluence and wiki exports.
@@ -333,6 +340,8 @@ def text_kind(text: str, name: str) -> str:
         return "json"
     if ext == ".ipynb":
         return "notebook"
+    if ext == ".xwiki":
+        return "xwiki"
     if ext == ".vtt" or head.startswith("WEBVTT"):
         return "vtt"
     if _MARKDOWN_NAME.search(name):
@@ -1398,6 +1407,101 @@ def wikitext_to_markdown(text: str) -> str:
     if rows:
         out.extend(_wiki_table(rows))  # a table never closed
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+def wiki_export_to_markdown(data: bytes) -> str:
+    """A wiki's XML export of its pages, each page's text under its title: MediaWiki's
+    (Special:Export; of a page's revisions, the latest) and XWiki's (a page's content in its
+    own syntax). A subpage is named by its last part ("Incidents/2024-04-16 Geocoder stale
+    results"), without the wiki's namespace ("IT:")."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(data)
+    for node in root.iter():
+        node.tag = node.tag.rpartition("}")[2]  # the export schema's version is in its namespace
+    if root.tag == "xwikidoc":
+        pages = [(root.findtext("title") or root.findtext("name") or "", xwiki_to_markdown(root.findtext("content") or ""))]
+    else:
+        pages = []
+        for page in root.iter("page"):
+            revisions = page.findall("revision")
+            latest = max(revisions, key=lambda r: r.findtext("timestamp") or "", default=None)
+            pages.append((page.findtext("title") or "", wikitext_to_markdown(latest.findtext("text") or "") if latest is not None else ""))
+    titles = [re.sub(r"^[^:/]{1,40}:", "", title.strip().rpartition("/")[2]) for title, _ in pages]
+    return "\n\n".join(f"# {title}\n\n{text}" if title else text for title, (_, text) in zip(titles, pages)).strip() + "\n"
+
+
+# XWiki 2.x syntax: "= Title =" headings, "|=Header|=Header" and "|cell|cell" table rows,
+# "{{info}} ... {{/info}}" macros around text, "{{code}} ... {{/code}}" around code.
+_XWIKI_MACRO_LINE = re.compile(r"^\{\{/?[a-zA-Z][\w.-]*(?:[ \t][^{}\n]*)?/?\}\}$")
+_XWIKI_CODE = re.compile(r"^\{\{(?:code|noformat)\b[^{}\n]*\}\}$")
+_XWIKI_ITEM = re.compile(r"^(\*+|1+\*?\.)[ \t]+(.*)$")
+_XWIKI_LINK = re.compile(r"\[\[(?:([^\[\]\n]*?)>>)?([^\[\]\n]*?)\]\]")
+# (Their text runs to the next mark at most: an opener with no closer is never searched for one
+# to the end of a long line.)
+_XWIKI_ITALIC = re.compile(r"(?<![:/])//(?=\S)((?:(?!//).)+?)(?<=\S)//")
+_XWIKI_MONOSPACE = re.compile(r"##(?=\S)((?:(?!##).)+?)(?<=\S)##")
+_XWIKI_INLINE_MACRO = re.compile(r"\{\{[^{}\n]{0,200}\}\}")
+
+
+def xwiki_to_markdown(text: str) -> str:
+    """XWiki 2.x markup as markdown. An infobox's rows of a header cell and a value ("|=Systems|
+    refill-scheduler, ...") are the page's fields; a macro's markers go and its text stays; code
+    stays code."""
+    out: list[str] = []
+    rows: list[list[str]] = []
+    code: list[str] | None = None
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if code is not None:
+            if stripped == "{{/code}}" or stripped == "{{/noformat}}":
+                out.append(_fenced("\n".join(code)))
+                code = None
+            else:
+                code.append(line)
+            continue
+        if stripped[:1] in ("|", "!") and (stripped[:2] != "!!"):
+            rows.append([c for c in re.split(r"(?<!~)\|", stripped.lstrip("!").removeprefix("|"))])
+            continue
+        if rows:
+            out.extend(["", *_xwiki_table(rows), ""])
+            rows = []
+        if _XWIKI_CODE.match(stripped):
+            code = []
+            continue
+        if _XWIKI_MACRO_LINE.match(stripped):
+            continue
+        marks = len(stripped) - len(stripped.lstrip("="))
+        if 1 <= marks <= 6 and stripped.strip("= \t"):
+            out.extend(["", f"{'#' * marks} {_xwiki_inline(stripped.strip('= ').strip())}", ""])
+            continue
+        item = _XWIKI_ITEM.match(stripped)
+        if item:
+            marks = item.group(1)
+            depth = marks.count("*") if marks.startswith("*") else marks.count("1")
+            out.append(f"{'  ' * (depth - 1)}{'-' if marks.startswith('*') else '1.'} {_xwiki_inline(item.group(2))}")
+            continue
+        out.append("---" if re.fullmatch(r"-{4,}", stripped) else _xwiki_inline(line))
+    if code is not None:
+        out.append(_fenced("\n".join(code)))
+    if rows:
+        out.extend(["", *_xwiki_table(rows)])
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+def _xwiki_table(rows: list[list[str]]) -> list[str]:
+    """Rows of a header cell and its value as "**Header:** value" fields; any other rows as a
+    table whose first row is its header."""
+    cells = [[_xwiki_inline(c.removeprefix("=").strip()) for c in row] for row in rows]
+    if all(len(row) == 2 and row[0].startswith("=") and not row[1].startswith("=") for row in rows):
+        return [f"**{name}:** {value}" for name, value in cells]
+    return [markdown_table(_pipes_escaped(cells))]
+
+
+def _xwiki_inline(text: str) -> str:
+    text = _XWIKI_LINK.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _XWIKI_MONOSPACE.sub(r"`\1`", _XWIKI_ITALIC.sub(r"*\1*", text))
+    return _XWIKI_INLINE_MACRO.sub("", text).replace("\\\\", " ")
 
 
 _WIKI_SIGNATURE = re.compile(

@@ -3,6 +3,7 @@ ingest loop: HTML (Confluence export, Google Docs), DOCX, PDF, plain text, reStr
 OpenDocument text, RTF, email and web archives, AsciiDoc and MDX, sniffed by content as well as
 by name; anything else is listed as `unsupported-format`."""
 
+import html
 import io
 import json
 import shutil
@@ -1260,6 +1261,84 @@ The relay's TLS certificate expired, and //nobody// was alerted because the chec
     assert text.startswith("# Mail relay outage") and "## Root cause" in text and "*nobody*" in text
     assert p.fields["incident_title"] == "Mail relay outage" and p.fields["services_affected"] == ["mail-relay", "newsletter-sender"]
     assert p.fields["fix"] == "- We renewed the certificate and restarted the relay."
+
+
+XWIKI_PAGE = """{{box title="**Incident card**"}}
+|=Ref|SRX-INC-219
+|=Systems|refill-scheduler, pharmacy tablet app
+{{/box}}
+
+{{toc/}}
+
+= Refill queue stall, 18 June 2024 =
+
+{{info}}
+This page follows the [[incident review guide>>Engineering.Guide]].
+{{/info}}
+
+== Timeline ==
+
+|=Time|=What
+|10:15|Last release batch; both instances log //"not leader"//.
+|13:05|Deleted the lease row in ##scheduler_lease##.
+
+== Where the bug was ==
+
+The stall came from a **race condition in the leader-election code**:
+
+{{code language="sql"}}
+UPDATE scheduler_lease SET holder = :me WHERE holder = :seen
+{{/code}}
+
+== How it was fixed ==
+
+* We deleted the stale lease row.
+** The backlog drained in 14 minutes.
+1. Lease renewal is now one atomic statement.
+----
+"""
+
+
+def test_an_xwiki_page_is_read_as_markdown():
+    md, reason, _ = to_markdown(XWIKI_PAGE.encode(), "Incidents.RefillQueueStall.xwiki")
+    assert reason is None
+    assert md.startswith("**Ref:** SRX-INC-219\n**Systems:** refill-scheduler, pharmacy tablet app\n\n# Refill queue stall, 18 June 2024")
+    assert "This page follows the incident review guide." in md and "{{" not in md
+    assert "| Time | What |\n| --- | --- |\n| 10:15 | Last release batch; both instances log *\"not leader\"*. |" in md
+    assert "the lease row in `scheduler_lease`." in md
+    assert "```\nUPDATE scheduler_lease SET holder = :me WHERE holder = :seen\n```" in md
+    assert "- We deleted the stale lease row.\n  - The backlog drained in 14 minutes.\n1. Lease renewal" in md
+    p = parse(md, source_id="Incidents.RefillQueueStall.xwiki")
+    assert p.fields["services_affected"] == ["refill-scheduler", "pharmacy tablet app"]
+    assert p.fields["root_cause"].startswith("The stall came from a race condition")
+
+
+def test_a_wikis_xml_export_is_read_as_its_pages_text():
+    # MediaWiki's Special:Export: of a page's revisions, the latest is the page.
+    mediawiki = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11">
+  <siteinfo><sitename>IT Wiki</sitename></siteinfo>
+  <page>
+    <title>IT:Incidents/2024-01-29 Outbound mail blocklisted</title>
+    <revision><timestamp>2024-02-02T13:48:51Z</timestamp><text xml:space="preserve">== Root cause ==
+A phished account sent &lt;b&gt;40,000&lt;/b&gt; messages.
+
+== Fix ==
+We were delisted.</text></revision>
+    <revision><timestamp>2024-01-29T09:12:07Z</timestamp><text xml:space="preserve">== Root cause ==
+TBD</text></revision>
+  </page>
+</mediawiki>"""
+    md, reason, _ = to_markdown(mediawiki.encode(), "ITWiki-20240205101533.xml")
+    assert reason is None
+    assert md.startswith("# 2024-01-29 Outbound mail blocklisted\n\n## Root cause\n\nA phished account sent")
+    assert "TBD" not in md and "IT Wiki" not in md
+    # XWiki's page export: its title and its content in XWiki's own syntax.
+    xwiki = f"""<?xml version="1.1" encoding="UTF-8"?>
+<xwikidoc version="1.5"><web>Incidents.Stall</web><name>WebHome</name><title>Refill queue stall</title>
+<syntaxId>xwiki/2.1</syntaxId><content>{html.escape(XWIKI_PAGE)}</content></xwikidoc>"""
+    md, reason, _ = to_markdown(xwiki.encode(), "Incidents.Stall.WebHome.xml")
+    assert reason is None and md.startswith("# Refill queue stall\n\n**Ref:** SRX-INC-219")
+    assert to_markdown(b"<mediawiki><page>", "x.xml")[1] == "unreadable"
 
 
 def test_a_mediawiki_infobox_gives_the_pages_fields_and_its_category_links_go():
