@@ -644,6 +644,8 @@ DETECTION_STORY = re.compile(
     re.I,
 )
 
+# Words in double quotes: a banner's, a message's or a person's, as the writer quotes them.
+QUOTED_WORDS = re.compile(r'"[^"]{1,400}"|“[^”]{1,400}”')
 HEDGED = re.compile(
     # "You may have seen errors" guesses at the reader, not at the cause; "removed the rule
     # because it appeared unused" tells why someone acted.
@@ -1115,10 +1117,13 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         if at is not None:
             root_cause, fix, fix_origin = " ".join(told[:at]), " ".join(told[at:]), rc_origin
 
-    if fix and NOTHING_DONE.search(fix):
+    # "No action needed on our side" beside what the provider did ("Nimbra rolled back the
+    # upgrade") is no fix of ours, but a fix all the same.
+    if fix and NOTHING_DONE.search(fix) and not any(STRONG_FIX.search(x) and not NOTHING_DONE.search(x) for x in sentences(fix)):
         return Parsed(reason="no-fix", detail=f"the document says nothing was done ('{NOTHING_DONE.search(fix).group(0)}')")
-    if fix == root_cause or (fix and not FIX_CUES.search(fix) and HEDGED.search(fix)):
-        # A "Resolution" that only restates a (suspected) cause says nothing about the fix.
+    if fix == root_cause or (fix and not FIX_CUES.search(fix) and HEDGED.search(QUOTED_WORDS.sub(" ", fix))):
+        # A "Resolution" that only restates a (suspected) cause says nothing about the fix. What
+        # it quotes is someone else's words (a banner's "may have shown late"), no guess of its own.
         fix, fix_origin = pick_sentences(
             FIX_CUES, STRONG_FIX, [*fix_pool, ("timeline", last_entries(timeline_raw))], exclude=root_cause
         )

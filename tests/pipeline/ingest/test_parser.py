@@ -2947,8 +2947,32 @@ needed on viewers' boxes: they retried on their own.
     assert parsed.fields["fix"].startswith("The manifest service was rolled back")
     # An organization's name before the document's kind goes with it.
     assert parsed.fields["incident_title"] == "Live playback failing on set-top boxes"
-    # Nothing done on our side is still no fix.
-    assert parse(doc.replace("on viewers' boxes", "on our side"), source_id="pir.md").reason == "no-fix"
+    # Nothing done on our side is no fix of ours; beside what was done (a provider's rollback),
+    # it is a fix all the same.
+    ours = doc.replace("on viewers' boxes", "on our side")
+    assert parse(ours, source_id="pir.md").reason is None
+    nothing = ours.replace("The manifest service was rolled back at 20:38 and the manifest cache was purged. ", "")
+    assert parse(nothing, source_id="pir.md").reason == "no-fix"
+
+
+def test_a_hedge_inside_quoted_words_is_no_guess_at_the_fix():
+    doc = """# Stale balances in the apps
+
+## 3. CAUSE
+
+An anti-wraparound vacuum flooded the replica with WAL and its replay fell 14 minutes behind.
+
+## 4. WHAT FIXED IT
+
+18:31  Core Ledger pointed the summary reads at the primary (toggle bff.read_from_primary).
+18:40  in-app banner: "Recent transactions may have shown late. Please check before sending again."
+"""
+    p = parse(doc, source_id="incident.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("18:31  Core Ledger pointed the summary reads at the primary")
+    # The writer's own guess is still one: a resolution that only suspects says nothing of the fix.
+    guess = doc.replace('in-app banner: "Recent transactions may have shown late. Please check before sending again."', "the replica may have caught up by itself")
+    assert parse(guess.replace("18:31  Core Ledger pointed the summary reads at the primary (toggle bff.read_from_primary).\n", ""), source_id="incident.txt").reason == "no-fix"
 
 
 def test_a_labels_qualifier_in_brackets_keeps_its_role():
