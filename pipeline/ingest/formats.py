@@ -27,6 +27,7 @@ import io
 import itertools
 import json
 import posixpath
+import textwrap
 import re
 import zipfile
 from collections import Counter
@@ -149,6 +150,9 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         text = unquoted_reply(text)
         kind = text_kind(text, name)
     if kind == "html":
+        deck = deck_source(text)
+        if deck:
+            return _markdown_read(deck, name), "HTML slide deck's markdown"
         return html_to_markdown(text), "HTML"
     if kind == "vtt":
         return text_to_markdown(vtt_to_markdown(text)), "WebVTT transcript"
@@ -176,7 +180,55 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
         return mdx_to_markdown(text), "MDX"
-    return folded_sections(unescaped(_deck_without_running_lines(html_in_markdown(text)))), "markdown"
+    return _markdown_read(text, name), "markdown"
+
+
+def _markdown_read(text: str, name: str) -> str:
+    return folded_sections(unescaped(_deck_without_running_lines(html_in_markdown(text))))
+
+
+# A slide deck written in markdown and shown by a script in the page: Remark keeps its slides in
+# a <textarea id="source">, reveal.js in a <section data-markdown>'s <textarea> or <script>. The
+# page's own HTML is the player; the deck is that source.
+_REMARK_SOURCE = re.compile(r"<textarea\b[^>]{0,300}\bid=[\"']source[\"'][^>]{0,300}>", re.I)
+_REVEAL_SOURCE = re.compile(r"<section\b[^>]{0,300}\bdata-markdown\b[^>]{0,300}>\s*<(textarea|script)\b[^>]{0,300}>", re.I)
+# Remark's own marks: a slide's properties at its top ("class: center, middle"), the presenter
+# notes' "???" and the incremental "--" (their text stays), ".small[...]" around words.
+_REMARK_PROPERTY = re.compile(r"^(?:class|name|layout|template|count|background-image|exclude|seq):[ \t]*\S.*$")
+_REMARK_MARK = re.compile(r"^(?:\?\?\?|--)[ \t]*$")
+_REMARK_CLASS = re.compile(r"\.[a-z][\w-]{0,30}\[([^\[\]\n]{0,500})\]")
+
+
+def _sources(page: str, opener: re.Pattern) -> list[str]:
+    """The text from each `opener` to the close of the element it opens. (One search for each
+    close, from its opener on: a page of openers never closed is read once, not once each.)"""
+    parts, at = [], 0
+    while (start := opener.search(page, at)):
+        tag = start.group(1) if start.groups() else "textarea"
+        close = re.compile(rf"</{tag}\s*>", re.I).search(page, start.end())
+        if not close:
+            break
+        parts.append(page[start.end():close.start()])
+        at = close.end()
+    return parts
+
+
+def deck_source(page: str) -> str:
+    """The markdown of a slide deck a web page shows with Remark or reveal.js, or ''."""
+    parts = _sources(page, _REMARK_SOURCE)[:1] or _sources(page, _REVEAL_SOURCE)
+    if not parts:
+        return ""
+    lines = []
+    for part in parts:
+        slide_top = True  # a slide's properties come before its text
+        for line in textwrap.dedent(html.unescape(part)).split("\n"):
+            stripped = line.strip()
+            if _REMARK_MARK.match(stripped) or slide_top and _REMARK_PROPERTY.match(stripped):
+                continue
+            slide_top = _SLIDE_BREAK.match(stripped) is not None or (slide_top and not stripped)
+            lines.append(_REMARK_CLASS.sub(r"\1", line))
+        lines.append("---")
+    return "\n".join(lines[:-1]).strip() + "\n"
 
 
 # A commit as `git show` prints it ("commit 9c41e07...", "Author:", "Date:", then its message

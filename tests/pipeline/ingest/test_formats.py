@@ -2049,6 +2049,48 @@ Resolution        Restarted the payment service and
     assert p.fields["fix"] == "Restarted the payment service and cleared the stuck transactions"
 
 
+def test_a_web_pages_remark_or_revealjs_deck_is_read_from_its_markdown_source():
+    # The page is the player; the slides are markdown in a textarea, whose lines HTML would
+    # run together into one paragraph.
+    remark = """<!DOCTYPE html><html><head><title>Meter ingestion gap</title></head><body>
+    <textarea id="source">
+    class: center, middle
+
+    # Smart-meter ingestion gap
+    .small[PIR presented 2 May]
+
+    ---
+
+    # What broke
+
+    - The RAID controller's cache battery failed &amp; took the disk offline
+    - Partitions led by kafka-03 were unwritable
+
+    ???
+    So the trigger is plain hardware.
+
+    ---
+
+    # How we fixed it
+
+    1. We powered off kafka-03 and reassigned its partitions
+    </textarea>
+    <script src="remark-latest.min.js"></script><script>var slideshow = remark.create();</script>
+    </body></html>"""
+    md, reason, _ = to_markdown(remark.encode(), "meter-ingest-gap-remark.html")
+    assert reason is None
+    assert md.startswith("# Smart-meter ingestion gap\nPIR presented 2 May\n")
+    assert "- The RAID controller's cache battery failed & took the disk offline\n- Partitions" in md
+    assert "class:" not in md and "???" not in md and "So the trigger is plain hardware." in md
+    p = parse(md, source_id="meter-ingest-gap-remark.html")
+    assert p.provenance["root_cause"] == "heading: What broke"
+    assert p.fields["fix"] == "1. We powered off kafka-03 and reassigned its partitions"
+    reveal = ('<html><body><div class="reveal"><div class="slides"><section data-markdown><textarea data-template>\n'
+              "## Root cause\n\nA firewall rule was removed.\n---\n## Fix\n\nWe restored the rule.\n</textarea></section></div></div></body></html>")
+    md, _, _ = to_markdown(reveal.encode(), "deck.html")
+    assert md.startswith("## Root cause\n\nA firewall rule was removed.\n")
+
+
 def test_a_markdown_decks_running_footer_and_slide_breaks_are_no_text():
     # A deck filed as its markdown (Marp, reveal.js): every slide repeats its footer, and
     # "**Slide 3 — Cause**" is the cause's slide.
