@@ -3441,6 +3441,9 @@ intermediate, so the acquirer refused our TLS handshakes.
     # The page's history of incidents, as a status page titles it.
     history = parse(text.replace("# Tollgate Status", "# Tollgate Status — Incident History"), source_id="status.md")
     assert history.fields["incident_title"] == "Card payments declined in the EU"
+    # A status page named with its company's name and the page's own ("... - System Status").
+    system = parse(text.replace("# Tollgate Status", "# Tollgate Telematics - System Status"), source_id="status.md")
+    assert system.fields["incident_title"] == "Card payments declined in the EU"
 
 
 def test_an_incident_write_up_is_a_kind_of_document_not_the_incidents_name():
@@ -5829,6 +5832,11 @@ The duplicates were reversed the same day and a hotfix corrected the comparison.
     # A heading that names the incident after whom it is for keeps its name.
     named = report.replace("# Incident report to the Financial Supervisory Authority", "# Incident summary for Pinecrest — duplicate collections")
     assert parse(named, source_id="report.md").fields["incident_title"] == "Incident summary for Pinecrest — duplicate collections"
+    # A subtitle in bold under whom it is for names the incident, after who reports it.
+    subtitled = report.replace("This report follows", "**Bramble Mutual Bank plc — Duplicate direct debit collections, 1 March 2024**\n\nThis report follows").replace("Incident: Duplicate direct debit collections on 1 March 2024. ", "")
+    p = parse(subtitled, source_id="report.md")
+    assert p.fields["incident_title"] == "Duplicate direct debit collections, 1 March 2024"
+    assert p.provenance["incident_title"] == "letterhead: line below"
 
 
 def test_a_review_declining_the_term_root_cause_says_no_cause():
