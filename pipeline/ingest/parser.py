@@ -2360,7 +2360,12 @@ RUN_ON_FIELDS = frozenset({"root_cause", "fix", "impact", "action_items"})
 # the same section. Not a state of the work: "Immediate actions (completed)" is the fix, where
 # "Immediate actions" are action items. Each word is followed by spaces, so that a long unclosed
 # "(aaaa..." has one reading, not one per way of splitting it.
-LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s+){0,4}[^()\s]+\s*\)$", re.I)
+LABEL_QUALIFIER = re.compile(r"\((?![^()]*\b(?:completed|done|planned|in[\s-]progress|ongoing)\b)(?:[^()\s]+\s+){0,6}[^()\s]+\s*\)$", re.I)
+# A slide's part of a section told over several: "Why (1/2) — the trigger", "Timeline [2/3]".
+SLIDE_PART = re.compile(r"\s*[(\[]\s*\d{1,2}\s*/\s*\d{1,2}\s*[)\]]")
+# A formal report's part before the section's name: "Section B. Root cause", "Part 2: Timeline",
+# "Annex A - Actions", "C. Immediate remediation", "IV. Resolution".
+REPORT_PART = re.compile(r"^(?:(?i:section|part|chapter|annex|appendix|schedule)\s+[A-Z0-9]{1,4}(?:\.\d{1,2})*\s*[.:)–—-]?\s+|(?:[A-H]|[IVX]{1,4})[.)]\s+)(?=[A-Z])")
 
 
 # The retrospective's other questions, beside which "What went wrong" is about the response.
@@ -2385,10 +2390,10 @@ def label_text(label: str) -> str:
     """A heading or label as classify_label reads it: no numbering, emoji, markup or qualifier."""
     # "3. Root cause", "🔥 Root cause", "**Root cause**:", "[Root cause](#root-cause)"
     text = TEXT_LINK.sub(r"\1", label)
-    text = re.sub(r"^[\W\d_]+", "", text)
+    text = REPORT_PART.sub("", re.sub(r"^[\W\d_]+", "", text))
     text = INTERVIEW_QUESTION.sub("", text)  # an interview's "Q: How was power restored?"
     text = EIGHT_D.sub("", text)  # an 8D report's discipline: "D4 - Root cause analysis"
-    text = SLIDE_NUMBER.sub("", text)
+    text = SLIDE_PART.sub("", SLIDE_NUMBER.sub("", text))
     text = re.sub(r"[*_`:#]+", "", text).strip().rstrip("?.").strip()
     # A form's mark of a mandatory section, "Root cause (*)", is empty brackets by now.
     text = re.sub(r"\s*\(\s*\)", "", text)
@@ -2434,7 +2439,13 @@ def classify_label(label: str) -> str | None:
         # So is one name beside a word or two that name no field: the team's own language
         # ("Orsak / Cause", "Root cause / Причина") or a synonym ("Fix / Solution"); and a name
         # with an aside after it ("The trigger and the conditions around it").
-        parts = [(part, _field_of(part)) for part in JOINED_NAMES.split(text)]
+        pieces = NAME_DASH.split(text)
+        if any(KIND_LINE.match(piece) for piece in pieces) or not _field_of(pieces[0]):
+            # "Root Cause Analysis — Barrier Analysis", "RCA – Gradebook slow": the document's
+            # kind and its name, a title rather than two names of one section; and a name the
+            # section's comes after ("Parcelwing Platform — Incident Log"), a page's title.
+            pieces = [text]
+        parts = [(part, _field_of(part)) for piece in pieces for part in JOINED_NAMES.split(piece)]
         named = {field for _, field in parts if field}
         # Not where the name is of a section the cause and the fix are never looked for in
         # (follow-ups, impact, lessons, status, a date): there the other words often name a second
@@ -2459,6 +2470,8 @@ def named_before_colon(heading: str) -> str | None:
 
 COMPANION_FIELDS = frozenset({"root_cause", "fix", "services", "timeline", "title"})
 JOINED_NAMES = re.compile(r"\s+(?:and|&)\s+|\s*/\s*", re.I)
+# A slide's title after its section's name: "Why — the trigger", "Why (2/2) — why it hurt the DB".
+NAME_DASH = re.compile(r"\s+[—–]\s+")
 
 
 def _field_of(text: str) -> str | None:

@@ -2296,6 +2296,20 @@ def test_the_restoration_steps_are_the_fix(heading, role):
     assert classify_label(heading) == role
 
 
+@pytest.mark.parametrize("heading, role", [
+    # A formal report's part before the section's name, and an aside of several words after it.
+    ("Section B. Root cause (as determined by the model owner)", "root_cause"), ("Part 2: Timeline", "timeline"),
+    ("Annex A - Timeline", "timeline"), ("C. Immediate remediation", "fix"), ("IV. Resolution", "fix"),
+    ("Fix. Rolled back", None),
+    # A slide's part of a section told over several, and its title after a dash.
+    ("Why (1/2) — the trigger", "root_cause"), ("Timeline [2/3]", "timeline"), ("Impact — what went wrong", None),
+    # The document's kind and its name are a title, not a section.
+    ("Root Cause Analysis — Barrier Analysis", None), ("RCA – Gradebook slow / save errors", None),
+])
+def test_a_reports_part_and_a_slides_part_leave_the_sections_name(heading, role):
+    assert classify_label(heading) == role
+
+
 def test_a_fault_trees_initiating_event_and_a_replys_closing_label_name_the_cause():
     tree = (
         "# Loss of placement groups on ceph-prod-2\n\n## Discussion\n\n"
