@@ -353,8 +353,25 @@ class _Storage:
         if _is_layout(tag, rows):
             # An email's or a newsletter's frame around the message: its cells are the page.
             return "\n\n".join(b for cells in rows for c in cells for b in self.blocks(c) if b.strip())
-        # Markdown tables need a header row; Confluence's first row is one in practice.
-        return markdown_table(_without_sheet_frame([[_cell("; ".join(_cell_lines(self.blocks(c)))) for c in cells] for cells in rows]))
+        blocks = [[self.blocks(c) for c in cells] for cells in rows]
+        parts, run = [], []
+        for cells in blocks:
+            label = "; ".join(_cell_lines(cells[0])) if cells else ""
+            written = [b for b in cells[1] if b.strip()] if len(cells) > 1 else []
+            if len(written) >= WRITTEN_CELL_BLOCKS and len(label) <= 40 and not any(b.strip() for c in cells[2:] for b in c):
+                # A tracker's printable page: "Description" beside the whole write-up, in
+                # paragraphs, headed by bold words ("What users saw", "Cause"). Joined into one
+                # table cell, its paragraphs and their names were lost; it reads as a section.
+                if run:
+                    parts.append(markdown_table(_without_sheet_frame(run), header=not parts))
+                    run = []
+                parts.append("\n\n".join([f"**{label}**", *written]) if label else "\n\n".join(written))
+            else:
+                run.append([_cell("; ".join(_cell_lines(c))) for c in cells])
+        if run:
+            # Markdown tables need a header row; Confluence's first row is one in practice.
+            parts.append(markdown_table(_without_sheet_frame(run), header=not parts))
+        return "\n\n".join(parts)
 
     # Inline level.
     def inline_children(self, tag: Tag) -> str:
@@ -431,6 +448,10 @@ def _without_sheet_frame(rows: list[list[str]]) -> list[list[str]]:
     if not framed or not all(not r or not r[0] or r[0].isdigit() for r in rows[1:]):
         return rows
     return [r[1:] for r in rows[1:]]
+
+
+# The paragraphs (or lists, code blocks) a table cell holds before it is a write-up of its own.
+WRITTEN_CELL_BLOCKS = 3
 
 
 def _is_layout(table: Tag, rows: list[list[Tag]]) -> bool:

@@ -157,3 +157,26 @@ def test_a_chat_exports_list_of_wrapped_messages_keeps_every_message():
     assert "2. 10:21 The new release adds a postinstall hook." in md
     assert "3. 14:02 Root cause: a publish token leaked." in md
     assert "- via a CI log" in md and "4." not in md
+
+
+def test_a_tracker_pages_description_cell_holding_the_write_up_reads_as_a_section():
+    # A printable issue page: the fields, then "Description" beside the whole write-up in
+    # paragraphs. Joined into one cell its paragraphs' names ("Cause") were lost.
+    from pipeline.ingest.extractors.render import html_to_markdown
+    from pipeline.ingest.parser import parse
+
+    page = """<html><head><title>[PWX-3318] Android crash spike</title></head><body>
+<table><tr><th>Status:</th><td>Done</td></tr><tr><th>Component/s:</th><td>android, tracking-api</td></tr></table>
+<table>
+<tr><td>Resolution:</td><td>Fixed</td></tr>
+<tr><td>Description</td><td><p><b>What users saw</b></p><p>Android users crashed on the tracking screen.</p>
+<p><b>Cause</b></p><p>A tracking-api deploy stopped sending eta_window, which old apps required.</p>
+<p><b>Fix</b></p><p>We rolled tracking-api back at 11:02.</p></td></tr>
+<tr><td>Labels:</td><td>postmortem</td></tr>
+</table></body></html>"""
+    md = html_to_markdown(page)
+    assert "| Resolution: | Fixed |" in md and "| Labels: | postmortem |" in md
+    assert "**Description**\n\n**What users saw**\n\nAndroid users crashed on the tracking screen.\n\n**Cause**\n\n" in md
+    p = parse(md, source_id="PWX-3318.html")
+    assert p.provenance["root_cause"] == "label: Cause"
+    assert p.fields["fix"] == "We rolled tracking-api back at 11:02."
