@@ -124,7 +124,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A problem record's "Permanent Fix" beside its "Workaround".
         r"|(?:permanent|final|long[\s-]term)\s+(?:fix|solution|resolution|remedy)|what\s+(?:we|I)\s+did(?:\s+to\s+fix\s+it|\s+about\s+it)?|what\s+we(?:'ve|\s+have)\s+done(?:\s+to\s+fix\s+it|\s+about\s+it)?"
         r"|what\s+(?:actually\s+|finally\s+|really\s+)?(?:fixed|stopped)\s+it|how\s+(?:it\s+got|it\s+was\s+finally)\s+fixed|how\s+(?:the\s+)?service\s+was\s+(?:restored|brought\s+back|recovered)|getting\s+back\s+to\s+green"
-        r"|(?:fixed|resolved|mitigated|remediated|(?:service\s+)?restored)\s+by|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*|how\s+we\s+got\s+out(?:\s+of\s+it)?"
+        r"|(?:fixed|resolved|mitigated|remediated|(?:service\s+)?restored)\s+by|fixing\s+(?:it|this|things)|how\s+we\s+(?:recovered|restored|repaired|brought\s+back)\b.*|how\s+we\s+got\s+(?:out(?:\s+of\s+it)?|(?:it|(?:the\s+)?service|things|everything)\s+(?:back(?:\s+up)?|working\s+again))"
         # A significant event analysis's "What was done on the day"; a Q&A's "What did we do to fix it?"
         r"|what\s+was\s+done(?:\s+on\s+the\s+day|\s+to\s+(?:fix|resolve|restore)\s+(?:it|this|service)|\s+about\s+it)?"
         r"|what\s+did\s+we\s+do\s+to\s+(?:fix|resolve)\s+(?:it|this)"
@@ -3236,7 +3236,7 @@ def pick_title(
         if named:
             # A collection that names its files by id ("06ceee47-94f1-...") says whose incident it was.
             title, origin = f"{str(props[named]).strip()} incident", prop_origin(named)
-    title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–:,]\s*", "", title, flags=re.I)
+    title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–—:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
     # A page's icon before its name (Outline and Notion put an emoji there: "🕑 Stale dashboards"),
     # then the document's kind ("🚨 Incident review: ...").

@@ -2291,6 +2291,7 @@ def test_a_narratives_own_names_for_the_cause_and_for_what_misled(heading, role)
     # What was done on the day, as a major incident report names it; what is still to do is not.
     ("Restoration Actions", "fix"), ("Recovery steps", "fix"), ("Mitigation actions", "fix"),
     ("Service restoration steps", "fix"), ("Corrective actions", "action_items"),
+    ("How we got it back", "fix"), ("How we got things working again", "fix"),
 ])
 def test_the_restoration_steps_are_the_fix(heading, role):
     assert classify_label(heading) == role
@@ -2308,6 +2309,11 @@ def test_the_restoration_steps_are_the_fix(heading, role):
 ])
 def test_a_reports_part_and_a_slides_part_leave_the_sections_name(heading, role):
     assert classify_label(heading) == role
+
+
+def test_a_titles_leading_date_goes_whatever_dash_follows_it():
+    doc = "# 2023-10-17 — Chargers offline: SIM provider core outage\n\n## Root cause\n\nThe SIM provider's core failed after an upgrade.\n\n## Resolution\n\nThe provider rolled the upgrade back.\n"
+    assert parse(doc, source_id="pm.rst").fields["incident_title"] == "Chargers offline: SIM provider core outage"
 
 
 def test_a_fault_trees_initiating_event_and_a_replys_closing_label_name_the_cause():
