@@ -9,10 +9,11 @@ review presented as slides), RTF, email (`.eml`, with the review attached to it)
 Jupyter notebook, a review meeting's transcript (WebVTT), MIME web archives (`.mht`, and
 Confluence's "Export to Word", a `.doc` that is one), AsciiDoc and MDX from docs-as-code sites,
 Org mode, a wiki's own markup (MediaWiki source and its XML export, DokuWiki's `.txt` pages,
-XWiki's syntax and its page export) and a tracker's (Jira's "h2. Root cause", Redmine's Textile). Each is turned into markdown with its
-headings, tables and lists kept, so one parser reads them all. The format is decided by sniffing
-the content first (a `.txt` that is HTML, a file without an extension) and by the extension second.
-Anything else is rejected with reason `unsupported-format`, never dropped.
+XWiki's syntax and its page export) and a tracker's (Jira's "h2. Root cause", Redmine's Textile);
+a slide deck a web page shows with Remark or reveal.js is read from its markdown. Each is turned
+into markdown with its headings, tables and lists kept, so one parser reads them all. The format is
+decided by sniffing the content first (a `.txt` that is HTML, a file without an extension) and by
+the extension second. Anything else is rejected with reason `unsupported-format`, never dropped.
 
 The HTML path is the hub: DOCX (mammoth), OpenDocument, PowerPoint, reStructuredText
 (docutils) and a web archive's page are rendered to HTML and read by the same converter as an HTML export."""
@@ -152,7 +153,7 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
     if kind == "html":
         deck = deck_source(text)
         if deck:
-            return _markdown_read(deck, name), "HTML slide deck's markdown"
+            return _markdown_read(deck), "HTML slide deck's markdown"
         return html_to_markdown(text), "HTML"
     if kind == "vtt":
         return text_to_markdown(vtt_to_markdown(text)), "WebVTT transcript"
@@ -180,10 +181,10 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return text_to_markdown(text), "text"
     if PurePosixPath(name).suffix.lower() == ".mdx":
         return mdx_to_markdown(text), "MDX"
-    return _markdown_read(text, name), "markdown"
+    return _markdown_read(text), "markdown"
 
 
-def _markdown_read(text: str, name: str) -> str:
+def _markdown_read(text: str) -> str:
     return folded_sections(unescaped(_deck_without_running_lines(html_in_markdown(text))))
 
 
@@ -960,7 +961,8 @@ def rss_to_markdown(data: bytes) -> str:
     incidents), each through the HTML hub: its summary or title as the heading, its fields as
     label lines, its description, each custom field (a text field such as "Root Cause" as a
     section of that name, a one-line value as a label) and each comment under its author's
-    "commented" line, which the parser reads as a tracker's thread."""
+    "commented" line, which the parser reads as a tracker's thread. An Atom feed's entries
+    come first (a feed has one kind or the other)."""
     from xml.etree import ElementTree
 
     feed = ElementTree.fromstring(data)

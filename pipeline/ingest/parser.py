@@ -3127,7 +3127,8 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
         # bold: "Hollins Community Pharmacy Ltd — Loss of connection to the NPE, 14 May 2024",
         # whose name is the incident's once the reporting organisation is set aside.
         name = strip_markdown(subtitle.group(1)).strip()
-        who, _, what = name.partition(PART_SEPARATOR.search(name).group(0)) if PART_SEPARATOR.search(name) else ("", "", name)
+        apart = PART_SEPARATOR.search(name)
+        who, what = (name[:apart.start()], name[apart.end():]) if apart else ("", name)
         return (what if who and (COMPANY_SUFFIX.search(who) or ORG_NAME.match(who)) else name), "letterhead: line below"
     if not letterhead:
         return "", ""
@@ -3153,9 +3154,9 @@ def letterhead_title(h1: str, body: str) -> tuple[str, str]:
 
 
 # A status page's name over the incident's own heading ("Paxelle Status", "Status | Orbit",
-# "Tidewell Telematics - System Status",
-# "TallyHQ Status — Incident History", "Corvane Cloud Status — Incident #24009"), or a provider's
-# site and its section ("Nimbara Cloud | Post-Event Summaries").
+# "Tidewell Telematics - System Status", "TallyHQ Status — Incident History", "Corvane Cloud
+# Status — Incident #24009"), or a provider's site and its section ("Nimbara Cloud | Post-Event
+# Summaries").
 STATUS_PAGE = re.compile(
     r"^(?:(?:[\w&.'-]+\s+){1,4}status(?:\s+page)?(?:(?:\s+[|:–—-])?\s+(?:incident\s+)?(?:history|incidents?)(?:\s+#?\d+)?)?|status(?:\s+page)?\s*[|:–—-]\s*[\w&.' -]{1,40}"
     r"|(?:[\w&.'-]+\s+){1,3}[|:–—-]\s+(?:post[\s-]?(?:event|incident)\s+(?:summaries|reports)|incident\s+(?:history|reports)))$",
