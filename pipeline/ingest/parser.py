@@ -280,7 +280,10 @@ CAUSE_CUES = re.compile(
     # The turn from the wrong guess to what it was: "It wasn't that: the new exporter threw ...".
     r"|\b(?:it|that|this)\s+(?:wasn'?t|was\s+not)\s+(?:that|it|the\s+[\w-]+(?:\s+[\w-]+)?)\s*[:;\u2014\u2013](?=\s)"
     # "It was actually a credential stuffing attack": the same turn, told the other way round.
-    r"|\b(?:it|that|this)\s+was\s+(?:actually|really|in\s+fact)\s+(?:a|an|the|our)\b",
+    r"|\b(?:it|that|this)\s+was\s+(?:actually|really|in\s+fact)\s+(?:a|an|the|our)\b"
+    # A change that did more than it was for: "The change was intended to tighten the Refunds
+    # limit, but the rule was scoped too broadly".
+    r"|\b(?:was|were)\s+(?:intended|meant|supposed)\s+to\b[^.;]{1,200}?,?\s+but\b",
     re.I,
 )
 # "noticed because someone looked at a dashboard": the words that tell how it was found, so

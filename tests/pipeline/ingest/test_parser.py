@@ -2316,6 +2316,23 @@ def test_a_titles_leading_date_goes_whatever_dash_follows_it():
     assert parse(doc, source_id="pm.rst").fields["incident_title"] == "Chargers offline: SIM provider core outage"
 
 
+def test_a_change_that_did_more_than_it_was_meant_to_is_the_cause():
+    # A status page's updates: no cause word, but a change meant for one thing that did another.
+    page = """# Elevated authorization declines
+
+**Resolved** - This incident has been resolved. Success rates are normal since 15:58 UTC.
+
+**Monitoring** - We have reverted a configuration change to our API edge rate limiting. The change
+was intended to tighten a limit on the Refunds API, but the rule was scoped too broadly and also
+matched the Authorizations endpoint.
+
+**Investigating** - We are investigating elevated declines.
+"""
+    p = parse(page, source_id="status-history.html")
+    assert p.reason is None, p.detail
+    assert p.fields["root_cause"].startswith("The change was intended to tighten a limit on the Refunds API, but the rule")
+
+
 def test_a_fault_trees_initiating_event_and_a_replys_closing_label_name_the_cause():
     tree = (
         "# Loss of placement groups on ceph-prod-2\n\n## Discussion\n\n"
