@@ -28,8 +28,8 @@ import io
 import itertools
 import json
 import posixpath
-import textwrap
 import re
+import textwrap
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
@@ -38,7 +38,7 @@ from pathlib import PurePosixPath
 from bs4 import BeautifulSoup
 
 from pipeline.ingest.decode import MAX_BYTES, decode, size_limit
-from pipeline.ingest.extractors.render import confluence_to_markdown, html_to_markdown, markdown_table, property_field
+from pipeline.ingest.extractors.render import confluence_to_markdown, fenced_code, html_to_markdown, markdown_table, property_field
 from pipeline.text import STOPS_MID_SENTENCE, indent_width
 
 # The extensions a write-up is read from. A new format adds its own here: the connectors list
@@ -1012,18 +1012,24 @@ def _atom_entries(feed) -> list[str]:
     return parts
 
 
+def _local_names(element):
+    """An XML tree with its tags' namespaces dropped ("{http://www.w3.org/1999/xhtml}p" -> "p"),
+    in place: as the HTML reader knows tags, and as an export names them whatever its version."""
+    for node in element.iter():
+        node.tag = node.tag.rpartition("}")[2]
+    return element
+
+
 def _atom_html(element) -> str:
-    """An Atom text construct as HTML: escaped HTML, inline XHTML (its namespace dropped, so the
-    HTML reader knows its tags) or plain text."""
+    """An Atom text construct as HTML: escaped HTML, inline XHTML (its namespace dropped) or
+    plain text."""
     from xml.etree import ElementTree
 
     kind = element.get("type", "text")
     if kind == "html":
         return element.text or ""
     if kind == "xhtml":
-        for node in element.iter():
-            node.tag = node.tag.rpartition("}")[2]
-        return "".join(ElementTree.tostring(child, encoding="unicode") for child in element)
+        return "".join(ElementTree.tostring(child, encoding="unicode") for child in _local_names(element))
     return _as_html(element.text or "")
 
 
@@ -1075,7 +1081,7 @@ def notebook_to_markdown(text: str) -> str:
             parts.append(source)
         elif cell.get("cell_type") == "code":
             printed = [_notebook_output(out) for out in cell.get("outputs") or []]
-            parts.extend(_fenced(block) for block in (source, *printed) if block.strip())
+            parts.extend(fenced_code(block) for block in (source, *printed) if block.strip())
     return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
 
 
@@ -1089,12 +1095,6 @@ def _notebook_output(out: dict) -> str:
     if out.get("output_type") == "error":
         return f"{out.get('ename', '')}: {out.get('evalue', '')}"
     return _notebook_text(out.get("text") or (out.get("data") or {}).get("text/plain"))
-
-
-def _fenced(code: str) -> str:
-    """Code in a fence longer than any run of backticks inside it."""
-    fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", code))])
-    return f"{fence}\n{code.strip(chr(10))}\n{fence}"
 
 
 def _json_text(value: str) -> str:
@@ -1470,9 +1470,7 @@ def wiki_export_to_markdown(data: bytes) -> str:
     results"), without the wiki's namespace ("IT:")."""
     from xml.etree import ElementTree
 
-    root = ElementTree.fromstring(data)
-    for node in root.iter():
-        node.tag = node.tag.rpartition("}")[2]  # the export schema's version is in its namespace
+    root = _local_names(ElementTree.fromstring(data))  # the export schema's version is in its namespace
     if root.tag == "xwikidoc":
         pages = [(root.findtext("title") or root.findtext("name") or "", xwiki_to_markdown(root.findtext("content") or ""))]
     else:
@@ -1509,13 +1507,13 @@ def xwiki_to_markdown(text: str) -> str:
         stripped = line.strip()
         if code is not None:
             if stripped == "{{/code}}" or stripped == "{{/noformat}}":
-                out.append(_fenced("\n".join(code)))
+                out.append(fenced_code("\n".join(code)))
                 code = None
             else:
                 code.append(line)
             continue
         if stripped[:1] in ("|", "!") and (stripped[:2] != "!!"):
-            rows.append([c for c in re.split(r"(?<!~)\|", stripped.lstrip("!").removeprefix("|"))])
+            rows.append(re.split(r"(?<!~)\|", stripped.lstrip("!").removeprefix("|")))
             continue
         if rows:
             out.extend(["", *_xwiki_table(rows), ""])
@@ -1525,9 +1523,9 @@ def xwiki_to_markdown(text: str) -> str:
             continue
         if _XWIKI_MACRO_LINE.match(stripped):
             continue
-        marks = len(stripped) - len(stripped.lstrip("="))
-        if 1 <= marks <= 6 and stripped.strip("= \t"):
-            out.extend(["", f"{'#' * marks} {_xwiki_inline(stripped.strip('= ').strip())}", ""])
+        level = len(stripped) - len(stripped.lstrip("="))
+        if 1 <= level <= 6 and stripped.strip("= \t"):
+            out.extend(["", f"{'#' * level} {_xwiki_inline(stripped.strip('= ').strip())}", ""])
             continue
         item = _XWIKI_ITEM.match(stripped)
         if item:
@@ -1537,7 +1535,7 @@ def xwiki_to_markdown(text: str) -> str:
             continue
         out.append("---" if re.fullmatch(r"-{4,}", stripped) else _xwiki_inline(line))
     if code is not None:
-        out.append(_fenced("\n".join(code)))
+        out.append(fenced_code("\n".join(code)))
     if rows:
         out.extend(["", *_xwiki_table(rows)])
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"

@@ -253,7 +253,7 @@ class _Storage:
         if name == "table":
             return self.table(tag)
         if name == "pre":
-            return _fence(tag.get_text(), "")
+            return fenced_code(tag.get_text())
         if name == "blockquote":
             return _quote("\n\n".join(self.blocks(tag)))
         if name == "hr":
@@ -291,7 +291,7 @@ class _Storage:
         body = tag.find("ac:rich-text-body", recursive=False)
         if name in ("code", "noformat"):
             plain = tag.find("ac:plain-text-body", recursive=False)
-            return _fence(plain.get_text() if plain else "", params.get("language", ""))
+            return fenced_code(plain.get_text() if plain else "", params.get("language", ""))
         if name in _SKIPPED_MACROS:
             return ""
         inner = "\n\n".join(self.blocks(body)) if body else ""
@@ -508,10 +508,10 @@ def _quote(text: str) -> str:
     return "\n".join("> " + line if line else ">" for line in text.splitlines()) if text else ""
 
 
-def _fence(code: str, lang: str) -> str:
-    code = code.strip("\n")
-    fence = "````" if "```" in code else "```"
-    return f"{fence}{lang}\n{code}\n{fence}"
+def fenced_code(code: str, lang: str = "") -> str:
+    """Code in a fence longer than any run of backticks inside it."""
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", code))])
+    return f"{fence}{lang}\n{code.strip(chr(10))}\n{fence}"
 
 
 # -- HTML documents (exports) ----------------------------------------------------------------

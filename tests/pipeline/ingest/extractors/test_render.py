@@ -180,3 +180,10 @@ def test_a_tracker_pages_description_cell_holding_the_write_up_reads_as_a_sectio
     p = parse(md, source_id="PWX-3318.html")
     assert p.provenance["root_cause"] == "label: Cause"
     assert p.fields["fix"] == "We rolled tracking-api back at 11:02."
+
+
+def test_a_code_fence_is_longer_than_any_run_of_backticks_in_the_code():
+    from pipeline.ingest.extractors.render import fenced_code
+
+    assert fenced_code("print(1)\n") == "```\nprint(1)\n```"
+    assert fenced_code("````md\nx\n````", "text") == "`````text\n````md\nx\n````\n`````"
