@@ -1851,10 +1851,11 @@ _FURTHER_GAP = re.compile(r"\S[ \t]{2,}\S")
 _EMPTY_FIELD = re.compile(r"^[ \t]*[A-Za-z][A-Za-z/&()'-]*(?: [A-Za-z/&()'-]+){0,4}[ \t]*$")
 
 
-def _column_fields(lines: list[str]) -> list[str]:
+def _field_rows(lines: list[str]) -> tuple[list, set[int]]:
+    """Each line's field match where its value starts at a value column (else None), and the
+    lines of fields left empty."""
     found = [m if m and ":" not in m.group(1) and not _FURTHER_GAP.search(line[m.end():]) else None
              for line, m in zip(lines, map(_COLUMN_FIELD.match, lines))]
-    out = list(lines)
     columns, empty = set(), set()
     i = 0
     while i < len(lines):
@@ -1882,12 +1883,18 @@ def _column_fields(lines: list[str]) -> list[str]:
         i = max(j, i + 1)
     # Once the export has shown its value column, a field there stands alone too (a closing
     # "Cause code          Supplier release" under the notes).
-    for r, m in enumerate(found):
-        if m and m.end() in columns:
+    return [m if m and m.end() in columns else None for m in found], empty
+
+
+def _column_fields(lines: list[str]) -> list[str]:
+    fields, empty = _field_rows(lines)
+    out = list(lines)
+    for r, m in enumerate(fields):
+        if m:
             out[r] = f"{m.group(1).strip()}: {lines[r][m.end():]}"
             # A value of names, one a line ("Online Booking Engine" over "Contact Centre
             # Booking", a CI's hosts): a list, where a wrapped sentence is one line again.
-            below = list(itertools.takewhile(lambda k: not found[k] and indent_width(lines[k]) == m.end() and lines[k].strip(), range(r + 1, len(lines))))
+            below = list(itertools.takewhile(lambda k: not fields[k] and indent_width(lines[k]) == m.end() and lines[k].strip(), range(r + 1, len(lines))))
             if below and all(_NAME_LINE.match(lines[k].strip()) for k in below) and _NAME_LINE.match(lines[r][m.end():].strip()):
                 out[r] += "".join(f", {lines[k].strip()}" for k in below)
                 empty.update(below)
@@ -1968,7 +1975,7 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    pages = _without_running_lines([page.extract_text() or "" for page in reader.pages])
+    pages = _without_running_lines([_fields_marked(page) for page in reader.pages])
     title = ((reader.metadata or {}).get("/Title") or "").strip() if reader.metadata else ""
     text = ""
     seen: set[str] = set()  # the lines of the pages so far
@@ -1989,6 +1996,52 @@ def pdf_text(data: bytes) -> str:
     if title and not text.lstrip().startswith(title):
         text = f"{title}\n\n{text}"
     return text
+
+
+def _fields_marked(page) -> str:
+    """The page's text, a two-column table of fields ("Event | Loss of routes to BGP
+    customers") said as "Event: Loss of routes to BGP customers", a field a line. The text runs
+    a row's cells together with a space, or puts the label on a line of its own, and breaks a
+    value where its cell wraps: nothing tells the label from its value. The page's layout shows
+    the value column, as in a plain-text ticket."""
+    lines = (page.extract_text() or "").split("\n")
+    layout = page.extract_text(extraction_mode="layout").split("\n")
+    fields, _ = _field_rows(layout)
+    at = 0  # fields come in the text's order: a label's words later on are not its row
+    for r, m in enumerate(fields):
+        if not m:
+            continue
+        wrapped = itertools.takewhile(
+            lambda k: not fields[k] and layout[k].strip() and indent_width(layout[k]) == m.end(), range(r + 1, len(layout)))
+        label = " ".join(m.group(1).split())
+        value = " ".join(" ".join([layout[r][m.end():], *(layout[k] for k in wrapped)]).split())
+        if _TABLE_HEADER.match(label) and " " not in value:
+            continue  # the table's header row ("Item | Detail")
+        # Near its place in the layout: a search of the whole page for each row is quadratic.
+        span = _lines_saying(lines, max(at, r - _NEAR), r + _NEAR, f"{label} {value}".split())
+        if span:
+            lines[span[0]:span[1]] = [f"{label}: {value}"]
+            at = span[0] + 1
+    return "\n".join(lines)
+
+
+_TABLE_HEADER = re.compile(r"^(?:item|field|section|heading|attribute|property|key|parameter|question)$", re.I)
+
+
+_NEAR = 60  # lines: how far apart a row may be in the layout and in the text
+
+
+def _lines_saying(lines: list[str], start: int, stop: int, words: list[str]) -> tuple[int, int] | None:
+    """The first run of whole lines that says these words, starting from `start` up to `stop`:
+    (first, past the last)."""
+    for i in range(start, min(stop, len(lines))):
+        said, j = [], i
+        while j < len(lines) and said == words[:len(said)] and len(said) < len(words):
+            said += lines[j].split()
+            j += 1
+        if said == words:
+            return i, j
+    return None
 
 
 # A page number on its own ("3", "Page 3 of 7", "- 3 -", "3 / 7").

@@ -11,7 +11,7 @@ import zipfile
 
 from pipeline.ingest.extractors.local import LocalFolder
 from pipeline.ingest.extractors.render import html_to_markdown
-from pipeline.ingest.formats import sniff, text_kind, text_to_markdown, to_markdown
+from pipeline.ingest.formats import pdf_text, sniff, text_kind, text_to_markdown, to_markdown
 from pipeline.ingest.parser import parse
 from pipeline.ingest.sync import ingest
 from storage import Database
@@ -1535,12 +1535,14 @@ def test_a_pdfs_running_header_footer_and_page_numbers_are_not_text():
     assert _without_running_lines(["One page only\n3"]) == ["One page only"]
 
 
-def _pdf(pages: list[list[str]]) -> bytes:
-    """A PDF of pages of text lines, one Helvetica line each, as a report's export gives pypdf."""
+def _pdf(pages: list[list[str | tuple[str, str]]]) -> bytes:
+    """A PDF of pages of text lines, one Helvetica line each, as a report's export gives pypdf;
+    a (label, value) line is a table's row, its value in a column 150 points to the right."""
 
-    def page(lines: list[str]) -> str:
-        ops = " ".join(f"({line}) Tj T*" for line in lines)
-        return f"BT /F1 10 Tf 14 TL 50 800 Td {ops} ET"
+    def page(lines: list[str | tuple[str, str]]) -> str:
+        cells = [(x, 800 - 14 * n, text) for n, line in enumerate(lines)
+                 for x, text in zip((50, 200), (line,) if isinstance(line, str) else line) if text]
+        return " ".join(f"BT /F1 10 Tf {x} {y} Td ({text}) Tj ET" for x, y, text in cells)
 
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
@@ -1752,6 +1754,27 @@ def test_a_tables_header_repeated_at_a_pdf_page_top_is_said_once():
                           ["Time Event", "10:22 Contact centre reports errors", "Resolution", "We restarted the virtual machines."]]))
     assert text.count("Time Event") == 1
     assert "10:20 Guests stall\n10:22 Contact centre reports errors" in text
+
+
+def test_a_pdf_table_of_fields_reads_as_labelled_lines():
+    # The text runs a row's cells together ("Event Loss of routes ..."), or puts a label on a line
+    # of its own over its value, and breaks a value where its cell wraps; the layout shows the
+    # value column.
+    from pipeline.ingest.isolate import read_document
+
+    rows = [("Reference", "BWN-MW-2024-0312"), ("Event", "Loss of routes to BGP customers after planned"), ("", "maintenance"),
+            ("Services", "IP Transit, Business Internet"), ("Date", "14 March 2024")]
+    data = _pdf([["Brindlewood Networks", "Reason for Outage", ("Item", "Detail"), *rows, "1. Root cause",
+                  "The new router release rejects routes on sessions with no policy, and our sessions had none.",
+                  "2. Resolution", "We rolled both routers back to the previous release and sessions recovered."]])
+    text = pdf_text(data)
+    assert "Event: Loss of routes to BGP customers after planned maintenance\n" in text
+    assert "Services: IP Transit, Business Internet\nDate: 14 March 2024" in text
+    assert "Item Detail" in text  # the table's header row is no field
+    _, record = read_document(data, "rfo.pdf", {})
+    assert record.fields["services_affected"] == ["ip transit", "business internet"]
+    # Lines of prose that happen to start at one column are no table.
+    assert pdf_text(_pdf([["Summary", "Loss of routes after maintenance.", "We rolled back."]])) == "Summary\nLoss of routes after maintenance.\nWe rolled back."
 
 
 def test_a_numbered_section_with_an_aside_in_brackets_is_a_heading():
