@@ -187,19 +187,29 @@ def phrases(text: str, title: str) -> dict[str, Phrase]:
 
 # Where a write-up names a person: an email's "Ines Okafor-Lindqvist <ines@...>", a chat
 # export's speaker ("[7:48 AM] Castellano, Ben"), a role ("Incident commander: ...",
-# "Exported by Ahmed Qureshi").
+# "Exported by Ahmed Qureshi", a ticket's "Closed: ... by: j.kalnins"), a work log's entry
+# under its author's handle ("[2024-02-09 00:58] j.kalnins"), a signature (a name over its
+# role: "Maud Ellery" over "Service Manager, CVREN Network Services").
 PERSON = r"([A-Z][\w'.-]+(?:,?[ \t]+[A-Z][\w'.-]+){0,3})"
+HANDLE = r"([a-z][a-z0-9]*(?:[._][a-z0-9]+)+)"
+ROLE = (
+    r"(?:[A-Z][\w&-]*[ \t]+){0,3}(?:Manager|Engineer|Director|Lead|Head|Officer|Analyst|Architect|Specialist|Coordinator|Administrator|Consultant|Supervisor)"
+    r"(?:[ \t]+of\b|[ \t]*,|[ \t]*$)"
+)
 PERSON_NAMED = re.compile(
     rf"{PERSON}[ \t]*<[^<>@\s]+@[^<>\s]+>"
     rf"|^[*_ \t]*\[{_TIME}\][*_ \t]*{PERSON}"
-    rf"|(?i:\b(?:incident\s+commander|author|on-?call|(?:reviewed|prepared|exported|written|reported|presented)\s+by))\s*:?[ \t]+{PERSON}",
+    rf"|(?i:\b(?:incident\s+commander|author|on-?call|(?:reviewed|prepared|exported|written|reported|presented)\s+by))\s*:?[ \t]+{PERSON}"
+    rf"|(?i:\bby):[ \t]+(?:{PERSON}|{HANDLE})"
+    rf"|^[ \t]*\[{_STAMP}\][ \t]+{HANDLE}[ \t]*$"
+    rf"|(?:(?<=\n\n)|(?<=,\n))[ \t]*(?:#{{1,6}}[ \t]+)?({_PERSON})[ \t]*(?:<br\s*/?>)?[ \t]*\n(?:[ \t]*\n)?[ \t]*{ROLE}",
     re.M,
 )
 
 
 def people(text: str) -> set[str]:
     """The words of the names the write-up gives people, lower case."""
-    return {w.strip(",.").lower() for m in PERSON_NAMED.finditer(text) for w in (m.group(1) or m.group(2) or m.group(3)).split()}
+    return {w.strip(",.").lower() for m in PERSON_NAMED.finditer(text) for w in next(g for g in m.groups() if g).split()}
 
 
 def _sentence_start(line: str, at: int) -> bool:

@@ -178,6 +178,19 @@ def test_chat_exports_that_put_the_time_or_the_name_first_have_speakers_not_serv
     assert "2024-03-05" not in phrases("On 2024-03-05 the order router failed.", "")
 
 
+def test_a_tickets_engineers_and_a_letters_signatory_are_people_not_services():
+    # A ticket's "by: j.kalnins", its work log's entries under the handle, a letter's name over
+    # its role: people, wherever the name appears.
+    ticket = phrases(
+        "Closed: 2024-02-09 11:20 UTC   by: j.kalnins (Core Eng)\n\n[2024-02-09 00:58] j.kalnins\n"
+        "Looking. The ospf adjacency to core1.dc3 is stuck.\n\nApologies to everyone affected.\n\n"
+        "## Maud Ellery\n\nService Manager, CVREN Network Services\n\nMaud Ellery will follow up.", "")
+    assert not {"j.kalnins", "maud ellery", "maud", "ellery"} & set(ticket) and "ospf adjacency" in ticket
+    # "Fixed by Cairnline" names who did it, which may be a service; two capitalised words over a
+    # line that is no role are no signature.
+    assert not services_model.people("Intro.\n\nCheckout Service\nPlatform lead notes follow.\n\nThe wave was fixed by Cairnline on Tuesday.")
+
+
 def test_a_tickets_key_and_a_timestamp_are_never_a_service():
     # A timeline export repeats its incident's key and ISO times on every row.
     text = "| INC-3391 | 2024-04-17T11:19:00Z | note | replica pg-acct-r2 is behind; CHG-20931 reverted |\n" * 3
