@@ -11,12 +11,17 @@ MAX_BYTES = 2_000_000  # a post-mortem is a few KB; megabytes means a log dump o
 # MAX_BYTES once extracted.
 MAX_FILE_BYTES = 50_000_000
 _WITH_PICTURES = re.compile(r"\.(?:docx?|pdf|odt|pptx|mht|mhtml|eml)$", re.I)
+# A post-mortem kept as YAML is a record of a few KB; a quarter of a megabyte is a data dump, and
+# YAML's reader takes seconds over a megabyte.
+MAX_YAML_BYTES = 250_000
+_YAML = re.compile(r"\.ya?ml$", re.I)
 
 
 def size_limit(name: str) -> int:
-    """The most bytes a file of this name may have: the text limit, or the larger one for a
-    format that carries pictures."""
-    return MAX_FILE_BYTES if _WITH_PICTURES.search(PurePosixPath(name).name) else MAX_BYTES
+    """The most bytes a file of this name may have: the text limit, the larger one for a
+    format that carries pictures, or YAML's smaller one."""
+    name = PurePosixPath(name).name
+    return MAX_FILE_BYTES if _WITH_PICTURES.search(name) else MAX_YAML_BYTES if _YAML.search(name) else MAX_BYTES
 
 
 def decode(body: bytes | str) -> tuple[str | None, str | None, str | None]:

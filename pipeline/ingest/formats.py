@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
+import yaml
 from bs4 import BeautifulSoup
 
 from pipeline.ingest.decode import MAX_BYTES, decode, size_limit
@@ -47,6 +48,7 @@ MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", 
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
     "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
     "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json", "ipynb", "xwiki",
+    "yaml", "yml", "toml",
 )
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
 # saved from a wiki under its script's name.
@@ -161,6 +163,12 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return csv_to_markdown(text), "CSV"
     if kind == "json":
         return json_to_markdown(text), "JSON"
+    if kind == "yaml":
+        return data_to_markdown(yaml_data(text)), "YAML"
+    if kind == "toml":
+        import tomllib
+
+        return data_to_markdown(tomllib.loads(text)), "TOML"
     if kind == "notebook":
         return notebook_to_markdown(text), "Jupyter notebook"
     if kind == "confluence":
@@ -391,6 +399,10 @@ def text_kind(text: str, name: str) -> str:
         return "csv"
     if ext == ".json":
         return "json"
+    if ext in (".yaml", ".yml"):
+        return "yaml"
+    if ext == ".toml":
+        return "toml"
     if ext == ".ipynb":
         return "notebook"
     if ext == ".xwiki":
@@ -1052,11 +1064,16 @@ _JSON_SECTION_CHARS = 120
 
 
 def json_to_markdown(text: str) -> str:
-    """A ticket or an incident exported as JSON (a helpdesk's ticket with its comments, an
-    incident tool's record), laid out as a tracker's page is: its title as the heading, its short
-    values as a table of fields under their keys' names ("root_cause" is "Root cause"), each long
-    one as a section, and a list of comments as a thread under each author's "commented" line."""
-    data = json.loads(text)
+    return data_to_markdown(json.loads(text))
+
+
+def data_to_markdown(data) -> str:
+    """A ticket or an incident kept as data (a helpdesk's ticket with its comments exported as
+    JSON, an incident tool's record, a team's YAML or TOML post-mortem kept in its repository),
+    laid out as a tracker's page is: its title as the heading, its short values as a table of
+    fields under their keys' names ("root_cause" is "Root cause"), each long one as a section, and
+    a list of comments as a thread under each author's "commented" line."""
+    data = _dates_as_text(data, 0)
     rows: list[list[str]] = []
     parts: list[str] = []
     _json_parts(data, "", rows, parts, 0)
@@ -1097,6 +1114,55 @@ def _notebook_output(out: dict) -> str:
     return _notebook_text(out.get("text") or (out.get("data") or {}).get("text/plain"))
 
 
+def yaml_data(text: str):
+    """A YAML file's data, one document or a list of them, read without aliases or deep nesting."""
+    try:
+        documents = [d for d in yaml.load_all(text, Loader=SafeYamlLoader) if d is not None]
+    except RefusedYaml as exc:
+        raise ValueError(f"the YAML file {exc}") from None
+    return documents[0] if len(documents) == 1 else documents
+
+
+MAX_YAML_DEPTH = 20
+
+
+class RefusedYaml(yaml.YAMLError):
+    """YAML built to do harm (an alias bomb, nesting past the limit): never read."""
+
+
+class SafeYamlLoader(yaml.SafeLoader):
+    """safe_load that refuses aliases and deep nesting before building anything: an alias
+    bomb of a few hundred bytes expands to gigabytes when its value is printed, and deep
+    nesting overflows the composer's recursion."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise RefusedYaml("uses an alias (*name); aliases are not supported")
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise RefusedYaml(f"is nested more than {MAX_YAML_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _dates_as_text(node, depth: int):
+    """YAML's and TOML's dates and times as the text they were written as ("2024-03-05"): a
+    record's date is a field like any other. Deeper than a write-up nests, the data is left as it is."""
+    if depth > 12:
+        return node
+    if isinstance(node, dict):
+        return {k: _dates_as_text(v, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_dates_as_text(v, depth + 1) for v in node]
+    if isinstance(node, (datetime.date, datetime.time)):
+        return node.isoformat()
+    return node
+
+
 def _json_text(value: str) -> str:
     """A value as markdown: a helpdesk's HTML body through the HTML reader, plain text as it is."""
     return html_to_markdown(value) if _MARKUP.search(value) else value
@@ -1121,11 +1187,12 @@ def _json_field(key: str, value: str, rows: list[list[str]], parts: list[str]) -
     value = value.strip()
     if not value or not key or _JSON_BOOKKEEPING.search(key) or re.match(r"https?://|mailto:", value):
         return
-    label = _json_label(key)
     if "\n" in value or len(value) > _JSON_SECTION_CHARS:
-        parts.append(f"## {label}\n\n{_json_text(value)}")
+        parts.append(f"## {_json_label(key)}\n\n{_json_text(value)}")
     else:
-        rows.append([label, value])
+        # A field among the record's particulars goes by its own name ("services", not
+        # "Impact / services"), as a tracker's page shows it.
+        rows.append([_json_label(key.rpartition(" / ")[2]), value])
 
 
 def _json_name(value) -> str:
@@ -1153,18 +1220,40 @@ def _json_parts(node, key: str, rows: list[list[str]], parts: list[str], depth: 
             when = next((str(node[k]) for k in _JSON_WHEN_KEYS if isinstance(node.get(k), str)), "")
             parts.append(f"{author} commented on {when}\n\n{_json_text(body)}")
             return
+        wrapper = depth == 0 and len(node) == 1 and isinstance(next(iter(node.values())), dict)
         for k, v in node.items():
             # A nested record's keys are read with its own ("requester" "name" is the requester's
-            # name); the export's wrapper ({"ticket": {...}}) names nothing of the write-up.
-            _json_parts(v, f"{key} {k}" if depth >= 2 and key else str(k), rows, parts, depth + 1)
+            # name), a part's under the part's name (a TOML `[cause]` table's "primary" is
+            # "Cause / primary"); the export's wrapper ({"ticket": {...}}) names nothing of the
+            # write-up.
+            child = f"{key} / {k}" if depth == 1 and key else f"{key} {k}" if depth >= 2 and key else "" if wrapper else str(k)
+            _json_parts(v, child, rows, parts, depth + 1)
     elif isinstance(node, list):
+        table = _records_table(node)
         if all(isinstance(v, str) for v in node):
             _json_field(key, ", ".join(v for v in node if v.strip()), rows, parts)
+        elif table and key:
+            parts.append(f"## {_json_label(key)}\n\n{table}")
         else:
             for item in node:
                 _json_parts(item, key, rows, parts, depth + 1)
     elif isinstance(node, str):
         _json_field(key, node, rows, parts)
+
+
+def _records_table(items: list) -> str:
+    """A list of records of a few plain values each (a timeline's `{at, what}` entries, an
+    action list's `{owner, due, action}`) as one table under their keys, as a page lays them
+    out; '' for anything else, a comment thread among them."""
+    if len(items) < 2 or not all(isinstance(i, dict) and 0 < len(i) <= 6 for i in items):
+        return ""
+    if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for i in items for v in i.values()):
+        return ""
+    if any(any(k in i for k in _JSON_BODY_KEYS) and any(k in i for k in _JSON_AUTHOR_KEYS) for i in items):
+        return ""
+    keys = [k for k in dict.fromkeys(k for i in items for k in i) if not _JSON_BOOKKEEPING.search(str(k))]
+    rows = [[_json_label(str(k)) for k in keys], *([str(i.get(k, "")) for k in keys] for i in items)]
+    return markdown_table(_pipes_escaped([[" ".join(c.split()) for c in row] for row in rows])) if keys else ""
 
 
 # A mailbox file's "From sender date" line over a message's headers: where each message starts

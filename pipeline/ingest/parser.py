@@ -28,7 +28,7 @@ from pathlib import PurePosixPath
 import yaml
 from markdown_it import MarkdownIt
 
-from pipeline.ingest.formats import DOCUMENT_EXTENSIONS, SPEAKER_TURN, extension_pattern
+from pipeline.ingest.formats import DOCUMENT_EXTENSIONS, SPEAKER_TURN, RefusedYaml, SafeYamlLoader, extension_pattern
 from pipeline.ingest.record import STORY
 from pipeline.ingest.taxonomy import PARAGRAPH_BREAK, RULED_OUT
 from pipeline.text import STOPS_MID_SENTENCE, clip, indent_width
@@ -1673,9 +1673,9 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 def _yaml_mapping(block: str) -> dict:
     try:
-        data = yaml.load(block, Loader=_FrontMatterLoader) or {}
-    except _Refused as exc:
-        raise ValueError(str(exc))
+        data = yaml.load(block, Loader=SafeYamlLoader) or {}
+    except RefusedYaml as exc:
+        raise ValueError(f"front matter {exc}")
     except yaml.YAMLError as exc:
         # People write front matter by hand, and YAML refuses what they mean: "title: Incident:
         # DB outage", "title: [DRAFT] Checkout errors". Lines that are all `key: value` (and
@@ -1722,32 +1722,8 @@ def _toml_mapping(block: str) -> dict:
         raise ValueError(f"front matter is not valid TOML: {exc}")
 
 
-# Front matter holds a few fields; anything bigger or deeper is not a post-mortem's header.
+# Front matter holds a few fields; anything bigger is not a post-mortem's header.
 MAX_FRONT_MATTER = 20_000
-MAX_YAML_DEPTH = 20
-
-
-class _Refused(yaml.YAMLError):
-    """Front matter built to do harm (an alias bomb, nesting past the limit): never read."""
-
-
-class _FrontMatterLoader(yaml.SafeLoader):
-    """safe_load that refuses aliases and deep nesting before building anything: an alias
-    bomb of a few hundred bytes expands to gigabytes when its value is printed, and deep
-    nesting overflows the composer's recursion."""
-
-    depth = 0
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            raise _Refused("front matter uses a YAML alias (*name); aliases are not supported")
-        self.depth += 1
-        try:
-            if self.depth > MAX_YAML_DEPTH:
-                raise _Refused(f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
 
 
 # "ROOT CAUSE" on a line of its own: a status page's or an incident report's section title,

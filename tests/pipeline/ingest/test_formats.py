@@ -131,6 +131,59 @@ def test_a_ticket_exported_as_json_is_read_as_its_fields_and_thread():
     assert to_markdown(b"{not json", "t.json")[1] == "unreadable"
 
 
+def test_an_incident_kept_as_yaml_or_toml_in_a_repository_is_read_as_its_fields():
+    # Post-mortems as code: each team's own keys, a list of timeline entries, a part of the
+    # record under its own name (`why`, TOML's `[cause]` table).
+    record = """# Incident record: edit by pull request only
+id: INC-0311
+title: Label printing stalled at the Dunmore depot
+date: 2024-03-11
+services: [label-printer-spooler, dock scanners]
+timeline:
+  - at: "07:02"
+    what: Spooler queue stops draining
+  - at: "07:40"
+    what: Spooler restarted, queue drains
+why: |
+  The spooler's disk filled with rotated logs because the new log
+  retention setting was never applied to the depot hosts.
+remediation:
+  permanent: >
+    We applied the retention setting to every depot host and deleted
+    the old logs, and the spooler has kept its disk below half full since.
+"""
+    text, p = parsed_bytes(record.encode(), "INC-0311.yaml")
+    assert text.startswith("# Label printing stalled at the Dunmore depot")
+    assert "| Date | 2024-03-11 |" in text and "| At | What |\n| --- | --- |\n| 07:02 | Spooler queue stops draining |" in text
+    assert p.fields["root_cause"].startswith("The spooler's disk filled with rotated logs")
+    assert p.fields["fix"].startswith("We applied the retention setting")
+    assert p.fields["services_affected"] == ["label-printer-spooler", "dock scanners"]
+    toml = """[meta]
+title = "Stale tracking statuses from one replica"
+date = 2024-03-05
+[impact]
+services = ["tracking-web", "pg-orders-r2"]
+[cause]
+primary = \"\"\"
+The replica's NVMe drive was failing with media errors, so WAL replay fell
+47 minutes behind while the replica still answered reads.\"\"\"
+[fix]
+applied = \"\"\"
+We took the replica out of the read pool, replaced the drive and rebuilt the
+replica from a base backup before putting it back.\"\"\"
+"""
+    text, p = parsed_bytes(toml.encode(), "pm-0042.toml")
+    assert "## Cause / primary" in text and p.fields["incident_title"] == "Stale tracking statuses from one replica"
+    assert p.fields["root_cause"].startswith("The replica's NVMe drive was failing")
+    assert p.fields["fix"].startswith("We took the replica out of the read pool")
+    assert p.fields["services_affected"] == ["tracking-web", "pg-orders-r2"]
+    # An alias bomb, a document that is no YAML: one line each, nothing built.
+    assert to_markdown(b"a: &x [1, 2]\nb: [*x, *x]\n", "bomb.yaml")[1:] == ("unreadable", "text could not be read: ValueError: the YAML file uses an alias (*name); aliases are not supported")
+    assert to_markdown(b"title: [unclosed\n", "bad.yml")[1] == "unreadable"
+    assert to_markdown(b"title: x\n" + b"# padding\n" * 30_000, "dump.yaml")[1] == "too-large"  # YAML's reader is slow: a dump is refused
+    assert to_markdown(b"title = \n", "bad.toml")[1] == "unreadable"
+
+
 def test_google_docs_bold_is_in_its_css():
     # A "web page" export: no <b> or <h2>, only spans whose class the stylesheet makes bold.
     html = """<html><head><style type="text/css">.c1{font-weight:400}.c4{color:#000;font-weight:700}</style></head>
