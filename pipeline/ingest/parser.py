@@ -538,6 +538,9 @@ UNKNOWN_CAUSE = re.compile(
 # been chosen" (of the ways to recover).
 NO_FIX_YET = re.compile(
     r"\bno\s+(?:permanent\s+)?fix\s+has\s+(?:yet\s+)?been\s+(?:deployed|applied|identified|found|made|put\s+in\s+place)"
+    # A shift handover's "Nothing changed tonight. NO fix applied." ("no fix was applied" may go
+    # on to say why none was needed).
+    r"|\bno\s+(?:permanent\s+)?fix\s+(?:applied|deployed)(?:\s+yet)?\s*(?:[.;,]|$)"
     # "There is no fix in place.", "No permanent fix is in place yet.", "a mitigation, not a fix".
     r"|\bthere(?:\s+is|['’]s)\s+(?:still\s+)?no\s+(?:permanent\s+|real\s+|lasting\s+)?fix\b|\bno\s+(?:permanent\s+|real\s+)?fix\s+(?:is\s+)?(?:yet\s+)?in\s+place\b"
     r"|\b(?:a\s+)?(?:mitigation|workaround|stop-?gap),?\s+not\s+a\s+(?:real\s+|permanent\s+)?fix\b"

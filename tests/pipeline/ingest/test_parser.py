@@ -6166,6 +6166,28 @@ What's NOT done: there's no fix yet, the new subnets need approval. We restored 
     assert p.reason == "draft" and "there's no fix" in p.detail
 
 
+def test_a_handover_that_applied_no_fix_is_a_draft():
+    # A terse shift handover: the working theory told as a story, "NO fix applied", a workaround
+    # waiting for approval.
+    text = """Feed handler shift handover - late -> early
+
+OPEN ITEM 1 - options feed gaps on fh-02
+
+What's going on: fh-02 keeps logging short gap bursts on channels 11-14 at the open and the
+close, because the host drops packets when the feed NIC's receive ring overflows at peak.
+
+Nothing changed tonight. NO fix applied.
+
+Proposed workaround (pending): raise the rx ring to 4096 on fh-02.
+"""
+    p = parse(text, source_id="handover_OPEN.txt")
+    assert p.reason == "draft" and "NO fix applied" in p.detail
+    # A finished review that says why no fix was needed is no draft.
+    done = parse("# Feed gaps\n\n## Root cause\n\nThe NIC ring overflowed at peak because it was left at 1024.\n\n"
+                 "## Resolution\n\nWe raised the ring to 4096; no fix was applied to the feed itself, which was never at fault.\n", source_id="x.md")
+    assert done.reason is None
+
+
 def test_a_labels_qualifier_may_hold_the_time_it_was_found():
     text = """Subject: Shift handover - days to nights
 
