@@ -2173,6 +2173,35 @@ def history_row(scan: list[str], i: int) -> tuple[list[Block], int] | None:
     ], j
 
 
+# A meeting's discussion table: the column naming what was discussed ("Item", "Agenda item",
+# "Topic") and the one holding what was said ("Notes", "Discussion", "Outcome").
+AGENDA_ITEM = re.compile(r"(?:agenda\s+)?(?:items?|topics?|questions?)", re.I)
+AGENDA_NOTES = re.compile(r"notes|discussion|outcomes?|what\s+was\s+said", re.I)
+
+
+def agenda_rows(scan: list[str], i: int) -> list[Block]:
+    """A meeting's minutes as a table ("| Time | Item | Who | Notes |") headed at line i: a row
+    whose item names a field ("What fixed it", "Root cause") holds it in its notes, as a section
+    would."""
+    cells = [strip_markdown(c).strip() for c in table_cells(scan[i])]
+    if len(cells) < 2 or i + 2 >= len(scan) or not TABLE_RULE_LINE.fullmatch(scan[i + 1].strip()):
+        return []
+    item = next((k for k, c in enumerate(cells) if AGENDA_ITEM.fullmatch(c)), None)
+    notes = next((k for k, c in enumerate(cells) if AGENDA_NOTES.fullmatch(c)), None)
+    if item is None or notes is None:
+        return []
+    blocks, j = [], i + 2
+    # Up to the table's end or the next header's rule: a row is read under one header only, or
+    # a table of header rows would be read once for each.
+    while j < len(scan) and (row := table_cells(scan[j])) and not TABLE_RULE_LINE.fullmatch(scan[j].strip()):
+        label = strip_markdown(row[item]).strip() if len(row) > max(item, notes) else ""
+        field = classify_label(label) if label and row[notes] else None
+        if field:
+            blocks.append(Block(label, row[notes].replace("\\|", "|"), "table", field, (j, j + 1)))
+        j += 1
+    return blocks
+
+
 BOLD_ONLY = re.compile(r"\*\*[^*\n]{1,60}\*\*")
 ASIDE_ONLY = re.compile(r"\s*\([^()\n]{0,80}\)\s*:?\s*")
 
@@ -2202,6 +2231,8 @@ def label_blocks(lines: list[str], code_lines: set[int]) -> list[Block]:
             out += history[0]
             section_end = history[1]
             continue
+        # (Its rows are read on as any others: a note may hold a label of its own, "Root cause: ...".)
+        out += agenda_rows(scan, i)
         rows = table_labels(line)
         if column_header(scan, i):
             # A records table's header names its columns, not fields with their values: only a

@@ -6188,6 +6188,25 @@ Proposed workaround (pending): raise the rx ring to 4096 on fh-02.
     assert done.reason is None
 
 
+def test_minutes_kept_as_a_table_of_agenda_items_hold_fields_in_their_notes():
+    # A meeting-notes page: what was discussed in the Item column, what was said in Notes.
+    text = """# PIR - Basket timeouts
+
+## Discussion items
+
+| Time | Item | Who | Notes |
+| --- | --- | --- | --- |
+| 5 min | Recap | Tom | Paged at 17:58 by the basket p99 alert; checkout timed out for one session in five. |
+| 15 min | Why did query volume go up? | Luis | The database was never the problem; volume was. |
+| 10 min | Root cause | Luis | The repricing flag went from 5% to 100% at 17:40, so every basket read repriced every line against the orders database. |
+| 5 min | What fixed it | Tom | Luis set the repricing flag back to 0% at 18:49 and the database was back under 40% CPU within two minutes. |
+"""
+    p = parse(text, source_id="minutes.md")
+    assert p.fields["fix"].startswith("Luis set the repricing flag back to 0%")
+    assert p.provenance["fix"] == "table: What fixed it"
+    assert p.fields["root_cause"].startswith("The repricing flag went from 5% to 100%")
+
+
 def test_a_labels_qualifier_may_hold_the_time_it_was_found():
     text = """Subject: Shift handover - days to nights
 
