@@ -63,7 +63,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
-        r"|causes?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+(?:actually\s+|really\s+)?happen(?:ed)?\??|what\s+(?:actually\s+|really\s+)?caused\s+(?:it|this|the\s+\w+)\??"
+        r"|causes?(?:\s+summary)?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+(?:actually\s+|really\s+)?happen(?:ed)?\??|what\s+(?:actually\s+|really\s+)?caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary|(?:most\s+)?probable)\s+cause|occurrence\s+(?:root\s+)?cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
@@ -1315,6 +1315,13 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
         value = clean_field(str(props.get(key) or ""))
         if value:
             return value, prop_origin(key)
+    # A team's own key for it ("resolution_summary", "why"), holding a sentence rather than a
+    # particular ("fix_version: 2.3.1").
+    for key, raw in props.items():
+        if isinstance(raw, str) and len(raw.split()) >= 5 and classify_label(re.sub(r"[_-]+", " ", str(key))) == name:
+            value = clean_field(raw)
+            if value:
+                return value, prop_origin(key)
     # A section the writer titled "Root cause" says it in one line where "Fault" or "Trigger"
     # tell the story around it: it opens the field.
     # A label the writer put inside that section leads it: the section explains, the label states.
@@ -3589,6 +3596,9 @@ def pick_services(
 ) -> tuple[list[str], str]:
     for key in SERVICE_META_KEYS:
         value = props.get(key)
+        if isinstance(value, dict):
+            # "affected: {services: [...], regions: [...]}": the list its own key names.
+            value = next((v for k in SERVICE_META_KEYS if (v := value.get(k)) and isinstance(v, (str, list))), None)
         if value:
             values = value if isinstance(value, list) else re.split(r"[,;]\s*", str(value))
             found = [norm_service(v) for v in values if str(v).strip()]

@@ -136,6 +136,33 @@ def test_still_investigating_is_excluded():
     assert "still unknown" in p.detail
 
 
+def test_front_matter_in_a_teams_own_keys_is_read():
+    # A team's schema: "cause_summary" and "resolution_summary" hold the fields, "affected" nests
+    # its services beside regions; a "fix_version" is a particular, no fix.
+    text = """---
+title: "Booking failures: lock queue on the depots row"
+fix_version: 2.3.1
+affected:
+  services: [shipment-api, orders-db]
+  regions: [eu-west]
+cause_summary: >
+  A batch job session sat idle in transaction for 40 minutes holding the row lock
+  every booking to that depot needs.
+resolution_summary: >
+  The DBA terminated the idle backend and the lock queue drained in under a minute.
+---
+
+## Notes
+
+We spent twenty minutes on the idea that the database itself was slow.
+"""
+    p = parse(text, source_id="pm.md")
+    assert p.fields["root_cause"].startswith("A batch job session sat idle in transaction")
+    assert p.provenance["root_cause"] == "front-matter: cause_summary"
+    assert p.fields["fix"].startswith("The DBA terminated the idle backend")
+    assert p.fields["services_affected"] == ["shipment-api", "orders-db"]
+
+
 def test_broken_front_matter_is_a_clear_reason():
     p = parse("---\ntitle: [unclosed\n  }{ not a field\n---\n# T\n", source_id="x.md")
     assert p.reason == "bad-front-matter"
