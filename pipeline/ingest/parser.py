@@ -3590,6 +3590,17 @@ def pick_date(props: dict, by_field: dict, source_id: str, title: str, body: str
     return (m.group(1), "file name") if m else ("", "")
 
 
+def listed_under(text: str) -> str:
+    """A label's value up to a numbered line, where it opens with a list of names on the label's
+    line ("ceph-prod, radosgw, media upload" over "1. Summary"): the numbered line is the next
+    section of the form, no more names. A value that leads into its list keeps it whole."""
+    first = text.lstrip(" \t").split("\n", 1)[0].rstrip()
+    if not first or first[0] in "-*+|#0123456789" or "," not in first or first.endswith(":"):
+        return text
+    numbered = re.search(r"^[ \t]*\d{1,2}[.)][ \t]", text, re.M)
+    return text[: numbered.start()] if numbered else text
+
+
 def pick_services(
     props: dict, by_field: dict, title: str, impact: str, summary: str, prop_origin, cause: str = "", opening: str = "",
     body: str = "",
@@ -3605,7 +3616,7 @@ def pick_services(
             if found:
                 return dedupe(found), prop_origin(key)
     # A list set in a quote ("> - POS card authorisation") is the same list.
-    labelled = QUOTE_LINE.sub("", "\n".join(ANGLE_GUIDANCE.sub("", b.text) for b in by_field.get("services", [])))
+    labelled = QUOTE_LINE.sub("", "\n".join(listed_under(ANGLE_GUIDANCE.sub("", b.text)) for b in by_field.get("services", [])))
     if labelled:
         listed = [ITEM_CLAUSE.sub("", i) for i in list_items(labelled) if not NOT_AFFECTED.search(i)]
         # Commas inside brackets are the aside's: "log-search cluster (Elasticsearch, 9 nodes)".

@@ -163,6 +163,32 @@ We spent twenty minutes on the idea that the database itself was slow.
     assert p.fields["services_affected"] == ["shipment-api", "orders-db"]
 
 
+def test_a_services_label_that_lists_its_names_is_not_continued_by_the_next_numbered_section():
+    # A PDF form's header: the label's line lists the systems, the numbered section under it
+    # runs on in the same paragraph.
+    text = """# Storage node failure
+
+Report ID: OPS-IR-2024-019
+Affected systems: ceph-prod, radosgw / S3 API, transcode-workers, media upload
+1. Summary
+[What happened, in no more than one paragraph.]
+
+## 2. Cause
+
+The SAS backplane in storage node stor-b7-04 failed, taking six OSDs down together.
+
+## 3. Resolution
+
+The vendor engineer replaced the backplane and I/O resumed.
+"""
+    p = parse(text, source_id="x.md")
+    assert p.fields["services_affected"] == ["ceph-prod", "radosgw", "s3 api", "transcode-workers", "media upload"]
+    # A label that leads into its list keeps the list.
+    listed = parse(text.replace("Affected systems: ceph-prod, radosgw / S3 API, transcode-workers, media upload\n1. Summary",
+                                "Affected systems: the two below\n- ceph-prod\n- radosgw\n\n1. Summary"), source_id="x.md")
+    assert listed.fields["services_affected"] == ["ceph-prod", "radosgw"]
+
+
 def test_broken_front_matter_is_a_clear_reason():
     p = parse("---\ntitle: [unclosed\n  }{ not a field\n---\n# T\n", source_id="x.md")
     assert p.reason == "bad-front-matter"
