@@ -1229,10 +1229,9 @@ def _json_parts(node, key: str, rows: list[list[str]], parts: list[str], depth: 
             child = f"{key} / {k}" if depth == 1 and key else f"{key} {k}" if depth >= 2 and key else "" if wrapper else str(k)
             _json_parts(v, child, rows, parts, depth + 1)
     elif isinstance(node, list):
-        table = _records_table(node)
         if all(isinstance(v, str) for v in node):
             _json_field(key, ", ".join(v for v in node if v.strip()), rows, parts)
-        elif table and key:
+        elif key and (table := _records_table(node)):
             parts.append(f"## {_json_label(key)}\n\n{table}")
         else:
             for item in node:
