@@ -101,7 +101,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # An 8D report's "Escape root cause": why the defect was not caught, beside how it occurred.
     "contributing": re.compile(r"^(?:(?:contributing|causal)\s+factors?(?:\s*\([^)]*\))?|(?:escape|non[\s-]?detection)\s+(?:root\s+)?cause.*)$", re.I),
     "fix": re.compile(
-        rf"^(?:the\s+)?(?:(?:{CORRECTED})\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|(?:mitigation|recovery|(?:service\s+)?restoration)(?:\s+(?:steps|actions?))?|repair"
+        rf"^(?:the\s+)?(?:(?:{CORRECTED})\s+)?(?:resolution(?:\s+and\s+recovery)?|remediation|(?:mitigation|recovery|(?:service\s+)?restoration)(?:\s+(?:steps|actions?))?"
+        # A maintenance form's "Repair carried out", "Repairs made": the engineer's own past tense.
+        r"|repairs?(?:\s+(?:carried\s+out|done|made|completed|performed|undertaken))?|(?:work|actions?)\s+carried\s+out"
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?(?:\s+on\s+the\s+day)?"
         # A FAQ's question: "How was it fixed?", "How was power restored?"
         r"|how\s+(?:was|were)\s+(?:it|this|they|the\s+[\w-]+|[\w-]+)\s+(?:fixed|resolved|restored|mitigated|recovered|brought\s+back)"
@@ -110,7 +112,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"
         # A contractor's report: "Remedial actions" (what was done), then "Preventive measures".
         r"|remedial\s+(?:actions?|measures|steps|work)(?:\s+\((?:completed|taken|done)\))?"
-        r"|immediate\s+(?:fix|actions?|remediation|resolution)|workaround|circumvention"
+        r"|immediate\s+(?:fix|actions?|remediation|resolution)(?:\s+taken)?|workaround|circumvention"
         # "Solution applied: revert of the PR", as a team writing in its second language puts it.
         r"|solution(?:\s+(?:applied|implemented))?"
         # A Japanese-style report's "Provisional countermeasure" beside its "Permanent countermeasure".

@@ -5389,6 +5389,28 @@ def test_a_contractors_remedial_actions_are_what_was_done(heading):
     assert classify_label("Preventive measures") == "action_items"
 
 
+@pytest.mark.parametrize("heading", ["REPAIR CARRIED OUT", "Repairs made", "Work carried out", "3. Immediate actions taken"])
+def test_a_maintenance_forms_repair_section_is_the_fix(heading):
+    doc = f"""# Conveyor C4 stopped
+
+## Fault description
+
+Conveyor C4 stopped at 09:10 and parcels backed up on the induct lines.
+
+## Root cause
+
+The drive motor's thermal overload tripped because its cooling fan had seized.
+
+## {heading}
+
+Fan replaced with a spare from stores and the overload reset; C4 ran again at 10:02.
+"""
+    p = parse(doc, source_id="c4.txt")
+    assert p.reason is None, p.detail
+    assert p.fields["fix"].startswith("Fan replaced with a spare")
+    assert p.provenance["fix"] == f"heading: {heading}"
+
+
 def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     text = ("- **Restore:** ran `airflow dags backfill orders_daily -s\n"
             "  2024-03-31 -e 2024-03-31`, then re-triggered `finance_email` and\n"
