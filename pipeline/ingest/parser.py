@@ -166,8 +166,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     # "Cause / fix", "Root cause and resolution": both told in one short section (cause_and_fix_apart).
     "cause_and_fix": re.compile(r"^(?:(?:the\s+)?(?:root\s+)?cause)\s*(?:/|&|and)\s*(?:(?:the\s+)?fix|resolution|remediation)$", re.I),
     "summary": re.compile(
-        r"^(?:incident\s+|executive\s+|issue\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)"
-        r"(?:\s+of\s+the\s+(?:incident|outage|event|issue|problem))?$"
+        # A form's "Brief description of event", "Problem description", "Summary of incident".
+        r"^(?:(?:incident|executive|issue|event|problem|fault|brief)\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)"
+        r"(?:\s+of\s+(?:the\s+)?(?:incident|outage|event|issue|problem|fault))?$"
         # A retro board's facts sit on the facilitator's summary card, beside the team's cards.
         r"|^(?:(?:the\s+)?facilitator(?:'s)?\s+|retro(?:spective)?\s+|board\s+)?summary\s+card$|^(?:the\s+)?facilitator(?:'s)?\s+(?:summary|notes)$",
         re.I,

@@ -5411,6 +5411,12 @@ Fan replaced with a spare from stores and the overload reset; C4 ran again at 10
     assert p.provenance["fix"] == f"heading: {heading}"
 
 
+@pytest.mark.parametrize("heading", ["1. BRIEF DESCRIPTION OF EVENT", "Problem description", "Summary of incident", "Event summary"])
+def test_a_forms_description_of_the_event_is_its_summary(heading):
+    assert classify_label(heading) == "summary"
+    assert classify_label("Short description") == "title"
+
+
 def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     text = ("- **Restore:** ran `airflow dags backfill orders_daily -s\n"
             "  2024-03-31 -e 2024-03-31`, then re-triggered `finance_email` and\n"
