@@ -2623,6 +2623,12 @@ def strip_markdown(text: str) -> str:
     return text
 
 
+SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\s\d\.)(?<!\s\d\d\.)(?<!\bi\.e\.)(?<!\be\.g\.)(?<!\b[Aa]pprox\.)(?<!\bca\.)(?<!\bincl\.)(?<!\bvs\.)"
+    r"\s+(?=[A-Z0-9\[(\"'])"
+)
+
+
 def sentences(text: str) -> list[str]:
     # One clause per line ("semantic line breaks"): a line that goes on in lower case, not as a
     # list item, continues the sentence above it, inside a quote ("> ...") too.
@@ -2639,8 +2645,9 @@ def sentences(text: str) -> list[str]:
         para = " ".join(para.split())
         if not para or para.startswith("|"):
             continue
-        # "On 5. January": a day number with its period does not end a sentence, nor does "i.e." or "e.g.".
-        out.extend(s.strip() for s in re.split(r"(?<=[.!?])(?<!\s\d\.)(?<!\s\d\d\.)(?<!\bi\.e\.)(?<!\be\.g\.)\s+(?=[A-Z0-9\[(\"'])", para) if s.strip())
+        # "On 5. January": a day number with its period does not end a sentence, nor does "i.e." or "e.g.",
+        # or a form's "approx. 02:14".
+        out.extend(s.strip() for s in SENTENCE_END.split(para) if s.strip())
     return out
 
 

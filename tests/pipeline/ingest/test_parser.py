@@ -5417,6 +5417,12 @@ def test_a_forms_description_of_the_event_is_its_summary(heading):
     assert classify_label("Short description") == "title"
 
 
+def test_an_abbreviation_with_its_period_does_not_end_the_sentence():
+    assert sentences("At approx. 02:14 the control room lost telemetry, incl. Crane Lane. Radio was ruled out.") == [
+        "At approx. 02:14 the control room lost telemetry, incl. Crane Lane.", "Radio was ruled out.",
+    ]
+
+
 def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     text = ("- **Restore:** ran `airflow dags backfill orders_daily -s\n"
             "  2024-03-31 -e 2024-03-31`, then re-triggered `finance_email` and\n"
