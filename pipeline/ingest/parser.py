@@ -3267,12 +3267,42 @@ def pick_title(
         if named:
             # A collection that names its files by id ("06ceee47-94f1-...") says whose incident it was.
             title, origin = f"{str(props[named]).strip()} incident", prop_origin(named)
+        elif names_nothing(stem):
+            told = described(by_field)
+            if told:
+                title, origin = told
     title = re.sub(r"^(?:incident\s+(?:on|date:?)\s+)?\d{4}-\d{2}-\d{2}\s*[-–—:,]\s*", "", title, flags=re.I)
     title = re.sub(r"^PM\d{4}-\d+\s*[-–:]\s*", "", title, flags=re.I)
     # A page's icon before its name (Outline and Notion put an emoji there: "🕑 Stale dashboards"),
     # then the document's kind ("🚨 Incident review: ...").
     title = KIND_PREFIX.sub("", ICON_PREFIX.sub("", title))
     return " ".join(strip_markdown(title).split())[:200] or source_id, origin
+
+
+# A file's name that is its record's number, its kind or its scan ("RWB-IR-2024-031_OCR",
+# "page-1179650-storage", "MM-0928 Postmortem"): no word of it tells what happened.
+FILE_NAME_WORD = re.compile(
+    r"(?:ocr|scan\w*|signed|storage|page|notes?|timeline|log|report|post-?mortem|incident|final|draft|copy|export(?:ed)?"
+    r"|review|rca|pir|rfo|ops|minutes|summary|rev|issue|version|attachment|document|doc|file)",
+    re.I,
+)
+
+
+def names_nothing(stem: str) -> bool:
+    """Fewer than two words of the file's name are words (an acronym, "PBA", "SIR", is the record's)."""
+    words = [w for w in re.findall(r"[A-Za-z]+", stem) if len(w) >= 3 and not w.isupper() and not FILE_NAME_WORD.fullmatch(w)]
+    return len(words) < 2
+
+
+def described(by_field: dict) -> tuple[str, str] | None:
+    """The description's first sentence, where nothing names the incident but its file's number:
+    a scanned form's "Brief description of event" tells what happened in its first line."""
+    block = next((b for name in ("summary", "impact") for b in by_field.get(name, []) if clean_field(b.text)), None)
+    first = sentences(strip_markdown(clean_field(block.text)))[:1] if block else []
+    words = first[0].rstrip(".").split() if first else []
+    if len(words) < 4:
+        return None
+    return " ".join(words[:30]) + ("…" if len(words) > 30 else ""), f"{block_origin(block)}: first sentence"
 
 
 # A part's heading that announces the incident it holds ("Incident recap:", "Known failure mode:").

@@ -5423,6 +5423,33 @@ def test_an_abbreviation_with_its_period_does_not_end_the_sentence():
     ]
 
 
+@pytest.mark.parametrize("source_id, title", [
+    # A scan named by its record's number: the description's first line tells what happened.
+    ("RWB-IR-2024-031_OCR.txt", "The control room lost telemetry from 14 outstations on the northern radio group"),
+    # A file name in words is the writer's own title for it.
+    ("telemetry-loss-northern-group.txt", "telemetry-loss-northern-group"),
+])
+def test_a_file_named_by_its_number_is_titled_by_its_description(source_id, title):
+    doc = """RAVELFORD WATER - OT INCIDENT REPORT
+Form OT-7 Rev. 4
+
+## 1. Brief description of event
+
+The control room lost telemetry from 14 outstations on the northern radio group. Pumps ran on local control.
+
+## 2. Root cause
+
+A firewall rule tidy-up deleted the object group that covers the newer outstation range.
+
+## 3. Repair carried out
+
+The rule and object group were re-instated under an emergency change and all outstations polled again.
+"""
+    p = parse(doc, source_id=source_id)
+    assert p.reason is None, p.detail
+    assert p.fields["incident_title"] == title
+
+
 def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     text = ("- **Restore:** ran `airflow dags backfill orders_daily -s\n"
             "  2024-03-31 -e 2024-03-31`, then re-triggered `finance_email` and\n"
