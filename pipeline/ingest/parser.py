@@ -59,11 +59,11 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess;
         # "Agreed cause", "Confirmed root cause": the one a review settled on.
-        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|agreed|confirmed|final|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement|determination|findings?))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
+        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|agreed|confirmed|final|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement|determination|findings?|description|details|notes))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
-        r"|causes?(?:\s+summary)?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+(?:actually\s+|really\s+)?happen(?:ed)?\??|what\s+(?:actually\s+|really\s+)?caused\s+(?:it|this|the\s+\w+)\??"
+        r"|causes?(?:\s+(?:summary|notes|description|details))?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+(?:actually\s+|really\s+)?happen(?:ed)?\??|what\s+(?:actually\s+|really\s+)?caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary|(?:most\s+)?probable)\s+cause|occurrence\s+(?:root\s+)?cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
@@ -107,7 +107,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|how\s+(?:we|it\s+was|this\s+was)\s+(?:fixed|resolved|stopped|mitigated)(?:\s+it)?(?:\s+on\s+the\s+day)?"
         # A FAQ's question: "How was it fixed?", "How was power restored?"
         r"|how\s+(?:was|were)\s+(?:it|this|they|the\s+[\w-]+|[\w-]+)\s+(?:fixed|resolved|restored|mitigated|recovered|brought\s+back)"
-        r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?|the\s+fix|resolution\s+(?:steps|details|summary)"
+        r"|how\s+did\s+we\s+(?:fix|resolve|stop|mitigate)\s+(?:it|this|the\s+\w+)|fix(?:es)?(?:\s+notes)?|the\s+fix|resolution\s+(?:steps|details|summary|notes|description)"
+        # A service desk's record: "Resolution notes", "Close notes" (what was done to close it).
+        r"|clos(?:e|ure)\s+notes"
         # A service desk's or a provider's past tense: what was done, not what will be.
         r"|(?:remedial\s+)?actions?\s+taken(?:\s+to\s+(?:restore|resolve|fix|mitigate|recover)\b.*)?"
         # A contractor's report: "Remedial actions" (what was done), then "Preventive measures".

@@ -5450,6 +5450,14 @@ The rule and object group were re-instated under an emergency change and all out
     assert p.fields["incident_title"] == title
 
 
+@pytest.mark.parametrize("label, field", [
+    ("Cause notes", "root_cause"), ("Root cause description", "root_cause"),
+    ("Fix notes", "fix"), ("Resolution notes", "fix"), ("Close notes", "fix"),
+])
+def test_a_service_desks_notes_fields_name_the_cause_and_the_fix(label, field):
+    assert classify_label(label) == field
+
+
 def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     text = ("- **Restore:** ran `airflow dags backfill orders_daily -s\n"
             "  2024-03-31 -e 2024-03-31`, then re-triggered `finance_email` and\n"
