@@ -5,7 +5,7 @@ Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTM
 or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a PowerPoint deck (a
 review presented as slides), RTF, email (`.eml`, with the review attached to it) and mailbox files
 (`.mbox`), a Jira issue exported as XML (an RSS item), a Confluence page's storage-format source
-(`.xml`), a tracker's or a retro board's CSV export, a status page's Atom feed, a data team's
+(`.xml`), a service desk's problem record kept as XML (an unload, a SOAP response), a tracker's or a retro board's CSV export, a status page's Atom feed, a data team's
 Jupyter notebook, a review meeting's transcript (WebVTT), MIME web archives (`.mht`, and
 Confluence's "Export to Word", a `.doc` that is one), AsciiDoc and MDX from docs-as-code sites,
 Org mode, a wiki's own markup (MediaWiki source and its XML export, DokuWiki's `.txt` pages,
@@ -76,6 +76,9 @@ _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)
 # Confluence's storage format saved to a file (a page's source copied out, a space export's
 # page XML): its macros and links are namespaced tags no plain web page has.
 _STORAGE_TAG = re.compile(r"<(?:ac|ri):[a-z-]{2,40}[\s/>]")
+# An element of an incident's or a problem's record (<cause_notes>, <ns0:Root_Cause_Description>,
+# <Resolution>); a build file or an app's config has none.
+_RECORD_TAG = re.compile(rb"<(?:[\w.-]{1,40}:)?[\w.-]{0,40}(?:cause|resolution|workaround|fix_notes|incident|problem)[\w.-]{0,40}[\s/>]", re.I)
 # A wiki's export of its pages: MediaWiki's Special:Export, XWiki's page export.
 _WIKI_EXPORT_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:mediawiki|xwikidoc)\b", re.S)
 _RSS_START = re.compile(r"^\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:rss|feed)\b", re.I | re.S)
@@ -165,6 +168,8 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return json_to_markdown(text), "JSON"
     if kind == "yaml":
         return data_to_markdown(yaml_data(text)), "YAML"
+    if kind == "xml":
+        return data_to_markdown(xml_data(text)), "XML record"
     if kind == "toml":
         import tomllib
 
@@ -362,8 +367,8 @@ def sniff(data: bytes, name: str) -> str:
         # A web page whatever its name: saved from a wiki as .aspx or .php, or as .doc by older
         # Confluence and wiki exports.
         return "text"
-    if ext == ".xml" and _STORAGE_TAG.search(data[:4000].decode("latin-1")):
-        return "text"
+    if ext == ".xml" and (_STORAGE_TAG.search(data[:4000].decode("latin-1")) or _RECORD_TAG.search(data)):
+        return "text"  # a Confluence page's storage format, or an incident's record kept as XML
     if not _TEXT_NAME.search(name) and re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
         return f"unsupported:{ext} files are not a post-mortem format we read"
     return "text"
@@ -393,8 +398,8 @@ def text_kind(text: str, name: str) -> str:
     head = text[:4000]
     if _HTML_START.match(head):
         return "html"  # even a `.md` that is really a saved web page
-    if ext == ".xml" and _STORAGE_TAG.search(head):
-        return "confluence"
+    if ext == ".xml":
+        return "confluence" if _STORAGE_TAG.search(head) else "xml"
     if ext in (".csv", ".tsv"):
         return "csv"
     if ext == ".json":
@@ -1054,7 +1059,7 @@ def _as_html(value: str) -> str:
 
 # A JSON export's keys that hold its title, what a comment says, who said it and when; and keys
 # whose values are bookkeeping (ids, links, addresses), not the write-up.
-_JSON_TITLE_KEYS = ("title", "subject", "summary", "name")
+_JSON_TITLE_KEYS = ("title", "subject", "summary", "short_description", "name", "description")
 _JSON_BODY_KEYS = ("body", "plain_body", "text", "comment", "content", "message")
 _JSON_AUTHOR_KEYS = ("author", "author_name", "from", "user", "created_by", "submitter")
 _JSON_WHEN_KEYS = ("created_at", "created", "date", "timestamp", "time")
@@ -1123,6 +1128,34 @@ def yaml_data(text: str):
     return documents[0] if len(documents) == 1 else documents
 
 
+def xml_data(text: str):
+    """A record kept as XML (a service desk's unload, a problem tool's SOAP response) as data:
+    each element under its own name, without its namespace; the envelopes around the record
+    (<unload>, <soapenv:Body>, a response's list) unwrapped. (The standard library's parser
+    resolves no external entity and, with the expat it ships, refuses an entity bomb.)"""
+    from xml.etree import ElementTree
+
+    data = _xml_node(ElementTree.fromstring(text), 0)
+    while isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), dict):
+        data = next(iter(data.values()))
+    return data
+
+
+def _xml_node(element, depth: int):
+    children = list(element)
+    if not children or depth > MAX_YAML_DEPTH:
+        text = " ".join("".join(element.itertext()).split(" ")).strip()
+        # A reference field's shown value (ServiceNow's display_value="Integration Platform")
+        # over the id it stores; an empty element's attributes as its fields.
+        shown = element.get("display_value") or element.get("displayValue")
+        return shown or text or ({k.rpartition("}")[2]: v for k, v in element.attrib.items()} if element.attrib else "")
+    grouped: dict[str, list] = {}
+    for child in children:
+        grouped.setdefault(child.tag.rpartition("}")[2], []).append(_xml_node(child, depth + 1))
+    # Repeated elements (a work log's <Entry>s) are a list, as JSON keeps them.
+    return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
+
+
 MAX_YAML_DEPTH = 20
 
 
@@ -1171,8 +1204,10 @@ def _json_text(value: str) -> str:
 def _json_title(data) -> str:
     """The first title-like value at the top of the export or one level down."""
     for node in [data, *(v for v in data.values() if isinstance(v, dict))] if isinstance(data, dict) else []:
+        # Whatever the case its tool writes the key in ("Description", "short_description").
+        named = {str(k).lower(): v for k, v in node.items()}
         for key in _JSON_TITLE_KEYS:
-            value = node.get(key)
+            value = named.get(key)
             if isinstance(value, str) and 0 < len(value) <= 200:
                 return value.strip()
     return ""

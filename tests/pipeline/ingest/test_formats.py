@@ -184,6 +184,47 @@ replica from a base backup before putting it back.\"\"\"
     assert to_markdown(b"title = \n", "bad.toml")[1] == "unreadable"
 
 
+def test_a_problem_record_kept_as_xml_is_read_as_its_fields():
+    # A service desk's unload: reference fields carry their shown value beside an opaque id,
+    # the record sits inside the unload's envelope.
+    unload = """<?xml version="1.0" encoding="UTF-8"?><unload unload_date="2024-07-02 13:47:09">
+<problem action="INSERT_OR_UPDATE">
+<business_service display_value="Parcel Tracking">a7c3e1d94f2b4e0c9d8a6b5c3e2f1a07</business_service>
+<short_description>Tracking events stopped reaching the customer app</short_description>
+<cause_notes>The broker's data volume filled with dead-lettered messages that had no size limit, so the broker blocked every publisher.</cause_notes>
+<fix_notes>We moved the dead letters to the archive bucket and purged the queue, then capped the queue's size.</fix_notes>
+<sys_id>5e4d3c2b1a0f4e9d8c7b6a5f4e3d2c1b</sys_id>
+</problem>
+</unload>"""
+    text, p = parsed_bytes(unload.encode(), "problem_PRB0019233.xml")
+    assert text.startswith("# Tracking events stopped reaching the customer app")
+    assert "| Business service | Parcel Tracking |" in text and "a7c3e1d9" not in text
+    assert p.fields["root_cause"].startswith("The broker's data volume filled")
+    assert p.fields["fix"].startswith("We moved the dead letters")
+    # A problem tool's SOAP response: namespaced elements, the record inside the envelope, its
+    # work log's repeated entries a table.
+    soap = """<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
+<ns0:GetListResponse xmlns:ns0="urn:Problem"><ns0:getListValues>
+<ns0:Description>Handheld scanners dropping off the depot wifi</ns0:Description>
+<ns0:Root_Cause_Description>One of the access switch's two power supplies failed, halving its PoE budget, so it kept powering the access points down.</ns0:Root_Cause_Description>
+<ns0:Resolution>The failed power supply was replaced and the access point ports were given high PoE priority.</ns0:Resolution>
+<ns0:Work_Info><ns0:Entry><ns0:Date>2024-09-10</ns0:Date><ns0:Notes>Switch log shows PoE budget exceeded.</ns0:Notes></ns0:Entry>
+<ns0:Entry><ns0:Date>2024-09-12</ns0:Date><ns0:Notes>Power supply replaced.</ns0:Notes></ns0:Entry></ns0:Work_Info>
+</ns0:getListValues></ns0:GetListResponse></soapenv:Body></soapenv:Envelope>"""
+    text, p = parsed_bytes(soap.encode(), "PBI000000004471_GetList_response.xml")
+    assert p.fields["incident_title"] == "Handheld scanners dropping off the depot wifi"
+    assert "| 2024-09-12 | Power supply replaced. |" in text
+    assert p.fields["root_cause"].startswith("One of the access switch's two power supplies failed")
+    assert p.fields["fix"].startswith("The failed power supply was replaced")
+    # An entity bomb and an external entity: one line each, nothing expanded or fetched.
+    bomb = b'<!DOCTYPE p [<!ENTITY a "aaaaaaaaaa">' + b"".join(
+        f'<!ENTITY a{i} "{("&a" + (str(i - 1) if i > 1 else "") + ";") * 10}">'.encode() for i in range(1, 9)
+    ) + b"]><problem><cause>&a8;</cause></problem>"
+    assert to_markdown(bomb, "bomb.xml")[1] == "unreadable"
+    external = b'<!DOCTYPE p [<!ENTITY e SYSTEM "file:///etc/passwd">]><problem><cause>&e;</cause></problem>'
+    assert to_markdown(external, "ext.xml")[1] == "unreadable"
+
+
 def test_google_docs_bold_is_in_its_css():
     # A "web page" export: no <b> or <h2>, only spans whose class the stylesheet makes bold.
     html = """<html><head><style type="text/css">.c1{font-weight:400}.c4{color:#000;font-weight:700}</style></head>
