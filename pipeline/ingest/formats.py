@@ -783,10 +783,30 @@ def rows_to_markdown(rows: Iterable[list[str]]) -> str:
             blocks.extend(cells[0] for cells in run)
         elif width == 2 or len(run) == 2:
             pairs = [(r[0], r[1] if len(r) > 1 else "") for r in run] if width == 2 else zip(*run)
-            blocks.append("\n".join(f"**{_column_label(key)}:** {value}" if key else value for key, value in pairs if value))
+            blocks.append(_field_lines(pairs))
         else:
-            blocks.append(markdown_table(_pipes_escaped(run)))
+            blocks.append(_record_and_entries(run) or markdown_table(_pipes_escaped(run)))
     return "\n\n".join(blocks)
+
+
+def _field_lines(pairs) -> str:
+    return "\n".join(f"**{_column_label(key)}:** {value}" if key else value for key, value in pairs if value)
+
+
+def _record_and_entries(run: list[list[str]]) -> str:
+    """One record exported a row per entry of its journal (a problem tool's grid: the record's
+    fields repeated on every row beside each work note): its fields once, as a single record's
+    are read, then its entries as a table. '' for a table of rows that differ."""
+    header, rows = run[0], run[1:]
+    if len(rows) < 2 or any(len(r) > len(header) for r in rows):
+        return ""
+    rows = [r + [""] * (len(header) - len(r)) for r in rows]
+    same = [i for i, _ in enumerate(header) if len({r[i] for r in rows}) == 1]
+    apart = [i for i, _ in enumerate(header) if i not in same]
+    if len(same) < 3 or not apart or len(apart) >= len(same):
+        return ""
+    entries = [[header[i] for i in apart], *([r[i] for i in apart] for r in rows)]
+    return f"{_field_lines((header[i], rows[0][i]) for i in same)}\n\n{markdown_table(_pipes_escaped(entries))}"
 
 
 # The namespaces of a workbook's parts (SpreadsheetML, and the relationships that name each
@@ -950,7 +970,9 @@ def vtt_to_markdown(text: str) -> str:
 
 def _column_label(key: str) -> str:
     custom = _CUSTOM_FIELD.match(key)
-    return (custom.group(1) if custom else key).rstrip(":")
+    key = (custom.group(1) if custom else key).rstrip(":")
+    # A tool's column names as a person reads them: "cause_notes" is "Cause notes".
+    return _json_label(key) if re.fullmatch(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+", key) else key
 
 
 def _title_first(markdown: str) -> str:

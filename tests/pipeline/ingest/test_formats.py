@@ -550,6 +550,28 @@ def test_a_csv_export_reads_as_its_layout_a_record_as_fields_a_sheet_as_a_table(
     assert "| Went well | Alerts fired, and fast | 3 |" in text and "| Actions | Add a canary; then a dashboard | 2 |" in text
 
 
+def test_a_problem_exported_a_row_per_journal_entry_reads_as_its_fields_then_its_journal():
+    # A problem tool's grid export: the record's fields repeated on every row beside each
+    # journal entry, its columns named as the tool stores them.
+    header = "problem_id,short_description,cause_notes,fix_notes,journal_created,journal_details\n"
+    record = ("18842,Reporting screens hang on Monday mornings,"
+              '"A storage snapshot schedule was entered as 08:30 Monday instead of 20:30 Sunday, so its copy-on-write slowed the database at peak.",'
+              '"The snapshot schedule was corrected to Sunday 20:30 under a standard change.",')
+    grid = (header + record + '17/06/2024 14:40,"Closing, three clean Mondays."\n'
+            + record + '28/05/2024 11:45,"Found it in the array\'s event log."\n').encode()
+    text, _, _ = to_markdown(grid, "ProblemExport_18842.csv")
+    assert text.splitlines()[:2] == ["**Problem id:** 18842", "**Short description:** Reporting screens hang on Monday mornings"]
+    assert text.count("A storage snapshot schedule") == 1
+    assert "| Journal created | Journal details |" not in text and "| journal_created | journal_details |" in text
+    assert "| 28/05/2024 11:45 | Found it in the array's event log. |" in text
+    p = parse(text, source_id="ProblemExport_18842.csv")
+    assert p.fields["root_cause"].startswith("A storage snapshot schedule was entered")
+    assert p.fields["fix"].startswith("The snapshot schedule was corrected")
+    # Rows that differ beyond a column or two are a sheet, read as a table.
+    sheet = "time,service,event,owner\n09:12,ledger,writes time out,ana\n09:52,payouts,queue drains,li\n".encode()
+    assert to_markdown(sheet, "timeline.csv")[0].startswith("| time | service | event | owner |")
+
+
 def vtt(turns: list[tuple[str, str]], voice: bool = False) -> bytes:
     cues = [
         f"{n}\n00:00:{n:02d}.000 --> 00:00:{n + 1:02d}.000\n" + (f"<v {who}>{said}</v>" if voice else f"{who}: {said}")
