@@ -59,11 +59,14 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         # "So, the cause", "So what was it?": a narrative's turn to the explanation.
         # "The actual cause", "The real culprit": the explanation after a wrong first guess;
         # "Agreed cause", "Confirmed root cause": the one a review settled on.
-        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|agreed|confirmed|final|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement|determination|findings?|description|details|notes))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
+        rf"^(?:so[,:]?\s+)?(?:the\s+)?(?:(?:actual|real|true|agreed|confirmed|final|{CORRECTED})\s+)?(?:root[\s-]*causes?(?:\s+(?:analysis|statement|determination|findings?|description|details|notes|investigation))?(?:\s+and\s+\w+|\s+of\s+(?:the\s+)?[\w-]+|\s+in\s+(?:one|a)\s+(?:line|sentence))?|rca|rc|culprit|what\s+was\s+it"
         # A provider's letter: "Reason for Outage" (RFO); a form's "Fault cause", "Outage cause".
         r"|rfo|reason\s+for\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|degradation|fault)(?:\s+\(rfo\))?"
+        # As a team writing in its second language puts it: "Reason of the disturbance",
+        # "Technical description of the cause".
+        r"|reason\s+of\s+(?:the\s+)?(?:outage|failure|incident|disruption|interruption|disturbance|malfunction|fault)|(?:technical\s+)?description\s+of\s+(?:the\s+)?cause"
         r"|(?:fault|outage|incident|failure|problem|disruption)\s+(?:cause|reason)"
-        r"|causes?(?:\s+(?:summary|notes|description|details))?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+(?:actually\s+|really\s+)?happen(?:ed)?\??|what\s+(?:actually\s+|really\s+)?caused\s+(?:it|this|the\s+\w+)\??"
+        r"|causes?(?:\s+(?:summary|notes|description|details|investigation))?|caus(?:al|e)\s+analysis|why\s+(?:it|this|did\s+(?:it|this))\s+(?:actually\s+|really\s+)?happen(?:ed)?\??|what\s+(?:actually\s+|really\s+)?caused\s+(?:it|this|the\s+\w+)\??"
         r"|triggers?|fault|underlying\s+(?:cause|issue|reason|problem)|cause\s+of\s+(?:the\s+)?\w+|(?:technical|immediate|direct|proximate|primary|(?:most\s+)?probable)\s+cause|occurrence\s+(?:root\s+)?cause|(?:the\s+)?(?:bug|defect)"
         # A Five Whys chain: "## Five Whys", "## The Whys", "7. Five whys (abridged)".
         r"|(?:\d+\.\s*)?(?:the\s+)?(?:(?:5|five)\s+)?whys(?:\s*\([^)]*\))?"
@@ -116,7 +119,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         r"|remedial\s+(?:actions?|measures|steps|work)(?:\s+\((?:completed|taken|done)\))?"
         r"|immediate\s+(?:fix|actions?|remediation|resolution)(?:\s+taken)?|workaround|circumvention"
         # "Solution applied: revert of the PR", as a team writing in its second language puts it.
-        r"|solution(?:\s+(?:applied|implemented))?"
+        r"|solution(?:\s+(?:applied|implemented))?|(?:taken|applied)\s+measures|measures\s+(?:taken|applied)"
         # A Japanese-style report's "Provisional countermeasure" beside its "Permanent countermeasure".
         rf"|(?:provisional|interim|temporary|immediate|permanent)\s+{COUNTERMEASURE}(?:\s*\((?:completed|done)\b[^()]*\))?"
         # A quality system's (ISO 9001, CAPA) "Immediate correction": what put it right on the day.

@@ -5458,6 +5458,14 @@ def test_a_service_desks_notes_fields_name_the_cause_and_the_fix(label, field):
     assert classify_label(label) == field
 
 
+@pytest.mark.parametrize("label, field", [
+    ("3. Reason of the disturbance", "root_cause"), ("4. Cause investigation", "root_cause"),
+    ("Root cause investigation", "root_cause"), ("4. Taken measures", "fix"), ("Measures taken", "fix"),
+])
+def test_a_reports_headings_in_its_writers_second_language_name_the_cause_and_the_fix(label, field):
+    assert classify_label(label) == field
+
+
 def test_a_code_span_wrapped_over_two_lines_stays_in_its_sentence():
     text = ("- **Restore:** ran `airflow dags backfill orders_daily -s\n"
             "  2024-03-31 -e 2024-03-31`, then re-triggered `finance_email` and\n"
