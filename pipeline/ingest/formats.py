@@ -2318,9 +2318,17 @@ def text_to_markdown(text: str) -> str:
     for i in range(len(lines) - 2, -1, -1):
         following[i] = lines[i + 1].strip() or following[i + 1]
     wrapped_title = None  # the line a title ending in a colon went on to
+    ruled: set[int] = set()  # a section name's line and the rule under it, read with the rule above
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if i == wrapped_title:
+        if i == wrapped_title or i in ruled:
+            continue
+        name = _ruled_name(lines, i)
+        if name:
+            # A mail's or a form's section name set between two rules ("━━━━" / "■4. 原因 / Cause" / "━━━━").
+            out.extend([f"# {name}"] if first else ["", f"## {name}", ""])
+            ruled.update((i + 1, i + 2))
+            first, headed = False, True
             continue
         if _PAGE_OF.match(stripped):
             continue  # "Page 2 of 3" from a printed or exported report, between its sentences
@@ -2434,7 +2442,7 @@ _EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[
 # "4.1 Root cause" over its paragraph: a report's numbered subsection.
 _SUBSECTION_TITLE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,5}$")
 # "3. RESOLUTION": a numbered line in capitals is a section of a letter or a report, not a list item.
-_RULE_LINE = re.compile(r"([-=_*~])\1{4,}")
+_RULE_LINE = re.compile(r"([-=_*~━─═])\1{4,}")
 _NUMBERED_CAPS = re.compile(r"^\d{1,2}[.)]\s+[A-Z][A-Z0-9 &/,'()-]{2,60}\??$")
 
 
@@ -2453,6 +2461,18 @@ def _opens_as_title(line: str, nxt: str) -> bool:
 _COLUMN_GAP = re.compile(r"\S[ \t]{3,}\S")
 
 
+# A section name's mark in a Japanese or Chinese business document: "■4. 原因", "【対応状況】".
+_NAME_MARK = re.compile(r"^[■□◆◇●○▶▷★☆]\s*|^【(.+)】$")
+
+
+def _ruled_name(lines: list[str], rule: int) -> str:
+    """The short line between this rule and the next line's, as a section's name; '' for none."""
+    if not (rule + 2 < len(lines) and _RULE_LINE.fullmatch(lines[rule].strip()) and _RULE_LINE.fullmatch(lines[rule + 2].strip())):
+        return ""
+    name = _NAME_MARK.sub(lambda m: m.group(1) or "", lines[rule + 1].strip()).strip()
+    return name if name and len(name) <= 80 and not _RULE_LINE.fullmatch(name) and not name.endswith((".", ",", ";", "。")) else ""
+
+
 def _boxed(lines: list[str], rule: int) -> bool:
     """The two or more lines over this rule have a rule over them too. (The walk up stops at the
     rule or blank line above, so each line is passed once.)"""
@@ -2462,13 +2482,18 @@ def _boxed(lines: list[str], rule: int) -> bool:
     return rule - top >= 2 and top > 0 and bool(_RULE_LINE.fullmatch(lines[top - 1].strip()))
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
 def _is_heading_line(line: str, max_chars: int = 70, max_words: int = 8) -> bool:
     if _NUMBERED_CAPS.match(line):
         return True
     if len(line) > max_chars or _LIST_OR_TIME.match(line) or not line[0].isalpha():
         return False
-    if line.endswith((".", ",", ";", "!")) or (":" in line.rstrip(":")):
+    if line.endswith((".", ",", ";", "!", "。", "、")) or (":" in line.rstrip(":")):
         return False
+    if len(_CJK.findall(line)) > 20:
+        return False  # a line of Japanese or Chinese prose, wrapped anywhere, has no spaces to count
     if " = " in line or re.search(r"[{};]", line):
         return False  # a setting or a line of code set off on its own ("logging.level = DEBUG")
     return len(line.split()) <= max_words

@@ -1999,6 +1999,41 @@ Replaced the power supply and resealed the cabinet gland.
     assert "## Original" not in to_markdown(quoted.encode(), "reply.txt")[0]
 
 
+def test_a_section_name_between_two_rules_is_a_heading_and_a_line_of_japanese_prose_is_none():
+    # A first report mailed by a Japanese operations centre: each section's name between box-
+    # drawing rules, each paragraph in Japanese over its English.
+    rule = "━" * 30
+    text = f"""関係者各位 / To all persons concerned
+
+本日発生しましたWeb予約システムの障害について、第1報としてご報告いたします。
+We report the failure of the web reservation system as a first report.
+
+{rule}
+■1. 障害内容 / Failure content
+{rule}
+  予約ができない状態となりました。
+  Reservations from the official site were impossible.
+
+{rule}
+■2. 原因 / Cause
+{rule}
+  現在調査中です。/ Currently under investigation.
+  APサーバ4台すべてで応答が停止していることを確認しましたが、原因は特定できておりません。
+  All four application servers stopped responding; the cause is not identified.
+
+{rule}
+【対応状況 / Response】
+{rule}
+  12:10  APサーバを再起動 / application servers restarted
+"""
+    markdown, _, _ = to_markdown(text.encode(), "first-report.txt")
+    assert "## 1. 障害内容 / Failure content" in markdown and "## 2. 原因 / Cause" in markdown
+    assert "## 対応状況 / Response" in markdown and "━━━" not in markdown
+    assert "## 本日" not in markdown and "## APサーバ" not in markdown
+    p = parse(markdown, source_id="first-report.txt")
+    assert p.reason == "draft", p.fields
+
+
 def test_a_plain_text_report_saved_as_markdown_is_read_as_text():
     # No markup at all, numbered sections in capitals: a text report that happens to be a `.md`.
     text = """Credit Union
