@@ -351,8 +351,13 @@ class _Storage:
         ]
         rows = [tr.find_all(["th", "td"], recursive=False) for tr in trs]
         if _is_layout(tag, rows):
-            # An email's or a newsletter's frame around the message: its cells are the page.
-            return "\n\n".join(b for cells in rows for c in cells for b in self.blocks(c) if b.strip())
+            # An email's or a newsletter's frame around the message: its cells are the page. A
+            # form's rows of label and value cells (a service desk's print view) are its fields.
+            return "\n\n".join(
+                "\n".join(f"**{label}:** {value}" for label, value in pairs if value) if (pairs := self.label_pairs(cells))
+                else "\n\n".join(b for c in cells for b in self.blocks(c) if b.strip())
+                for cells in rows
+            ).strip()
         blocks = [[self.blocks(c) for c in cells] for cells in rows]
         parts, run = [], []
         for cells in blocks:
@@ -372,6 +377,14 @@ class _Storage:
             # Markdown tables need a header row; Confluence's first row is one in practice.
             parts.append(markdown_table(_without_sheet_frame(run), header=not parts))
         return "\n\n".join(parts)
+
+    def label_pairs(self, cells: list[Tag]) -> list[tuple[str, str]]:
+        """A form row's (label, value) pairs: label cells (a `th`, a cell of class "label") each
+        before its value's; [] for any other row."""
+        labels, values = cells[0::2], cells[1::2]
+        if not cells or len(labels) != len(values) or not all(map(_label_cell, labels)) or any(map(_label_cell, values)):
+            return []
+        return [("; ".join(_cell_lines(self.blocks(k))).rstrip(":"), "; ".join(_cell_lines(self.blocks(v)))) for k, v in zip(labels, values)]
 
     # Inline level.
     def inline_children(self, tag: Tag) -> str:
@@ -452,6 +465,10 @@ def _without_sheet_frame(rows: list[list[str]]) -> list[list[str]]:
 
 # The paragraphs (or lists, code blocks) a table cell holds before it is a write-up of its own.
 WRITTEN_CELL_BLOCKS = 3
+
+
+def _label_cell(cell: Tag) -> bool:
+    return (cell.name == "th" or "label" in (cell.get("class") or [])) and len(cell.get_text(" ", strip=True)) <= 60 and not cell.find(["table", "h1", "h2", "h3", "h4", "h5", "h6"])
 
 
 def _is_layout(table: Tag, rows: list[list[Tag]]) -> bool:

@@ -182,6 +182,31 @@ def test_a_tracker_pages_description_cell_holding_the_write_up_reads_as_a_sectio
     assert p.fields["fix"] == "We rolled tracking-api back at 11:02."
 
 
+def test_a_print_views_form_laid_out_in_a_presentation_table_reads_as_its_fields():
+    # A service desk's print view: two label and value pairs a row, in a table marked as layout.
+    from pipeline.ingest.extractors.render import html_to_markdown
+    from pipeline.ingest.parser import parse
+
+    page = """<html><head><title>PRB0019307 | Problem | ServiceNow</title></head><body>
+<h2>Problem PRB0019307</h2>
+<table class="form_table" role="presentation">
+<tr><td class="label">Number</td><td>PRB0019307</td><td class="label">State</td><td>Resolved</td></tr>
+<tr><td class="label">Service</td><td>Direct Debit set-up</td><th>Opened</th><td>2024-07-15</td></tr>
+<tr><td class="label">Short description</td><td colspan="3">Direct Debit set-up timing out to the payment bureau</td></tr>
+</table>
+<table role="presentation"><tr><td><p>Kestrel Energy</p></td><td><p>IT Service Portal</p></td></tr></table>
+<p><b>Cause notes:</b> A load balancer failover's gratuitous ARP was dropped by storm control, so the switches kept a stale entry.</p>
+<p><b>Fix notes:</b> We cleared the stale ARP entry on both core switches and raised the ARP timeout.</p>
+</body></html>"""
+    md = html_to_markdown(page)
+    assert "**Number:** PRB0019307\n**State:** Resolved" in md and "**Opened:** 2024-07-15" in md
+    # A frame's cells that are no labels stay the page's paragraphs.
+    assert "Kestrel Energy\n\nIT Service Portal" in md
+    p = parse(md, source_id="PRB0019307_print.html")
+    assert p.fields["incident_title"] == "Direct Debit set-up timing out to the payment bureau"
+    assert p.fields["services_affected"] == ["direct debit set-up"]
+
+
 def test_a_code_fence_is_longer_than_any_run_of_backticks_in_the_code():
     from pipeline.ingest.extractors.render import fenced_code
 
