@@ -5,9 +5,10 @@ Teams keep post-mortems as markdown, but also as HTML (Confluence "export to HTM
 or a mail client saves: OpenDocument text (Google Docs and LibreOffice), a PowerPoint deck (a
 review presented as slides), RTF, email (`.eml`, with the review attached to it) and mailbox files
 (`.mbox`), a Jira issue exported as XML (an RSS item), a Confluence page's storage-format source
-(`.xml`), a service desk's problem record kept as XML (an unload, a SOAP response), a tracker's or a retro board's CSV export, a status page's Atom feed, a data team's
-Jupyter notebook, a review meeting's transcript (WebVTT), MIME web archives (`.mht`, and
-Confluence's "Export to Word", a `.doc` that is one), AsciiDoc and MDX from docs-as-code sites,
+(`.xml`), a service desk's problem record kept as XML (an unload, a SOAP response), a tracker's
+or a retro board's CSV export, a status page's Atom feed, a data team's Jupyter notebook, a review
+meeting's transcript (WebVTT), MIME web archives (`.mht`, and Confluence's "Export to Word", a
+`.doc` that is one), AsciiDoc and MDX from docs-as-code sites,
 Org mode, a wiki's own markup (MediaWiki source and its XML export, DokuWiki's `.txt` pages,
 XWiki's syntax and its page export) and a tracker's (Jira's "h2. Root cause", Redmine's Textile);
 a slide deck a web page shows with Remark or reveal.js is read from its markdown. Each is turned
@@ -1165,8 +1166,8 @@ def xml_data(text: str):
 
 def _xml_node(element, depth: int):
     children = list(element)
-    if not children or depth > MAX_YAML_DEPTH:
-        text = " ".join("".join(element.itertext()).split(" ")).strip()
+    if not children or depth > 12:  # deeper than a record nests, an element is read as its text
+        text = "".join(element.itertext()).strip()
         # A reference field's shown value (ServiceNow's display_value="Integration Platform")
         # over the id it stores; an empty element's attributes as its fields.
         shown = element.get("display_value") or element.get("displayValue")
@@ -2466,7 +2467,7 @@ _NAME_MARK = re.compile(r"^[■□◆◇●○▶▷★☆]\s*|^【(.+)】$")
 
 
 def _ruled_name(lines: list[str], rule: int) -> str:
-    """The short line between this rule and the next line's, as a section's name; '' for none."""
+    """The short line between this rule and a rule two lines down, as a section's name; '' for none."""
     if not (rule + 2 < len(lines) and _RULE_LINE.fullmatch(lines[rule].strip()) and _RULE_LINE.fullmatch(lines[rule + 2].strip())):
         return ""
     name = _NAME_MARK.sub(lambda m: m.group(1) or "", lines[rule + 1].strip()).strip()
