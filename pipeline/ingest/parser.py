@@ -2965,6 +2965,8 @@ DOC_KIND = (
     # a ground segment's "Anomaly Report", a hospital's "Significant Event Analysis" and its
     # "SBAR" (situation, background, assessment, recommendation).
     r"|(?:event|problem|anomaly)\s+(?:report|record|review)|problem\s+management|lessons?\s+learned\s+(?:review|report)"
+    # A desk's "Problem Closure Report" when the record is closed; a translated "Failure Report".
+    r"|(?:(?:problem|incident)\s+)?closure\s+report|failure(?:\s+result)?\s+report"
     r"|(?:significant|serious|critical)\s+event\s+(?:analysis|audit)|sbar(?:\s+report)?"
     # A quality system's records: an 8D report, a CAPA record, a non-conformance report, an
     # ISMS incident register's entry.

@@ -2730,6 +2730,28 @@ def test_a_reports_letterhead_is_not_the_incidents_title(name_line, origin):
     assert parsed.provenance["incident_title"] == origin
 
 
+@pytest.mark.parametrize("kind", ["Problem Closure Report", "Failure Report", "Incident Closure Report"])
+def test_a_closure_or_failure_report_is_the_documents_kind_over_its_incidents_name(kind):
+    doc = f"""# {kind}
+
+Customer emails rejected by recipient mail servers
+
+| Problem number | PRB0041209 | State | Closed |
+| --- | --- | --- | --- |
+
+## Root cause
+
+A DNS refactor dropped the sending domain's SPF include for the mail provider.
+
+## Resolution
+
+We restored the SPF include and re-sent the rejected emails.
+"""
+    p = parse(doc, source_id="PRB0041209.docx")
+    assert p.fields["incident_title"] == "Customer emails rejected by recipient mail servers"
+    assert p.provenance["incident_title"] == "letterhead: line below"
+
+
 def test_a_systems_name_over_the_notes_kind_gives_way_to_the_incident_line_below():
     doc = """# Conformance Lab cluster -- incident notes
 
