@@ -2333,10 +2333,11 @@ def text_to_markdown(text: str) -> str:
             continue
         if _PAGE_OF.match(stripped):
             continue  # "Page 2 of 3" from a printed or exported report, between its sentences
-        if _RULE_LINE.fullmatch(stripped) and (_boxed(lines, i) or i and lines[i - 1].rstrip().endswith((".", "!", "?"))):
+        if _RULE_LINE.fullmatch(stripped) and (_boxed(lines, i) or i and lines[i - 1].rstrip().endswith((".", "!", "?")) or not following[i]):
             # Rules above and below lines frame them (a form's boxed instructions), and a rule
             # under a finished sentence closes a block (a write-up pasted into a mail between
-            # rules): neither is an underline, which would make the lines above one heading.
+            # rules), as the rule under a report's last line closes it ("Closed by: ..."):
+            # none is an underline, which would make the lines above one heading.
             out.extend(["", "---", ""])
             continue
         if stripped.startswith("#"):

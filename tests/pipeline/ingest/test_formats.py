@@ -2034,6 +2034,31 @@ We report the failure of the web reservation system as a first report.
     assert p.reason == "draft", p.fields
 
 
+def test_the_rule_that_closes_a_plain_text_report_makes_no_heading_of_its_last_line():
+    text = """BRIDGE INCIDENT CLOSURE REPORT
+
+ 1. DESCRIPTION
+ --------------
+ The sender channel to the payments gateway went into retry at 06:49.
+
+ 2. ROOT CAUSE
+ -------------
+ The queue manager's TLS certificate expired at 06:48.
+
+ 3. RESOLUTION
+ -------------
+ A new certificate was added to the keyring and the channels restarted.
+
+ Closed by: S. Achterberg  19/03/2024 11:05
+=====================================================================
+"""
+    markdown, _, _ = to_markdown(text.encode(), "INC0488215.txt")
+    # Left as it was, the rule would underline "Closed by: ..." as the page's title (setext).
+    assert "=====" not in markdown
+    p = parse(markdown, source_id="INC0488215.txt")
+    assert "Closed by" not in p.fields["incident_title"]
+
+
 def test_a_plain_text_report_saved_as_markdown_is_read_as_text():
     # No markup at all, numbered sections in capitals: a text report that happens to be a `.md`.
     text = """Credit Union
