@@ -1338,6 +1338,12 @@ def field_value(props: dict, by_field: dict, name: str, prop_origin) -> tuple[st
         # "What broke" beside a "Why" section tells the impact; alone, it tells the cause.
         blocks = [b for b in blocks if not WHAT_BROKE.match(label_text(b.label))]
     blocks = [b for b in blocks if b.text.strip() and not TRACKER_STATE.fullmatch(strip_markdown(b.text).strip())]
+    # A fix's block that holds another ("Resolution notes:" over the writer's own "Cause: ..."
+    # and "Fix: ..." labels) gives way to it: the writer named the part that is the fix. (Among
+    # a few: a page of thousands of labels is no record's field, and a check of each against
+    # each would be quadratic.)
+    told = [" ".join(b.text.split()) for b in blocks] if name == "fix" and len(blocks) <= 20 else []
+    blocks = [b for b, t in zip(blocks, told) if not any(o != t and o in t for o in told)] if told else blocks
     # A "Corrected root cause" in a later update replaces the one first given ("Trigger (Monday's
     # understanding)"), and so does a "Corrected resolution".
     corrected = [b for b in blocks if CORRECTED_LABEL.match(label_text(b.label))]

@@ -5841,9 +5841,12 @@ The terminal firmware pushed on Monday rejected cards with a new issuer range.
     # As a "Title" field does, it names the incident under a heading that is the record's kind.
     headed = "# Major incident INC000007731\n\n" + record
     assert parse(headed, source_id="x.txt").fields["incident_title"] == "Ticket machines refusing contactless cards at three stations"
-    # A summary that tells the story is no title.
+    # A summary that tells the story is no title; where the file is named only by the ticket's
+    # number, its first sentence says more than the number.
     told = record.replace("Ticket machines refusing contactless cards at three stations", "Ticket machines refused contactless cards for a day.")
-    assert parse(told, source_id="INC000007731.txt").fields["incident_title"] == "INC000007731"
+    p = parse(told, source_id="INC000007731.txt")
+    assert (p.fields["incident_title"], p.provenance["incident_title"]) == (
+        "Ticket machines refused contactless cards for a day", "label: Summary: first sentence")
     # Nor is one wrapped onto a second line, though its first line reads like a name.
     wrapped = "# Contactless refused\n\n**Status:** Closed\n**Summary:** For most of Monday the ticket machines at three\nstations refused contactless cards.\n" + record[record.index("Resolution:"):]
     assert parse(wrapped, source_id="x.md").fields["incident_title"] == "Contactless refused"
