@@ -48,7 +48,7 @@ from pipeline.text import STOPS_MID_SENTENCE, indent_width
 MARKDOWN_EXTENSIONS = ("md", "mdx", "markdown", "mkd", "mkdn", "mdown", "mdwn", "qmd", "rmd", "md.erb")
 TEXT_EXTENSIONS = MARKDOWN_EXTENSIONS + (
     "html", "htm", "xhtml", "txt", "text", "rst", "rest", "adoc", "asciidoc", "org",
-    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json", "ipynb", "xwiki",
+    "wiki", "mediawiki", "wikitext", "dokuwiki", "textile", "csv", "tsv", "vtt", "json", "jsonl", "ndjson", "ipynb", "xwiki",
     "yaml", "yml", "toml",
 )
 # Office files, PDF, mail and web archives (and the .msg we name as unsupported), and web pages
@@ -167,6 +167,9 @@ def _read_text(text: str, name: str) -> tuple[str, str]:
         return csv_to_markdown(text), "CSV"
     if kind == "json":
         return json_to_markdown(text), "JSON"
+    if kind == "jsonl":
+        # A chat tool's bulk export or a tracker's event stream: one record a line, read as a list.
+        return data_to_markdown([json.loads(line) for line in text.splitlines() if line.strip()]), "JSON Lines"
     if kind == "yaml":
         return data_to_markdown(yaml_data(text)), "YAML"
     if kind == "xml":
@@ -405,6 +408,8 @@ def text_kind(text: str, name: str) -> str:
         return "csv"
     if ext == ".json":
         return "json"
+    if ext in (".jsonl", ".ndjson"):
+        return "jsonl"
     if ext in (".yaml", ".yml"):
         return "yaml"
     if ext == ".toml":
@@ -786,12 +791,34 @@ def rows_to_markdown(rows: Iterable[list[str]]) -> str:
             pairs = [(r[0], r[1] if len(r) > 1 else "") for r in run] if width == 2 else zip(*run)
             blocks.append(_field_lines(pairs))
         else:
-            blocks.append(_record_and_entries(run) or markdown_table(_pipes_escaped(run)))
+            blocks.append(_sectioned_fields(run) or _record_and_entries(run) or markdown_table(_pipes_escaped(run)))
     return "\n\n".join(blocks)
 
 
 def _field_lines(pairs) -> str:
     return "\n".join(f"**{_column_label(key)}:** {value}" if key else value for key, value in pairs if value)
+
+
+# A form kept as a sheet of three columns, "Section | Field | Value": its fields under their
+# sections' headings, as the form reads.
+_SECTION_COLUMN = re.compile(r"^(?:section|group|part|area|heading|stage|category)$", re.I)
+_FIELD_COLUMN = re.compile(r"^(?:field|item|key|name|attribute|question|label|property)$", re.I)
+_VALUE_COLUMN = re.compile(r"^(?:values?|details?|content|answer|response|text|entry)$", re.I)
+
+
+def _sectioned_fields(run: list[list[str]]) -> str:
+    """A run headed "Section | Field | Value" as headings and `**Field:** value` lines; '' for any other."""
+    header = [cell.strip() for cell in run[0]]
+    if len(header) != 3 or not (_SECTION_COLUMN.match(header[0]) and _FIELD_COLUMN.match(header[1]) and _VALUE_COLUMN.match(header[2])):
+        return ""
+    out, section = [], None
+    for row in run[1:]:
+        name, key, value = (row + ["", ""])[:3]
+        if name and name != section:
+            section = name
+            out.append(f"\n## {name}\n")
+        out.append(_field_lines([(key, value)]))
+    return "\n".join(o for o in out if o).strip()
 
 
 def _record_and_entries(run: list[list[str]]) -> str:
@@ -1101,7 +1128,7 @@ def data_to_markdown(data) -> str:
     laid out as a tracker's page is: its title as the heading, its short values as a table of
     fields under their keys' names ("root_cause" is "Root cause"), each long one as a section, and
     a list of comments as a thread under each author's "commented" line."""
-    data = _dates_as_text(data, 0)
+    data = _one_record(_dates_as_text(data, 0))
     rows: list[list[str]] = []
     parts: list[str] = []
     _json_parts(data, "", rows, parts, 0)
@@ -1110,6 +1137,17 @@ def data_to_markdown(data) -> str:
     # sentences of the story.
     table = markdown_table(_pipes_escaped([["Field", "Value"], *rows])) if rows else ""
     return "\n\n".join(p for p in (f"# {title}" if title else "", table, *parts) if p)
+
+
+def _one_record(data):
+    """An export's envelope around its one record ({"export_info": {...}, "records": [{...}]},
+    no title of its own): the record, whose keys then name its fields without the envelope's."""
+    if not isinstance(data, dict) or _json_title(data):
+        return data
+    lists = [v for v in data.values() if isinstance(v, list)]
+    if len(lists) == 1 and len(lists[0]) == 1 and isinstance(lists[0][0], dict) and _json_title(lists[0][0]):
+        return lists[0][0]
+    return data
 
 
 def notebook_to_markdown(text: str) -> str:

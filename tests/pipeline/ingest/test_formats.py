@@ -2617,3 +2617,36 @@ Keep the table as HTML. -->
     assert p.fields["root_cause"].endswith("pinned auth-service CPU with bcrypt work.")
     assert "rate limit" not in p.fields["root_cause"]
     assert p.fields["fix"].endswith("A WAF challenge on the login route stopped the attack.")
+
+
+def test_a_form_kept_as_section_field_value_rows_reads_as_its_sections_and_fields():
+    sheet = (
+        "Section,Field,Value\nHeader,Title,Goods receipts fail for plant 4100\nHeader,Status,Closed\n"
+        "Analysis,Root cause,A transport reset the movement type's account determination for plant 4100.\n"
+        "Resolution,Immediate fix,The account determination was restored by hand in production.\n"
+    ).encode()
+    text, _, _ = to_markdown(sheet, "RCA_tracker_export.csv")
+    assert "## Analysis" in text and "**Root cause:** A transport reset" in text and "| Section |" not in text
+    p = parse(text, source_id="RCA_tracker_export.csv")
+    assert p.fields["incident_title"] == "Goods receipts fail for plant 4100"
+    assert p.fields["root_cause"].startswith("A transport reset") and p.fields["fix"].startswith("The account determination was restored")
+
+
+def test_json_lines_are_read_as_a_list_of_records_and_a_bad_line_is_unreadable():
+    lines = [
+        {"type": "channel", "channel": {"name": "inc-41-search", "display_name": "INC-41 search timeouts"}},
+        {"type": "post", "post": {"user": "ana", "message": "Root cause: the 3.2 release dropped the cache on the product index."}},
+        {"type": "post", "post": {"user": "li", "message": "Fix: we rolled back to 3.1.4 and search recovered at 10:20."}},
+    ]
+    text, reason, _ = to_markdown("\n".join(json.dumps(x) for x in lines).encode(), "export.jsonl")
+    assert reason is None and "the 3.2 release dropped the cache" in text
+    assert to_markdown(b'{"type": "post"}\n{not json\n', "export.jsonl")[1] == "unreadable"
+
+
+def test_an_exports_envelope_around_its_one_record_is_the_record():
+    export = {
+        "export_info": {"source": "desk", "exported_by": "ana"},
+        "records": [{"number": "INC0199", "short_description": "Orders not reaching the ERP", "close_notes": "Rule re-created."}],
+    }
+    text, _, _ = to_markdown(json.dumps(export).encode(), "incident-export.json")
+    assert text.startswith("# Orders not reaching the ERP") and "| Short description |" in text and "Records" not in text
