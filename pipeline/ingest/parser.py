@@ -150,7 +150,9 @@ FIELD_LABELS: dict[str, re.Pattern] = {
         re.I,
     ),
     "timeline": re.compile(
-        r"^(?:detailed\s+)?(?:timeline|context|key\s+events|chronology|sequence\s+of\s+events|incident\s+timeline|events|(?:incident|response|event)\s+log)$",
+        r"^(?:detailed\s+)?(?:timeline|context|key\s+events|chronology|sequence\s+of\s+events|incident\s+timeline|events|(?:incident|response|event)\s+log)$"
+        # A ticket's journal, as a desk exports it: its dated work notes and activity tell the story.
+        r"|^(?:(?:[\w-]+\s+)?work[\s_-]*notes?(?:\s+list)?|(?:[\w-]+\s+)?work[\s_-]*log|activit(?:y|ies)(?:\s+(?:log|stream|history|feed))?|journal(?:\s+entries)?)(?:\s*\(\d+\))?$",
         re.I,
     ),
     "action_items": re.compile(
@@ -253,6 +255,8 @@ CAUSE_NAMED = (
     # "The cause, in short, was the library upgrade that shipped in 7.14.0".
     # "So the cause is simple to state: the upgrade changed a default", "The root cause was twofold:".
     r"|the\s+(?:root\s+)?cause\s+(?:is|was)\s+(?:[\w-]+\s+){0,3}?[\w-]+(?=\s*:)"
+    # A journal's note names whose it was: "Cause on their side: a storage node failure ...".
+    r"|^(?:the\s+)?(?:root\s+)?cause\s+(?:on|at|from|in|with)\s+(?:[\w'’.-]+\s+){0,2}?[\w'’.-]+(?=\s*:)"
     r"|the\s+cause,\s*(?:in\s+short|in\s+brief|simply\s+put|put\s+simply|in\s+a\s+nutshell|in\s+summary|then),?\s+(?:was|is)\b|\b(?:this|that)\s+(?:is|was)\s+the\s+(?:root\s+)?cause(?=\s*:)"
     # "... for what actually happened, which is that the disk under the queue started failing."
     r"|what\s+(?:actually|really)\s+happened(?:,?\s+which)?\s+(?:is|was)\s+that"
@@ -301,7 +305,9 @@ DETECTION_PHRASE = re.compile(
     r"\b(?:noticed|detected|spotted|discovered|alerted|paged|caught|flagged|reported)\s+(?:\w+\s+){0,3}?"
     r"(?:because|when|after|by|via|through|thanks\s+to)\b"
     # "... troubleshooting to find root cause": the search, not what it found.
-    r"|\b(?:identified|confirmed|found|determined|isolated|pinpointed|discovered|understood|to\s+(?:find|identify|determine))\s+(?:the\s+)?(?:\w+\s+)?"
+    # "Keeping the MX on EU-North until Halyard confirm root cause": still to be found.
+    r"|\b(?:identified|confirmed|found|determined|isolated|pinpointed|discovered|understood|established|to\s+(?:find|identify|determine)"
+    r"|until\s+(?:\w+\s+){0,3}?(?:confirms?|finds?|identif(?:y|ies)|determines?|establish(?:es)?))\s+(?:the\s+)?(?:\w+\s+)?"
     r"root[\s-]*cause\b(?!\s*(?:as|to\s+be|was|is|of)\b|\s*:)"
     # A timeline's "Root cause investigation started", "Issue root cause identified".
     r"|\broot[\s-]*cause\s+(?:investigation|identified|found|confirmed|determined|located)\b(?!\s*:)",
@@ -426,6 +432,9 @@ REMEDY_TOLD = (
     # "To restore service we switched the read path to the primary".
     r"|to\s+(?:restore|recover)\s+(?:the\s+|normal\s+)?(?:service|access|operations)\s*,?\s+we\b"
 )
+# What responders did to get service back, told as such: "Grew the volume to 2.5 TiB as an
+# immediate workaround".
+AS_A_WORKAROUND = r"as\s+(?:an?\s+)?(?:immediate\s+|temporary\s+|interim\s+)?workaround"
 # A fix's own commit or pull request telling what it does: "This commit pins platform-rpc to v2.9.4".
 THIS_CHANGE_DOES = r"this\s+(?:commit|patch|pr|mr|pull\s+request|merge\s+request)\s+(?!is\b|was\b|has\b|does\b)[a-z]{3,}s"
 FIX_CUES = re.compile(
@@ -466,6 +475,8 @@ FIX_CUES = re.compile(
     # A retelling names the remedy with a noun or a purpose ("Remediation involved engineers
     # promoting ...", "To mitigate the impact, they shut ..."), or by what security responders do.
     r"|" + REMEDY_TOLD + r"|mitigation\s+(?:involved|included|was)|revok(?:ed|ing)|unpublish(?:ed|ing)|worked\s+around"
+    # A volume or a pool made bigger, by what it was made: "Grew vol_docgen_out to 2.5 TiB as a workaround".
+    r"|" + AS_A_WORKAROUND + r"|(?:grew|grown|extended|resized|enlarged)\s+(?:[\w/.:-]+\s+){0,4}?(?:to|by)\s+\d"
     r"|promot(?:ed|ing)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}(?:replica|secondary|standby|follower)"
     # "the provider agreed to raise our limit to 300 msg/s"
     r"|(?:raised|lifted|bumped|agreed\s+to\s+(?:raise|lift|increase))\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:limits?|quotas?|ceilings?|caps?)|doubled|tripled|capped"
@@ -482,7 +493,7 @@ FIX_CUES = re.compile(
     re.I,
 )
 STRONG_FIX = re.compile(
-    r"\b(?:rolled\s+back|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|" + THIS_CHANGE_DOES + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+(?:(?:the\s+)?service\s+)?by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing|turning|switching|enabling|disabling))\b",
+    r"\b(?:rolled\s+back|" + AS_A_WORKAROUND + r"|" + ROLLED_BACK_TO + r"|" + REMEDY_TOLD + r"|" + THIS_CHANGE_DOES + r"|reverted|resolved\s+by|fixed\s+by|the\s+fix|restored\s+(?:(?:the\s+)?service\s+)?by|mitigated\s+by|fix\s+was|by\s+(?:rolling|reverting|restarting|removing|increasing|scaling|replacing|deleting|adding|rotating|renewing|failing|turning|switching|enabling|disabling))\b",
     re.I,
 )
 
@@ -1093,6 +1104,9 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
                 event = first_timed_event(summary)
                 if event and event not in root_cause:
                     root_cause, trigger_event = f"{event} {root_cause}", event
+        elif rc_origin == "timeline" and not TABLE_ROW.search(timeline_raw):
+            # A journal's entry goes on to say how the cause broke things, as a paragraph does.
+            root_cause = explained(root_cause, entries_apart(timeline_raw))
         elif rc_origin == "prose":
             root_cause = explained(root_cause, unlabeled)
             # A narrative with no headings (a provider's event summary) tells the trigger as its
@@ -1122,6 +1136,13 @@ def parse(text: str, *, source_id: str = "", meta: dict | None = None) -> Parsed
         if not fix:
             # Rendered, so timeline tables are read row by row like any other entries.
             fix, fix_origin = pick_sentences(FIX_CUES, STRONG_FIX, [("timeline", render_timeline(timeline_raw))])
+    if not root_cause and fix and fix_origin == "timeline":
+        # A journal (a ticket's work notes) that never names its cause: the diagnosis is what was
+        # found just before the fix, told in the fix's own entry or the one before it.
+        root_cause = diagnosis_before(timeline_raw, fix)
+        if root_cause:
+            rc_origin, told_only = "timeline: the entry before the fix", True
+            fix = " ".join(x for x in sentences(fix) if x not in root_cause) or fix
     if not fix and rc_origin.startswith("label"):
         # "Root cause: the log volume filled. Fixed by deleting old logs.": a cause's label line
         # goes on to what fixed it, where nothing else tells the fix. (Not a cause's section: a
@@ -2457,7 +2478,14 @@ def without_trailing_arrow(text: str) -> str:
     return kept.rstrip() if kept != text else text
 
 
+# A journal's order told beside its name, whatever the name ("Action (newest first)" in a
+# service desk's call, "Comments (oldest first)"): dated entries, the story as it went.
+ENTRY_ORDER = re.compile(r"\(\s*(?:newest|oldest|latest|earliest|most\s+recent)\s+first\s*\)\W*$", re.I)
+
+
 def classify_label(label: str) -> str | None:
+    if ENTRY_ORDER.search(label):
+        return "timeline"
     text = label_text(label)
     name = _field_of(text)
     correction = CORRECTION_OF.match(text) if name is None else None
@@ -2845,6 +2873,48 @@ def last_entries(timeline: str, n: int = 4) -> str:
     """The last few timeline entries, where the fix usually is."""
     rows = [r for r in render_timeline(timeline).splitlines() if r.strip()]
     return "\n".join(rows[-n:])
+
+
+def diagnosis_before(timeline: str, fix: str) -> str:
+    """What a timeline's entries tell just before its fix: the sentences of the fix's entry
+    before it, else the entry before that one, when they tell something (eight words or more)
+    and neither guess ("we suspect ..."), act, tell what users saw nor how it was noticed. ''
+    where the fix is no entry's."""
+    # Where the fix starts: its first act of the responders' (a weaker fix sentence before it may
+    # be the diagnosis: "... the cleanup job deleted the font").
+    told = sentences(fix)
+    first = next((x for x in told if responders_acted(x)), next(iter(told), ""))
+    rows = render_timeline(timeline).splitlines()
+    at = next((i for i, row in enumerate(rows) if first and first in row), None)
+    if at is None:
+        return ""
+    own = entry_text(rows[at][: rows[at].find(first)] + first)
+    # Back past entries that only tell more of what was done ("Grew the volume to 2.5 TiB").
+    for told in (own[: own.find(entry_text(first))], *(entry_text(row) for row in reversed(rows[max(0, at - 3) : at]))):
+        said = [x for x in sentences(told) if not says_nothing(x)]
+        found = [x for x in said if not HEDGED.search(x) and not off_the_story(x) and not DETECTION_STORY.search(x)]
+        if len(" ".join(found).split()) >= 8:
+            return " ".join(found)
+        if found:
+            break
+    return ""
+
+
+def entries_apart(timeline: str) -> str:
+    """A timeline with each entry a paragraph of its own: a list item, or a line that opens on a
+    time, a bold name or a heading, starts one; the lines that wrap an entry's text stay in it."""
+    return "\n".join(
+        ("\n" if LIST_ITEM.match(line) or TIME_HEADING.match(line.strip()) or line.lstrip().startswith(("**", "#")) else "") + line
+        for line in timeline.splitlines()
+    )
+
+
+def entry_text(row: str) -> str:
+    """A rendered timeline row's event: without the time, author and kind cells before it."""
+    cells = row.split(" — ")
+    while len(cells) > 1 and len(cells[0].split()) <= 4:
+        cells.pop(0)
+    return " — ".join(cells)
 
 
 def render_timeline(text: str) -> str:

@@ -6573,3 +6573,75 @@ Recovery. The queued reminders were sent once the backlog had drained, and some 
     assert p.fields["root_cause"].startswith("Our SMS carrier had a partial outage")
     assert p.provenance["root_cause"] == "label: Why it happened"
     assert p.fields["fix"].startswith("At 10:41 our on-call engineer switched")
+
+
+@pytest.mark.parametrize("heading", ["Work notes", "Work notes list / work note", "Records work notes", "Activity", "Activities (7)", "Work log", "Action (newest first)", "Comments (oldest first)"])
+def test_a_tickets_journal_is_its_timeline(heading):
+    assert classify_label(heading) == "timeline"
+
+
+def test_a_journal_that_never_names_its_cause_gives_the_diagnosis_the_fix_came_after():
+    text = """# Parcel labels print blank at the Leeds depot
+
+| Field | Value |
+| --- | --- |
+| Number | INC0771203 |
+| Close notes | Done. |
+
+## Activity
+
+| Created | By | Text |
+| --- | --- | --- |
+| 2024-08-02 07:10 | monitoring | Label job failure rate 64% at depot LDS-2. |
+| 2024-08-02 07:25 | Ines Varga | Printers respond to ping and the spooler queue is empty. |
+| 2024-08-02 07:58 | Ines Varga | The label template in the print service now points at a font file that the 7 p.m. cleanup job deleted from the shared volume last night. |
+| 2024-08-02 08:12 | Ines Varga | Grew the shared volume to 40 GiB as an immediate workaround and copied the font back. |
+| 2024-08-02 08:30 | Ines Varga | Reverted the cleanup job's new path filter. |
+"""
+    p = parse(text, source_id="INC0771203.json")
+    assert p.reason is None
+    assert p.fields["root_cause"].startswith("The label template in the print service now points at a font file")
+    assert p.provenance["root_cause"] == "timeline: the entry before the fix"
+    assert "Reverted the cleanup job" in p.fields["fix"]
+
+
+def test_a_journal_entry_waiting_for_the_cause_is_none_but_the_cause_on_the_providers_side_is():
+    text = """Call number: M2408 311
+Brief description: Outbound mail to partners delayed
+
+## Action (newest first)
+
+09-08-2024 16:02 Piet Lambrecht:
+Closing. Cause on their side: a certificate rotation on the relay provider's EU gateway left its TLS listener refusing our connector.
+The provider rolled the listener back to the previous certificate at 14:40 and mail flowed again.
+
+09-08-2024 11:15 Piet Lambrecht:
+Keeping the connector on the backup relay until the provider confirm root cause.
+"""
+    p = parse(text, source_id="M2408 311.eml")
+    assert p.reason is None
+    assert p.fields["root_cause"].startswith("Cause on their side: a certificate rotation")
+    assert "rolled the listener back" in p.fields["fix"]
+
+
+def test_a_journal_entrys_cause_is_told_to_the_end_of_its_entry_and_no_further():
+    text = """Number: INC0512207
+Short description: Driver app crashes on the returns screen
+Close notes: 5.2.1 released with the fix.
+
+----- Work notes -----
+
+2024-03-01 16:40 Marta Quist
+Build 5.2.1 rolled out to all devices.
+
+2024-03-01 10:05 Marta Quist
+Root cause found. The returns screen parses the parcel weight with the device's locale,
+so a comma decimal separator throws a NumberFormatException. It has been there since the
+screen shipped in 4.9.
+
+2024-03-01 09:30 Marta Quist
+Crash reporter shows 1,200 crashes since 08:00, all on devices set to German.
+"""
+    p = parse(text, source_id="INC0512207.txt")
+    assert p.fields["root_cause"].startswith("The returns screen parses the parcel weight with the device's locale")
+    assert "since the screen shipped in 4.9" in p.fields["root_cause"] and "Crash reporter" not in p.fields["root_cause"]

@@ -18,6 +18,13 @@ TIMELINE_ONLY = """# Queue stalls
 - 09:40 the consumers are found waiting on a lease row left by a retired host
 - 10:05 the stale lease row is deleted and the queue drains
 """
+# Only what was seen and what was done: the parser finds no cause.
+NO_CAUSE_TOLD = """# Queue stalls
+
+## Timeline
+- 09:00 paged: orders stopped moving through the fulfilment queue for every warehouse
+- 10:05 the stale lease row is deleted and the queue drains
+"""
 DRAFT = """# Checkout errors
 
 ## Summary
@@ -78,7 +85,7 @@ def test_the_model_reads_what_the_parser_missed_and_says_so(tmp_path, model):
 def test_an_invented_cause_is_not_taken(tmp_path, model):
     model.reply = reply(root_cause="A solar flare flipped bits in the broker's memory.",
                         fix="The stale lease row is deleted and the queue drains.")
-    db, summary = sync(tmp_path, {"queue.md": TIMELINE_ONLY})
+    db, summary = sync(tmp_path, {"queue.md": NO_CAUSE_TOLD})
     assert db.incidents() == []  # no cause the document supports: still excluded
     assert summary.reasons == {"no-root-cause": 1}
 
