@@ -3994,6 +3994,16 @@ def category_hints(props: dict, by_field: dict, prop_origin) -> tuple[list[str],
             hints.append(str(value))
             origins.append(prop_origin(key))
     for b in by_field.get("category", []):
-        hints.append(strip_markdown(b.text).strip().split("\n")[0])
+        hint = strip_markdown(b.text).strip().split("\n")[0]
+        if label_text(b.label).lower() == "category" and hint.strip(" .").lower() in DESK_AREAS:
+            continue
+        hints.append(hint)
         origins.append(f"{BLOCK_ORIGIN[b.kind]}: {b.label}")
     return hints, origins[0] if origins else ""
+
+
+# A service desk's own "Category: Network" files a ticket by the area it was reported in, not by
+# what set it off (an expired certificate filed under Network, a config push under Software): a
+# bare area leaves the category to the cause. A category told as a cause ("Software bug",
+# "Hardware failure") still names it.
+DESK_AREAS = frozenset({"software", "network", "hardware"})

@@ -6645,3 +6645,24 @@ Crash reporter shows 1,200 crashes since 08:00, all on devices set to German.
     p = parse(text, source_id="INC0512207.txt")
     assert p.fields["root_cause"].startswith("The returns screen parses the parcel weight with the device's locale")
     assert "since the screen shipped in 4.9" in p.fields["root_cause"] and "Crash reporter" not in p.fields["root_cause"]
+
+
+def test_a_desks_area_is_no_category_but_a_category_told_as_a_cause_is():
+    ticket = """# INC0932214 - Checkout 502s
+
+| Field | Value |
+| --- | --- |
+| Category | {category} |
+| Assignment group | Web Platform |
+
+**Root cause:** the client certificate checkout-api presents to the payment gateway expired at midnight.
+
+**Resolution:** a new certificate was issued and checkout-api was restarted with it.
+"""
+    t = Taxonomy.default()
+    for area in ("Network", "Software", "Hardware"):
+        p = parse(ticket.format(category=area), source_id="INC0932214.html")
+        f = p.fields
+        assert f["category_hint"] == [] and t.decide(f["incident_title"], f["root_cause"], f["fix"], hint=f["category_hint"])[0] == "security"
+    told = parse(ticket.format(category="Software bug"), source_id="INC0932214.html").fields
+    assert told["category_hint"] == ["Software bug"]
