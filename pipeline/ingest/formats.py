@@ -831,7 +831,7 @@ def _record_and_entries(run: list[list[str]]) -> str:
     rows = [r + [""] * (len(header) - len(r)) for r in rows]
     same = [i for i, _ in enumerate(header) if len({r[i] for r in rows}) == 1]
     apart = [i for i, _ in enumerate(header) if i not in same]
-    if len(same) < 3 or not apart or len(apart) >= len(same):
+    if len(same) < 3 or not apart or len(apart) > len(same):
         return ""
     entries = [[header[i] for i in apart], *([r[i] for i in apart] for r in rows)]
     return f"{_field_lines((header[i], rows[0][i]) for i in same)}\n\n{markdown_table(_pipes_escaped(entries))}"
@@ -1301,8 +1301,8 @@ def _json_parts(node, key: str, rows: list[list[str]], parts: list[str], depth: 
     if depth > 12:
         return  # a write-up's export nests a few levels; deeper is data
     if isinstance(node, dict):
-        named = next((node[k] for k in ("name", "label", "field", "title") if isinstance(node.get(k), str)), None)
-        if named is not None and "value" in node and len(node) <= 5:
+        named = _custom_field_name(node)
+        if named is not None:
             # A custom field as trackers export them: {"name": "Root cause", "value": "..."}.
             value = node["value"]
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -1327,13 +1327,20 @@ def _json_parts(node, key: str, rows: list[list[str]], parts: list[str], depth: 
     elif isinstance(node, list):
         if all(isinstance(v, str) for v in node):
             _json_field(key, ", ".join(v for v in node if v.strip()), rows, parts)
-        elif key and (table := _records_table(node)):
+        elif key and not all(_custom_field_name(v) for v in node) and (table := _records_table(node)):
             parts.append(f"## {_json_label(key)}\n\n{table}")
         else:
             for item in node:
                 _json_parts(item, key, rows, parts, depth + 1)
     elif isinstance(node, str):
         _json_field(key, node, rows, parts)
+
+
+def _custom_field_name(node) -> str | None:
+    """A custom field's name, as trackers export one: {"id": 360001, "title": "Root cause", "value": "..."}."""
+    if not isinstance(node, dict) or "value" not in node or len(node) > 5:
+        return None
+    return next((node[k] for k in ("name", "label", "field", "title") if isinstance(node.get(k), str)), None)
 
 
 def _records_table(items: list) -> str:
@@ -2257,7 +2264,11 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 
 # Plain text (and PDF text) has no markup: a short line on its own, or one ending in a colon,
 # is a heading; `•` bullets are list items. "Label: value" lines are left to the parser.
-_BULLET = re.compile(r"^(\s*)[•◦▪‣●○■□–]\s+")
+# A PDF's bullet glyph comes out as what its font maps it to: a Symbol font's private-use
+# character (U+F0B7), or a control character (DEL) where it maps to none.
+_BULLET = re.compile(r"^(\s*)[•◦▪‣●○■□–\x7f\uf0a7\uf0b7\uf0d8]\s+")
+# The glyph on a line of its own, its item's text on the next: the extractor broke them apart.
+_LONE_BULLET = re.compile(r"^([ \t]*)[•◦▪‣●\x7f\uf0a7\uf0b7\uf0d8][ \t]*\n(?:[ \t]*\n)?[ \t]*(?=\S)", re.M)
 _KEY_VALUE = re.compile(r"^[A-Za-z][\w /&-]{1,40}:\s+\S")
 _LIST_OR_TIME = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\d{1,2}[:.]\d{2}\b|\d{4}-\d{2}-\d{2}\b)")
 
@@ -2342,8 +2353,43 @@ def _column_cells(line: str, starts: list[int]) -> list[str]:
     return cells
 
 
+# A table of contents as a printed report has it: an entry with its dot leader and page number
+# on its line, or the leader on a line of its own under (or over) it.
+_CONTENTS_LEADER = re.compile(r"^[ \t]*(?:\.[ \t]*){4,}\d{1,3}[ \t]*$")
+_CONTENTS_ENTRY = re.compile(r"^[ \t]*\S.{0,80}?[ \t]*(?:\.[ \t]*){4,}\d{1,3}[ \t]*$")
+_CONTENTS_NAME = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:table[ \t]+of[ \t]+)?contents[ \t]*$", re.I)
+# "7 Sign-off": a numbered entry whose leader the page lost.
+_NUMBERED_ENTRY = re.compile(r"^[ \t]*\d{1,2}(?:\.\d{1,2})*\.?[ \t]+[A-Z][\w'/&,() -]{0,60}$")
+
+
+def _without_contents(text: str) -> str:
+    """The text without its table of contents: its entries name the sections before they start,
+    and read as headings they would be the report's sections out of place."""
+    lines = text.split("\n")
+    drop: set[int] = set()
+    for i, line in enumerate(lines):
+        if _CONTENTS_LEADER.match(line):
+            drop.add(i)
+            # The entry is the short line over its leader.
+            if i and lines[i - 1].strip() and i - 1 not in drop and len(lines[i - 1].split()) <= 10:
+                drop.add(i - 1)
+        elif _CONTENTS_ENTRY.match(line):
+            drop.add(i)
+    if len(drop) < 4:
+        return text  # a dotted line or two is no table of contents
+    first, last = min(drop), max(drop)
+    above = next((j for j in range(first - 1, -1, -1) if lines[j].strip()), None)
+    if above is not None and _CONTENTS_NAME.match(lines[above]):
+        drop.add(above)
+    below = next((j for j in range(last + 1, len(lines)) if lines[j].strip()), None)
+    if below is not None and _NUMBERED_ENTRY.match(lines[below]):
+        drop.add(below)
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
 def text_to_markdown(text: str) -> str:
     text = _column_tables(_grid_tables(text.replace("\r\n", "\n")))
+    text = _LONE_BULLET.sub(r"\1- ", _without_contents(text))
     lines = [_BULLET.sub(r"\1- ", line.rstrip()) for line in _one_field_a_line(text).split("\n")]
     out: list[str] = []
     first = True
@@ -2409,6 +2455,8 @@ def text_to_markdown(text: str) -> str:
         numbered_title = (bool(numbered) or subsection) and (
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and not _SUBSECTION_TITLE.match(nxt) and len(nxt.split()) > 8)
         )
+        # A section over its own first subsection ("2   Scope and Impact" over "2.1   Services affected").
+        numbered_title = numbered_title or bool(numbered) and bool(re.match(rf"{numbered.group(1)}\.1\.?\s", nxt)) and bool(_SUBSECTION_TITLE.match(nxt))
         # The section after the last one ("4. Timeline" after "3. Detection"), whatever comes
         # above or below it; not an item of a numbered list that runs on from it.
         in_sequence = bool(numbered) and section > 0 and int(numbered.group(1)) == section + 1 and not (
@@ -2421,8 +2469,10 @@ def text_to_markdown(text: str) -> str:
             (int(numbered_sub.group(1)), int(numbered_sub.group(2))) == (section, subsection_no + 1)
         )
         # A line indented under the one above goes on with it ("cause:  a layer-2 loop; no loop
-        # protection on" over "        the edge ports"): never a heading.
-        hanging = i > 0 and indent_width(line) > indent_width(lines[i - 1]) and bool(prev)
+        # protection on" over "        the edge ports"): never a heading. A PDF's text often
+        # opens a line on one space where nothing was indented: one space more is no indent there.
+        deeper = indent_width(line) - indent_width(lines[i - 1]) if i else 0
+        hanging = deeper > 0 and bool(prev)
         if hanging and in_label and out:
             # A field's value wrapped under its value column (a folded mail header, a note's
             # "cause:" over two lines): one line again.
@@ -2435,11 +2485,11 @@ def text_to_markdown(text: str) -> str:
         # from about 19:40 ...") is the paragraph's first line, whatever it looks like. A short
         # line over lower-case text ("what people saw" over "handheld scanners ...") heads it.
         wraps_on = len(stripped) >= 50 and not stripped.isupper() and i + 1 < len(lines) and lines[i + 1].strip()[:1].islower()
-        if stripped and nxt and not hanging and not _RST_UNDERLINE.match(nxt) and (
+        if stripped and nxt and not (hanging and deeper > 1) and not _RST_UNDERLINE.match(nxt) and (
             in_sequence or (prev_ends or headed and subsection) and (numbered_title or _is_heading_line(stripped) and not wraps_on)
             or first and _opens_as_title(stripped, nxt)
         ):
-            if (number := re.match(r"(\d{1,2})[.)]\s", stripped)):
+            if (number := re.match(r"(\d{1,2})(?:[.)]\s|[ \t]{2,})", stripped)):
                 section, subsection_no = int(number.group(1)), 0
             elif numbered_sub and int(numbered_sub.group(1)) == section:
                 subsection_no = int(numbered_sub.group(2))
@@ -2475,8 +2525,10 @@ _PAGE_OF = re.compile(r"^page\s+\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 # followed by the next item.
 # Its aside in brackets too: "4. Root cause (revised 2 September)", "3. Timeline (BST)"; its
 # kind before the name: "3. Featured review: DC2 storage array outage (INC0048812)".
-_NUMBERED_TITLE = re.compile(r"^(\d{1,2})[.)]\s+[A-Z][\w'/&-]*(?::?\s+[\w'/&-]+){0,7}(?:\s+\([\w' ,/&-]{1,30}\))?$")
-_NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
+# A word processor's numbered heading printed to PDF puts a tab, not a full stop, after its
+# number: "3   TIMELINE".
+_NUMBERED_TITLE = re.compile(r"^(\d{1,2})(?:[.)]\s+|[ \t]{2,})[A-Z][\w'/&-]*(?::?\s+[\w'/&-]+){0,7}(?:\s+\([\w' ,/&-]{1,30}\))?$")
+_NUMBERED_ITEM = re.compile(r"^\d{1,3}(?:[.)]\s|[ \t]{2,}\S)")
 # An 8D report's discipline, whatever comes above it: "D4 Root cause", "D3 - Containment actions".
 _EIGHT_D_TITLE = re.compile(r"^D[1-8]\s*(?:[-–—:.]\s*)?[A-Z][\w'/&-]*(?:\s+[\w'/&()-]+){0,6}$")
 # "4.1 Root cause" over its paragraph: a report's numbered subsection.

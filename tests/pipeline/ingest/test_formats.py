@@ -2650,3 +2650,40 @@ def test_an_exports_envelope_around_its_one_record_is_the_record():
     }
     text, _, _ = to_markdown(json.dumps(export).encode(), "incident-export.json")
     assert text.startswith("# Orders not reaching the ERP") and "| Short description |" in text and "Records" not in text
+
+
+def test_a_word_processors_report_printed_to_pdf_reads_as_its_sections_without_its_contents():
+    printed = (
+        "Post Incident Review\nContents\n .  .  .  .  .  .  .  . 2\n1 Overview\n .  .  .  .  .  .  .  . 2\n"
+        "2 Impact\n .  .  .  .  .  .  .  . 2\n2.1 Systems\n .  .  .  .  .  .  .  . 2\n3 Root Cause\n .  .  .  .  .  .  .  . 3\n"
+        "4 Resolution\n1   OVERVIEW\nThe search cluster rejected writes for forty minutes on 4 March.\n"
+        "2   IMPACT\n 2.1   Systems\n\x7f\nsearch-api\n\uf0b7 indexer\n"
+        "3   ROOT CAUSE\nA disk watermark setting copied from staging stopped shard allocation on the production cluster.\n"
+        "4   RESOLUTION\nThe watermark was restored to the production value and allocation resumed at 10:40.\n"
+    )
+    text = text_to_markdown(printed)
+    # The contents' entries and leaders are gone; the sections numbered with a tab are headings.
+    assert "Contents" not in text and ". ." not in text and "4 Resolution" not in text
+    assert "## 2   IMPACT" in text and "### 2.1   Systems" in text and "## 3   ROOT CAUSE" in text
+    # A bullet glyph the font maps to DEL or to a private-use character is a list item's bullet.
+    assert "- search-api\n- indexer" in text and "\x7f" not in text
+    p = parse(text, source_id="PIR search cluster.pdf")
+    assert p.fields["root_cause"].startswith("A disk watermark setting") and p.fields["fix"].startswith("The watermark was restored")
+    assert p.fields["services_affected"] == ["search-api", "indexer"]
+
+
+def test_a_trackers_custom_fields_are_the_records_fields_and_a_grid_as_wide_as_its_record_is_one():
+    ticket = {"ticket": {"subject": "Password resets not applied", "custom_fields": [
+        {"id": 1, "title": "Root cause (closure)", "value": "The directory sync server's /var filled, so the sync agent stopped writing password hashes."},
+        {"id": 2, "title": "Desk category", "value": "access"},
+    ]}}
+    text, _, _ = to_markdown(json.dumps(ticket).encode(), "ticket.json")
+    assert "| Title | Value |" not in text and "| Desk category | access |" in text
+    assert "| Root cause (closure) | The directory sync server's /var filled" in text
+    # Four fields of the record on every row beside four of each journal entry's.
+    header = "number,short_description,priority,group,created,by,element,value\n"
+    record = "PRB0041,Order history missing,3,DB-Ops,"
+    grid = (header + record + "2024-02-27 09:15,ana,Work notes,Replica r2 lags by 1100 s.\n"
+            + record + "2024-02-28 13:20,li,Work notes,Set parallel workers to 8 on r2.\n").encode()
+    text, _, _ = to_markdown(grid, "PRB0041 journal.csv")
+    assert text.splitlines()[:2] == ["**number:** PRB0041", "**Short description:** Order history missing"]
