@@ -174,7 +174,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
     "cause_and_fix": re.compile(r"^(?:(?:the\s+)?(?:root\s+)?cause)\s*(?:/|&|and)\s*(?:(?:the\s+)?fix|resolution|remediation)$", re.I),
     "summary": re.compile(
         # A form's "Brief description of event", "Problem description", "Summary of incident".
-        r"^(?:(?:incident|executive|issue|event|problem|fault|brief)\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story)"
+        r"^(?:(?:incident|executive|issue|event|problem|fault|brief)\s+)?(?:summary|overview|description|what\s+happened\??|background|tl;?dr|narrative|(?:the\s+)?story|short\s+version)"
         r"(?:\s+of\s+(?:the\s+)?(?:incident|outage|event|issue|problem|fault))?$"
         # A retro board's facts sit on the facilitator's summary card, beside the team's cards.
         r"|^(?:(?:the\s+)?facilitator(?:'s)?\s+|retro(?:spective)?\s+|board\s+)?summary\s+card$|^(?:the\s+)?facilitator(?:'s)?\s+(?:summary|notes)$",
@@ -246,7 +246,7 @@ FIELD_LABELS: dict[str, re.Pattern] = {
 CAUSE_FOUND = r"\b(?:root\s+)?cause\s+(?:found|identified|confirmed|located|clear|established)"
 CAUSE_NAMED = (
     r"the\s+(?:trigger|root|source|origin)\s+(?:of\s+(?:it|this|(?:this|that|the)\s+(?:\w+\s+)?(?:problem|issue|outage|incident|failure|event|disruption|degradation))\s+)?was"
-    r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)"
+    r"|the\s+(?:actual|real|true|direct|immediate|proximate)\s+cause\s+(?:was|is)|\b(?:actual|real|true|root)\s+cause(?=\s*=\s*\w)"
     # A fault tree's or a causal factor chart's conclusion: "The initiating basic event is
     # physical: ...", "The initiating causal factor is the 4.12 release".
     r"|the\s+(?:initiating|primary|principal)\s+(?:basic\s+)?(?:causal\s+factor|cause|event)\s+(?:was|is)\b"
@@ -708,7 +708,10 @@ ABOUT_THE_DOCUMENT = re.compile(
     r"|\b(?:write-?up|report|document|post-?mortem|notes)\s*,?\s+(?:mostly|mainly|largely)\s+(?:a\s+)?timeline\b"
     # Why or how it is being written: "sam here. writing this up because it was my fault",
     # "Writing it up as prose", "I'm writing this mostly so we have a record".
-    r"|\bwriting\s+(?:this|it)\s+(?:up\s+|down\s+)?(?:now\s+)?(?:because|as|while|so|mostly|for)\b",
+    r"|\bwriting\s+(?:this|it)\s+(?:up\s+|down\s+)?(?:now\s+)?(?:because|as|while|so|mostly|for)\b"
+    # Where the writer put the rest: "so I've pasted the work notes below".
+    r"|\b(?:pasted|copied|attached|reproduced|quoted)\s+(?:in\s+)?(?:the\s+|our\s+|my\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}(?:below|above)\b"
+    r"|\b(?:short|long|full)\s+version\s+(?:is\s+)?(?:at\s+the\s+(?:bottom|end|top)|below|above)\b",
     re.I,
 )
 

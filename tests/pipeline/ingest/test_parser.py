@@ -6666,3 +6666,25 @@ def test_a_desks_area_is_no_category_but_a_category_told_as_a_cause_is():
         assert f["category_hint"] == [] and t.decide(f["incident_title"], f["root_cause"], f["fix"], hint=f["category_hint"])[0] == "security"
     told = parse(ticket.format(category="Software bug"), source_id="INC0932214.html").fields
     assert told["category_hint"] == ["Software bug"]
+
+
+def test_where_the_writer_put_the_notes_is_no_cause_and_their_short_version_sums_it_up():
+    text = """Subject: FW: INC0192555 partial outage of the quotes API
+
+For Friday's review - the ticket only says "DNS issue, fixed", so I've pasted the work notes below. Short version is at the bottom.
+
+07/05/2024 10:12 - Ana Lopes
+Quotes API timing out for about a third of requests.
+
+07/05/2024 11:40 - Ana Lopes
+Actual cause = a resolver left on the retired subnet after the office move, still listed first in resolv.conf.
+
+-----
+
+Short version: one of the two resolvers the quotes hosts use stayed on the retired subnet after the office move. Fixed by removing the old resolver from resolv.conf on every host.
+"""
+    p = parse(text, source_id="FW INC0192555.eml")
+    assert "pasted the work notes" not in p.fields["root_cause"] and "Short version is at the bottom" not in p.fields["root_cause"]
+    assert "resolver" in p.fields["root_cause"]
+    assert p.fields["fix"].startswith("Fixed by removing the old resolver")
+    assert STRONG_CAUSE.search("Actual cause = a resolver left on the retired subnet")
