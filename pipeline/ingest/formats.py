@@ -2355,11 +2355,23 @@ def _column_cells(line: str, starts: list[int]) -> list[str]:
 
 # A table of contents as a printed report has it: an entry with its dot leader and page number
 # on its line, or the leader on a line of its own under (or over) it.
-_CONTENTS_LEADER = re.compile(r"^[ \t]*(?:\.[ \t]*){4,}\d{1,3}[ \t]*$")
-_CONTENTS_ENTRY = re.compile(r"^[ \t]*\S.{0,80}?[ \t]*(?:\.[ \t]*){4,}\d{1,3}[ \t]*$")
+_PAGE_NUMBER_END = re.compile(r"\d{1,3}[ \t]*$")
 _CONTENTS_NAME = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:table[ \t]+of[ \t]+)?contents[ \t]*$", re.I)
 # "7 Sign-off": a numbered entry whose leader the page lost.
 _NUMBERED_ENTRY = re.compile(r"^[ \t]*\d{1,2}(?:\.\d{1,2})*\.?[ \t]+[A-Z][\w'/&,() -]{0,60}$")
+
+
+def _contents_line(line: str) -> str | None:
+    """A contents line's entry ('' for a leader on its own line), or None for any other line.
+    Read back from the end: a pattern searching for the leader retries at every dot of a run."""
+    page = _PAGE_NUMBER_END.search(line[-12:])
+    if not page:
+        return None
+    before = line[: len(line) - len(line[-12:]) + page.start()]
+    entry = before.rstrip(". \t")
+    if before[len(entry):].count(".") < 4 or len(entry) > 80:
+        return None
+    return entry.strip()
 
 
 def _without_contents(text: str) -> str:
@@ -2368,12 +2380,13 @@ def _without_contents(text: str) -> str:
     lines = text.split("\n")
     drop: set[int] = set()
     for i, line in enumerate(lines):
-        if _CONTENTS_LEADER.match(line):
+        entry = _contents_line(line)
+        if entry == "":
             drop.add(i)
             # The entry is the short line over its leader.
             if i and lines[i - 1].strip() and i - 1 not in drop and len(lines[i - 1].split()) <= 10:
                 drop.add(i - 1)
-        elif _CONTENTS_ENTRY.match(line):
+        elif entry:
             drop.add(i)
     if len(drop) < 4:
         return text  # a dotted line or two is no table of contents

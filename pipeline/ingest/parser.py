@@ -2880,20 +2880,22 @@ def last_entries(timeline: str, n: int = 4) -> str:
 
 def diagnosis_before(timeline: str, fix: str) -> str:
     """What a timeline's entries tell just before its fix: the sentences of the fix's entry
-    before it, else the entry before that one, when they tell something (eight words or more)
-    and neither guess ("we suspect ..."), act, tell what users saw nor how it was noticed. ''
-    where the fix is no entry's."""
+    before it, else the entries before that one (up to three back, past those that only tell
+    what was done), when they tell something (eight words or more) and neither guess ("we
+    suspect ..."), act, tell what users saw nor how it was noticed. '' where the fix is no
+    entry's."""
     # Where the fix starts: its first act of the responders' (a weaker fix sentence before it may
     # be the diagnosis: "... the cleanup job deleted the font").
-    told = sentences(fix)
-    first = next((x for x in told if responders_acted(x)), next(iter(told), ""))
+    acts = sentences(fix)
+    first = next((x for x in acts if responders_acted(x)), next(iter(acts), ""))
     rows = render_timeline(timeline).splitlines()
     at = next((i for i, row in enumerate(rows) if first and first in row), None)
     if at is None:
         return ""
     own = entry_text(rows[at][: rows[at].find(first)] + first)
+    cut = own.find(entry_text(first))
     # Back past entries that only tell more of what was done ("Grew the volume to 2.5 TiB").
-    for told in (own[: own.find(entry_text(first))], *(entry_text(row) for row in reversed(rows[max(0, at - 3) : at]))):
+    for told in (own[: max(cut, 0)], *(entry_text(row) for row in reversed(rows[max(0, at - 3) : at]))):
         said = [x for x in sentences(told) if not says_nothing(x)]
         found = [x for x in said if not HEDGED.search(x) and not off_the_story(x) and not DETECTION_STORY.search(x)]
         if len(" ".join(found).split()) >= 8:
