@@ -1118,6 +1118,10 @@ _JSON_BOOKKEEPING = re.compile(r"(?:^|[_\s-])(?:id|ids|url|uri|href|email|avatar
 _JSON_SECTION_CHARS = 120
 
 
+# How deep a write-up's export (JSON, YAML, TOML, XML) nests its record: deeper is data.
+RECORD_DEPTH = 12
+
+
 def json_to_markdown(text: str) -> str:
     return data_to_markdown(json.loads(text))
 
@@ -1204,7 +1208,7 @@ def xml_data(text: str):
 
 def _xml_node(element, depth: int):
     children = list(element)
-    if not children or depth > 12:  # deeper than a record nests, an element is read as its text
+    if not children or depth > RECORD_DEPTH:  # deeper, an element is read as its text
         text = "".join(element.itertext()).strip()
         # A reference field's shown value (ServiceNow's display_value="Integration Platform")
         # over the id it stores; an empty element's attributes as its fields.
@@ -1246,7 +1250,7 @@ class SafeYamlLoader(yaml.SafeLoader):
 def _dates_as_text(node, depth: int):
     """YAML's and TOML's dates and times as the text they were written as ("2024-03-05"): a
     record's date is a field like any other. Deeper than a write-up nests, the data is left as it is."""
-    if depth > 12:
+    if depth > RECORD_DEPTH:
         return node
     if isinstance(node, dict):
         return {k: _dates_as_text(v, depth + 1) for k, v in node.items()}
@@ -1298,8 +1302,8 @@ def _json_name(value) -> str:
 
 
 def _json_parts(node, key: str, rows: list[list[str]], parts: list[str], depth: int) -> None:
-    if depth > 12:
-        return  # a write-up's export nests a few levels; deeper is data
+    if depth > RECORD_DEPTH:
+        return  # deeper is data
     if isinstance(node, dict):
         named = _custom_field_name(node)
         if named is not None:
@@ -2266,9 +2270,10 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 # is a heading; `•` bullets are list items. "Label: value" lines are left to the parser.
 # A PDF's bullet glyph comes out as what its font maps it to: a Symbol font's private-use
 # character (U+F0B7), or a control character (DEL) where it maps to none.
-_BULLET = re.compile(r"^(\s*)[•◦▪‣●○■□–\x7f\uf0a7\uf0b7\uf0d8]\s+")
+_BULLET_GLYPHS = "•◦▪‣●\x7f\uf0a7\uf0b7\uf0d8"
+_BULLET = re.compile(rf"^(\s*)[{_BULLET_GLYPHS}○■□–]\s+")
 # The glyph on a line of its own, its item's text on the next: the extractor broke them apart.
-_LONE_BULLET = re.compile(r"^([ \t]*)[•◦▪‣●\x7f\uf0a7\uf0b7\uf0d8][ \t]*\n(?:[ \t]*\n)?[ \t]*(?=\S)", re.M)
+_LONE_BULLET = re.compile(rf"^([ \t]*)[{_BULLET_GLYPHS}][ \t]*\n(?:[ \t]*\n)?[ \t]*(?=\S)", re.M)
 _KEY_VALUE = re.compile(r"^[A-Za-z][\w /&-]{1,40}:\s+\S")
 _LIST_OR_TIME = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\d{1,2}[:.]\d{2}\b|\d{4}-\d{2}-\d{2}\b)")
 
@@ -2364,10 +2369,10 @@ _NUMBERED_ENTRY = re.compile(r"^[ \t]*\d{1,2}(?:\.\d{1,2})*\.?[ \t]+[A-Z][\w'/&,
 def _contents_line(line: str) -> str | None:
     """A contents line's entry ('' for a leader on its own line), or None for any other line.
     Read back from the end: a pattern searching for the leader retries at every dot of a run."""
-    page = _PAGE_NUMBER_END.search(line[-12:])
+    page = _PAGE_NUMBER_END.search(line, max(0, len(line) - 12))
     if not page:
         return None
-    before = line[: len(line) - len(line[-12:]) + page.start()]
+    before = line[: page.start()]
     entry = before.rstrip(". \t")
     if before[len(entry):].count(".") < 4 or len(entry) > 80:
         return None
@@ -2469,7 +2474,8 @@ def text_to_markdown(text: str) -> str:
             nxt.startswith(("- ", "* ")) or (not _LIST_OR_TIME.match(nxt) and not _SUBSECTION_TITLE.match(nxt) and len(nxt.split()) > 8)
         )
         # A section over its own first subsection ("2   Scope and Impact" over "2.1   Services affected").
-        numbered_title = numbered_title or bool(numbered) and bool(re.match(rf"{numbered.group(1)}\.1\.?\s", nxt)) and bool(_SUBSECTION_TITLE.match(nxt))
+        below = _SUBSECTION_TITLE.match(nxt)
+        numbered_title = numbered_title or bool(numbered and below) and below.group(1) == numbered.group(1) and below.group(2) == "1"
         # The section after the last one ("4. Timeline" after "3. Detection"), whatever comes
         # above or below it; not an item of a numbered list that runs on from it.
         in_sequence = bool(numbered) and section > 0 and int(numbered.group(1)) == section + 1 and not (
